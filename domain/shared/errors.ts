@@ -1,0 +1,39 @@
+/** Every refusal the domain can give. The HTTP layer maps each code to a status in one table. */
+export type DomainErrorCode =
+  | 'validation_failed'
+  | 'unauthenticated'
+  | 'invalid_credentials'
+  | 'token_expired'
+  | 'token_revoked'
+  | 'forbidden'
+  | 'admin_only'
+  | 'registration_closed'
+  | 'account_disabled'
+  | 'not_found'
+  | 'username_taken'
+  | 'email_taken'
+  | 'identity_taken'
+  | 'conflict'
+  | 'unavailable';
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly issues?: ValidationIssue[],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+export const refuse = (code: DomainErrorCode, message: string, issues?: ValidationIssue[]): never => {
+  throw new DomainError(code, message, issues);
+};

@@ -1,0 +1,47 @@
+/** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
+
+export type SessionMethod = 'password' | 'register';
+export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'account_deleted';
+
+export type UserEvent =
+  | {
+      type: 'UserRegistered';
+      data: {
+        userId: string;
+        username: string;
+        usernameClaim: string;
+        email: string | null;
+        emailClaim: string | null;
+        displayName: string | null;
+        passwordHash: string | null;
+        isAdmin: boolean;
+        /** The claim that made this the service's first account, if it was. */
+        setupClaim: string | null;
+      };
+    }
+  | { type: 'SessionStarted'; data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null } }
+  | { type: 'SessionEnded'; data: { sessionId: string; reason: SessionEndReason } }
+  | { type: 'DisplayNameChanged'; data: { displayName: string | null } }
+  | { type: 'EmailChanged'; data: { email: string | null; emailClaim: string | null; previousEmailClaim: string | null } }
+  | { type: 'UsernameChanged'; data: { username: string; usernameClaim: string; previousUsernameClaim: string } }
+  | { type: 'PasswordChanged'; data: { passwordHash: string; initial: boolean } }
+  | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
+
+export type UserEventType = UserEvent['type'];
+
+/**
+ * Fields that identify a person. They are sealed with the account's data key before they reach
+ * the event store, and read back as null once that key is destroyed.
+ */
+export const personalFields: { [T in UserEventType]: string[] } = {
+  UserRegistered: ['username', 'email', 'displayName'],
+  SessionStarted: ['ip', 'userAgent'],
+  SessionEnded: [],
+  DisplayNameChanged: ['displayName'],
+  EmailChanged: ['email'],
+  UsernameChanged: ['username'],
+  PasswordChanged: [],
+  UserDeleted: [],
+};
+
+export const userStream = (userId: string) => `user-${userId}`;

@@ -1,0 +1,7 @@
+import { lookupsProjection } from './lookups.js';
+import { meProjection } from './me.js';
+import { sessionsProjection } from './sessions.js';
+import type { Projection } from './types.js';
+
+/** Every read model; the runner keeps each one up to date. */
+export const projections: Projection[] = [meProjection, lookupsProjection, sessionsProjection];

@@ -1,0 +1,58 @@
+import type { UserEvent } from '../domain/user/events.js';
+import { normalizeEmail, normalizeUsername } from '../domain/user/rules.js';
+import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
+
+/** `lookups`: `username:<name>` and `email:<address>` → user id, for logins by name or email. */
+export const LOOKUPS = 'lookups';
+
+export const usernameKey = (username: string) => `username:${normalizeUsername(username)}`;
+export const emailKey = (email: string) => `email:${normalizeEmail(email)}`;
+
+type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
+
+const point = (key: string, event: ProjectedEvent): ProjectionOp => ({
+  collection: LOOKUPS,
+  kind: 'upsert',
+  id: key,
+  update: { $set: { userId: event.streamId.slice('user-'.length) } },
+});
+const unpoint = (event: ProjectedEvent): ProjectionOp => ({
+  collection: LOOKUPS,
+  kind: 'delete',
+  filter: { userId: event.streamId.slice('user-'.length), _id: { $regex: '^email:' } },
+});
+
+export const lookupsProjection: Projection = {
+  name: 'lookups',
+  version: 1,
+  collections: { [LOOKUPS]: [{ keys: { userId: 1 } }] },
+  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UserDeleted'],
+  project(event) {
+    const userId = event.streamId.slice('user-'.length);
+    switch (event.type as UserEvent['type']) {
+      case 'UserRegistered': {
+        const data = event.data as Data<'UserRegistered'>;
+        // After erasure a replay reads null here, and there is nothing left to look up.
+        const ops: ProjectionOp[] = [];
+        if (data.username) ops.push(point(usernameKey(data.username), event));
+        if (data.email) ops.push(point(emailKey(data.email), event));
+        return ops;
+      }
+      case 'EmailChanged': {
+        const data = event.data as Data<'EmailChanged'>;
+        return [unpoint(event), ...(data.email ? [point(emailKey(data.email), event)] : [])];
+      }
+      case 'UsernameChanged': {
+        const data = event.data as Data<'UsernameChanged'>;
+        return [
+          { collection: LOOKUPS, kind: 'delete', filter: { userId, _id: { $regex: '^username:' } } },
+          ...(data.username ? [point(usernameKey(data.username), event)] : []),
+        ];
+      }
+      case 'UserDeleted':
+        return [{ collection: LOOKUPS, kind: 'delete', filter: { userId } }];
+      default:
+        return [];
+    }
+  },
+};

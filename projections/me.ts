@@ -1,0 +1,73 @@
+import type { UserEvent } from '../domain/user/events.js';
+import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
+
+/** `users`: the user object of `GET /auth/me`, by user id. */
+export const USERS = 'users';
+
+type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
+
+const set = (id: string, event: ProjectedEvent, fields: Record<string, unknown>): ProjectionOp => ({
+  collection: USERS,
+  kind: 'update',
+  filter: { _id: id },
+  update: { $set: { ...fields, updated_at: event.created.toISOString() } },
+});
+
+const userIdOf = (event: ProjectedEvent) => event.streamId.slice('user-'.length);
+
+export const meProjection: Projection = {
+  name: 'me',
+  version: 1,
+  collections: { [USERS]: [] },
+  handles: ['UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'UsernameChanged', 'PasswordChanged', 'UserDeleted'],
+  project(event) {
+    const id = userIdOf(event);
+    switch (event.type as UserEvent['type']) {
+      case 'UserRegistered': {
+        const data = event.data as Data<'UserRegistered'>;
+        const at = event.created.toISOString();
+        return [
+          {
+            collection: USERS,
+            kind: 'upsert',
+            id,
+            update: {
+              $set: {
+                username: data.username,
+                email: data.email,
+                email_verified: false,
+                display_name: data.displayName,
+                is_admin: data.isAdmin,
+                totp_enabled: false,
+                has_password: data.passwordHash !== null,
+                auth_methods: data.passwordHash !== null ? ['password'] : [],
+                nostr_pubkeys: [],
+                created_at: at,
+                updated_at: at,
+              },
+            },
+          },
+        ];
+      }
+      case 'DisplayNameChanged':
+        return [set(id, event, { display_name: (event.data as Data<'DisplayNameChanged'>).displayName })];
+      case 'EmailChanged':
+        return [set(id, event, { email: (event.data as Data<'EmailChanged'>).email, email_verified: false })];
+      case 'UsernameChanged':
+        return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
+      case 'PasswordChanged':
+        return [
+          {
+            collection: USERS,
+            kind: 'update',
+            filter: { _id: id },
+            update: { $set: { has_password: true, updated_at: event.created.toISOString() }, $addToSet: { auth_methods: 'password' } },
+          },
+        ];
+      case 'UserDeleted':
+        return [{ collection: USERS, kind: 'delete', filter: { _id: id } }];
+      default:
+        return [];
+    }
+  },
+};

@@ -1,0 +1,19 @@
+import type { Doc } from '../ports/read-store.js';
+
+/** The API's user object, from a `me` document. */
+export const toUserObject = (doc: Doc) => ({
+  id: doc._id,
+  username: doc.username ?? null,
+  email: doc.email ?? null,
+  email_verified: doc.email_verified ?? false,
+  display_name: doc.display_name ?? null,
+  is_admin: doc.is_admin ?? false,
+  totp_enabled: doc.totp_enabled ?? false,
+  has_password: doc.has_password ?? false,
+  auth_methods: doc.auth_methods ?? [],
+  nostr_pubkeys: doc.nostr_pubkeys ?? [],
+  created_at: doc.created_at,
+  updated_at: doc.updated_at,
+});
+
+export type UserObject = ReturnType<typeof toUserObject>;

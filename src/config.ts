@@ -1,0 +1,103 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "7d", "15m", "30s", "500ms" → milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => DURATION.test(v.trim()), { message: 'must be a duration such as 30s, 15m, 12h or 7d' })
+    .transform((v) => {
+      const [, amount, unit] = DURATION.exec(v.trim())!;
+      return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+    });
+
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+/** Every environment variable the service reads, in one place. The README's table mirrors it. */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(3000, 0, 65535),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    EVENTSTORE_URL: optionalUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover', 'kdb']),
+    MONGO_URL: optionalUrl(['mongodb', 'mongodb+srv']),
+    REDIS_URL: optionalUrl(['redis', 'rediss']),
+    SMTP_URL: optionalUrl(['smtp', 'smtps']),
+    MAIL_FROM: z.string().default('accounts@localhost'),
+    ALLOW_NEW_ACCOUNTS: bool(true),
+    ALLOW_USR_LOGIN: bool(true),
+    BCRYPT_COST: int(11, 4, 15),
+    BCRYPT_THREADS: int(Math.max(1, availableParallelism()), 1, 64),
+    JWT_TTL: duration('7d'),
+    JWT_PRIVATE_KEY: z.string().optional(),
+    JWT_AUDIENCE: z.string().optional(),
+    RATE_LIMIT_MAX: int(60, 0, 1_000_000),
+    READ_YOUR_WRITES_TIMEOUT: duration('2s'),
+    CLAIM_GRACE: duration('60s'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((env) => {
+    const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+    return {
+      nodeEnv: env.NODE_ENV,
+      port: env.PORT,
+      host: env.HOST,
+      publicUrl,
+      dataDir: env.DATA_DIR,
+      eventStoreUrl: env.EVENTSTORE_URL,
+      mongoUrl: env.MONGO_URL,
+      redisUrl: env.REDIS_URL,
+      smtpUrl: env.SMTP_URL,
+      mailFrom: env.MAIL_FROM,
+      allowNewAccounts: env.ALLOW_NEW_ACCOUNTS,
+      allowUsrLogin: env.ALLOW_USR_LOGIN,
+      bcryptCost: env.BCRYPT_COST,
+      bcryptThreads: env.BCRYPT_THREADS,
+      jwtTtlMs: env.JWT_TTL,
+      jwtPrivateKey: env.JWT_PRIVATE_KEY,
+      jwtAudience: env.JWT_AUDIENCE ?? publicUrl,
+      rateLimitMax: env.RATE_LIMIT_MAX,
+      readYourWritesTimeoutMs: env.READ_YOUR_WRITES_TIMEOUT,
+      claimGraceMs: env.CLAIM_GRACE,
+      logLevel: env.LOG_LEVEL,
+    };
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration, naming every bad variable at once. Unset and empty mean "default". */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  return result.data;
+}

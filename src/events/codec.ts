@@ -1,0 +1,120 @@
+import { v5 as uuidv5 } from 'uuid';
+import type { EventMetadata, NewEvent, RecordedEvent } from '../ports/event-store.js';
+import type { KeyStore } from '../ports/key-store.js';
+import { personalFields as userPersonalFields } from '../../domain/user/events.js';
+import { personalFields as claimPersonalFields } from '../../domain/unique/decider.js';
+import { isSealed, seal, unseal } from './sealing.js';
+
+export const SCHEMA_VERSION = 1;
+
+const PERSONAL_FIELDS: Record<string, string[]> = { ...userPersonalFields, ...claimPersonalFields };
+const PERSONAL_METADATA = ['ip', 'userAgent'] as const;
+
+/** Who caused a command, for the audit trail; ip and user agent are personal and get sealed. */
+export interface CommandContext {
+  commandId: string;
+  correlationId: string;
+  actor: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface DomainEventLike {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** A stored event made readable: personal fields unsealed, or null and listed in `erased`. */
+export interface DecodedEvent extends RecordedEvent {
+  erased: string[];
+}
+
+/** The subject whose key seals a stream's personal data (the account), if the stream has one. */
+export const subjectOf = (streamId: string): string | null =>
+  streamId.startsWith('user-') ? streamId.slice('user-'.length) : null;
+
+export interface EventCodec {
+  /** `firstRevision` is where the events will land; it is part of their ids. */
+  encode(streamId: string, events: DomainEventLike[], context: CommandContext, firstRevision: bigint): Promise<NewEvent[]>;
+  decode(event: RecordedEvent): Promise<DecodedEvent>;
+  /** Drops a cached key after it was destroyed. */
+  forget(subject: string): void;
+}
+
+const KEY_CACHE_LIMIT = 50_000;
+
+export function createEventCodec(keys: KeyStore): EventCodec {
+  const cache = new Map<string, Buffer | null>();
+  const keyFor = async (subject: string, create: boolean): Promise<Buffer | null> => {
+    const cached = cache.get(subject);
+    if (cached) return cached;
+    const key = create ? await keys.getOrCreate(subject) : await keys.get(subject);
+    if (key) {
+      if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
+      cache.set(subject, key);
+    }
+    return key;
+  };
+
+  return {
+    async encode(streamId, events, context, firstRevision) {
+      const subject = subjectOf(streamId);
+      const key = subject ? await keyFor(subject, true) : null;
+      return events.map((event, index) => {
+        const data: Record<string, unknown> = { ...event.data };
+        for (const field of PERSONAL_FIELDS[event.type] ?? []) {
+          if (data[field] === null || data[field] === undefined) continue;
+          if (!key) throw new Error(`${event.type} carries personal data but ${streamId} has no data key`);
+          data[field] = seal(key, data[field], `${subject}:${field}`);
+        }
+        const metadata: EventMetadata = {
+          $correlationId: context.correlationId,
+          $causationId: context.commandId,
+          actor: context.actor,
+          ip: key && context.ip ? seal(key, context.ip, `${subject}:$ip`) : null,
+          userAgent: key && context.userAgent ? seal(key, context.userAgent, `${subject}:$userAgent`) : null,
+          schemaVersion: SCHEMA_VERSION,
+        };
+        // Derived from the command and the place, so a retried append of the same decision is
+        // recognised, while two appends of one request to the same stream stay distinct.
+        const id = uuidv5(`${streamId}:${firstRevision + BigInt(index)}`, context.commandId);
+        return { id, type: event.type, data, metadata };
+      });
+    },
+
+    async decode(event) {
+      const subject = subjectOf(event.streamId);
+      const erased: string[] = [];
+      const data: Record<string, unknown> = { ...event.data };
+      const metadata: EventMetadata = { ...event.metadata };
+      const fields = PERSONAL_FIELDS[event.type] ?? [];
+      const sealedFields = fields.filter((f) => isSealed(data[f]));
+      const sealedMeta = PERSONAL_METADATA.filter((f) => isSealed(metadata[f]));
+      if (subject && (sealedFields.length || sealedMeta.length)) {
+        const key = await keyFor(subject, false);
+        for (const field of sealedFields) {
+          if (key) data[field] = unseal(key, data[field] as string, `${subject}:${field}`);
+          else {
+            data[field] = null;
+            erased.push(field);
+          }
+        }
+        for (const field of sealedMeta) {
+          if (key) metadata[field] = unseal(key, metadata[field] as string, `${subject}:$${field}`);
+          else {
+            metadata[field] = null;
+            erased.push(`metadata.${field}`);
+          }
+        }
+      }
+      return { ...event, data: upcast(event.type, data, Number(metadata.schemaVersion ?? 1)), metadata, erased };
+    },
+
+    forget(subject) {
+      cache.delete(subject);
+    },
+  };
+}
+
+/** Old event versions are upcast on read; stored events are never rewritten. None exist yet. */
+const upcast = (_type: string, data: Record<string, unknown>, _schemaVersion: number) => data;

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/accounts.js';
+import type { TokenSigner } from '../tokens/jwt.js';
+import { jsonBody } from './body.js';
+import { errorHandler, notFound } from './errors.js';
+import { accountRoutes } from './routes/account.js';
+import { authRoutes } from './routes/auth.js';
+import { opsRoutes, type Readiness } from './routes/ops.js';
+
+export interface HttpDeps {
+  accounts: Accounts;
+  signer: TokenSigner;
+  logger: Logger;
+  headPosition: () => Promise<bigint>;
+  readiness: () => Promise<Readiness>;
+  trustProxy: boolean | string;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** A request id on every answer and log line: the caller's when it is sane, else a new one. */
+const requestId: RequestHandler = (req, res, next) => {
+  const given = req.headers['x-request-id'];
+  req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', req.requestId);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
+const accessLog = (logger: Logger): RequestHandler => (req, res, next) => {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    // Paths only: query strings may carry tokens, and bodies and headers are never logged.
+    logger.info(
+      { requestId: req.requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+      'request',
+    );
+  });
+  next();
+};
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('trust proxy', deps.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(requestId);
+  app.use(accessLog(deps.logger));
+  app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer }));
+  const api = express.Router();
+  api.use(jsonBody);
+  api.use(authRoutes(deps.accounts, deps.headPosition));
+  api.use(accountRoutes(deps.accounts, deps.headPosition));
+  app.use('/api/v1', api);
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

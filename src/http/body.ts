@@ -1,0 +1,29 @@
+import { isUtf8 } from 'node:buffer';
+import express, { type RequestHandler } from 'express';
+import { HttpError } from './errors.js';
+
+export const BODY_LIMIT = '64kb';
+
+const json = express.json({
+  limit: BODY_LIMIT,
+  strict: true,
+  type: ['application/json', 'application/*+json'],
+  verify: (_req, _res, buffer) => {
+    if (!isUtf8(buffer)) throw Object.assign(new Error('invalid UTF-8'), { type: 'entity.verify.failed', status: 400 });
+  },
+});
+
+const hasBody = (headers: Record<string, string | string[] | undefined>) =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+
+/** JSON only (415 for anything else that carries a body), at most 64 KiB, valid UTF-8. */
+export const jsonBody: RequestHandler = (req, res, next) => {
+  if (!hasBody(req.headers)) {
+    req.body = undefined;
+    return next();
+  }
+  if (!req.is(['application/json', 'application/*+json'])) {
+    return next(new HttpError('unsupported_media_type', 'Send the body as application/json'));
+  }
+  json(req, res, next);
+};

@@ -1,0 +1,70 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { isDomainError, type DomainErrorCode, type ValidationIssue } from '../../domain/shared/errors.js';
+
+/** Every error code of the API and its status: the one table that maps the domain onto HTTP. */
+export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
+  validation_failed: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  token_expired: 401,
+  token_revoked: 401,
+  forbidden: 403,
+  admin_only: 403,
+  registration_closed: 403,
+  account_disabled: 403,
+  not_found: 404,
+  username_taken: 409,
+  email_taken: 409,
+  identity_taken: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+  unavailable: 503,
+};
+
+type HttpOnlyCode = 'payload_too_large' | 'unsupported_media_type' | 'internal';
+
+export class HttpError extends Error {
+  constructor(
+    readonly code: keyof typeof STATUS,
+    message: string,
+    readonly issues?: ValidationIssue[],
+  ) {
+    super(message);
+  }
+}
+
+export const sendError = (res: Response, code: keyof typeof STATUS, detail: string, issues?: ValidationIssue[]) => {
+  if (code === 'unavailable') res.setHeader('Retry-After', '5');
+  res.status(STATUS[code]).json(issues ? { detail, code, issues } : { detail, code });
+};
+
+export const notFound: RequestHandler = (_req, res) => sendError(res, 'not_found', 'No such endpoint');
+
+/** Body-parser failures, domain refusals and everything else, in the one documented shape. */
+export const errorHandler = (logger: Logger): ErrorRequestHandler => (error, req, res, _next) => {
+  if (res.headersSent) return;
+  if (isDomainError(error) || error instanceof HttpError) {
+    sendError(res, error.code, error.message, error.issues);
+    return;
+  }
+  const type = (error as { type?: string }).type;
+  switch (type) {
+    case 'entity.too.large':
+      return sendError(res, 'payload_too_large', 'The body is larger than 64 KiB');
+    case 'entity.parse.failed':
+      return sendError(res, 'validation_failed', 'The body is not valid JSON', [{ path: '', message: 'malformed JSON' }]);
+    case 'entity.verify.failed':
+      return sendError(res, 'validation_failed', 'The body is not valid UTF-8', [{ path: '', message: 'invalid UTF-8' }]);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return sendError(res, 'unsupported_media_type', 'Send JSON as UTF-8 (application/json; charset=utf-8)');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return sendError(res, 'validation_failed', 'The body was not received whole');
+  }
+  logger.error({ err: error, requestId: req.headers['x-request-id'] }, 'unhandled error');
+  sendError(res, 'internal', 'Something went wrong on our side');
+};

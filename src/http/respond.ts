@@ -1,0 +1,23 @@
+import type { Response } from 'express';
+import type { Issued } from '../accounts/accounts.js';
+
+/**
+ * Every command answer names the commit position of what it appended (or the head, when it had
+ * nothing to append), so a client can tell any later read where it stands.
+ */
+export const answerCommand = async (
+  res: Response,
+  position: bigint | null,
+  head: () => Promise<bigint>,
+  status: number,
+  body: unknown,
+) => {
+  res.setHeader('X-Event-Position', String(position ?? (await head())));
+  res.status(status).json(body);
+};
+
+export const tokenAnswer = (issued: Issued) => ({
+  access_token: issued.token,
+  token_type: 'bearer',
+  expires_at: issued.expiresAt.toISOString(),
+});

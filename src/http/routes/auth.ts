@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/accounts.js';
+import { callerOf, requestInfo, requireUser } from '../auth.js';
+import { answerCommand, tokenAnswer } from '../respond.js';
+import { fields, parse } from '../validate.js';
+
+const registerBody = z.strictObject({
+  username: fields.username,
+  password: fields.password,
+  email: fields.email.nullish(),
+  display_name: fields.displayName.nullish(),
+});
+
+const loginBody = z.strictObject({
+  username: z.string().min(1).max(254),
+  password: fields.existingPassword,
+  totp_code: fields.totpCode,
+});
+
+/** Set-up, registration, password login and logout. */
+export function authRoutes(accounts: Accounts, head: () => Promise<bigint>): Router {
+  const router = Router();
+
+  router.get('/auth/setup-status', async (_req, res) => {
+    res.json(await accounts.setupStatus());
+  });
+
+  router.post('/auth/register', async (req, res) => {
+    const body = parse(registerBody, req.body);
+    const issued = await accounts.register(
+      { username: body.username, password: body.password, email: body.email ?? null, displayName: body.display_name ?? null },
+      requestInfo(req),
+    );
+    await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
+  });
+
+  router.post('/auth', async (req, res) => {
+    const body = parse(loginBody, req.body);
+    const issued = await accounts.login({ username: body.username, password: body.password }, requestInfo(req));
+    await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+  });
+
+  router.post('/auth/logout', requireUser(accounts), async (req, res) => {
+    parse(z.strictObject({}), req.body);
+    const position = await accounts.logout(callerOf(req), requestInfo(req));
+    await answerCommand(res, position, head, 200, { detail: 'Logged out' });
+  });
+
+  return router;
+}

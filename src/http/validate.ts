@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { HttpError } from './errors.js';
+
+/**
+ * Parses a body or query with its schema. Bodies are strict objects: an unknown field (including
+ * `__proto__` or `constructor`) is refused with 400 on every route, never silently ignored.
+ */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+  throw new HttpError('validation_failed', `Invalid request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, issues);
+}
+
+const NO_CONTROL = /^[^\p{Cc}]*$/u;
+
+/** The field shapes shared by several routes. */
+export const fields = {
+  username: z.string().min(3, 'must be 3 to 32 characters').max(32, 'must be 3 to 32 characters').regex(/^[a-zA-Z0-9_.-]+$/, 'may contain only a-z, 0-9, _, . and -'),
+  password: z.string().min(8, 'must be 8 to 128 characters').max(128, 'must be 8 to 128 characters'),
+  /** A password being checked, not chosen: any length up to the body limit is compared, never echoed. */
+  existingPassword: z.string().min(1).max(1024),
+  email: z.string().max(254).pipe(z.email({ message: 'must be an email address' })),
+  displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').regex(NO_CONTROL, 'must not contain control characters'),
+  totpCode: z.string().max(32).optional(),
+};

@@ -1,0 +1,40 @@
+import { Piscina } from 'piscina';
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** Compares against the hash, or spends the same time against a dummy hash when there is none. */
+  verify(password: string, hash: string | null): Promise<boolean>;
+  /** How many bcrypt operations ran (for tests that check a failed login costs exactly one). */
+  readonly operations: number;
+  close(): Promise<void>;
+}
+
+/** bcryptjs in a worker-thread pool (piscina), at the configured cost. */
+export async function createBcryptPool(options: { cost: number; threads: number }): Promise<PasswordHasher> {
+  const pool = new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: options.threads,
+    maxThreads: options.threads,
+  });
+  let operations = 0;
+  const hash = (password: string): Promise<string> => {
+    operations += 1;
+    return pool.run({ op: 'hash', password, cost: options.cost });
+  };
+  // A real hash at the real cost, so that a login for nobody costs what a login for someone does.
+  const dummy: string = await pool.run({ op: 'hash', password: `dummy-${Math.random()}`, cost: options.cost });
+  return {
+    hash,
+    async verify(password, stored) {
+      operations += 1;
+      const valid: boolean = await pool.run({ op: 'compare', password, hash: stored ?? dummy });
+      return stored !== null && valid;
+    },
+    get operations() {
+      return operations;
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}

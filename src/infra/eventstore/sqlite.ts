@@ -1,0 +1,225 @@
+import type { SqliteDatabase } from '../sqlite/database.js';
+import {
+  WrongExpectedVersionError,
+  type AllFilter,
+  type AppendResult,
+  type EventHandler,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeAllOptions,
+  type Subscription,
+} from '../../ports/event-store.js';
+
+interface EventRow {
+  position: number | bigint;
+  id: string;
+  stream: string;
+  revision: number | bigint;
+  type: string;
+  data: string;
+  metadata: string;
+  created: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position INTEGER PRIMARY KEY AUTOINCREMENT,
+  id       TEXT NOT NULL,
+  stream   TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  type     TEXT NOT NULL,
+  data     TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created  TEXT NOT NULL,
+  UNIQUE (stream, revision)
+);
+CREATE INDEX IF NOT EXISTS events_id ON events (id);
+CREATE TABLE IF NOT EXISTS streams (
+  name     TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+const SUBSCRIPTION_BATCH = 500;
+/** Another process (the CLI) may append to the same file; live subscribers poll at this pace too. */
+const POLL_MS = 1000;
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  id: row.id,
+  type: row.type,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  streamId: row.stream,
+  revision: BigInt(row.revision),
+  position: BigInt(row.position),
+  created: new Date(row.created),
+});
+
+/** The embedded event store: one SQLite table, EventStoreDB's semantics. */
+export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = () => new Date()): EventStore {
+  db.exec(SCHEMA);
+  db.defaultSafeIntegers(false);
+
+  const currentRevision = db.prepare<[string], { revision: number }>('SELECT revision FROM streams WHERE name = ?');
+  const upsertRevision = db.prepare<[string, number]>(
+    'INSERT INTO streams (name, revision) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET revision = excluded.revision',
+  );
+  const insertEvent = db.prepare<[string, string, number, string, string, string, string]>(
+    'INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const findById = db.prepare<[string, string], { revision: number; position: number }>(
+    'SELECT revision, position FROM events WHERE stream = ? AND id = ? ORDER BY revision LIMIT 1',
+  );
+  const eventAt = db.prepare<[string, number], { id: string; position: number }>(
+    'SELECT id, position FROM events WHERE stream = ? AND revision = ?',
+  );
+  const head = db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events');
+
+  let appendSequence = 0;
+  const wakers = new Set<() => void>();
+  const notify = () => {
+    appendSequence += 1;
+    for (const wake of [...wakers]) wake();
+  };
+
+  /** EventStoreDB's idempotence: the same event ids appended again at the same place succeed once more. */
+  const alreadyAppended = (stream: string, events: NewEvent[]): AppendResult | null => {
+    const first = findById.get(stream, events[0]!.id);
+    if (!first) return null;
+    let last: { position: number } | undefined;
+    for (let i = 0; i < events.length; i += 1) {
+      const row = eventAt.get(stream, first.revision + i);
+      if (!row || row.id !== events[i]!.id) return null;
+      last = row;
+    }
+    return { nextRevision: BigInt(first.revision + events.length - 1), position: BigInt(last!.position) };
+  };
+
+  const appendTransaction = db.transaction(
+    (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult => {
+      const repeated = alreadyAppended(stream, events);
+      if (repeated) return repeated;
+      const current = currentRevision.get(stream)?.revision;
+      const actual = current === undefined ? 'no_stream' : BigInt(current);
+      const ok =
+        expected === 'any' ||
+        (expected === 'no_stream' && current === undefined) ||
+        (expected === 'stream_exists' && current !== undefined) ||
+        (typeof expected === 'bigint' && current !== undefined && BigInt(current) === expected);
+      if (!ok) throw new WrongExpectedVersionError(stream, expected, actual);
+      let revision = current === undefined ? -1 : current;
+      let position = 0;
+      const created = clock().toISOString();
+      for (const event of events) {
+        revision += 1;
+        const info = insertEvent.run(
+          event.id, stream, revision, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata), created,
+        );
+        position = Number(info.lastInsertRowid);
+      }
+      upsertRevision.run(stream, revision);
+      return { nextRevision: BigInt(revision), position: BigInt(position) };
+    },
+  );
+
+  const filterSql = (filter: AllFilter | undefined, params: unknown[]): string => {
+    let sql = '';
+    if (filter?.streamPrefixes?.length) {
+      sql += ` AND (${filter.streamPrefixes.map(() => 'substr(stream, 1, ?) = ?').join(' OR ')})`;
+      for (const prefix of filter.streamPrefixes) params.push(prefix.length, prefix);
+    }
+    if (filter?.eventTypes?.length) {
+      sql += ` AND type IN (${filter.eventTypes.map(() => '?').join(', ')})`;
+      params.push(...filter.eventTypes);
+    }
+    return sql;
+  };
+
+  const readAllSync = (options: ReadAllOptions = {}): RecordedEvent[] => {
+    const params: unknown[] = [Number(options.fromPosition ?? 0n)];
+    let sql = `SELECT * FROM events WHERE position > ?${filterSql(options.filter, params)} ORDER BY position`;
+    if (options.maxCount !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(options.maxCount);
+    }
+    return (db.prepare(sql).all(...params) as EventRow[]).map(toRecorded);
+  };
+
+  const subscribeAll = (options: SubscribeAllOptions, handler: EventHandler): Subscription => {
+    let stopped = false;
+    let wake: (() => void) | null = null;
+    let last = options.fromPosition ?? 0n;
+    const sleep = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, POLL_MS);
+        function done() {
+          clearTimeout(timer);
+          wakers.delete(done);
+          wake = null;
+          resolve();
+        }
+        wake = done;
+        wakers.add(done);
+      });
+    const loop = async () => {
+      while (!stopped) {
+        const seen = appendSequence;
+        const batch = readAllSync({ fromPosition: last, filter: options.filter, maxCount: SUBSCRIPTION_BATCH });
+        for (const event of batch) {
+          if (stopped) return;
+          await handler(event);
+          last = event.position;
+        }
+        // Sleep only when nothing was appended since the read began: no wake-up is ever missed.
+        if (batch.length < SUBSCRIPTION_BATCH && seen === appendSequence && !stopped) await sleep();
+      }
+    };
+    const done = loop();
+    return {
+      done,
+      async stop() {
+        stopped = true;
+        (wake as (() => void) | null)?.();
+        await done.catch(() => undefined);
+      },
+    };
+  };
+
+  return {
+    async append(stream, events, { expectedRevision }) {
+      if (events.length === 0) throw new Error('append needs at least one event');
+      const result = appendTransaction.immediate(stream, events, expectedRevision);
+      notify();
+      return result;
+    },
+    async readStream(stream: string, options: ReadStreamOptions = {}) {
+      const backwards = options.direction === 'backwards';
+      const params: unknown[] = [stream];
+      let sql = 'SELECT * FROM events WHERE stream = ?';
+      if (options.fromRevision !== undefined) {
+        sql += backwards ? ' AND revision <= ?' : ' AND revision >= ?';
+        params.push(Number(options.fromRevision));
+      }
+      sql += backwards ? ' ORDER BY revision DESC' : ' ORDER BY revision';
+      if (options.maxCount !== undefined) {
+        sql += ' LIMIT ?';
+        params.push(options.maxCount);
+      }
+      return (db.prepare(sql).all(...params) as EventRow[]).map(toRecorded);
+    },
+    async readAll(options) {
+      return readAllSync(options);
+    },
+    subscribeAll,
+    async headPosition() {
+      return BigInt(head.get()?.position ?? 0);
+    },
+    async close() {
+      for (const wake of [...wakers]) wake();
+    },
+  };
+}

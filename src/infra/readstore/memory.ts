@@ -1,0 +1,275 @@
+import { Query } from 'mingo';
+import { update as applyUpdate } from 'mingo/updater';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type ReadStore,
+  type UpdateDocument,
+  type UpdateResult,
+} from '../../ports/read-store.js';
+
+interface Index {
+  fields: string[];
+  unique: boolean;
+  sparse: boolean;
+  entries: Map<string, Set<string>>;
+}
+
+const valueAt = (doc: Record<string, unknown>, path: string): unknown => {
+  let current: unknown = doc;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+};
+
+const isPlainValue = (value: unknown): boolean =>
+  value === null || ['string', 'number', 'boolean'].includes(typeof value);
+
+const isOperatorObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) &&
+  Object.keys(value).some((k) => k.startsWith('$'));
+
+const deepFreeze = <T>(value: T): T => {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+};
+
+/**
+ * One collection in memory, queried and updated with mingo (Mongo's own query and update
+ * language). Documents are stored frozen and replaced on write, so reads hand them out without a
+ * copy. Equality lookups on `_id` or an indexed field are O(1).
+ */
+class MemoryCollection<T extends Doc> implements Collection<T> {
+  private readonly docs = new Map<string, T>();
+  private readonly indexes: Index[] = [];
+  private readonly queries = new Map<string, Query>();
+
+  constructor(readonly name: string) {}
+
+  private query(filter: Filter): Query {
+    const key = JSON.stringify(filter);
+    let query = this.queries.get(key);
+    if (!query) {
+      query = new Query(filter, {});
+      if (this.queries.size > 1000) this.queries.clear();
+      this.queries.set(key, query);
+    }
+    return query;
+  }
+
+  private indexKey(index: Index, doc: Record<string, unknown>): string | null {
+    const values = index.fields.map((f) => valueAt(doc, f));
+    if (index.sparse && values[0] === undefined) return null;
+    return JSON.stringify(values.map((v) => (v === undefined ? null : v)));
+  }
+
+  /** Candidates for a filter: from `_id` or an index when the filter pins one by equality. */
+  private candidates(filter: Filter): Iterable<T> {
+    const id = filter._id;
+    if (isPlainValue(id)) {
+      const doc = this.docs.get(String(id));
+      return doc ? [doc] : [];
+    }
+    for (const index of this.indexes) {
+      const values = index.fields.map((f) => filter[f]);
+      if (values.every((v) => v !== undefined && isPlainValue(v))) {
+        const ids = index.entries.get(JSON.stringify(values)) ?? new Set<string>();
+        return [...ids].map((docId) => this.docs.get(docId)!);
+      }
+    }
+    return this.docs.values();
+  }
+
+  private matching(filter: Filter, limit = Infinity): T[] {
+    const query = Object.keys(filter).length ? this.query(filter) : null;
+    const found: T[] = [];
+    for (const doc of this.candidates(filter)) {
+      if (!query || query.test(doc)) found.push(doc);
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  private checkUnique(doc: T, replacing?: T) {
+    for (const index of this.indexes) {
+      if (!index.unique) continue;
+      const key = this.indexKey(index, doc);
+      if (key === null) continue;
+      const holders = index.entries.get(key);
+      if (holders && [...holders].some((id) => id !== replacing?._id)) throw new DuplicateKeyError(this.name, key);
+    }
+  }
+
+  private indexDoc(doc: T, add: boolean) {
+    for (const index of this.indexes) {
+      const key = this.indexKey(index, doc);
+      if (key === null) continue;
+      let set = index.entries.get(key);
+      if (add) {
+        if (!set) index.entries.set(key, (set = new Set()));
+        set.add(doc._id);
+      } else if (set) {
+        set.delete(doc._id);
+        if (set.size === 0) index.entries.delete(key);
+      }
+    }
+  }
+
+  private store(next: T, previous?: T) {
+    this.checkUnique(next, previous);
+    if (previous) this.indexDoc(previous, false);
+    this.docs.set(next._id, deepFreeze(next));
+    this.indexDoc(next, true);
+  }
+
+  private updated(doc: T, update: UpdateDocument, inserting: boolean): T {
+    const copy = structuredClone(doc) as T;
+    const { $setOnInsert, ...rest } = update as { $setOnInsert?: Record<string, unknown> };
+    const modifier = inserting && $setOnInsert ? { ...rest, $set: { ...(rest as any).$set, ...$setOnInsert } } : rest;
+    if (Object.keys(modifier).length) applyUpdate(copy, modifier as never, undefined, undefined, { cloneMode: 'deep' });
+    if (copy._id !== doc._id) throw new Error(`${this.name}: _id cannot change`);
+    return copy;
+  }
+
+  async findOne(filter: Filter) {
+    return this.matching(filter, 1)[0] ?? null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}) {
+    const sorted = options.sort;
+    let docs = this.matching(filter, sorted ? Infinity : (options.skip ?? 0) + (options.limit ?? Infinity));
+    if (sorted) {
+      const keys = Object.entries(sorted);
+      docs = [...docs].sort((a, b) => {
+        for (const [field, direction] of keys) {
+          const x = valueAt(a, field) as any;
+          const y = valueAt(b, field) as any;
+          if (x === y) continue;
+          if (x === undefined || x === null) return -direction;
+          if (y === undefined || y === null) return direction;
+          return (x < y ? -1 : 1) * direction;
+        }
+        return 0;
+      });
+    }
+    const start = options.skip ?? 0;
+    docs = docs.slice(start, options.limit === undefined ? undefined : start + options.limit);
+    if (options.projection) {
+      const projection = options.projection;
+      const include = Object.entries(projection).filter(([, v]) => v === 1).map(([k]) => k);
+      return docs.map((doc) => {
+        const out: Record<string, unknown> = {};
+        if (include.length) {
+          out._id = doc._id;
+          for (const k of include) if (k in doc) out[k] = doc[k];
+        } else {
+          Object.assign(out, doc);
+          for (const [k, v] of Object.entries(projection)) if (v === 0) delete out[k];
+        }
+        return out as T;
+      });
+    }
+    return docs;
+  }
+
+  async countDocuments(filter: Filter = {}) {
+    return Object.keys(filter).length ? this.matching(filter).length : this.docs.size;
+  }
+
+  async updateOne(filter: Filter, update: UpdateDocument, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
+    const [doc] = this.matching(filter, 1);
+    if (doc) {
+      const next = this.updated(doc, update, false);
+      this.store(next, doc);
+      return { matchedCount: 1, modifiedCount: 1, upsertedCount: 0 };
+    }
+    if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
+    const seed: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(filter)) {
+      if (!field.startsWith('$') && !field.includes('.') && !isOperatorObject(value)) seed[field] = value;
+    }
+    if (typeof seed._id !== 'string') throw new Error(`${this.name}: an upsert needs an _id in its filter`);
+    if (this.docs.has(seed._id)) throw new DuplicateKeyError(this.name, seed._id);
+    this.store(this.updated(seed as T, update, true));
+    return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
+  }
+
+  async updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult> {
+    const docs = this.matching(filter);
+    for (const doc of docs) this.store(this.updated(doc, update, false), doc);
+    return { matchedCount: docs.length, modifiedCount: docs.length, upsertedCount: 0 };
+  }
+
+  async deleteOne(filter: Filter) {
+    const [doc] = this.matching(filter, 1);
+    if (!doc) return { deletedCount: 0 };
+    this.indexDoc(doc, false);
+    this.docs.delete(doc._id);
+    return { deletedCount: 1 };
+  }
+
+  async deleteMany(filter: Filter) {
+    const docs = this.matching(filter);
+    for (const doc of docs) {
+      this.indexDoc(doc, false);
+      this.docs.delete(doc._id);
+    }
+    return { deletedCount: docs.length };
+  }
+
+  async createIndex(spec: IndexSpec) {
+    const fields = Object.keys(spec.keys);
+    if (this.indexes.some((i) => i.fields.join() === fields.join())) return;
+    const index: Index = { fields, unique: Boolean(spec.unique), sparse: Boolean(spec.sparse), entries: new Map() };
+    this.indexes.push(index);
+    for (const doc of this.docs.values()) {
+      const key = this.indexKey(index, doc);
+      if (key === null) continue;
+      if (index.unique && index.entries.has(key)) {
+        this.indexes.pop();
+        throw new DuplicateKeyError(this.name, key);
+      }
+      let set = index.entries.get(key);
+      if (!set) index.entries.set(key, (set = new Set()));
+      set.add(doc._id);
+    }
+  }
+
+  async drop() {
+    this.docs.clear();
+    this.indexes.length = 0;
+  }
+
+  get size() {
+    return this.docs.size;
+  }
+}
+
+/** The embedded read store: in memory, rebuilt from the event store at every start. */
+export function createMemoryReadStore(): ReadStore {
+  const collections = new Map<string, MemoryCollection<Doc>>();
+  return {
+    durable: false,
+    collection<T extends Doc>(name: string) {
+      let collection = collections.get(name);
+      if (!collection) collections.set(name, (collection = new MemoryCollection(name)));
+      return collection as unknown as Collection<T>;
+    },
+    async listCollections() {
+      return [...collections.entries()].filter(([, c]) => c.size > 0).map(([name]) => name);
+    },
+    async ping() {},
+    async close() {
+      collections.clear();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The read store port: a subset of MongoDB's collection API, so that projectors written as Mongo
+ * filters and update documents run unchanged on MongoDB and on the in-memory (mingo) adapter.
+ */
+
+export type Doc = { _id: string } & Record<string, unknown>;
+export type Filter = Record<string, unknown>;
+export type UpdateDocument = Record<string, unknown>;
+
+export interface FindOptions {
+  sort?: Record<string, 1 | -1>;
+  limit?: number;
+  skip?: number;
+  projection?: Record<string, 0 | 1>;
+}
+
+export interface UpdateResult {
+  matchedCount: number;
+  modifiedCount: number;
+  upsertedCount: number;
+}
+
+export interface IndexSpec {
+  /** Single-field or compound ascending/descending keys. */
+  keys: Record<string, 1 | -1>;
+  unique?: boolean;
+  /** Only documents where the first key exists are indexed (Mongo's partial index on `$exists`). */
+  sparse?: boolean;
+}
+
+export interface Collection<T extends Doc = Doc> {
+  readonly name: string;
+  findOne(filter: Filter): Promise<T | null>;
+  find(filter: Filter, options?: FindOptions): Promise<T[]>;
+  countDocuments(filter?: Filter): Promise<number>;
+  /**
+   * Mongo semantics: with `upsert`, when nothing matches, a document is inserted from the equality
+   * fields of the filter plus the update; a duplicate `_id` then fails with `DuplicateKeyError`.
+   */
+  updateOne(filter: Filter, update: UpdateDocument, options?: { upsert?: boolean }): Promise<UpdateResult>;
+  updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult>;
+  deleteOne(filter: Filter): Promise<{ deletedCount: number }>;
+  deleteMany(filter: Filter): Promise<{ deletedCount: number }>;
+  createIndex(spec: IndexSpec): Promise<void>;
+  drop(): Promise<void>;
+}
+
+export interface ReadStore {
+  collection<T extends Doc = Doc>(name: string): Collection<T>;
+  /** Names of the collections that exist. */
+  listCollections(): Promise<string[]>;
+  /** Whether the store outlives the process (MongoDB) or must be rebuilt at start (memory). */
+  readonly durable: boolean;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DuplicateKeyError extends Error {
+  readonly code = 'duplicate_key';
+  constructor(collection: string, key: unknown) {
+    super(`Duplicate key in ${collection}: ${JSON.stringify(key)}`);
+    this.name = 'DuplicateKeyError';
+  }
+}
+
+export const isDuplicateKey = (error: unknown): boolean =>
+  error instanceof DuplicateKeyError ||
+  (typeof error === 'object' && error !== null &&
+    ((error as { code?: unknown }).code === 'duplicate_key' || (error as { code?: unknown }).code === 11000));

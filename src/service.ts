@@ -1,0 +1,134 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { projections } from '../projections/index.js';
+import { createAccounts, type Accounts } from './accounts/accounts.js';
+import { createClaims } from './accounts/claims.js';
+import type { Config } from './config.js';
+import { createEventCodec } from './events/codec.js';
+import { createHttpApp } from './http/app.js';
+import type { Readiness } from './http/routes/ops.js';
+import { createBcryptPool, type PasswordHasher } from './infra/bcrypt/pool.js';
+import { openEsdbEventStore } from './infra/eventstore/esdb.js';
+import { createSqliteEventStore } from './infra/eventstore/sqlite.js';
+import { openMongoKeyStore } from './infra/keystore/mongo.js';
+import { createSqliteKeyStore } from './infra/keystore/sqlite.js';
+import { createMemoryReadStore } from './infra/readstore/memory.js';
+import { openMongoReadStore } from './infra/readstore/mongo.js';
+import { openSqliteDatabase, type SqliteDatabase } from './infra/sqlite/database.js';
+import type { EventStore } from './ports/event-store.js';
+import type { KeyStore } from './ports/key-store.js';
+import type { ReadStore } from './ports/read-store.js';
+import { ProjectionRunner } from './projections/runner.js';
+import { createTokenSigner, ed25519Key } from './tokens/jwt.js';
+
+export interface ServiceOptions {
+  clock?: () => Date;
+  logger?: Logger;
+}
+
+export interface Service {
+  config: Config;
+  accounts: Accounts;
+  eventStore: EventStore;
+  readStore: ReadStore;
+  keyStore: KeyStore;
+  projections: ProjectionRunner;
+  hasher: PasswordHasher;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
+async function openStores(config: Config) {
+  let sqlite: SqliteDatabase | null = null;
+  const embedded = () => (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db')));
+  const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded());
+  const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
+  const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
+  return { eventStore, readStore, keyStore, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
+}
+
+/** The composition root: everything is built here, once, from the configuration. */
+export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const clock = options.clock ?? (() => new Date());
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'accounts' } });
+  const { eventStore, readStore, keyStore, closeSqlite } = await openStores(config);
+  const codec = createEventCodec(keyStore);
+  const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });
+  const privateKey = ed25519Key(config.jwtPrivateKey ? { pem: config.jwtPrivateKey } : { seed: await keyStore.getOrCreate('service:jwt-ed25519') });
+  const signer = await createTokenSigner({ privateKey, issuer: config.publicUrl, audience: config.jwtAudience, ttlMs: config.jwtTtlMs, clock });
+  const runner = new ProjectionRunner({ eventStore, readStore, codec, logger }, projections);
+  const claims = createClaims({ eventStore, codec, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock, graceMs: config.claimGraceMs });
+  const accounts = createAccounts({
+    eventStore, codec, projections: runner, hasher, signer, keyStore, claims, clock, logger,
+    settings: { allowNewAccounts: config.allowNewAccounts, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs },
+  });
+
+  await runner.start();
+  const caughtUp = await runner.catchUp();
+  logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
+
+  const readiness = async (): Promise<Readiness> => {
+    const reasons: string[] = [];
+    const check = async (name: string, probe: () => Promise<unknown>) => {
+      try {
+        await probe();
+      } catch (error) {
+        reasons.push(`${name} unreachable: ${(error as Error).message}`);
+      }
+    };
+    let head = 0n;
+    await check('event store', async () => (head = await eventStore.headPosition()));
+    await check('read store', () => readStore.ping());
+    await check('key store', () => keyStore.ping());
+    const status = runner.status().filter((p) => p.status !== 'rebuilding');
+    for (const p of status) {
+      if (p.status === 'retrying') reasons.push(`projection ${p.name} is failing and retrying`);
+    }
+    // Allowed lag: what the runner applies in well under a second.
+    const lagging = status.filter((p) => head - p.position > 1000n);
+    for (const p of lagging) reasons.push(`projection ${p.name} is ${head - p.position} positions behind`);
+    return {
+      ready: reasons.length === 0,
+      reasons,
+      projections: status.map((p) => ({ name: p.name, position: String(p.position), lag: String(head - p.position) })),
+    };
+  };
+
+  const app = createHttpApp({
+    accounts, signer, logger, readiness,
+    headPosition: () => eventStore.headPosition(),
+    trustProxy: false,
+  });
+  let server: Server | null = null;
+
+  return {
+    config, accounts, eventStore, readStore, keyStore, projections: runner, hasher,
+    async listen() {
+      server = app.listen(config.port, config.host);
+      await once(server, 'listening');
+      server.keepAliveTimeout = 65_000;
+      const port = (server.address() as AddressInfo).port;
+      logger.info({ port, publicUrl: config.publicUrl }, 'listening');
+      return port;
+    },
+    async close() {
+      if (server) {
+        const closed = once(server, 'close');
+        server.close();
+        server.closeIdleConnections();
+        await closed;
+      }
+      await runner.stop();
+      await hasher.close();
+      await eventStore.close();
+      await readStore.close();
+      await keyStore.close();
+      closeSqlite();
+    },
+  };
+}

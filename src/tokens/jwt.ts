@@ -1,0 +1,92 @@
+import { createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT, calculateJwkThumbprint, errors as joseErrors, exportJWK, jwtVerify, type JWK } from 'jose';
+import { DomainError } from '../../domain/shared/errors.js';
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export interface TokenSigner {
+  issue(userId: string, sessionId: string): Promise<{ token: string; expiresAt: Date }>;
+  /** Verifies signature, issuer, audience and time; verified tokens are cached until they expire. */
+  verify(token: string): Promise<AccessClaims>;
+  jwks(): { keys: JWK[] };
+}
+
+// The fixed PKCS#8 header of an Ed25519 private key (RFC 8410); the 32-byte seed follows it.
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** An Ed25519 key from a PKCS#8 PEM, or from a 32-byte seed kept in the key store. */
+export const ed25519Key = (source: { pem: string } | { seed: Buffer }): KeyObject =>
+  'pem' in source
+    ? createPrivateKey(source.pem)
+    : createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, source.seed]), format: 'der', type: 'pkcs8' });
+
+const CACHE_LIMIT = 100_000;
+
+export async function createTokenSigner(options: {
+  privateKey: KeyObject;
+  issuer: string;
+  audience: string;
+  ttlMs: number;
+  clock: () => Date;
+}): Promise<TokenSigner> {
+  const publicKey = createPublicKey(options.privateKey);
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const jwk: JWK = { ...publicJwk, kid, alg: 'EdDSA', use: 'sig' };
+  const verified = new Map<string, AccessClaims>();
+
+  return {
+    async issue(userId, sessionId) {
+      const now = Math.floor(options.clock().getTime() / 1000);
+      const exp = now + Math.floor(options.ttlMs / 1000);
+      const token = await new SignJWT({ sid: sessionId })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
+        .setSubject(userId)
+        .setJti(randomUUID())
+        .setIssuedAt(now)
+        .setExpirationTime(exp)
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .sign(options.privateKey);
+      return { token, expiresAt: new Date(exp * 1000) };
+    },
+
+    async verify(token) {
+      const now = options.clock().getTime() / 1000;
+      const cached = verified.get(token);
+      if (cached) {
+        if (cached.exp > now) return cached;
+        verified.delete(token);
+        throw new DomainError('token_expired', 'The token has expired');
+      }
+      try {
+        const { payload } = await jwtVerify(token, publicKey, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ['EdDSA'],
+          currentDate: options.clock(),
+          requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+        });
+        if (typeof payload.sid !== 'string') throw new DomainError('unauthenticated', 'The token is not an access token');
+        const claims = payload as unknown as AccessClaims;
+        if (verified.size >= CACHE_LIMIT) verified.clear();
+        verified.set(token, claims);
+        return claims;
+      } catch (error) {
+        if (error instanceof DomainError) throw error;
+        if (error instanceof joseErrors.JWTExpired) throw new DomainError('token_expired', 'The token has expired');
+        throw new DomainError('unauthenticated', 'The token is not valid');
+      }
+    },
+
+    jwks() {
+      return { keys: [jwk] };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isDuplicateKey, type Collection, type Doc, type ReadStore } from '../../src/ports/read-store.js';
+
+export function readStoreContract(name: string, open: () => Promise<ReadStore>) {
+  describe(`ReadStore contract: ${name}`, () => {
+    let store: ReadStore;
+    let users: Collection<Doc>;
+    beforeEach(async () => {
+      store = await open();
+      users = store.collection(`c${randomUUID().replaceAll('-', '')}`);
+    });
+    afterEach(async () => {
+      await users.drop();
+      await store.close();
+    });
+
+    it('upserts from the filter and update, then updates with Mongo operators', async () => {
+      await users.updateOne({ _id: 'u1' }, { $set: { name: 'ada', tags: ['a'] }, $setOnInsert: { created: 1 } }, { upsert: true });
+      await users.updateOne({ _id: 'u1' }, { $set: { name: 'ada l' }, $setOnInsert: { created: 2 }, $inc: { logins: 1 }, $addToSet: { tags: 'b' } }, { upsert: true });
+      await users.updateOne({ _id: 'u1' }, { $addToSet: { tags: 'b' }, $unset: { missing: '' } });
+      await users.updateOne({ _id: 'u1' }, { $pull: { tags: 'a' } });
+      expect(await users.findOne({ _id: 'u1' })).toEqual({ _id: 'u1', name: 'ada l', tags: ['b'], created: 1, logins: 1 });
+    });
+
+    it('an update that matches nothing changes nothing, and a conditional upsert on a newer document is a duplicate key', async () => {
+      await users.updateOne({ _id: 'u1' }, { $set: { _pos: 5 } }, { upsert: true });
+      expect((await users.updateOne({ _id: 'u2' }, { $set: { x: 1 } })).matchedCount).toBe(0);
+      expect(await users.findOne({ _id: 'u2' })).toBeNull();
+      const stale = users.updateOne({ _id: 'u1', _pos: { $lt: 3 } }, { $set: { _pos: 3, name: 'old' } }, { upsert: true });
+      await expect(stale).rejects.toSatisfy(isDuplicateKey);
+      expect(await users.findOne({ _id: 'u1' })).toEqual({ _id: 'u1', _pos: 5 });
+    });
+
+    it('finds with Mongo queries, sort, skip, limit and projection', async () => {
+      for (let i = 0; i < 10; i += 1) {
+        await users.updateOne({ _id: `u${i}` }, { $set: { n: i, even: i % 2 === 0, name: `user${i}` } }, { upsert: true });
+      }
+      const found = await users.find({ even: true, n: { $gte: 2 } }, { sort: { n: -1 }, skip: 1, limit: 2, projection: { n: 1 } });
+      expect(found).toEqual([{ _id: 'u6', n: 6 }, { _id: 'u4', n: 4 }]);
+      expect(await users.countDocuments({ n: { $in: [1, 2, 3] } })).toBe(3);
+      expect(await users.countDocuments()).toBe(10);
+      expect((await users.find({ $or: [{ n: 1 }, { name: 'user9' }] }, { sort: { n: 1 } })).map((d) => d._id)).toEqual(['u1', 'u9']);
+      expect(await users.findOne({ name: { $regex: '^user7$' } })).toMatchObject({ _id: 'u7' });
+    });
+
+    it('updateMany and deleteMany touch every match and nothing else', async () => {
+      for (const [id, owner] of [['s1', 'a'], ['s2', 'a'], ['s3', 'b']] as const) {
+        await users.updateOne({ _id: id }, { $set: { owner, live: true } }, { upsert: true });
+      }
+      expect((await users.updateMany({ owner: 'a' }, { $set: { live: false } })).matchedCount).toBe(2);
+      expect((await users.find({ live: true })).map((d) => d._id)).toEqual(['s3']);
+      expect((await users.deleteMany({ owner: 'a' })).deletedCount).toBe(2);
+      expect((await users.deleteOne({ _id: 's3' })).deletedCount).toBe(1);
+      expect(await users.countDocuments()).toBe(0);
+    });
+
+    it('a unique index refuses a second holder, and a sparse one ignores documents without the field', async () => {
+      await users.createIndex({ keys: { email: 1 }, unique: true, sparse: true });
+      await users.updateOne({ _id: 'a' }, { $set: { email: 'x@example.test' } }, { upsert: true });
+      await users.updateOne({ _id: 'b' }, { $set: { other: 1 } }, { upsert: true });
+      await users.updateOne({ _id: 'c' }, { $set: { other: 2 } }, { upsert: true });
+      await expect(users.updateOne({ _id: 'b' }, { $set: { email: 'x@example.test' } })).rejects.toSatisfy(isDuplicateKey);
+      expect(await users.findOne({ email: 'x@example.test' })).toMatchObject({ _id: 'a' });
+      await users.updateOne({ _id: 'a' }, { $set: { email: 'y@example.test' } });
+      expect(await users.findOne({ email: 'x@example.test' })).toBeNull();
+      expect(await users.findOne({ email: 'y@example.test' })).toMatchObject({ _id: 'a' });
+    });
+
+    it('drop empties a collection', async () => {
+      await users.updateOne({ _id: 'a' }, { $set: { n: 1 } }, { upsert: true });
+      expect(await store.listCollections()).toContain(users.name);
+      await users.drop();
+      expect(await users.countDocuments()).toBe(0);
+      await store.ping();
+    });
+  });
+}
