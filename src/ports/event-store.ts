@@ -102,9 +102,10 @@ export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVe
   error instanceof WrongExpectedVersionError ||
   (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'wrong_expected_version');
 
+/** Empty lists mean "no filter", as in the SQLite adapter's SQL. */
 export const matchesFilter = (streamId: string, type: string, filter?: AllFilter): boolean => {
   if (!filter) return true;
-  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => streamId.startsWith(p))) return false;
-  if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
+  if (filter.streamPrefixes?.length && !filter.streamPrefixes.some((p) => streamId.startsWith(p))) return false;
+  if (filter.eventTypes?.length && !filter.eventTypes.includes(type)) return false;
   return true;
 };

@@ -1,0 +1,84 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createService, type Service } from '../../src/service.js';
+
+/** A clock the test moves by hand. */
+export class TestClock {
+  constructor(private current = new Date('2026-11-23T10:00:00.000Z')) {}
+  now = () => new Date(this.current);
+  advance(ms: number) {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface TestServer {
+  url: string;
+  api: string;
+  service: Service;
+  dataDir: string;
+  clock: TestClock;
+  close(): Promise<void>;
+}
+
+/** A real service listening on 127.0.0.1 with its own data dir; bcrypt at the lowest cost. */
+export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'accounts-test-'));
+  const clock = options.clock ?? new TestClock(new Date());
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', BCRYPT_THREADS: '2', LOG_LEVEL: 'silent', ...env });
+  const service = await createService(config, { clock: clock.now, logger: pino({ level: 'silent' }) });
+  const port = await service.listen();
+  const url = `http://127.0.0.1:${port}`;
+  return { url, api: `${url}/api/v1`, service, dataDir, clock, close: () => service.close() };
+}
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** JSON requests against a running server. */
+export async function call<T = any>(
+  server: TestServer,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string | Buffer } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | Buffer | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  // `/auth…` paths are API paths; anything else (`/healthz`, `/api/v1/…`) is taken as given.
+  const base = path.startsWith('/auth') ? server.api : server.url;
+  const response = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+let counter = 0;
+/** A fresh, valid registration body. */
+export const newUser = (overrides: Record<string, unknown> = {}) => {
+  counter += 1;
+  const id = `${process.pid}${counter}${Math.random().toString(36).slice(2, 6)}`;
+  return { username: `user_${id}`, password: `Sturdy-pass-${id}`, email: `u${id}@example.test`, ...overrides };
+};
+
+export async function register(server: TestServer, overrides: Record<string, unknown> = {}) {
+  const body = newUser(overrides);
+  const answer = await call(server, 'POST', '/auth/register', { body });
+  if (answer.status !== 201) throw new Error(`register failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return { ...body, token: answer.body.access_token as string, answer };
+}
