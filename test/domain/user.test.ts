@@ -1,0 +1,113 @@
+import { describe, it } from 'vitest';
+import type { UserCommand } from '../../domain/user/commands.js';
+import { userDecider } from '../../domain/user/decider.js';
+import type { UserEvent } from '../../domain/user/events.js';
+import { specFor } from '../support/decider.js';
+
+const given = specFor(userDecider);
+const registered: UserEvent = {
+  type: 'UserRegistered',
+  data: { userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a', displayName: null, passwordHash: '$2b$hash', isAdmin: false, setupClaim: null },
+};
+const session = (sessionId: string): UserEvent => ({ type: 'SessionStarted', data: { sessionId, method: 'password', ip: null, userAgent: null } });
+const deleted: UserEvent = { type: 'UserDeleted', data: { releasedClaims: ['unique-username-a', 'unique-email-a'] } };
+const passwordless: UserEvent = { type: 'UserRegistered', data: { ...(registered.data as any), passwordHash: null } };
+
+const register = (setupClaim: string | null): UserCommand => ({
+  type: 'RegisterUser',
+  data: {
+    userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a',
+    displayName: null, passwordHash: '$2b$hash', setupClaim, session: { sessionId: 's0', ip: '10.0.0.1', userAgent: 'ua' },
+  },
+});
+
+describe('user decider', () => {
+  describe('RegisterUser', () => {
+    it('registers and starts the first session', () =>
+      given([]).when(register(null)).then([registered, { type: 'SessionStarted', data: { sessionId: 's0', method: 'register', ip: '10.0.0.1', userAgent: 'ua' } }]));
+    it('makes the holder of the set-up claim an admin', () =>
+      given([]).when(register('unique-setup-x')).then([
+        { type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x' } },
+        { type: 'SessionStarted', data: { sessionId: 's0', method: 'register', ip: '10.0.0.1', userAgent: 'ua' } },
+      ]));
+    it('refuses an account that exists', () => given([registered]).when(register(null)).thenRefuses('conflict'));
+    it('refuses an account that was deleted', () => given([registered, deleted]).when(register(null)).thenRefuses('conflict'));
+  });
+
+  describe('StartSession', () => {
+    const start = (credentialsValid: boolean): UserCommand => ({ type: 'StartSession', data: { sessionId: 's1', method: 'password', ip: null, userAgent: null, credentialsValid } });
+    it('starts a session with valid credentials', () => given([registered]).when(start(true)).then([session('s1')]));
+    it('refuses wrong credentials', () => given([registered]).when(start(false)).thenRefuses('invalid_credentials'));
+    it('refuses an unknown account the same way', () => given([]).when(start(true)).thenRefuses('invalid_credentials'));
+    it('refuses a deleted account the same way', () => given([registered, deleted]).when(start(true)).thenRefuses('invalid_credentials'));
+  });
+
+  describe('EndSession', () => {
+    it('ends a live session', () =>
+      given([registered, session('s1')]).when({ type: 'EndSession', data: { sessionId: 's1', reason: 'logout' } })
+        .then([{ type: 'SessionEnded', data: { sessionId: 's1', reason: 'logout' } }]));
+    it('refuses a session that already ended', () =>
+      given([registered, session('s1'), { type: 'SessionEnded', data: { sessionId: 's1', reason: 'logout' } }])
+        .when({ type: 'EndSession', data: { sessionId: 's1', reason: 'revoked' } }).thenRefuses('not_found'));
+    it('refuses an unknown session', () => given([registered]).when({ type: 'EndSession', data: { sessionId: 'nope', reason: 'revoked' } }).thenRefuses('not_found'));
+    it('refuses on a deleted account', () => given([registered, session('s1'), deleted]).when({ type: 'EndSession', data: { sessionId: 's1', reason: 'logout' } }).thenRefuses('not_found'));
+  });
+
+  describe('UpdateProfile', () => {
+    it('changes the display name', () =>
+      given([registered]).when({ type: 'UpdateProfile', data: { displayName: 'Ada' } }).then([{ type: 'DisplayNameChanged', data: { displayName: 'Ada' } }]));
+    it('changes the email and names the claim it gives up', () =>
+      given([registered]).when({ type: 'UpdateProfile', data: { email: { value: 'new@x.test', claim: 'unique-email-b' } } })
+        .then([{ type: 'EmailChanged', data: { email: 'new@x.test', emailClaim: 'unique-email-b', previousEmailClaim: 'unique-email-a' } }]));
+    it('removes the email', () =>
+      given([registered]).when({ type: 'UpdateProfile', data: { email: null } })
+        .then([{ type: 'EmailChanged', data: { email: null, emailClaim: null, previousEmailClaim: 'unique-email-a' } }]));
+    it('records nothing for the same email', () =>
+      given([registered]).when({ type: 'UpdateProfile', data: { email: { value: 'ada@x.test', claim: 'unique-email-a' } } }).then([]));
+    it('refuses on a deleted account', () => given([registered, deleted]).when({ type: 'UpdateProfile', data: { displayName: 'x' } }).thenRefuses('not_found'));
+    it('refuses on no account', () => given([]).when({ type: 'UpdateProfile', data: { displayName: 'x' } }).thenRefuses('not_found'));
+  });
+
+  describe('ChangeUsername', () => {
+    const change = (passwordValid: boolean, usernameClaim = 'unique-username-b'): UserCommand => ({ type: 'ChangeUsername', data: { username: 'grace', usernameClaim, passwordValid } });
+    it('changes the username and names the claim it gives up', () =>
+      given([registered]).when(change(true)).then([{ type: 'UsernameChanged', data: { username: 'grace', usernameClaim: 'unique-username-b', previousUsernameClaim: 'unique-username-a' } }]));
+    it('refuses a wrong password', () => given([registered]).when(change(false)).thenRefuses('invalid_credentials'));
+    it('records nothing when the name is the same', () => given([registered]).when(change(true, 'unique-username-a')).then([]));
+    it('refuses on a deleted account', () => given([registered, deleted]).when(change(true)).thenRefuses('not_found'));
+  });
+
+  describe('ChangePassword', () => {
+    const change = (oldPasswordValid: boolean): UserCommand => ({ type: 'ChangePassword', data: { passwordHash: '$2b$new', oldPasswordValid, currentSessionId: 's1' } });
+    it('changes the password and ends every other session', () =>
+      given([registered, session('s1'), session('s2'), session('s3')]).when(change(true)).then([
+        { type: 'PasswordChanged', data: { passwordHash: '$2b$new', initial: false } },
+        { type: 'SessionEnded', data: { sessionId: 's2', reason: 'password_changed' } },
+        { type: 'SessionEnded', data: { sessionId: 's3', reason: 'password_changed' } },
+      ]));
+    it('refuses a wrong old password', () => given([registered, session('s1')]).when(change(false)).thenRefuses('invalid_credentials'));
+    it('refuses an account without a password', () => given([passwordless]).when(change(true)).thenRefuses('conflict'));
+    it('refuses on a deleted account', () => given([registered, deleted]).when(change(true)).thenRefuses('not_found'));
+  });
+
+  describe('SetInitialPassword', () => {
+    const set: UserCommand = { type: 'SetInitialPassword', data: { passwordHash: '$2b$first' } };
+    it('sets a first password', () => given([passwordless]).when(set).then([{ type: 'PasswordChanged', data: { passwordHash: '$2b$first', initial: true } }]));
+    it('refuses when a password exists', () => given([registered]).when(set).thenRefuses('conflict'));
+    it('refuses after the first password was set', () =>
+      given([passwordless, { type: 'PasswordChanged', data: { passwordHash: '$2b$first', initial: true } }]).when(set).thenRefuses('conflict'));
+    it('refuses on no account', () => given([]).when(set).thenRefuses('not_found'));
+  });
+
+  describe('DeleteUser', () => {
+    const remove = (passwordValid: boolean | null): UserCommand => ({ type: 'DeleteUser', data: { passwordValid } });
+    it('deletes and releases username and email claims', () => given([registered]).when(remove(true)).then([deleted]));
+    it('keeps the set-up claim of the first account held', () =>
+      given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x' } }]).when(remove(true)).then([deleted]));
+    it('refuses a wrong password', () => given([registered]).when(remove(false)).thenRefuses('invalid_credentials'));
+    it('refuses a missing password when one is set', () => given([registered]).when(remove(null)).thenRefuses('invalid_credentials'));
+    it('needs no password when none is set', () =>
+      given([passwordless]).when(remove(null)).then([deleted]));
+    it('refuses a second deletion', () => given([registered, deleted]).when(remove(true)).thenRefuses('not_found'));
+  });
+});
