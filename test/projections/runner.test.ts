@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { projections } from '../../projections/index.js';
+import { meProjection } from '../../projections/me.js';
+import type { UserEvent } from '../../domain/user/events.js';
+import { createEventCodec, type EventCodec } from '../../src/events/codec.js';
+import { createSqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
+import { createSqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
+import { createMemoryReadStore } from '../../src/infra/readstore/memory.js';
+import { openSqliteDatabase } from '../../src/infra/sqlite/database.js';
+import type { EventStore } from '../../src/ports/event-store.js';
+import type { ReadStore } from '../../src/ports/read-store.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+
+const logger = pino({ level: 'silent' });
+
+interface World {
+  eventStore: EventStore;
+  codec: EventCodec;
+  readStore: ReadStore;
+  runners: ProjectionRunner[];
+}
+
+const worlds: World[] = [];
+afterEach(async () => {
+  for (const world of worlds.splice(0)) for (const runner of world.runners) await runner.stop();
+});
+
+function makeWorld(): World {
+  const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'runner-')), 'a.db'));
+  const world = { eventStore: createSqliteEventStore(db), codec: createEventCodec(createSqliteKeyStore(db)), readStore: createMemoryReadStore(), runners: [] };
+  worlds.push(world);
+  return world;
+}
+
+const runner = (world: World, readStore = world.readStore, definitions = projections) => {
+  const r = new ProjectionRunner({ eventStore: world.eventStore, readStore, codec: world.codec, logger }, definitions);
+  world.runners.push(r);
+  return r;
+};
+
+const ctx = () => ({ commandId: randomUUID(), correlationId: randomUUID(), actor: null, ip: '10.1.2.3', userAgent: 'test' });
+
+async function registerUser(world: World, name: string) {
+  const userId = randomUUID();
+  const events: UserEvent[] = [
+    { type: 'UserRegistered', data: { userId, username: name, usernameClaim: `unique-username-${name}`, email: `${name}@x.test`, emailClaim: `unique-email-${name}`, displayName: name.toUpperCase(), passwordHash: 'h', isAdmin: false, setupClaim: null } },
+    { type: 'SessionStarted', data: { sessionId: randomUUID(), method: 'register', ip: null, userAgent: null } },
+  ];
+  const stream = `user-${userId}`;
+  const result = await world.eventStore.append(stream, await world.codec.encode(stream, events, ctx(), 0n), { expectedRevision: 'no_stream' });
+  return { userId, position: result.position };
+}
+
+async function rename(world: World, userId: string, displayName: string, revision: bigint) {
+  const stream = `user-${userId}`;
+  const event: UserEvent = { type: 'DisplayNameChanged', data: { displayName } };
+  return (await world.eventStore.append(stream, await world.codec.encode(stream, [event], ctx(), revision + 1n), { expectedRevision: revision })).position;
+}
+
+const snapshot = async (r: ProjectionRunner) => ({
+  users: await r.collection('me', 'users').find({}, { sort: { _id: 1 } }),
+  lookups: await r.collection('lookups', 'lookups').find({}, { sort: { _id: 1 } }),
+  sessions: await r.collection('sessions', 'sessions').find({}, { sort: { _id: 1 } }),
+});
+
+describe('projection runner', () => {
+  it('applies events, stamps documents with their position, and read-your-writes waits for a later append', async () => {
+    const world = makeWorld();
+    const r = runner(world);
+    await r.start();
+    const { userId, position } = await registerUser(world, 'ada');
+    expect(await r.waitFor(position, ['me', 'lookups', 'sessions'], 2000)).toBe(true);
+    expect(await r.collection('me', 'users').findOne({ _id: userId })).toMatchObject({ username: 'ada', email: 'ada@x.test', display_name: 'ADA', _pos: Number(position) - 1 });
+    expect(await r.collection('sessions', 'sessions').findOne({ userId })).toMatchObject({ _pos: Number(position) });
+    expect(await r.collection('lookups', 'lookups').findOne({ _id: 'username:ada' })).toMatchObject({ userId });
+    expect(await r.waitFor(position + 1000n, ['me'], 50)).toBe(false);
+  });
+
+  it('keeps a checkpoint with its writes and resumes from it without re-reading what it applied', async () => {
+    const world = makeWorld();
+    const first = runner(world);
+    await first.start();
+    for (let i = 0; i < 20; i += 1) await registerUser(world, `u${i}`);
+    expect(await first.catchUp(5000)).toBe(true);
+    await first.stop();
+    const checkpoint = await world.readStore.collection('_checkpoints').findOne({ _id: 'sessions:1' });
+    expect(checkpoint?.position).toBe(Number(await world.eventStore.headPosition()));
+
+    const second = runner(world);
+    await second.start();
+    expect(await second.catchUp(5000)).toBe(true);
+    expect(second.status().find((s) => s.name === 'sessions')!.processed).toBe(0);
+    // `me` checkpoints at the last event it used; the one session event after it is read again.
+    expect(second.status().find((s) => s.name === 'me')!.processed).toBe(1);
+    expect(await second.collection('me', 'users').countDocuments()).toBe(20);
+  });
+
+  it('redelivered events change nothing: a checkpoint lost in a crash replays to the same documents', async () => {
+    const world = makeWorld();
+    const first = runner(world);
+    await first.start();
+    const users = [];
+    for (let i = 0; i < 10; i += 1) users.push(await registerUser(world, `u${i}`));
+    await rename(world, users[3]!.userId, 'Renamed', 1n);
+    await first.catchUp(5000);
+    const before = await snapshot(first);
+    await first.stop();
+    // As if the process died after writing documents but before writing any checkpoint.
+    await world.readStore.collection('_checkpoints').deleteMany({});
+
+    const second = runner(world);
+    await second.start();
+    await second.catchUp(5000);
+    expect(second.status().find((s) => s.name === 'me')!.processed).toBeGreaterThan(0);
+    expect(await snapshot(second)).toEqual(before);
+  });
+
+  it('rebuilds into a new generation while reads go on, and no read ever sees a missing or partial user', async () => {
+    const world = makeWorld();
+    const r = runner(world);
+    await r.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i += 1) ids.push((await registerUser(world, `reader${i}`)).userId);
+    await r.catchUp(10_000);
+
+    let reads = 0;
+    const bad: string[] = [];
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        for (const id of ids) {
+          const doc = await r.collection('me', 'users').findOne({ _id: id });
+          reads += 1;
+          if (!doc || typeof doc.username !== 'string' || typeof doc.email !== 'string') bad.push(id);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const rebuilt = r.rebuild('me');
+    expect(r.status().some((s) => s.name === 'me' && s.status === 'rebuilding')).toBe(true);
+    const late = await registerUser(world, 'during_rebuild');
+    await rebuilt;
+    reading = false;
+    await reader;
+
+    expect(bad).toEqual([]);
+    expect(reads).toBeGreaterThanOrEqual(ids.length);
+    expect(r.status().find((s) => s.name === 'me')).toMatchObject({ generation: 2, status: 'live' });
+    expect(await r.waitFor(late.position, ['me'], 2000)).toBe(true);
+    expect(await r.collection('me', 'users').countDocuments()).toBe(301);
+    expect(await world.readStore.collection('users_g1').countDocuments()).toBe(0);
+    expect((await world.readStore.collection('_projections').findOne({ _id: 'me' }))?.generation).toBe(2);
+  });
+
+  it('a read model whose store write fails retries from the same event and never skips one', async () => {
+    const world = makeWorld();
+    let failures = 3;
+    const flaky: ReadStore = {
+      ...world.readStore,
+      collection: (name: string) => {
+        const collection = world.readStore.collection(name);
+        if (!name.startsWith('users')) return collection;
+        return {
+          ...collection,
+          name: collection.name,
+          updateOne: async (...args: Parameters<typeof collection.updateOne>) => {
+            if (failures > 0) {
+              failures -= 1;
+              throw new Error('write failed');
+            }
+            return collection.updateOne(...args);
+          },
+          findOne: collection.findOne.bind(collection),
+          find: collection.find.bind(collection),
+          countDocuments: collection.countDocuments.bind(collection),
+          updateMany: collection.updateMany.bind(collection),
+          deleteOne: collection.deleteOne.bind(collection),
+          deleteMany: collection.deleteMany.bind(collection),
+          createIndex: collection.createIndex.bind(collection),
+          drop: collection.drop.bind(collection),
+        };
+      },
+    } as ReadStore;
+    const r = runner(world, flaky);
+    await r.start();
+    const users = [];
+    for (let i = 0; i < 5; i += 1) users.push(await registerUser(world, `f${i}`));
+    expect(await r.waitFor(users[4]!.position, ['me'], 10_000)).toBe(true);
+    expect(failures).toBe(0);
+    for (const u of users) expect(await r.collection('me', 'users').findOne({ _id: u.userId })).not.toBeNull();
+  });
+
+  it('a start with a new projection version builds it beside the old one and swaps', async () => {
+    const world = makeWorld();
+    const v1 = runner(world);
+    await v1.start();
+    const { userId } = await registerUser(world, 'versioned');
+    await v1.catchUp(5000);
+    await v1.stop();
+
+    const v2Definition = { ...meProjection, version: 2 };
+    const v2 = runner(world, world.readStore, [v2Definition]);
+    await v2.start();
+    for (let i = 0; i < 100 && (await world.readStore.collection('_projections').findOne({ _id: 'me' }))?.version !== 2; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await world.readStore.collection('_projections').findOne({ _id: 'me' })).toMatchObject({ version: 2, generation: 2 });
+    expect(await v2.collection('me', 'users').findOne({ _id: userId })).toMatchObject({ username: 'versioned' });
+  });
+});
