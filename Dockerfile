@@ -10,7 +10,9 @@ RUN apt-get update \
 # package.json lists allowed install scripts (better-sqlite3, protobufjs) in npm 11's `allowScripts`.
 RUN npm install -g npm@11
 COPY package.json package-lock.json ./
-RUN npm ci
+# `prepare` builds from the sources, which are not copied yet: skip scripts, then run the two
+# install scripts the dependencies need.
+RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 protobufjs
 COPY . .
 RUN npm run build && npm prune --omit=dev
 

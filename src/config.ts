@@ -31,6 +31,12 @@ const optionalUrl = (protocols: string[]) =>
       message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
     });
 
+/** Express's `trust proxy`: false, true, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
+const trustProxy = (value: string): boolean | number | string => {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+};
+
 /** Every environment variable the service reads, in one place. The README's table mirrors it. */
 export const configSchema = z
   .object({
@@ -54,6 +60,7 @@ export const configSchema = z
     RATE_LIMIT_MAX: int(60, 0, 1_000_000),
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
     CLAIM_GRACE: duration('60s'),
+    TRUST_PROXY: z.string().default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((env) => {
@@ -80,6 +87,7 @@ export const configSchema = z
       readYourWritesTimeoutMs: env.READ_YOUR_WRITES_TIMEOUT,
       claimGraceMs: env.CLAIM_GRACE,
       logLevel: env.LOG_LEVEL,
+      trustProxy: trustProxy(env.TRUST_PROXY),
     };
   });
 

@@ -102,7 +102,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const app = createHttpApp({
     accounts, signer, logger, readiness,
     headPosition: () => eventStore.headPosition(),
-    trustProxy: false,
+    trustProxy: config.trustProxy,
   });
   let server: Server | null = null;
 

@@ -15,7 +15,7 @@ export interface HttpDeps {
   logger: Logger;
   headPosition: () => Promise<bigint>;
   readiness: () => Promise<Readiness>;
-  trustProxy: boolean | string;
+  trustProxy: boolean | number | string;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
