@@ -4,14 +4,20 @@ import type { Decider } from '../shared/decider.js';
 /**
  * A claim on a unique value (username, email, …) in a stream `unique-<kind>-<HMAC of the value>`.
  * It is taken before the owner's own events are written, so a crash between the two leaves a
- * claim whose owner never appeared; such a claim can be taken over after a grace period.
+ * claim whose owner never appeared; such a claim can be taken over after a grace period, and a
+ * claim whose owner gave it up (but crashed before releasing it) can be taken over at once.
  */
 export type ClaimEvent =
   | { type: 'ValueClaimed'; data: { owner: string; at: string; takenOverFrom: string | null } }
   | { type: 'ValueReleased'; data: { owner: string } };
 
-/** What the owner's own stream says of this claim, found by the caller. */
-export type OwnerStanding = 'holds' | 'never_appeared' | 'gone';
+/**
+ * What the owner's own stream says of this claim, found by the caller: it `holds` it; it gave it
+ * up after claiming it (`gone`: renamed away, deleted, and crashed before the release); or it never
+ * took it up (`pending`: its stream never appeared, or the rename that claimed it is still under
+ * way, failed, or crashed).
+ */
+export type OwnerStanding = 'holds' | 'pending' | 'gone';
 
 export type ClaimCommand =
   | { type: 'Claim'; data: { owner: string; now: Date; graceMs: number; standing: OwnerStanding } }
@@ -40,7 +46,7 @@ export const evolve = (state: ClaimState, event: ClaimEvent): ClaimState => {
 /** Whether a claim held by someone else may be taken over. */
 export const isReclaimable = (state: ClaimState, standing: OwnerStanding, now: Date, graceMs: number): boolean => {
   if (standing === 'gone') return true;
-  if (standing === 'never_appeared') return now.getTime() - (state.claimedAt?.getTime() ?? 0) >= graceMs;
+  if (standing === 'pending') return now.getTime() - (state.claimedAt?.getTime() ?? 0) >= graceMs;
   return false;
 };
 

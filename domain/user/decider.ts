@@ -6,6 +6,8 @@ import type { UserEvent } from './events.js';
 export interface UserState {
   status: 'none' | 'active' | 'deleted';
   userId: string | null;
+  /** As typed at registration or rename; null once erased. Lives only in memory. */
+  username: string | null;
   passwordHash: string | null;
   isAdmin: boolean;
   usernameClaim: string | null;
@@ -18,6 +20,7 @@ export interface UserState {
 export const initialState = (): UserState => ({
   status: 'none',
   userId: null,
+  username: null,
   passwordHash: null,
   isAdmin: false,
   usernameClaim: null,
@@ -40,6 +43,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         ...state,
         status: 'active',
         userId: event.data.userId,
+        username: event.data.username,
         passwordHash: event.data.passwordHash,
         isAdmin: event.data.isAdmin,
         usernameClaim: event.data.usernameClaim,
@@ -55,15 +59,29 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'EmailChanged':
       return { ...state, emailClaim: event.data.emailClaim };
     case 'UsernameChanged':
-      return { ...state, usernameClaim: event.data.usernameClaim };
+      return { ...state, username: event.data.username, usernameClaim: event.data.usernameClaim };
     case 'PasswordChanged':
       return { ...state, passwordHash: event.data.passwordHash };
     case 'UserDeleted':
-      return { ...state, status: 'deleted', sessions: new Set(), usernameClaim: null, emailClaim: null };
+      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
     }
+  }
+};
+
+/** The claims an event gives up (the account held them until this event). */
+export const claimsGivenUp = (event: UserEvent): string[] => {
+  switch (event.type) {
+    case 'UsernameChanged':
+      return event.data.previousUsernameClaim === event.data.usernameClaim ? [] : [event.data.previousUsernameClaim];
+    case 'EmailChanged':
+      return event.data.previousEmailClaim && event.data.previousEmailClaim !== event.data.emailClaim ? [event.data.previousEmailClaim] : [];
+    case 'UserDeleted':
+      return event.data.releasedClaims;
+    default:
+      return [];
   }
 };
 
@@ -114,7 +132,8 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'ChangeUsername': {
       requireActive(state);
       if (!command.data.passwordValid) return refuse('invalid_credentials', 'The password is wrong');
-      if (command.data.usernameClaim === state.usernameClaim) return [];
+      // The same name in another case keeps its claim and only changes how it is written.
+      if (command.data.usernameClaim === state.usernameClaim && command.data.username === state.username) return [];
       return [
         {
           type: 'UsernameChanged',

@@ -8,8 +8,9 @@ import { normalizeEmail, normalizeUsername, passwordWeakness } from '../../domai
 import { emailKey, LOOKUPS, usernameKey } from '../../projections/lookups.js';
 import { USERS } from '../../projections/me.js';
 import { SESSIONS } from '../../projections/sessions.js';
-import { handleCommand, loadState, type CommandDeps } from '../commands/handler.js';
-import type { CommandContext } from '../events/codec.js';
+import type { CommandHandler } from '../commands/handler.js';
+import type { CommandContext, EventCodec } from '../events/codec.js';
+import type { EventStore } from '../ports/event-store.js';
 import type { PasswordHasher } from '../infra/bcrypt/pool.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { ProjectionRunner } from '../projections/runner.js';
@@ -38,7 +39,10 @@ export interface Issued {
   position: bigint | null;
 }
 
-export interface AccountsDeps extends CommandDeps {
+export interface AccountsDeps {
+  eventStore: EventStore;
+  codec: EventCodec;
+  commands: CommandHandler;
   projections: ProjectionRunner;
   hasher: PasswordHasher;
   signer: TokenSigner;
@@ -55,7 +59,13 @@ export function createAccounts(deps: AccountsDeps) {
   const users = () => deps.projections.collection('me', USERS);
   const lookups = () => deps.projections.collection('lookups', LOOKUPS);
   const sessions = () => deps.projections.collection('sessions', SESSIONS);
+  // When each session was last used: in memory only, bounded, never an event per request.
   const lastSeen = new Map<string, Date>();
+  const seen = (sessionId: string, at: Date) => {
+    lastSeen.delete(sessionId);
+    if (lastSeen.size >= 100_000) lastSeen.delete(lastSeen.keys().next().value!);
+    lastSeen.set(sessionId, at);
+  };
   let setupDone = false;
 
   const context = (request: RequestInfo, actor: string | null): CommandContext => ({
@@ -67,22 +77,39 @@ export function createAccounts(deps: AccountsDeps) {
   });
 
   /** Read-your-writes: the answer waits (bounded) until these read models show the command. */
+  const erase = async (userId: string) => {
+    await deps.keyStore.destroy(userId);
+    deps.codec.forget(userId);
+  };
+
   const settle = async (position: bigint | null, names: string[]) => {
     const reached = await deps.projections.waitFor(position, names, deps.settings.readYourWritesTimeoutMs);
     if (!reached) deps.logger.warn({ position: String(position), names }, 'read models lag behind a command');
   };
 
   const onUser = (userId: string, decide: (state: UserState) => Promise<UserCommand> | UserCommand, ctx: CommandContext) =>
-    handleCommand<UserEvent, UserState>(deps, userDecider, userStream(userId), async (state) =>
+    deps.commands.handle<UserEvent, UserState>(userDecider, userStream(userId), async (state) =>
       userDecider.decide(await decide(state), state), ctx);
+  const loadUser = async (userId: string) => (await deps.commands.load(userDecider, userStream(userId))).state;
 
   const requireStrongPassword = (password: string, username: string | null, path: string) => {
     const weakness = passwordWeakness(password, username);
     if (weakness) refuse('validation_failed', weakness, [{ path, message: weakness }]);
   };
 
-  const passwordMatches = (password: string | undefined, state: UserState) =>
-    password === undefined ? Promise.resolve(false) : deps.hasher.verify(password, state.passwordHash);
+  /**
+   * A password check for one command: bcrypt runs once per stored hash, so a retry after a
+   * conflict (a concurrent login on the same account) does not pay for it again.
+   */
+  const passwordCheck = (password: string | undefined) => {
+    const results = new Map<string | null, Promise<boolean>>();
+    return (state: UserState): Promise<boolean> => {
+      if (password === undefined) return Promise.resolve(false);
+      let result = results.get(state.passwordHash);
+      if (!result) results.set(state.passwordHash, (result = deps.hasher.verify(password, state.passwordHash)));
+      return result;
+    };
+  };
 
   const issue = async (userId: string, sessionId: string, position: bigint | null): Promise<Issued> => {
     await settle(position, ['sessions', 'me', 'lookups']);
@@ -112,6 +139,12 @@ export function createAccounts(deps: AccountsDeps) {
     }
   };
 
+  /** Whether the first account exists; once it does, that never changes, so it is remembered. */
+  const isSetUp = async () => {
+    if (!setupDone) setupDone = (await deps.claims.holder(deps.claims.streamOf('setup', SETUP_VALUE)))?.standing === 'holds';
+    return setupDone;
+  };
+
   /** The first account takes the set-up claim and becomes admin; later ones find it held. */
   const takeSetupClaim = async (owner: string, ctx: CommandContext): Promise<string | null> => {
     if (setupDone) return null;
@@ -119,7 +152,7 @@ export function createAccounts(deps: AccountsDeps) {
       return await deps.claims.claim('setup', SETUP_VALUE, owner, ctx);
     } catch (error) {
       if (isDomainError(error) && error.code === 'conflict') {
-        setupDone = true;
+        await isSetUp();
         return null;
       }
       throw error;
@@ -128,11 +161,7 @@ export function createAccounts(deps: AccountsDeps) {
 
   return {
     async setupStatus() {
-      const stream = deps.claims.streamOf('setup', SETUP_VALUE);
-      const claim = await deps.eventStore.readStream(stream, { direction: 'backwards', maxCount: 1 });
-      const owner = claim[0]?.data.owner as string | undefined;
-      const done = setupDone || (owner !== undefined && (await users().findOne({ _id: owner })) !== null) ||
-        (owner !== undefined && (await loadState(deps, userDecider, userStream(owner))).state.status !== 'none');
+      const done = await isSetUp();
       return { setup_done: done, registration_open: deps.settings.allowNewAccounts || !done, login_methods: ['password'] };
     },
 
@@ -186,9 +215,10 @@ export function createAccounts(deps: AccountsDeps) {
       }
       const userId = found.userId as string;
       const sessionId = randomUUID();
+      const matches = passwordCheck(input.password);
       const result = await onUser(userId, async (state) => ({
         type: 'StartSession',
-        data: { sessionId, method: 'password', ip: request.ip, userAgent: request.userAgent, credentialsValid: await passwordMatches(input.password, state) },
+        data: { sessionId, method: 'password', ip: request.ip, userAgent: request.userAgent, credentialsValid: await matches(state) },
       }), context(request, userId));
       return issue(userId, sessionId, result.position);
     },
@@ -207,8 +237,10 @@ export function createAccounts(deps: AccountsDeps) {
     async updateProfile(caller: Caller, input: { displayName?: string | null; email?: string | null }, request: RequestInfo) {
       const ctx = context(request, caller.userId);
       const email = input.email === undefined ? undefined : input.email === null ? null : normalizeEmail(input.email);
-      const [emailClaim] = email ? await claimAll([{ kind: 'email', value: email }], caller.userId, ctx) : [];
-      try {
+      // A claim this request took but did not use is not released here: a parallel request of the
+      // same account may be using it. Unused, it is free for others after the grace period.
+      const [emailClaim] = email ? await deps.claims.claim('email', email, caller.userId, ctx).then((c) => [c]) : [];
+      {
         const result = await onUser(caller.userId, () => ({
           type: 'UpdateProfile',
           data: {
@@ -220,42 +252,36 @@ export function createAccounts(deps: AccountsDeps) {
         if (changed?.type === 'EmailChanged') await releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
         await settle(result.position, ['me', 'lookups']);
         return { user: await userObject(caller.userId), position: result.position };
-      } catch (error) {
-        if (emailClaim) {
-          const { state } = await loadState(deps, userDecider, userStream(caller.userId));
-          if (state.emailClaim !== emailClaim) await releaseAll([emailClaim], caller.userId, ctx);
-        }
-        throw error;
       }
     },
 
     async changeUsername(caller: Caller, input: { newUsername: string; password: string }, request: RequestInfo) {
       const ctx = context(request, caller.userId);
-      const [claim] = await claimAll([{ kind: 'username', value: normalizeUsername(input.newUsername) }], caller.userId, ctx);
-      try {
-        const result = await onUser(caller.userId, async (state) => ({
-          type: 'ChangeUsername',
-          data: { username: input.newUsername, usernameClaim: claim!, passwordValid: await passwordMatches(input.password, state) },
-        }), ctx);
-        const changed = result.events[0];
-        if (changed?.type === 'UsernameChanged') await releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
-        await settle(result.position, ['me', 'lookups']);
-        return { user: await userObject(caller.userId), position: result.position };
-      } catch (error) {
-        const { state } = await loadState(deps, userDecider, userStream(caller.userId));
-        if (state.usernameClaim !== claim) await releaseAll([claim!], caller.userId, ctx);
-        throw error;
+      // As for emails: a claim taken but not used is left to the grace period, never released here.
+      const claim = await deps.claims.claim('username', normalizeUsername(input.newUsername), caller.userId, ctx);
+      const matches = passwordCheck(input.password);
+      const result = await onUser(caller.userId, async (state) => ({
+        type: 'ChangeUsername',
+        data: { username: input.newUsername, usernameClaim: claim, passwordValid: await matches(state) },
+      }), ctx);
+      const changed = result.events[0];
+      if (changed?.type === 'UsernameChanged' && changed.data.previousUsernameClaim !== claim) {
+        await releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
       }
+      await settle(result.position, ['me', 'lookups']);
+      return { user: await userObject(caller.userId), position: result.position };
     },
 
     async changePassword(caller: Caller, input: { oldPassword: string; newPassword: string }, request: RequestInfo) {
       const username = (await users().findOne({ _id: caller.userId }))?.username as string | undefined;
       requireStrongPassword(input.newPassword, username ?? null, 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
+      const matches = passwordCheck(input.oldPassword);
       const result = await onUser(caller.userId, async (state) => ({
         type: 'ChangePassword',
-        data: { passwordHash, oldPasswordValid: await passwordMatches(input.oldPassword, state), currentSessionId: caller.sessionId },
+        data: { passwordHash, oldPasswordValid: await matches(state), currentSessionId: caller.sessionId },
       }), context(request, caller.userId));
+      for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
       await settle(result.position, ['me', 'sessions']);
       return result.position;
     },
@@ -263,7 +289,7 @@ export function createAccounts(deps: AccountsDeps) {
     async setInitialPassword(caller: Caller, input: { password: string }, request: RequestInfo) {
       const username = (await users().findOne({ _id: caller.userId }))?.username as string | undefined;
       requireStrongPassword(input.password, username ?? null, 'password');
-      const { state } = await loadState(deps, userDecider, userStream(caller.userId));
+      const state = await loadUser(caller.userId);
       if (state.passwordHash !== null) refuse('conflict', 'The account already has a password');
       const passwordHash = await deps.hasher.hash(input.password);
       const result = await onUser(caller.userId, () => ({ type: 'SetInitialPassword', data: { passwordHash } }), context(request, caller.userId));
@@ -293,14 +319,15 @@ export function createAccounts(deps: AccountsDeps) {
 
     async deleteAccount(caller: Caller, input: { password?: string }, request: RequestInfo) {
       const ctx = context(request, caller.userId);
+      const matches = passwordCheck(input.password);
       const result = await onUser(caller.userId, async (state) => ({
         type: 'DeleteUser',
-        data: { passwordValid: input.password === undefined ? null : await passwordMatches(input.password, state) },
+        data: { passwordValid: input.password === undefined ? null : await matches(state) },
       }), ctx);
       const deleted = result.events[0];
       // The events stay; destroying the key makes the personal data in them unreadable for good.
-      await deps.keyStore.destroy(caller.userId);
-      deps.codec.forget(caller.userId);
+      // The erasure reactor does it too, at least once, should this process die right here.
+      await erase(caller.userId).catch((err: unknown) => deps.logger.error({ err }, 'key destruction failed; the erasure reactor retries'));
       if (deleted?.type === 'UserDeleted') await releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
       await settle(result.position, ['me', 'sessions', 'lookups']);
       return result.position;
@@ -324,7 +351,7 @@ export function createAccounts(deps: AccountsDeps) {
       if (!session || session.userId !== claims.sub) throw new DomainError('token_revoked', 'This session has ended');
       const user = await users().findOne({ _id: claims.sub });
       if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
-      lastSeen.set(claims.sid, deps.clock());
+      seen(claims.sid, deps.clock());
       return { userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true };
     },
   };

@@ -1,7 +1,7 @@
 import type { Decider } from '../../domain/shared/decider.js';
 import { DomainError } from '../../domain/shared/errors.js';
-import { isWrongExpectedVersion, type EventStore } from '../ports/event-store.js';
-import type { CommandContext, DomainEventLike, EventCodec } from '../events/codec.js';
+import { isWrongExpectedVersion, type EventStore, type RecordedEvent } from '../ports/event-store.js';
+import type { CommandContext, DecodedEvent, DomainEventLike, EventCodec } from '../events/codec.js';
 
 export interface CommandResult<State, Event> {
   events: Event[];
@@ -11,51 +11,92 @@ export interface CommandResult<State, Event> {
   position: bigint | null;
 }
 
-export interface CommandDeps {
-  eventStore: EventStore;
-  codec: EventCodec;
+type Folding<Event, State> = Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>;
+
+interface Cached {
+  decider: Folding<any, any>;
+  state: unknown;
+  revision: bigint;
 }
 
-const ATTEMPTS = 5;
-
-export async function loadState<Event, State>(
-  deps: CommandDeps,
-  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
-  streamId: string,
-): Promise<{ state: State; revision: bigint | null }> {
-  const recorded = await deps.eventStore.readStream(streamId);
-  let state = decider.initialState();
-  for (const stored of recorded) {
-    const decoded = await deps.codec.decode(stored);
-    state = decider.evolve(state, { type: decoded.type, data: decoded.data } as Event);
-  }
-  return { state, revision: recorded.length ? recorded[recorded.length - 1]!.revision : null };
+export interface Loaded<State> {
+  state: State;
+  revision: bigint | null;
+  /** The events read to get here beyond the cached state (all of them on a cold cache). */
+  fresh: DecodedEvent[];
 }
+
+const ATTEMPTS = 10;
+const CACHE_LIMIT = 20_000;
+
+const isKeyDestroyed = (error: unknown) => (error as { code?: unknown } | null)?.code === 'key_destroyed';
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
 
 /**
- * Load the stream, fold it, decide, append with the revision read; on a conflict read again and
- * decide again. `decide` may be async, for facts that need I/O against the state (a password).
+ * Commands on event streams. Folded states are cached by stream and revision, so a command reads
+ * only the events appended since the last one (by this process or any other) — the cost of a
+ * command does not grow with the account's history.
  */
-export async function handleCommand<Event extends DomainEventLike, State>(
-  deps: CommandDeps,
-  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
-  streamId: string,
-  decide: (state: State) => Event[] | Promise<Event[]>,
-  context: CommandContext,
-): Promise<CommandResult<State, Event>> {
-  for (let attempt = 1; ; attempt += 1) {
-    const { state, revision } = await loadState(deps, decider, streamId);
-    const events = await decide(state);
-    if (events.length === 0) return { events, state, position: null };
-    const encoded = await deps.codec.encode(streamId, events, context, revision === null ? 0n : revision + 1n);
-    try {
-      const result = await deps.eventStore.append(streamId, encoded, {
-        expectedRevision: revision === null ? 'no_stream' : revision,
-      });
-      return { events, state: events.reduce(decider.evolve, state), position: result.position };
-    } catch (error) {
-      if (!isWrongExpectedVersion(error)) throw error;
-      if (attempt >= ATTEMPTS) throw new DomainError('conflict', 'The account changed at the same time; try again');
+export class CommandHandler {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(private readonly deps: { eventStore: EventStore; codec: EventCodec }) {}
+
+  private remember(streamId: string, entry: Cached) {
+    this.cache.delete(streamId);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(streamId, entry);
+  }
+
+  async load<Event, State>(decider: Folding<Event, State>, streamId: string): Promise<Loaded<State>> {
+    const cached = this.cache.get(streamId);
+    const usable = cached && cached.decider === decider ? cached : undefined;
+    const recorded: RecordedEvent[] = await this.deps.eventStore.readStream(
+      streamId,
+      usable ? { fromRevision: usable.revision + 1n } : {},
+    );
+    let state = (usable?.state as State | undefined) ?? decider.initialState();
+    const fresh: DecodedEvent[] = [];
+    for (const stored of recorded) {
+      const decoded = await this.deps.codec.decode(stored);
+      fresh.push(decoded);
+      state = decider.evolve(state, { type: decoded.type, data: decoded.data } as Event);
+    }
+    const revision = recorded.length ? recorded[recorded.length - 1]!.revision : (usable?.revision ?? null);
+    if (revision !== null) this.remember(streamId, { decider, state, revision });
+    return { state, revision, fresh };
+  }
+
+  /**
+   * Load the stream, fold it, decide, append with the revision read; on a conflict read again and
+   * decide again. `decide` may be async, for facts that need I/O against the state (a password):
+   * such facts should be memoised by the caller so a retry does not pay for them twice.
+   */
+  async handle<Event extends DomainEventLike, State>(
+    decider: Folding<Event, State>,
+    streamId: string,
+    decide: (state: State) => Event[] | Promise<Event[]>,
+    context: CommandContext,
+  ): Promise<CommandResult<State, Event>> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { state, revision } = await this.load(decider, streamId);
+      const events = await decide(state);
+      if (events.length === 0) return { events, state, position: null };
+      try {
+        const encoded = await this.deps.codec.encode(streamId, events, context, revision === null ? 0n : revision + 1n);
+        const result = await this.deps.eventStore.append(streamId, encoded, {
+          expectedRevision: revision === null ? 'no_stream' : revision,
+        });
+        const next = events.reduce(decider.evolve, state);
+        this.remember(streamId, { decider, state: next, revision: result.nextRevision });
+        return { events, state: next, position: result.position };
+      } catch (error) {
+        // A conflict, or the account's key destroyed by a deletion in between: the stream has
+        // moved on; read it again and let the decider answer from what it holds now.
+        if (!isWrongExpectedVersion(error) && !isKeyDestroyed(error)) throw error;
+        if (attempt >= ATTEMPTS) throw new DomainError('conflict', 'The account changed at the same time; try again');
+        await pause(attempt);
+      }
     }
   }
 }

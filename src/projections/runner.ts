@@ -1,14 +1,11 @@
 import type { Logger } from 'pino';
 import type { Projection, ProjectionOp } from '../../projections/types.js';
-import type { EventStore, RecordedEvent, Subscription } from '../ports/event-store.js';
+import type { EventStore, RecordedEvent } from '../ports/event-store.js';
 import { isDuplicateKey, type Collection, type Doc, type ReadStore } from '../ports/read-store.js';
 import type { EventCodec } from '../events/codec.js';
+import { CheckpointedSubscription } from '../subscriptions/checkpointed.js';
 
 const REGISTRY = '_projections';
-const CHECKPOINTS = '_checkpoints';
-/** Events that change nothing in a read model move its checkpoint only every so often. */
-const IDLE_CHECKPOINT_EVERY = 500;
-const RETRY_MS = 500;
 
 interface RegistryDoc extends Doc {
   generation: number;
@@ -36,15 +33,10 @@ const physicalName = (collection: string, generation: number) => `${collection}_
 
 /** One generation of one projection: its own subscription, checkpoint and collections. */
 class ProjectionInstance {
-  position = 0n;
-  processed = 0;
-  failing = false;
   readonly startedAt = new Date();
-  private subscription: Subscription | null = null;
-  private waiters: { position: bigint; resolve: () => void }[] = [];
-  private sinceCheckpoint = 0;
-  private stopped = false;
+  private waiters: { position: bigint; resolve: (reached: boolean) => void }[] = [];
   private readonly handles: Set<string>;
+  private readonly subscription: CheckpointedSubscription;
 
   constructor(
     readonly definition: Projection,
@@ -52,57 +44,36 @@ class ProjectionInstance {
     private readonly deps: RunnerDeps,
   ) {
     this.handles = new Set(definition.handles);
+    this.subscription = new CheckpointedSubscription(deps, `${definition.name}:${generation}`, (event) => this.apply(event), () => this.release());
+  }
+
+  get position() {
+    return this.subscription.position;
+  }
+  get processed() {
+    return this.subscription.processed;
+  }
+  get failing() {
+    return this.subscription.failing;
   }
 
   collection(name: string): Collection {
     return this.deps.readStore.collection(physicalName(name, this.generation));
   }
 
-  private get checkpointId() {
-    return `${this.definition.name}:${this.generation}`;
-  }
-
   async start() {
     for (const [name, indexes] of Object.entries(this.definition.collections)) {
       for (const index of indexes) await this.collection(name).createIndex(index);
     }
-    const checkpoint = await this.deps.readStore.collection(CHECKPOINTS).findOne({ _id: this.checkpointId });
-    this.position = BigInt((checkpoint?.position as number | undefined) ?? 0);
-    this.subscribe();
+    await this.subscription.start();
   }
 
-  private subscribe() {
-    if (this.stopped) return;
-    const subscription = this.deps.eventStore.subscribeAll({ fromPosition: this.position }, (event) => this.apply(event));
-    this.subscription = subscription;
-    subscription.done.then(
-      () => undefined,
-      (error: unknown) => {
-        // A failed write is retried from the last applied event: nothing is ever skipped.
-        this.failing = true;
-        this.deps.logger.error({ err: error, projection: this.definition.name }, 'projection failed; retrying');
-        setTimeout(() => {
-          if (this.subscription === subscription) this.subscribe();
-        }, RETRY_MS).unref();
-      },
-    );
-  }
-
-  private async apply(event: RecordedEvent) {
-    if (this.stopped) return;
-    let ops: ProjectionOp[] = [];
-    if (this.handles.has(event.type)) {
-      const decoded = await this.deps.codec.decode(event);
-      ops = this.definition.project(decoded);
-    }
+  private async apply(event: RecordedEvent): Promise<boolean> {
+    if (!this.handles.has(event.type)) return false;
+    const ops = this.definition.project(await this.deps.codec.decode(event));
     const stamp = Number(event.position);
     for (const op of ops) await this.write(op, stamp);
-    this.sinceCheckpoint += 1;
-    if (ops.length > 0 || this.sinceCheckpoint >= IDLE_CHECKPOINT_EVERY) await this.checkpoint(stamp);
-    this.failing = false;
-    this.position = event.position;
-    this.processed += 1;
-    this.release();
+    return ops.length > 0;
   }
 
   /** Every write is conditional on the document's stamp being older, so a redelivery changes nothing. */
@@ -125,49 +96,39 @@ class ProjectionInstance {
     }
   }
 
-  private async checkpoint(stamp: number) {
-    this.sinceCheckpoint = 0;
-    await this.deps.readStore
-      .collection(CHECKPOINTS)
-      .updateOne({ _id: this.checkpointId }, { $set: { position: stamp } }, { upsert: true });
-  }
-
   private release() {
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
-    for (const waiter of this.waiters) (waiter.position <= this.position ? waiter.resolve() : still.push(waiter));
+    for (const waiter of this.waiters) (waiter.position <= this.position ? waiter.resolve(true) : still.push(waiter));
     this.waiters = still;
   }
 
-  /** Resolves true once this instance has applied `position`, false after `timeoutMs`. */
+  /** Resolves true once this instance has applied `position`; false after `timeoutMs` or a stop. */
   waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
     if (this.position >= position) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
       const waiter = {
         position,
-        resolve: () => {
+        resolve: (reached: boolean) => {
           clearTimeout(timer);
-          resolve(true);
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(reached);
         },
       };
+      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
       this.waiters.push(waiter);
     });
   }
 
   async stop() {
-    this.stopped = true;
-    const subscription = this.subscription;
-    this.subscription = null;
-    await subscription?.stop();
+    await this.subscription.stop();
+    // Whoever waits here is told at once; the runner then waits on the generation that replaced this one.
+    for (const waiter of [...this.waiters]) waiter.resolve(false);
   }
 
   async drop() {
     for (const name of Object.keys(this.definition.collections)) await this.collection(name).drop();
-    await this.deps.readStore.collection(CHECKPOINTS).deleteOne({ _id: this.checkpointId });
+    await this.subscription.forget();
   }
 }
 
@@ -201,7 +162,7 @@ export class ProjectionRunner {
       this.live.set(definition.name, instance);
       await instance.start();
       // Code with a new version: build it beside the old documents, which serve until the swap.
-      if (entry && entry.version !== definition.version) void this.rebuild(definition.name);
+      if (entry && entry.version !== definition.version) this.rebuildInBackground(definition.name);
     }
   }
 
@@ -244,19 +205,31 @@ export class ProjectionRunner {
     try {
       await next.drop(); // leftovers of an earlier rebuild that did not finish
       await next.start();
+      // Caught up means: at the store's head, and not behind the live generation, checked and
+      // swapped in the same tick so that no read after the swap sees older data than before it.
       for (;;) {
         const head = await this.deps.eventStore.headPosition();
-        if (await next.waitFor(head, 60_000)) break;
+        const target = head > current.position ? head : current.position;
+        await next.waitFor(target, 60_000);
+        if (next.position >= target && next.position >= current.position) break;
       }
+      this.live.set(name, next);
+      await current.stop();
       await this.deps.readStore
         .collection<RegistryDoc>(REGISTRY)
         .updateOne({ _id: name }, { $set: { generation: next.generation, version: definition.version } }, { upsert: true });
-      this.live.set(name, next);
-      await current.stop();
       await current.drop();
     } finally {
       this.building.delete(name);
     }
+  }
+
+  /** A rebuild nobody awaits: a failure is logged and tried again, never an unhandled rejection. */
+  rebuildInBackground(name: string, delayMs = 1000) {
+    this.rebuild(name).catch((error: unknown) => {
+      this.deps.logger.error({ err: error, projection: name }, 'rebuild failed; trying again');
+      setTimeout(() => this.rebuildInBackground(name, Math.min(delayMs * 2, 60_000)), delayMs).unref();
+    });
   }
 
   status(): ProjectionStatus[] {

@@ -68,6 +68,16 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect((await store.readStream(stream)).length).toBe(2);
     });
 
+    it('a retried append of the same ids at another expected revision, or of only some of them, is a conflict', async () => {
+      const stream = `${prefix}-d2`;
+      const events = [event(), event()];
+      await store.append(stream, events, { expectedRevision: 'no_stream' });
+      await expect(store.append(stream, events, { expectedRevision: 1n })).rejects.toSatisfy(isWrongExpectedVersion);
+      await expect(store.append(stream, [events[0]!, event()], { expectedRevision: 'no_stream' })).rejects.toSatisfy(isWrongExpectedVersion);
+      expect(await store.append(stream, events, { expectedRevision: 'any' })).toMatchObject({ nextRevision: 1n });
+      expect((await store.readStream(stream)).length).toBe(2);
+    });
+
     it('keeps type, data and metadata as written', async () => {
       const stream = `${prefix}-e`;
       const written = event('UserRegistered', { name: 'zoë', nested: { list: [1, 'two', null] } });

@@ -12,12 +12,12 @@ describe('unique value claims', () => {
   it('claims a free value', () => given([]).when(claim('a')).then([claimed('a')]));
   it('claiming again for the same owner records nothing', () => given([claimed('a')]).when(claim('a')).then([]));
   it('refuses a value another owner holds', () => given([claimed('a')]).when(claim('b', 'holds', later(10 * 60_000))).thenRefuses('conflict'));
-  it('refuses a claim whose owner never appeared, within the grace period', () =>
-    given([claimed('a')]).when(claim('b', 'never_appeared', later(59_000))).thenRefuses('conflict'));
-  it('takes over a claim whose owner never appeared, after the grace period (a crash between the two appends)', () =>
-    given([claimed('a')]).when(claim('b', 'never_appeared', later(60_000)))
+  it('refuses a claim whose owner never took it up (never appeared, or a rename under way), within the grace period', () =>
+    given([claimed('a')]).when(claim('b', 'pending', later(59_000))).thenRefuses('conflict'));
+  it('takes over a claim whose owner never took it up, after the grace period (a crash between the two appends)', () =>
+    given([claimed('a')]).when(claim('b', 'pending', later(60_000)))
       .then([{ type: 'ValueClaimed', data: { owner: 'b', at: later(60_000).toISOString(), takenOverFrom: 'a' } }]));
-  it('takes over at once a claim whose owner moved on or was deleted (a crash before the release)', () =>
+  it('takes over at once a claim whose owner gave it up by a rename or deletion (a crash before the release)', () =>
     given([claimed('a')]).when(claim('b', 'gone')).then([{ type: 'ValueClaimed', data: { owner: 'b', at: t0.toISOString(), takenOverFrom: 'a' } }]));
   it('a released value is free again', () =>
     given([claimed('a'), { type: 'ValueReleased', data: { owner: 'a' } }]).when(claim('b')).then([claimed('b')]));

@@ -69,11 +69,14 @@ describe('user decider', () => {
   });
 
   describe('ChangeUsername', () => {
-    const change = (passwordValid: boolean, usernameClaim = 'unique-username-b'): UserCommand => ({ type: 'ChangeUsername', data: { username: 'grace', usernameClaim, passwordValid } });
+    const change = (passwordValid: boolean, usernameClaim = 'unique-username-b', username = 'grace'): UserCommand => ({ type: 'ChangeUsername', data: { username, usernameClaim, passwordValid } });
     it('changes the username and names the claim it gives up', () =>
       given([registered]).when(change(true)).then([{ type: 'UsernameChanged', data: { username: 'grace', usernameClaim: 'unique-username-b', previousUsernameClaim: 'unique-username-a' } }]));
     it('refuses a wrong password', () => given([registered]).when(change(false)).thenRefuses('invalid_credentials'));
-    it('records nothing when the name is the same', () => given([registered]).when(change(true, 'unique-username-a')).then([]));
+    it('records nothing when the name is the same', () => given([registered]).when(change(true, 'unique-username-a', 'ada')).then([]));
+    it('changes only how the name is written when only its case changes, keeping the claim', () =>
+      given([registered]).when(change(true, 'unique-username-a', 'Ada'))
+        .then([{ type: 'UsernameChanged', data: { username: 'Ada', usernameClaim: 'unique-username-a', previousUsernameClaim: 'unique-username-a' } }]));
     it('refuses on a deleted account', () => given([registered, deleted]).when(change(true)).thenRefuses('not_found'));
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClaims } from '../../src/accounts/claims.js';
+import { CommandHandler } from '../../src/commands/handler.js';
 import { createEventCodec } from '../../src/events/codec.js';
 import { call, newUser, startServer, TestClock, type TestServer } from '../support/server.js';
 
@@ -13,7 +14,8 @@ describe('uniqueness claims survive a crash between the claim and the account', 
     server = await startServer({ CLAIM_GRACE: '60s' }, { clock });
     // What a crash right after the claim leaves behind: a claim, and no user-<owner> stream.
     const { eventStore, keyStore } = server.service;
-    const claims = createClaims({ eventStore, codec: createEventCodec(keyStore), hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock: clock.now, graceMs: 60_000 });
+    const commands = new CommandHandler({ eventStore, codec: createEventCodec(keyStore) });
+    const claims = createClaims({ eventStore, commands, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock: clock.now, graceMs: 60_000 });
     await claims.claim('username', 'orphaned', randomUUID(), { commandId: randomUUID(), correlationId: 'crash', actor: null, ip: null, userAgent: null });
 
     const early = await call(server, 'POST', '/auth/register', { body: newUser({ username: 'orphaned' }) });

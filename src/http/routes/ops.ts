@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { TokenSigner } from '../../tokens/jwt.js';
+import { sendError } from '../errors.js';
 
 export interface Readiness {
   ready: boolean;
@@ -14,9 +15,9 @@ export function opsRoutes(options: { readiness: () => Promise<Readiness>; signer
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const readiness = await options.readiness();
-    if (!readiness.ready) res.setHeader('Retry-After', '5');
-    res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'not_ready', ...readiness });
+    const { ready, reasons, ...details } = await options.readiness();
+    if (ready) res.json({ status: 'ready', ...details });
+    else sendError(res, 'unavailable', `Not ready: ${reasons.join('; ')}`);
   });
   router.get('/.well-known/jwks.json', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');

@@ -86,22 +86,33 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     for (const wake of [...wakers]) wake();
   };
 
-  /** EventStoreDB's idempotence: the same event ids appended again at the same place succeed once more. */
-  const alreadyAppended = (stream: string, events: NewEvent[]): AppendResult | null => {
+  /**
+   * EventStoreDB's idempotence: the same event ids appended again, at the place the expected
+   * revision names (or anywhere under `any`/`stream_exists`), succeed again without writing. A
+   * partial match is a conflict, never a second copy.
+   */
+  const alreadyAppended = (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult | null => {
     const first = findById.get(stream, events[0]!.id);
     if (!first) return null;
+    const placed =
+      expected === 'any' || expected === 'stream_exists' ||
+      (expected === 'no_stream' && first.revision === 0) ||
+      (typeof expected === 'bigint' && expected === BigInt(first.revision - 1));
     let last: { position: number } | undefined;
     for (let i = 0; i < events.length; i += 1) {
       const row = eventAt.get(stream, first.revision + i);
-      if (!row || row.id !== events[i]!.id) return null;
+      if (!row || row.id !== events[i]!.id) {
+        throw new WrongExpectedVersionError(stream, expected, BigInt(currentRevision.get(stream)!.revision));
+      }
       last = row;
     }
+    if (!placed) throw new WrongExpectedVersionError(stream, expected, BigInt(currentRevision.get(stream)!.revision));
     return { nextRevision: BigInt(first.revision + events.length - 1), position: BigInt(last!.position) };
   };
 
   const appendTransaction = db.transaction(
     (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult => {
-      const repeated = alreadyAppended(stream, events);
+      const repeated = alreadyAppended(stream, events, expected);
       if (repeated) return repeated;
       const current = currentRevision.get(stream)?.revision;
       const actual = current === undefined ? 'no_stream' : BigInt(current);

@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { DecodedEvent, EventCodec } from '../events/codec.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { ReadStore } from '../ports/read-store.js';
+import { CheckpointedSubscription } from '../subscriptions/checkpointed.js';
+
+/** Side effects that follow events, at least once each: reactions must be idempotent. */
+export interface Reaction {
+  name: string;
+  handles: readonly string[];
+  react(event: DecodedEvent): Promise<void>;
+}
+
+export class Reactor {
+  private readonly subscription: CheckpointedSubscription;
+  private readonly handles: Set<string>;
+
+  constructor(deps: { eventStore: EventStore; readStore: ReadStore; codec: EventCodec; logger: Logger }, reaction: Reaction) {
+    this.handles = new Set(reaction.handles);
+    this.subscription = new CheckpointedSubscription(deps, `reactor:${reaction.name}`, async (event) => {
+      if (!this.handles.has(event.type)) return false;
+      await reaction.react(await deps.codec.decode(event));
+      return true;
+    });
+  }
+
+  get position() {
+    return this.subscription.position;
+  }
+
+  start() {
+    return this.subscription.start();
+  }
+
+  stop() {
+    return this.subscription.stop();
+  }
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { EventStore, RecordedEvent, Subscription } from '../ports/event-store.js';
+import type { ReadStore } from '../ports/read-store.js';
+
+export const CHECKPOINTS = '_checkpoints';
+/** Events that change nothing move the checkpoint only every so often. */
+const IDLE_CHECKPOINT_EVERY = 500;
+const RETRY_MS = 500;
+
+/**
+ * A subscription to every event from a stored checkpoint, for read models and reactors alike.
+ * The handler says whether it wrote something; the checkpoint is written after the handler's own
+ * writes, so it is never ahead of them. A failing handler is retried from the event that failed:
+ * nothing is ever skipped.
+ */
+export class CheckpointedSubscription {
+  position = 0n;
+  processed = 0;
+  failing = false;
+  private subscription: Subscription | null = null;
+  private sinceCheckpoint = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: { eventStore: EventStore; readStore: ReadStore; logger: Logger },
+    readonly checkpointId: string,
+    private readonly handle: (event: RecordedEvent) => Promise<boolean>,
+    private readonly onAdvance: () => void = () => undefined,
+  ) {}
+
+  async start() {
+    const checkpoint = await this.deps.readStore.collection(CHECKPOINTS).findOne({ _id: this.checkpointId });
+    this.position = BigInt((checkpoint?.position as number | undefined) ?? 0);
+    this.subscribe();
+  }
+
+  private subscribe() {
+    if (this.stopped) return;
+    const subscription = this.deps.eventStore.subscribeAll({ fromPosition: this.position }, (event) => this.apply(event));
+    this.subscription = subscription;
+    subscription.done.then(
+      () => undefined,
+      (error: unknown) => {
+        this.failing = true;
+        this.deps.logger.error({ err: error, subscription: this.checkpointId }, 'subscription handler failed; retrying');
+        setTimeout(() => {
+          if (this.subscription === subscription) this.subscribe();
+        }, RETRY_MS).unref();
+      },
+    );
+  }
+
+  private async apply(event: RecordedEvent) {
+    if (this.stopped) return;
+    const wrote = await this.handle(event);
+    this.sinceCheckpoint += 1;
+    if (wrote || this.sinceCheckpoint >= IDLE_CHECKPOINT_EVERY) {
+      this.sinceCheckpoint = 0;
+      await this.deps.readStore
+        .collection(CHECKPOINTS)
+        .updateOne({ _id: this.checkpointId }, { $set: { position: Number(event.position) } }, { upsert: true });
+    }
+    this.failing = false;
+    this.position = event.position;
+    this.processed += 1;
+    this.onAdvance();
+  }
+
+  async stop() {
+    this.stopped = true;
+    const subscription = this.subscription;
+    this.subscription = null;
+    await subscription?.stop();
+  }
+
+  async forget() {
+    await this.deps.readStore.collection(CHECKPOINTS).deleteOne({ _id: this.checkpointId });
+  }
+}
