@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projections } from '../../projections/index.js';
 import { meProjection } from '../../projections/me.js';
 import type { UserEvent } from '../../domain/user/events.js';
@@ -11,6 +11,7 @@ import { createEventCodec, type EventCodec } from '../../src/events/codec.js';
 import { createSqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { createSqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
 import { createMemoryReadStore } from '../../src/infra/readstore/memory.js';
+import { openMongoReadStore } from '../../src/infra/readstore/mongo.js';
 import { openSqliteDatabase } from '../../src/infra/sqlite/database.js';
 import type { EventStore } from '../../src/ports/event-store.js';
 import type { ReadStore } from '../../src/ports/read-store.js';
@@ -30,9 +31,22 @@ afterEach(async () => {
   for (const world of worlds.splice(0)) for (const runner of world.runners) await runner.stop();
 });
 
-function makeWorld(): World {
+/** The suite runs on every read store: in memory always, MongoDB (a fresh database per test) when MONGO_URL is set. */
+const readStores: [string, () => Promise<ReadStore>][] = [['memory (mingo)', async () => createMemoryReadStore()]];
+const mongoUrl = process.env.MONGO_URL;
+if (mongoUrl) {
+  readStores.push(['MongoDB', () => {
+    const url = new URL(mongoUrl);
+    url.pathname = `/runner_${randomUUID().replaceAll('-', '')}`;
+    return openMongoReadStore(url.toString());
+  }]);
+} else console.warn('MONGO_URL is not set: the projection runner suite runs on the in-memory read store only.');
+
+let openReadStore = readStores[0]![1];
+
+async function makeWorld(): Promise<World> {
   const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'runner-')), 'a.db'));
-  const world = { eventStore: createSqliteEventStore(db), codec: createEventCodec(createSqliteKeyStore(db)), readStore: createMemoryReadStore(), runners: [] };
+  const world = { eventStore: createSqliteEventStore(db), codec: createEventCodec(createSqliteKeyStore(db)), readStore: await openReadStore(), runners: [] };
   worlds.push(world);
   return world;
 }
@@ -68,9 +82,13 @@ const snapshot = async (r: ProjectionRunner) => ({
   sessions: await r.collection('sessions', 'sessions').find({}, { sort: { _id: 1 } }),
 });
 
-describe('projection runner', () => {
+for (const [storeName, open] of readStores) describe(`projection runner on ${storeName}`, () => {
+  beforeEach(() => {
+    openReadStore = open;
+  });
+
   it('applies events, stamps documents with their position, and read-your-writes waits for a later append', async () => {
-    const world = makeWorld();
+    const world = await makeWorld();
     const r = runner(world);
     await r.start();
     const { userId, position } = await registerUser(world, 'ada');
@@ -82,7 +100,7 @@ describe('projection runner', () => {
   });
 
   it('keeps a checkpoint with its writes and resumes from it without re-reading what it applied', async () => {
-    const world = makeWorld();
+    const world = await makeWorld();
     const first = runner(world);
     await first.start();
     for (let i = 0; i < 20; i += 1) await registerUser(world, `u${i}`);
@@ -101,7 +119,7 @@ describe('projection runner', () => {
   });
 
   it('redelivered events change nothing: a checkpoint lost in a crash replays to the same documents', async () => {
-    const world = makeWorld();
+    const world = await makeWorld();
     const first = runner(world);
     await first.start();
     const users = [];
@@ -121,7 +139,7 @@ describe('projection runner', () => {
   });
 
   it('rebuilds into a new generation while reads go on, and no read ever sees a missing or partial user', async () => {
-    const world = makeWorld();
+    const world = await makeWorld();
     const r = runner(world);
     await r.start();
     const ids: string[] = [];
@@ -157,8 +175,33 @@ describe('projection runner', () => {
     expect((await world.readStore.collection('_projections').findOne({ _id: 'me' }))?.generation).toBe(2);
   });
 
+  it('across rebuild swaps, a read right after waitFor always sees the newest write', async () => {
+    const world = await makeWorld();
+    const r = runner(world);
+    await r.start();
+    for (let i = 0; i < 200; i += 1) await registerUser(world, `bulk${i}`);
+    const { userId } = await registerUser(world, 'renamed');
+    let revision = 1n;
+    const stale: string[] = [];
+    for (let swap = 0; swap < 5; swap += 1) {
+      const rebuilt = r.rebuild('me');
+      for (let i = 0; i < 10; i += 1) {
+        const name = `name-${swap}-${i}`;
+        const position = await rename(world, userId, name, revision);
+        revision += 1n;
+        expect(await r.waitFor(position, ['me'], 2000)).toBe(true);
+        const seen = (await r.collection('me', 'users').findOne({ _id: userId }))?.display_name;
+        if (seen !== name) stale.push(`${name} read as ${String(seen)}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await rebuilt;
+    }
+    expect(stale).toEqual([]);
+    expect(r.status().find((s) => s.name === 'me')!.generation).toBe(6);
+  });
+
   it('a read model whose store write fails retries from the same event and never skips one', async () => {
-    const world = makeWorld();
+    const world = await makeWorld();
     let failures = 3;
     const flaky: ReadStore = {
       ...world.readStore,
@@ -196,7 +239,7 @@ describe('projection runner', () => {
   });
 
   it('a start with a new projection version builds it beside the old one and swaps', async () => {
-    const world = makeWorld();
+    const world = await makeWorld();
     const v1 = runner(world);
     await v1.start();
     const { userId } = await registerUser(world, 'versioned');
