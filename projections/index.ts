@@ -1,7 +1,8 @@
+import { challengesProjection } from './challenges.js';
 import { lookupsProjection } from './lookups.js';
 import { meProjection } from './me.js';
 import { sessionsProjection } from './sessions.js';
 import type { Projection } from './types.js';
 
 /** Every read model; the runner keeps each one up to date. */
-export const projections: Projection[] = [meProjection, lookupsProjection, sessionsProjection];
+export const projections: Projection[] = [meProjection, lookupsProjection, sessionsProjection, challengesProjection];

@@ -19,7 +19,10 @@ export const meProjection: Projection = {
   name: 'me',
   version: 1,
   collections: { [USERS]: [] },
-  handles: ['UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'UsernameChanged', 'PasswordChanged', 'UserDeleted'],
+  handles: [
+    'UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
+    'TotpEnabled', 'TotpDisabled', 'UserDeleted',
+  ],
   project(event) {
     const id = userIdOf(event);
     switch (event.type as UserEvent['type']) {
@@ -52,7 +55,28 @@ export const meProjection: Projection = {
       case 'DisplayNameChanged':
         return [set(id, event, { display_name: (event.data as Data<'DisplayNameChanged'>).displayName })];
       case 'EmailChanged':
-        return [set(id, event, { email: (event.data as Data<'EmailChanged'>).email, email_verified: false })];
+        return [
+          {
+            collection: USERS,
+            kind: 'update',
+            filter: { _id: id },
+            update: { $set: { email: (event.data as Data<'EmailChanged'>).email, email_verified: false, updated_at: event.created.toISOString() }, $pull: { auth_methods: 'email' } },
+          },
+        ];
+      case 'EmailVerified':
+        // A verified address is a way in: email codes.
+        return [
+          {
+            collection: USERS,
+            kind: 'update',
+            filter: { _id: id },
+            update: { $set: { email_verified: true, updated_at: event.created.toISOString() }, $addToSet: { auth_methods: 'email' } },
+          },
+        ];
+      case 'TotpEnabled':
+        return [set(id, event, { totp_enabled: true })];
+      case 'TotpDisabled':
+        return [set(id, event, { totp_enabled: false })];
       case 'UsernameChanged':
         return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
       case 'PasswordChanged':

@@ -61,6 +61,8 @@ export const configSchema = z
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
     CLAIM_GRACE: duration('60s'),
     TRUST_PROXY: z.string().default('false'),
+    SERVICE_NAME: z.string().min(1).max(100).default('Accounts'),
+    WORKERS: z.enum(['inline', 'off'], { message: 'must be inline or off' }).default('inline'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((env) => {
@@ -88,6 +90,8 @@ export const configSchema = z
       claimGraceMs: env.CLAIM_GRACE,
       logLevel: env.LOG_LEVEL,
       trustProxy: trustProxy(env.TRUST_PROXY),
+      serviceName: env.SERVICE_NAME,
+      workers: env.WORKERS,
     };
   });
 

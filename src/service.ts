@@ -4,7 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { projections } from '../projections/index.js';
-import { createAccounts, type Accounts } from './accounts/accounts.js';
+import { createAccounts, type Accounts } from './accounts/index.js';
+import { createChallenges } from './accounts/challenges.js';
+import { USERS } from '../projections/me.js';
+import { jobsReaction, startWorkers } from '../workers/index.js';
+import { createEmlMailer } from './infra/mail/eml.js';
+import { createSmtpMailer } from './infra/mail/smtp.js';
+import { openBullmqJobQueue } from './infra/queue/bullmq.js';
+import { createSqliteJobQueue } from './infra/queue/sqlite.js';
+import { createRateLimiter } from './infra/ratelimit/limiter.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { Mailer } from './ports/mailer.js';
 import { createClaims } from './accounts/claims.js';
 import { erasureReaction } from './accounts/erasure.js';
 import { Reactor } from './reactors/reactor.js';
@@ -38,6 +48,8 @@ export interface Service {
   eventStore: EventStore;
   readStore: ReadStore;
   keyStore: KeyStore;
+  queue: JobQueue;
+  mailer: Mailer;
   projections: ProjectionRunner;
   hasher: PasswordHasher;
   /** Starts listening; resolves with the bound port. */
@@ -52,14 +64,18 @@ async function openStores(config: Config) {
   const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded());
   const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
-  return { eventStore, readStore, keyStore, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
+  const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl) : createSqliteJobQueue(embedded());
+  return { eventStore, readStore, keyStore, queue, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
 }
 
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'accounts' } });
-  const { eventStore, readStore, keyStore, closeSqlite } = await openStores(config);
+  const { eventStore, readStore, keyStore, queue, closeSqlite } = await openStores(config);
+  const mailer = config.smtpUrl
+    ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
+    : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });
   const privateKey = ed25519Key(config.jwtPrivateKey ? { pem: config.jwtPrivateKey } : { seed: await keyStore.getOrCreate('service:jwt-ed25519') });
@@ -67,15 +83,26 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const runner = new ProjectionRunner({ eventStore, readStore, codec, logger }, projections);
   const commands = new CommandHandler({ eventStore, codec });
   const claims = createClaims({ eventStore, commands, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock, graceMs: config.claimGraceMs });
+  const challenges = createChallenges({ commands, projections: runner, hmacKey: await keyStore.getOrCreate('service:challenge-hmac'), clock });
   const accounts = createAccounts({
-    eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, clock, logger,
-    settings: { allowNewAccounts: config.allowNewAccounts, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs },
+    eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, clock, logger,
+    settings: { allowNewAccounts: config.allowNewAccounts, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, serviceName: config.serviceName },
   });
-
-  const erasure = new Reactor({ eventStore, readStore, codec, logger }, erasureReaction({ keyStore, codec, claims }));
+  const reactorDeps = { eventStore, readStore, codec, logger };
+  const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));
+  const verifiedEmailOf = async (userId: string) => {
+    const user = await runner.collection('me', USERS).findOne({ _id: userId });
+    return user?.email_verified === true && typeof user.email === 'string' ? user.email : null;
+  };
+  const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf }));
+  const limiter = config.rateLimitMax > 0 ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl }) : null;
 
   await runner.start();
   await erasure.start();
+  if (config.workers === 'inline') {
+    startWorkers({ queue, mailer, mail: { serviceName: config.serviceName, publicUrl: config.publicUrl }, expireChallenge: challenges.expire });
+    await jobs.start();
+  }
   const caughtUp = await runner.catchUp();
   logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
 
@@ -110,11 +137,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     accounts, signer, logger, readiness,
     headPosition: () => eventStore.headPosition(),
     trustProxy: config.trustProxy,
+    limiter,
   });
   let server: Server | null = null;
 
   return {
-    config, accounts, eventStore, readStore, keyStore, projections: runner, hasher,
+    config, accounts, eventStore, readStore, keyStore, queue, mailer, projections: runner, hasher,
     async listen() {
       server = app.listen(config.port, config.host);
       await once(server, 'listening');
@@ -130,7 +158,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
         server.closeIdleConnections();
         await closed;
       }
+      await jobs.stop();
       await erasure.stop();
+      await queue.close();
+      await mailer.close();
+      await limiter?.close();
       await runner.stop();
       await hasher.close();
       await eventStore.close();

@@ -3,6 +3,8 @@ export type DomainErrorCode =
   | 'validation_failed'
   | 'unauthenticated'
   | 'invalid_credentials'
+  | 'totp_required'
+  | 'invalid_totp'
   | 'token_expired'
   | 'token_revoked'
   | 'forbidden'
@@ -14,6 +16,10 @@ export type DomainErrorCode =
   | 'email_taken'
   | 'identity_taken'
   | 'conflict'
+  | 'challenge_expired'
+  | 'challenge_used'
+  | 'rate_limited'
+  | 'account_locked'
   | 'unavailable';
 
 export interface ValidationIssue {
@@ -26,6 +32,8 @@ export class DomainError extends Error {
     readonly code: DomainErrorCode,
     message: string,
     readonly issues?: ValidationIssue[],
+    /** For refusals that pass with time (a lock): seconds until trying again makes sense. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -34,6 +42,6 @@ export class DomainError extends Error {
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
 
-export const refuse = (code: DomainErrorCode, message: string, issues?: ValidationIssue[]): never => {
-  throw new DomainError(code, message, issues);
+export const refuse = (code: DomainErrorCode, message: string, issues?: ValidationIssue[], retryAfterSeconds?: number): never => {
+  throw new DomainError(code, message, issues, retryAfterSeconds);
 };

@@ -1,6 +1,16 @@
 import type { SessionEndReason, SessionMethod } from './events.js';
 
 /**
+ * A second factor as the application found it: checking a TOTP code needs the secret and the
+ * clock, so that is done outside and comes in as a fact; a backup code comes as its hash, which
+ * the decider compares with the ones the account holds.
+ */
+export type SecondFactor =
+  | { kind: 'none' }
+  | { kind: 'totp'; valid: boolean; timeStep: number | null }
+  | { kind: 'backup'; codeHash: string };
+
+/**
  * Commands carry what the decision needs and nothing the domain could not know: checks that need
  * I/O (a bcrypt comparison, a claimed name) are made before and come in as facts.
  */
@@ -13,22 +23,40 @@ export type UserCommand =
         usernameClaim: string;
         email: string | null;
         emailClaim: string | null;
+        emailVerified?: boolean;
         displayName: string | null;
         passwordHash: string | null;
         setupClaim: string | null;
-        session: { sessionId: string; ip: string | null; userAgent: string | null };
+        session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null };
       };
     }
   | {
       type: 'StartSession';
-      data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null; credentialsValid: boolean };
+      data: {
+        sessionId: string;
+        method: SessionMethod;
+        ip: string | null;
+        userAgent: string | null;
+        credentialsValid: boolean;
+        secondFactor: SecondFactor;
+        now: Date;
+      };
     }
   | { type: 'EndSession'; data: { sessionId: string; reason: SessionEndReason } }
   | {
       type: 'UpdateProfile';
       data: { displayName?: string | null; email?: { value: string; claim: string } | null };
     }
-  | { type: 'ChangeUsername'; data: { username: string; usernameClaim: string; passwordValid: boolean } }
-  | { type: 'ChangePassword'; data: { passwordHash: string; oldPasswordValid: boolean; currentSessionId: string } }
+  | { type: 'VerifyEmail'; data: { emailClaim: string } }
+  | { type: 'ChangeUsername'; data: { username: string; usernameClaim: string; passwordValid: boolean; secondFactor: SecondFactor } }
+  | { type: 'ChangePassword'; data: { passwordHash: string; oldPasswordValid: boolean; currentSessionId: string; secondFactor: SecondFactor } }
   | { type: 'SetInitialPassword'; data: { passwordHash: string } }
-  | { type: 'DeleteUser'; data: { passwordValid: boolean | null } };
+  | { type: 'ResetPassword'; data: { passwordHash: string } }
+  | { type: 'EnableTotp'; data: { secret: string; codeValid: boolean; timeStep: number | null; backupCodeHashes: string[] } }
+  | { type: 'DisableTotp'; data: { secondFactor: SecondFactor } }
+  | { type: 'RegenerateBackupCodes'; data: { secondFactor: SecondFactor; backupCodeHashes: string[] } }
+  | {
+      type: 'RecoverWithBackupCode';
+      data: { credentialsValid: boolean; codeHash: string; sessionId: string; ip: string | null; userAgent: string | null; now: Date };
+    }
+  | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor } };

@@ -1,9 +1,10 @@
 import { refuse } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 import type { UserCommand } from './commands.js';
-import type { UserEvent } from './events.js';
+import type { SessionMethod, UserEvent } from './events.js';
+import { loginFailure, refuseIfLocked, requireSecondFactor, type SecurityState } from './security.js';
 
-export interface UserState {
+export interface UserState extends SecurityState {
   status: 'none' | 'active' | 'deleted';
   userId: string | null;
   /** As typed at registration or rename; null once erased. Lives only in memory. */
@@ -12,6 +13,7 @@ export interface UserState {
   isAdmin: boolean;
   usernameClaim: string | null;
   emailClaim: string | null;
+  emailVerified: boolean;
   setupClaim: string | null;
   /** Ids of the sessions that are live. */
   sessions: ReadonlySet<string>;
@@ -25,8 +27,14 @@ export const initialState = (): UserState => ({
   isAdmin: false,
   usernameClaim: null,
   emailClaim: null,
+  emailVerified: false,
   setupClaim: null,
   sessions: new Set(),
+  totpSecret: null,
+  lastTotpStep: null,
+  backupCodes: [],
+  failedLogins: 0,
+  lockedUntil: null,
 });
 
 const withSession = (sessions: ReadonlySet<string>, id: string, live: boolean) => {
@@ -51,25 +59,47 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         setupClaim: event.data.setupClaim,
       };
     case 'SessionStarted':
-      return { ...state, sessions: withSession(state.sessions, event.data.sessionId, true) };
+      return { ...state, failedLogins: 0, sessions: withSession(state.sessions, event.data.sessionId, true) };
     case 'SessionEnded':
       return { ...state, sessions: withSession(state.sessions, event.data.sessionId, false) };
     case 'DisplayNameChanged':
       return state;
     case 'EmailChanged':
-      return { ...state, emailClaim: event.data.emailClaim };
+      return { ...state, emailClaim: event.data.emailClaim, emailVerified: false };
+    case 'EmailVerified':
+      return event.data.emailClaim === state.emailClaim ? { ...state, emailVerified: true } : state;
     case 'UsernameChanged':
       return { ...state, username: event.data.username, usernameClaim: event.data.usernameClaim };
     case 'PasswordChanged':
-      return { ...state, passwordHash: event.data.passwordHash };
+      return event.data.reset
+        ? { ...state, passwordHash: event.data.passwordHash, failedLogins: 0, lockedUntil: null }
+        : { ...state, passwordHash: event.data.passwordHash };
+    case 'LoginFailed':
+      return { ...state, failedLogins: event.data.consecutive };
+    case 'AccountLocked':
+      return { ...state, failedLogins: 0, lockedUntil: new Date(event.data.until) };
+    case 'TotpEnabled':
+      return { ...state, totpSecret: event.data.secret, backupCodes: event.data.backupCodeHashes };
+    case 'TotpDisabled':
+      return { ...state, totpSecret: null, backupCodes: [] };
+    case 'TotpCodeAccepted':
+      return { ...state, lastTotpStep: Math.max(state.lastTotpStep ?? 0, event.data.timeStep) };
+    case 'BackupCodesRegenerated':
+      return { ...state, backupCodes: event.data.backupCodeHashes };
+    case 'BackupCodeUsed':
+      return { ...state, backupCodes: state.backupCodes.filter((hash) => hash !== event.data.codeHash) };
     case 'UserDeleted':
-      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null };
+      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
     }
   }
 };
+
+/** The claims (unique-* stream names) the account holds now. */
+export const heldClaims = (state: UserState): string[] =>
+  [state.usernameClaim, state.emailClaim, state.setupClaim].filter((c): c is string => c !== null);
 
 /** The claims an event gives up (the account held them until this event). */
 export const claimsGivenUp = (event: UserEvent): string[] => {
@@ -85,29 +115,40 @@ export const claimsGivenUp = (event: UserEvent): string[] => {
   }
 };
 
-/** The claims (unique-* stream names) the account holds now. */
-export const heldClaims = (state: UserState): string[] =>
-  [state.usernameClaim, state.emailClaim, state.setupClaim].filter((c): c is string => c !== null);
+/** Events that answer a login with a refusal after they are recorded. */
+export const failedLogin = (events: UserEvent[]) => events.find((e) => e.type === 'LoginFailed');
 
 const requireActive = (state: UserState) => {
   if (state.status !== 'active') refuse('not_found', 'No such account');
 };
 
+const sessionStarted = (data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null }): UserEvent => ({
+  type: 'SessionStarted',
+  data: { sessionId: data.sessionId, method: data.method, ip: data.ip, userAgent: data.userAgent },
+});
+
 export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
     case 'RegisterUser': {
       if (state.status !== 'none') return refuse('conflict', 'This account already exists');
-      const { session, ...data } = command.data;
+      const { session, emailVerified, ...data } = command.data;
       return [
         { type: 'UserRegistered', data: { ...data, isAdmin: data.setupClaim !== null } },
-        { type: 'SessionStarted', data: { sessionId: session.sessionId, method: 'register', ip: session.ip, userAgent: session.userAgent } },
+        ...(emailVerified && data.emailClaim ? [{ type: 'EmailVerified', data: { emailClaim: data.emailClaim } } as UserEvent] : []),
+        sessionStarted({ ...session, method: session.method ?? 'register' }),
       ];
     }
     case 'StartSession': {
+      const { now, credentialsValid, secondFactor } = command.data;
       // An unknown or deleted account and a wrong password must be indistinguishable.
-      if (state.status !== 'active' || !command.data.credentialsValid) return refuse('invalid_credentials', 'Invalid username or password');
-      const { credentialsValid: _, ...data } = command.data;
-      return [{ type: 'SessionStarted', data }];
+      if (state.status !== 'active') return refuse('invalid_credentials', 'Invalid username or password');
+      refuseIfLocked(state, now);
+      if (!credentialsValid) return loginFailure(state, 'password', now);
+      const started = sessionStarted(command.data);
+      if (state.totpSecret === null) return [started];
+      if (secondFactor.kind === 'none') return refuse('totp_required', 'A two-factor code is required');
+      if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null) return loginFailure(state, 'totp', now);
+      return [started, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }];
     }
     case 'EndSession': {
       requireActive(state);
@@ -129,9 +170,15 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       }
       return events;
     }
+    case 'VerifyEmail': {
+      requireActive(state);
+      if (command.data.emailClaim !== state.emailClaim) return refuse('conflict', 'The email address changed since this code was sent');
+      return state.emailVerified ? [] : [{ type: 'EmailVerified', data: command.data }];
+    }
     case 'ChangeUsername': {
       requireActive(state);
       if (!command.data.passwordValid) return refuse('invalid_credentials', 'The password is wrong');
+      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: false });
       // The same name in another case keeps its claim and only changes how it is written.
       if (command.data.usernameClaim === state.usernameClaim && command.data.username === state.username) return [];
       return [
@@ -139,16 +186,19 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
           type: 'UsernameChanged',
           data: { username: command.data.username, usernameClaim: command.data.usernameClaim, previousUsernameClaim: state.usernameClaim! },
         },
+        ...factor,
       ];
     }
     case 'ChangePassword': {
       requireActive(state);
       if (state.passwordHash === null) return refuse('conflict', 'The account has no password yet; set one first');
       if (!command.data.oldPasswordValid) return refuse('invalid_credentials', 'The old password is wrong');
+      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: false });
       const others = [...state.sessions].filter((id) => id !== command.data.currentSessionId);
       return [
         { type: 'PasswordChanged', data: { passwordHash: command.data.passwordHash, initial: false } },
         ...others.map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_changed' } })),
+        ...factor,
       ];
     }
     case 'SetInitialPassword': {
@@ -156,11 +206,53 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       if (state.passwordHash !== null) return refuse('conflict', 'The account already has a password');
       return [{ type: 'PasswordChanged', data: { passwordHash: command.data.passwordHash, initial: true } }];
     }
+    case 'ResetPassword': {
+      requireActive(state);
+      return [
+        { type: 'PasswordChanged', data: { passwordHash: command.data.passwordHash, initial: state.passwordHash === null, reset: true } },
+        ...[...state.sessions].map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_reset' } })),
+      ];
+    }
+    case 'EnableTotp': {
+      requireActive(state);
+      if (state.totpSecret !== null) return refuse('conflict', 'Two-factor authentication is already on');
+      if (!command.data.codeValid || command.data.timeStep === null) return refuse('invalid_totp', 'The two-factor code is wrong');
+      return [
+        { type: 'TotpEnabled', data: { secret: command.data.secret, backupCodeHashes: command.data.backupCodeHashes } },
+        { type: 'TotpCodeAccepted', data: { timeStep: command.data.timeStep } },
+      ];
+    }
+    case 'DisableTotp': {
+      requireActive(state);
+      if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
+      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: true });
+      return [...factor, { type: 'TotpDisabled', data: { reason: 'user' } }];
+    }
+    case 'RegenerateBackupCodes': {
+      requireActive(state);
+      if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
+      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: true });
+      return [...factor, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: command.data.backupCodeHashes } }];
+    }
+    case 'RecoverWithBackupCode': {
+      const { now, credentialsValid, codeHash } = command.data;
+      if (state.status !== 'active') return refuse('invalid_credentials', 'Invalid username or password');
+      refuseIfLocked(state, now);
+      if (!credentialsValid) return loginFailure(state, 'password', now);
+      if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
+      if (!state.backupCodes.includes(codeHash)) return loginFailure(state, 'backup_code', now);
+      return [
+        { type: 'BackupCodeUsed', data: { codeHash } },
+        { type: 'TotpDisabled', data: { reason: 'recovery' } },
+        sessionStarted({ ...command.data, method: 'totp_recovery' }),
+      ];
+    }
     case 'DeleteUser': {
       requireActive(state);
       if (state.passwordHash !== null && command.data.passwordValid !== true) {
         return refuse('invalid_credentials', 'The account password is required and must be right');
       }
+      requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: false });
       // The first-account claim stays held: deleting the first admin never re-opens set-up.
       const released = [state.usernameClaim, state.emailClaim].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];

@@ -1,7 +1,8 @@
 /** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
 
-export type SessionMethod = 'password' | 'register';
-export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'account_deleted';
+export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery';
+export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_deleted';
+export type LoginFailure = 'password' | 'totp' | 'backup_code';
 
 export type UserEvent =
   | {
@@ -23,15 +24,24 @@ export type UserEvent =
   | { type: 'SessionEnded'; data: { sessionId: string; reason: SessionEndReason } }
   | { type: 'DisplayNameChanged'; data: { displayName: string | null } }
   | { type: 'EmailChanged'; data: { email: string | null; emailClaim: string | null; previousEmailClaim: string | null } }
+  | { type: 'EmailVerified'; data: { emailClaim: string } }
   | { type: 'UsernameChanged'; data: { username: string; usernameClaim: string; previousUsernameClaim: string } }
-  | { type: 'PasswordChanged'; data: { passwordHash: string; initial: boolean } }
+  | { type: 'PasswordChanged'; data: { passwordHash: string; initial: boolean; reset?: boolean } }
+  | { type: 'LoginFailed'; data: { reason: LoginFailure; consecutive: number } }
+  | { type: 'AccountLocked'; data: { until: string; failures: number } }
+  | { type: 'TotpEnabled'; data: { secret: string; backupCodeHashes: string[] } }
+  | { type: 'TotpDisabled'; data: { reason: 'user' | 'recovery' } }
+  | { type: 'TotpCodeAccepted'; data: { timeStep: number } }
+  | { type: 'BackupCodesRegenerated'; data: { backupCodeHashes: string[] } }
+  | { type: 'BackupCodeUsed'; data: { codeHash: string } }
   | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
 
 export type UserEventType = UserEvent['type'];
 
 /**
- * Fields that identify a person. They are sealed with the account's data key before they reach
- * the event store, and read back as null once that key is destroyed.
+ * Fields that identify a person, or a secret that must stay recoverable (the TOTP secret). They
+ * are sealed with the account's data key before they reach the event store, and read back as
+ * null once that key is destroyed.
  */
 export const personalFields: { [T in UserEventType]: string[] } = {
   UserRegistered: ['username', 'email', 'displayName'],
@@ -39,8 +49,16 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   SessionEnded: [],
   DisplayNameChanged: ['displayName'],
   EmailChanged: ['email'],
+  EmailVerified: [],
   UsernameChanged: ['username'],
   PasswordChanged: [],
+  LoginFailed: [],
+  AccountLocked: [],
+  TotpEnabled: ['secret'],
+  TotpDisabled: [],
+  TotpCodeAccepted: [],
+  BackupCodesRegenerated: [],
+  BackupCodeUsed: [],
   UserDeleted: [],
 };
 

@@ -1,64 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
-import { userDecider, type UserState } from '../../domain/user/decider.js';
-import { userStream, type UserEvent } from '../../domain/user/events.js';
-import type { UserCommand } from '../../domain/user/commands.js';
-import { normalizeEmail, normalizeUsername, passwordWeakness } from '../../domain/user/rules.js';
-import { emailKey, LOOKUPS, usernameKey } from '../../projections/lookups.js';
-import { USERS } from '../../projections/me.js';
-import { SESSIONS } from '../../projections/sessions.js';
-import type { CommandHandler } from '../commands/handler.js';
-import type { CommandContext, EventCodec } from '../events/codec.js';
-import type { EventStore } from '../ports/event-store.js';
-import type { PasswordHasher } from '../infra/bcrypt/pool.js';
-import type { KeyStore } from '../ports/key-store.js';
-import type { ProjectionRunner } from '../projections/runner.js';
-import type { TokenSigner } from '../tokens/jwt.js';
-import type { Claims } from './claims.js';
-import { toUserObject, type UserObject } from './user-view.js';
+import { DomainError, refuse } from '../../domain/shared/errors.js';
+import { userStream } from '../../domain/user/events.js';
+import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
+import { emailKey, usernameKey } from '../../projections/lookups.js';
 import { summarize } from './history.js';
+import type { Caller, Kit, RequestInfo } from './kit.js';
+import { secondFactorFrom } from './second-factor.js';
 
-/** Who is asking, as the HTTP layer saw it. */
-export interface RequestInfo {
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
-}
-
-/** An authenticated caller. */
-export interface Caller {
-  userId: string;
-  sessionId: string;
-  isAdmin: boolean;
-}
-
-export interface Issued {
-  token: string;
-  expiresAt: Date;
-  position: bigint | null;
-}
-
-export interface AccountsDeps {
-  eventStore: EventStore;
-  codec: EventCodec;
-  commands: CommandHandler;
-  projections: ProjectionRunner;
-  hasher: PasswordHasher;
-  signer: TokenSigner;
-  keyStore: KeyStore;
-  claims: Claims;
-  clock: () => Date;
-  logger: Logger;
-  settings: { allowNewAccounts: boolean; readYourWritesTimeoutMs: number };
-}
-
-const SETUP_VALUE = 'first-account';
-
-export function createAccounts(deps: AccountsDeps) {
-  const users = () => deps.projections.collection('me', USERS);
-  const lookups = () => deps.projections.collection('lookups', LOOKUPS);
-  const sessions = () => deps.projections.collection('sessions', SESSIONS);
+/** Password accounts: registration, login, the profile, sessions, deletion and the own history. */
+export function coreAccounts(kit: Kit) {
+  const { deps, users, lookups, sessions, context, settle, onUser, loadUser, requireStrongPassword, passwordCheck } = kit;
   // When each session was last used: in memory only, bounded, never an event per request.
   const lastSeen = new Map<string, Date>();
   const seen = (sessionId: string, at: Date) => {
@@ -66,161 +17,50 @@ export function createAccounts(deps: AccountsDeps) {
     if (lastSeen.size >= 100_000) lastSeen.delete(lastSeen.keys().next().value!);
     lastSeen.set(sessionId, at);
   };
-  let setupDone = false;
 
-  const context = (request: RequestInfo, actor: string | null): CommandContext => ({
-    commandId: randomUUID(),
-    correlationId: request.requestId,
-    actor,
-    ip: request.ip,
-    userAgent: request.userAgent,
-  });
-
-  /** Read-your-writes: the answer waits (bounded) until these read models show the command. */
-  const erase = async (userId: string) => {
-    await deps.keyStore.destroy(userId);
-    deps.codec.forget(userId);
-  };
-
-  const settle = async (position: bigint | null, names: string[]) => {
-    const reached = await deps.projections.waitFor(position, names, deps.settings.readYourWritesTimeoutMs);
-    if (!reached) deps.logger.warn({ position: String(position), names }, 'read models lag behind a command');
-  };
-
-  const onUser = (userId: string, decide: (state: UserState) => Promise<UserCommand> | UserCommand, ctx: CommandContext) =>
-    deps.commands.handle<UserEvent, UserState>(userDecider, userStream(userId), async (state) =>
-      userDecider.decide(await decide(state), state), ctx);
-  const loadUser = async (userId: string) => (await deps.commands.load(userDecider, userStream(userId))).state;
-
-  const requireStrongPassword = (password: string, username: string | null, path: string) => {
-    const weakness = passwordWeakness(password, username);
-    if (weakness) refuse('validation_failed', weakness, [{ path, message: weakness }]);
-  };
-
-  /**
-   * A password check for one command: bcrypt runs once per stored hash, so a retry after a
-   * conflict (a concurrent login on the same account) does not pay for it again.
-   */
-  const passwordCheck = (password: string | undefined) => {
-    const results = new Map<string | null, Promise<boolean>>();
-    return (state: UserState): Promise<boolean> => {
-      if (password === undefined) return Promise.resolve(false);
-      let result = results.get(state.passwordHash);
-      if (!result) results.set(state.passwordHash, (result = deps.hasher.verify(password, state.passwordHash)));
-      return result;
-    };
-  };
-
-  const issue = async (userId: string, sessionId: string, position: bigint | null): Promise<Issued> => {
-    await settle(position, ['sessions', 'me', 'lookups']);
-    return { ...(await deps.signer.issue(userId, sessionId)), position };
-  };
-
-  const userObject = async (userId: string): Promise<UserObject> => {
-    const doc = await users().findOne({ _id: userId });
-    if (!doc) return refuse('not_found', 'No such account');
-    return toUserObject(doc);
-  };
-
-  /** Claims a value, returns its stream; on refusal, releases what was claimed before it. */
-  const claimAll = async (wanted: { kind: 'username' | 'email'; value: string }[], owner: string, ctx: CommandContext) => {
-    const claimed: string[] = [];
-    try {
-      for (const { kind, value } of wanted) claimed.push(await deps.claims.claim(kind, value, owner, ctx));
-      return claimed;
-    } catch (error) {
-      await releaseAll(claimed, owner, ctx);
-      throw error;
-    }
-  };
-  const releaseAll = async (streams: (string | null)[], owner: string, ctx: CommandContext) => {
-    for (const stream of streams) {
-      if (stream) await deps.claims.release(stream, owner, ctx).catch((err: unknown) => deps.logger.error({ err }, 'claim release failed'));
-    }
-  };
-
-  /** Whether the first account exists; once it does, that never changes, so it is remembered. */
-  const isSetUp = async () => {
-    if (!setupDone) setupDone = (await deps.claims.holder(deps.claims.streamOf('setup', SETUP_VALUE)))?.standing === 'holds';
-    return setupDone;
-  };
-
-  /** The first account takes the set-up claim and becomes admin; later ones find it held. */
-  const takeSetupClaim = async (owner: string, ctx: CommandContext): Promise<string | null> => {
-    if (setupDone) return null;
-    try {
-      return await deps.claims.claim('setup', SETUP_VALUE, owner, ctx);
-    } catch (error) {
-      if (isDomainError(error) && error.code === 'conflict') {
-        await isSetUp();
-        return null;
-      }
-      throw error;
-    }
+  /** The account a login name points to: an email when it has an @, else a username. */
+  const findAccount = async (login: string) => {
+    const key = login.includes('@') ? emailKey(login) : usernameKey(login);
+    return ((await lookups().findOne({ _id: key }))?.userId as string | undefined) ?? null;
   };
 
   return {
+    findAccount,
+
     async setupStatus() {
-      const done = await isSetUp();
-      return { setup_done: done, registration_open: deps.settings.allowNewAccounts || !done, login_methods: ['password'] };
+      const done = await kit.isSetUp();
+      return { setup_done: done, registration_open: deps.settings.allowNewAccounts || !done, login_methods: ['password', 'email_code'] };
     },
 
     async register(
       input: { username: string; password: string; email?: string | null; displayName?: string | null },
       request: RequestInfo,
-    ): Promise<Issued & { userId: string }> {
+    ) {
       requireStrongPassword(input.password, input.username, 'password');
-      const userId = randomUUID();
-      const ctx = context(request, userId);
       const passwordHash = await deps.hasher.hash(input.password);
-      const setupClaim = await takeSetupClaim(userId, ctx);
-      if (!setupClaim && !deps.settings.allowNewAccounts) refuse('registration_closed', 'Registration is closed');
-      const email = input.email ? normalizeEmail(input.email) : null;
-      let claimed: string[] = [];
-      try {
-        claimed = await claimAll(
-          [{ kind: 'username', value: normalizeUsername(input.username) }, ...(email ? [{ kind: 'email' as const, value: email }] : [])],
-          userId,
-          ctx,
-        );
-        const sessionId = randomUUID();
-        const result = await onUser(userId, () => ({
-          type: 'RegisterUser',
-          data: {
-            userId,
-            username: input.username,
-            usernameClaim: claimed[0]!,
-            email,
-            emailClaim: claimed[1] ?? null,
-            displayName: input.displayName ?? null,
-            passwordHash,
-            setupClaim,
-            session: { sessionId, ip: request.ip, userAgent: request.userAgent },
-          },
-        }), ctx);
-        if (setupClaim) setupDone = true;
-        return { ...(await issue(userId, sessionId, result.position)), userId };
-      } catch (error) {
-        await releaseAll([...claimed, setupClaim], userId, ctx);
-        throw error;
-      }
+      return kit.registerAccount(
+        { username: input.username, passwordHash, email: input.email ? normalizeEmail(input.email) : null, displayName: input.displayName ?? null },
+        request,
+      );
     },
 
-    async login(input: { username: string; password: string }, request: RequestInfo): Promise<Issued> {
-      const key = input.username.includes('@') ? emailKey(input.username) : usernameKey(input.username);
-      const found = await lookups().findOne({ _id: key });
-      if (!found) {
+    async login(input: { username: string; password: string; totpCode?: string }, request: RequestInfo) {
+      const userId = await findAccount(input.username);
+      if (!userId) {
         await deps.hasher.verify(input.password, null); // the same bcrypt time as for a real account
         return refuse('invalid_credentials', 'Invalid username or password');
       }
-      const userId = found.userId as string;
       const sessionId = randomUUID();
       const matches = passwordCheck(input.password);
-      const result = await onUser(userId, async (state) => ({
-        type: 'StartSession',
-        data: { sessionId, method: 'password', ip: request.ip, userAgent: request.userAgent, credentialsValid: await matches(state) },
-      }), context(request, userId));
-      return issue(userId, sessionId, result.position);
+      const now = deps.clock();
+      const result = await onUser(userId, async (state) => {
+        const credentialsValid = await matches(state);
+        // The second factor is looked at only after the password proved right.
+        const secondFactor = credentialsValid ? await secondFactorFrom(state, input.totpCode, now) : { kind: 'none' as const };
+        return { type: 'StartSession', data: { sessionId, method: 'password', ip: request.ip, userAgent: request.userAgent, credentialsValid, secondFactor, now } };
+      }, context(request, userId));
+      kit.refuseFailedLogin(result.events);
+      return kit.issue(userId, sessionId, result.position);
     },
 
     async logout(caller: Caller, request: RequestInfo) {
@@ -231,7 +71,7 @@ export function createAccounts(deps: AccountsDeps) {
     },
 
     async me(userId: string) {
-      return userObject(userId);
+      return kit.userObject(userId);
     },
 
     async updateProfile(caller: Caller, input: { displayName?: string | null; email?: string | null }, request: RequestInfo) {
@@ -239,47 +79,50 @@ export function createAccounts(deps: AccountsDeps) {
       const email = input.email === undefined ? undefined : input.email === null ? null : normalizeEmail(input.email);
       // A claim this request took but did not use is not released here: a parallel request of the
       // same account may be using it. Unused, it is free for others after the grace period.
-      const [emailClaim] = email ? await deps.claims.claim('email', email, caller.userId, ctx).then((c) => [c]) : [];
-      {
-        const result = await onUser(caller.userId, () => ({
-          type: 'UpdateProfile',
-          data: {
-            ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
-            ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
-          },
-        }), ctx);
-        const changed = result.events.find((e) => e.type === 'EmailChanged');
-        if (changed?.type === 'EmailChanged') await releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
-        await settle(result.position, ['me', 'lookups']);
-        return { user: await userObject(caller.userId), position: result.position };
+      const emailClaim = email ? await deps.claims.claim('email', email, caller.userId, ctx) : null;
+      const result = await onUser(caller.userId, () => ({
+        type: 'UpdateProfile',
+        data: {
+          ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+          ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
+        },
+      }), ctx);
+      const changed = result.events.find((e) => e.type === 'EmailChanged');
+      if (changed?.type === 'EmailChanged') {
+        await kit.releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
+        if (changed.data.email && changed.data.emailClaim) await kit.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
       }
+      await settle(result.position, ['me', 'lookups']);
+      return { user: await kit.userObject(caller.userId), position: result.position };
     },
 
-    async changeUsername(caller: Caller, input: { newUsername: string; password: string }, request: RequestInfo) {
+    async changeUsername(caller: Caller, input: { newUsername: string; password: string; totpCode?: string }, request: RequestInfo) {
       const ctx = context(request, caller.userId);
       // As for emails: a claim taken but not used is left to the grace period, never released here.
       const claim = await deps.claims.claim('username', normalizeUsername(input.newUsername), caller.userId, ctx);
       const matches = passwordCheck(input.password);
+      const now = deps.clock();
       const result = await onUser(caller.userId, async (state) => ({
         type: 'ChangeUsername',
-        data: { username: input.newUsername, usernameClaim: claim, passwordValid: await matches(state) },
+        data: { username: input.newUsername, usernameClaim: claim, passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now) },
       }), ctx);
       const changed = result.events[0];
       if (changed?.type === 'UsernameChanged' && changed.data.previousUsernameClaim !== claim) {
-        await releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
+        await kit.releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
       }
       await settle(result.position, ['me', 'lookups']);
-      return { user: await userObject(caller.userId), position: result.position };
+      return { user: await kit.userObject(caller.userId), position: result.position };
     },
 
-    async changePassword(caller: Caller, input: { oldPassword: string; newPassword: string }, request: RequestInfo) {
-      const username = (await users().findOne({ _id: caller.userId }))?.username as string | undefined;
-      requireStrongPassword(input.newPassword, username ?? null, 'new_password');
+    async changePassword(caller: Caller, input: { oldPassword: string; newPassword: string; totpCode?: string }, request: RequestInfo) {
+      const state = await loadUser(caller.userId);
+      requireStrongPassword(input.newPassword, state.username, 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
       const matches = passwordCheck(input.oldPassword);
-      const result = await onUser(caller.userId, async (state) => ({
+      const now = deps.clock();
+      const result = await onUser(caller.userId, async (current) => ({
         type: 'ChangePassword',
-        data: { passwordHash, oldPasswordValid: await matches(state), currentSessionId: caller.sessionId },
+        data: { passwordHash, oldPasswordValid: await matches(current), currentSessionId: caller.sessionId, secondFactor: await secondFactorFrom(current, input.totpCode, now) },
       }), context(request, caller.userId));
       for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
       await settle(result.position, ['me', 'sessions']);
@@ -287,9 +130,8 @@ export function createAccounts(deps: AccountsDeps) {
     },
 
     async setInitialPassword(caller: Caller, input: { password: string }, request: RequestInfo) {
-      const username = (await users().findOne({ _id: caller.userId }))?.username as string | undefined;
-      requireStrongPassword(input.password, username ?? null, 'password');
       const state = await loadUser(caller.userId);
+      requireStrongPassword(input.password, state.username, 'password');
       if (state.passwordHash !== null) refuse('conflict', 'The account already has a password');
       const passwordHash = await deps.hasher.hash(input.password);
       const result = await onUser(caller.userId, () => ({ type: 'SetInitialPassword', data: { passwordHash } }), context(request, caller.userId));
@@ -317,18 +159,22 @@ export function createAccounts(deps: AccountsDeps) {
       return result.position;
     },
 
-    async deleteAccount(caller: Caller, input: { password?: string }, request: RequestInfo) {
+    async deleteAccount(caller: Caller, input: { password?: string; totpCode?: string }, request: RequestInfo) {
       const ctx = context(request, caller.userId);
       const matches = passwordCheck(input.password);
+      const now = deps.clock();
       const result = await onUser(caller.userId, async (state) => ({
         type: 'DeleteUser',
-        data: { passwordValid: input.password === undefined ? null : await matches(state) },
+        data: {
+          passwordValid: input.password === undefined ? null : await matches(state),
+          secondFactor: await secondFactorFrom(state, input.totpCode, now),
+        },
       }), ctx);
       const deleted = result.events[0];
       // The events stay; destroying the key makes the personal data in them unreadable for good.
       // The erasure reactor does it too, at least once, should this process die right here.
-      await erase(caller.userId).catch((err: unknown) => deps.logger.error({ err }, 'key destruction failed; the erasure reactor retries'));
-      if (deleted?.type === 'UserDeleted') await releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
+      await kit.erase(caller.userId).catch((err: unknown) => deps.logger.error({ err }, 'key destruction failed; the erasure reactor retries'));
+      if (deleted?.type === 'UserDeleted') await kit.releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
       await settle(result.position, ['me', 'sessions', 'lookups']);
       return result.position;
     },
@@ -356,5 +202,3 @@ export function createAccounts(deps: AccountsDeps) {
     },
   };
 }
-
-export type Accounts = ReturnType<typeof createAccounts>;

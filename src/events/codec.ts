@@ -3,11 +3,12 @@ import type { EventMetadata, NewEvent, RecordedEvent } from '../ports/event-stor
 import type { KeyStore } from '../ports/key-store.js';
 import { personalFields as userPersonalFields } from '../../domain/user/events.js';
 import { personalFields as claimPersonalFields } from '../../domain/unique/decider.js';
+import { personalFields as challengePersonalFields } from '../../domain/challenge/decider.js';
 import { isSealed, seal, unseal } from './sealing.js';
 
 export const SCHEMA_VERSION = 1;
 
-const PERSONAL_FIELDS: Record<string, string[]> = { ...userPersonalFields, ...claimPersonalFields };
+const PERSONAL_FIELDS: Record<string, string[]> = { ...userPersonalFields, ...claimPersonalFields, ...challengePersonalFields };
 const PERSONAL_METADATA = ['ip', 'userAgent'] as const;
 
 /** Who caused a command, for the audit trail; ip and user agent are personal and get sealed. */
@@ -29,9 +30,15 @@ export interface DecodedEvent extends RecordedEvent {
   erased: string[];
 }
 
-/** The subject whose key seals a stream's personal data (the account), if the stream has one. */
-export const subjectOf = (streamId: string): string | null =>
-  streamId.startsWith('user-') ? streamId.slice('user-'.length) : null;
+/**
+ * The subject whose key seals an event's personal data: the account of a `user-` stream, or the
+ * account a challenge is for (named in its data), if any.
+ */
+export const subjectOf = (streamId: string, data?: Record<string, unknown>): string | null => {
+  if (streamId.startsWith('user-')) return streamId.slice('user-'.length);
+  if (streamId.startsWith('challenge-') && typeof data?.userId === 'string') return data.userId;
+  return null;
+};
 
 export interface EventCodec {
   /** `firstRevision` is where the events will land; it is part of their ids. */
@@ -58,7 +65,7 @@ export function createEventCodec(keys: KeyStore): EventCodec {
 
   return {
     async encode(streamId, events, context, firstRevision) {
-      const subject = subjectOf(streamId);
+      const subject = subjectOf(streamId, events[0]?.data);
       const key = subject ? await keyFor(subject, true) : null;
       return events.map((event, index) => {
         const data: Record<string, unknown> = { ...event.data };
@@ -83,7 +90,7 @@ export function createEventCodec(keys: KeyStore): EventCodec {
     },
 
     async decode(event) {
-      const subject = subjectOf(event.streamId);
+      const subject = subjectOf(event.streamId, event.data);
       const erased: string[] = [];
       const data: Record<string, unknown> = { ...event.data };
       const metadata: EventMetadata = { ...event.metadata };

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { Accounts } from '../accounts/accounts.js';
+import type { Accounts } from '../accounts/index.js';
 import type { TokenSigner } from '../tokens/jwt.js';
 import { jsonBody } from './body.js';
 import { errorHandler, notFound } from './errors.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
+import { emailRoutes } from './routes/email.js';
 import { opsRoutes, type Readiness } from './routes/ops.js';
+import { totpRoutes } from './routes/totp.js';
+import { perIpLimit } from './rate-limit.js';
+import type { RateLimiter } from '../infra/ratelimit/limiter.js';
 
 export interface HttpDeps {
   accounts: Accounts;
@@ -16,6 +20,8 @@ export interface HttpDeps {
   headPosition: () => Promise<bigint>;
   readiness: () => Promise<Readiness>;
   trustProxy: boolean | number | string;
+  /** Per-IP limit for unauthenticated endpoints; null when RATE_LIMIT_MAX=0. */
+  limiter: RateLimiter | null;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -51,10 +57,14 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(requestId);
   app.use(accessLog(deps.logger));
   app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer }));
+  const limit = perIpLimit(deps.limiter);
   const api = express.Router();
+  // The one route that also takes multipart/form-data parses its own body, before the JSON-only rule.
+  api.use(emailRoutes(deps.accounts, deps.headPosition, limit));
   api.use(jsonBody);
-  api.use(authRoutes(deps.accounts, deps.headPosition));
+  api.use(authRoutes(deps.accounts, deps.headPosition, limit));
   api.use(accountRoutes(deps.accounts, deps.headPosition));
+  api.use(totpRoutes(deps.accounts, deps.headPosition, limit));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));

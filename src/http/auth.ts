@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { Accounts, Caller, RequestInfo } from '../accounts/accounts.js';
+import type { Accounts, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
 
 declare module 'express-serve-static-core' {

@@ -7,6 +7,8 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   validation_failed: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
+  totp_required: 401,
+  invalid_totp: 401,
   token_expired: 401,
   token_revoked: 401,
   forbidden: 403,
@@ -18,8 +20,12 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   email_taken: 409,
   identity_taken: 409,
   conflict: 409,
+  challenge_expired: 410,
+  challenge_used: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
+  account_locked: 429,
   internal: 500,
   unavailable: 503,
 };
@@ -31,13 +37,15 @@ export class HttpError extends Error {
     readonly code: keyof typeof STATUS,
     message: string,
     readonly issues?: ValidationIssue[],
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
 
-export const sendError = (res: Response, code: keyof typeof STATUS, detail: string, issues?: ValidationIssue[]) => {
-  if (code === 'unavailable') res.setHeader('Retry-After', '5');
+export const sendError = (res: Response, code: keyof typeof STATUS, detail: string, issues?: ValidationIssue[], retryAfterSeconds?: number) => {
+  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  else if (code === 'unavailable') res.setHeader('Retry-After', '5');
   res.status(STATUS[code]).json(issues ? { detail, code, issues } : { detail, code });
 };
 
@@ -46,8 +54,12 @@ export const notFound: RequestHandler = (_req, res) => sendError(res, 'not_found
 /** Body-parser failures, domain refusals and everything else, in the one documented shape. */
 export const errorHandler = (logger: Logger): ErrorRequestHandler => (error, req, res, _next) => {
   if (res.headersSent) return;
-  if (isDomainError(error) || error instanceof HttpError) {
-    sendError(res, error.code, error.message, error.issues);
+  if (isDomainError(error)) {
+    sendError(res, error.code, error.message, error.issues, error.retryAfterSeconds);
+    return;
+  }
+  if (error instanceof HttpError) {
+    sendError(res, error.code, error.message, error.issues, error.retryAfterSeconds);
     return;
   }
   const type = (error as { type?: string }).type;

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { Issued } from '../accounts/accounts.js';
+import type { Issued } from '../accounts/index.js';
 
 /**
  * Every command answer names the commit position of what it appended (or the head, when it had

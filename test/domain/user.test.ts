@@ -5,6 +5,8 @@ import type { UserEvent } from '../../domain/user/events.js';
 import { specFor } from '../support/decider.js';
 
 const given = specFor(userDecider);
+const none = { kind: 'none' } as const;
+const now = new Date('2026-06-01T12:00:00.000Z');
 const registered: UserEvent = {
   type: 'UserRegistered',
   data: { userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a', displayName: null, passwordHash: '$2b$hash', isAdmin: false, setupClaim: null },
@@ -35,9 +37,10 @@ describe('user decider', () => {
   });
 
   describe('StartSession', () => {
-    const start = (credentialsValid: boolean): UserCommand => ({ type: 'StartSession', data: { sessionId: 's1', method: 'password', ip: null, userAgent: null, credentialsValid } });
+    const start = (credentialsValid: boolean): UserCommand => ({ type: 'StartSession', data: { sessionId: 's1', method: 'password', ip: null, userAgent: null, credentialsValid, secondFactor: none, now } });
     it('starts a session with valid credentials', () => given([registered]).when(start(true)).then([session('s1')]));
-    it('refuses wrong credentials', () => given([registered]).when(start(false)).thenRefuses('invalid_credentials'));
+    it('records a failed login for wrong credentials', () =>
+      given([registered]).when(start(false)).then([{ type: 'LoginFailed', data: { reason: 'password', consecutive: 1 } }]));
     it('refuses an unknown account the same way', () => given([]).when(start(true)).thenRefuses('invalid_credentials'));
     it('refuses a deleted account the same way', () => given([registered, deleted]).when(start(true)).thenRefuses('invalid_credentials'));
   });
@@ -69,7 +72,7 @@ describe('user decider', () => {
   });
 
   describe('ChangeUsername', () => {
-    const change = (passwordValid: boolean, usernameClaim = 'unique-username-b', username = 'grace'): UserCommand => ({ type: 'ChangeUsername', data: { username, usernameClaim, passwordValid } });
+    const change = (passwordValid: boolean, usernameClaim = 'unique-username-b', username = 'grace'): UserCommand => ({ type: 'ChangeUsername', data: { username, usernameClaim, passwordValid, secondFactor: none } });
     it('changes the username and names the claim it gives up', () =>
       given([registered]).when(change(true)).then([{ type: 'UsernameChanged', data: { username: 'grace', usernameClaim: 'unique-username-b', previousUsernameClaim: 'unique-username-a' } }]));
     it('refuses a wrong password', () => given([registered]).when(change(false)).thenRefuses('invalid_credentials'));
@@ -81,7 +84,7 @@ describe('user decider', () => {
   });
 
   describe('ChangePassword', () => {
-    const change = (oldPasswordValid: boolean): UserCommand => ({ type: 'ChangePassword', data: { passwordHash: '$2b$new', oldPasswordValid, currentSessionId: 's1' } });
+    const change = (oldPasswordValid: boolean): UserCommand => ({ type: 'ChangePassword', data: { passwordHash: '$2b$new', oldPasswordValid, currentSessionId: 's1', secondFactor: none } });
     it('changes the password and ends every other session', () =>
       given([registered, session('s1'), session('s2'), session('s3')]).when(change(true)).then([
         { type: 'PasswordChanged', data: { passwordHash: '$2b$new', initial: false } },
@@ -103,7 +106,7 @@ describe('user decider', () => {
   });
 
   describe('DeleteUser', () => {
-    const remove = (passwordValid: boolean | null): UserCommand => ({ type: 'DeleteUser', data: { passwordValid } });
+    const remove = (passwordValid: boolean | null): UserCommand => ({ type: 'DeleteUser', data: { passwordValid, secondFactor: none } });
     it('deletes and releases username and email claims', () => given([registered]).when(remove(true)).then([deleted]));
     it('keeps the set-up claim of the first account held', () =>
       given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x' } }]).when(remove(true)).then([deleted]));

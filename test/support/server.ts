@@ -27,7 +27,8 @@ export interface TestServer {
 export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'accounts-test-'));
   const clock = options.clock ?? new TestClock(new Date());
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', BCRYPT_THREADS: '2', LOG_LEVEL: 'silent', ...env });
+  // Per-IP limits are off by default here (every test request comes from 127.0.0.1); their own test turns them on.
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', BCRYPT_THREADS: '2', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env });
   const service = await createService(config, { clock: clock.now, logger: pino({ level: 'silent' }) });
   const port = await service.listen();
   const url = `http://127.0.0.1:${port}`;

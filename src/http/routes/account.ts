@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Accounts } from '../../accounts/accounts.js';
+import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, requireUser } from '../auth.js';
 import { answerCommand } from '../respond.js';
 import { fields, parse } from '../validate.js';
@@ -42,13 +42,13 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>): 
 
   router.put('/auth/me/username', auth, async (req, res) => {
     const body = parse(usernameBody, req.body);
-    const { user, position } = await accounts.changeUsername(callerOf(req), { newUsername: body.new_username, password: body.password }, requestInfo(req));
+    const { user, position } = await accounts.changeUsername(callerOf(req), { newUsername: body.new_username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, user);
   });
 
   router.put('/auth/update-password', auth, async (req, res) => {
     const body = parse(passwordBody, req.body);
-    const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password }, requestInfo(req));
+    const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Password updated' });
   });
 
@@ -70,7 +70,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>): 
 
   router.delete('/auth/me', auth, async (req, res) => {
     const body = parse(deleteBody, req.body);
-    const position = await accounts.deleteAccount(callerOf(req), { password: body.password }, requestInfo(req));
+    const position = await accounts.deleteAccount(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Account deleted' });
   });
 

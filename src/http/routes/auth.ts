@@ -1,6 +1,6 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Accounts } from '../../accounts/accounts.js';
+import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, requireUser } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
@@ -19,14 +19,14 @@ const loginBody = z.strictObject({
 });
 
 /** Set-up, registration, password login and logout. */
-export function authRoutes(accounts: Accounts, head: () => Promise<bigint>): Router {
+export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, limit: RequestHandler): Router {
   const router = Router();
 
-  router.get('/auth/setup-status', async (_req, res) => {
+  router.get('/auth/setup-status', limit, async (_req, res) => {
     res.json(await accounts.setupStatus());
   });
 
-  router.post('/auth/register', async (req, res) => {
+  router.post('/auth/register', limit, async (req, res) => {
     const body = parse(registerBody, req.body);
     const issued = await accounts.register(
       { username: body.username, password: body.password, email: body.email ?? null, displayName: body.display_name ?? null },
@@ -35,9 +35,9 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>): Rou
     await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
   });
 
-  router.post('/auth', async (req, res) => {
+  router.post('/auth', limit, async (req, res) => {
     const body = parse(loginBody, req.body);
-    const issued = await accounts.login({ username: body.username, password: body.password }, requestInfo(req));
+    const issued = await accounts.login({ username: body.username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
   });
 

@@ -1,0 +1,107 @@
+import { refuse } from '../shared/errors.js';
+import type { Decider } from '../shared/decider.js';
+
+/**
+ * A short-lived secret in a stream `challenge-<uuid>`: an email code, an email-verification OTP,
+ * a password-reset token, a pending TOTP secret. Expiry is enforced when it is used; the expiry
+ * job only records it.
+ */
+export type ChallengePurpose = 'email_code' | 'email_verification' | 'password_reset' | 'totp_setup';
+
+export type ChallengeIssuedData = {
+  challengeId: string;
+  purpose: ChallengePurpose;
+  /** The account it is for (for an email code to an unknown address: the account it would make). */
+  userId: string;
+  /** HMAC claim of the address it was sent to, if any. */
+  emailClaim: string | null;
+  /** The address itself (sealed), when the account does not exist yet. */
+  email: string | null;
+  /** HMAC of the secret under a service key: codes are low-entropy, so never a bare hash. */
+  secretHash: string | null;
+  /** A pending TOTP secret (sealed). */
+  totpSecret: string | null;
+  expiresAt: string;
+  maxAttempts: number;
+};
+
+export type ChallengeEvent =
+  | { type: 'ChallengeIssued'; data: ChallengeIssuedData }
+  | { type: 'ChallengeAttemptFailed'; data: { attempt: number } }
+  | { type: 'ChallengeBurned'; data: { attempts: number } }
+  | { type: 'ChallengeCompleted'; data: Record<string, never> }
+  | { type: 'ChallengeExpired'; data: Record<string, never> };
+
+export type ChallengeCommand =
+  | { type: 'IssueChallenge'; data: ChallengeIssuedData }
+  | { type: 'AttemptChallenge'; data: { now: Date; secretMatches: boolean } }
+  | { type: 'ExpireChallenge'; data: { now: Date } };
+
+export interface ChallengeState {
+  status: 'none' | 'open' | 'completed' | 'burned' | 'expired';
+  issued: ChallengeIssuedData | null;
+  attempts: number;
+}
+
+export const personalFields: { [T in ChallengeEvent['type']]: string[] } = {
+  ChallengeIssued: ['email', 'totpSecret'],
+  ChallengeAttemptFailed: [],
+  ChallengeBurned: [],
+  ChallengeCompleted: [],
+  ChallengeExpired: [],
+};
+
+export const challengeStream = (challengeId: string) => `challenge-${challengeId}`;
+
+export const initialState = (): ChallengeState => ({ status: 'none', issued: null, attempts: 0 });
+
+export const evolve = (state: ChallengeState, event: ChallengeEvent): ChallengeState => {
+  switch (event.type) {
+    case 'ChallengeIssued':
+      return { status: 'open', issued: event.data, attempts: 0 };
+    case 'ChallengeAttemptFailed':
+      return { ...state, attempts: event.data.attempt };
+    case 'ChallengeBurned':
+      return { ...state, status: 'burned' };
+    case 'ChallengeCompleted':
+      return { ...state, status: 'completed' };
+    case 'ChallengeExpired':
+      return state.status === 'open' ? { ...state, status: 'expired' } : state;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+};
+
+const isPast = (state: ChallengeState, now: Date) => now.getTime() >= new Date(state.issued!.expiresAt).getTime();
+
+/** Whether the challenge can still be answered at `now`; refuses with the documented 404/410 codes. */
+export const requireOpen = (state: ChallengeState, now: Date) => {
+  if (state.status === 'none') refuse('not_found', 'No such code or token');
+  if (state.status === 'completed' || state.status === 'burned') refuse('challenge_used', 'This code or token was already used');
+  if (state.status === 'expired' || isPast(state, now)) refuse('challenge_expired', 'This code or token has expired');
+};
+
+export const decide = (command: ChallengeCommand, state: ChallengeState): ChallengeEvent[] => {
+  switch (command.type) {
+    case 'IssueChallenge':
+      if (state.status !== 'none') return refuse('conflict', 'This challenge exists');
+      return [{ type: 'ChallengeIssued', data: command.data }];
+    case 'AttemptChallenge': {
+      requireOpen(state, command.data.now);
+      if (command.data.secretMatches) return [{ type: 'ChallengeCompleted', data: {} }];
+      const attempt = state.attempts + 1;
+      const failed: ChallengeEvent = { type: 'ChallengeAttemptFailed', data: { attempt } };
+      return attempt >= state.issued!.maxAttempts ? [failed, { type: 'ChallengeBurned', data: { attempts: attempt } }] : [failed];
+    }
+    case 'ExpireChallenge':
+      return state.status === 'open' && isPast(state, command.data.now) ? [{ type: 'ChallengeExpired', data: {} }] : [];
+    default: {
+      const _exhaustive: never = command;
+      return _exhaustive;
+    }
+  }
+};
+
+export const challengeDecider: Decider<ChallengeCommand, ChallengeEvent, ChallengeState> = { initialState, evolve, decide };

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
+import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
+import { userStream, type SessionMethod, type UserEvent } from '../../domain/user/events.js';
+import type { UserCommand } from '../../domain/user/commands.js';
+import { normalizeUsername, passwordWeakness } from '../../domain/user/rules.js';
+import { LOOKUPS } from '../../projections/lookups.js';
+import { USERS } from '../../projections/me.js';
+import { SESSIONS } from '../../projections/sessions.js';
+import type { CommandHandler } from '../commands/handler.js';
+import type { CommandContext, EventCodec } from '../events/codec.js';
+import type { PasswordHasher } from '../infra/bcrypt/pool.js';
+import type { MailTemplate } from '../mail/templates.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { KeyStore } from '../ports/key-store.js';
+import type { ProjectionRunner } from '../projections/runner.js';
+import type { TokenSigner } from '../tokens/jwt.js';
+import type { Challenges } from './challenges.js';
+import type { Claims } from './claims.js';
+import { sixDigitCode } from './second-factor.js';
+import { toUserObject, type UserObject } from './user-view.js';
+
+/** Who is asking, as the HTTP layer saw it. */
+export interface RequestInfo {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** An authenticated caller. */
+export interface Caller {
+  userId: string;
+  sessionId: string;
+  isAdmin: boolean;
+}
+
+export interface Issued {
+  token: string;
+  expiresAt: Date;
+  position: bigint | null;
+}
+
+export interface AccountsDeps {
+  eventStore: EventStore;
+  codec: EventCodec;
+  commands: CommandHandler;
+  projections: ProjectionRunner;
+  hasher: PasswordHasher;
+  signer: TokenSigner;
+  keyStore: KeyStore;
+  claims: Claims;
+  challenges: Challenges;
+  queue: JobQueue;
+  clock: () => Date;
+  logger: Logger;
+  settings: { allowNewAccounts: boolean; readYourWritesTimeoutMs: number; serviceName: string };
+}
+
+/** The queue name of mail jobs (workers/send-mail.ts processes them). */
+export const SEND_MAIL = 'send-mail';
+/** Email codes and verification codes live 10 minutes; reset tokens 30. */
+export const CODE_TTL_MS = 10 * 60_000;
+export const RESET_TTL_MS = 30 * 60_000;
+const SETUP_VALUE = 'first-account';
+
+/** What every account module shares: contexts, read-your-writes, token issuing, claims, mail. */
+export function createKit(deps: AccountsDeps) {
+  const users = () => deps.projections.collection('me', USERS);
+  const lookups = () => deps.projections.collection('lookups', LOOKUPS);
+  const sessions = () => deps.projections.collection('sessions', SESSIONS);
+  let setupDone = false;
+
+  const context = (request: RequestInfo, actor: string | null): CommandContext => ({
+    commandId: randomUUID(),
+    correlationId: request.requestId,
+    actor,
+    ip: request.ip,
+    userAgent: request.userAgent,
+  });
+
+  /** Read-your-writes: the answer waits (bounded) until these read models show the command. */
+  const settle = async (position: bigint | null, names: string[]) => {
+    const reached = await deps.projections.waitFor(position, names, deps.settings.readYourWritesTimeoutMs);
+    if (!reached) deps.logger.warn({ position: String(position), names }, 'read models lag behind a command');
+  };
+
+  const onUser = (userId: string, decide: (state: UserState) => Promise<UserCommand> | UserCommand, ctx: CommandContext) =>
+    deps.commands.handle<UserEvent, UserState>(userDecider, userStream(userId), async (state) =>
+      userDecider.decide(await decide(state), state), ctx);
+
+  const loadUser = async (userId: string) => (await deps.commands.load(userDecider, userStream(userId))).state;
+
+  const requireStrongPassword = (password: string, username: string | null, path: string) => {
+    const weakness = passwordWeakness(password, username);
+    if (weakness) refuse('validation_failed', weakness, [{ path, message: weakness }]);
+  };
+
+  /**
+   * A password check for one command: bcrypt runs once per stored hash, so a retry after a
+   * conflict (a concurrent login on the same account) does not pay for it again.
+   */
+  const passwordCheck = (password: string | undefined) => {
+    const results = new Map<string | null, Promise<boolean>>();
+    return (state: UserState): Promise<boolean> => {
+      if (password === undefined) return Promise.resolve(false);
+      let result = results.get(state.passwordHash);
+      if (!result) results.set(state.passwordHash, (result = deps.hasher.verify(password, state.passwordHash)));
+      return result;
+    };
+  };
+
+  /** A login whose decision recorded a failure is answered with the matching refusal. */
+  const refuseFailedLogin = (events: UserEvent[]) => {
+    const failure = failedLogin(events);
+    if (failure?.type !== 'LoginFailed') return;
+    if (failure.data.reason === 'password') refuse('invalid_credentials', 'Invalid username or password');
+    refuse('invalid_totp', 'The two-factor code is wrong or was already used');
+  };
+
+  const issue = async (userId: string, sessionId: string, position: bigint | null): Promise<Issued> => {
+    await settle(position, ['sessions', 'me', 'lookups']);
+    return { ...(await deps.signer.issue(userId, sessionId)), position };
+  };
+
+  const userObject = async (userId: string): Promise<UserObject> => {
+    const doc = await users().findOne({ _id: userId });
+    if (!doc) return refuse('not_found', 'No such account');
+    return toUserObject(doc);
+  };
+
+  const releaseAll = async (streams: (string | null)[], owner: string, ctx: CommandContext) => {
+    for (const stream of streams) {
+      if (stream) await deps.claims.release(stream, owner, ctx).catch((err: unknown) => deps.logger.error({ err }, 'claim release failed'));
+    }
+  };
+
+  /** Whether the first account exists; once it does, that never changes, so it is remembered. */
+  const isSetUp = async () => {
+    if (!setupDone) setupDone = (await deps.claims.holder(deps.claims.streamOf('setup', SETUP_VALUE)))?.standing === 'holds';
+    return setupDone;
+  };
+
+  /** The first account takes the set-up claim and becomes admin; later ones find it held. */
+  const takeSetupClaim = async (owner: string, ctx: CommandContext): Promise<string | null> => {
+    if (setupDone) return null;
+    try {
+      return await deps.claims.claim('setup', SETUP_VALUE, owner, ctx);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'conflict') {
+        await isSetUp();
+        return null;
+      }
+      throw error;
+    }
+  };
+
+  /**
+   * Makes an account: set-up claim, username and email claims, then the account's own events.
+   * A refusal on the way releases what this request claimed (its owner id is new, so no other
+   * request can be using those claims).
+   */
+  const registerAccount = async (
+    input: {
+      userId?: string;
+      username: string;
+      passwordHash: string | null;
+      email: string | null;
+      emailVerified?: boolean;
+      displayName: string | null;
+      method?: SessionMethod;
+    },
+    request: RequestInfo,
+  ): Promise<Issued & { userId: string }> => {
+    const userId = input.userId ?? randomUUID();
+    const ctx = context(request, userId);
+    const setupClaim = await takeSetupClaim(userId, ctx);
+    if (!setupClaim && !deps.settings.allowNewAccounts) refuse('registration_closed', 'Registration is closed');
+    const claimed: string[] = [];
+    try {
+      claimed.push(await deps.claims.claim('username', normalizeUsername(input.username), userId, ctx));
+      if (input.email) claimed.push(await deps.claims.claim('email', input.email, userId, ctx));
+      const sessionId = randomUUID();
+      const result = await onUser(userId, () => ({
+        type: 'RegisterUser',
+        data: {
+          userId,
+          username: input.username,
+          usernameClaim: claimed[0]!,
+          email: input.email,
+          emailClaim: claimed[1] ?? null,
+          emailVerified: input.emailVerified ?? false,
+          displayName: input.displayName,
+          passwordHash: input.passwordHash,
+          setupClaim,
+          session: { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent },
+        },
+      }), ctx);
+      if (setupClaim) setupDone = true;
+      return { ...(await issue(userId, sessionId, result.position)), userId };
+    } catch (error) {
+      await releaseAll([...claimed, setupClaim], userId, ctx);
+      throw error;
+    }
+  };
+
+  /**
+   * A mail that carries a secret goes to the queue right after its command: the secret lives in
+   * the job only and is removed once it is sent. When the queue cannot take it, the request fails
+   * (503) and the user asks again.
+   */
+  const sendMail = async (to: string, template: MailTemplate, jobId: string) => {
+    try {
+      await deps.queue.add(SEND_MAIL, { kind: template.kind, to, template }, { jobId, attempts: 8, backoffMs: 2000, secretFields: ['template', 'to'] });
+    } catch (err) {
+      deps.logger.error({ err, kind: template.kind }, 'could not enqueue a mail');
+      throw new DomainError('unavailable', 'Mail cannot be sent right now; try again shortly');
+    }
+  };
+
+  /** An email-verification code for the account's current address; answers its otp_session. */
+  const sendEmailVerification = async (userId: string, email: string, emailClaim: string, ctx: CommandContext) => {
+    const code = sixDigitCode();
+    const { challengeId } = await deps.challenges.issue({ purpose: 'email_verification', userId, emailClaim, secret: code, ttlMs: CODE_TTL_MS }, ctx);
+    await sendMail(email, { kind: 'email_verification', code, otpSession: challengeId }, `mail:${challengeId}`);
+    return challengeId;
+  };
+
+  const erase = async (userId: string) => {
+    await deps.keyStore.destroy(userId);
+    deps.codec.forget(userId);
+  };
+
+  return {
+    deps, users, lookups, sessions, context, settle, onUser, loadUser, requireStrongPassword, passwordCheck,
+    refuseFailedLogin, issue, userObject, releaseAll, isSetUp, registerAccount, sendMail, sendEmailVerification, erase,
+  };
+}
+
+export type Kit = ReturnType<typeof createKit>;

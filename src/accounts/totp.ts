@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, refuse } from '../../domain/shared/errors.js';
+import type { Caller, Kit, RequestInfo } from './kit.js';
+import { CODE_TTL_MS } from './kit.js';
+import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorFrom, totpUri } from './second-factor.js';
+
+/** Two-factor authentication with TOTP and single-use backup codes. */
+export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<string | null>) {
+  const { deps, context, settle, onUser, loadUser, passwordCheck } = kit;
+
+  return {
+    /** GET /auth/totp: a pending secret, valid 10 minutes, until a code from it turns 2FA on. */
+    async startSetup(caller: Caller, request: RequestInfo) {
+      const state = await loadUser(caller.userId);
+      if (state.totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
+      const secret = newTotpSecret();
+      const { position } = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CODE_TTL_MS, maxAttempts: 5 }, context(request, caller.userId));
+      await settle(position, ['challenges']);
+      return { secret, uri: totpUri(deps.settings.serviceName, state.username ?? caller.userId, secret) };
+    },
+
+    /** POST /auth/totp: a code from the pending secret turns 2FA on; the backup codes are shown once. */
+    async enable(caller: Caller, input: { code: string }, request: RequestInfo) {
+      const challengeId = await deps.challenges.latest('totp_setup', caller.userId);
+      if (!challengeId) refuse('not_found', 'No pending two-factor set-up; start with GET /auth/totp');
+      const ctx = context(request, caller.userId);
+      const now = deps.clock();
+      let checked: { valid: boolean; timeStep: number | null } = { valid: false, timeStep: null };
+      const answered = await deps.challenges.answer(challengeId!, async (state) => {
+        checked = await checkTotp(state.issued!.totpSecret!, input.code, now, null);
+        return checked.valid;
+      }, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong'));
+      const backup = newBackupCodes();
+      const result = await onUser(caller.userId, () => ({
+        type: 'EnableTotp',
+        data: { secret: answered.state.issued!.totpSecret!, codeValid: checked.valid, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
+      }), ctx);
+      await settle(result.position, ['me']);
+      return { backupCodes: backup.codes, position: result.position };
+    },
+
+    /** DELETE /auth/totp: a TOTP code or a backup code turns 2FA off. */
+    async disable(caller: Caller, input: { code: string }, request: RequestInfo) {
+      const now = deps.clock();
+      const result = await onUser(caller.userId, async (state) => ({
+        type: 'DisableTotp', data: { secondFactor: await secondFactorFrom(state, input.code, now) },
+      }), context(request, caller.userId));
+      await settle(result.position, ['me']);
+      return result.position;
+    },
+
+    /** POST /auth/totp/backup-codes: new codes; the old ones die. */
+    async regenerateBackupCodes(caller: Caller, input: { code: string }, request: RequestInfo) {
+      const now = deps.clock();
+      const backup = newBackupCodes();
+      const result = await onUser(caller.userId, async (state) => ({
+        type: 'RegenerateBackupCodes', data: { secondFactor: await secondFactorFrom(state, input.code, now), backupCodeHashes: backup.hashes },
+      }), context(request, caller.userId));
+      return { backupCodes: backup.codes, position: result.position };
+    },
+
+    /** POST /auth/totp/recover: password and a backup code sign in and turn 2FA off. */
+    async recover(input: { username: string; password: string; backupCode: string }, request: RequestInfo) {
+      const userId = await findAccount(input.username);
+      if (!userId) {
+        await deps.hasher.verify(input.password, null);
+        return refuse('invalid_credentials', 'Invalid username or password');
+      }
+      const sessionId = randomUUID();
+      const matches = passwordCheck(input.password);
+      const now = deps.clock();
+      const result = await onUser(userId, async (state) => ({
+        type: 'RecoverWithBackupCode',
+        data: { credentialsValid: await matches(state), codeHash: hashBackupCode(input.backupCode), sessionId, ip: request.ip, userAgent: request.userAgent, now },
+      }), context(request, userId));
+      kit.refuseFailedLogin(result.events);
+      return kit.issue(userId, sessionId, result.position);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { Router, type RequestHandler } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import { callerOf, requestInfo, requireUser } from '../auth.js';
+import { jsonBody } from '../body.js';
+import { HttpError } from '../errors.js';
+import { answerCommand, tokenAnswer } from '../respond.js';
+import { fields, parse } from '../validate.js';
+
+const emailBody = z.strictObject({ email: fields.email });
+const otpBody = z.strictObject({ otp: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), otp_session: z.uuid({ message: 'must be the otp_session you were given' }) });
+const resetBody = z.strictObject({ reset_token: z.string().min(1).max(512).optional(), new_password: fields.password });
+const codeBody = z.strictObject({ email: fields.email, code: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), totp_code: fields.totpCode });
+
+/** `POST /auth/verify-otp` takes JSON or multipart/form-data (text fields only, 64 KiB at most). */
+const form = multer({ limits: { fieldSize: 64 * 1024, fields: 10, files: 0, parts: 10 } }).none();
+const jsonOrForm: RequestHandler = (req, res, next) => {
+  if (!req.is('multipart/form-data')) return jsonBody(req, res, next);
+  form(req, res, (error?: unknown) => {
+    if (!error) return next();
+    const code = (error as { code?: string }).code;
+    if (code === 'LIMIT_FIELD_VALUE' || code === 'LIMIT_PART_COUNT' || code === 'LIMIT_FIELD_COUNT') return next(new HttpError('payload_too_large', 'The form is too large'));
+    next(new HttpError('validation_failed', 'The form could not be read (text fields only)'));
+  });
+};
+
+const bearer = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
+
+/** Email verification, password reset, and passwordless email codes. */
+export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, limit: RequestHandler): Router {
+  const router = Router();
+
+  router.post('/auth/me/send-otp', jsonBody, requireUser(accounts), async (req, res) => {
+    parse(z.strictObject({}), req.body);
+    const answer = await accounts.sendVerificationCode(callerOf(req), requestInfo(req));
+    await answerCommand(res, null, head, 200, answer);
+  });
+
+  router.post('/auth/verify-otp', limit, jsonOrForm, async (req, res) => {
+    const body = parse(otpBody, req.body === undefined ? undefined : { ...req.body });
+    const position = await accounts.verifyEmail({ otp: body.otp, otpSession: body.otp_session }, requestInfo(req));
+    await answerCommand(res, position, head, 200, { detail: 'Email verified' });
+  });
+
+  router.post('/auth/reset-password', limit, jsonBody, async (req, res) => {
+    const body = parse(emailBody, req.body);
+    const position = await accounts.requestPasswordReset({ email: body.email }, requestInfo(req));
+    await answerCommand(res, position, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
+  });
+
+  router.put('/auth/reset-password', limit, jsonBody, async (req, res) => {
+    const body = parse(resetBody, req.body);
+    const token = body.reset_token ?? bearer(req.headers.authorization);
+    if (!token) throw new HttpError('validation_failed', 'Send the reset token as reset_token or as a Bearer header', [{ path: 'reset_token', message: 'required' }]);
+    const position = await accounts.resetPassword({ token, newPassword: body.new_password }, requestInfo(req));
+    await answerCommand(res, position, head, 200, { detail: 'Password reset' });
+  });
+
+  router.post('/auth/send-code', limit, jsonBody, async (req, res) => {
+    const body = parse(emailBody, req.body);
+    const position = await accounts.sendLoginCode({ email: body.email }, requestInfo(req));
+    await answerCommand(res, position, head, 202, { detail: 'If this address can sign in, a code is on its way' });
+  });
+
+  router.post('/auth/verify-code', limit, jsonBody, async (req, res) => {
+    const body = parse(codeBody, req.body);
+    const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code }, requestInfo(req));
+    await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
+  });
+
+  return router;
+}
+

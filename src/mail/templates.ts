@@ -1,0 +1,222 @@
+/**
+ * The mails the service sends, as pure functions: a template plus the service's name and public
+ * URL in, subject + plain text + HTML out. Every interpolated value is HTML-escaped in the HTML
+ * part, and no subject ever carries the secret (subjects show up in notification previews and in
+ * mail server logs).
+ */
+import type { MailMessage } from '../ports/mailer.js';
+
+export type MailTemplate =
+  /** A 6-digit sign-in code, valid 10 minutes. */
+  | { kind: 'login_code'; code: string }
+  /** A code for confirming the address, valid 10 minutes, used with `otp_session` on `POST /auth/verify-otp`. */
+  | { kind: 'email_verification'; code: string; otpSession: string }
+  /** A single-use reset token, valid 30 minutes, sent as a link to `$PUBLIC_URL/reset-password`. */
+  | { kind: 'password_reset'; token: string }
+  | { kind: 'password_changed' }
+  | { kind: 'totp_enabled' }
+  | { kind: 'totp_disabled' }
+  | { kind: 'backup_code_used' };
+
+export type MailKind = MailTemplate['kind'];
+
+export interface MailContext {
+  serviceName: string;
+  publicUrl: string;
+}
+
+export const CODE_TTL_MINUTES = 10;
+export const RESET_TTL_MINUTES = 30;
+
+/** Escapes a value for HTML text and double- or single-quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** The reset link of a password-reset mail. */
+export function resetLink(publicUrl: string, token: string): string {
+  return `${trimUrl(publicUrl)}/reset-password?token=${encodeURIComponent(token)}`;
+}
+
+/** What a mail says, independent of its format; rendered once as text and once as HTML. */
+type Block =
+  | { type: 'p'; text: string }
+  /** A secret to type in (a code): shown large. */
+  | { type: 'code'; label: string; value: string }
+  /** A value to copy (an id such as otp_session): shown monospaced. */
+  | { type: 'value'; label: string; value: string }
+  | { type: 'link'; href: string };
+
+interface Content {
+  subject: string;
+  blocks: Block[];
+  /** Whether the mail answers a request of the user ("ignore it if it was not you") or is a notice. */
+  requested: boolean;
+}
+
+function trimUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+const NOT_YOU =
+  'If this was not you, reset your password right away and contact support: someone else may have access to your account.';
+
+function content(template: MailTemplate, ctx: MailContext): Content {
+  const service = ctx.serviceName;
+  switch (template.kind) {
+    case 'login_code':
+      return {
+        subject: `Your sign-in code for ${service}`,
+        requested: true,
+        blocks: [
+          { type: 'p', text: `Use this code to sign in to ${service}:` },
+          { type: 'code', label: 'Sign-in code', value: template.code },
+          { type: 'p', text: `The code is valid for ${CODE_TTL_MINUTES} minutes and works once. A newer code replaces it.` },
+          { type: 'p', text: 'Never share this code: nobody from the service will ever ask you for it.' },
+        ],
+      };
+    case 'email_verification':
+      return {
+        subject: `Confirm your email address for ${service}`,
+        requested: true,
+        blocks: [
+          { type: 'p', text: `Enter this code to confirm your email address for ${service}:` },
+          { type: 'code', label: 'Verification code', value: template.code },
+          { type: 'p', text: `The code is valid for ${CODE_TTL_MINUTES} minutes.` },
+          {
+            type: 'p',
+            text: 'Using the API? Send the code together with this otp_session value to POST /auth/verify-otp:',
+          },
+          { type: 'value', label: 'otp_session', value: template.otpSession },
+        ],
+      };
+    case 'password_reset':
+      return {
+        subject: `Reset your ${service} password`,
+        requested: true,
+        blocks: [
+          { type: 'p', text: `Someone asked to reset the password of your ${service} account. Open this link to choose a new password:` },
+          { type: 'link', href: resetLink(ctx.publicUrl, template.token) },
+          {
+            type: 'p',
+            text: `The link is valid for ${RESET_TTL_MINUTES} minutes and works once. Setting a new password signs you out everywhere.`,
+          },
+        ],
+      };
+    case 'password_changed':
+      return {
+        subject: `Your ${service} password was changed`,
+        requested: false,
+        blocks: [
+          { type: 'p', text: `The password of your ${service} account was just changed, and every other session was signed out.` },
+          { type: 'p', text: NOT_YOU },
+        ],
+      };
+    case 'totp_enabled':
+      return {
+        subject: `Two-factor authentication is now on for ${service}`,
+        requested: false,
+        blocks: [
+          {
+            type: 'p',
+            text: `Two-factor authentication was turned on for your ${service} account. Signing in now needs a code from your authenticator app.`,
+          },
+          { type: 'p', text: NOT_YOU },
+        ],
+      };
+    case 'totp_disabled':
+      return {
+        subject: `Two-factor authentication is now off for ${service}`,
+        requested: false,
+        blocks: [
+          {
+            type: 'p',
+            text: `Two-factor authentication was turned off for your ${service} account. Signing in now needs only your password.`,
+          },
+          { type: 'p', text: NOT_YOU },
+        ],
+      };
+    case 'backup_code_used':
+      return {
+        subject: `A backup code was used for your ${service} account`,
+        requested: false,
+        blocks: [
+          {
+            type: 'p',
+            text: `One of your two-factor backup codes was just used on your ${service} account. Each code works once; create new ones when you run low.`,
+          },
+          { type: 'p', text: NOT_YOU },
+        ],
+      };
+  }
+}
+
+function footer(ctx: MailContext, requested: boolean): string {
+  const sentBy = `Sent by ${ctx.serviceName} (${trimUrl(ctx.publicUrl)}).`;
+  return requested
+    ? `${sentBy} If you did not ask for this, you can ignore this mail.`
+    : `${sentBy} You get this notice whenever the security of your account changes.`;
+}
+
+function renderText(blocks: Block[], foot: string): string {
+  const parts = blocks.map((block) => {
+    switch (block.type) {
+      case 'p':
+        return block.text;
+      case 'code':
+      case 'value':
+        return `    ${block.value}`;
+      case 'link':
+        return block.href;
+    }
+  });
+  return `${parts.join('\n\n')}\n\n-- \n${foot}\n`;
+}
+
+function renderHtml(subject: string, blocks: Block[], foot: string): string {
+  const body = blocks
+    .map((block) => {
+      switch (block.type) {
+        case 'p':
+          return `<p>${escapeHtml(block.text)}</p>`;
+        case 'code':
+          return `<p aria-label="${escapeHtml(block.label)}" style="font-family:monospace;font-size:28px;font-weight:bold;letter-spacing:4px">${escapeHtml(block.value)}</p>`;
+        case 'value':
+          return `<p aria-label="${escapeHtml(block.label)}"><code style="font-family:monospace;word-break:break-all">${escapeHtml(block.value)}</code></p>`;
+        case 'link':
+          return `<p><a href="${escapeHtml(block.href)}">${escapeHtml(block.href)}</a></p>`;
+      }
+    })
+    .join('\n');
+  return [
+    '<!doctype html>',
+    '<html>',
+    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>' + escapeHtml(subject) + '</title></head>',
+    '<body style="font-family:sans-serif;line-height:1.5;color:#222">',
+    body,
+    '<hr>',
+    `<p style="font-size:12px;color:#666">${escapeHtml(foot)}</p>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** Builds the subject, plain-text and HTML parts of a mail. */
+export function renderMail(template: MailTemplate, ctx: MailContext): Omit<MailMessage, 'to'> {
+  const { subject: rawSubject, blocks, requested } = content(template, ctx);
+  // A header must stay on one line whatever the service name holds.
+  const subject = rawSubject.replace(/[\r\n\t]+/g, ' ').trim();
+  const foot = footer(ctx, requested);
+  return {
+    kind: template.kind,
+    subject,
+    text: renderText(blocks, foot),
+    html: renderHtml(subject, blocks, foot),
+  };
+}

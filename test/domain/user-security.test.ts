@@ -1,0 +1,124 @@
+import { describe, it } from 'vitest';
+import type { SecondFactor, UserCommand } from '../../domain/user/commands.js';
+import { userDecider } from '../../domain/user/decider.js';
+import type { UserEvent } from '../../domain/user/events.js';
+import { LOCK_MS } from '../../domain/user/security.js';
+import { specFor } from '../support/decider.js';
+
+const given = specFor(userDecider);
+const now = new Date('2026-06-01T12:00:00.000Z');
+const later = (ms: number) => new Date(now.getTime() + ms);
+const none: SecondFactor = { kind: 'none' };
+const totp = (valid: boolean, timeStep = 100): SecondFactor => ({ kind: 'totp', valid, timeStep: valid ? timeStep : null });
+const backup = (codeHash: string): SecondFactor => ({ kind: 'backup', codeHash });
+
+const registered: UserEvent = {
+  type: 'UserRegistered',
+  data: { userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a', displayName: null, passwordHash: '$2b$hash', isAdmin: false, setupClaim: null },
+};
+const totpOn: UserEvent = { type: 'TotpEnabled', data: { secret: 'JBSWY3DPEHPK3PXP', backupCodeHashes: ['h1', 'h2'] } };
+const failed = (consecutive: number, reason: 'password' | 'totp' = 'password'): UserEvent => ({ type: 'LoginFailed', data: { reason, consecutive } });
+const started = (sessionId = 's1', method: 'password' | 'totp_recovery' | 'email_code' = 'password'): UserEvent => ({ type: 'SessionStarted', data: { sessionId, method, ip: null, userAgent: null } });
+const login = (credentialsValid: boolean, secondFactor: SecondFactor = none, at = now): UserCommand => ({
+  type: 'StartSession', data: { sessionId: 's1', method: 'password', ip: null, userAgent: null, credentialsValid, secondFactor, now: at },
+});
+const locked: UserEvent = { type: 'AccountLocked', data: { until: later(LOCK_MS).toISOString(), failures: 5 } };
+
+describe('user decider: lockout', () => {
+  it('counts consecutive failures', () => given([registered, failed(1), failed(2)]).when(login(false)).then([failed(3)]));
+  it('the fifth failure in a row locks the account for 15 minutes', () =>
+    given([registered, failed(1), failed(2), failed(3), failed(4)]).when(login(false)).then([failed(5), locked]));
+  it('a locked account refuses even the right password with account_locked', () =>
+    given([registered, failed(4), failed(5), locked]).when(login(true, none, later(60_000))).thenRefuses('account_locked'));
+  it('the lock ends after 15 minutes', () =>
+    given([registered, failed(5), locked]).when(login(true, none, later(LOCK_MS))).then([started()]));
+  it('a success resets the count', () =>
+    given([registered, failed(1), failed(2), failed(3), failed(4), started('s0')]).when(login(false)).then([failed(1)]));
+  it('a password reset lifts the lock', () =>
+    given([registered, locked, { type: 'PasswordChanged', data: { passwordHash: 'h', initial: false, reset: true } }]).when(login(true)).then([started()]));
+});
+
+describe('user decider: two-factor', () => {
+  it('a login with 2FA on and no code is refused with totp_required, and not counted', () =>
+    given([registered, totpOn]).when(login(true)).thenRefuses('totp_required'));
+  it('a wrong code is a failed login', () => given([registered, totpOn]).when(login(true, totp(false))).then([failed(1, 'totp')]));
+  it('a right code starts the session and records its time step', () =>
+    given([registered, totpOn]).when(login(true, totp(true, 77))).then([started(), { type: 'TotpCodeAccepted', data: { timeStep: 77 } }]));
+  it('a backup code does not sign in (recover does)', () => given([registered, totpOn]).when(login(true, backup('h1'))).then([failed(1, 'totp')]));
+  it('the second factor is not asked when the password is wrong', () => given([registered, totpOn]).when(login(false)).then([failed(1)]));
+
+  it('enables with a right code from the pending secret', () =>
+    given([registered]).when({ type: 'EnableTotp', data: { secret: 'S', codeValid: true, timeStep: 5, backupCodeHashes: ['b'] } })
+      .then([{ type: 'TotpEnabled', data: { secret: 'S', backupCodeHashes: ['b'] } }, { type: 'TotpCodeAccepted', data: { timeStep: 5 } }]));
+  it('refuses to enable with a wrong code', () =>
+    given([registered]).when({ type: 'EnableTotp', data: { secret: 'S', codeValid: false, timeStep: null, backupCodeHashes: [] } }).thenRefuses('invalid_totp'));
+  it('refuses to enable twice', () =>
+    given([registered, totpOn]).when({ type: 'EnableTotp', data: { secret: 'S', codeValid: true, timeStep: 5, backupCodeHashes: [] } }).thenRefuses('conflict'));
+
+  it('disables with a TOTP code', () =>
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: totp(true, 9) } })
+      .then([{ type: 'TotpCodeAccepted', data: { timeStep: 9 } }, { type: 'TotpDisabled', data: { reason: 'user' } }]));
+  it('disables with a backup code, spending it', () =>
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: backup('h2') } })
+      .then([{ type: 'BackupCodeUsed', data: { codeHash: 'h2' } }, { type: 'TotpDisabled', data: { reason: 'user' } }]));
+  it('refuses to disable without a code, with a wrong one, or with a spent backup code', () => {
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: none } }).thenRefuses('totp_required');
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: totp(false) } }).thenRefuses('invalid_totp');
+    given([registered, totpOn, { type: 'BackupCodeUsed', data: { codeHash: 'h1' } }]).when({ type: 'DisableTotp', data: { secondFactor: backup('h1') } }).thenRefuses('invalid_totp');
+  });
+  it('refuses to disable when 2FA is off', () => given([registered]).when({ type: 'DisableTotp', data: { secondFactor: totp(true) } }).thenRefuses('conflict'));
+
+  it('regenerates backup codes with a code', () =>
+    given([registered, totpOn]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: totp(true, 3), backupCodeHashes: ['n1'] } })
+      .then([{ type: 'TotpCodeAccepted', data: { timeStep: 3 } }, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: ['n1'] } }]));
+  it('refuses to regenerate without a code or with 2FA off', () => {
+    given([registered, totpOn]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: none, backupCodeHashes: [] } }).thenRefuses('totp_required');
+    given([registered]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: totp(true), backupCodeHashes: [] } }).thenRefuses('conflict');
+  });
+  it('old backup codes die with a regeneration', () =>
+    given([registered, totpOn, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: ['n1'] } }]).when({ type: 'DisableTotp', data: { secondFactor: backup('h1') } }).thenRefuses('invalid_totp'));
+
+  const recover = (credentialsValid: boolean, codeHash: string): UserCommand => ({
+    type: 'RecoverWithBackupCode', data: { credentialsValid, codeHash, sessionId: 's1', ip: null, userAgent: null, now },
+  });
+  it('recovers with password and backup code: the code is spent, 2FA is off, a session starts', () =>
+    given([registered, totpOn]).when(recover(true, 'h1')).then([
+      { type: 'BackupCodeUsed', data: { codeHash: 'h1' } },
+      { type: 'TotpDisabled', data: { reason: 'recovery' } },
+      started('s1', 'totp_recovery'),
+    ]));
+  it('a recovery with a wrong password or backup code is a failed login', () => {
+    given([registered, totpOn]).when(recover(false, 'h1')).then([failed(1)]);
+    given([registered, totpOn]).when(recover(true, 'nope')).then([{ type: 'LoginFailed', data: { reason: 'backup_code', consecutive: 1 } }]);
+  });
+  it('a recovery is refused when 2FA is off, and on a locked account', () => {
+    given([registered]).when(recover(true, 'h1')).thenRefuses('conflict');
+    given([registered, totpOn, locked]).when(recover(true, 'h1')).thenRefuses('account_locked');
+  });
+
+  it('a password change, a rename and a deletion need the code when 2FA is on', () => {
+    given([registered, totpOn]).when({ type: 'ChangePassword', data: { passwordHash: 'n', oldPasswordValid: true, currentSessionId: 's1', secondFactor: none } }).thenRefuses('totp_required');
+    given([registered, totpOn]).when({ type: 'ChangeUsername', data: { username: 'g', usernameClaim: 'c', passwordValid: true, secondFactor: totp(false) } }).thenRefuses('invalid_totp');
+    given([registered, totpOn]).when({ type: 'DeleteUser', data: { passwordValid: true, secondFactor: none } }).thenRefuses('totp_required');
+    given([registered, totpOn]).when({ type: 'ChangePassword', data: { passwordHash: 'n', oldPasswordValid: true, currentSessionId: 's1', secondFactor: totp(true, 8) } })
+      .then([{ type: 'PasswordChanged', data: { passwordHash: 'n', initial: false } }, { type: 'TotpCodeAccepted', data: { timeStep: 8 } }]);
+  });
+});
+
+describe('user decider: email and reset', () => {
+  it('verifies the current address', () =>
+    given([registered]).when({ type: 'VerifyEmail', data: { emailClaim: 'unique-email-a' } }).then([{ type: 'EmailVerified', data: { emailClaim: 'unique-email-a' } }]));
+  it('records nothing when it is verified already', () =>
+    given([registered, { type: 'EmailVerified', data: { emailClaim: 'unique-email-a' } }]).when({ type: 'VerifyEmail', data: { emailClaim: 'unique-email-a' } }).then([]));
+  it('refuses a code for an address the account no longer has', () =>
+    given([registered, { type: 'EmailChanged', data: { email: 'b@x.test', emailClaim: 'unique-email-b', previousEmailClaim: 'unique-email-a' } }])
+      .when({ type: 'VerifyEmail', data: { emailClaim: 'unique-email-a' } }).thenRefuses('conflict'));
+  it('a reset sets the password and ends every session', () =>
+    given([registered, started('s1'), started('s2')]).when({ type: 'ResetPassword', data: { passwordHash: 'r' } }).then([
+      { type: 'PasswordChanged', data: { passwordHash: 'r', initial: false, reset: true } },
+      { type: 'SessionEnded', data: { sessionId: 's1', reason: 'password_reset' } },
+      { type: 'SessionEnded', data: { sessionId: 's2', reason: 'password_reset' } },
+    ]));
+  it('refuses a reset of a deleted account', () =>
+    given([registered, { type: 'UserDeleted', data: { releasedClaims: [] } }]).when({ type: 'ResetPassword', data: { passwordHash: 'r' } }).thenRefuses('not_found'));
+});

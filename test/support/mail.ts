@@ -1,0 +1,44 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+
+export interface Mail {
+  file: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Every mail the embedded mailer wrote to DATA_DIR/mail, oldest first. */
+export async function mailbox(dataDir: string): Promise<Mail[]> {
+  const dir = join(dataDir, 'mail');
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const parsed: ParsedMail = await simpleParser(readFileSync(join(dir, file)));
+      const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
+      return { file, to: to ?? '', subject: parsed.subject ?? '', text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '' };
+    }),
+  );
+}
+
+/** Waits (bounded) for a mail to `to` that satisfies `match`, skipping the first `after` such mails. */
+export async function waitForMail(dataDir: string, to: string, options: { match?: (mail: Mail) => boolean; after?: number; timeoutMs?: number } = {}): Promise<Mail> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    const mails = (await mailbox(dataDir)).filter((m) => m.to === to && (options.match?.(m) ?? true));
+    const mail = mails[options.after ?? 0];
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} after ${options.timeoutMs ?? 10_000} ms; have: ${(await mailbox(dataDir)).map((m) => `${m.to}: ${m.subject}`).join(' | ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export const codeIn = (mail: Mail) => /\b(\d{6})\b/.exec(mail.text)?.[1] ?? null;
+export const otpSessionIn = (mail: Mail) => /\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/.exec(mail.text)?.[1] ?? null;
+export const resetTokenIn = (mail: Mail) => {
+  const link = /https?:\/\/\S*\/reset-password\?token=(\S+)/.exec(mail.text)?.[1];
+  return link ? decodeURIComponent(link) : null;
+};

@@ -1,0 +1,47 @@
+import type { DecodedEvent } from '../src/events/codec.js';
+import type { MailTemplate } from '../src/mail/templates.js';
+import type { JobQueue } from '../src/ports/job-queue.js';
+import { JOB_RETENTION_MS } from '../src/ports/job-queue.js';
+import type { Reaction } from '../src/reactors/reactor.js';
+import { EXPIRE_CHALLENGE } from './expire-challenge.js';
+import { SEND_MAIL } from './send-mail.js';
+
+/** The security notices, by the event that calls for one. */
+const NOTICE: Record<string, (event: DecodedEvent) => MailTemplate | null> = {
+  PasswordChanged: (event) => (event.data.initial ? null : { kind: 'password_changed' }),
+  TotpEnabled: () => ({ kind: 'totp_enabled' }),
+  TotpDisabled: () => ({ kind: 'totp_disabled' }),
+  BackupCodeUsed: () => ({ kind: 'backup_code_used' }),
+};
+
+/**
+ * The reactor that turns events into jobs: expiry timers for challenges, and notices to the
+ * account's verified address. The job id is the event id, so a replay or a restart never sends
+ * twice while the queue remembers the id; older events than that are not replayed into jobs.
+ */
+export function jobsReaction(deps: {
+  queue: JobQueue;
+  clock: () => Date;
+  verifiedEmailOf: (userId: string) => Promise<string | null>;
+}): Reaction {
+  // A margin inside the queue's memory of job ids: an event older than this is never re-sent.
+  const horizonMs = JOB_RETENTION_MS - 24 * 3_600_000;
+  return {
+    name: 'jobs',
+    handles: ['ChallengeIssued', ...Object.keys(NOTICE)],
+    async react(event) {
+      const now = deps.clock().getTime();
+      if (now - event.created.getTime() > horizonMs) return;
+      if (event.type === 'ChallengeIssued') {
+        const expiresAt = new Date(event.data.expiresAt as string).getTime();
+        await deps.queue.add(EXPIRE_CHALLENGE, { challengeId: event.data.challengeId as string }, { jobId: event.id, delayMs: Math.max(0, expiresAt - now) + 1000 });
+        return;
+      }
+      const template = NOTICE[event.type]!(event);
+      if (!template) return;
+      const to = await deps.verifiedEmailOf(event.streamId.slice('user-'.length));
+      if (!to) return;
+      await deps.queue.add(SEND_MAIL, { kind: template.kind, to, template }, { jobId: event.id, attempts: 8, backoffMs: 2000, secretFields: ['to'] });
+    },
+  };
+}
