@@ -4,7 +4,21 @@ const SESSION_END: Record<string, string> = {
   logout: 'Signed out',
   revoked: 'Session revoked',
   password_changed: 'Session ended by a password change',
+  password_reset: 'Session ended by a password reset',
   account_deleted: 'Session ended by account deletion',
+};
+
+const SIGN_IN: Record<string, string> = {
+  register: 'Signed in at registration',
+  password: 'Signed in with password',
+  email_code: 'Signed in with an email code',
+  totp_recovery: 'Signed in with a backup code (two-factor recovery)',
+};
+
+const FAILURE: Record<string, string> = {
+  password: 'Failed sign-in: wrong password',
+  totp: 'Failed sign-in: wrong two-factor code',
+  backup_code: 'Failed sign-in: wrong backup code',
 };
 
 /** A line a person can read for each event of their own audit trail. */
@@ -14,7 +28,7 @@ export function summarize(event: DecodedEvent): string {
     case 'UserRegistered':
       return data.isAdmin ? 'Account created (first account, administrator)' : 'Account created';
     case 'SessionStarted':
-      return data.method === 'register' ? 'Signed in at registration' : `Signed in with ${data.method}`;
+      return SIGN_IN[data.method as string] ?? `Signed in with ${data.method}`;
     case 'SessionEnded':
       return SESSION_END[data.reason as string] ?? 'Session ended';
     case 'DisplayNameChanged':
@@ -23,8 +37,24 @@ export function summarize(event: DecodedEvent): string {
       return data.emailClaim === null ? 'Email address removed' : 'Email address changed';
     case 'UsernameChanged':
       return 'Username changed';
+    case 'EmailVerified':
+      return 'Email address verified';
     case 'PasswordChanged':
-      return data.initial ? 'Password set' : 'Password changed';
+      return data.reset ? 'Password reset by email' : data.initial ? 'Password set' : 'Password changed';
+    case 'LoginFailed':
+      return `${FAILURE[data.reason as string] ?? 'Failed sign-in'} (${data.consecutive} in a row)`;
+    case 'AccountLocked':
+      return `Locked after ${data.failures} failed sign-ins, until ${data.until}`;
+    case 'TotpEnabled':
+      return 'Two-factor authentication turned on';
+    case 'TotpDisabled':
+      return data.reason === 'recovery' ? 'Two-factor authentication turned off by recovery' : 'Two-factor authentication turned off';
+    case 'TotpCodeAccepted':
+      return 'Two-factor code accepted';
+    case 'BackupCodesRegenerated':
+      return 'New backup codes made; the old ones no longer work';
+    case 'BackupCodeUsed':
+      return 'A backup code was used';
     case 'UserDeleted':
       return 'Account deleted';
     default:

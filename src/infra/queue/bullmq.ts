@@ -252,7 +252,10 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
         },
         { connection: workerConnection, prefix, concurrency: processOptions.concurrency ?? 1 },
       );
-      worker.on('error', onError);
+      // Every reconnection attempt while Redis is down is an 'error' too: those are not news.
+      worker.on('error', (error) => {
+        if (!isConnectionError(error)) onError(error);
+      });
       worker.on('completed', (bullJob) => stripSecrets(name, bullJob));
       worker.on('failed', (bullJob) => {
         if (!bullJob) return;
