@@ -64,7 +64,7 @@ async function openStores(config: Config) {
   const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded());
   const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
-  const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl) : createSqliteJobQueue(embedded());
+  const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded());
   return { eventStore, readStore, keyStore, queue, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
 }
 

@@ -1,7 +1,7 @@
 /** The job queue port: BullMQ semantics, whatever the adapter. */
 
 export interface JobOptions {
-  /** The de-duplication key: a job id the queue still knows (waiting, delayed, active, or finished within the retention) is not added again. */
+  /** The de-duplication key, per job name: an id the queue still knows for that name (waiting, delayed, active, or finished within the retention) is not added again. */
   jobId: string;
   /** Run no earlier than this many milliseconds from now. */
   delayMs?: number;

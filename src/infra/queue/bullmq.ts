@@ -171,7 +171,7 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
       try {
         return await attempt();
       } catch (error) {
-        if (!isConnectionError(error) || Date.now() + RETRY_STEP_MS > until) throw error;
+        if (closed || !isConnectionError(error) || Date.now() + RETRY_STEP_MS > until) throw error;
         await sleep(RETRY_STEP_MS);
       }
     }
@@ -263,7 +263,8 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
         if (final) stripSecrets(name, bullJob);
       });
       workers.set(name, worker);
-      track(register(name));
+      // For depth() and inspect() of other instances; a failure is repaired by the next add().
+      register(name).catch(() => undefined);
     },
 
     async depth() {
