@@ -58,13 +58,13 @@ export interface Service {
 }
 
 /** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
-async function openStores(config: Config) {
+async function openStores(config: Config, clock: () => Date) {
   let sqlite: SqliteDatabase | null = null;
   const embedded = () => (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db')));
   const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded());
   const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
-  const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded());
+  const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
   return { eventStore, readStore, keyStore, queue, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
 }
 
@@ -72,7 +72,7 @@ async function openStores(config: Config) {
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'accounts' } });
-  const { eventStore, readStore, keyStore, queue, closeSqlite } = await openStores(config);
+  const { eventStore, readStore, keyStore, queue, closeSqlite } = await openStores(config, clock);
   const mailer = config.smtpUrl
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
     : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
