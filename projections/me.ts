@@ -6,11 +6,12 @@ export const USERS = 'users';
 
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
-const set = (id: string, event: ProjectedEvent, fields: Record<string, unknown>): ProjectionOp => ({
+/** Sets fields of one user (and `updated_at`), with more update operators when given. */
+const set = (id: string, event: ProjectedEvent, fields: Record<string, unknown>, more: Record<string, unknown> = {}): ProjectionOp => ({
   collection: USERS,
   kind: 'update',
   filter: { _id: id },
-  update: { $set: { ...fields, updated_at: event.created.toISOString() } },
+  update: { $set: { ...fields, updated_at: event.created.toISOString() }, ...more },
 });
 
 const userIdOf = (event: ProjectedEvent) => event.streamId.slice('user-'.length);
@@ -55,24 +56,10 @@ export const meProjection: Projection = {
       case 'DisplayNameChanged':
         return [set(id, event, { display_name: (event.data as Data<'DisplayNameChanged'>).displayName })];
       case 'EmailChanged':
-        return [
-          {
-            collection: USERS,
-            kind: 'update',
-            filter: { _id: id },
-            update: { $set: { email: (event.data as Data<'EmailChanged'>).email, email_verified: false, updated_at: event.created.toISOString() }, $pull: { auth_methods: 'email' } },
-          },
-        ];
+        return [set(id, event, { email: (event.data as Data<'EmailChanged'>).email, email_verified: false }, { $pull: { auth_methods: 'email' } })];
       case 'EmailVerified':
         // A verified address is a way in: email codes.
-        return [
-          {
-            collection: USERS,
-            kind: 'update',
-            filter: { _id: id },
-            update: { $set: { email_verified: true, updated_at: event.created.toISOString() }, $addToSet: { auth_methods: 'email' } },
-          },
-        ];
+        return [set(id, event, { email_verified: true }, { $addToSet: { auth_methods: 'email' } })];
       case 'TotpEnabled':
         return [set(id, event, { totp_enabled: true })];
       case 'TotpDisabled':
@@ -80,14 +67,7 @@ export const meProjection: Projection = {
       case 'UsernameChanged':
         return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
       case 'PasswordChanged':
-        return [
-          {
-            collection: USERS,
-            kind: 'update',
-            filter: { _id: id },
-            update: { $set: { has_password: true, updated_at: event.created.toISOString() }, $addToSet: { auth_methods: 'password' } },
-          },
-        ];
+        return [set(id, event, { has_password: true }, { $addToSet: { auth_methods: 'password' } })];
       case 'UserDeleted':
         return [{ collection: USERS, kind: 'delete', filter: { _id: id } }];
       default:

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { closeOnSignals, configOrExit } from './process.js';
 import { createService } from './service.js';
 
 /**
@@ -6,33 +6,14 @@ import { createService } from './service.js';
  * It serves no HTTP. Run the API servers with WORKERS=off when workers run here.
  */
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = configOrExit();
   if (!config.redisUrl) {
     console.error('npm run worker needs REDIS_URL: without Redis, the server runs the workers itself (WORKERS=inline).');
     process.exit(1);
   }
   const service = await createService({ ...config, workers: 'inline' });
   console.error('workers running; SIGTERM or SIGINT to stop');
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`${signal}: finishing the jobs in hand`);
-    setTimeout(() => process.exit(1), 30_000).unref();
-    await service.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  closeOnSignals(() => service.close(), { graceMs: 30_000, what: 'finishing the jobs in hand' });
 }
 
 main().catch((error: unknown) => {
