@@ -45,18 +45,25 @@ export type UserCommand =
   | { type: 'EndSession'; data: { sessionId: string; reason: SessionEndReason } }
   | {
       type: 'UpdateProfile';
-      data: { displayName?: string | null; email?: { value: string; claim: string } | null };
+      data: {
+        displayName?: string | null;
+        email?: { value: string; claim: string } | null;
+        /** Moving the address needs the password and the second factor: a stolen session must not. */
+        reauth?: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date };
+      };
     }
   | { type: 'VerifyEmail'; data: { emailClaim: string } }
-  | { type: 'ChangeUsername'; data: { username: string; usernameClaim: string; passwordValid: boolean; secondFactor: SecondFactor } }
-  | { type: 'ChangePassword'; data: { passwordHash: string; oldPasswordValid: boolean; currentSessionId: string; secondFactor: SecondFactor } }
+  | { type: 'ChangeUsername'; data: { username: string; usernameClaim: string; passwordValid: boolean; secondFactor: SecondFactor; now: Date } }
+  | { type: 'ChangePassword'; data: { passwordHash: string; oldPasswordValid: boolean; currentSessionId: string; secondFactor: SecondFactor; now: Date } }
   | { type: 'SetInitialPassword'; data: { passwordHash: string } }
   | { type: 'ResetPassword'; data: { passwordHash: string } }
   | { type: 'EnableTotp'; data: { secret: string; codeValid: boolean; timeStep: number | null; backupCodeHashes: string[] } }
-  | { type: 'DisableTotp'; data: { secondFactor: SecondFactor } }
-  | { type: 'RegenerateBackupCodes'; data: { secondFactor: SecondFactor; backupCodeHashes: string[] } }
+  | { type: 'DisableTotp'; data: { secondFactor: SecondFactor; now: Date } }
+  | { type: 'RegenerateBackupCodes'; data: { secondFactor: SecondFactor; backupCodeHashes: string[]; now: Date } }
   | {
       type: 'RecoverWithBackupCode';
       data: { credentialsValid: boolean; codeHash: string; sessionId: string; ip: string | null; userAgent: string | null; now: Date };
     }
-  | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor } };
+  | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } }
+  /** A wrong email code for this account: it counts toward the lockout like a wrong password. */
+  | { type: 'RecordFailedCode'; data: { now: Date } };

@@ -2,7 +2,7 @@ import { refuse } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 import type { UserCommand } from './commands.js';
 import type { SessionMethod, UserEvent } from './events.js';
-import { loginFailure, refuseIfLocked, requireSecondFactor, type SecurityState } from './security.js';
+import { loginFailure, proveIdentity, refuseIfLocked, type SecurityState } from './security.js';
 
 export interface UserState extends SecurityState {
   status: 'none' | 'active' | 'deleted';
@@ -17,6 +17,8 @@ export interface UserState extends SecurityState {
   setupClaim: string | null;
   /** Ids of the sessions that are live. */
   sessions: ReadonlySet<string>;
+  /** Grows with every password or address change: a reset token from an older epoch is void. */
+  credentialsEpoch: number;
 }
 
 export const initialState = (): UserState => ({
@@ -30,6 +32,7 @@ export const initialState = (): UserState => ({
   emailVerified: false,
   setupClaim: null,
   sessions: new Set(),
+  credentialsEpoch: 0,
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -65,15 +68,15 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'DisplayNameChanged':
       return state;
     case 'EmailChanged':
-      return { ...state, emailClaim: event.data.emailClaim, emailVerified: false };
+      return { ...state, emailClaim: event.data.emailClaim, emailVerified: false, credentialsEpoch: state.credentialsEpoch + 1 };
     case 'EmailVerified':
       return event.data.emailClaim === state.emailClaim ? { ...state, emailVerified: true } : state;
     case 'UsernameChanged':
       return { ...state, username: event.data.username, usernameClaim: event.data.usernameClaim };
-    case 'PasswordChanged':
-      return event.data.reset
-        ? { ...state, passwordHash: event.data.passwordHash, failedLogins: 0, lockedUntil: null }
-        : { ...state, passwordHash: event.data.passwordHash };
+    case 'PasswordChanged': {
+      const next = { ...state, passwordHash: event.data.passwordHash, credentialsEpoch: state.credentialsEpoch + 1 };
+      return event.data.reset ? { ...next, failedLogins: 0, lockedUntil: null } : next;
+    }
     case 'LoginFailed':
       return { ...state, failedLogins: event.data.consecutive };
     case 'AccountLocked':
@@ -158,11 +161,21 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'UpdateProfile': {
       requireActive(state);
       const events: UserEvent[] = [];
+      const email = command.data.email;
+      const movesEmail = email !== undefined && (email?.claim ?? null) !== state.emailClaim;
+      if (movesEmail) {
+        const reauth = command.data.reauth;
+        if (!reauth || (state.passwordHash !== null && reauth.passwordValid === null)) {
+          return refuse('invalid_credentials', 'Changing the email address needs the password');
+        }
+        const proof = proveIdentity(state, { passwordValid: state.passwordHash === null ? true : reauth.passwordValid!, secondFactor: reauth.secondFactor, now: reauth.now }, { allowBackupCode: false });
+        if ('failed' in proof) return proof.failed;
+        events.push(...proof.ok);
+      }
       if (command.data.displayName !== undefined) {
         events.push({ type: 'DisplayNameChanged', data: { displayName: command.data.displayName } });
       }
-      const email = command.data.email;
-      if (email !== undefined && (email?.claim ?? null) !== state.emailClaim) {
+      if (movesEmail) {
         events.push({
           type: 'EmailChanged',
           data: { email: email?.value ?? null, emailClaim: email?.claim ?? null, previousEmailClaim: state.emailClaim },
@@ -177,8 +190,8 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     }
     case 'ChangeUsername': {
       requireActive(state);
-      if (!command.data.passwordValid) return refuse('invalid_credentials', 'The password is wrong');
-      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: false });
+      const proof = proveIdentity(state, command.data, { allowBackupCode: false });
+      if ('failed' in proof) return proof.failed;
       // The same name in another case keeps its claim and only changes how it is written.
       if (command.data.usernameClaim === state.usernameClaim && command.data.username === state.username) return [];
       return [
@@ -186,19 +199,19 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
           type: 'UsernameChanged',
           data: { username: command.data.username, usernameClaim: command.data.usernameClaim, previousUsernameClaim: state.usernameClaim! },
         },
-        ...factor,
+        ...proof.ok,
       ];
     }
     case 'ChangePassword': {
       requireActive(state);
       if (state.passwordHash === null) return refuse('conflict', 'The account has no password yet; set one first');
-      if (!command.data.oldPasswordValid) return refuse('invalid_credentials', 'The old password is wrong');
-      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: false });
+      const proof = proveIdentity(state, { ...command.data, passwordValid: command.data.oldPasswordValid }, { allowBackupCode: false });
+      if ('failed' in proof) return proof.failed;
       const others = [...state.sessions].filter((id) => id !== command.data.currentSessionId);
       return [
         { type: 'PasswordChanged', data: { passwordHash: command.data.passwordHash, initial: false } },
         ...others.map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_changed' } })),
-        ...factor,
+        ...proof.ok,
       ];
     }
     case 'SetInitialPassword': {
@@ -225,14 +238,16 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'DisableTotp': {
       requireActive(state);
       if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
-      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: true });
-      return [...factor, { type: 'TotpDisabled', data: { reason: 'user' } }];
+      const proof = proveIdentity(state, command.data, { allowBackupCode: true });
+      if ('failed' in proof) return proof.failed;
+      return [...proof.ok, { type: 'TotpDisabled', data: { reason: 'user' } }];
     }
     case 'RegenerateBackupCodes': {
       requireActive(state);
       if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
-      const factor = requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: true });
-      return [...factor, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: command.data.backupCodeHashes } }];
+      const proof = proveIdentity(state, command.data, { allowBackupCode: true });
+      if ('failed' in proof) return proof.failed;
+      return [...proof.ok, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: command.data.backupCodeHashes } }];
     }
     case 'RecoverWithBackupCode': {
       const { now, credentialsValid, codeHash } = command.data;
@@ -249,14 +264,16 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     }
     case 'DeleteUser': {
       requireActive(state);
-      if (state.passwordHash !== null && command.data.passwordValid !== true) {
-        return refuse('invalid_credentials', 'The account password is required and must be right');
-      }
-      requireSecondFactor(state, command.data.secondFactor, { allowBackupCode: false });
+      if (state.passwordHash !== null && command.data.passwordValid === null) return refuse('invalid_credentials', 'The account password is required');
+      const proof = proveIdentity(state, { ...command.data, passwordValid: state.passwordHash === null ? true : command.data.passwordValid! }, { allowBackupCode: false });
+      if ('failed' in proof) return proof.failed;
       // The first-account claim stays held: deleting the first admin never re-opens set-up.
       const released = [state.usernameClaim, state.emailClaim].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
     }
+    case 'RecordFailedCode':
+      requireActive(state);
+      return loginFailure(state, 'email_code', command.data.now);
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

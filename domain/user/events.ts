@@ -2,7 +2,7 @@
 
 export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery';
 export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_deleted';
-export type LoginFailure = 'password' | 'totp' | 'backup_code';
+export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
 export type UserEvent =
   | {

@@ -30,19 +30,28 @@ export const loginFailure = (state: SecurityState, reason: LoginFailure, now: Da
 };
 
 /**
- * The second factor a sensitive command needs when 2FA is on; the events record its use, so that
- * no TOTP code works twice and no backup code works again.
+ * The proof a sensitive command needs (the password, when it asks for one, and the second factor
+ * when 2FA is on). A wrong password or code is recorded as a failed login, so that a stolen
+ * session cannot guess them without limit: the fifth locks the account. `ok` holds the events
+ * that record a second factor's use, so that no TOTP code works twice and no backup code again.
  */
-export const requireSecondFactor = (state: SecurityState, factor: SecondFactor, options: { allowBackupCode: boolean }): UserEvent[] => {
-  if (state.totpSecret === null) return [];
+export const proveIdentity = (
+  state: SecurityState,
+  proof: { passwordValid?: boolean; secondFactor: SecondFactor; now: Date },
+  options: { allowBackupCode: boolean },
+): { ok: UserEvent[] } | { failed: UserEvent[] } => {
+  refuseIfLocked(state, proof.now);
+  if (proof.passwordValid === false) return { failed: loginFailure(state, 'password', proof.now) };
+  if (state.totpSecret === null) return { ok: [] };
+  const factor = proof.secondFactor;
   switch (factor.kind) {
     case 'none':
       return refuse('totp_required', 'A two-factor code is required');
     case 'totp':
-      if (!factor.valid || factor.timeStep === null) return refuse('invalid_totp', 'The two-factor code is wrong or was already used');
-      return [{ type: 'TotpCodeAccepted', data: { timeStep: factor.timeStep } }];
+      if (!factor.valid || factor.timeStep === null) return { failed: loginFailure(state, 'totp', proof.now) };
+      return { ok: [{ type: 'TotpCodeAccepted', data: { timeStep: factor.timeStep } }] };
     case 'backup':
-      if (!options.allowBackupCode || !state.backupCodes.includes(factor.codeHash)) return refuse('invalid_totp', 'The code is wrong or was already used');
-      return [{ type: 'BackupCodeUsed', data: { codeHash: factor.codeHash } }];
+      if (!options.allowBackupCode || !state.backupCodes.includes(factor.codeHash)) return { failed: loginFailure(state, 'backup_code', proof.now) };
+      return { ok: [{ type: 'BackupCodeUsed', data: { codeHash: factor.codeHash } }] };
   }
 };

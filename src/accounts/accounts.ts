@@ -74,23 +74,36 @@ export function coreAccounts(kit: Kit) {
       return kit.userObject(userId);
     },
 
-    async updateProfile(caller: Caller, input: { displayName?: string | null; email?: string | null }, request: RequestInfo) {
+    async updateProfile(
+      caller: Caller,
+      input: { displayName?: string | null; email?: string | null; password?: string; totpCode?: string },
+      request: RequestInfo,
+    ) {
       const ctx = context(request, caller.userId);
       const email = input.email === undefined ? undefined : input.email === null ? null : normalizeEmail(input.email);
+      const matches = passwordCheck(input.password);
+      const now = deps.clock();
       // A claim this request took but did not use is not released here: a parallel request of the
       // same account may be using it. Unused, it is free for others after the grace period.
       const emailClaim = email ? await deps.claims.claim('email', email, caller.userId, ctx) : null;
-      const result = await onUser(caller.userId, () => ({
+      const result = await onUser(caller.userId, async (state) => ({
         type: 'UpdateProfile',
         data: {
           ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
           ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
+          ...(email !== undefined
+            ? { reauth: { passwordValid: input.password === undefined ? null : await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now } }
+            : {}),
         },
       }), ctx);
+      kit.refuseFailedLogin(result.events);
       const changed = result.events.find((e) => e.type === 'EmailChanged');
       if (changed?.type === 'EmailChanged') {
         await kit.releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
         if (changed.data.email && changed.data.emailClaim) await kit.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
+      } else if (email && !result.state.emailVerified && result.state.emailClaim === emailClaim) {
+        // The same, still unverified address sent again (say, after a 503): send the code again.
+        await kit.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
       }
       await settle(result.position, ['me', 'lookups']);
       return { user: await kit.userObject(caller.userId), position: result.position };
@@ -104,8 +117,9 @@ export function coreAccounts(kit: Kit) {
       const now = deps.clock();
       const result = await onUser(caller.userId, async (state) => ({
         type: 'ChangeUsername',
-        data: { username: input.newUsername, usernameClaim: claim, passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now) },
+        data: { username: input.newUsername, usernameClaim: claim, passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now },
       }), ctx);
+      kit.refuseFailedLogin(result.events);
       const changed = result.events[0];
       if (changed?.type === 'UsernameChanged' && changed.data.previousUsernameClaim !== claim) {
         await kit.releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
@@ -122,8 +136,9 @@ export function coreAccounts(kit: Kit) {
       const now = deps.clock();
       const result = await onUser(caller.userId, async (current) => ({
         type: 'ChangePassword',
-        data: { passwordHash, oldPasswordValid: await matches(current), currentSessionId: caller.sessionId, secondFactor: await secondFactorFrom(current, input.totpCode, now) },
+        data: { passwordHash, oldPasswordValid: await matches(current), currentSessionId: caller.sessionId, secondFactor: await secondFactorFrom(current, input.totpCode, now), now },
       }), context(request, caller.userId));
+      kit.refuseFailedLogin(result.events);
       for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
       await settle(result.position, ['me', 'sessions']);
       return result.position;
@@ -168,8 +183,10 @@ export function coreAccounts(kit: Kit) {
         data: {
           passwordValid: input.password === undefined ? null : await matches(state),
           secondFactor: await secondFactorFrom(state, input.totpCode, now),
+          now,
         },
       }), ctx);
+      kit.refuseFailedLogin(result.events);
       const deleted = result.events[0];
       // The events stay; destroying the key makes the personal data in them unreadable for good.
       // The erasure reactor does it too, at least once, should this process die right here.

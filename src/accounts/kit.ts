@@ -116,6 +116,7 @@ export function createKit(deps: AccountsDeps) {
     const failure = failedLogin(events);
     if (failure?.type !== 'LoginFailed') return;
     if (failure.data.reason === 'password') refuse('invalid_credentials', 'Invalid username or password');
+    if (failure.data.reason === 'email_code') refuse('invalid_credentials', 'The code is wrong');
     refuse('invalid_totp', 'The two-factor code is wrong or was already used');
   };
 

@@ -43,8 +43,9 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
     async disable(caller: Caller, input: { code: string }, request: RequestInfo) {
       const now = deps.clock();
       const result = await onUser(caller.userId, async (state) => ({
-        type: 'DisableTotp', data: { secondFactor: await secondFactorFrom(state, input.code, now) },
+        type: 'DisableTotp', data: { secondFactor: await secondFactorFrom(state, input.code, now), now },
       }), context(request, caller.userId));
+      kit.refuseFailedLogin(result.events);
       await settle(result.position, ['me']);
       return result.position;
     },
@@ -54,8 +55,9 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       const now = deps.clock();
       const backup = newBackupCodes();
       const result = await onUser(caller.userId, async (state) => ({
-        type: 'RegenerateBackupCodes', data: { secondFactor: await secondFactorFrom(state, input.code, now), backupCodeHashes: backup.hashes },
+        type: 'RegenerateBackupCodes', data: { secondFactor: await secondFactorFrom(state, input.code, now), backupCodeHashes: backup.hashes, now },
       }), context(request, caller.userId));
+      kit.refuseFailedLogin(result.events);
       return { backupCodes: backup.codes, position: result.position };
     },
 

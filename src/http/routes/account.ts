@@ -8,6 +8,9 @@ import { fields, parse } from '../validate.js';
 const profileBody = z.strictObject({
   display_name: fields.displayName.nullable().optional(),
   email: fields.email.nullable().optional(),
+  /** Needed (with totp_code when 2FA is on) when the email changes. */
+  password: fields.existingPassword.optional(),
+  totp_code: fields.totpCode,
 });
 const usernameBody = z.strictObject({ new_username: fields.username, password: fields.existingPassword, totp_code: fields.totpCode });
 const passwordBody = z.strictObject({ old_password: fields.existingPassword, new_password: fields.password, totp_code: fields.totpCode });
@@ -34,7 +37,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>): 
     const body = parse(profileBody, req.body);
     const { user, position } = await accounts.updateProfile(
       callerOf(req),
-      { displayName: body.display_name, email: body.email },
+      { displayName: body.display_name, email: body.email, password: body.password, totpCode: body.totp_code },
       requestInfo(req),
     );
     await answerCommand(res, position, head, 200, user);
