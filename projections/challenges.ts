@@ -28,7 +28,7 @@ export const challengesProjection: Projection = {
   name: 'challenges',
   version: 1,
   collections: { [CHALLENGES]: [{ keys: { challengeId: 1 } }] },
-  handles: ['ChallengeIssued', 'ChallengeCompleted', 'ChallengeBurned'],
+  handles: ['ChallengeIssued', 'ChallengeCompleted'],
   project(event) {
     const challengeId = event.streamId.slice('challenge-'.length);
     if (event.type === 'ChallengeIssued') {
@@ -37,7 +37,8 @@ export const challengesProjection: Projection = {
       if (!key) return [];
       return [{ collection: CHALLENGES, kind: 'upsert', id: challengeKey(data.purpose, key), update: { $set: { challengeId, expiresAt: data.expiresAt } } }];
     }
-    // A used or burned challenge points nowhere any more.
+    // A used challenge points nowhere any more. A burned one stays, so that trying it again is
+    // answered 410 `challenge_used` until a new code replaces it.
     return [{ collection: CHALLENGES, kind: 'delete', filter: { challengeId } }];
   },
 };

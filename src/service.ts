@@ -83,9 +83,15 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const runner = new ProjectionRunner({ eventStore, readStore, codec, logger }, projections);
   const commands = new CommandHandler({ eventStore, codec });
   const claims = createClaims({ eventStore, commands, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock, graceMs: config.claimGraceMs });
+  const keyedLimiter = (points: number, durationS: number, keyPrefix: string) => createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
+  const limits = {
+    issue: keyedLimiter(5, 3600, 'issue'),
+    failures: keyedLimiter(10, 3600, 'failures'),
+    unknownLogin: keyedLimiter(5, 15 * 60, 'unknown-login'),
+  };
   const challenges = createChallenges({ commands, projections: runner, hmacKey: await keyStore.getOrCreate('service:challenge-hmac'), clock });
   const accounts = createAccounts({
-    eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, clock, logger,
+    eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, clock, logger,
     settings: { allowNewAccounts: config.allowNewAccounts, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, serviceName: config.serviceName },
   });
   const reactorDeps = { eventStore, readStore, codec, logger };
@@ -100,7 +106,13 @@ export async function createService(config: Config, options: ServiceOptions = {}
   await runner.start();
   await erasure.start();
   if (config.workers === 'inline') {
-    startWorkers({ queue, mailer, mail: { serviceName: config.serviceName, publicUrl: config.publicUrl }, expireChallenge: challenges.expire });
+    startWorkers({
+      queue, mailer,
+      mail: { serviceName: config.serviceName, publicUrl: config.publicUrl },
+      expireChallenge: challenges.expire,
+      fulfilPasswordReset: accounts.fulfilPasswordReset,
+      fulfilLoginCode: accounts.fulfilLoginCode,
+    });
     await jobs.start();
   }
   const caughtUp = await runner.catchUp();
@@ -163,6 +175,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       await queue.close();
       await mailer.close();
       await limiter?.close();
+      for (const keyed of Object.values(limits)) await keyed.close();
       await runner.stop();
       await hasher.close();
       await eventStore.close();

@@ -23,6 +23,8 @@ export type ChallengeIssuedData = {
   totpSecret: string | null;
   expiresAt: string;
   maxAttempts: number;
+  /** The account's credentials epoch when issued: a later password or address change voids it. */
+  epoch?: number;
 };
 
 export type ChallengeEvent =

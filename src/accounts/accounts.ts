@@ -18,6 +18,18 @@ export function coreAccounts(kit: Kit) {
     lastSeen.set(sessionId, at);
   };
 
+  /**
+   * A failed login for a name without an account spends the same bcrypt time, and locks the
+   * same way (5 in 15 minutes), so neither the answer nor its timing tells the two apart.
+   */
+  const refuseUnknown = async (login: string, password: string): Promise<never> => {
+    await deps.hasher.verify(password, null);
+    const key = login.includes('@') ? deps.claims.streamOf('email', normalizeEmail(login)) : deps.claims.streamOf('username', normalizeUsername(login));
+    const decision = await deps.limits.unknownLogin.consume(key);
+    if (!decision.allowed) refuse('account_locked', 'Too many failed logins; the account is locked for a while', undefined, decision.retryAfterSeconds);
+    return refuse('invalid_credentials', 'Invalid username or password');
+  };
+
   /** The account a login name points to: an email when it has an @, else a username. */
   const findAccount = async (login: string) => {
     const key = login.includes('@') ? emailKey(login) : usernameKey(login);
@@ -26,6 +38,7 @@ export function coreAccounts(kit: Kit) {
 
   return {
     findAccount,
+    refuseUnknown,
 
     async setupStatus() {
       const done = await kit.isSetUp();
@@ -46,10 +59,7 @@ export function coreAccounts(kit: Kit) {
 
     async login(input: { username: string; password: string; totpCode?: string }, request: RequestInfo) {
       const userId = await findAccount(input.username);
-      if (!userId) {
-        await deps.hasher.verify(input.password, null); // the same bcrypt time as for a real account
-        return refuse('invalid_credentials', 'Invalid username or password');
-      }
+      if (!userId) return refuseUnknown(input.username, input.password);
       const sessionId = randomUUID();
       const matches = passwordCheck(input.password);
       const now = deps.clock();

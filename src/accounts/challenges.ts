@@ -21,6 +21,7 @@ export interface IssueOptions {
   emailClaim?: string | null;
   email?: string | null;
   totpSecret?: string | null;
+  epoch?: number;
 }
 
 export interface Challenges {
@@ -61,6 +62,7 @@ export function createChallenges(deps: { commands: CommandHandler; projections: 
         totpSecret: options.totpSecret ?? null,
         expiresAt: new Date(deps.clock().getTime() + options.ttlMs).toISOString(),
         maxAttempts: options.maxAttempts ?? 5,
+        ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
       };
       const result = await deps.commands.handle(challengeDecider, challengeStream(challengeId), (state) =>
         challengeDecider.decide({ type: 'IssueChallenge', data }, state), ctx);

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { normalizeEmail } from '../../domain/user/rules.js';
 import { emailKey } from '../../projections/lookups.js';
-import { CODE_TTL_MS, RESET_TTL_MS, type Caller, type Kit, type RequestInfo } from './kit.js';
+import { CODE_TTL_MS, REQUEST_LOGIN_CODE, REQUEST_PASSWORD_RESET, RESET_TTL_MS, type Caller, type Kit, type RequestInfo } from './kit.js';
 import { randomToken, secondFactorFrom, sixDigitCode } from './second-factor.js';
 
 const wrongCode = () => new DomainError('invalid_credentials', 'The code is wrong');
+const stale = () => new DomainError('challenge_used', 'This code or link is no longer valid; ask for a new one');
+const SYSTEM = { requestId: 'worker', ip: null, userAgent: null };
 
 /** Everything that goes through a mailbox: verification, password reset, passwordless codes. */
 export function emailFlows(kit: Kit) {
@@ -13,118 +15,161 @@ export function emailFlows(kit: Kit) {
   const accountByEmail = async (email: string) =>
     ((await kit.lookups().findOne({ _id: emailKey(email) }))?.userId as string | undefined) ?? null;
 
+  /** Refuses with 429 while a key has used up its budget. */
+  const refuseIfSpent = async (bucket: 'issue' | 'failures', key: string) => {
+    const decision = await deps.limits[bucket].check(key);
+    if (!decision.allowed) refuse('rate_limited', 'Too many codes or wrong answers for this address or account; wait a while', undefined, decision.retryAfterSeconds);
+  };
+
   return {
-    /** POST /auth/me/send-otp: a code to the account's current address. */
+    /** POST /auth/me/send-otp: a code to the account's current address (5 an hour). */
     async sendVerificationCode(caller: Caller, request: RequestInfo) {
       const me = await kit.userObject(caller.userId);
       const state = await loadUser(caller.userId);
       if (!me.email || !state.emailClaim) refuse('conflict', 'The account has no email address to verify');
+      const spent = await deps.limits.issue.consume(`verify:${caller.userId}`);
+      if (!spent.allowed) refuse('rate_limited', 'Too many codes asked for; wait a while', undefined, spent.retryAfterSeconds);
       const otpSession = await kit.sendEmailVerification(caller.userId, me.email as string, state.emailClaim!, context(request, caller.userId));
       return { otp_session: otpSession };
     },
 
-    /** POST /auth/verify-otp: the code and its otp_session prove the address. */
+    /** POST /auth/verify-otp: the newest code and its otp_session prove the address. */
     async verifyEmail(input: { otp: string; otpSession: string }, request: RequestInfo) {
       const challenge = await deps.challenges.load(input.otpSession);
       if (challenge.issued && challenge.issued.purpose !== 'email_verification') refuse('not_found', 'No such code');
-      const ctx = context(request, challenge.issued?.userId ?? null);
-      const answered = await deps.challenges.answer(input.otpSession, (state) => deps.challenges.secretMatches(state, input.otp), ctx, wrongCode());
-      const userId = answered.state.issued!.userId;
-      const result = await onUser(userId, () => ({ type: 'VerifyEmail', data: { emailClaim: answered.state.issued!.emailClaim! } }), ctx);
+      const userId = challenge.issued?.userId ?? null;
+      if (userId) {
+        await refuseIfSpent('failures', `verify:${userId}`);
+        // Only the newest code counts: asking again must not multiply the guesses.
+        if ((await deps.challenges.latest('email_verification', userId)) !== input.otpSession && challenge.status === 'open') throw stale();
+      }
+      const ctx = context(request, userId);
+      const matches = challenge.status === 'open' && deps.challenges.secretMatches(challenge, input.otp);
+      if (!matches && userId && challenge.status === 'open') await deps.limits.failures.consume(`verify:${userId}`);
+      const answered = await deps.challenges.answer(input.otpSession, () => matches, ctx, wrongCode());
+      const result = await onUser(answered.state.issued!.userId, () => ({ type: 'VerifyEmail', data: { emailClaim: answered.state.issued!.emailClaim! } }), ctx);
       await settle(result.position ?? answered.position, ['me']);
       return result.position ?? answered.position;
     },
 
-    /** POST /auth/reset-password: 202 whether or not the address has an account. */
-    async requestPasswordReset(input: { email: string }, request: RequestInfo) {
-      const email = normalizeEmail(input.email);
+    /** POST /auth/reset-password: the same quick 202 for every address; a worker does the rest. */
+    async requestPasswordReset(input: { email: string }) {
+      await kit.enqueueRequest(REQUEST_PASSWORD_RESET, normalizeEmail(input.email));
+    },
+
+    /** The worker's half of a reset request: a link for an account that has this address. */
+    async fulfilPasswordReset(email: string) {
       const userId = await accountByEmail(email);
-      if (!userId) return null;
+      if (!userId) return;
       const state = await loadUser(userId);
-      if (state.status !== 'active' || !state.emailClaim) return null;
+      if (state.status !== 'active' || !state.emailClaim) return;
+      if (!(await deps.limits.issue.consume(`reset:${state.emailClaim}`)).allowed) return;
       const secret = randomToken();
-      const { challengeId, position } = await deps.challenges.issue(
-        { purpose: 'password_reset', userId, emailClaim: state.emailClaim, secret, ttlMs: RESET_TTL_MS, maxAttempts: 1 },
-        context(request, null),
+      const { challengeId } = await deps.challenges.issue(
+        { purpose: 'password_reset', userId, emailClaim: state.emailClaim, secret, ttlMs: RESET_TTL_MS, maxAttempts: 1, epoch: state.credentialsEpoch },
+        context(SYSTEM, null),
       );
       // The token names its challenge, so no lookup table of tokens is needed.
       await kit.sendMail(email, { kind: 'password_reset', token: `${challengeId}.${secret}` }, `mail:${challengeId}`);
-      return position;
     },
 
-    /** PUT /auth/reset-password: single use; every session of the account ends. */
+    /** PUT /auth/reset-password: single use; void once the password or address changed; every session ends. */
     async resetPassword(input: { token: string; newPassword: string }, request: RequestInfo) {
-      const [challengeId, secret] = input.token.split('.');
-      if (!challengeId || !secret || !/^[0-9a-f-]{36}$/.test(challengeId)) refuse('invalid_credentials', 'The reset token is not valid');
+      const [challengeId, secret, extra] = input.token.split('.');
+      if (!challengeId || !secret || extra !== undefined || !/^[0-9a-f-]{36}$/.test(challengeId)) refuse('invalid_credentials', 'The reset token is not valid');
       const challenge = await deps.challenges.load(challengeId!);
-      if (challenge.issued && challenge.issued.purpose !== 'password_reset') refuse('invalid_credentials', 'The reset token is not valid');
-      const userId = challenge.issued?.userId;
-      const state = userId ? await loadUser(userId) : null;
-      kit.requireStrongPassword(input.newPassword, state?.username ?? null, 'new_password');
+      if (!challenge.issued || challenge.issued.purpose !== 'password_reset') refuse('invalid_credentials', 'The reset token is not valid');
+      const userId = challenge.issued!.userId;
+      const ctx = context(request, userId);
+      const invalid = new DomainError('invalid_credentials', 'The reset token is not valid');
+      // The token is checked (and a wrong one spends it) before any bcrypt work is done.
+      if (challenge.status === 'open' && !deps.challenges.secretMatches(challenge, secret!)) {
+        await deps.challenges.answer(challengeId!, () => false, ctx, invalid);
+      }
+      const state = await loadUser(userId);
+      if (state.status !== 'active' || state.emailClaim !== challenge.issued!.emailClaim || state.credentialsEpoch !== challenge.issued!.epoch) {
+        if (challenge.status === 'open') throw stale();
+      }
+      kit.requireStrongPassword(input.newPassword, state.username, 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
-      const ctx = context(request, userId ?? null);
-      // The token is spent first: a crash after this asks the user for a new one, never reuses it.
-      await deps.challenges.answer(challengeId!, (s) => deps.challenges.secretMatches(s, secret!), ctx, new DomainError('invalid_credentials', 'The reset token is not valid'));
-      const result = await onUser(userId!, () => ({ type: 'ResetPassword', data: { passwordHash } }), ctx);
+      // Spent first: a crash after this asks the user for a new link, never reuses this one.
+      await deps.challenges.answer(challengeId!, (s) => deps.challenges.secretMatches(s, secret!), ctx, invalid);
+      const result = await onUser(userId, () => ({ type: 'ResetPassword', data: { passwordHash } }), ctx);
       await settle(result.position, ['me', 'sessions']);
       return result.position;
     },
 
-    /** POST /auth/send-code: a 6-digit login code; an unknown address gets one only when registration is open. */
-    async sendLoginCode(input: { email: string }, request: RequestInfo) {
-      const email = normalizeEmail(input.email);
+    /** POST /auth/send-code: the same quick 202 for every address; a worker does the rest. */
+    async sendLoginCode(input: { email: string }) {
+      await kit.enqueueRequest(REQUEST_LOGIN_CODE, normalizeEmail(input.email));
+    },
+
+    /**
+     * The worker's half of a code request. Every address gets a challenge (so that wrong guesses
+     * are answered alike, account or not); it is mailed when the address has an account or may
+     * make one. An unknown address names now the account it would become, so that its address is
+     * sealed under that account's key from the start.
+     */
+    async fulfilLoginCode(email: string) {
+      const emailClaim = deps.claims.streamOf('email', email);
+      if (!(await deps.limits.issue.consume(`code:${emailClaim}`)).allowed) return;
       const existing = await accountByEmail(email);
-      if (!existing && !deps.settings.allowNewAccounts && (await kit.isSetUp())) return null;
-      // For an unknown address, the account it would become is named now, so its address can be
-      // sealed under that account's key from the start.
+      const mayJoin = deps.settings.allowNewAccounts || !(await kit.isSetUp());
       const userId = existing ?? randomUUID();
       const code = sixDigitCode();
       const { challengeId, position } = await deps.challenges.issue(
-        {
-          purpose: 'email_code', userId, secret: code, ttlMs: CODE_TTL_MS, maxAttempts: 5,
-          emailClaim: deps.claims.streamOf('email', email), email: existing ? null : email,
-        },
-        context(request, null),
+        { purpose: 'email_code', userId, secret: code, ttlMs: CODE_TTL_MS, maxAttempts: 5, emailClaim, email: existing ? null : email },
+        context(SYSTEM, null),
       );
-      await kit.sendMail(email, { kind: 'login_code', code }, `mail:${challengeId}`);
       await settle(position, ['challenges']);
-      return position;
+      if (existing || mayJoin) await kit.sendMail(email, { kind: 'login_code', code }, `mail:${challengeId}`);
     },
 
     /** POST /auth/verify-code: the newest code for the address logs in, or makes the account. */
     async verifyLoginCode(input: { email: string; code: string; totpCode?: string }, request: RequestInfo) {
       const email = normalizeEmail(input.email);
-      const challengeId = await deps.challenges.latest('email_code', deps.claims.streamOf('email', email));
-      if (!challengeId) refuse('invalid_credentials', 'The code is wrong');
-      const challenge = await deps.challenges.load(challengeId!);
-      const userId = challenge.issued!.userId;
-      const existing = (await loadUser(userId)).status === 'active';
-      // With 2FA on, the code alone is not enough; check before spending the code.
-      if (existing) {
-        const state = await loadUser(userId);
-        if (state.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required');
+      const emailClaim = deps.claims.streamOf('email', email);
+      await refuseIfSpent('failures', `code:${emailClaim}`);
+      const challengeId = await deps.challenges.latest('email_code', emailClaim);
+      if (!challengeId) {
+        await deps.limits.failures.consume(`code:${emailClaim}`);
+        throw wrongCode();
       }
+      const challenge = await deps.challenges.load(challengeId);
+      const userId = challenge.issued!.userId;
+      const state = await loadUser(userId);
+      const existing = state.status === 'active';
+      const matches = challenge.status === 'open' && deps.challenges.secretMatches(challenge, input.code);
       const ctx = context(request, userId);
-      await deps.challenges.answer(challengeId!, (state) => deps.challenges.secretMatches(state, input.code), ctx, wrongCode());
+      if (matches && existing) {
+        // Only a right code learns that 2FA is on; the code stays open for the second step.
+        if (state.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required');
+        if (state.emailClaim !== emailClaim) throw stale();
+      }
+      if (!matches && challenge.status === 'open') {
+        await deps.limits.failures.consume(`code:${emailClaim}`);
+        // A wrong code for an account counts toward its lockout, like a wrong password.
+        if (existing) await onUser(userId, () => ({ type: 'RecordFailedCode', data: { now: deps.clock() } }), ctx);
+      }
+      await deps.challenges.answer(challengeId, () => matches, ctx, wrongCode());
       if (!existing) {
         const username = `user_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
         return kit.registerAccount({ userId, username, passwordHash: null, email, emailVerified: true, displayName: null, method: 'email_code' }, request);
       }
       const sessionId = randomUUID();
       const now = deps.clock();
-      const result = await onUser(userId, async (state) => ({
+      const result = await onUser(userId, async (current) => ({
         type: 'StartSession',
         data: {
           sessionId, method: 'email_code', ip: request.ip, userAgent: request.userAgent, credentialsValid: true, now,
-          secondFactor: await secondFactorFrom(state, input.totpCode, now),
+          secondFactor: await secondFactorFrom(current, input.totpCode, now),
         },
       }), ctx);
       kit.refuseFailedLogin(result.events);
       // Receiving the code proves the address too.
-      const state = await loadUser(userId);
       let position = result.position;
-      if (!state.emailVerified && state.emailClaim === challenge.issued!.emailClaim) {
-        position = (await onUser(userId, () => ({ type: 'VerifyEmail', data: { emailClaim: state.emailClaim! } }), ctx)).position ?? position;
+      if (!result.state.emailVerified && result.state.emailClaim === emailClaim) {
+        position = (await onUser(userId, () => ({ type: 'VerifyEmail', data: { emailClaim } }), ctx)).position ?? position;
       }
       return kit.issue(userId, sessionId, position);
     },

@@ -9,7 +9,7 @@ export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
 export function createAccounts(deps: AccountsDeps) {
   const kit = createKit(deps);
   const core = coreAccounts(kit);
-  return { ...core, ...emailFlows(kit), ...totpAccounts(kit, core.findAccount) };
+  return { ...core, ...emailFlows(kit), ...totpAccounts(kit, core.findAccount, core.refuseUnknown) };
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;

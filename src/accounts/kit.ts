@@ -17,6 +17,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { TokenSigner } from '../tokens/jwt.js';
+import type { RateDecision } from '../infra/ratelimit/limiter.js';
 import type { Challenges } from './challenges.js';
 import type { Claims } from './claims.js';
 import { sixDigitCode } from './second-factor.js';
@@ -53,6 +54,13 @@ export interface AccountsDeps {
   claims: Claims;
   challenges: Challenges;
   queue: JobQueue;
+  /**
+   * Keyed limits that no per-IP limit can stand in for: codes issued per address or account
+   * (`issue`, 5 an hour), wrong codes per address or account across codes (`failures`, 10 an
+   * hour), and failed logins for names that have no account (`unknownLogin`, 5 per 15 minutes,
+   * so that they lock like real accounts do). Keys hold HMACs or ids, never an address.
+   */
+  limits: Record<'issue' | 'failures' | 'unknownLogin', { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }>;
   clock: () => Date;
   logger: Logger;
   settings: { allowNewAccounts: boolean; readYourWritesTimeoutMs: number; serviceName: string };
@@ -60,6 +68,9 @@ export interface AccountsDeps {
 
 /** The queue name of mail jobs (workers/send-mail.ts processes them). */
 export const SEND_MAIL = 'send-mail';
+/** Queue names of the requests that send a reset link or a login code (workers fulfil them). */
+export const REQUEST_PASSWORD_RESET = 'request-password-reset';
+export const REQUEST_LOGIN_CODE = 'request-login-code';
 /** Email codes and verification codes live 10 minutes; reset tokens 30. */
 export const CODE_TTL_MS = 10 * 60_000;
 export const RESET_TTL_MS = 30 * 60_000;
@@ -220,6 +231,19 @@ export function createKit(deps: AccountsDeps) {
     }
   };
 
+  /**
+   * A request whose answer must not depend on whether the address has an account: it only goes
+   * to the queue (the address in the job until it is done), and a worker does the rest.
+   */
+  const enqueueRequest = async (name: string, email: string) => {
+    try {
+      await deps.queue.add(name, { email }, { jobId: randomUUID(), attempts: 5, backoffMs: 2000, secretFields: ['email'] });
+    } catch (err) {
+      deps.logger.error({ err, job: name }, 'could not enqueue a request');
+      throw new DomainError('unavailable', 'Mail cannot be sent right now; try again shortly');
+    }
+  };
+
   /** An email-verification code for the account's current address; answers its otp_session. */
   const sendEmailVerification = async (userId: string, email: string, emailClaim: string, ctx: CommandContext) => {
     const code = sixDigitCode();
@@ -235,7 +259,7 @@ export function createKit(deps: AccountsDeps) {
 
   return {
     deps, users, lookups, sessions, context, settle, onUser, loadUser, requireStrongPassword, passwordCheck,
-    refuseFailedLogin, issue, userObject, releaseAll, isSetUp, registerAccount, sendMail, sendEmailVerification, erase,
+    refuseFailedLogin, issue, userObject, releaseAll, isSetUp, registerAccount, sendMail, enqueueRequest, sendEmailVerification, erase,
   };
 }
 

@@ -5,7 +5,7 @@ import { CODE_TTL_MS } from './kit.js';
 import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorFrom, totpUri } from './second-factor.js';
 
 /** Two-factor authentication with TOTP and single-use backup codes. */
-export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<string | null>) {
+export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<string | null>, refuseUnknown: (login: string, password: string) => Promise<never>) {
   const { deps, context, settle, onUser, loadUser, passwordCheck } = kit;
 
   return {
@@ -64,10 +64,7 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
     /** POST /auth/totp/recover: password and a backup code sign in and turn 2FA off. */
     async recover(input: { username: string; password: string; backupCode: string }, request: RequestInfo) {
       const userId = await findAccount(input.username);
-      if (!userId) {
-        await deps.hasher.verify(input.password, null);
-        return refuse('invalid_credentials', 'Invalid username or password');
-      }
+      if (!userId) return refuseUnknown(input.username, input.password);
       const sessionId = randomUUID();
       const matches = passwordCheck(input.password);
       const now = deps.clock();

@@ -56,27 +56,33 @@ describe('user decider: two-factor', () => {
     given([registered, totpOn]).when({ type: 'EnableTotp', data: { secret: 'S', codeValid: true, timeStep: 5, backupCodeHashes: [] } }).thenRefuses('conflict'));
 
   it('disables with a TOTP code', () =>
-    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: totp(true, 9) } })
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: totp(true, 9), now } })
       .then([{ type: 'TotpCodeAccepted', data: { timeStep: 9 } }, { type: 'TotpDisabled', data: { reason: 'user' } }]));
   it('disables with a backup code, spending it', () =>
-    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: backup('h2') } })
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: backup('h2'), now } })
       .then([{ type: 'BackupCodeUsed', data: { codeHash: 'h2' } }, { type: 'TotpDisabled', data: { reason: 'user' } }]));
-  it('refuses to disable without a code, with a wrong one, or with a spent backup code', () => {
-    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: none } }).thenRefuses('totp_required');
-    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: totp(false) } }).thenRefuses('invalid_totp');
-    given([registered, totpOn, { type: 'BackupCodeUsed', data: { codeHash: 'h1' } }]).when({ type: 'DisableTotp', data: { secondFactor: backup('h1') } }).thenRefuses('invalid_totp');
+  it('refuses to disable without a code; a wrong or spent code is a recorded failure that counts toward the lock', () => {
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: none, now } }).thenRefuses('totp_required');
+    given([registered, totpOn]).when({ type: 'DisableTotp', data: { secondFactor: totp(false), now } }).then([failed(1, 'totp')]);
+    given([registered, totpOn, { type: 'BackupCodeUsed', data: { codeHash: 'h1' } }]).when({ type: 'DisableTotp', data: { secondFactor: backup('h1'), now } })
+      .then([{ type: 'LoginFailed', data: { reason: 'backup_code', consecutive: 1 } }]);
+    given([registered, totpOn, failed(1), failed(2), failed(3), failed(4)]).when({ type: 'DisableTotp', data: { secondFactor: totp(false), now } })
+      .then([failed(5, 'totp'), locked]);
+    given([registered, totpOn, locked]).when({ type: 'DisableTotp', data: { secondFactor: totp(true), now } }).thenRefuses('account_locked');
   });
-  it('refuses to disable when 2FA is off', () => given([registered]).when({ type: 'DisableTotp', data: { secondFactor: totp(true) } }).thenRefuses('conflict'));
+  it('refuses to disable when 2FA is off', () => given([registered]).when({ type: 'DisableTotp', data: { secondFactor: totp(true), now } }).thenRefuses('conflict'));
 
   it('regenerates backup codes with a code', () =>
-    given([registered, totpOn]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: totp(true, 3), backupCodeHashes: ['n1'] } })
+    given([registered, totpOn]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: totp(true, 3), backupCodeHashes: ['n1'], now } })
       .then([{ type: 'TotpCodeAccepted', data: { timeStep: 3 } }, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: ['n1'] } }]));
   it('refuses to regenerate without a code or with 2FA off', () => {
-    given([registered, totpOn]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: none, backupCodeHashes: [] } }).thenRefuses('totp_required');
-    given([registered]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: totp(true), backupCodeHashes: [] } }).thenRefuses('conflict');
+    given([registered, totpOn]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: none, backupCodeHashes: [], now } }).thenRefuses('totp_required');
+    given([registered, totpOn]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: totp(false), backupCodeHashes: [], now } }).then([failed(1, 'totp')]);
+    given([registered]).when({ type: 'RegenerateBackupCodes', data: { secondFactor: totp(true), backupCodeHashes: [], now } }).thenRefuses('conflict');
   });
   it('old backup codes die with a regeneration', () =>
-    given([registered, totpOn, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: ['n1'] } }]).when({ type: 'DisableTotp', data: { secondFactor: backup('h1') } }).thenRefuses('invalid_totp'));
+    given([registered, totpOn, { type: 'BackupCodesRegenerated', data: { backupCodeHashes: ['n1'] } }]).when({ type: 'DisableTotp', data: { secondFactor: backup('h1'), now } })
+      .then([{ type: 'LoginFailed', data: { reason: 'backup_code', consecutive: 1 } }]));
 
   const recover = (credentialsValid: boolean, codeHash: string): UserCommand => ({
     type: 'RecoverWithBackupCode', data: { credentialsValid, codeHash, sessionId: 's1', ip: null, userAgent: null, now },
@@ -96,13 +102,30 @@ describe('user decider: two-factor', () => {
     given([registered, totpOn, locked]).when(recover(true, 'h1')).thenRefuses('account_locked');
   });
 
-  it('a password change, a rename and a deletion need the code when 2FA is on', () => {
-    given([registered, totpOn]).when({ type: 'ChangePassword', data: { passwordHash: 'n', oldPasswordValid: true, currentSessionId: 's1', secondFactor: none } }).thenRefuses('totp_required');
-    given([registered, totpOn]).when({ type: 'ChangeUsername', data: { username: 'g', usernameClaim: 'c', passwordValid: true, secondFactor: totp(false) } }).thenRefuses('invalid_totp');
-    given([registered, totpOn]).when({ type: 'DeleteUser', data: { passwordValid: true, secondFactor: none } }).thenRefuses('totp_required');
-    given([registered, totpOn]).when({ type: 'ChangePassword', data: { passwordHash: 'n', oldPasswordValid: true, currentSessionId: 's1', secondFactor: totp(true, 8) } })
+  it('a password change, a rename and a deletion need the code when 2FA is on; wrong ones count toward the lock', () => {
+    given([registered, totpOn]).when({ type: 'ChangePassword', data: { passwordHash: 'n', oldPasswordValid: true, currentSessionId: 's1', secondFactor: none, now } }).thenRefuses('totp_required');
+    given([registered, totpOn]).when({ type: 'ChangeUsername', data: { username: 'g', usernameClaim: 'c', passwordValid: true, secondFactor: totp(false), now } }).then([failed(1, 'totp')]);
+    given([registered, totpOn]).when({ type: 'DeleteUser', data: { passwordValid: true, secondFactor: none, now } }).thenRefuses('totp_required');
+    given([registered, totpOn]).when({ type: 'ChangePassword', data: { passwordHash: 'n', oldPasswordValid: true, currentSessionId: 's1', secondFactor: totp(true, 8), now } })
       .then([{ type: 'PasswordChanged', data: { passwordHash: 'n', initial: false } }, { type: 'TotpCodeAccepted', data: { timeStep: 8 } }]);
+    given([registered, locked]).when({ type: 'ChangePassword', data: { passwordHash: 'n', oldPasswordValid: true, currentSessionId: 's1', secondFactor: none, now } }).thenRefuses('account_locked');
   });
+
+  it('moving the email address needs the password (not counted when missing, counted when wrong) and the code', () => {
+    const move = (reauth?: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date }): UserCommand => ({
+      type: 'UpdateProfile', data: { email: { value: 'b@x.test', claim: 'unique-email-b' }, ...(reauth ? { reauth } : {}) },
+    });
+    const moved: UserEvent = { type: 'EmailChanged', data: { email: 'b@x.test', emailClaim: 'unique-email-b', previousEmailClaim: 'unique-email-a' } };
+    given([registered]).when(move()).thenRefuses('invalid_credentials');
+    given([registered]).when(move({ passwordValid: null, secondFactor: none, now })).thenRefuses('invalid_credentials');
+    given([registered]).when(move({ passwordValid: false, secondFactor: none, now })).then([failed(1)]);
+    given([registered]).when(move({ passwordValid: true, secondFactor: none, now })).then([moved]);
+    given([registered, totpOn]).when(move({ passwordValid: true, secondFactor: none, now })).thenRefuses('totp_required');
+    given([registered, totpOn]).when(move({ passwordValid: true, secondFactor: totp(true, 4), now })).then([{ type: 'TotpCodeAccepted', data: { timeStep: 4 } }, moved]);
+  });
+
+  it('a wrong email code is a failed login of the account', () =>
+    given([registered, failed(4)]).when({ type: 'RecordFailedCode', data: { now } }).then([{ type: 'LoginFailed', data: { reason: 'email_code', consecutive: 5 } }, locked]));
 });
 
 describe('user decider: email and reset', () => {

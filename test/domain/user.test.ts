@@ -59,11 +59,12 @@ describe('user decider', () => {
   describe('UpdateProfile', () => {
     it('changes the display name', () =>
       given([registered]).when({ type: 'UpdateProfile', data: { displayName: 'Ada' } }).then([{ type: 'DisplayNameChanged', data: { displayName: 'Ada' } }]));
+    const reauth = { passwordValid: true, secondFactor: none, now };
     it('changes the email and names the claim it gives up', () =>
-      given([registered]).when({ type: 'UpdateProfile', data: { email: { value: 'new@x.test', claim: 'unique-email-b' } } })
+      given([registered]).when({ type: 'UpdateProfile', data: { email: { value: 'new@x.test', claim: 'unique-email-b' }, reauth } })
         .then([{ type: 'EmailChanged', data: { email: 'new@x.test', emailClaim: 'unique-email-b', previousEmailClaim: 'unique-email-a' } }]));
     it('removes the email', () =>
-      given([registered]).when({ type: 'UpdateProfile', data: { email: null } })
+      given([registered]).when({ type: 'UpdateProfile', data: { email: null, reauth } })
         .then([{ type: 'EmailChanged', data: { email: null, emailClaim: null, previousEmailClaim: 'unique-email-a' } }]));
     it('records nothing for the same email', () =>
       given([registered]).when({ type: 'UpdateProfile', data: { email: { value: 'ada@x.test', claim: 'unique-email-a' } } }).then([]));
@@ -72,10 +73,10 @@ describe('user decider', () => {
   });
 
   describe('ChangeUsername', () => {
-    const change = (passwordValid: boolean, usernameClaim = 'unique-username-b', username = 'grace'): UserCommand => ({ type: 'ChangeUsername', data: { username, usernameClaim, passwordValid, secondFactor: none } });
+    const change = (passwordValid: boolean, usernameClaim = 'unique-username-b', username = 'grace'): UserCommand => ({ type: 'ChangeUsername', data: { username, usernameClaim, passwordValid, secondFactor: none, now } });
     it('changes the username and names the claim it gives up', () =>
       given([registered]).when(change(true)).then([{ type: 'UsernameChanged', data: { username: 'grace', usernameClaim: 'unique-username-b', previousUsernameClaim: 'unique-username-a' } }]));
-    it('refuses a wrong password', () => given([registered]).when(change(false)).thenRefuses('invalid_credentials'));
+    it('records a failed login for a wrong password', () => given([registered]).when(change(false)).then([{ type: 'LoginFailed', data: { reason: 'password', consecutive: 1 } }]));
     it('records nothing when the name is the same', () => given([registered]).when(change(true, 'unique-username-a', 'ada')).then([]));
     it('changes only how the name is written when only its case changes, keeping the claim', () =>
       given([registered]).when(change(true, 'unique-username-a', 'Ada'))
@@ -84,14 +85,15 @@ describe('user decider', () => {
   });
 
   describe('ChangePassword', () => {
-    const change = (oldPasswordValid: boolean): UserCommand => ({ type: 'ChangePassword', data: { passwordHash: '$2b$new', oldPasswordValid, currentSessionId: 's1', secondFactor: none } });
+    const change = (oldPasswordValid: boolean): UserCommand => ({ type: 'ChangePassword', data: { passwordHash: '$2b$new', oldPasswordValid, currentSessionId: 's1', secondFactor: none, now } });
     it('changes the password and ends every other session', () =>
       given([registered, session('s1'), session('s2'), session('s3')]).when(change(true)).then([
         { type: 'PasswordChanged', data: { passwordHash: '$2b$new', initial: false } },
         { type: 'SessionEnded', data: { sessionId: 's2', reason: 'password_changed' } },
         { type: 'SessionEnded', data: { sessionId: 's3', reason: 'password_changed' } },
       ]));
-    it('refuses a wrong old password', () => given([registered, session('s1')]).when(change(false)).thenRefuses('invalid_credentials'));
+    it('records a failed login for a wrong old password', () =>
+      given([registered, session('s1')]).when(change(false)).then([{ type: 'LoginFailed', data: { reason: 'password', consecutive: 1 } }]));
     it('refuses an account without a password', () => given([passwordless]).when(change(true)).thenRefuses('conflict'));
     it('refuses on a deleted account', () => given([registered, deleted]).when(change(true)).thenRefuses('not_found'));
   });
@@ -106,11 +108,11 @@ describe('user decider', () => {
   });
 
   describe('DeleteUser', () => {
-    const remove = (passwordValid: boolean | null): UserCommand => ({ type: 'DeleteUser', data: { passwordValid, secondFactor: none } });
+    const remove = (passwordValid: boolean | null): UserCommand => ({ type: 'DeleteUser', data: { passwordValid, secondFactor: none, now } });
     it('deletes and releases username and email claims', () => given([registered]).when(remove(true)).then([deleted]));
     it('keeps the set-up claim of the first account held', () =>
       given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x' } }]).when(remove(true)).then([deleted]));
-    it('refuses a wrong password', () => given([registered]).when(remove(false)).thenRefuses('invalid_credentials'));
+    it('records a failed login for a wrong password', () => given([registered]).when(remove(false)).then([{ type: 'LoginFailed', data: { reason: 'password', consecutive: 1 } }]));
     it('refuses a missing password when one is set', () => given([registered]).when(remove(null)).thenRefuses('invalid_credentials'));
     it('needs no password when none is set', () =>
       given([passwordless]).when(remove(null)).then([deleted]));

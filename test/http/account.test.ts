@@ -10,22 +10,37 @@ describe('the account', () => {
   it('changes display name and email; a new email is unverified, the old one is free and no longer logs in', async () => {
     server = await startServer();
     const user = await register(server);
-    const changed = await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: 'New Name', email: 'New@Example.test' } });
+    const changed = await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: 'New Name', email: 'New@Example.test', password: user.password } });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ display_name: 'New Name', email: 'new@example.test', email_verified: false });
     expect((await login(server, 'new@example.test', user.password)).status).toBe(200);
     expect((await login(server, user.email, user.password)).status).toBe(401);
     expect((await call(server, 'POST', '/auth/register', { body: newUser({ email: user.email }) })).status).toBe(201);
-    const cleared = await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: null, email: null } });
+    const cleared = await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: null, email: null, password: user.password } });
     expect(cleared.body).toMatchObject({ display_name: null, email: null });
     expect((await call(server, 'POST', '/auth/register', { body: newUser({ email: 'new@example.test' }) })).status).toBe(201);
+  });
+
+  it('moving the email needs the password: missing is 401, wrong is 401 and counts toward the lock', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const missing = await call(server, 'PUT', '/auth/me', { token: user.token, body: { email: 'elsewhere@example.test' } });
+    expect(missing.status).toBe(401);
+    expect(missing.body.code).toBe('invalid_credentials');
+    const wrong = await call(server, 'PUT', '/auth/me', { token: user.token, body: { email: 'elsewhere@example.test', password: 'Wrong-pass-123' } });
+    expect(wrong.status).toBe(401);
+    expect((await call(server, 'GET', '/auth/me', { token: user.token })).body.email).toBe(user.email);
+    const history = (await call(server, 'GET', '/auth/me/history', { token: user.token })).body;
+    expect(history[0].type).toBe('LoginFailed');
+    // Display name alone needs no password.
+    expect((await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: 'Free' } })).status).toBe(200);
   });
 
   it('refuses an email another account holds with 409 and changes nothing', async () => {
     server = await startServer();
     const alice = await register(server);
     const bob = await register(server);
-    const answer = await call(server, 'PUT', '/auth/me', { token: bob.token, body: { email: alice.email, display_name: 'Bob' } });
+    const answer = await call(server, 'PUT', '/auth/me', { token: bob.token, body: { email: alice.email, display_name: 'Bob', password: bob.password } });
     expect(answer.status).toBe(409);
     expect(answer.body.code).toBe('email_taken');
     expect((await call(server, 'GET', '/auth/me', { token: bob.token })).body).toMatchObject({ email: bob.email, display_name: null });
@@ -35,7 +50,7 @@ describe('the account', () => {
     server = await startServer();
     const user = await register(server);
     const head = await server.service.eventStore.headPosition();
-    const same = await call(server, 'PUT', '/auth/me', { token: user.token, body: { email: user.email } });
+    const same = await call(server, 'PUT', '/auth/me', { token: user.token, body: {} });
     expect(same.status).toBe(200);
     expect(same.headers.get('x-event-position')).toBe(String(head));
     expect(await server.service.eventStore.headPosition()).toBe(head);

@@ -73,7 +73,19 @@ describe('per-IP rate limits on unauthenticated endpoints', () => {
 
   it('RATE_LIMIT_MAX=0 turns per-IP limits off (lockout stays)', async () => {
     server = await startServer({ RATE_LIMIT_MAX: '0' });
-    for (let i = 0; i < 30; i += 1) expect((await call(server, 'POST', '/auth', { body: { username: 'someone', password: 'whatever-1' } })).status).toBe(401);
+    for (let i = 0; i < 30; i += 1) expect((await call(server, 'POST', '/auth', { body: { username: `someone${i}`, password: 'whatever-1' } })).status).toBe(401);
+  });
+
+  it('a name without an account locks like one: five failures, then 429 account_locked, so the answers do not tell them apart', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const answers = async (username: string) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) statuses.push((await call(server, 'POST', '/auth', { body: { username, password: 'Wrong-password-1' } })).status);
+      return statuses;
+    };
+    expect(await answers('nobody_here')).toEqual(await answers(user.username));
+    expect(await answers('nobody_here2')).toEqual([401, 401, 401, 401, 401, 429]);
   });
 });
 

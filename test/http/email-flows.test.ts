@@ -65,7 +65,7 @@ describe('email verification', () => {
   it('changing the email through PUT /auth/me mails a verification code to the new address', async () => {
     server = await startServer();
     const user = await register(server);
-    await call(server, 'PUT', '/auth/me', { token: user.token, body: { email: 'moved@example.test' } });
+    await call(server, 'PUT', '/auth/me', { token: user.token, body: { email: 'moved@example.test', password: user.password } });
     const mail = await waitForMail(server.dataDir, 'moved@example.test');
     const verified = await call(server, 'POST', '/auth/verify-otp', { body: { otp: codeIn(mail), otp_session: otpSessionIn(mail) } });
     expect(verified.status).toBe(200);
@@ -164,7 +164,7 @@ describe('passwordless email codes', () => {
     expect((await call(server, 'GET', '/auth/me', { token: answer.body.access_token })).body).toMatchObject({ username: user.username, email_verified: true });
   });
 
-  it('five wrong codes burn the code (410 challenge_used), and a new code makes the old one useless', async () => {
+  it('five wrong codes burn the code (410 challenge_used, also afterwards) and count toward the account lockout', async () => {
     server = await startServer();
     const user = await register(server);
     await call(server, 'POST', '/auth/send-code', { body: { email: user.email } });
@@ -174,13 +174,19 @@ describe('passwordless email codes', () => {
     const burned = await call(server, 'POST', '/auth/verify-code', { body: { email: user.email, code: wrong } });
     expect(burned.status).toBe(410);
     expect(burned.body.code).toBe('challenge_used');
+    expect((await call(server, 'POST', '/auth/verify-code', { body: { email: user.email, code: first } })).body.code).toBe('challenge_used');
+    expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).body.code).toBe('account_locked');
+  });
 
+  it('a new code makes the old one useless', async () => {
+    server = await startServer();
+    const user = await register(server);
     await call(server, 'POST', '/auth/send-code', { body: { email: user.email } });
-    const second = codeIn(await waitForMail(server.dataDir, user.email, { after: 1 }))!;
+    const older = codeIn(await waitForMail(server.dataDir, user.email))!;
     await call(server, 'POST', '/auth/send-code', { body: { email: user.email } });
-    const third = codeIn(await waitForMail(server.dataDir, user.email, { after: 2 }))!;
-    if (second !== third) expect((await call(server, 'POST', '/auth/verify-code', { body: { email: user.email, code: second } })).status).toBe(401);
-    expect((await call(server, 'POST', '/auth/verify-code', { body: { email: user.email, code: third } })).status).toBe(200);
+    const newer = codeIn(await waitForMail(server.dataDir, user.email, { after: 1 }))!;
+    if (older !== newer) expect((await call(server, 'POST', '/auth/verify-code', { body: { email: user.email, code: older } })).status).toBe(401);
+    expect((await call(server, 'POST', '/auth/verify-code', { body: { email: user.email, code: newer } })).status).toBe(200);
   });
 
   it('with registration closed an unknown address gets 202 and no mail', async () => {

@@ -99,7 +99,7 @@ describe('concurrent commands and crash windows', () => {
     const db = openSqliteDatabase(join(dataDir, 'accounts.db'));
     const keyStore = createSqliteKeyStore(db);
     const commands = new CommandHandler({ eventStore: createSqliteEventStore(db), codec: createEventCodec(keyStore) });
-    await commands.handle(userDecider, userStream(userId), (state) => userDecider.decide({ type: 'DeleteUser', data: { passwordValid: true, secondFactor: { kind: 'none' } } }, state), {
+    await commands.handle(userDecider, userStream(userId), (state) => userDecider.decide({ type: 'DeleteUser', data: { passwordValid: true, secondFactor: { kind: 'none' }, now: new Date() } }, state), {
       commandId: randomUUID(), correlationId: 'crash', actor: userId, ip: null, userAgent: null,
     });
     expect(await keyStore.get(userId)).not.toBeNull();

@@ -13,10 +13,11 @@ const otpBody = z.strictObject({ otp: z.string().trim().regex(/^\d{6}$/, 'must b
 const resetBody = z.strictObject({ reset_token: z.string().min(1).max(512).optional(), new_password: fields.password });
 const codeBody = z.strictObject({ email: fields.email, code: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), totp_code: fields.totpCode });
 
-/** `POST /auth/verify-otp` takes JSON or multipart/form-data (text fields only, 64 KiB at most). */
-const form = multer({ limits: { fieldSize: 64 * 1024, fields: 10, files: 0, parts: 10 } }).none();
+/** `POST /auth/verify-otp` takes JSON or multipart/form-data (two short text fields, 64 KiB at most). */
+const form = multer({ limits: { fieldSize: 1024, fields: 4, files: 0, parts: 4 } }).none();
 const jsonOrForm: RequestHandler = (req, res, next) => {
   if (!req.is('multipart/form-data')) return jsonBody(req, res, next);
+  if (Number(req.headers['content-length'] ?? 0) > 64 * 1024) return next(new HttpError('payload_too_large', 'The body is larger than 64 KiB'));
   form(req, res, (error?: unknown) => {
     if (!error) return next();
     const code = (error as { code?: string }).code;
@@ -45,8 +46,8 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, lim
 
   router.post('/auth/reset-password', limit, jsonBody, async (req, res) => {
     const body = parse(emailBody, req.body);
-    const position = await accounts.requestPasswordReset({ email: body.email }, requestInfo(req));
-    await answerCommand(res, position, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
+    await accounts.requestPasswordReset({ email: body.email });
+    await answerCommand(res, null, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
   });
 
   router.put('/auth/reset-password', limit, jsonBody, async (req, res) => {
@@ -59,8 +60,8 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, lim
 
   router.post('/auth/send-code', limit, jsonBody, async (req, res) => {
     const body = parse(emailBody, req.body);
-    const position = await accounts.sendLoginCode({ email: body.email }, requestInfo(req));
-    await answerCommand(res, position, head, 202, { detail: 'If this address can sign in, a code is on its way' });
+    await accounts.sendLoginCode({ email: body.email });
+    await answerCommand(res, null, head, 202, { detail: 'If this address can sign in, a code is on its way' });
   });
 
   router.post('/auth/verify-code', limit, jsonBody, async (req, res) => {

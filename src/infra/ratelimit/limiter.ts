@@ -5,6 +5,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 
 export interface RateLimiter {
   consume(key: string): Promise<RateDecision>;
+  /** Whether the key has no points left, without spending one. */
+  check(key: string): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,10 @@ export function createRateLimiter(options: { points: number; durationS: number; 
         if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.ceil(rejection.msBeforeNext / 1000) };
         throw rejection;
       }
+    },
+    async check(key) {
+      const res = await limiter.get(key);
+      return res && res.remainingPoints <= 0 ? { allowed: false, retryAfterSeconds: Math.ceil(res.msBeforeNext / 1000) } : { allowed: true };
     },
     async close() {
       redis?.disconnect();
