@@ -35,6 +35,8 @@ import type { EventStore } from './ports/event-store.js';
 import type { KeyStore } from './ports/key-store.js';
 import type { ReadStore } from './ports/read-store.js';
 import { ProjectionRunner } from './projections/runner.js';
+import { readStoreCheckpoints } from './subscriptions/checkpointed.js';
+import { createSqliteCheckpoints } from './infra/sqlite/checkpoints.js';
 import { createTokenSigner, ed25519Key } from './tokens/jwt.js';
 
 export interface ServiceOptions {
@@ -64,15 +66,18 @@ async function openStores(config: Config, clock: () => Date) {
   const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded());
   const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
+  // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
+  // else the SQLite file.
+  const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
   const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
-  return { eventStore, readStore, keyStore, queue, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
+  return { eventStore, readStore, keyStore, queue, reactorCheckpoints, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
 }
 
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'accounts' } });
-  const { eventStore, readStore, keyStore, queue, closeSqlite } = await openStores(config, clock);
+  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, closeSqlite } = await openStores(config, clock);
   const mailer = config.smtpUrl
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
     : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
@@ -94,7 +99,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, clock, logger,
     settings: { allowNewAccounts: config.allowNewAccounts, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, serviceName: config.serviceName },
   });
-  const reactorDeps = { eventStore, readStore, codec, logger };
+  const reactorDeps = { eventStore, checkpoints: reactorCheckpoints, codec, logger };
   const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));
   const verifiedEmailOf = async (userId: string) => {
     const user = await runner.collection('me', USERS).findOne({ _id: userId });
@@ -105,6 +110,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   await runner.start();
   await erasure.start();
+  const caughtUp = await runner.catchUp();
+  logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
   if (config.workers === 'inline') {
     startWorkers({
       queue, mailer,
@@ -113,10 +120,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
       fulfilPasswordReset: accounts.fulfilPasswordReset,
       fulfilLoginCode: accounts.fulfilLoginCode,
     });
+    // After the read models: a notice looks up the address in `me`, which must be complete.
     await jobs.start();
   }
-  const caughtUp = await runner.catchUp();
-  logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
 
   /** Ready: every store answers, and every read model reaches the store's head within a second. */
   const readiness = async (): Promise<Readiness> => {

@@ -3,7 +3,7 @@ import type { Projection, ProjectionOp } from '../../projections/types.js';
 import type { EventStore, RecordedEvent } from '../ports/event-store.js';
 import { isDuplicateKey, type Collection, type Doc, type ReadStore } from '../ports/read-store.js';
 import type { EventCodec } from '../events/codec.js';
-import { CheckpointedSubscription } from '../subscriptions/checkpointed.js';
+import { CheckpointedSubscription, readStoreCheckpoints } from '../subscriptions/checkpointed.js';
 
 const REGISTRY = '_projections';
 
@@ -44,7 +44,7 @@ class ProjectionInstance {
     private readonly deps: RunnerDeps,
   ) {
     this.handles = new Set(definition.handles);
-    this.subscription = new CheckpointedSubscription(deps, `${definition.name}:${generation}`, (event) => this.apply(event), () => this.release());
+    this.subscription = new CheckpointedSubscription({ ...deps, checkpoints: readStoreCheckpoints(deps.readStore) }, `${definition.name}:${generation}`, (event) => this.apply(event), () => this.release());
   }
 
   get position() {

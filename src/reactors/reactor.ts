@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { DecodedEvent, EventCodec } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
-import type { ReadStore } from '../ports/read-store.js';
-import { CheckpointedSubscription } from '../subscriptions/checkpointed.js';
+import { CheckpointedSubscription, type CheckpointStore } from '../subscriptions/checkpointed.js';
 
 /** Side effects that follow events, at least once each: reactions must be idempotent. */
 export interface Reaction {
@@ -15,7 +14,8 @@ export class Reactor {
   private readonly subscription: CheckpointedSubscription;
   private readonly handles: Set<string>;
 
-  constructor(deps: { eventStore: EventStore; readStore: ReadStore; codec: EventCodec; logger: Logger }, reaction: Reaction) {
+  /** `checkpoints` must outlive the process: a reactor that forgot where it was would act twice. */
+  constructor(deps: { eventStore: EventStore; checkpoints: CheckpointStore; codec: EventCodec; logger: Logger }, reaction: Reaction) {
     this.handles = new Set(reaction.handles);
     this.subscription = new CheckpointedSubscription(deps, `reactor:${reaction.name}`, async (event) => {
       if (!this.handles.has(event.type)) return false;

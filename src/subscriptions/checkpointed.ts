@@ -3,6 +3,30 @@ import type { EventStore, RecordedEvent, Subscription } from '../ports/event-sto
 import type { ReadStore } from '../ports/read-store.js';
 
 export const CHECKPOINTS = '_checkpoints';
+
+/** Where a subscription keeps its position. */
+export interface CheckpointStore {
+  get(id: string): Promise<bigint | null>;
+  set(id: string, position: bigint): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/**
+ * Checkpoints in the read store, beside the documents they vouch for: right for read models
+ * (their documents and checkpoint live and die together), and durable for anything on MongoDB.
+ */
+export const readStoreCheckpoints = (readStore: ReadStore): CheckpointStore => ({
+  async get(id) {
+    const doc = await readStore.collection(CHECKPOINTS).findOne({ _id: id });
+    return doc ? BigInt(doc.position as number) : null;
+  },
+  async set(id, position) {
+    await readStore.collection(CHECKPOINTS).updateOne({ _id: id }, { $set: { position: Number(position) } }, { upsert: true });
+  },
+  async delete(id) {
+    await readStore.collection(CHECKPOINTS).deleteOne({ _id: id });
+  },
+});
 /** Events that change nothing move the checkpoint only every so often. */
 const IDLE_CHECKPOINT_EVERY = 500;
 const RETRY_MS = 500;
@@ -22,15 +46,14 @@ export class CheckpointedSubscription {
   private stopped = false;
 
   constructor(
-    private readonly deps: { eventStore: EventStore; readStore: ReadStore; logger: Logger },
+    private readonly deps: { eventStore: EventStore; checkpoints: CheckpointStore; logger: Logger },
     readonly checkpointId: string,
     private readonly handle: (event: RecordedEvent) => Promise<boolean>,
     private readonly onAdvance: () => void = () => undefined,
   ) {}
 
   async start() {
-    const checkpoint = await this.deps.readStore.collection(CHECKPOINTS).findOne({ _id: this.checkpointId });
-    this.position = BigInt((checkpoint?.position as number | undefined) ?? 0);
+    this.position = (await this.deps.checkpoints.get(this.checkpointId)) ?? 0n;
     this.subscribe();
   }
 
@@ -56,9 +79,7 @@ export class CheckpointedSubscription {
     this.sinceCheckpoint += 1;
     if (wrote || this.sinceCheckpoint >= IDLE_CHECKPOINT_EVERY) {
       this.sinceCheckpoint = 0;
-      await this.deps.readStore
-        .collection(CHECKPOINTS)
-        .updateOne({ _id: this.checkpointId }, { $set: { position: Number(event.position) } }, { upsert: true });
+      await this.deps.checkpoints.set(this.checkpointId, event.position);
     }
     this.failing = false;
     this.position = event.position;
@@ -74,6 +95,6 @@ export class CheckpointedSubscription {
   }
 
   async forget() {
-    await this.deps.readStore.collection(CHECKPOINTS).deleteOne({ _id: this.checkpointId });
+    await this.deps.checkpoints.delete(this.checkpointId);
   }
 }
