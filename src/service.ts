@@ -116,7 +116,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     startWorkers({
       queue, mailer,
       mail: { serviceName: config.serviceName, publicUrl: config.publicUrl },
-      expireChallenge: challenges.expire,
+      expireChallenge: accounts.expireChallenge,
       fulfilPasswordReset: accounts.fulfilPasswordReset,
       fulfilLoginCode: accounts.fulfilLoginCode,
     });

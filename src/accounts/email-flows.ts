@@ -125,6 +125,22 @@ export function emailFlows(kit: Kit) {
       if (existing || mayJoin) await kit.sendMail(email, { kind: 'login_code', code }, `mail:${challengeId}`);
     },
 
+    /**
+     * The expiry job: records that a challenge expired; a login code for an address that never
+     * became an account takes the data key made for that account with it.
+     */
+    async expireChallenge(challengeId: string, ctx: Parameters<typeof deps.challenges.expire>[1]) {
+      await deps.challenges.expire(challengeId, ctx);
+      const challenge = await deps.challenges.load(challengeId);
+      if (challenge.issued?.purpose !== 'email_code' || challenge.status === 'open') return;
+      const latest = challenge.issued.emailClaim ? await deps.challenges.latest('email_code', challenge.issued.emailClaim) : null;
+      if (latest && latest !== challengeId) {
+        const newer = await deps.challenges.load(latest);
+        if (newer.issued?.userId === challenge.issued.userId) return;
+      }
+      if ((await loadUser(challenge.issued.userId)).status === 'none') await kit.erase(challenge.issued.userId);
+    },
+
     /** POST /auth/verify-code: the newest code for the address logs in, or makes the account. */
     async verifyLoginCode(input: { email: string; code: string; totpCode?: string }, request: RequestInfo) {
       const email = normalizeEmail(input.email);

@@ -30,4 +30,18 @@ describe('challenge expiry', () => {
     expect(expired).toHaveLength(1);
     expect((await server.service.queue.inspect(issued!.id))?.state).toBe('completed');
   });
+
+  it('a code to an address that never became an account takes its data key with it when it expires', async () => {
+    const clock = new TestClock();
+    server = await startServer({}, { clock });
+    await call(server, 'POST', '/auth/send-code', { body: { email: 'passer.by@example.test' } });
+    await waitForMail(server.dataDir, 'passer.by@example.test');
+    const [issued] = await server.service.eventStore.readAll({ filter: { eventTypes: ['ChallengeIssued'] } });
+    const userId = issued!.data.userId as string;
+    expect(await server.service.keyStore.get(userId)).not.toBeNull();
+    clock.advance(10 * 60_000 + 2000);
+    const deadline = Date.now() + 5000;
+    while ((await server.service.keyStore.get(userId)) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await server.service.keyStore.get(userId)).toBeNull();
+  });
 });
