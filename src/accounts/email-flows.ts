@@ -41,6 +41,7 @@ export function emailFlows(kit: Kit) {
       if (userId) {
         await refuseIfSpent('failures', `verify:${userId}`);
         // Only the newest code counts: asking again must not multiply the guesses.
+        await kit.catchUp(['challenges']);
         if ((await deps.challenges.latest('email_verification', userId)) !== input.otpSession && challenge.status === 'open') throw stale();
       }
       const ctx = context(request, userId);
@@ -146,6 +147,7 @@ export function emailFlows(kit: Kit) {
       const email = normalizeEmail(input.email);
       const emailClaim = deps.claims.streamOf('email', email);
       await refuseIfSpent('failures', `code:${emailClaim}`);
+      await kit.catchUp(['challenges', 'lookups']);
       const challengeId = await deps.challenges.latest('email_code', emailClaim);
       if (!challengeId) {
         await deps.limits.failures.consume(`code:${emailClaim}`);

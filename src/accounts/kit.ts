@@ -97,6 +97,12 @@ export function createKit(deps: AccountsDeps) {
     if (!reached) deps.logger.warn({ position: String(position), names }, 'read models lag behind a command');
   };
 
+  /**
+   * Before answering from a read model what another process may have just written (a code the
+   * worker issued), catch up with the store's head, bounded like read-your-writes.
+   */
+  const catchUp = async (names: string[]) => settle(await deps.eventStore.headPosition(), names);
+
   const onUser = (userId: string, decide: (state: UserState) => Promise<UserCommand> | UserCommand, ctx: CommandContext) =>
     deps.commands.handle<UserEvent, UserState>(userDecider, userStream(userId), async (state) =>
       userDecider.decide(await decide(state), state), ctx);
@@ -258,7 +264,7 @@ export function createKit(deps: AccountsDeps) {
   };
 
   return {
-    deps, users, lookups, sessions, context, settle, onUser, loadUser, requireStrongPassword, passwordCheck,
+    deps, users, lookups, sessions, context, settle, catchUp, onUser, loadUser, requireStrongPassword, passwordCheck,
     refuseFailedLogin, issue, userObject, releaseAll, isSetUp, registerAccount, sendMail, enqueueRequest, sendEmailVerification, erase,
   };
 }
