@@ -1,8 +1,9 @@
 import { challengesProjection } from './challenges.js';
+import { credentialsProjection } from './credentials.js';
 import { lookupsProjection } from './lookups.js';
 import { meProjection } from './me.js';
 import { sessionsProjection } from './sessions.js';
 import type { Projection } from './types.js';
 
 /** Every read model; the runner keeps each one up to date. */
-export const projections: Projection[] = [meProjection, lookupsProjection, sessionsProjection, challengesProjection];
+export const projections: Projection[] = [meProjection, lookupsProjection, sessionsProjection, challengesProjection, credentialsProjection];

@@ -6,6 +6,8 @@ import { pino, type Logger } from 'pino';
 import { projections } from '../projections/index.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
 import { createChallenges } from './accounts/challenges.js';
+import { createUsageTracker } from './accounts/usage.js';
+import type { RouteEntry } from './http/auth.js';
 import { USERS } from '../projections/me.js';
 import { jobsReaction, startWorkers } from '../workers/index.js';
 import { createEmlMailer } from './infra/mail/eml.js';
@@ -53,6 +55,8 @@ export interface Service {
   queue: JobQueue;
   mailer: Mailer;
   projections: ProjectionRunner;
+  /** Every API route and who may call it. */
+  routeTable: RouteEntry[];
   hasher: PasswordHasher;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
@@ -95,8 +99,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     unknownLogin: keyedLimiter(5, 15 * 60, 'unknown-login'),
   };
   const challenges = createChallenges({ commands, projections: runner, hmacKey: await keyStore.getOrCreate('service:challenge-hmac'), clock });
+  const usage = createUsageTracker({ collection: () => readStore.collection('token_usage'), clock, logger });
   const accounts = createAccounts({
-    eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, clock, logger,
+    eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, usage, clock, logger,
     settings: { allowNewAccounts: config.allowNewAccounts, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, serviceName: config.serviceName },
   });
   const reactorDeps = { eventStore, checkpoints: reactorCheckpoints, codec, logger };
@@ -160,7 +165,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   let server: Server | null = null;
 
   return {
-    config, accounts, eventStore, readStore, keyStore, queue, mailer, projections: runner, hasher,
+    config, accounts, eventStore, readStore, keyStore, queue, mailer, projections: runner, hasher, routeTable: app.routeTable,
     async listen() {
       server = app.listen(config.port, config.host);
       await once(server, 'listening');
@@ -176,6 +181,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
         server.closeIdleConnections();
         await closed;
       }
+      await usage.close();
       await jobs.stop();
       await erasure.stop();
       await queue.close();

@@ -7,7 +7,7 @@ export type AclEvent =
   | { type: 'AclCreated'; data: { aclId: string; ownerId: string; name: string; allowedEndpoints: string[] } }
   | { type: 'AclRenamed'; data: { ownerId: string; name: string } }
   | { type: 'AclEndpointsChanged'; data: { allowedEndpoints: string[] } }
-  | { type: 'AclTokenIssued'; data: { tokenId: string; expiresAt: string | null } }
+  | { type: 'AclTokenIssued'; data: { tokenId: string; ownerId: string; expiresAt: string | null } }
   | { type: 'AclTokenRevoked'; data: { tokenId: string } }
   | { type: 'AclDeleted'; data: { revokedTokenIds: string[] } };
 
@@ -112,7 +112,7 @@ export const decide = (command: AclCommand, state: AclState): AclEvent[] => {
       if (expiresAt && expiresAt.getTime() <= now.getTime()) {
         return refuse('validation_failed', 'expires_at must be in the future', [{ path: 'expires_at', message: 'must be in the future' }]);
       }
-      return [{ type: 'AclTokenIssued', data: { tokenId, expiresAt: expiresAt?.toISOString() ?? null } }];
+      return [{ type: 'AclTokenIssued', data: { tokenId, ownerId: state.ownerId!, expiresAt: expiresAt?.toISOString() ?? null } }];
     }
     case 'RevokeAclToken': {
       requireOwned(state, command.data.ownerId);

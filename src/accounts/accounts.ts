@@ -4,7 +4,8 @@ import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey } from '../../projections/lookups.js';
 import { summarize } from './history.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import { sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
 
 /** Password accounts: registration, login, the profile, sessions, deletion and the own history. */
@@ -74,8 +75,9 @@ export function coreAccounts(kit: Kit) {
     },
 
     async logout(caller: Caller, request: RequestInfo) {
-      const result = await onUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId: caller.sessionId, reason: 'logout' } }), context(request, caller.userId));
-      lastSeen.delete(caller.sessionId);
+      const sessionId = sessionOf(caller);
+      const result = await onUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'logout' } }), context(request, caller.userId));
+      lastSeen.delete(sessionId);
       await settle(result.position, ['sessions']);
       return result.position;
     },
@@ -146,7 +148,7 @@ export function coreAccounts(kit: Kit) {
       const now = deps.clock();
       const result = await onUser(caller.userId, async (current) => ({
         type: 'ChangePassword',
-        data: { passwordHash, oldPasswordValid: await matches(current), currentSessionId: caller.sessionId, secondFactor: await secondFactorFrom(current, input.totpCode, now), now },
+        data: { passwordHash, oldPasswordValid: await matches(current), currentSessionId: sessionOf(caller), secondFactor: await secondFactorFrom(current, input.totpCode, now), now },
       }), context(request, caller.userId));
       kit.refuseFailedLogin(result.events);
       for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
@@ -217,15 +219,14 @@ export function coreAccounts(kit: Kit) {
       );
     },
 
-    /** A bearer token works only while its session is live and its account exists. */
-    async authenticate(token: string): Promise<Caller> {
-      const claims = await deps.signer.verify(token);
+    /** A session token works only while its session is live and its account exists. */
+    async authenticateSession(claims: AccessClaims & { sid: string }): Promise<Caller> {
       const session = await sessions().findOne({ _id: claims.sid });
       if (!session || session.userId !== claims.sub) throw new DomainError('token_revoked', 'This session has ended');
       const user = await users().findOne({ _id: claims.sub });
       if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
       seen(claims.sid, deps.clock());
-      return { userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true };
+      return { kind: 'session', userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true };
     },
   };
 }

@@ -1,15 +1,67 @@
+import { DomainError } from '../../domain/shared/errors.js';
+import { allows, parsePattern, type EndpointPattern } from '../../domain/acl/patterns.js';
 import { coreAccounts } from './accounts.js';
+import { credentials } from './credentials.js';
 import { emailFlows } from './email-flows.js';
-import { createKit, type AccountsDeps } from './kit.js';
+import { createKit, type AccountsDeps, type Caller } from './kit.js';
 import { totpAccounts } from './totp.js';
+import type { UsageTracker } from './usage.js';
 
 export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
 
+/** A caller with, for ACL tokens, the patterns its ACL allows now. */
+export type Authenticated = Caller & { patterns?: EndpointPattern[] };
+
+/** This service's session-only routes as patterns (`:param` → `*`), for POST /auth/check. */
+const privilegedPatterns = (table: { method: string; path: string; policy: string }[]): EndpointPattern[] =>
+  table
+    .filter((route) => route.policy === 'session')
+    .map((route) => parsePattern(`${route.method.toUpperCase()} ${route.path.replace(/:[A-Za-z_]+/g, '*')}`))
+    .filter((p): p is EndpointPattern => !('error' in p));
+
 /** The application's account services, built once from their dependencies. */
-export function createAccounts(deps: AccountsDeps) {
+export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
   const kit = createKit(deps);
   const core = coreAccounts(kit);
-  return { ...core, ...emailFlows(kit), ...totpAccounts(kit, core.findAccount, core.refuseUnknown) };
+  const creds = credentials(kit, deps.usage);
+  return {
+    ...core,
+    ...emailFlows(kit),
+    ...totpAccounts(kit, core.findAccount, core.refuseUnknown),
+    ...creds,
+
+    /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
+    async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {
+      const key = credential.apiKey ?? (credential.bearer?.startsWith('ak_') ? credential.bearer : undefined);
+      if (key !== undefined) return creds.authenticateApiKey(key);
+      if (!credential.bearer) throw new DomainError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>');
+      const claims = await deps.signer.verify(credential.bearer);
+      if (claims.sid) return core.authenticateSession({ ...claims, sid: claims.sid });
+      return creds.authenticateAclToken({ sub: claims.sub, tid: claims.tid!, acl: claims.acl! });
+    },
+
+    /**
+     * POST /auth/check, for other services: may the credential that asks call `method path`?
+     * A session may; an API key may, except this service's privileged endpoints; an ACL token may
+     * where its ACL allows, and never on the privileged endpoints.
+     */
+    check(caller: Authenticated, method: string, path: string, table: { method: string; path: string; policy: string }[]) {
+      const privileged = allows(privilegedPatterns(table), method, path);
+      const allowed =
+        caller.kind === 'session' ? true : caller.kind === 'apikey' ? !privileged : !privileged && allows(caller.patterns ?? [], method, path);
+      return { allowed, user_id: caller.userId, acl_id: caller.aclId ?? null };
+    },
+
+    /** GET /auth/verify-token: known, not revoked, not expired, account active. */
+    async verifyToken(token: string): Promise<boolean> {
+      try {
+        await this.authenticate({ bearer: token });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;

@@ -30,12 +30,27 @@ export interface RequestInfo {
   userAgent: string | null;
 }
 
-/** An authenticated caller. */
+/**
+ * An authenticated caller: a session (a login), an ACL token (acting as its user on what its ACL
+ * allows), or an API key (acting as its user, except on the privileged endpoints).
+ */
 export interface Caller {
+  kind: 'session' | 'acl' | 'apikey';
   userId: string;
-  sessionId: string;
+  /** Only for sessions. */
+  sessionId: string | null;
   isAdmin: boolean;
+  /** For ACL tokens: the ACL and the patterns it allows now. */
+  aclId?: string;
+  /** The ACL token's or API key's id. */
+  credentialId?: string;
 }
+
+/** The session of a caller on a session-only endpoint (the authorization layer guarantees one). */
+export const sessionOf = (caller: Caller): string => {
+  if (!caller.sessionId) throw new DomainError('forbidden', 'This needs a login session');
+  return caller.sessionId;
+};
 
 export interface Issued {
   token: string;

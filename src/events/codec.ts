@@ -4,11 +4,15 @@ import type { KeyStore } from '../ports/key-store.js';
 import { personalFields as userPersonalFields } from '../../domain/user/events.js';
 import { personalFields as claimPersonalFields } from '../../domain/unique/decider.js';
 import { personalFields as challengePersonalFields } from '../../domain/challenge/decider.js';
+import { personalFields as aclPersonalFields } from '../../domain/acl/decider.js';
+import { personalFields as apiKeyPersonalFields } from '../../domain/apikey/decider.js';
 import { isSealed, seal, unseal } from './sealing.js';
 
 export const SCHEMA_VERSION = 1;
 
-const PERSONAL_FIELDS: Record<string, string[]> = { ...userPersonalFields, ...claimPersonalFields, ...challengePersonalFields };
+const PERSONAL_FIELDS: Record<string, string[]> = {
+  ...userPersonalFields, ...claimPersonalFields, ...challengePersonalFields, ...aclPersonalFields, ...apiKeyPersonalFields,
+};
 const PERSONAL_METADATA = ['ip', 'userAgent'] as const;
 
 /** Who caused a command, for the audit trail; ip and user agent are personal and get sealed. */
@@ -37,6 +41,8 @@ export interface DecodedEvent extends RecordedEvent {
 export const subjectOf = (streamId: string, data?: Record<string, unknown>): string | null => {
   if (streamId.startsWith('user-')) return streamId.slice('user-'.length);
   if (streamId.startsWith('challenge-') && typeof data?.userId === 'string') return data.userId;
+  // ACLs and API keys belong to an account; the events that carry personal data name it.
+  if ((streamId.startsWith('acl-') || streamId.startsWith('apikey-')) && typeof data?.ownerId === 'string') return data.ownerId;
   return null;
 };
 

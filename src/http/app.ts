@@ -10,6 +10,8 @@ import { authRoutes } from './routes/auth.js';
 import { emailRoutes } from './routes/email.js';
 import { opsRoutes, type Readiness } from './routes/ops.js';
 import { totpRoutes } from './routes/totp.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { routeTable, type RouteEntry } from './auth.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
 
@@ -48,7 +50,7 @@ const accessLog = (logger: Logger): RequestHandler => (req, res, next) => {
   next();
 };
 
-export function createHttpApp(deps: HttpDeps): Express {
+export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntry[] } {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -58,15 +60,17 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(accessLog(deps.logger));
   app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer }));
   const limit = perIpLimit(deps.limiter);
+  const routes = routeTable(deps.accounts, '/api/v1');
   const api = express.Router();
   // The one route that also takes multipart/form-data parses its own body, before the JSON-only rule.
-  api.use(emailRoutes(deps.accounts, deps.headPosition, limit));
+  api.use(emailRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(jsonBody);
-  api.use(authRoutes(deps.accounts, deps.headPosition, limit));
-  api.use(accountRoutes(deps.accounts, deps.headPosition));
-  api.use(totpRoutes(deps.accounts, deps.headPosition, limit));
+  api.use(authRoutes(deps.accounts, deps.headPosition, routes, limit));
+  api.use(accountRoutes(deps.accounts, deps.headPosition, routes));
+  api.use(totpRoutes(deps.accounts, deps.headPosition, routes, limit));
+  api.use(credentialRoutes(deps.accounts, deps.headPosition, routes));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
-  return app;
+  return Object.assign(app, { routeTable: routes.table });
 }

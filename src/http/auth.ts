@@ -1,22 +1,62 @@
-import type { Request, RequestHandler } from 'express';
-import type { Accounts, Caller, RequestInfo } from '../accounts/index.js';
+import type { Request, RequestHandler, Router } from 'express';
+import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    caller?: Caller;
+    caller?: Authenticated;
     requestId: string;
   }
 }
 
-/** Requires a live session's bearer token; every route that acts as a user goes through it. */
-export const requireUser = (accounts: Accounts): RequestHandler => async (req, _res, next) => {
-  const header = req.headers.authorization;
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!match) return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token>'));
-  req.caller = await accounts.authenticate(match[1]!);
+/**
+ * Who may call a route. `public`: anyone. `user`: a session, an API key, or an ACL token whose
+ * ACL allows this method and path. `session`: only a login session — the privileged endpoints
+ * (ACL and token management, password, username, email, 2FA, sessions, API keys, deletion, admin)
+ * that no ACL token or API key may ever call, whatever its ACL says.
+ */
+export type Policy = 'public' | 'user' | 'session';
+
+export interface RouteEntry {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  policy: Policy;
+}
+
+const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
+
+/** The one place that decides session / ACL token / API key for every route. */
+export const authorize = (accounts: Accounts, policy: Policy): RequestHandler => async (req, _res, next) => {
+  if (policy === 'public') return next();
+  const apiKey = req.headers['x-api-key'];
+  const bearer = bearerOf(req.headers.authorization);
+  if (apiKey === undefined && bearer === undefined) return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>'));
+  const caller = await accounts.authenticate({ apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined, bearer });
+  if (caller.kind === 'acl') {
+    if (policy === 'session') return next(new HttpError('acl_forbidden', 'ACL tokens may not call this endpoint'));
+    if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.originalUrl)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
+  }
+  if (caller.kind === 'apikey' && policy === 'session') return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
+  req.caller = caller;
   next();
 };
+
+/**
+ * Registers routes with their policy, and keeps the table of them, so that no route can be added
+ * without saying who may call it (and a test can walk them all).
+ */
+export function routeTable(accounts: Accounts, prefix: string) {
+  const table: RouteEntry[] = [];
+  return {
+    table,
+    add(router: Router, method: RouteEntry['method'], path: string, policy: Policy, ...handlers: RequestHandler[]) {
+      table.push({ method, path: `${prefix}${path}`, policy });
+      router[method](path, authorize(accounts, policy), ...handlers);
+    },
+  };
+}
+
+export type Routes = ReturnType<typeof routeTable>;
 
 export const callerOf = (req: Request): Caller => {
   if (!req.caller) throw new HttpError('unauthenticated', 'Not signed in');

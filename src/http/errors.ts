@@ -12,6 +12,7 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   token_expired: 401,
   token_revoked: 401,
   forbidden: 403,
+  acl_forbidden: 403,
   admin_only: 403,
   registration_closed: 403,
   account_disabled: 403,
@@ -30,7 +31,7 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   unavailable: 503,
 };
 
-type HttpOnlyCode = 'payload_too_large' | 'unsupported_media_type' | 'internal';
+type HttpOnlyCode = 'payload_too_large' | 'unsupported_media_type' | 'internal' | 'acl_forbidden';
 
 export class HttpError extends Error {
   constructor(

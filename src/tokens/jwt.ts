@@ -2,16 +2,21 @@ import { createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'n
 import { SignJWT, calculateJwkThumbprint, errors as joseErrors, exportJWK, jwtVerify, type JWK } from 'jose';
 import { DomainError } from '../../domain/shared/errors.js';
 
+/** A session token names its session (`sid`); an ACL token names its token id and ACL (`tid`, `acl`). */
 export interface AccessClaims {
   sub: string;
-  sid: string;
+  sid?: string;
+  tid?: string;
+  acl?: string;
   jti: string;
   iat: number;
-  exp: number;
+  /** ACL tokens without `expires_at` have none. */
+  exp?: number;
 }
 
 export interface TokenSigner {
   issue(userId: string, sessionId: string): Promise<{ token: string; expiresAt: Date }>;
+  issueAclToken(userId: string, aclId: string, tokenId: string, expiresAt: Date | null): Promise<string>;
   /** Verifies signature, issuer, audience and time; verified tokens are cached until they expire. */
   verify(token: string): Promise<AccessClaims>;
   jwks(): { keys: JWK[] };
@@ -57,11 +62,23 @@ export async function createTokenSigner(options: {
       return { token, expiresAt: new Date(exp * 1000) };
     },
 
+    async issueAclToken(userId, aclId, tokenId, expiresAt) {
+      const jwt = new SignJWT({ tid: tokenId, acl: aclId })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
+        .setSubject(userId)
+        .setJti(randomUUID())
+        .setIssuedAt(Math.floor(options.clock().getTime() / 1000))
+        .setIssuer(options.issuer)
+        .setAudience(options.audience);
+      if (expiresAt) jwt.setExpirationTime(Math.floor(expiresAt.getTime() / 1000));
+      return jwt.sign(options.privateKey);
+    },
+
     async verify(token) {
       const now = options.clock().getTime() / 1000;
       const cached = verified.get(token);
       if (cached) {
-        if (cached.exp > now) return cached;
+        if (cached.exp === undefined || cached.exp > now) return cached;
         verified.delete(token);
         throw new DomainError('token_expired', 'The token has expired');
       }
@@ -71,9 +88,11 @@ export async function createTokenSigner(options: {
           audience: options.audience,
           algorithms: ['EdDSA'],
           currentDate: options.clock(),
-          requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+          requiredClaims: ['sub', 'jti', 'iat'],
         });
-        if (typeof payload.sid !== 'string') throw new DomainError('unauthenticated', 'The token is not an access token');
+        const session = typeof payload.sid === 'string' && payload.exp !== undefined && payload.tid === undefined;
+        const acl = typeof payload.tid === 'string' && typeof payload.acl === 'string' && payload.sid === undefined;
+        if (!session && !acl) throw new DomainError('unauthenticated', 'The token is not an access token');
         const claims = payload as unknown as AccessClaims;
         if (verified.size >= CACHE_LIMIT) verified.clear();
         verified.set(token, claims);

@@ -1,8 +1,9 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { callerOf, requestInfo, requireUser } from '../auth.js';
+import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand } from '../respond.js';
+import { HttpError } from '../errors.js';
 import { fields, parse } from '../validate.js';
 
 const profileBody = z.strictObject({
@@ -23,18 +24,21 @@ const historyQuery = z.strictObject({
 const sessionParams = z.strictObject({ id: z.uuid({ message: 'must be a session id' }) });
 
 /** The signed-in user's own account. */
-export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>): Router {
+export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): Router {
   const router = Router();
-  const auth = requireUser(accounts);
 
   const me: RequestHandler = async (req, res) => {
     res.json(await accounts.me(callerOf(req).userId));
   };
-  router.get('/auth', auth, me);
-  router.get('/auth/me', auth, me);
+  routes.add(router, 'get', '/auth', 'user', me);
+  routes.add(router, 'get', '/auth/me', 'user', me);
 
-  router.put('/auth/me', auth, async (req, res) => {
+  routes.add(router, 'put', '/auth/me', 'user', async (req, res) => {
     const body = parse(profileBody, req.body);
+    // Through an ACL token or an API key, only the display name may change.
+    if (callerOf(req).kind !== 'session' && (body.email !== undefined || body.password !== undefined || body.totp_code !== undefined)) {
+      throw new HttpError(callerOf(req).kind === 'acl' ? 'acl_forbidden' : 'forbidden', 'Only display_name may be changed with an ACL token or an API key');
+    }
     const { user, position } = await accounts.updateProfile(
       callerOf(req),
       { displayName: body.display_name, email: body.email, password: body.password, totpCode: body.totp_code },
@@ -43,41 +47,41 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>): 
     await answerCommand(res, position, head, 200, user);
   });
 
-  router.put('/auth/me/username', auth, async (req, res) => {
+  routes.add(router, 'put', '/auth/me/username', 'session', async (req, res) => {
     const body = parse(usernameBody, req.body);
     const { user, position } = await accounts.changeUsername(callerOf(req), { newUsername: body.new_username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, user);
   });
 
-  router.put('/auth/update-password', auth, async (req, res) => {
+  routes.add(router, 'put', '/auth/update-password', 'session', async (req, res) => {
     const body = parse(passwordBody, req.body);
     const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Password updated' });
   });
 
-  router.post('/auth/me/set-initial-password', auth, async (req, res) => {
+  routes.add(router, 'post', '/auth/me/set-initial-password', 'session', async (req, res) => {
     const body = parse(initialPasswordBody, req.body);
     const position = await accounts.setInitialPassword(callerOf(req), { password: body.password }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Password set' });
   });
 
-  router.get('/auth/sessions', auth, async (req, res) => {
+  routes.add(router, 'get', '/auth/sessions', 'session', async (req, res) => {
     res.json(await accounts.listSessions(callerOf(req)));
   });
 
-  router.delete('/auth/sessions/:id', auth, async (req, res) => {
+  routes.add(router, 'delete', '/auth/sessions/:id', 'session', async (req, res) => {
     const { id } = parse(sessionParams, req.params);
     const position = await accounts.revokeSession(callerOf(req), id, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Session revoked' });
   });
 
-  router.delete('/auth/me', auth, async (req, res) => {
+  routes.add(router, 'delete', '/auth/me', 'session', async (req, res) => {
     const body = parse(deleteBody, req.body);
     const position = await accounts.deleteAccount(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Account deleted' });
   });
 
-  router.get('/auth/me/history', auth, async (req, res) => {
+  routes.add(router, 'get', '/auth/me/history', 'user', async (req, res) => {
     const query = parse(historyQuery, req.query);
     res.json(await accounts.history(callerOf(req), query));
   });

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { callerOf, requestInfo, requireUser } from '../auth.js';
+import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 
@@ -19,14 +19,14 @@ const loginBody = z.strictObject({
 });
 
 /** Set-up, registration, password login and logout. */
-export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, limit: RequestHandler): Router {
+export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
 
-  router.get('/auth/setup-status', limit, async (_req, res) => {
+  routes.add(router, 'get', '/auth/setup-status', 'public', limit, async (_req, res) => {
     res.json(await accounts.setupStatus());
   });
 
-  router.post('/auth/register', limit, async (req, res) => {
+  routes.add(router, 'post', '/auth/register', 'public', limit, async (req, res) => {
     const body = parse(registerBody, req.body);
     const issued = await accounts.register(
       { username: body.username, password: body.password, email: body.email ?? null, displayName: body.display_name ?? null },
@@ -35,13 +35,13 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, limi
     await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
   });
 
-  router.post('/auth', limit, async (req, res) => {
+  routes.add(router, 'post', '/auth', 'public', limit, async (req, res) => {
     const body = parse(loginBody, req.body);
     const issued = await accounts.login({ username: body.username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
   });
 
-  router.post('/auth/logout', requireUser(accounts), async (req, res) => {
+  routes.add(router, 'post', '/auth/logout', 'session', async (req, res) => {
     parse(z.strictObject({}), req.body);
     const position = await accounts.logout(callerOf(req), requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Logged out' });

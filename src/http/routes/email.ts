@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { callerOf, requestInfo, requireUser } from '../auth.js';
+import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
@@ -29,28 +29,28 @@ const jsonOrForm: RequestHandler = (req, res, next) => {
 const bearer = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
 
 /** Email verification, password reset, and passwordless email codes. */
-export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, limit: RequestHandler): Router {
+export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
 
-  router.post('/auth/me/send-otp', jsonBody, requireUser(accounts), async (req, res) => {
+  routes.add(router, 'post', '/auth/me/send-otp', 'session', jsonBody, async (req, res) => {
     parse(z.strictObject({}), req.body);
     const answer = await accounts.sendVerificationCode(callerOf(req), requestInfo(req));
     await answerCommand(res, null, head, 200, answer);
   });
 
-  router.post('/auth/verify-otp', limit, jsonOrForm, async (req, res) => {
+  routes.add(router, 'post', '/auth/verify-otp', 'public', limit, jsonOrForm, async (req, res) => {
     const body = parse(otpBody, req.body === undefined ? undefined : { ...req.body });
     const position = await accounts.verifyEmail({ otp: body.otp, otpSession: body.otp_session }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Email verified' });
   });
 
-  router.post('/auth/reset-password', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'post', '/auth/reset-password', 'public', limit, jsonBody, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.requestPasswordReset({ email: body.email });
     await answerCommand(res, null, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
   });
 
-  router.put('/auth/reset-password', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'put', '/auth/reset-password', 'public', limit, jsonBody, async (req, res) => {
     const body = parse(resetBody, req.body);
     const token = body.reset_token ?? bearer(req.headers.authorization);
     if (!token) throw new HttpError('validation_failed', 'Send the reset token as reset_token or as a Bearer header', [{ path: 'reset_token', message: 'required' }]);
@@ -58,13 +58,13 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, lim
     await answerCommand(res, position, head, 200, { detail: 'Password reset' });
   });
 
-  router.post('/auth/send-code', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'post', '/auth/send-code', 'public', limit, jsonBody, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.sendLoginCode({ email: body.email });
     await answerCommand(res, null, head, 202, { detail: 'If this address can sign in, a code is on its way' });
   });
 
-  router.post('/auth/verify-code', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'post', '/auth/verify-code', 'public', limit, jsonBody, async (req, res) => {
     const body = parse(codeBody, req.body);
     const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));

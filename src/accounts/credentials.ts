@@ -1,0 +1,160 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { aclDecider, aclStream, type AclEvent, type AclState } from '../../domain/acl/decider.js';
+import { allows, parsePattern, type EndpointPattern } from '../../domain/acl/patterns.js';
+import { apiKeyDecider, apiKeyStream, type ApiKeyEvent, type ApiKeyState } from '../../domain/apikey/decider.js';
+import { DomainError, refuse } from '../../domain/shared/errors.js';
+import { ACLS, TOKENS, aclTokenKey, apiKeyKey } from '../../projections/credentials.js';
+import type { Doc } from '../ports/read-store.js';
+import type { Caller, Kit, RequestInfo } from './kit.js';
+import type { UsageTracker } from './usage.js';
+
+const API_KEY_PREFIX = 'ak_';
+const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+
+const aclView = (doc: Doc) => ({
+  id: doc._id, name: doc.name, allowed_endpoints: doc.allowed_endpoints, created_at: doc.created_at, token_count: doc.token_count ?? 0,
+});
+
+/** ACLs, ACL tokens and API keys: the scoped credentials of an account. */
+export function credentials(kit: Kit, usage: UsageTracker) {
+  const { deps, context, settle } = kit;
+  const acls = () => deps.projections.collection('credentials', ACLS);
+  const tokens = () => deps.projections.collection('credentials', TOKENS);
+  const parsed = new Map<string, EndpointPattern[]>();
+
+  const onAcl = (aclId: string, decide: (state: AclState) => Parameters<typeof aclDecider.decide>[0], request: RequestInfo, actor: string) =>
+    deps.commands.handle<AclEvent, AclState>(aclDecider, aclStream(aclId), (state) => aclDecider.decide(decide(state), state), context(request, actor));
+  const onKey = (keyId: string, decide: (state: ApiKeyState) => Parameters<typeof apiKeyDecider.decide>[0], request: RequestInfo, actor: string) =>
+    deps.commands.handle<ApiKeyEvent, ApiKeyState>(apiKeyDecider, apiKeyStream(keyId), (state) => apiKeyDecider.decide(decide(state), state), context(request, actor));
+
+  const ownAcl = async (caller: Caller, aclId: string) => {
+    const doc = await acls().findOne({ _id: aclId });
+    if (!doc || doc.userId !== caller.userId) return refuse('not_found', 'No such ACL');
+    return doc;
+  };
+
+  /** The patterns of an ACL, parsed once per distinct list. */
+  const patternsOf = (doc: Doc): EndpointPattern[] => {
+    const list = doc.allowed_endpoints as string[];
+    const key = list.join('\n');
+    let patterns = parsed.get(key);
+    if (!patterns) {
+      patterns = list.map((p) => parsePattern(p)).filter((p): p is EndpointPattern => !('error' in p));
+      if (parsed.size > 10_000) parsed.clear();
+      parsed.set(key, patterns);
+    }
+    return patterns;
+  };
+
+  const expired = (doc: Doc) => typeof doc.expires_at === 'string' && new Date(doc.expires_at).getTime() <= deps.clock().getTime();
+
+  const userOf = async (userId: string) => {
+    const user = await kit.users().findOne({ _id: userId });
+    if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
+    return user;
+  };
+
+  return {
+    async listAcls(caller: Caller) {
+      return (await acls().find({ userId: caller.userId }, { sort: { created_at: 1 } })).map(aclView);
+    },
+
+    async createAcl(caller: Caller, input: { name: string; allowedEndpoints: string[] }, request: RequestInfo) {
+      const aclId = randomUUID();
+      const result = await onAcl(aclId, () => ({ type: 'CreateAcl', data: { aclId, ownerId: caller.userId, name: input.name, allowedEndpoints: input.allowedEndpoints } }), request, caller.userId);
+      await settle(result.position, ['credentials']);
+      return { acl: aclView(await ownAcl(caller, aclId)), position: result.position };
+    },
+
+    async updateAcl(caller: Caller, aclId: string, input: { name?: string; allowedEndpoints?: string[] }, request: RequestInfo) {
+      const result = await onAcl(aclId, () => ({ type: 'UpdateAcl', data: { ownerId: caller.userId, ...input } }), request, caller.userId);
+      await settle(result.position, ['credentials']);
+      return { acl: aclView(await ownAcl(caller, aclId)), position: result.position };
+    },
+
+    async deleteAcl(caller: Caller, aclId: string, request: RequestInfo) {
+      const result = await onAcl(aclId, () => ({ type: 'DeleteAcl', data: { ownerId: caller.userId } }), request, caller.userId);
+      await settle(result.position, ['credentials']);
+      return result.position;
+    },
+
+    async listAclTokens(caller: Caller, aclId: string) {
+      await ownAcl(caller, aclId);
+      const docs = await tokens().find({ aclId }, { sort: { created_at: 1 } });
+      const used = await usage.lastUsed(docs.map((d) => d.tokenId as string));
+      return docs.map((d) => ({ id: d.tokenId, acl_id: aclId, created_at: d.created_at, expires_at: d.expires_at ?? null, last_used_at: used.get(d.tokenId as string) ?? null }));
+    },
+
+    async issueAclToken(caller: Caller, aclId: string, input: { expiresAt: Date | null }, request: RequestInfo) {
+      const tokenId = randomUUID();
+      const result = await onAcl(aclId, () => ({ type: 'IssueAclToken', data: { ownerId: caller.userId, tokenId, expiresAt: input.expiresAt, now: deps.clock() } }), request, caller.userId);
+      await settle(result.position, ['credentials']);
+      const token = await deps.signer.issueAclToken(caller.userId, aclId, tokenId, input.expiresAt);
+      const doc = (await tokens().findOne({ _id: aclTokenKey(tokenId) }))!;
+      return { body: { id: tokenId, token, acl_id: aclId, created_at: doc.created_at, expires_at: doc.expires_at ?? null }, position: result.position };
+    },
+
+    async revokeAclToken(caller: Caller, aclId: string, tokenId: string, request: RequestInfo) {
+      const result = await onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId } }), request, caller.userId);
+      await settle(result.position, ['credentials']);
+      return result.position;
+    },
+
+    async createApiKey(caller: Caller, input: { name: string; expiresAt: Date | null }, request: RequestInfo) {
+      const keyId = randomUUID();
+      const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+      const prefix = key.slice(0, API_KEY_PREFIX.length + 6);
+      const result = await onKey(keyId, () => ({
+        type: 'CreateApiKey',
+        data: { keyId, ownerId: caller.userId, name: input.name, prefix, keyHash: hashKey(key), expiresAt: input.expiresAt, now: deps.clock() },
+      }), request, caller.userId);
+      await settle(result.position, ['credentials']);
+      const doc = (await tokens().findOne({ keyId }))!;
+      return { body: { id: keyId, name: input.name, token: key, prefix, created_at: doc.created_at, expires_at: doc.expires_at ?? null }, position: result.position };
+    },
+
+    async listApiKeys(caller: Caller) {
+      const docs = await tokens().find({ userId: caller.userId, kind: 'apikey' }, { sort: { created_at: 1 } });
+      const used = await usage.lastUsed(docs.map((d) => d.keyId as string));
+      return docs.map((d) => ({ id: d.keyId, name: d.name, prefix: d.prefix, created_at: d.created_at, expires_at: d.expires_at ?? null, last_used_at: used.get(d.keyId as string) ?? null }));
+    },
+
+    async revokeApiKey(caller: Caller, keyId: string, request: RequestInfo) {
+      const result = await onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId } }), request, caller.userId);
+      await settle(result.position, ['credentials']);
+      return result.position;
+    },
+
+    /** An API key works while it is in the read model, unexpired, and its account exists. */
+    async authenticateApiKey(key: string): Promise<Caller> {
+      if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) throw new DomainError('unauthenticated', 'The API key is not valid');
+      const hash = hashKey(key);
+      const doc = await tokens().findOne({ _id: apiKeyKey(hash) });
+      // The lookup is by hash; the stored hash is still compared in constant time.
+      if (!doc || !timingSafeEqual(Buffer.from(doc.keyHash as string, 'hex'), Buffer.from(hash, 'hex'))) {
+        throw new DomainError('unauthenticated', 'The API key is not valid or was revoked');
+      }
+      if (expired(doc)) throw new DomainError('token_expired', 'The API key has expired');
+      const user = await userOf(doc.userId as string);
+      usage.record(doc.keyId as string);
+      return { kind: 'apikey', userId: doc.userId as string, sessionId: null, isAdmin: user.is_admin === true, credentialId: doc.keyId as string };
+    },
+
+    /** An ACL token works while its token and its ACL are in the read model, unexpired, and its account exists. */
+    async authenticateAclToken(claims: { sub: string; tid: string; acl: string }): Promise<Caller & { patterns: EndpointPattern[] }> {
+      const doc = await tokens().findOne({ _id: aclTokenKey(claims.tid) });
+      if (!doc || doc.aclId !== claims.acl || doc.userId !== claims.sub) throw new DomainError('token_revoked', 'This token was revoked');
+      if (expired(doc)) throw new DomainError('token_expired', 'The token has expired');
+      const acl = await acls().findOne({ _id: claims.acl });
+      if (!acl || acl.userId !== claims.sub) throw new DomainError('token_revoked', 'The ACL of this token was deleted');
+      const user = await userOf(claims.sub);
+      usage.record(claims.tid);
+      return { kind: 'acl', userId: claims.sub, sessionId: null, isAdmin: user.is_admin === true, aclId: claims.acl, credentialId: claims.tid, patterns: patternsOf(acl) };
+    },
+
+    /** Whether an ACL allows a request (the one rule every ACL check uses). */
+    aclAllows: (patterns: EndpointPattern[], method: string, path: string) => allows(patterns, method, path),
+  };
+}
+
+export type Credentials = ReturnType<typeof credentials>;

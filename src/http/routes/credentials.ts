@@ -1,0 +1,93 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import { callerOf, requestInfo, type Routes } from '../auth.js';
+import { answerCommand } from '../respond.js';
+import { parse } from '../validate.js';
+
+const name = z.string().trim().min(1, 'must not be empty').max(100).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+const patterns = z.array(z.string().max(512)).max(100, 'at most 100 patterns');
+const expiresAt = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time' }).transform((v) => new Date(v)).nullish();
+const aclBody = z.strictObject({ name, allowed_endpoints: patterns });
+const aclUpdate = z.strictObject({ name: name.optional(), allowed_endpoints: patterns.optional() });
+const tokenBody = z.strictObject({ expires_at: expiresAt });
+const keyBody = z.strictObject({ name, expires_at: expiresAt });
+const checkBody = z.strictObject({ method: z.string().min(1).max(16), path: z.string().min(1).max(2048) });
+const aclParams = z.strictObject({ acl_id: z.uuid({ message: 'must be an ACL id' }) });
+const tokenParams = z.strictObject({ acl_id: z.uuid({ message: 'must be an ACL id' }), token_id: z.uuid({ message: 'must be a token id' }) });
+const keyParams = z.strictObject({ id: z.uuid({ message: 'must be a key id' }) });
+const verifyQuery = z.strictObject({ token: z.string().min(1).max(4096) });
+
+/** ACLs and their tokens, API keys, and the token check for other services. */
+export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): Router {
+  const router = Router();
+
+  routes.add(router, 'get', '/auth/acls', 'session', async (req, res) => {
+    res.json(await accounts.listAcls(callerOf(req)));
+  });
+
+  routes.add(router, 'post', '/auth/acls', 'session', async (req, res) => {
+    const body = parse(aclBody, req.body);
+    const { acl, position } = await accounts.createAcl(callerOf(req), { name: body.name, allowedEndpoints: body.allowed_endpoints }, requestInfo(req));
+    await answerCommand(res, position, head, 201, acl);
+  });
+
+  routes.add(router, 'put', '/auth/acls/:acl_id', 'session', async (req, res) => {
+    const { acl_id } = parse(aclParams, req.params);
+    const body = parse(aclUpdate, req.body);
+    const { acl, position } = await accounts.updateAcl(callerOf(req), acl_id, { name: body.name, allowedEndpoints: body.allowed_endpoints }, requestInfo(req));
+    await answerCommand(res, position, head, 200, acl);
+  });
+
+  routes.add(router, 'delete', '/auth/acls/:acl_id', 'session', async (req, res) => {
+    const { acl_id } = parse(aclParams, req.params);
+    const position = await accounts.deleteAcl(callerOf(req), acl_id, requestInfo(req));
+    await answerCommand(res, position, head, 200, { detail: 'ACL deleted' });
+  });
+
+  routes.add(router, 'get', '/auth/acls/:acl_id/tokens', 'session', async (req, res) => {
+    const { acl_id } = parse(aclParams, req.params);
+    res.json(await accounts.listAclTokens(callerOf(req), acl_id));
+  });
+
+  routes.add(router, 'post', '/auth/acls/:acl_id/tokens', 'session', async (req, res) => {
+    const { acl_id } = parse(aclParams, req.params);
+    const body = parse(tokenBody, req.body);
+    const { body: answer, position } = await accounts.issueAclToken(callerOf(req), acl_id, { expiresAt: body.expires_at ?? null }, requestInfo(req));
+    await answerCommand(res, position, head, 201, answer);
+  });
+
+  routes.add(router, 'delete', '/auth/acls/:acl_id/tokens/:token_id', 'session', async (req, res) => {
+    const { acl_id, token_id } = parse(tokenParams, req.params);
+    const position = await accounts.revokeAclToken(callerOf(req), acl_id, token_id, requestInfo(req));
+    await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
+  });
+
+  routes.add(router, 'post', '/auth/check', 'user', async (req, res) => {
+    const body = parse(checkBody, req.body);
+    res.json(accounts.check(req.caller!, body.method, body.path, routes.table));
+  });
+
+  routes.add(router, 'post', '/auth/me/tokens', 'session', async (req, res) => {
+    const body = parse(keyBody, req.body);
+    const { body: answer, position } = await accounts.createApiKey(callerOf(req), { name: body.name, expiresAt: body.expires_at ?? null }, requestInfo(req));
+    await answerCommand(res, position, head, 201, answer);
+  });
+
+  routes.add(router, 'get', '/auth/me/tokens', 'session', async (req, res) => {
+    res.json(await accounts.listApiKeys(callerOf(req)));
+  });
+
+  routes.add(router, 'delete', '/auth/me/tokens/:id', 'session', async (req, res) => {
+    const { id } = parse(keyParams, req.params);
+    const position = await accounts.revokeApiKey(callerOf(req), id, requestInfo(req));
+    await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
+  });
+
+  routes.add(router, 'get', '/auth/verify-token', 'public', async (req, res) => {
+    const { token } = parse(verifyQuery, req.query);
+    res.json({ valid: await accounts.verifyToken(token) });
+  });
+
+  return router;
+}
