@@ -6,8 +6,24 @@ import { pino, type Logger } from 'pino';
 import { projections } from '../projections/index.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
 import { createChallenges } from './accounts/challenges.js';
-import { createUsageTracker } from './accounts/usage.js';
+import { createUsageTracker, type UsageStore } from './accounts/usage.js';
+import { createSqliteUsageStore } from './infra/sqlite/usage.js';
+import type { ReadStore as ReadStorePort } from './ports/read-store.js';
+
+/** Last uses in the read store (MongoDB): a plain collection no rebuild touches. */
+const readStoreUsage = (readStore: ReadStorePort): UsageStore => ({
+  async lastUsed(ids) {
+    const docs = await readStore.collection('credential_usage').find({ _id: { $in: ids } });
+    return new Map(docs.map((d) => [d._id, d.last_used_at as string]));
+  },
+  async record(entries) {
+    for (const [id, at] of entries) {
+      await readStore.collection('credential_usage').updateOne({ _id: id }, { $max: { last_used_at: at } }, { upsert: true });
+    }
+  },
+});
 import type { RouteEntry } from './http/auth.js';
+import type { Express } from 'express';
 import { USERS } from '../projections/me.js';
 import { jobsReaction, startWorkers } from '../workers/index.js';
 import { createEmlMailer } from './infra/mail/eml.js';
@@ -57,6 +73,8 @@ export interface Service {
   projections: ProjectionRunner;
   /** Every API route and who may call it. */
   routeTable: RouteEntry[];
+  /** The express application (tests walk its router). */
+  http: Express;
   hasher: PasswordHasher;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
@@ -73,15 +91,16 @@ async function openStores(config: Config, clock: () => Date) {
   // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
   // else the SQLite file.
   const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
+  const usageStore: UsageStore = config.mongoUrl ? readStoreUsage(readStore) : createSqliteUsageStore(embedded());
   const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
-  return { eventStore, readStore, keyStore, queue, reactorCheckpoints, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
+  return { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
 }
 
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'accounts' } });
-  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, closeSqlite } = await openStores(config, clock);
+  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite } = await openStores(config, clock);
   const mailer = config.smtpUrl
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
     : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
@@ -99,7 +118,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     unknownLogin: keyedLimiter(5, 15 * 60, 'unknown-login'),
   };
   const challenges = createChallenges({ commands, projections: runner, hmacKey: await keyStore.getOrCreate('service:challenge-hmac'), clock });
-  const usage = createUsageTracker({ collection: () => readStore.collection('token_usage'), clock, logger });
+  const usage = createUsageTracker({ store: usageStore, clock, logger });
   const accounts = createAccounts({
     eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, usage, clock, logger,
     settings: { allowNewAccounts: config.allowNewAccounts, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, serviceName: config.serviceName },
@@ -165,7 +184,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   let server: Server | null = null;
 
   return {
-    config, accounts, eventStore, readStore, keyStore, queue, mailer, projections: runner, hasher, routeTable: app.routeTable,
+    config, accounts, eventStore, readStore, keyStore, queue, mailer, projections: runner, hasher, routeTable: app.routeTable, http: app,
     async listen() {
       server = app.listen(config.port, config.host);
       await once(server, 'listening');

@@ -2,14 +2,17 @@ import { refuse } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 import { parsePattern } from './patterns.js';
 
-/** An ACL: a named list of endpoint patterns its tokens may call. Stream: `acl-<uuid>`. */
+/**
+ * An ACL: a named list of endpoint patterns its tokens may call. Stream: `acl-<uuid>`. Every
+ * event names its owner, whose key seals the personal data of the event and its metadata.
+ */
 export type AclEvent =
   | { type: 'AclCreated'; data: { aclId: string; ownerId: string; name: string; allowedEndpoints: string[] } }
   | { type: 'AclRenamed'; data: { ownerId: string; name: string } }
-  | { type: 'AclEndpointsChanged'; data: { allowedEndpoints: string[] } }
+  | { type: 'AclEndpointsChanged'; data: { ownerId: string; allowedEndpoints: string[] } }
   | { type: 'AclTokenIssued'; data: { tokenId: string; ownerId: string; expiresAt: string | null } }
-  | { type: 'AclTokenRevoked'; data: { tokenId: string } }
-  | { type: 'AclDeleted'; data: { revokedTokenIds: string[] } };
+  | { type: 'AclTokenRevoked'; data: { ownerId: string; tokenId: string } }
+  | { type: 'AclDeleted'; data: { ownerId: string; revokedTokenIds: string[] } };
 
 export type AclCommand =
   | { type: 'CreateAcl'; data: { aclId: string; ownerId: string; name: string; allowedEndpoints: string[] } }
@@ -99,13 +102,13 @@ export const decide = (command: AclCommand, state: AclState): AclEvent[] => {
       }
       if (command.data.allowedEndpoints !== undefined) {
         const next = normalizePatterns(command.data.allowedEndpoints);
-        if (next.join('\n') !== state.allowedEndpoints.join('\n')) events.push({ type: 'AclEndpointsChanged', data: { allowedEndpoints: next } });
+        if (next.join('\n') !== state.allowedEndpoints.join('\n')) events.push({ type: 'AclEndpointsChanged', data: { ownerId: command.data.ownerId, allowedEndpoints: next } });
       }
       return events;
     }
     case 'DeleteAcl':
       requireOwned(state, command.data.ownerId);
-      return [{ type: 'AclDeleted', data: { revokedTokenIds: [...state.tokens] } }];
+      return [{ type: 'AclDeleted', data: { ownerId: command.data.ownerId, revokedTokenIds: [...state.tokens] } }];
     case 'IssueAclToken': {
       requireOwned(state, command.data.ownerId);
       const { expiresAt, now, tokenId } = command.data;
@@ -118,7 +121,7 @@ export const decide = (command: AclCommand, state: AclState): AclEvent[] => {
       requireOwned(state, command.data.ownerId);
       if (state.revoked.has(command.data.tokenId)) return refuse('conflict', 'This token is already revoked');
       if (!state.tokens.has(command.data.tokenId)) return refuse('not_found', 'No such token');
-      return [{ type: 'AclTokenRevoked', data: { tokenId: command.data.tokenId } }];
+      return [{ type: 'AclTokenRevoked', data: { ownerId: command.data.ownerId, tokenId: command.data.tokenId } }];
     }
     default: {
       const _exhaustive: never = command;

@@ -70,19 +70,23 @@ const decodeSegment = (segment: string): string | null => {
 export function requestSegments(path: string): string[] | null {
   const bare = path.split(/[?#]/, 1)[0]!;
   if (!bare.startsWith('/')) return null;
+  // A backslash, a control character or a raw non-ASCII byte is read differently by different URL
+  // parsers (one may turn `\` into `/`); such a path never matches.
+  if (/[\\\x00-\x1f\x7f-\uffff]/.test(bare)) return null;
   let parts = bare.split('/').slice(1);
   if (parts.length && parts[parts.length - 1] === '') parts = parts.slice(0, -1);
   const segments: string[] = [];
   for (const part of parts) {
     const decoded = decodeSegment(part);
-    if (decoded === null || decoded === '' || decoded === '.' || decoded === '..') return null;
+    if (decoded === null || decoded === '' || decoded === '.' || decoded === '..' || /[\\\x00-\x1f\x7f]/.test(decoded)) return null;
     segments.push(decoded);
   }
   return segments;
 }
 
 export function matches(pattern: EndpointPattern, method: string, segments: string[]): boolean {
-  const upper = method.toUpperCase();
+  // HEAD is served by the GET handler, so it is allowed where GET is.
+  const upper = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
   // `*` is any of the five methods an ACL can name, never OPTIONS, HEAD or anything else.
   if (pattern.method === '*' ? !(METHODS as readonly string[]).includes(upper) : pattern.method !== upper) return false;
   if (pattern.rest ? segments.length < pattern.segments.length : segments.length !== pattern.segments.length) return false;

@@ -63,7 +63,12 @@ export function credentials(kit: Kit, usage: UsageTracker) {
       const aclId = randomUUID();
       const result = await onAcl(aclId, () => ({ type: 'CreateAcl', data: { aclId, ownerId: caller.userId, name: input.name, allowedEndpoints: input.allowedEndpoints } }), request, caller.userId);
       await settle(result.position, ['credentials']);
-      return { acl: aclView(await ownAcl(caller, aclId)), position: result.position };
+      const made = result.events[0]!.data as { allowedEndpoints: string[] };
+      // Built from what was decided, so a lagging read model never hides a created ACL.
+      return {
+        acl: { id: aclId, name: input.name, allowed_endpoints: made.allowedEndpoints, created_at: (await acls().findOne({ _id: aclId }))?.created_at ?? deps.clock().toISOString(), token_count: 0 },
+        position: result.position,
+      };
     },
 
     async updateAcl(caller: Caller, aclId: string, input: { name?: string; allowedEndpoints?: string[] }, request: RequestInfo) {
@@ -90,8 +95,9 @@ export function credentials(kit: Kit, usage: UsageTracker) {
       const result = await onAcl(aclId, () => ({ type: 'IssueAclToken', data: { ownerId: caller.userId, tokenId, expiresAt: input.expiresAt, now: deps.clock() } }), request, caller.userId);
       await settle(result.position, ['credentials']);
       const token = await deps.signer.issueAclToken(caller.userId, aclId, tokenId, input.expiresAt);
-      const doc = (await tokens().findOne({ _id: aclTokenKey(tokenId) }))!;
-      return { body: { id: tokenId, token, acl_id: aclId, created_at: doc.created_at, expires_at: doc.expires_at ?? null }, position: result.position };
+      const doc = await tokens().findOne({ _id: aclTokenKey(tokenId) });
+      const createdAt = doc?.created_at ?? deps.clock().toISOString();
+      return { body: { id: tokenId, token, acl_id: aclId, created_at: createdAt, expires_at: input.expiresAt?.toISOString() ?? null }, position: result.position };
     },
 
     async revokeAclToken(caller: Caller, aclId: string, tokenId: string, request: RequestInfo) {
@@ -109,8 +115,9 @@ export function credentials(kit: Kit, usage: UsageTracker) {
         data: { keyId, ownerId: caller.userId, name: input.name, prefix, keyHash: hashKey(key), expiresAt: input.expiresAt, now: deps.clock() },
       }), request, caller.userId);
       await settle(result.position, ['credentials']);
-      const doc = (await tokens().findOne({ keyId }))!;
-      return { body: { id: keyId, name: input.name, token: key, prefix, created_at: doc.created_at, expires_at: doc.expires_at ?? null }, position: result.position };
+      const doc = await tokens().findOne({ keyId });
+      const createdAt = doc?.created_at ?? deps.clock().toISOString();
+      return { body: { id: keyId, name: input.name, token: key, prefix, created_at: createdAt, expires_at: input.expiresAt?.toISOString() ?? null }, position: result.position };
     },
 
     async listApiKeys(caller: Caller) {
@@ -136,7 +143,6 @@ export function credentials(kit: Kit, usage: UsageTracker) {
       }
       if (expired(doc)) throw new DomainError('token_expired', 'The API key has expired');
       const user = await userOf(doc.userId as string);
-      usage.record(doc.keyId as string);
       return { kind: 'apikey', userId: doc.userId as string, sessionId: null, isAdmin: user.is_admin === true, credentialId: doc.keyId as string };
     },
 
@@ -148,8 +154,12 @@ export function credentials(kit: Kit, usage: UsageTracker) {
       const acl = await acls().findOne({ _id: claims.acl });
       if (!acl || acl.userId !== claims.sub) throw new DomainError('token_revoked', 'The ACL of this token was deleted');
       const user = await userOf(claims.sub);
-      usage.record(claims.tid);
       return { kind: 'acl', userId: claims.sub, sessionId: null, isAdmin: user.is_admin === true, aclId: claims.acl, credentialId: claims.tid, patterns: patternsOf(acl) };
+    },
+
+    /** Notes that a credential was used, once the request it came with was allowed. */
+    recordUse(caller: Caller) {
+      if (caller.kind !== 'session' && caller.credentialId) usage.record(caller.credentialId);
     },
 
     /** Whether an ACL allows a request (the one rule every ACL check uses). */

@@ -46,16 +46,24 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
      * where its ACL allows, and never on the privileged endpoints.
      */
     check(caller: Authenticated, method: string, path: string, table: { method: string; path: string; policy: string }[]) {
-      const privileged = allows(privilegedPatterns(table), method, path);
+      // Express routes case-insensitively: so is the privileged test (its patterns are lower-case).
+      const privileged = allows(privilegedPatterns(table), method, path.toLowerCase());
       const allowed =
         caller.kind === 'session' ? true : caller.kind === 'apikey' ? !privileged : !privileged && allows(caller.patterns ?? [], method, path);
       return { allowed, user_id: caller.userId, acl_id: caller.aclId ?? null };
     },
 
-    /** GET /auth/verify-token: known, not revoked, not expired, account active. */
+    /**
+     * GET /auth/verify-token: an API key or ACL token that is known, not revoked, not expired, of
+     * an active account. Checking it is not using it: no `last_used_at` moves. Session tokens are
+     * not service credentials and are answered `false`.
+     */
     async verifyToken(token: string): Promise<boolean> {
       try {
-        await this.authenticate({ bearer: token });
+        if (token.startsWith('ak_')) return (await creds.authenticateApiKey(token)).kind === 'apikey';
+        const claims = await deps.signer.verify(token);
+        if (!claims.tid || !claims.acl) return false;
+        await creds.authenticateAclToken({ sub: claims.sub, tid: claims.tid, acl: claims.acl });
         return true;
       } catch {
         return false;

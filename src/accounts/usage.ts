@@ -1,17 +1,28 @@
 import type { Logger } from 'pino';
-import type { Collection, Doc } from '../ports/read-store.js';
+
+/** Where last uses are kept: it must outlive the process (SQLite in embedded mode, MongoDB otherwise). */
+export interface UsageStore {
+  lastUsed(ids: string[]): Promise<Map<string, string>>;
+  /** Keeps the later of the stored and the given time. */
+  record(entries: [string, string][]): Promise<void>;
+}
 
 /**
- * When each ACL token and API key was last used, to the minute: kept in memory on every request,
- * written to the read store at most once a minute per credential, never an event per request.
+ * When each ACL token and API key was last used, to the minute: noted in memory on every allowed
+ * request, written at most once a minute per credential, never an event per request.
  */
-export function createUsageTracker(options: { collection: () => Collection<Doc>; clock: () => Date; logger: Logger; flushMs?: number }) {
+export function createUsageTracker(options: { store: UsageStore; clock: () => Date; logger: Logger; flushMs?: number }) {
   const pending = new Map<string, Date>();
   const flush = async () => {
     const batch = [...pending.entries()];
+    if (!batch.length) return;
     pending.clear();
-    for (const [id, at] of batch) {
-      await options.collection().updateOne({ _id: id }, { $max: { last_used_at: at.toISOString() } }, { upsert: true });
+    try {
+      await options.store.record(batch.map(([id, at]) => [id, at.toISOString()]));
+    } catch (error) {
+      // Kept for the next flush, unless a newer use replaced it meanwhile.
+      for (const [id, at] of batch) if (!pending.has(id)) pending.set(id, at);
+      throw error;
     }
   };
   const timer = setInterval(() => {
@@ -24,9 +35,7 @@ export function createUsageTracker(options: { collection: () => Collection<Doc>;
     },
     /** Last use per id: what is still in memory, else what was written. */
     async lastUsed(ids: string[]): Promise<Map<string, string>> {
-      const out = new Map<string, string>();
-      const stored = ids.length ? await options.collection().find({ _id: { $in: ids } }) : [];
-      for (const doc of stored) out.set(doc._id, doc.last_used_at as string);
+      const out = ids.length ? await options.store.lastUsed(ids) : new Map<string, string>();
       for (const id of ids) {
         const recent = pending.get(id);
         if (recent) out.set(id, recent.toISOString());
@@ -35,7 +44,7 @@ export function createUsageTracker(options: { collection: () => Collection<Doc>;
     },
     async close() {
       clearInterval(timer);
-      await flush();
+      await flush().catch((err: unknown) => options.logger.warn({ err }, 'could not record credential use'));
     },
   };
 }

@@ -58,7 +58,8 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   app.set('query parser', 'simple');
   app.use(requestId);
   app.use(accessLog(deps.logger));
-  app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer }));
+  const opsTable = routeTable(deps.accounts, '');
+  app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: opsTable }));
   const limit = perIpLimit(deps.limiter);
   const routes = routeTable(deps.accounts, '/api/v1');
   const api = express.Router();
@@ -68,9 +69,9 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   api.use(authRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(accountRoutes(deps.accounts, deps.headPosition, routes));
   api.use(totpRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(credentialRoutes(deps.accounts, deps.headPosition, routes));
+  api.use(credentialRoutes(deps.accounts, deps.headPosition, routes, limit));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
-  return Object.assign(app, { routeTable: routes.table });
+  return Object.assign(app, { routeTable: [...opsTable.table, ...routes.table] });
 }

@@ -12,10 +12,15 @@ declare module 'express-serve-static-core' {
 /**
  * Who may call a route. `public`: anyone. `user`: a session, an API key, or an ACL token whose
  * ACL allows this method and path. `session`: only a login session — the privileged endpoints
- * (ACL and token management, password, username, email, 2FA, sessions, API keys, deletion, admin)
- * that no ACL token or API key may ever call, whatever its ACL says.
+ * (ACL and token management, password, username, email, 2FA, sessions, API keys, history,
+ * deletion, admin) that no ACL token or API key may ever call, whatever its ACL says.
+ * `credential`: any valid credential, its ACL not applied (`POST /auth/check` answers for the
+ * credential it is called with).
  */
-export type Policy = 'public' | 'user' | 'session';
+export type Policy = 'public' | 'user' | 'session' | 'credential';
+
+/** Marks the handler, so a test can see that every route layer of the app carries one. */
+export const AUTHORIZES = Symbol('authorizes');
 
 export interface RouteEntry {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -26,20 +31,22 @@ export interface RouteEntry {
 const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
 
 /** The one place that decides session / ACL token / API key for every route. */
-export const authorize = (accounts: Accounts, policy: Policy): RequestHandler => async (req, _res, next) => {
+export const authorize = (accounts: Accounts, policy: Policy): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
   if (policy === 'public') return next();
   const apiKey = req.headers['x-api-key'];
   const bearer = bearerOf(req.headers.authorization);
   if (apiKey === undefined && bearer === undefined) return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>'));
   const caller = await accounts.authenticate({ apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined, bearer });
-  if (caller.kind === 'acl') {
+  if (caller.kind === 'acl' && policy !== 'credential') {
     if (policy === 'session') return next(new HttpError('acl_forbidden', 'ACL tokens may not call this endpoint'));
-    if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.originalUrl)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
+    // The path express routed on, not the raw URL: the two must never be read differently.
+    if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.baseUrl + req.path)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
   }
   if (caller.kind === 'apikey' && policy === 'session') return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
+  accounts.recordUse(caller);
   req.caller = caller;
   next();
-};
+}, { [AUTHORIZES]: true });
 
 /**
  * Registers routes with their policy, and keeps the table of them, so that no route can be added

@@ -57,6 +57,14 @@ const CASES: [string, string, string, boolean][] = [
   ['GET /api/v1/*', 'GET', '/api/v1/%zz', false],
   ['GET /api/v1/wallet', 'GET', 'api/v1/wallet', false],
   ['GET /api/v1/wallet', 'GET', '', false],
+  ['GET /api/v1/auth/*', 'GET', '/api/v1/auth/me\\history#', false],
+  ['GET /api/v1/auth/*', 'GET', '/api/v1/auth/me%5Chistory', false],
+  ['GET /api/v1/*', 'GET', '/api/v1/a%00b', false],
+  ['GET /api/v1/*', 'GET', '/api/v1/a\u0000b', false],
+  ['GET /api/v1/*', 'GET', '/api/v1/caf\u00e9', false],
+  ['GET /api/v1/*', 'GET', '/api/v1/caf%C3%A9', true],
+  ['GET /api/v1/wallet', 'HEAD', '/api/v1/wallet', true],
+  ['POST /api/v1/wallet', 'HEAD', '/api/v1/wallet', false],
 ];
 
 describe('endpoint patterns', () => {

@@ -7,7 +7,7 @@ const acl = specFor(aclDecider);
 const now = new Date('2026-06-01T12:00:00.000Z');
 const created: AclEvent = { type: 'AclCreated', data: { aclId: 'a1', ownerId: 'u1', name: 'wallet', allowedEndpoints: ['GET /api/v1/wallet'] } };
 const issued = (tokenId = 't1'): AclEvent => ({ type: 'AclTokenIssued', data: { tokenId, ownerId: 'u1', expiresAt: null } });
-const deleted: AclEvent = { type: 'AclDeleted', data: { revokedTokenIds: [] } };
+const deleted: AclEvent = { type: 'AclDeleted', data: { ownerId: 'u1', revokedTokenIds: [] } };
 
 describe('ACL decider', () => {
   it('creates with normalized, de-duplicated patterns', () =>
@@ -20,13 +20,13 @@ describe('ACL decider', () => {
   it('renames and changes endpoints; nothing when nothing changes', () => {
     acl([created]).when({ type: 'UpdateAcl', data: { ownerId: 'u1', name: 'pay', allowedEndpoints: ['POST /api/v1/payments/*'] } }).then([
       { type: 'AclRenamed', data: { ownerId: 'u1', name: 'pay' } },
-      { type: 'AclEndpointsChanged', data: { allowedEndpoints: ['POST /api/v1/payments/*'] } },
+      { type: 'AclEndpointsChanged', data: { ownerId: 'u1', allowedEndpoints: ['POST /api/v1/payments/*'] } },
     ]);
     acl([created]).when({ type: 'UpdateAcl', data: { ownerId: 'u1', name: 'wallet', allowedEndpoints: ['GET /api/v1/wallet'] } }).then([]);
   });
   it('deletes, naming the tokens that die with it', () =>
-    acl([created, issued('t1'), issued('t2'), { type: 'AclTokenRevoked', data: { tokenId: 't1' } }]).when({ type: 'DeleteAcl', data: { ownerId: 'u1' } })
-      .then([{ type: 'AclDeleted', data: { revokedTokenIds: ['t2'] } }]));
+    acl([created, issued('t1'), issued('t2'), { type: 'AclTokenRevoked', data: { ownerId: 'u1', tokenId: 't1' } }]).when({ type: 'DeleteAcl', data: { ownerId: 'u1' } })
+      .then([{ type: 'AclDeleted', data: { ownerId: 'u1', revokedTokenIds: ['t2'] } }]));
   it("refuses every command on a deleted ACL, and on someone else's", () => {
     acl([created, deleted]).when({ type: 'UpdateAcl', data: { ownerId: 'u1', name: 'x' } }).thenRefuses('not_found');
     acl([created, deleted]).when({ type: 'IssueAclToken', data: { ownerId: 'u1', tokenId: 't', expiresAt: null, now } }).thenRefuses('not_found');
@@ -39,9 +39,9 @@ describe('ACL decider', () => {
     acl([created]).when({ type: 'IssueAclToken', data: { ownerId: 'u1', tokenId: 't1', expiresAt: new Date(now.getTime() - 1), now } }).thenRefuses('validation_failed');
   });
   it('revokes a live token; refuses an unknown one and one already revoked', () => {
-    acl([created, issued()]).when({ type: 'RevokeAclToken', data: { ownerId: 'u1', tokenId: 't1' } }).then([{ type: 'AclTokenRevoked', data: { tokenId: 't1' } }]);
+    acl([created, issued()]).when({ type: 'RevokeAclToken', data: { ownerId: 'u1', tokenId: 't1' } }).then([{ type: 'AclTokenRevoked', data: { ownerId: 'u1', tokenId: 't1' } }]);
     acl([created]).when({ type: 'RevokeAclToken', data: { ownerId: 'u1', tokenId: 'nope' } }).thenRefuses('not_found');
-    acl([created, issued(), { type: 'AclTokenRevoked', data: { tokenId: 't1' } }]).when({ type: 'RevokeAclToken', data: { ownerId: 'u1', tokenId: 't1' } }).thenRefuses('conflict');
+    acl([created, issued(), { type: 'AclTokenRevoked', data: { ownerId: 'u1', tokenId: 't1' } }]).when({ type: 'RevokeAclToken', data: { ownerId: 'u1', tokenId: 't1' } }).thenRefuses('conflict');
   });
 });
 

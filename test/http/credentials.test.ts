@@ -167,6 +167,29 @@ describe('API keys', () => {
   });
 });
 
+describe('credential use', () => {
+  let server: TestServer;
+  afterEach(() => server?.close());
+
+  it('verify-token does not count as a use; last_used_at survives a restart; refused requests do not count', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const key = (await call(server, 'POST', '/auth/me/tokens', { token: user.token, body: { name: 'k' } })).body;
+    expect((await call(server, 'GET', `/auth/verify-token?token=${key.token}`)).body).toEqual({ valid: true });
+    expect((await call(server, 'GET', '/auth/me/tokens', { token: user.token })).body[0].last_used_at).toBeNull();
+    expect((await call(server, 'GET', '/auth/sessions', withKey(key.token))).status).toBe(403);
+    expect((await call(server, 'GET', '/auth/me/tokens', { token: user.token })).body[0].last_used_at).toBeNull();
+    expect((await call(server, 'GET', '/auth/me', withKey(key.token))).status).toBe(200);
+    const used = (await call(server, 'GET', '/auth/me/tokens', { token: user.token })).body[0].last_used_at;
+    expect(used).toEqual(expect.any(String));
+    const dataDir = server.dataDir;
+    await server.close();
+    server = await startServer({}, { dataDir });
+    expect((await call(server, 'GET', '/auth/me/tokens', { token: user.token })).body[0].last_used_at).toBe(used);
+    expect((await call(server, 'GET', `/auth/verify-token?token=${user.token}`)).body).toEqual({ valid: false });
+  });
+});
+
 describe('POST /auth/check', () => {
   let server: TestServer;
   afterEach(() => server?.close());
@@ -175,7 +198,8 @@ describe('POST /auth/check', () => {
     server = await startServer();
     const user = await register(server);
     const me = (await call(server, 'GET', '/auth/me', { token: user.token })).body;
-    const { acl, issued } = await aclWithToken(server, user.token, ['GET /api/v1/wallet', 'POST /api/v1/auth/check', 'GET /api/v1/auth/acls']);
+    // The ACL need not name /auth/check: the endpoint answers for the credential it is called with.
+    const { acl, issued } = await aclWithToken(server, user.token, ['GET /api/v1/wallet', 'GET /api/v1/auth/acls']);
     const key = (await call(server, 'POST', '/auth/me/tokens', { token: user.token, body: { name: 'svc' } })).body.token;
     const ask = (auth: object, method: string, path: string) => call(server, 'POST', '/auth/check', { ...auth, body: { method, path } });
     expect((await ask({ token: issued.token }, 'GET', '/api/v1/wallet')).body).toEqual({ allowed: true, user_id: me.id, acl_id: acl.id });
@@ -184,6 +208,8 @@ describe('POST /auth/check', () => {
     expect((await ask(withKey(key), 'DELETE', '/api/v1/wallet')).body).toEqual({ allowed: true, user_id: me.id, acl_id: null });
     expect((await ask(withKey(key), 'POST', '/api/v1/auth/me/tokens')).body.allowed).toBe(false);
     expect((await ask({ token: user.token }, 'GET', '/anything')).body).toEqual({ allowed: true, user_id: me.id, acl_id: null });
+    expect((await ask(withKey(key), 'DELETE', '/API/V1/AUTH/ME')).body.allowed).toBe(false);
+    expect((await ask({ token: issued.token }, 'GET', '/api/v1/wallet\\x#')).body.allowed).toBe(false);
     expect((await ask({}, 'GET', '/x')).status).toBe(401);
   });
 });
@@ -197,7 +223,7 @@ describe('one authorization point for every route', () => {
     const user = await register(server);
     const { issued } = await aclWithToken(server, user.token, ['GET /api/v1/auth/me']);
     const key = (await call(server, 'POST', '/auth/me/tokens', { token: user.token, body: { name: 'walk' } })).body.token;
-    const table = server.service.routeTable;
+    const table = server.service.routeTable.filter((r) => r.path.startsWith('/api/v1'));
     expect(table.length).toBeGreaterThan(30);
     for (const route of table.filter((r) => r.policy !== 'public')) {
       const path = route.path.replace(/:[a-z_]+/g, randomUUID());
@@ -205,6 +231,7 @@ describe('one authorization point for every route', () => {
       const body = method === 'GET' ? undefined : {};
       const viaAcl = await call(server, method, path, { token: issued.token, body });
       if (method === 'GET' && route.path === '/api/v1/auth/me') expect(viaAcl.status).toBe(200);
+      else if (route.policy === 'credential') expect(viaAcl.status, route.path).not.toBe(403);
       else expect([viaAcl.status, viaAcl.body.code], `${method} ${route.path}`).toEqual([403, 'acl_forbidden']);
       if (route.policy === 'session') {
         const viaKey = await call(server, method, path, { ...withKey(key), body });
@@ -212,6 +239,31 @@ describe('one authorization point for every route', () => {
       }
       const anonymous = await call(server, method, path, { body });
       expect(anonymous.status, `anonymous: ${method} ${route.path}`).toBe(401);
+    }
+  });
+});
+
+describe('no route without a policy', () => {
+  it("every route layer in express's own router carries the authorization handler, and the table lists them all", async () => {
+    const server = await startServer();
+    try {
+      const { AUTHORIZES } = await import('../../src/http/auth.js');
+      type Layer = { route?: { path: string; methods: Record<string, boolean>; stack: { handle: Record<symbol, unknown> }[] }; handle?: { stack?: Layer[] }; matchers?: unknown };
+      const found: string[] = [];
+      const walk = (stack: Layer[]) => {
+        for (const layer of stack) {
+          if (layer.route) {
+            const methods = Object.keys(layer.route.methods).filter((m) => m !== '_all');
+            for (const method of methods) found.push(`${method} ${layer.route.path}`);
+            expect(layer.route.stack.some((l) => l.handle[AUTHORIZES] === true), `${methods} ${layer.route.path}`).toBe(true);
+          } else if (layer.handle?.stack) walk(layer.handle.stack);
+        }
+      };
+      walk((server.service.http as unknown as { router: { stack: Layer[] } }).router.stack);
+      const table = server.service.routeTable.map((r) => `${r.method} ${r.path.replace(/^\/api\/v1/, '')}`).sort();
+      expect(found.sort()).toEqual(table);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -81,7 +81,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, { detail: 'Account deleted' });
   });
 
-  routes.add(router, 'get', '/auth/me/history', 'user', async (req, res) => {
+  routes.add(router, 'get', '/auth/me/history', 'session', async (req, res) => {
     const query = parse(historyQuery, req.query);
     res.json(await accounts.history(callerOf(req), query));
   });

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -19,7 +19,7 @@ const keyParams = z.strictObject({ id: z.uuid({ message: 'must be a key id' }) }
 const verifyQuery = z.strictObject({ token: z.string().min(1).max(4096) });
 
 /** ACLs and their tokens, API keys, and the token check for other services. */
-export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): Router {
+export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
 
   routes.add(router, 'get', '/auth/acls', 'session', async (req, res) => {
@@ -63,7 +63,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
   });
 
-  routes.add(router, 'post', '/auth/check', 'user', async (req, res) => {
+  routes.add(router, 'post', '/auth/check', 'credential', async (req, res) => {
     const body = parse(checkBody, req.body);
     res.json(accounts.check(req.caller!, body.method, body.path, routes.table));
   });
@@ -84,7 +84,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
   });
 
-  routes.add(router, 'get', '/auth/verify-token', 'public', async (req, res) => {
+  routes.add(router, 'get', '/auth/verify-token', 'public', limit, async (req, res) => {
     const { token } = parse(verifyQuery, req.query);
     res.json({ valid: await accounts.verifyToken(token) });
   });
