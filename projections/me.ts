@@ -22,7 +22,7 @@ export const meProjection: Projection = {
   collections: { [USERS]: [] },
   handles: [
     'UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
-    'TotpEnabled', 'TotpDisabled', 'UserDeleted',
+    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'UserDeleted',
   ],
   project(event) {
     const id = userIdOf(event);
@@ -42,6 +42,7 @@ export const meProjection: Projection = {
                 email_verified: false,
                 display_name: data.displayName,
                 is_admin: data.isAdmin,
+                disabled: false,
                 totp_enabled: false,
                 has_password: data.passwordHash !== null,
                 auth_methods: data.passwordHash !== null ? ['password'] : [],
@@ -64,6 +65,10 @@ export const meProjection: Projection = {
         return [set(id, event, { totp_enabled: true })];
       case 'TotpDisabled':
         return [set(id, event, { totp_enabled: false })];
+      case 'UserDisabled':
+        return [set(id, event, { disabled: true })];
+      case 'UserEnabled':
+        return [set(id, event, { disabled: false })];
       case 'UsernameChanged':
         return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
       case 'PasswordChanged':

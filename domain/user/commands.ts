@@ -65,5 +65,8 @@ export type UserCommand =
       data: { credentialsValid: boolean; codeHash: string; sessionId: string; ip: string | null; userAgent: string | null; now: Date };
     }
   | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } }
+  /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
+  | { type: 'DisableUser'; data: { by: string; lastAdmin: boolean } }
+  | { type: 'EnableUser'; data: { by: string } }
   /** A wrong email code for this account: it counts toward the lockout like a wrong password. */
   | { type: 'RecordFailedCode'; data: { now: Date } };

@@ -19,6 +19,8 @@ export interface UserState extends SecurityState {
   sessions: ReadonlySet<string>;
   /** Grows with every password or address change: a reset token from an older epoch is void. */
   credentialsEpoch: number;
+  /** Disabled by an admin: no login, and no credential of the account works. */
+  disabled: boolean;
 }
 
 export const initialState = (): UserState => ({
@@ -33,6 +35,7 @@ export const initialState = (): UserState => ({
   setupClaim: null,
   sessions: new Set(),
   credentialsEpoch: 0,
+  disabled: false,
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -91,6 +94,10 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, backupCodes: event.data.backupCodeHashes };
     case 'BackupCodeUsed':
       return { ...state, backupCodes: state.backupCodes.filter((hash) => hash !== event.data.codeHash) };
+    case 'UserDisabled':
+      return { ...state, disabled: true, sessions: new Set() };
+    case 'UserEnabled':
+      return { ...state, disabled: false };
     case 'UserDeleted':
       return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null };
     default: {
@@ -147,6 +154,8 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       if (state.status !== 'active') return refuse('invalid_credentials', 'Invalid username or password');
       refuseIfLocked(state, now);
       if (!credentialsValid) return loginFailure(state, 'password', now);
+      // Said only to someone who proved the password.
+      if (state.disabled) return refuse('account_disabled', 'This account is disabled');
       const started = sessionStarted(command.data);
       if (state.totpSecret === null) return [started];
       if (secondFactor.kind === 'none') return refuse('totp_required', 'A two-factor code is required');
@@ -254,6 +263,7 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       if (state.status !== 'active') return refuse('invalid_credentials', 'Invalid username or password');
       refuseIfLocked(state, now);
       if (!credentialsValid) return loginFailure(state, 'password', now);
+      if (state.disabled) return refuse('account_disabled', 'This account is disabled');
       if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
       if (!state.backupCodes.includes(codeHash)) return loginFailure(state, 'backup_code', now);
       return [
@@ -271,6 +281,18 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       const released = [state.usernameClaim, state.emailClaim].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
     }
+    case 'DisableUser': {
+      requireActive(state);
+      if (state.disabled) return [];
+      if (state.isAdmin && command.data.lastAdmin) return refuse('conflict', 'The last admin cannot be disabled');
+      return [
+        { type: 'UserDisabled', data: { by: command.data.by } },
+        ...[...state.sessions].map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'account_disabled' } })),
+      ];
+    }
+    case 'EnableUser':
+      requireActive(state);
+      return state.disabled ? [{ type: 'UserEnabled', data: { by: command.data.by } }] : [];
     case 'RecordFailedCode':
       requireActive(state);
       return loginFailure(state, 'email_code', command.data.now);

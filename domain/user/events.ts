@@ -1,7 +1,7 @@
 /** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
 
 export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery';
-export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_deleted';
+export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
 export type UserEvent =
@@ -34,6 +34,8 @@ export type UserEvent =
   | { type: 'TotpCodeAccepted'; data: { timeStep: number } }
   | { type: 'BackupCodesRegenerated'; data: { backupCodeHashes: string[] } }
   | { type: 'BackupCodeUsed'; data: { codeHash: string } }
+  | { type: 'UserDisabled'; data: { by: string } }
+  | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
 
 export type UserEventType = UserEvent['type'];
@@ -59,6 +61,8 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   TotpCodeAccepted: [],
   BackupCodesRegenerated: [],
   BackupCodeUsed: [],
+  UserDisabled: [],
+  UserEnabled: [],
   UserDeleted: [],
 };
 

@@ -4,6 +4,7 @@ import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey } from '../../projections/lookups.js';
 import { summarize } from './history.js';
+import { toAdminUserObject } from './user-view.js';
 import { sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
@@ -208,6 +209,18 @@ export function coreAccounts(kit: Kit) {
       return result.position;
     },
 
+    /** An admin disables or enables an account; disabling ends every session, and no credential of it works. */
+    async setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
+      const ctx = context(request, caller.userId);
+      const activeAdmins = await users().countDocuments({ is_admin: true, disabled: { $ne: true } });
+      const result = await onUser(userId, () =>
+        disabled ? { type: 'DisableUser', data: { by: caller.userId, lastAdmin: activeAdmins <= 1 } } : { type: 'EnableUser', data: { by: caller.userId } }, ctx);
+      await settle(result.position, ['me', 'sessions']);
+      const doc = await users().findOne({ _id: userId });
+      if (!doc) return refuse('not_found', 'No such account');
+      return { user: toAdminUserObject(doc), position: result.position };
+    },
+
     async history(caller: Caller, options: { limit: number; before?: bigint }) {
       const events = await deps.eventStore.readStream(userStream(caller.userId), { direction: 'backwards' });
       const page = events.filter((e) => options.before === undefined || e.position < options.before).slice(0, options.limit);
@@ -225,6 +238,7 @@ export function coreAccounts(kit: Kit) {
       if (!session || session.userId !== claims.sub) throw new DomainError('token_revoked', 'This session has ended');
       const user = await users().findOne({ _id: claims.sub });
       if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
+      if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
       seen(claims.sid, deps.clock());
       return { kind: 'session', userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true };
     },

@@ -51,6 +51,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
   const userOf = async (userId: string) => {
     const user = await kit.users().findOne({ _id: userId });
     if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
+    if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
     return user;
   };
 

@@ -5,6 +5,7 @@ const SESSION_END: Record<string, string> = {
   revoked: 'Session revoked',
   password_changed: 'Session ended by a password change',
   password_reset: 'Session ended by a password reset',
+  account_disabled: 'Session ended: the account was disabled',
   account_deleted: 'Session ended by account deletion',
 };
 
@@ -55,6 +56,10 @@ export function summarize(event: DecodedEvent): string {
       return 'New backup codes made; the old ones no longer work';
     case 'BackupCodeUsed':
       return 'A backup code was used';
+    case 'UserDisabled':
+      return 'Account disabled by an admin';
+    case 'UserEnabled':
+      return 'Account enabled by an admin';
     case 'UserDeleted':
       return 'Account deleted';
     default:

@@ -15,7 +15,7 @@ export type Authenticated = Caller & { patterns?: EndpointPattern[] };
 /** This service's session-only routes as patterns (`:param` → `*`), for POST /auth/check. */
 const privilegedPatterns = (table: { method: string; path: string; policy: string }[]): EndpointPattern[] =>
   table
-    .filter((route) => route.policy === 'session')
+    .filter((route) => route.policy === 'session' || route.policy === 'admin')
     .map((route) => parsePattern(`${route.method.toUpperCase()} ${route.path.replace(/:[A-Za-z_]+/g, '*')}`))
     .filter((p): p is EndpointPattern => !('error' in p));
 

@@ -17,3 +17,6 @@ export const toUserObject = (doc: Doc) => ({
 });
 
 export type UserObject = ReturnType<typeof toUserObject>;
+
+/** What an admin sees of an account: the user object plus its standing. */
+export const toAdminUserObject = (doc: Doc) => ({ ...toUserObject(doc), disabled: doc.disabled === true });

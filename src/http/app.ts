@@ -11,6 +11,7 @@ import { emailRoutes } from './routes/email.js';
 import { opsRoutes, type Readiness } from './routes/ops.js';
 import { totpRoutes } from './routes/totp.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { adminRoutes } from './routes/admin.js';
 import { routeTable, type RouteEntry } from './auth.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
@@ -70,6 +71,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   api.use(accountRoutes(deps.accounts, deps.headPosition, routes));
   api.use(totpRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(credentialRoutes(deps.accounts, deps.headPosition, routes, limit));
+  api.use(adminRoutes(deps.accounts, deps.headPosition, routes));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));

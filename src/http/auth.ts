@@ -15,9 +15,9 @@ declare module 'express-serve-static-core' {
  * (ACL and token management, password, username, email, 2FA, sessions, API keys, history,
  * deletion, admin) that no ACL token or API key may ever call, whatever its ACL says.
  * `credential`: any valid credential, its ACL not applied (`POST /auth/check` answers for the
- * credential it is called with).
+ * credential it is called with). `admin`: a login session of an admin (privileged as well).
  */
-export type Policy = 'public' | 'user' | 'session' | 'credential';
+export type Policy = 'public' | 'user' | 'session' | 'credential' | 'admin';
 
 /** Marks the handler, so a test can see that every route layer of the app carries one. */
 export const AUTHORIZES = Symbol('authorizes');
@@ -37,12 +37,14 @@ export const authorize = (accounts: Accounts, policy: Policy): RequestHandler =>
   const bearer = bearerOf(req.headers.authorization);
   if (apiKey === undefined && bearer === undefined) return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>'));
   const caller = await accounts.authenticate({ apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined, bearer });
+  const privileged = policy === 'session' || policy === 'admin';
   if (caller.kind === 'acl' && policy !== 'credential') {
-    if (policy === 'session') return next(new HttpError('acl_forbidden', 'ACL tokens may not call this endpoint'));
+    if (privileged) return next(new HttpError('acl_forbidden', 'ACL tokens may not call this endpoint'));
     // The path express routed on, not the raw URL: the two must never be read differently.
     if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.baseUrl + req.path)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
   }
-  if (caller.kind === 'apikey' && policy === 'session') return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
+  if (caller.kind === 'apikey' && privileged) return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
+  if (policy === 'admin' && !caller.isAdmin) return next(new HttpError('admin_only', 'Only an admin may do this'));
   accounts.recordUse(caller);
   req.caller = caller;
   next();

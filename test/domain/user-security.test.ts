@@ -145,3 +145,24 @@ describe('user decider: email and reset', () => {
   it('refuses a reset of a deleted account', () =>
     given([registered, { type: 'UserDeleted', data: { releasedClaims: [] } }]).when({ type: 'ResetPassword', data: { passwordHash: 'r' } }).thenRefuses('not_found'));
 });
+
+describe('user decider: disabling', () => {
+  const disabled: UserEvent = { type: 'UserDisabled', data: { by: 'admin' } };
+  it('disabling ends every session', () =>
+    given([registered, started('s1'), started('s2')]).when({ type: 'DisableUser', data: { by: 'admin', lastAdmin: false } }).then([
+      disabled,
+      { type: 'SessionEnded', data: { sessionId: 's1', reason: 'account_disabled' } },
+      { type: 'SessionEnded', data: { sessionId: 's2', reason: 'account_disabled' } },
+    ]));
+  it('the last admin cannot be disabled', () =>
+    given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true } }]).when({ type: 'DisableUser', data: { by: 'other', lastAdmin: true } }).thenRefuses('conflict'));
+  it('a disabled account refuses a login with the right password, and only then says why', () => {
+    given([registered, disabled]).when(login(true)).thenRefuses('account_disabled');
+    given([registered, disabled]).when(login(false)).then([failed(1)]);
+  });
+  it('enabling lets it log in again; both are idempotent', () => {
+    given([registered, disabled, { type: 'UserEnabled', data: { by: 'admin' } }]).when(login(true)).then([started()]);
+    given([registered]).when({ type: 'EnableUser', data: { by: 'admin' } }).then([]);
+    given([registered, disabled]).when({ type: 'DisableUser', data: { by: 'admin', lastAdmin: false } }).then([]);
+  });
+});

@@ -233,7 +233,7 @@ describe('one authorization point for every route', () => {
       if (method === 'GET' && route.path === '/api/v1/auth/me') expect(viaAcl.status).toBe(200);
       else if (route.policy === 'credential') expect(viaAcl.status, route.path).not.toBe(403);
       else expect([viaAcl.status, viaAcl.body.code], `${method} ${route.path}`).toEqual([403, 'acl_forbidden']);
-      if (route.policy === 'session') {
+      if (route.policy === 'session' || route.policy === 'admin') {
         const viaKey = await call(server, method, path, { ...withKey(key), body });
         expect([viaKey.status, viaKey.body.code], `key: ${method} ${route.path}`).toEqual([403, 'forbidden']);
       }

@@ -57,7 +57,7 @@ export async function call<T = any>(
     headers['content-type'] ??= 'application/json';
   }
   // `/auth…` paths are API paths; anything else (`/healthz`, `/api/v1/…`) is taken as given.
-  const base = path.startsWith('/auth') ? server.api : server.url;
+  const base = path.startsWith('/auth') || path.startsWith('/admin') ? server.api : server.url;
   const response = await fetch(`${base}${path}`, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;
