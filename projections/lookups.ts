@@ -2,11 +2,13 @@ import type { UserEvent } from '../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../domain/user/rules.js';
 import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 
-/** `lookups`: `username:<name>` and `email:<address>` → user id, for logins by name or email. */
+/** `lookups`: `username:<name>`, `email:<address>` and `usr:<SHA-256 of the user key>` → user id, for logins. */
 export const LOOKUPS = 'lookups';
 
 export const usernameKey = (username: string) => `username:${normalizeUsername(username)}`;
 export const emailKey = (email: string) => `email:${normalizeEmail(email)}`;
+/** The legacy user key is looked up by its SHA-256 only. */
+export const usrKey = (usrHash: string) => `usr:${usrHash}`;
 
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
@@ -26,7 +28,7 @@ export const lookupsProjection: Projection = {
   name: 'lookups',
   version: 1,
   collections: { [LOOKUPS]: [{ keys: { userId: 1 } }] },
-  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UserDeleted'],
+  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'UserDeleted'],
   project(event) {
     const userId = event.streamId.slice('user-'.length);
     switch (event.type as UserEvent['type']) {
@@ -47,6 +49,13 @@ export const lookupsProjection: Projection = {
         return [
           { collection: LOOKUPS, kind: 'delete', filter: { userId, _id: { $regex: '^username:' } } },
           ...(data.username ? [point(usernameKey(data.username), event)] : []),
+        ];
+      }
+      case 'UsrKeyIssued': {
+        const data = event.data as Data<'UsrKeyIssued'>;
+        return [
+          ...(data.previousUsrHash ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: usrKey(data.previousUsrHash) } } as ProjectionOp] : []),
+          point(usrKey(data.usrHash), event),
         ];
       }
       case 'UserDeleted':

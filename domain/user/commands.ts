@@ -27,6 +27,7 @@ export type UserCommand =
         displayName: string | null;
         passwordHash: string | null;
         setupClaim: string | null;
+        usr: { key: string; hash: string };
         session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null };
       };
     }
@@ -65,6 +66,7 @@ export type UserCommand =
       data: { credentialsValid: boolean; codeHash: string; sessionId: string; ip: string | null; userAgent: string | null; now: Date };
     }
   | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } }
+  | { type: 'RotateUsrKey'; data: { key: string; hash: string } }
   /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
   | { type: 'DisableUser'; data: { by: string; lastAdmin: boolean } }
   | { type: 'EnableUser'; data: { by: string } }

@@ -21,6 +21,9 @@ export interface UserState extends SecurityState {
   credentialsEpoch: number;
   /** Disabled by an admin: no login, and no credential of the account works. */
   disabled: boolean;
+  /** The legacy user key (plain in memory only) and its hash. */
+  usrKey: string | null;
+  usrHash: string | null;
 }
 
 export const initialState = (): UserState => ({
@@ -36,6 +39,8 @@ export const initialState = (): UserState => ({
   sessions: new Set(),
   credentialsEpoch: 0,
   disabled: false,
+  usrKey: null,
+  usrHash: null,
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -94,12 +99,14 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, backupCodes: event.data.backupCodeHashes };
     case 'BackupCodeUsed':
       return { ...state, backupCodes: state.backupCodes.filter((hash) => hash !== event.data.codeHash) };
+    case 'UsrKeyIssued':
+      return { ...state, usrKey: event.data.usrKey, usrHash: event.data.usrHash };
     case 'UserDisabled':
       return { ...state, disabled: true, sessions: new Set() };
     case 'UserEnabled':
       return { ...state, disabled: false };
     case 'UserDeleted':
-      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null };
+      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -141,9 +148,10 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
     case 'RegisterUser': {
       if (state.status !== 'none') return refuse('conflict', 'This account already exists');
-      const { session, emailVerified, ...data } = command.data;
+      const { session, emailVerified, usr, ...data } = command.data;
       return [
         { type: 'UserRegistered', data: { ...data, isAdmin: data.setupClaim !== null } },
+        { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
         ...(emailVerified && data.emailClaim ? [{ type: 'EmailVerified', data: { emailClaim: data.emailClaim } } as UserEvent] : []),
         sessionStarted({ ...session, method: session.method ?? 'register' }),
       ];
@@ -281,6 +289,9 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       const released = [state.usernameClaim, state.emailClaim].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
     }
+    case 'RotateUsrKey':
+      requireActive(state);
+      return [{ type: 'UsrKeyIssued', data: { usrKey: command.data.key, usrHash: command.data.hash, previousUsrHash: state.usrHash } }];
     case 'DisableUser': {
       requireActive(state);
       if (state.disabled) return [];

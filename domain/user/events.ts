@@ -1,6 +1,6 @@
 /** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
 
-export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery';
+export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr';
 export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
@@ -34,6 +34,8 @@ export type UserEvent =
   | { type: 'TotpCodeAccepted'; data: { timeStep: number } }
   | { type: 'BackupCodesRegenerated'; data: { backupCodeHashes: string[] } }
   | { type: 'BackupCodeUsed'; data: { codeHash: string } }
+  /** The legacy user key: sealed (it can be shown again), and its SHA-256 for the login lookup. */
+  | { type: 'UsrKeyIssued'; data: { usrKey: string; usrHash: string; previousUsrHash: string | null } }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
@@ -61,6 +63,7 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   TotpCodeAccepted: [],
   BackupCodesRegenerated: [],
   BackupCodeUsed: [],
+  UsrKeyIssued: ['usrKey'],
   UserDisabled: [],
   UserEnabled: [],
   UserDeleted: [],

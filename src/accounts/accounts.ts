@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
-import { emailKey, usernameKey } from '../../projections/lookups.js';
+import { emailKey, usernameKey, usrKey as usrLookup } from '../../projections/lookups.js';
 import { summarize } from './history.js';
 import { toAdminUserObject } from './user-view.js';
-import { sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import { hashUsrKey, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
 
@@ -44,7 +44,11 @@ export function coreAccounts(kit: Kit) {
 
     async setupStatus() {
       const done = await kit.isSetUp();
-      return { setup_done: done, registration_open: deps.settings.allowNewAccounts || !done, login_methods: ['password', 'email_code'] };
+      return {
+        setup_done: done,
+        registration_open: deps.settings.allowNewAccounts || !done,
+        login_methods: ['password', 'email_code', ...(deps.settings.allowUsrLogin ? ['usr'] : [])],
+      };
     },
 
     async register(
@@ -73,6 +77,39 @@ export function coreAccounts(kit: Kit) {
       }, context(request, userId));
       kit.refuseFailedLogin(result.events);
       return kit.issue(userId, sessionId, result.position);
+    },
+
+    /** POST /auth/usr: the legacy user key logs in (TOTP and lockout apply as for passwords). */
+    async loginWithUsr(input: { usr: string; totpCode?: string }, request: RequestInfo) {
+      if (!deps.settings.allowUsrLogin) refuse('forbidden', 'Login with a user key is turned off here');
+      const hash = hashUsrKey(input.usr);
+      const userId = ((await lookups().findOne({ _id: usrLookup(hash) }))?.userId as string | undefined) ?? null;
+      // 256 random bits: an unknown key says nothing about any account.
+      if (!userId) return refuse('invalid_credentials', 'Invalid user key');
+      const sessionId = randomUUID();
+      const now = deps.clock();
+      const result = await onUser(userId, async (state) => {
+        const credentialsValid = state.usrHash !== null && timingSafeEqual(Buffer.from(state.usrHash, 'hex'), Buffer.from(hash, 'hex'));
+        const secondFactor = credentialsValid ? await secondFactorFrom(state, input.totpCode, now) : { kind: 'none' as const };
+        return { type: 'StartSession', data: { sessionId, method: 'usr', ip: request.ip, userAgent: request.userAgent, credentialsValid, secondFactor, now } };
+      }, context(request, userId));
+      kit.refuseFailedLogin(result.events);
+      return kit.issue(userId, sessionId, result.position);
+    },
+
+    /** GET /auth/usr-key: the account's legacy user key. */
+    async showUsrKey(caller: Caller) {
+      const state = await loadUser(caller.userId);
+      if (!state.usrKey) refuse('not_found', 'This account has no user key');
+      return { usr: state.usrKey! };
+    },
+
+    /** POST /auth/usr-key: a new user key; the old one stops working. */
+    async rotateUsrKey(caller: Caller, request: RequestInfo) {
+      const usr = newUsrKey();
+      const result = await onUser(caller.userId, () => ({ type: 'RotateUsrKey', data: usr }), context(request, caller.userId));
+      await settle(result.position, ['lookups']);
+      return { usr: usr.key, position: result.position };
     },
 
     async logout(caller: Caller, request: RequestInfo) {

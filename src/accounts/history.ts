@@ -14,6 +14,7 @@ const SIGN_IN: Record<string, string> = {
   password: 'Signed in with password',
   email_code: 'Signed in with an email code',
   totp_recovery: 'Signed in with a backup code (two-factor recovery)',
+  usr: 'Signed in with the user key',
 };
 
 const FAILURE: Record<string, string> = {
@@ -56,6 +57,8 @@ export function summarize(event: DecodedEvent): string {
       return 'New backup codes made; the old ones no longer work';
     case 'BackupCodeUsed':
       return 'A backup code was used';
+    case 'UsrKeyIssued':
+      return data.previousUsrHash ? 'New user key made; the old one no longer works' : 'User key made';
     case 'UserDisabled':
       return 'Account disabled by an admin';
     case 'UserEnabled':

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
 import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
@@ -56,7 +56,16 @@ export interface Issued {
   token: string;
   expiresAt: Date;
   position: bigint | null;
+  /** The legacy user key, shown once: at registration. */
+  usr?: string;
 }
+
+/** A legacy user key: 256 random bits, hex; found at login by its SHA-256. */
+export const newUsrKey = () => {
+  const key = randomBytes(32).toString('hex');
+  return { key, hash: hashUsrKey(key) };
+};
+export const hashUsrKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 export interface AccountsDeps {
   eventStore: EventStore;
@@ -78,7 +87,7 @@ export interface AccountsDeps {
   limits: Record<'issue' | 'failures' | 'unknownLogin', { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }>;
   clock: () => Date;
   logger: Logger;
-  settings: { allowNewAccounts: boolean; readYourWritesTimeoutMs: number; serviceName: string };
+  settings: { allowNewAccounts: boolean; allowUsrLogin: boolean; readYourWritesTimeoutMs: number; serviceName: string };
 }
 
 /** The queue name of mail jobs (workers/send-mail.ts processes them). */
@@ -215,6 +224,7 @@ export function createKit(deps: AccountsDeps) {
       claimed.push(await deps.claims.claim('username', normalizeUsername(input.username), userId, ctx));
       if (input.email) claimed.push(await deps.claims.claim('email', input.email, userId, ctx));
       const sessionId = randomUUID();
+      const usr = newUsrKey();
       const result = await onUser(userId, () => ({
         type: 'RegisterUser',
         data: {
@@ -227,11 +237,12 @@ export function createKit(deps: AccountsDeps) {
           displayName: input.displayName,
           passwordHash: input.passwordHash,
           setupClaim,
+          usr,
           session: { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent },
         },
       }), ctx);
       if (setupClaim) setupDone = true;
-      return { ...(await issue(userId, sessionId, result.position)), userId };
+      return { ...(await issue(userId, sessionId, result.position)), userId, usr: usr.key };
     } catch (error) {
       await releaseAll([...claimed, setupClaim], userId, ctx);
       throw error;

@@ -20,4 +20,6 @@ export const tokenAnswer = (issued: Issued) => ({
   access_token: issued.token,
   token_type: 'bearer',
   expires_at: issued.expiresAt.toISOString(),
+  // Only when an account was made: its legacy user key, shown this once.
+  ...(issued.usr ? { usr: issued.usr } : {}),
 });

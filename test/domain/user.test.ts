@@ -11,6 +11,7 @@ const registered: UserEvent = {
   type: 'UserRegistered',
   data: { userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a', displayName: null, passwordHash: '$2b$hash', isAdmin: false, setupClaim: null },
 };
+const usrIssued: UserEvent = { type: 'UsrKeyIssued', data: { usrKey: 'k', usrHash: 'kh', previousUsrHash: null } };
 const session = (sessionId: string): UserEvent => ({ type: 'SessionStarted', data: { sessionId, method: 'password', ip: null, userAgent: null } });
 const deleted: UserEvent = { type: 'UserDeleted', data: { releasedClaims: ['unique-username-a', 'unique-email-a'] } };
 const passwordless: UserEvent = { type: 'UserRegistered', data: { ...(registered.data as any), passwordHash: null } };
@@ -19,21 +20,29 @@ const register = (setupClaim: string | null): UserCommand => ({
   type: 'RegisterUser',
   data: {
     userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a',
-    displayName: null, passwordHash: '$2b$hash', setupClaim, session: { sessionId: 's0', ip: '10.0.0.1', userAgent: 'ua' },
+    displayName: null, passwordHash: '$2b$hash', setupClaim, usr: { key: 'k', hash: 'kh' }, session: { sessionId: 's0', ip: '10.0.0.1', userAgent: 'ua' },
   },
 });
 
 describe('user decider', () => {
   describe('RegisterUser', () => {
-    it('registers and starts the first session', () =>
-      given([]).when(register(null)).then([registered, { type: 'SessionStarted', data: { sessionId: 's0', method: 'register', ip: '10.0.0.1', userAgent: 'ua' } }]));
+    it('registers, issues the user key and starts the first session', () =>
+      given([]).when(register(null)).then([registered, usrIssued, { type: 'SessionStarted', data: { sessionId: 's0', method: 'register', ip: '10.0.0.1', userAgent: 'ua' } }]));
     it('makes the holder of the set-up claim an admin', () =>
       given([]).when(register('unique-setup-x')).then([
         { type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x' } },
+        usrIssued,
         { type: 'SessionStarted', data: { sessionId: 's0', method: 'register', ip: '10.0.0.1', userAgent: 'ua' } },
       ]));
     it('refuses an account that exists', () => given([registered]).when(register(null)).thenRefuses('conflict'));
     it('refuses an account that was deleted', () => given([registered, deleted]).when(register(null)).thenRefuses('conflict'));
+  });
+
+  describe('RotateUsrKey', () => {
+    it('issues a new key naming the old one', () =>
+      given([registered, usrIssued]).when({ type: 'RotateUsrKey', data: { key: 'n', hash: 'nh' } })
+        .then([{ type: 'UsrKeyIssued', data: { usrKey: 'n', usrHash: 'nh', previousUsrHash: 'kh' } }]));
+    it('refuses on a deleted account', () => given([registered, usrIssued, deleted]).when({ type: 'RotateUsrKey', data: { key: 'n', hash: 'nh' } }).thenRefuses('not_found'));
   });
 
   describe('StartSession', () => {

@@ -113,11 +113,11 @@ describe('the account', () => {
     await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: 'One' } });
     await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: 'Two' } });
     const all = await call(server, 'GET', '/auth/me/history', { token: user.token });
-    expect(all.body.map((e: { type: string }) => e.type)).toEqual(['DisplayNameChanged', 'DisplayNameChanged', 'SessionStarted', 'UserRegistered']);
+    expect(all.body.map((e: { type: string }) => e.type)).toEqual(['DisplayNameChanged', 'DisplayNameChanged', 'SessionStarted', 'UsrKeyIssued', 'UserRegistered']);
     expect(all.body[0]).toEqual({ type: 'DisplayNameChanged', at: expect.any(String), position: expect.stringMatching(/^\d+$/), summary: 'Display name changed' });
     expect(JSON.stringify(all.body)).not.toContain('One');
     const page = await call(server, 'GET', `/auth/me/history?limit=2&before=${all.body[1].position}`, { token: user.token });
-    expect(page.body.map((e: { type: string }) => e.type)).toEqual(['SessionStarted', 'UserRegistered']);
+    expect(page.body.map((e: { type: string }) => e.type)).toEqual(['SessionStarted', 'UsrKeyIssued']);
     expect((await call(server, 'GET', '/auth/me/history?limit=0', { token: user.token })).status).toBe(400);
     expect((await call(server, 'GET', '/auth/me/history?before=abc', { token: user.token })).status).toBe(400);
   });

@@ -12,6 +12,8 @@ const registerBody = z.strictObject({
   display_name: fields.displayName.nullish(),
 });
 
+const usrBody = z.strictObject({ usr: z.string().min(1).max(256), totp_code: fields.totpCode });
+
 const loginBody = z.strictObject({
   username: z.string().min(1).max(254),
   password: fields.existingPassword,
@@ -39,6 +41,22 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     const body = parse(loginBody, req.body);
     const issued = await accounts.login({ username: body.username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+  });
+
+  routes.add(router, 'post', '/auth/usr', 'public', limit, async (req, res) => {
+    const body = parse(usrBody, req.body);
+    const issued = await accounts.loginWithUsr({ usr: body.usr, totpCode: body.totp_code }, requestInfo(req));
+    await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+  });
+
+  routes.add(router, 'get', '/auth/usr-key', 'session', async (req, res) => {
+    res.json(await accounts.showUsrKey(callerOf(req)));
+  });
+
+  routes.add(router, 'post', '/auth/usr-key', 'session', async (req, res) => {
+    parse(z.strictObject({}), req.body);
+    const { usr, position } = await accounts.rotateUsrKey(callerOf(req), requestInfo(req));
+    await answerCommand(res, position, head, 200, { usr });
   });
 
   routes.add(router, 'post', '/auth/logout', 'session', async (req, res) => {
