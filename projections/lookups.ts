@@ -9,6 +9,7 @@ export const usernameKey = (username: string) => `username:${normalizeUsername(u
 export const emailKey = (email: string) => `email:${normalizeEmail(email)}`;
 /** The legacy user key is looked up by its SHA-256 only. */
 export const usrKey = (usrHash: string) => `usr:${usrHash}`;
+export const nostrKey = (pubkey: string) => `nostr:${pubkey.toLowerCase()}`;
 
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
@@ -28,7 +29,7 @@ export const lookupsProjection: Projection = {
   name: 'lookups',
   version: 1,
   collections: { [LOOKUPS]: [{ keys: { userId: 1 } }] },
-  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'UserDeleted'],
+  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'NostrKeyLinked', 'NostrKeyUnlinked', 'UserDeleted'],
   project(event) {
     const userId = event.streamId.slice('user-'.length);
     switch (event.type as UserEvent['type']) {
@@ -57,6 +58,14 @@ export const lookupsProjection: Projection = {
           ...(data.previousUsrHash ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: usrKey(data.previousUsrHash) } } as ProjectionOp] : []),
           point(usrKey(data.usrHash), event),
         ];
+      }
+      case 'NostrKeyLinked': {
+        const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
+        return pubkey ? [point(nostrKey(pubkey), event)] : [];
+      }
+      case 'NostrKeyUnlinked': {
+        const pubkey = (event.data as Data<'NostrKeyUnlinked'>).pubkey;
+        return pubkey ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: nostrKey(pubkey), userId } }] : [];
       }
       case 'UserDeleted':
         return [{ collection: LOOKUPS, kind: 'delete', filter: { userId } }];

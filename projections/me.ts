@@ -22,7 +22,7 @@ export const meProjection: Projection = {
   collections: { [USERS]: [] },
   handles: [
     'UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
-    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'UserDeleted',
+    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'UserDeleted',
   ],
   project(event) {
     const id = userIdOf(event);
@@ -65,6 +65,15 @@ export const meProjection: Projection = {
         return [set(id, event, { totp_enabled: true })];
       case 'TotpDisabled':
         return [set(id, event, { totp_enabled: false })];
+      case 'NostrKeyLinked': {
+        const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
+        return pubkey ? [set(id, event, {}, { $addToSet: { nostr_pubkeys: pubkey, auth_methods: 'nostr' } })] : [];
+      }
+      case 'NostrKeyUnlinked': {
+        const data = event.data as Data<'NostrKeyUnlinked'>;
+        if (!data.pubkey) return [];
+        return [set(id, event, {}, { $pull: data.lastKey ? { nostr_pubkeys: data.pubkey, auth_methods: 'nostr' } : { nostr_pubkeys: data.pubkey } })];
+      }
       case 'UserDisabled':
         return [set(id, event, { disabled: true })];
       case 'UserEnabled':

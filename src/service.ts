@@ -121,7 +121,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const usage = createUsageTracker({ store: usageStore, clock, logger });
   const accounts = createAccounts({
     eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, usage, clock, logger,
-    settings: { allowNewAccounts: config.allowNewAccounts, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, serviceName: config.serviceName },
+    settings: {
+      allowNewAccounts: config.allowNewAccounts, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
+      serviceName: config.serviceName, publicUrl: config.publicUrl,
+    },
+    hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
   const reactorDeps = { eventStore, checkpoints: reactorCheckpoints, codec, logger };
   const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));

@@ -28,6 +28,7 @@ export type UserCommand =
         passwordHash: string | null;
         setupClaim: string | null;
         usr: { key: string; hash: string };
+        nostr?: { pubkey: string; claim: string };
         session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null };
       };
     }
@@ -67,6 +68,9 @@ export type UserCommand =
     }
   | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } }
   | { type: 'RotateUsrKey'; data: { key: string; hash: string } }
+  | { type: 'LinkNostrKey'; data: { pubkey: string; claim: string } }
+  /** `otherWaysIn` counts the ways into the account besides this key (found by the caller). */
+  | { type: 'UnlinkNostrKey'; data: { pubkey: string; otherWaysIn: number } }
   /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
   | { type: 'DisableUser'; data: { by: string; lastAdmin: boolean } }
   | { type: 'EnableUser'; data: { by: string } }

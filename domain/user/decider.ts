@@ -24,6 +24,8 @@ export interface UserState extends SecurityState {
   /** The legacy user key (plain in memory only) and its hash. */
   usrKey: string | null;
   usrHash: string | null;
+  /** Linked Nostr public keys (hex) and their claims. */
+  nostr: ReadonlyMap<string, string>;
 }
 
 export const initialState = (): UserState => ({
@@ -41,6 +43,7 @@ export const initialState = (): UserState => ({
   disabled: false,
   usrKey: null,
   usrHash: null,
+  nostr: new Map(),
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -101,12 +104,16 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, backupCodes: state.backupCodes.filter((hash) => hash !== event.data.codeHash) };
     case 'UsrKeyIssued':
       return { ...state, usrKey: event.data.usrKey, usrHash: event.data.usrHash };
+    case 'NostrKeyLinked':
+      return { ...state, nostr: new Map([...state.nostr, [event.data.pubkey, event.data.claim]]) };
+    case 'NostrKeyUnlinked':
+      return { ...state, nostr: new Map([...state.nostr].filter(([key]) => key !== event.data.pubkey)) };
     case 'UserDisabled':
       return { ...state, disabled: true, sessions: new Set() };
     case 'UserEnabled':
       return { ...state, disabled: false };
     case 'UserDeleted':
-      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null };
+      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map() };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -116,7 +123,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
 
 /** The claims (unique-* stream names) the account holds now. */
 export const heldClaims = (state: UserState): string[] =>
-  [state.usernameClaim, state.emailClaim, state.setupClaim].filter((c): c is string => c !== null);
+  [state.usernameClaim, state.emailClaim, state.setupClaim, ...state.nostr.values()].filter((c): c is string => c !== null);
 
 /** The claims an event gives up (the account held them until this event). */
 export const claimsGivenUp = (event: UserEvent): string[] => {
@@ -125,6 +132,8 @@ export const claimsGivenUp = (event: UserEvent): string[] => {
       return event.data.previousUsernameClaim === event.data.usernameClaim ? [] : [event.data.previousUsernameClaim];
     case 'EmailChanged':
       return event.data.previousEmailClaim && event.data.previousEmailClaim !== event.data.emailClaim ? [event.data.previousEmailClaim] : [];
+    case 'NostrKeyUnlinked':
+      return [event.data.claim];
     case 'UserDeleted':
       return event.data.releasedClaims;
     default:
@@ -148,10 +157,11 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
     case 'RegisterUser': {
       if (state.status !== 'none') return refuse('conflict', 'This account already exists');
-      const { session, emailVerified, usr, ...data } = command.data;
+      const { session, emailVerified, usr, nostr, ...data } = command.data;
       return [
         { type: 'UserRegistered', data: { ...data, isAdmin: data.setupClaim !== null } },
         { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
+        ...(nostr ? [{ type: 'NostrKeyLinked', data: nostr } as UserEvent] : []),
         ...(emailVerified && data.emailClaim ? [{ type: 'EmailVerified', data: { emailClaim: data.emailClaim } } as UserEvent] : []),
         sessionStarted({ ...session, method: session.method ?? 'register' }),
       ];
@@ -286,12 +296,22 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       const proof = proveIdentity(state, { ...command.data, passwordValid: state.passwordHash === null ? true : command.data.passwordValid! }, { allowBackupCode: false });
       if ('failed' in proof) return proof.failed;
       // The first-account claim stays held: deleting the first admin never re-opens set-up.
-      const released = [state.usernameClaim, state.emailClaim].filter((c): c is string => c !== null);
+      const released = [state.usernameClaim, state.emailClaim, ...state.nostr.values()].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
     }
     case 'RotateUsrKey':
       requireActive(state);
       return [{ type: 'UsrKeyIssued', data: { usrKey: command.data.key, usrHash: command.data.hash, previousUsrHash: state.usrHash } }];
+    case 'LinkNostrKey':
+      requireActive(state);
+      return state.nostr.has(command.data.pubkey) ? [] : [{ type: 'NostrKeyLinked', data: command.data }];
+    case 'UnlinkNostrKey': {
+      requireActive(state);
+      const claim = state.nostr.get(command.data.pubkey);
+      if (!claim) return refuse('not_found', 'This key is not linked to the account');
+      if (command.data.otherWaysIn < 1) return refuse('conflict', 'This is the last way into the account');
+      return [{ type: 'NostrKeyUnlinked', data: { pubkey: command.data.pubkey, claim, lastKey: state.nostr.size === 1 } }];
+    }
     case 'DisableUser': {
       requireActive(state);
       if (state.disabled) return [];

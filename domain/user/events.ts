@@ -1,6 +1,6 @@
 /** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
 
-export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr';
+export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr';
 export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
@@ -36,6 +36,8 @@ export type UserEvent =
   | { type: 'BackupCodeUsed'; data: { codeHash: string } }
   /** The legacy user key: sealed (it can be shown again), and its SHA-256 for the login lookup. */
   | { type: 'UsrKeyIssued'; data: { usrKey: string; usrHash: string; previousUsrHash: string | null } }
+  | { type: 'NostrKeyLinked'; data: { pubkey: string; claim: string } }
+  | { type: 'NostrKeyUnlinked'; data: { pubkey: string; claim: string; lastKey: boolean } }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
@@ -64,6 +66,8 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   BackupCodesRegenerated: [],
   BackupCodeUsed: [],
   UsrKeyIssued: ['usrKey'],
+  NostrKeyLinked: ['pubkey'],
+  NostrKeyUnlinked: ['pubkey'],
   UserDisabled: [],
   UserEnabled: [],
   UserDeleted: [],

@@ -7,11 +7,12 @@ import type { CommandHandler } from '../commands/handler.js';
 import type { CommandContext } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
 
-const TAKEN: Record<ClaimKind, DomainError['code']> = { username: 'username_taken', email: 'email_taken', setup: 'conflict' };
+const TAKEN: Record<ClaimKind, DomainError['code']> = { username: 'username_taken', email: 'email_taken', setup: 'conflict', nostr: 'identity_taken' };
 const TAKEN_MESSAGE: Record<ClaimKind, string> = {
   username: 'This username is taken',
   email: 'This email address is taken',
   setup: 'The service is already set up',
+  nostr: 'This Nostr key belongs to another account',
 };
 
 export interface Claims {

@@ -15,6 +15,7 @@ const SIGN_IN: Record<string, string> = {
   email_code: 'Signed in with an email code',
   totp_recovery: 'Signed in with a backup code (two-factor recovery)',
   usr: 'Signed in with the user key',
+  nostr: 'Signed in with Nostr',
 };
 
 const FAILURE: Record<string, string> = {
@@ -59,6 +60,10 @@ export function summarize(event: DecodedEvent): string {
       return 'A backup code was used';
     case 'UsrKeyIssued':
       return data.previousUsrHash ? 'New user key made; the old one no longer works' : 'User key made';
+    case 'NostrKeyLinked':
+      return 'Nostr key linked';
+    case 'NostrKeyUnlinked':
+      return 'Nostr key unlinked';
     case 'UserDisabled':
       return 'Account disabled by an admin';
     case 'UserEnabled':

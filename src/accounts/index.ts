@@ -5,6 +5,7 @@ import { credentials } from './credentials.js';
 import { emailFlows } from './email-flows.js';
 import { createKit, type AccountsDeps, type Caller } from './kit.js';
 import { totpAccounts } from './totp.js';
+import { nostrAccounts } from './nostr.js';
 import type { UsageTracker } from './usage.js';
 
 export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
@@ -29,6 +30,7 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
     ...emailFlows(kit),
     ...totpAccounts(kit, core.findAccount, core.refuseUnknown),
     ...creds,
+    ...nostrAccounts(kit, deps.hmacKey),
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {

@@ -87,7 +87,9 @@ export interface AccountsDeps {
   limits: Record<'issue' | 'failures' | 'unknownLogin', { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }>;
   clock: () => Date;
   logger: Logger;
-  settings: { allowNewAccounts: boolean; allowUsrLogin: boolean; readYourWritesTimeoutMs: number; serviceName: string };
+  settings: { allowNewAccounts: boolean; allowUsrLogin: boolean; readYourWritesTimeoutMs: number; serviceName: string; publicUrl: string };
+  /** The service key behind HMACs of one-time identifiers (NIP-98 event ids). */
+  hmacKey: Buffer;
 }
 
 /** The queue name of mail jobs (workers/send-mail.ts processes them). */
@@ -212,6 +214,7 @@ export function createKit(deps: AccountsDeps) {
       emailVerified?: boolean;
       displayName: string | null;
       method?: SessionMethod;
+      nostr?: { pubkey: string; claim: string };
     },
     request: RequestInfo,
   ): Promise<Issued & { userId: string }> => {
@@ -238,6 +241,7 @@ export function createKit(deps: AccountsDeps) {
           passwordHash: input.passwordHash,
           setupClaim,
           usr,
+          ...(input.nostr ? { nostr: input.nostr } : {}),
           session: { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent },
         },
       }), ctx);

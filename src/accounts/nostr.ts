@@ -1,0 +1,112 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { verifyEvent, type Event } from 'nostr-tools/pure';
+import { DomainError } from '../../domain/shared/errors.js';
+import { nostrKey } from '../../projections/lookups.js';
+import { isWrongExpectedVersion } from '../ports/event-store.js';
+import type { Caller, Kit, RequestInfo } from './kit.js';
+import { secondFactorFrom } from './second-factor.js';
+
+const NIP98_KIND = 27235;
+const WINDOW_S = 60;
+const bad = (why: string) => new DomainError('invalid_credentials', `Invalid Nostr proof: ${why}`);
+
+/**
+ * NIP-98 HTTP auth as a way in. The signed event (kind 27235) must name this exact URL and method,
+ * be at most 60 s old (by the service's clock), be signed by its pubkey, and never have been seen
+ * before: each accepted event id is recorded in a stream of its own, appended only if it does not
+ * exist yet, so a replay fails everywhere, across restarts and instances.
+ */
+export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
+  const { deps, context, onUser, loadUser, settle } = kit;
+
+  const parseProof = (proof: { header?: string; body?: string }): Event => {
+    let json: string | undefined = proof.body;
+    if (proof.header !== undefined) {
+      const match = /^Nostr\s+([A-Za-z0-9+/=_-]+)\s*$/.exec(proof.header);
+      if (!match) throw bad('the Authorization header is not "Nostr <base64>"');
+      json = Buffer.from(match[1]!, 'base64').toString('utf8');
+    }
+    if (!json) throw bad('send it as an Authorization: Nostr header or as nostr_event');
+    try {
+      const event = JSON.parse(json) as Event;
+      if (typeof event !== 'object' || event === null || !Array.isArray(event.tags)) throw new Error('shape');
+      return event;
+    } catch {
+      throw bad('the event is not JSON');
+    }
+  };
+
+  /** Checks a proof for `method url` and spends its event id; answers the hex pubkey. */
+  const verifyProof = async (proof: { header?: string; body?: string }, method: string, url: string, request: RequestInfo): Promise<string> => {
+    const event = parseProof(proof);
+    if (event.kind !== NIP98_KIND) throw bad(`kind must be ${NIP98_KIND}`);
+    const tag = (name: string) => event.tags.find((t) => Array.isArray(t) && t[0] === name)?.[1];
+    if (tag('u') !== url) throw bad(`the u tag must be ${url}`);
+    if (typeof tag('method') !== 'string' || tag('method')!.toUpperCase() !== method) throw bad(`the method tag must be ${method}`);
+    const now = Math.floor(deps.clock().getTime() / 1000);
+    if (typeof event.created_at !== 'number' || Math.abs(now - event.created_at) > WINDOW_S) throw bad('created_at is not within 60 seconds');
+    if (!verifyEvent(event)) throw bad('the signature does not match');
+    const seen = `nip98-${createHmac('sha256', hmacKey).update(event.id).digest('hex')}`;
+    const ctx = context(request, null);
+    try {
+      const [used] = await deps.codec.encode(seen, [{ type: 'Nip98EventUsed', data: {} }], ctx, 0n);
+      await deps.eventStore.append(seen, [used!], { expectedRevision: 'no_stream' });
+    } catch (error) {
+      if (isWrongExpectedVersion(error)) throw bad('this event was already used');
+      throw error;
+    }
+    return event.pubkey.toLowerCase();
+  };
+
+  const accountOf = async (pubkey: string) => ((await kit.lookups().findOne({ _id: nostrKey(pubkey) }))?.userId as string | undefined) ?? null;
+
+  return {
+    /** POST /auth/nostr: a known key signs in; an unknown one makes an account while registration is open. */
+    async loginWithNostr(proof: { header?: string; body?: string; totpCode?: string }, request: RequestInfo) {
+      const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr`, request);
+      const userId = await accountOf(pubkey);
+      if (!userId) {
+        const newId = randomUUID();
+        const claim = await deps.claims.claim('nostr', pubkey, newId, context(request, newId));
+        const username = `nostr_${pubkey.slice(0, 12)}`;
+        try {
+          return await kit.registerAccount({ userId: newId, username, passwordHash: null, email: null, displayName: null, method: 'nostr', nostr: { pubkey, claim } }, request);
+        } catch (error) {
+          await kit.releaseAll([claim], newId, context(request, newId));
+          throw error;
+        }
+      }
+      const sessionId = randomUUID();
+      const now = deps.clock();
+      const result = await onUser(userId, async (state) => ({
+        type: 'StartSession',
+        data: { sessionId, method: 'nostr', ip: request.ip, userAgent: request.userAgent, credentialsValid: state.nostr.has(pubkey), secondFactor: await secondFactorFrom(state, proof.totpCode, now), now },
+      }), context(request, userId));
+      kit.refuseFailedLogin(result.events);
+      return kit.issue(userId, sessionId, result.position);
+    },
+
+    /** POST /auth/nostr/link: the signed-in account takes the key (409 when another has it). */
+    async linkNostr(caller: Caller, proof: { header?: string; body?: string }, request: RequestInfo) {
+      const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr/link`, request);
+      const ctx = context(request, caller.userId);
+      const claim = await deps.claims.claim('nostr', pubkey, caller.userId, ctx);
+      const result = await onUser(caller.userId, () => ({ type: 'LinkNostrKey', data: { pubkey, claim } }), ctx);
+      await settle(result.position, ['me', 'lookups']);
+      return { user: await kit.userObject(caller.userId), position: result.position };
+    },
+
+    /** DELETE /auth/identities/nostr/{pubkey}: refused (409) when it is the account's last way in. */
+    async unlinkNostr(caller: Caller, pubkey: string, request: RequestInfo) {
+      const ctx = context(request, caller.userId);
+      const state = await loadUser(caller.userId);
+      const otherWaysIn =
+        (state.passwordHash !== null ? 1 : 0) + (state.emailVerified ? 1 : 0) + (deps.settings.allowUsrLogin && state.usrHash ? 1 : 0) + state.nostr.size - (state.nostr.has(pubkey.toLowerCase()) ? 1 : 0);
+      const result = await onUser(caller.userId, () => ({ type: 'UnlinkNostrKey', data: { pubkey: pubkey.toLowerCase(), otherWaysIn } }), ctx);
+      const unlinked = result.events[0];
+      if (unlinked?.type === 'NostrKeyUnlinked') await kit.releaseAll([unlinked.data.claim], caller.userId, ctx);
+      await settle(result.position, ['me', 'lookups']);
+      return { user: await kit.userObject(caller.userId), position: result.position };
+    },
+  };
+}
