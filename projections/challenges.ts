@@ -20,7 +20,8 @@ const keyOf = (data: Issued): string | null => {
     case 'totp_setup':
       return data.userId;
     case 'password_reset':
-      return null; // its token names the challenge itself
+    case 'lnurl':
+      return null; // its token (or k1) names the challenge itself
   }
 };
 

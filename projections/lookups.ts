@@ -10,6 +10,7 @@ export const emailKey = (email: string) => `email:${normalizeEmail(email)}`;
 /** The legacy user key is looked up by its SHA-256 only. */
 export const usrKey = (usrHash: string) => `usr:${usrHash}`;
 export const nostrKey = (pubkey: string) => `nostr:${pubkey.toLowerCase()}`;
+export const lnurlKey = (linkingKey: string) => `lnurl:${linkingKey.toLowerCase()}`;
 
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
@@ -29,7 +30,7 @@ export const lookupsProjection: Projection = {
   name: 'lookups',
   version: 1,
   collections: { [LOOKUPS]: [{ keys: { userId: 1 } }] },
-  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'NostrKeyLinked', 'NostrKeyUnlinked', 'UserDeleted'],
+  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked', 'UserDeleted'],
   project(event) {
     const userId = event.streamId.slice('user-'.length);
     switch (event.type as UserEvent['type']) {
@@ -62,6 +63,10 @@ export const lookupsProjection: Projection = {
       case 'NostrKeyLinked': {
         const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
         return pubkey ? [point(nostrKey(pubkey), event)] : [];
+      }
+      case 'LnurlKeyLinked': {
+        const linkingKey = (event.data as Data<'LnurlKeyLinked'>).linkingKey;
+        return linkingKey ? [point(lnurlKey(linkingKey), event)] : [];
       }
       case 'NostrKeyUnlinked': {
         const pubkey = (event.data as Data<'NostrKeyUnlinked'>).pubkey;

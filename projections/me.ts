@@ -22,7 +22,7 @@ export const meProjection: Projection = {
   collections: { [USERS]: [] },
   handles: [
     'UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
-    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'UserDeleted',
+    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked', 'UserDeleted',
   ],
   project(event) {
     const id = userIdOf(event);
@@ -69,6 +69,8 @@ export const meProjection: Projection = {
         const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
         return pubkey ? [set(id, event, {}, { $addToSet: { nostr_pubkeys: pubkey, auth_methods: 'nostr' } })] : [];
       }
+      case 'LnurlKeyLinked':
+        return [set(id, event, {}, { $addToSet: { auth_methods: 'lnurl' } })];
       case 'NostrKeyUnlinked': {
         const data = event.data as Data<'NostrKeyUnlinked'>;
         if (!data.pubkey) return [];

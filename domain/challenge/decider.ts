@@ -6,7 +6,7 @@ import type { Decider } from '../shared/decider.js';
  * a password-reset token, a pending TOTP secret. Expiry is enforced when it is used; the expiry
  * job only records it.
  */
-export type ChallengePurpose = 'email_code' | 'email_verification' | 'password_reset' | 'totp_setup';
+export type ChallengePurpose = 'email_code' | 'email_verification' | 'password_reset' | 'totp_setup' | 'lnurl';
 
 export type ChallengeIssuedData = {
   challengeId: string;
@@ -25,42 +25,53 @@ export type ChallengeIssuedData = {
   maxAttempts: number;
   /** The account's credentials epoch when issued: a later password or address change voids it. */
   epoch?: number;
+  /** LNURL-auth: what the signed k1 is for. */
+  action?: 'login' | 'register' | 'link' | 'auth';
 };
 
 export type ChallengeEvent =
   | { type: 'ChallengeIssued'; data: ChallengeIssuedData }
   | { type: 'ChallengeAttemptFailed'; data: { attempt: number } }
   | { type: 'ChallengeBurned'; data: { attempts: number } }
+  /** LNURL-auth: the wallet signed k1; the token is for this account, taken once by the poll. */
+  | { type: 'ChallengeSigned'; data: { userId: string } }
   | { type: 'ChallengeCompleted'; data: Record<string, never> }
   | { type: 'ChallengeExpired'; data: Record<string, never> };
 
 export type ChallengeCommand =
   | { type: 'IssueChallenge'; data: ChallengeIssuedData }
   | { type: 'AttemptChallenge'; data: { now: Date; secretMatches: boolean } }
-  | { type: 'ExpireChallenge'; data: { now: Date } };
+  | { type: 'ExpireChallenge'; data: { now: Date } }
+  | { type: 'SignChallenge'; data: { now: Date; userId: string } }
+  | { type: 'TakeChallenge'; data: { now: Date } };
 
 export interface ChallengeState {
-  status: 'none' | 'open' | 'completed' | 'burned' | 'expired';
+  status: 'none' | 'open' | 'signed' | 'completed' | 'burned' | 'expired';
   issued: ChallengeIssuedData | null;
   attempts: number;
+  /** LNURL-auth: the account the signature resolved to. */
+  signedFor: string | null;
 }
 
 export const personalFields: { [T in ChallengeEvent['type']]: string[] } = {
   ChallengeIssued: ['email', 'totpSecret'],
   ChallengeAttemptFailed: [],
   ChallengeBurned: [],
+  ChallengeSigned: [],
   ChallengeCompleted: [],
   ChallengeExpired: [],
 };
 
 export const challengeStream = (challengeId: string) => `challenge-${challengeId}`;
 
-export const initialState = (): ChallengeState => ({ status: 'none', issued: null, attempts: 0 });
+export const initialState = (): ChallengeState => ({ status: 'none', issued: null, attempts: 0, signedFor: null });
 
 export const evolve = (state: ChallengeState, event: ChallengeEvent): ChallengeState => {
   switch (event.type) {
     case 'ChallengeIssued':
-      return { status: 'open', issued: event.data, attempts: 0 };
+      return { status: 'open', issued: event.data, attempts: 0, signedFor: null };
+    case 'ChallengeSigned':
+      return { ...state, status: 'signed', signedFor: event.data.userId };
     case 'ChallengeAttemptFailed':
       return { ...state, attempts: event.data.attempt };
     case 'ChallengeBurned':
@@ -68,7 +79,7 @@ export const evolve = (state: ChallengeState, event: ChallengeEvent): ChallengeS
     case 'ChallengeCompleted':
       return { ...state, status: 'completed' };
     case 'ChallengeExpired':
-      return state.status === 'open' ? { ...state, status: 'expired' } : state;
+      return state.status === 'open' || state.status === 'signed' ? { ...state, status: 'expired' } : state;
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -98,7 +109,17 @@ export const decide = (command: ChallengeCommand, state: ChallengeState): Challe
       return attempt >= state.issued!.maxAttempts ? [failed, { type: 'ChallengeBurned', data: { attempts: attempt } }] : [failed];
     }
     case 'ExpireChallenge':
-      return state.status === 'open' && isPast(state, command.data.now) ? [{ type: 'ChallengeExpired', data: {} }] : [];
+      return (state.status === 'open' || state.status === 'signed') && isPast(state, command.data.now) ? [{ type: 'ChallengeExpired', data: {} }] : [];
+    case 'SignChallenge':
+      requireOpen(state, command.data.now);
+      return [{ type: 'ChallengeSigned', data: { userId: command.data.userId } }];
+    case 'TakeChallenge':
+      if (state.status === 'signed') {
+        if (isPast(state, command.data.now)) return refuse('challenge_expired', 'This code or token has expired');
+        return [{ type: 'ChallengeCompleted', data: {} }];
+      }
+      requireOpen(state, command.data.now);
+      return refuse('conflict', 'Not signed yet');
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

@@ -29,6 +29,7 @@ export type UserCommand =
         setupClaim: string | null;
         usr: { key: string; hash: string };
         nostr?: { pubkey: string; claim: string };
+        lnurl?: { linkingKey: string; claim: string };
         session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null };
       };
     }
@@ -69,6 +70,7 @@ export type UserCommand =
   | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } }
   | { type: 'RotateUsrKey'; data: { key: string; hash: string } }
   | { type: 'LinkNostrKey'; data: { pubkey: string; claim: string } }
+  | { type: 'LinkLnurlKey'; data: { linkingKey: string; claim: string } }
   /** `otherWaysIn` counts the ways into the account besides this key (found by the caller). */
   | { type: 'UnlinkNostrKey'; data: { pubkey: string; otherWaysIn: number } }
   /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */

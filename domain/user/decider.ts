@@ -26,6 +26,8 @@ export interface UserState extends SecurityState {
   usrHash: string | null;
   /** Linked Nostr public keys (hex) and their claims. */
   nostr: ReadonlyMap<string, string>;
+  /** Linked LNURL-auth linking keys (hex) and their claims. */
+  lnurl: ReadonlyMap<string, string>;
 }
 
 export const initialState = (): UserState => ({
@@ -44,6 +46,7 @@ export const initialState = (): UserState => ({
   usrKey: null,
   usrHash: null,
   nostr: new Map(),
+  lnurl: new Map(),
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -106,6 +109,8 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, usrKey: event.data.usrKey, usrHash: event.data.usrHash };
     case 'NostrKeyLinked':
       return { ...state, nostr: new Map([...state.nostr, [event.data.pubkey, event.data.claim]]) };
+    case 'LnurlKeyLinked':
+      return { ...state, lnurl: new Map([...state.lnurl, [event.data.linkingKey, event.data.claim]]) };
     case 'NostrKeyUnlinked':
       return { ...state, nostr: new Map([...state.nostr].filter(([key]) => key !== event.data.pubkey)) };
     case 'UserDisabled':
@@ -113,7 +118,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'UserEnabled':
       return { ...state, disabled: false };
     case 'UserDeleted':
-      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map() };
+      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map() };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -123,7 +128,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
 
 /** The claims (unique-* stream names) the account holds now. */
 export const heldClaims = (state: UserState): string[] =>
-  [state.usernameClaim, state.emailClaim, state.setupClaim, ...state.nostr.values()].filter((c): c is string => c !== null);
+  [state.usernameClaim, state.emailClaim, state.setupClaim, ...state.nostr.values(), ...state.lnurl.values()].filter((c): c is string => c !== null);
 
 /** The claims an event gives up (the account held them until this event). */
 export const claimsGivenUp = (event: UserEvent): string[] => {
@@ -157,11 +162,12 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
     case 'RegisterUser': {
       if (state.status !== 'none') return refuse('conflict', 'This account already exists');
-      const { session, emailVerified, usr, nostr, ...data } = command.data;
+      const { session, emailVerified, usr, nostr, lnurl, ...data } = command.data;
       return [
         { type: 'UserRegistered', data: { ...data, isAdmin: data.setupClaim !== null } },
         { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
         ...(nostr ? [{ type: 'NostrKeyLinked', data: nostr } as UserEvent] : []),
+        ...(lnurl ? [{ type: 'LnurlKeyLinked', data: lnurl } as UserEvent] : []),
         ...(emailVerified && data.emailClaim ? [{ type: 'EmailVerified', data: { emailClaim: data.emailClaim } } as UserEvent] : []),
         sessionStarted({ ...session, method: session.method ?? 'register' }),
       ];
@@ -296,7 +302,7 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       const proof = proveIdentity(state, { ...command.data, passwordValid: state.passwordHash === null ? true : command.data.passwordValid! }, { allowBackupCode: false });
       if ('failed' in proof) return proof.failed;
       // The first-account claim stays held: deleting the first admin never re-opens set-up.
-      const released = [state.usernameClaim, state.emailClaim, ...state.nostr.values()].filter((c): c is string => c !== null);
+      const released = [state.usernameClaim, state.emailClaim, ...state.nostr.values(), ...state.lnurl.values()].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
     }
     case 'RotateUsrKey':
@@ -305,6 +311,9 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'LinkNostrKey':
       requireActive(state);
       return state.nostr.has(command.data.pubkey) ? [] : [{ type: 'NostrKeyLinked', data: command.data }];
+    case 'LinkLnurlKey':
+      requireActive(state);
+      return state.lnurl.has(command.data.linkingKey) ? [] : [{ type: 'LnurlKeyLinked', data: command.data }];
     case 'UnlinkNostrKey': {
       requireActive(state);
       const claim = state.nostr.get(command.data.pubkey);

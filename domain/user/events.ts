@@ -1,6 +1,6 @@
 /** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
 
-export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr';
+export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr' | 'lnurl';
 export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
@@ -38,6 +38,7 @@ export type UserEvent =
   | { type: 'UsrKeyIssued'; data: { usrKey: string; usrHash: string; previousUsrHash: string | null } }
   | { type: 'NostrKeyLinked'; data: { pubkey: string; claim: string } }
   | { type: 'NostrKeyUnlinked'; data: { pubkey: string; claim: string; lastKey: boolean } }
+  | { type: 'LnurlKeyLinked'; data: { linkingKey: string; claim: string } }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
@@ -68,6 +69,7 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   UsrKeyIssued: ['usrKey'],
   NostrKeyLinked: ['pubkey'],
   NostrKeyUnlinked: ['pubkey'],
+  LnurlKeyLinked: ['linkingKey'],
   UserDisabled: [],
   UserEnabled: [],
   UserDeleted: [],

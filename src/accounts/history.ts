@@ -16,6 +16,7 @@ const SIGN_IN: Record<string, string> = {
   totp_recovery: 'Signed in with a backup code (two-factor recovery)',
   usr: 'Signed in with the user key',
   nostr: 'Signed in with Nostr',
+  lnurl: 'Signed in with a Lightning wallet (LNURL-auth)',
 };
 
 const FAILURE: Record<string, string> = {
@@ -62,6 +63,8 @@ export function summarize(event: DecodedEvent): string {
       return data.previousUsrHash ? 'New user key made; the old one no longer works' : 'User key made';
     case 'NostrKeyLinked':
       return 'Nostr key linked';
+    case 'LnurlKeyLinked':
+      return 'Lightning wallet (LNURL-auth) linked';
     case 'NostrKeyUnlinked':
       return 'Nostr key unlinked';
     case 'UserDisabled':

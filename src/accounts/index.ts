@@ -6,6 +6,7 @@ import { emailFlows } from './email-flows.js';
 import { createKit, type AccountsDeps, type Caller } from './kit.js';
 import { totpAccounts } from './totp.js';
 import { nostrAccounts } from './nostr.js';
+import { lnurlAccounts } from './lnurl.js';
 import type { UsageTracker } from './usage.js';
 
 export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
@@ -31,6 +32,7 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
     ...totpAccounts(kit, core.findAccount, core.refuseUnknown),
     ...creds,
     ...nostrAccounts(kit, deps.hmacKey),
+    ...lnurlAccounts(kit),
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {

@@ -215,6 +215,7 @@ export function createKit(deps: AccountsDeps) {
       displayName: string | null;
       method?: SessionMethod;
       nostr?: { pubkey: string; claim: string };
+      lnurl?: { linkingKey: string; claim: string };
     },
     request: RequestInfo,
   ): Promise<Issued & { userId: string }> => {
@@ -242,6 +243,7 @@ export function createKit(deps: AccountsDeps) {
           setupClaim,
           usr,
           ...(input.nostr ? { nostr: input.nostr } : {}),
+          ...(input.lnurl ? { lnurl: input.lnurl } : {}),
           session: { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent },
         },
       }), ctx);

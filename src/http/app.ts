@@ -13,6 +13,7 @@ import { totpRoutes } from './routes/totp.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
 import { nostrRoutes } from './routes/nostr.js';
+import { lnurlRoutes } from './routes/lnurl.js';
 import { routeTable, type RouteEntry } from './auth.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
@@ -74,6 +75,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   api.use(credentialRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(adminRoutes(deps.accounts, deps.headPosition, routes));
   api.use(nostrRoutes(deps.accounts, deps.headPosition, routes, limit));
+  api.use(lnurlRoutes(deps.accounts, deps.headPosition, routes, limit));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -7,7 +7,7 @@ describe('registration and set-up', () => {
 
   it('the first account is admin, the next is not, and setup-status says so', async () => {
     server = await startServer();
-    expect((await call(server, 'GET', '/auth/setup-status')).body).toEqual({ setup_done: false, registration_open: true, login_methods: ['password', 'email_code', 'nostr', 'usr'] });
+    expect((await call(server, 'GET', '/auth/setup-status')).body).toEqual({ setup_done: false, registration_open: true, login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'usr'] });
     const first = await register(server);
     expect(first.answer.body).toMatchObject({ token_type: 'bearer' });
     expect(new Date(first.answer.body.expires_at).getTime()).toBeGreaterThan(Date.now());

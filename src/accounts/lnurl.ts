@@ -1,0 +1,121 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bech32 } from 'bech32';
+import { v5 as uuidv5 } from 'uuid';
+import { challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
+import { isDomainError, refuse } from '../../domain/shared/errors.js';
+import { lnurlKey } from '../../projections/lookups.js';
+import type { Caller, Kit, RequestInfo } from './kit.js';
+import { secondFactorFrom } from './second-factor.js';
+
+export type LnurlAction = 'login' | 'register' | 'link' | 'auth';
+const K1_TTL_MS = 5 * 60_000;
+// k1 names its challenge: the wallet's callback and the poll need no lookup table.
+const K1_NAMESPACE = '5b0f7a52-3c1e-4f57-9a3d-6c1f0e2b8d44';
+const challengeOf = (k1: string) => uuidv5(k1, K1_NAMESPACE);
+const HEX = (length: number) => new RegExp(`^[0-9a-f]{${length}}$`);
+
+/** The LUD-04 answer to a wallet: HTTP 200 either way. */
+export type LudAnswer = { status: 'OK' } | { status: 'ERROR'; reason: string };
+
+/** LNURL-auth (LUD-04): k1 is a challenge that is issued, signed by a wallet, then taken once. */
+export function lnurlAccounts(kit: Kit) {
+  const { deps, context, onUser } = kit;
+  const onChallenge = (k1: string, decide: (state: ChallengeState) => Parameters<typeof challengeDecider.decide>[0], request: RequestInfo) =>
+    deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(k1)), (state) => challengeDecider.decide(decide(state), state), context(request, null));
+
+  /** Verifies the wallet's DER secp256k1 signature over k1 with its compressed linking key. */
+  const signatureValid = (k1: string, sig: string, key: string) => {
+    try {
+      return secp256k1.verify(Buffer.from(sig, 'hex'), Buffer.from(k1, 'hex'), Buffer.from(key, 'hex'), { prehash: false, format: 'der', lowS: false });
+    } catch {
+      return false;
+    }
+  };
+
+  /** The account a linking key signs into: linked to the caller (link), known, or made now. */
+  const resolveAccount = async (challenge: ChallengeState, key: string, request: RequestInfo): Promise<string> => {
+    const issued = challenge.issued!;
+    if (issued.action === 'link') {
+      const ctx = context(request, issued.userId);
+      const claim = await deps.claims.claim('lnurl', key, issued.userId, ctx);
+      await onUser(issued.userId, () => ({ type: 'LinkLnurlKey', data: { linkingKey: key, claim } }), ctx);
+      return issued.userId;
+    }
+    await kit.catchUp(['lookups']);
+    const known = (await kit.lookups().findOne({ _id: lnurlKey(key) }))?.userId as string | undefined;
+    if (known) return known;
+    const ctx = context(request, issued.userId);
+    const claim = await deps.claims.claim('lnurl', key, issued.userId, ctx);
+    try {
+      const made = await kit.registerAccount({ userId: issued.userId, username: `lnurl_${key.slice(2, 14)}`, passwordHash: null, email: null, displayName: null, method: 'lnurl', lnurl: { linkingKey: key, claim } }, request);
+      return made.userId;
+    } catch (error) {
+      await kit.releaseAll([claim], issued.userId, ctx);
+      throw error;
+    }
+  };
+
+  return {
+    /** GET /auth/lnurl: a fresh k1, its callback, and the bech32 `lnurl` a wallet scans. */
+    async startLnurl(action: LnurlAction, caller: Caller | null, request: RequestInfo) {
+      if (action === 'link' && !caller) refuse('unauthenticated', 'Linking needs the Bearer token of the account');
+      const k1 = randomBytes(32).toString('hex');
+      const expiresAt = new Date(deps.clock().getTime() + K1_TTL_MS);
+      await deps.commands.handle(challengeDecider, challengeStream(challengeOf(k1)), (state) => challengeDecider.decide({
+        type: 'IssueChallenge',
+        data: {
+          challengeId: challengeOf(k1), purpose: 'lnurl', userId: caller?.userId ?? randomUUID(), emailClaim: null, email: null,
+          secretHash: null, totpSecret: null, expiresAt: expiresAt.toISOString(), maxAttempts: 1, action,
+        },
+      }, state), context(request, caller?.userId ?? null));
+      const callback = `${deps.settings.publicUrl}/api/v1/auth/lnurl/callback?tag=login&k1=${k1}&action=${action}`;
+      const lnurl = bech32.encode('lnurl', bech32.toWords(Buffer.from(callback, 'utf8')), 1023).toUpperCase();
+      return { lnurl, k1, callback, expires_at: expiresAt.toISOString() };
+    },
+
+    /** GET /auth/lnurl/callback: the wallet proves its linking key; the account is found, made or linked. */
+    async lnurlCallback(query: { tag?: string; k1?: string; sig?: string; key?: string }, request: RequestInfo): Promise<LudAnswer> {
+      const { tag, k1, sig, key } = query;
+      if (tag !== 'login') return { status: 'ERROR', reason: 'tag must be login' };
+      if (!k1 || !HEX(64).test(k1)) return { status: 'ERROR', reason: 'k1 must be 32 bytes in hex' };
+      if (!key || !/^0[23][0-9a-f]{64}$/.test(key)) return { status: 'ERROR', reason: 'key must be a compressed secp256k1 public key in hex' };
+      if (!sig || !/^[0-9a-f]{16,146}$/.test(sig)) return { status: 'ERROR', reason: 'sig must be a DER signature in hex' };
+      const challenge = (await deps.commands.load(challengeDecider, challengeStream(challengeOf(k1)))).state;
+      if (challenge.status === 'none' || challenge.issued?.purpose !== 'lnurl') return { status: 'ERROR', reason: 'unknown k1' };
+      if (challenge.status !== 'open' || deps.clock().getTime() >= new Date(challenge.issued.expiresAt).getTime()) return { status: 'ERROR', reason: 'k1 expired or already used' };
+      if (!signatureValid(k1, sig, key)) return { status: 'ERROR', reason: 'bad signature' };
+      try {
+        const userId = await resolveAccount(challenge, key, request);
+        await onChallenge(k1, () => ({ type: 'SignChallenge', data: { now: deps.clock(), userId } }), request);
+        return { status: 'OK' };
+      } catch (error) {
+        if (isDomainError(error)) return { status: 'ERROR', reason: error.message };
+        throw error;
+      }
+    },
+
+    /** GET /auth/lnurl/{k1}: 202 until signed, then the token exactly once; 410 when expired or taken. */
+    async pollLnurl(k1: string, totpCode: string | undefined, request: RequestInfo) {
+      if (!HEX(64).test(k1)) refuse('not_found', 'No such k1');
+      const challenge = (await deps.commands.load(challengeDecider, challengeStream(challengeOf(k1)))).state;
+      if (challenge.status === 'none' || challenge.issued?.purpose !== 'lnurl') refuse('not_found', 'No such k1');
+      if (challenge.status === 'open' && deps.clock().getTime() < new Date(challenge.issued!.expiresAt).getTime()) return { pending: true as const };
+      const userId = challenge.signedFor;
+      if (challenge.status === 'signed' && userId) {
+        // 2FA: a missing code is said before the k1 is spent, so the client can ask and poll again.
+        const state = await kit.loadUser(userId);
+        if (state.totpSecret !== null && !totpCode) refuse('totp_required', 'A two-factor code is required');
+      }
+      await onChallenge(k1, () => ({ type: 'TakeChallenge', data: { now: deps.clock() } }), request);
+      const sessionId = randomUUID();
+      const now = deps.clock();
+      const result = await onUser(userId!, async (state) => ({
+        type: 'StartSession',
+        data: { sessionId, method: 'lnurl', ip: request.ip, userAgent: request.userAgent, credentialsValid: true, secondFactor: await secondFactorFrom(state, totpCode, now), now },
+      }), context(request, userId));
+      kit.refuseFailedLogin(result.events);
+      return { pending: false as const, issued: await kit.issue(userId!, sessionId, result.position) };
+    },
+  };
+}

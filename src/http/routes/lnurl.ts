@@ -1,0 +1,50 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import { requestInfo, type Routes } from '../auth.js';
+import { answerCommand, tokenAnswer } from '../respond.js';
+import { parse } from '../validate.js';
+import { HttpError } from '../errors.js';
+
+const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link', 'auth']).default('login') });
+const callbackQuery = z.object({ tag: z.string().max(16).optional(), k1: z.string().max(128).optional(), sig: z.string().max(256).optional(), key: z.string().max(128).optional() });
+const pollParams = z.strictObject({ k1: z.string().max(128) });
+const pollQuery = z.strictObject({ totp_code: z.string().max(32).optional() });
+const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
+
+/** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
+export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
+  const router = Router();
+
+  // Public, except that `action=link` needs the account's bearer token.
+  routes.add(router, 'get', '/auth/lnurl', 'public', limit, async (req, res) => {
+    const { action } = parse(startQuery, req.query);
+    const bearer = bearerOf(req.headers.authorization);
+    const caller = action === 'link' && bearer ? await accounts.authenticate({ bearer }) : null;
+    if (caller && caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
+    res.json(await accounts.startLnurl(action, caller, requestInfo(req)));
+  });
+
+  // The wallet's call: LUD-04 JSON, HTTP 200 either way.
+  routes.add(router, 'get', '/auth/lnurl/callback', 'public', limit, async (req, res) => {
+    const query = callbackQuery.safeParse(req.query);
+    if (!query.success) {
+      res.json({ status: 'ERROR', reason: 'bad query' });
+      return;
+    }
+    res.json(await accounts.lnurlCallback(query.data, requestInfo(req)));
+  });
+
+  routes.add(router, 'get', '/auth/lnurl/:k1', 'public', limit, async (req, res) => {
+    const { k1 } = parse(pollParams, req.params);
+    const { totp_code } = parse(pollQuery, req.query);
+    const answer = await accounts.pollLnurl(k1, totp_code, requestInfo(req));
+    if (answer.pending) {
+      res.status(202).json({ status: 'pending' });
+      return;
+    }
+    await answerCommand(res, answer.issued.position, head, 200, tokenAnswer(answer.issued));
+  });
+
+  return router;
+}
