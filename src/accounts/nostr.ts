@@ -101,7 +101,7 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
       const ctx = context(request, caller.userId);
       const state = await loadUser(caller.userId);
       const otherWaysIn =
-        (state.passwordHash !== null ? 1 : 0) + (state.emailVerified ? 1 : 0) + (deps.settings.allowUsrLogin && state.usrHash ? 1 : 0) + state.nostr.size - (state.nostr.has(pubkey.toLowerCase()) ? 1 : 0);
+        (state.passwordHash !== null ? 1 : 0) + (state.emailVerified ? 1 : 0) + (deps.settings.allowUsrLogin && state.usrHash ? 1 : 0) + state.lnurl.size + state.nostr.size - (state.nostr.has(pubkey.toLowerCase()) ? 1 : 0);
       const result = await onUser(caller.userId, () => ({ type: 'UnlinkNostrKey', data: { pubkey: pubkey.toLowerCase(), otherWaysIn } }), ctx);
       const unlinked = result.events[0];
       if (unlinked?.type === 'NostrKeyUnlinked') await kit.releaseAll([unlinked.data.claim], caller.userId, ctx);

@@ -28,7 +28,8 @@ export interface RouteEntry {
   policy: Policy;
 }
 
-const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
+/** The token of an `Authorization: Bearer <token>` header. */
+export const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
 
 /** The one place that decides session / ACL token / API key for every route. */
 export const authorize = (accounts: Accounts, policy: Policy): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {

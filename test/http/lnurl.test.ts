@@ -1,5 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bech32 } from 'bech32';
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, register, startServer, TestClock, type TestServer } from '../support/server.js';
 
@@ -102,5 +103,20 @@ describe('LNURL-auth (LUD-04)', () => {
     const answer = await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key });
     expect(answer.body).toEqual({ status: 'ERROR', reason: expect.stringMatching(/closed/i) });
     expect((await call(server, 'GET', `/auth/lnurl/${start.body.k1}`)).status).toBe(202);
+  });
+
+  it('a linked wallet counts as a way in: an account made by a wallet may unlink its Nostr key', async () => {
+    server = await startServer({ ALLOW_USR_LOGIN: 'false' });
+    const w = wallet();
+    const start = await call(server, 'GET', '/auth/lnurl');
+    await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key });
+    const token = (await call(server, 'GET', `/auth/lnurl/${start.body.k1}`)).body.access_token;
+    const nostrSecret = generateSecretKey();
+    const linkUrl = `${server.service.config.publicUrl}/api/v1/auth/nostr/link`;
+    const event = finalizeEvent({ kind: 27235, created_at: Math.floor(Date.now() / 1000), tags: [['u', linkUrl], ['method', 'POST']], content: '' }, nostrSecret);
+    expect((await call(server, 'POST', '/auth/nostr/link', { token, body: { nostr_event: JSON.stringify(event) } })).status).toBe(200);
+    const unlinked = await call(server, 'DELETE', `/auth/identities/nostr/${getPublicKey(nostrSecret)}`, { token });
+    expect(unlinked.status).toBe(200);
+    expect(unlinked.body.auth_methods).toEqual(['lnurl']);
   });
 });

@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { callerOf, requestInfo, type Routes } from '../auth.js';
+import { bearerOf, callerOf, requestInfo, type Routes } from '../auth.js';
 import { jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
@@ -26,7 +26,6 @@ const jsonOrForm: RequestHandler = (req, res, next) => {
   });
 };
 
-const bearer = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
 
 /** Email verification, password reset, and passwordless email codes. */
 export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
@@ -52,7 +51,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
 
   routes.add(router, 'put', '/auth/reset-password', 'public', limit, jsonBody, async (req, res) => {
     const body = parse(resetBody, req.body);
-    const token = body.reset_token ?? bearer(req.headers.authorization);
+    const token = body.reset_token ?? bearerOf(req.headers.authorization);
     if (!token) throw new HttpError('validation_failed', 'Send the reset token as reset_token or as a Bearer header', [{ path: 'reset_token', message: 'required' }]);
     const position = await accounts.resetPassword({ token, newPassword: body.new_password }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Password reset' });

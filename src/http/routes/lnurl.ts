@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { requestInfo, type Routes } from '../auth.js';
+import { bearerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { parse } from '../validate.js';
 import { HttpError } from '../errors.js';
@@ -10,7 +10,6 @@ const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link',
 const callbackQuery = z.object({ tag: z.string().max(16).optional(), k1: z.string().max(128).optional(), sig: z.string().max(256).optional(), key: z.string().max(128).optional() });
 const pollParams = z.strictObject({ k1: z.string().max(128) });
 const pollQuery = z.strictObject({ totp_code: z.string().max(32).optional() });
-const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
 
 /** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
 export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
