@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobProcessor } from '../src/ports/job-queue.js';
 
-export const EXPIRE_CHALLENGE = 'expire-challenge';
 
 export interface ExpireChallengeJob extends Record<string, unknown> {
   challengeId: string;

@@ -3,8 +3,7 @@ import type { MailTemplate } from '../src/mail/templates.js';
 import type { JobQueue } from '../src/ports/job-queue.js';
 import { JOB_RETENTION_MS } from '../src/ports/job-queue.js';
 import type { Reaction } from '../src/reactors/reactor.js';
-import { EXPIRE_CHALLENGE } from './expire-challenge.js';
-import { SEND_MAIL } from './send-mail.js';
+import { JOBS } from '../src/jobs.js';
 
 /** The security notices, by the event that calls for one. */
 const NOTICE: Record<string, (event: DecodedEvent) => MailTemplate | null> = {
@@ -34,14 +33,14 @@ export function jobsReaction(deps: {
       if (now - event.created.getTime() > horizonMs) return;
       if (event.type === 'ChallengeIssued') {
         const expiresAt = new Date(event.data.expiresAt as string).getTime();
-        await deps.queue.add(EXPIRE_CHALLENGE, { challengeId: event.data.challengeId as string }, { jobId: event.id, delayMs: Math.max(0, expiresAt - now) + 1000 });
+        await deps.queue.add(JOBS.expireChallenge, { challengeId: event.data.challengeId as string }, { jobId: event.id, delayMs: Math.max(0, expiresAt - now) + 1000 });
         return;
       }
       const template = NOTICE[event.type]!(event);
       if (!template) return;
       const to = await deps.verifiedEmailOf(event.streamId.slice('user-'.length));
       if (!to) return;
-      await deps.queue.add(SEND_MAIL, { kind: template.kind, to, template }, { jobId: event.id, attempts: 8, backoffMs: 2000, secretFields: ['to'] });
+      await deps.queue.add(JOBS.sendMail, { kind: template.kind, to, template }, { jobId: event.id, attempts: 8, backoffMs: 2000, secretFields: ['to'] });
     },
   };
 }

@@ -2,7 +2,6 @@ import { renderMail, type MailContext, type MailTemplate } from '../src/mail/tem
 import type { JobProcessor } from '../src/ports/job-queue.js';
 import type { Mailer } from '../src/ports/mailer.js';
 
-export const SEND_MAIL = 'send-mail';
 
 export interface SendMailJob extends Record<string, unknown> {
   kind: string;

@@ -8,6 +8,15 @@ import type { Decider } from '../shared/decider.js';
  */
 export type ChallengePurpose = 'email_code' | 'email_verification' | 'password_reset' | 'totp_setup' | 'lnurl';
 
+/** How long each kind of challenge lives: the one place the issuers and the mails read it from. */
+export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
+  email_code: 10 * 60_000,
+  email_verification: 10 * 60_000,
+  totp_setup: 10 * 60_000,
+  password_reset: 30 * 60_000,
+  lnurl: 5 * 60_000,
+};
+
 export type ChallengeIssuedData = {
   challengeId: string;
   purpose: ChallengePurpose;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { normalizeEmail } from '../../domain/user/rules.js';
 import { emailKey } from '../../projections/lookups.js';
-import { CODE_TTL_MS, REQUEST_LOGIN_CODE, REQUEST_PASSWORD_RESET, RESET_TTL_MS, type Caller, type Kit, type RequestInfo } from './kit.js';
+import type { Caller, Kit, RequestInfo } from './kit.js';
+import { JOBS } from '../jobs.js';
+import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 import { randomToken, secondFactorFrom, sixDigitCode } from './second-factor.js';
 
 const wrongCode = () => new DomainError('invalid_credentials', 'The code is wrong');
@@ -55,7 +57,7 @@ export function emailFlows(kit: Kit) {
 
     /** POST /auth/reset-password: the same quick 202 for every address; a worker does the rest. */
     async requestPasswordReset(input: { email: string }) {
-      await kit.enqueueRequest(REQUEST_PASSWORD_RESET, normalizeEmail(input.email));
+      await kit.enqueueRequest(JOBS.requestPasswordReset, normalizeEmail(input.email));
     },
 
     /** The worker's half of a reset request: a link for an account that has this address. */
@@ -67,7 +69,7 @@ export function emailFlows(kit: Kit) {
       if (!(await deps.limits.issue.consume(`reset:${state.emailClaim}`)).allowed) return;
       const secret = randomToken();
       const { challengeId } = await deps.challenges.issue(
-        { purpose: 'password_reset', userId, emailClaim: state.emailClaim, secret, ttlMs: RESET_TTL_MS, maxAttempts: 1, epoch: state.credentialsEpoch },
+        { purpose: 'password_reset', userId, emailClaim: state.emailClaim, secret, ttlMs: CHALLENGE_TTL_MS.password_reset, maxAttempts: 1, epoch: state.credentialsEpoch },
         context(SYSTEM, null),
       );
       // The token names its challenge, so no lookup table of tokens is needed.
@@ -102,7 +104,7 @@ export function emailFlows(kit: Kit) {
 
     /** POST /auth/send-code: the same quick 202 for every address; a worker does the rest. */
     async sendLoginCode(input: { email: string }) {
-      await kit.enqueueRequest(REQUEST_LOGIN_CODE, normalizeEmail(input.email));
+      await kit.enqueueRequest(JOBS.requestLoginCode, normalizeEmail(input.email));
     },
 
     /**
@@ -119,7 +121,7 @@ export function emailFlows(kit: Kit) {
       const userId = existing ?? randomUUID();
       const code = sixDigitCode();
       const { challengeId, position } = await deps.challenges.issue(
-        { purpose: 'email_code', userId, secret: code, ttlMs: CODE_TTL_MS, maxAttempts: 5, emailClaim, email: existing ? null : email },
+        { purpose: 'email_code', userId, secret: code, ttlMs: CHALLENGE_TTL_MS.email_code, maxAttempts: 5, emailClaim, email: existing ? null : email },
         context(SYSTEM, null),
       );
       await settle(position, ['challenges']);

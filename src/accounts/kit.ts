@@ -12,6 +12,8 @@ import type { CommandHandler } from '../commands/handler.js';
 import type { CommandContext, EventCodec } from '../events/codec.js';
 import type { PasswordHasher } from '../infra/bcrypt/pool.js';
 import type { MailTemplate } from '../mail/templates.js';
+import { JOBS } from '../jobs.js';
+import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
@@ -92,14 +94,7 @@ export interface AccountsDeps {
   hmacKey: Buffer;
 }
 
-/** The queue name of mail jobs (workers/send-mail.ts processes them). */
-export const SEND_MAIL = 'send-mail';
-/** Queue names of the requests that send a reset link or a login code (workers fulfil them). */
-export const REQUEST_PASSWORD_RESET = 'request-password-reset';
-export const REQUEST_LOGIN_CODE = 'request-login-code';
-/** Email codes and verification codes live 10 minutes; reset tokens 30. */
-export const CODE_TTL_MS = 10 * 60_000;
-export const RESET_TTL_MS = 30 * 60_000;
+
 const SETUP_VALUE = 'first-account';
 
 /** What every account module shares: contexts, read-your-writes, token issuing, claims, mail. */
@@ -262,7 +257,7 @@ export function createKit(deps: AccountsDeps) {
    */
   const sendMail = async (to: string, template: MailTemplate, jobId: string) => {
     try {
-      await deps.queue.add(SEND_MAIL, { kind: template.kind, to, template }, { jobId, attempts: 8, backoffMs: 2000, secretFields: ['template', 'to'] });
+      await deps.queue.add(JOBS.sendMail, { kind: template.kind, to, template }, { jobId, attempts: 8, backoffMs: 2000, secretFields: ['template', 'to'] });
     } catch (err) {
       deps.logger.error({ err, kind: template.kind }, 'could not enqueue a mail');
       throw new DomainError('unavailable', 'Mail cannot be sent right now; try again shortly');
@@ -285,7 +280,7 @@ export function createKit(deps: AccountsDeps) {
   /** An email-verification code for the account's current address; answers its otp_session. */
   const sendEmailVerification = async (userId: string, email: string, emailClaim: string, ctx: CommandContext) => {
     const code = sixDigitCode();
-    const { challengeId } = await deps.challenges.issue({ purpose: 'email_verification', userId, emailClaim, secret: code, ttlMs: CODE_TTL_MS }, ctx);
+    const { challengeId } = await deps.challenges.issue({ purpose: 'email_verification', userId, emailClaim, secret: code, ttlMs: CHALLENGE_TTL_MS.email_verification }, ctx);
     await sendMail(email, { kind: 'email_verification', code, otpSession: challengeId }, `mail:${challengeId}`);
     return challengeId;
   };

@@ -2,14 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bech32 } from 'bech32';
 import { v5 as uuidv5 } from 'uuid';
-import { challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
+import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { lnurlKey } from '../../projections/lookups.js';
 import type { Caller, Kit, RequestInfo } from './kit.js';
 import { secondFactorFrom } from './second-factor.js';
 
 export type LnurlAction = 'login' | 'register' | 'link' | 'auth';
-const K1_TTL_MS = 5 * 60_000;
 // k1 names its challenge: the wallet's callback and the poll need no lookup table.
 const K1_NAMESPACE = '5b0f7a52-3c1e-4f57-9a3d-6c1f0e2b8d44';
 const challengeOf = (k1: string) => uuidv5(k1, K1_NAMESPACE);
@@ -61,7 +60,7 @@ export function lnurlAccounts(kit: Kit) {
     async startLnurl(action: LnurlAction, caller: Caller | null, request: RequestInfo) {
       if (action === 'link' && !caller) refuse('unauthenticated', 'Linking needs the Bearer token of the account');
       const k1 = randomBytes(32).toString('hex');
-      const expiresAt = new Date(deps.clock().getTime() + K1_TTL_MS);
+      const expiresAt = new Date(deps.clock().getTime() + CHALLENGE_TTL_MS.lnurl);
       await deps.commands.handle(challengeDecider, challengeStream(challengeOf(k1)), (state) => challengeDecider.decide({
         type: 'IssueChallenge',
         data: {

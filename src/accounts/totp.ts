@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import type { Caller, Kit, RequestInfo } from './kit.js';
-import { CODE_TTL_MS } from './kit.js';
+import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorFrom, totpUri } from './second-factor.js';
 
 /** Two-factor authentication with TOTP and single-use backup codes. */
@@ -14,7 +14,7 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       const state = await loadUser(caller.userId);
       if (state.totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
       const secret = newTotpSecret();
-      const { position } = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CODE_TTL_MS, maxAttempts: 5 }, context(request, caller.userId));
+      const { position } = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CHALLENGE_TTL_MS.totp_setup, maxAttempts: 5 }, context(request, caller.userId));
       await settle(position, ['challenges']);
       return { secret, uri: totpUri(deps.settings.serviceName, state.username ?? caller.userId, secret) };
     },

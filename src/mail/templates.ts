@@ -5,6 +5,7 @@
  * mail server logs).
  */
 import type { MailMessage } from '../ports/mailer.js';
+import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 
 export type MailTemplate =
   /** A 6-digit sign-in code, valid 10 minutes. */
@@ -25,8 +26,8 @@ export interface MailContext {
   publicUrl: string;
 }
 
-export const CODE_TTL_MINUTES = 10;
-export const RESET_TTL_MINUTES = 30;
+const CODE_TTL_MINUTES = CHALLENGE_TTL_MS.email_code / 60_000;
+const RESET_TTL_MINUTES = CHALLENGE_TTL_MS.password_reset / 60_000;
 
 /** Escapes a value for HTML text and double- or single-quoted attribute values. */
 export function escapeHtml(value: string): string {

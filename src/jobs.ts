@@ -1,0 +1,7 @@
+/** The names of the queue's jobs: the one list both the enqueuers and the workers use. */
+export const JOBS = {
+  sendMail: 'send-mail',
+  expireChallenge: 'expire-challenge',
+  requestPasswordReset: 'request-password-reset',
+  requestLoginCode: 'request-login-code',
+} as const;
