@@ -55,9 +55,17 @@ export interface EventCodec {
 }
 
 const KEY_CACHE_LIMIT = 50_000;
+/**
+ * Every projection and reactor reads every event: the newest decodings are kept so that an event
+ * is unsealed once, not once per reader. A destroyed key takes its subject's entries along.
+ */
+const DECODED_CACHE_LIMIT = 2_000;
 
 export function createEventCodec(keys: KeyStore): EventCodec {
   const cache = new Map<string, Buffer | null>();
+  const decoded = new Map<string, { subject: string | null; event: DecodedEvent }>();
+  // A decoding that overlapped a forget() is not cached: it may hold what was just erased.
+  let forgets = 0;
   const keyFor = async (subject: string, create: boolean): Promise<Buffer | null> => {
     const cached = cache.get(subject);
     if (cached) return cached;
@@ -96,37 +104,51 @@ export function createEventCodec(keys: KeyStore): EventCodec {
     },
 
     async decode(event) {
-      const subject = subjectOf(event.streamId, event.data);
-      const erased: string[] = [];
-      const data: Record<string, unknown> = { ...event.data };
-      const metadata: EventMetadata = { ...event.metadata };
-      const fields = PERSONAL_FIELDS[event.type] ?? [];
-      const sealedFields = fields.filter((f) => isSealed(data[f]));
-      const sealedMeta = PERSONAL_METADATA.filter((f) => isSealed(metadata[f]));
-      if (subject && (sealedFields.length || sealedMeta.length)) {
-        const key = await keyFor(subject, false);
-        for (const field of sealedFields) {
-          if (key) data[field] = unseal(key, data[field] as string, `${subject}:${field}`);
-          else {
-            data[field] = null;
-            erased.push(field);
-          }
-        }
-        for (const field of sealedMeta) {
-          if (key) metadata[field] = unseal(key, metadata[field] as string, `${subject}:$${field}`);
-          else {
-            metadata[field] = null;
-            erased.push(`metadata.${field}`);
-          }
-        }
-      }
-      return { ...event, data: upcast(event.type, data, Number(metadata.schemaVersion ?? 1)), metadata, erased };
+      const cacheKey = `${event.streamId}:${event.revision}`;
+      const hit = decoded.get(cacheKey);
+      if (hit && hit.event.id === event.id) return hit.event;
+      const before = forgets;
+      const result = await decodeFresh(event);
+      if (before !== forgets) return result;
+      if (decoded.size >= DECODED_CACHE_LIMIT) decoded.delete(decoded.keys().next().value!);
+      decoded.set(cacheKey, { subject: subjectOf(event.streamId, event.data), event: result });
+      return result;
     },
 
     forget(subject) {
+      forgets += 1;
       cache.delete(subject);
+      for (const [key, entry] of decoded) if (entry.subject === subject) decoded.delete(key);
     },
   };
+
+  async function decodeFresh(event: RecordedEvent): Promise<DecodedEvent> {
+    const subject = subjectOf(event.streamId, event.data);
+    const erased: string[] = [];
+    const data: Record<string, unknown> = { ...event.data };
+    const metadata: EventMetadata = { ...event.metadata };
+    const fields = PERSONAL_FIELDS[event.type] ?? [];
+    const sealedFields = fields.filter((f) => isSealed(data[f]));
+    const sealedMeta = PERSONAL_METADATA.filter((f) => isSealed(metadata[f]));
+    if (subject && (sealedFields.length || sealedMeta.length)) {
+      const key = await keyFor(subject, false);
+      for (const field of sealedFields) {
+        if (key) data[field] = unseal(key, data[field] as string, `${subject}:${field}`);
+        else {
+          data[field] = null;
+          erased.push(field);
+        }
+      }
+      for (const field of sealedMeta) {
+        if (key) metadata[field] = unseal(key, metadata[field] as string, `${subject}:$${field}`);
+        else {
+          metadata[field] = null;
+          erased.push(`metadata.${field}`);
+        }
+      }
+    }
+    return { ...event, data: upcast(event.type, data, Number(metadata.schemaVersion ?? 1)), metadata, erased };
+  }
 }
 
 /** Old event versions are upcast on read; stored events are never rewritten. None exist yet. */
