@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { projections } from '../projections/index.js';
+import { LOCK_MS, MAX_FAILED_LOGINS } from '../domain/user/security.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
 import { createChallenges } from './accounts/challenges.js';
 import { createUsageTracker, type UsageStore } from './accounts/usage.js';
@@ -113,9 +114,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const claims = createClaims({ eventStore, commands, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock, graceMs: config.claimGraceMs });
   const keyedLimiter = (points: number, durationS: number, keyPrefix: string) => createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
   const limits = {
-    issue: keyedLimiter(5, 3600, 'issue'),
-    failures: keyedLimiter(10, 3600, 'failures'),
-    unknownLogin: keyedLimiter(5, 15 * 60, 'unknown-login'),
+    issue: keyedLimiter(config.codeIssueLimit, 3600, 'issue'),
+    failures: keyedLimiter(config.codeFailureLimit, 3600, 'failures'),
+    // A name without an account locks exactly like an account does.
+    unknownLogin: keyedLimiter(MAX_FAILED_LOGINS, LOCK_MS / 1000, 'unknown-login'),
   };
   const challenges = createChallenges({ commands, projections: runner, hmacKey: await keyStore.getOrCreate('service:challenge-hmac'), clock });
   const usage = createUsageTracker({ store: usageStore, clock, logger });

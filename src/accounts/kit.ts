@@ -82,9 +82,9 @@ export interface AccountsDeps {
   queue: JobQueue;
   /**
    * Keyed limits that no per-IP limit can stand in for: codes issued per address or account
-   * (`issue`, 5 an hour), wrong codes per address or account across codes (`failures`, 10 an
-   * hour), and failed logins for names that have no account (`unknownLogin`, 5 per 15 minutes,
-   * so that they lock like real accounts do). Keys hold HMACs or ids, never an address.
+   * (`issue`, CODE_ISSUE_LIMIT an hour), wrong codes per address or account across codes
+   * (`failures`, CODE_FAILURE_LIMIT an hour), and failed logins for names that have no account
+   * (`unknownLogin`, the lockout's own numbers). Keys hold HMACs or ids, never an address.
    */
   limits: Record<'issue' | 'failures' | 'unknownLogin', { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }>;
   clock: () => Date;

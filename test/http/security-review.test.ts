@@ -28,6 +28,20 @@ describe('guessing codes is bounded across codes, not only per code', () => {
     expect(answers).toEqual([401, 401, 401, 401, 410, 410, 410, 410]);
   });
 
+  it('the code limits follow CODE_ISSUE_LIMIT and CODE_FAILURE_LIMIT', async () => {
+    server = await startServer({ CODE_ISSUE_LIMIT: '2', CODE_FAILURE_LIMIT: '3' }, { clock: new TestClock() });
+    const user = await register(server);
+    expect((await call(server, 'POST', '/auth/me/send-otp', { token: user.token })).status).toBe(200);
+    expect((await call(server, 'POST', '/auth/me/send-otp', { token: user.token })).status).toBe(200);
+    expect((await call(server, 'POST', '/auth/me/send-otp', { token: user.token })).status).toBe(429);
+    const email = 'limited@example.test';
+    await call(server, 'POST', '/auth/send-code', { body: { email } });
+    await waitForMail(server.dataDir, email);
+    const answers: number[] = [];
+    for (let i = 0; i < 4; i += 1) answers.push((await call(server, 'POST', '/auth/verify-code', { body: { email, code: String(300000 + i) } })).status);
+    expect(answers).toEqual([401, 401, 401, 429]);
+  });
+
   it('ten wrong login codes an hour for an address, across codes, end in 429', async () => {
     server = await startServer({}, { clock: new TestClock() });
     const email = 'guessed@example.test';

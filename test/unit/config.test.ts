@@ -6,7 +6,7 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000, host: '0.0.0.0', publicUrl: 'http://localhost:3000', dataDir: './data', allowNewAccounts: true, allowUsrLogin: true,
-      bcryptCost: 11, jwtTtlMs: 7 * 86_400_000, rateLimitMax: 60, readYourWritesTimeoutMs: 2000, claimGraceMs: 60_000,
+      bcryptCost: 11, jwtTtlMs: 7 * 86_400_000, rateLimitMax: 60, codeIssueLimit: 5, codeFailureLimit: 10, readYourWritesTimeoutMs: 2000, claimGraceMs: 60_000,
       eventStoreUrl: undefined, mongoUrl: undefined, redisUrl: undefined,
     });
     expect(config.jwtAudience).toBe(config.publicUrl);
