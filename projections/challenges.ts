@@ -21,7 +21,8 @@ const keyOf = (data: Issued): string | null => {
       return data.userId;
     case 'password_reset':
     case 'lnurl':
-      return null; // its token (or k1) names the challenge itself
+    case 'oauth':
+      return null; // its token (k1, state) names the challenge itself
   }
 };
 

@@ -11,6 +11,8 @@ export const emailKey = (email: string) => `email:${normalizeEmail(email)}`;
 export const usrKey = (usrHash: string) => `usr:${usrHash}`;
 export const nostrKey = (pubkey: string) => `nostr:${pubkey.toLowerCase()}`;
 export const lnurlKey = (linkingKey: string) => `lnurl:${linkingKey.toLowerCase()}`;
+/** Subjects are compared exactly: OIDC says `sub` is case-sensitive. */
+export const oauthKey = (provider: string, subject: string) => `oauth:${provider}:${subject}`;
 
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
@@ -28,9 +30,10 @@ const unpoint = (event: ProjectedEvent): ProjectionOp => ({
 
 export const lookupsProjection: Projection = {
   name: 'lookups',
-  version: 1,
+  version: 2,
   collections: { [LOOKUPS]: [{ keys: { userId: 1 } }] },
-  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked', 'UserDeleted'],
+  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked', 'LnurlKeyUnlinked',
+    'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'UserDeleted'],
   project(event) {
     const userId = event.streamId.slice('user-'.length);
     switch (event.type as UserEvent['type']) {
@@ -71,6 +74,18 @@ export const lookupsProjection: Projection = {
       case 'NostrKeyUnlinked': {
         const pubkey = (event.data as Data<'NostrKeyUnlinked'>).pubkey;
         return pubkey ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: nostrKey(pubkey), userId } }] : [];
+      }
+      case 'LnurlKeyUnlinked': {
+        const linkingKey = (event.data as Data<'LnurlKeyUnlinked'>).linkingKey;
+        return linkingKey ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: lnurlKey(linkingKey), userId } }] : [];
+      }
+      case 'OAuthIdentityLinked': {
+        const data = event.data as Data<'OAuthIdentityLinked'>;
+        return data.subject ? [point(oauthKey(data.provider, data.subject), event)] : [];
+      }
+      case 'OAuthIdentityUnlinked': {
+        const data = event.data as Data<'OAuthIdentityUnlinked'>;
+        return data.subject ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: oauthKey(data.provider, data.subject), userId } }] : [];
       }
       case 'UserDeleted':
         return [{ collection: LOOKUPS, kind: 'delete', filter: { userId } }];

@@ -18,11 +18,12 @@ const userIdOf = (event: ProjectedEvent) => event.streamId.slice('user-'.length)
 
 export const meProjection: Projection = {
   name: 'me',
-  version: 1,
+  version: 2,
   collections: { [USERS]: [] },
   handles: [
     'UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
-    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked', 'UserDeleted',
+    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked',
+    'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'UserDeleted',
   ],
   project(event) {
     const id = userIdOf(event);
@@ -47,6 +48,7 @@ export const meProjection: Projection = {
                 has_password: data.passwordHash !== null,
                 auth_methods: data.passwordHash !== null ? ['password'] : [],
                 nostr_pubkeys: [],
+                identities: [],
                 created_at: at,
                 updated_at: at,
               },
@@ -67,14 +69,36 @@ export const meProjection: Projection = {
         return [set(id, event, { totp_enabled: false })];
       case 'NostrKeyLinked': {
         const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
-        return pubkey ? [set(id, event, {}, { $addToSet: { nostr_pubkeys: pubkey, auth_methods: 'nostr' } })] : [];
+        return pubkey ? [set(id, event, {}, { $addToSet: { nostr_pubkeys: pubkey, auth_methods: 'nostr', identities: { method: 'nostr', id: pubkey } } })] : [];
       }
-      case 'LnurlKeyLinked':
-        return [set(id, event, {}, { $addToSet: { auth_methods: 'lnurl' } })];
       case 'NostrKeyUnlinked': {
         const data = event.data as Data<'NostrKeyUnlinked'>;
         if (!data.pubkey) return [];
-        return [set(id, event, {}, { $pull: data.lastKey ? { nostr_pubkeys: data.pubkey, auth_methods: 'nostr' } : { nostr_pubkeys: data.pubkey } })];
+        const pull = { nostr_pubkeys: data.pubkey, identities: { method: 'nostr', id: data.pubkey } };
+        return [set(id, event, {}, { $pull: data.lastKey ? { ...pull, auth_methods: 'nostr' } : pull })];
+      }
+      case 'LnurlKeyLinked': {
+        const linkingKey = (event.data as Data<'LnurlKeyLinked'>).linkingKey;
+        return linkingKey ? [set(id, event, {}, { $addToSet: { auth_methods: 'lnurl', identities: { method: 'lnurl', id: linkingKey } } })] : [];
+      }
+      case 'LnurlKeyUnlinked': {
+        const data = event.data as Data<'LnurlKeyUnlinked'>;
+        if (!data.linkingKey) return [];
+        const pull = { identities: { method: 'lnurl', id: data.linkingKey } };
+        return [set(id, event, {}, { $pull: data.lastKey ? { ...pull, auth_methods: 'lnurl' } : pull })];
+      }
+      case 'OAuthIdentityLinked': {
+        const data = event.data as Data<'OAuthIdentityLinked'>;
+        if (!data.subject) return [];
+        const method = `oauth:${data.provider}`;
+        return [set(id, event, {}, { $addToSet: { auth_methods: method, identities: { method, id: data.subject } } })];
+      }
+      case 'OAuthIdentityUnlinked': {
+        const data = event.data as Data<'OAuthIdentityUnlinked'>;
+        if (!data.subject) return [];
+        const method = `oauth:${data.provider}`;
+        const pull = { identities: { method, id: data.subject } };
+        return [set(id, event, {}, { $pull: data.lastOfProvider ? { ...pull, auth_methods: method } : pull })];
       }
       case 'UserDisabled':
         return [set(id, event, { disabled: true })];

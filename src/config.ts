@@ -66,6 +66,7 @@ export const configSchema = z
     TRUST_PROXY: z.string().default('false'),
     SERVICE_NAME: z.string().min(1).max(100).default('Accounts'),
     WORKERS: z.enum(['inline', 'off'], { message: 'must be inline or off' }).default('inline'),
+    ALLOWED_REDIRECTS: z.string().default(''),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((env) => {
@@ -98,10 +99,59 @@ export const configSchema = z
       trustProxy: trustProxy(env.TRUST_PROXY),
       serviceName: env.SERVICE_NAME,
       workers: env.WORKERS,
+      allowedRedirects: env.ALLOWED_REDIRECTS.split(',').map((v) => v.trim()).filter(Boolean),
+      /** Filled from the OAUTH_<NAME>_* variables by loadConfig. */
+      oauth: [] as OAuthProviderConfig[],
     };
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** One OAuth 2 / OIDC provider: `github` speaks GitHub's own flow, every other one OIDC. */
+export interface OAuthProviderConfig {
+  name: string;
+  kind: 'oidc' | 'github';
+  /** The OIDC issuer; for GitHub, the web origin of its authorize and token endpoints. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** GitHub's REST API origin (`OAUTH_GITHUB_API_URL`, for GitHub Enterprise or a stand-in). */
+  apiUrl?: string;
+}
+
+/** Default issuers; a provider without one here needs OAUTH_<NAME>_ISSUER. */
+const KNOWN_ISSUERS: Record<string, string> = { google: 'https://accounts.google.com', github: 'https://github.com' };
+/** First path words under /auth that are routes of their own, so never provider names. */
+const RESERVED_PROVIDERS = new Set(['me', 'usr', 'nostr', 'lnurl', 'totp', 'sessions', 'identities', 'check', 'register', 'logout', 'token']);
+const OAUTH_VARIABLE = /^OAUTH_([A-Z0-9_]+?)_(ISSUER|CLIENT_ID|CLIENT_SECRET|API_URL)$/;
+
+/** OAUTH_<NAME>_ISSUER / _CLIENT_ID / _CLIENT_SECRET (and OAUTH_GITHUB_API_URL) → providers. */
+function oauthProviders(input: Record<string, string>): { providers: OAuthProviderConfig[]; problems: string[] } {
+  const byName = new Map<string, Record<string, string>>();
+  for (const [key, value] of Object.entries(input)) {
+    const match = OAUTH_VARIABLE.exec(key);
+    if (!match) continue;
+    const name = match[1]!.toLowerCase();
+    byName.set(name, { ...byName.get(name), [match[2]!]: value });
+  }
+  const providers: OAuthProviderConfig[] = [];
+  const problems: string[] = [];
+  for (const [name, vars] of byName) {
+    const prefix = `OAUTH_${name.toUpperCase()}`;
+    const issuer = vars.ISSUER ?? KNOWN_ISSUERS[name];
+    if (RESERVED_PROVIDERS.has(name)) problems.push(`${prefix}_*: "${name}" is a route of its own, choose another provider name`);
+    else if (!vars.CLIENT_ID || !vars.CLIENT_SECRET) problems.push(`${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET: both are needed to enable ${name}`);
+    else if (!issuer) problems.push(`${prefix}_ISSUER: needed for ${name} (the OIDC issuer URL)`);
+    else if (!/^https?:\/\//.test(issuer)) problems.push(`${prefix}_ISSUER: must be an http(s) URL`);
+    else if (vars.API_URL && name !== 'github') problems.push(`${prefix}_API_URL: only github has one`);
+    else
+      providers.push({
+        name, kind: name === 'github' ? 'github' : 'oidc', issuer, clientId: vars.CLIENT_ID, clientSecret: vars.CLIENT_SECRET,
+        ...(name === 'github' ? { apiUrl: (vars.API_URL ?? 'https://api.github.com').replace(/\/+$/, '') } : {}),
+      });
+  }
+  return { providers, problems };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -114,8 +164,11 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  const oauth = oauthProviders(input as Record<string, string>);
+  const problems = [...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)), ...oauth.problems];
+  for (const entry of result.data?.allowedRedirects ?? []) {
+    if (!URL.canParse(entry) || !/^https?:$/.test(new URL(entry).protocol)) problems.push(`ALLOWED_REDIRECTS: "${entry}" is not an absolute http(s) URL`);
   }
-  return result.data;
+  if (problems.length || !result.success) throw new ConfigError(problems);
+  return { ...result.data, oauth: oauth.providers };
 }

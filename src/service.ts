@@ -1,3 +1,4 @@
+import { createOAuthProviders } from './oauth/providers.js';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -125,8 +126,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, usage, clock, logger,
     settings: {
       allowNewAccounts: config.allowNewAccounts, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
-      serviceName: config.serviceName, publicUrl: config.publicUrl,
+      serviceName: config.serviceName, publicUrl: config.publicUrl, allowedRedirects: config.allowedRedirects,
     },
+    oauth: createOAuthProviders(config.oauth),
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
   const reactorDeps = { eventStore, checkpoints: reactorCheckpoints, codec, logger };

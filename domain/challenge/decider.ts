@@ -6,7 +6,7 @@ import type { Decider } from '../shared/decider.js';
  * a password-reset token, a pending TOTP secret. Expiry is enforced when it is used; the expiry
  * job only records it.
  */
-export type ChallengePurpose = 'email_code' | 'email_verification' | 'password_reset' | 'totp_setup' | 'lnurl';
+export type ChallengePurpose = 'email_code' | 'email_verification' | 'password_reset' | 'totp_setup' | 'lnurl' | 'oauth';
 
 /** How long each kind of challenge lives: the one place the issuers and the mails read it from. */
 export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
@@ -15,6 +15,7 @@ export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
   totp_setup: 10 * 60_000,
   password_reset: 30 * 60_000,
   lnurl: 5 * 60_000,
+  oauth: 10 * 60_000,
 };
 
 export type ChallengeIssuedData = {
@@ -36,6 +37,8 @@ export type ChallengeIssuedData = {
   epoch?: number;
   /** LNURL-auth: what the signed k1 is for. */
   action?: 'login' | 'register' | 'link' | 'auth';
+  /** OAuth: the provider, and the redirect URI the code is bound to (the token request repeats it). */
+  oauth?: { provider: string; redirectUri: string };
 };
 
 export type ChallengeEvent =

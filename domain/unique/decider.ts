@@ -69,5 +69,5 @@ export const decide = (command: ClaimCommand, state: ClaimState): ClaimEvent[] =
 
 export const claimDecider: Decider<ClaimCommand, ClaimEvent, ClaimState> = { initialState, evolve, decide };
 
-export type ClaimKind = 'username' | 'email' | 'setup' | 'nostr' | 'lnurl';
+export type ClaimKind = 'username' | 'email' | 'setup' | 'nostr' | 'lnurl' | 'oauth';
 export const personalFields: { [T in ClaimEvent['type']]: string[] } = { ValueClaimed: [], ValueReleased: [] };

@@ -1,5 +1,7 @@
 import type { SessionEndReason, SessionMethod } from './events.js';
 
+export type IdentityMethod = 'nostr' | 'lnurl' | 'oauth';
+
 /**
  * A second factor as the application found it: checking a TOTP code needs the secret and the
  * clock, so that is done outside and comes in as a fact; a backup code comes as its hash, which
@@ -30,6 +32,7 @@ export type UserCommand =
         usr: { key: string; hash: string };
         nostr?: { pubkey: string; claim: string };
         lnurl?: { linkingKey: string; claim: string };
+        oauth?: { provider: string; subject: string; claim: string };
         session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null };
       };
     }
@@ -71,8 +74,12 @@ export type UserCommand =
   | { type: 'RotateUsrKey'; data: { key: string; hash: string } }
   | { type: 'LinkNostrKey'; data: { pubkey: string; claim: string } }
   | { type: 'LinkLnurlKey'; data: { linkingKey: string; claim: string } }
-  /** `otherWaysIn` counts the ways into the account besides this key (found by the caller). */
-  | { type: 'UnlinkNostrKey'; data: { pubkey: string; otherWaysIn: number } }
+  | { type: 'LinkOAuthIdentity'; data: { provider: string; subject: string; claim: string } }
+  /**
+   * Unlinks a Nostr key, a linking key or an OAuth identity (`id` is `<provider>:<subject>`).
+   * `usrLoginAllowed` says whether the legacy user key counts as a way in (a service setting).
+   */
+  | { type: 'UnlinkIdentity'; data: { method: IdentityMethod; id: string; usrLoginAllowed: boolean } }
   /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
   | { type: 'DisableUser'; data: { by: string; lastAdmin: boolean } }
   | { type: 'EnableUser'; data: { by: string } }

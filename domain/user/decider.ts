@@ -28,6 +28,8 @@ export interface UserState extends SecurityState {
   nostr: ReadonlyMap<string, string>;
   /** Linked LNURL-auth linking keys (hex) and their claims. */
   lnurl: ReadonlyMap<string, string>;
+  /** Linked OAuth/OIDC identities (`<provider>:<subject>`) and their claims. */
+  oauth: ReadonlyMap<string, string>;
 }
 
 export const initialState = (): UserState => ({
@@ -47,12 +49,25 @@ export const initialState = (): UserState => ({
   usrHash: null,
   nostr: new Map(),
   lnurl: new Map(),
+  oauth: new Map(),
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
   failedLogins: 0,
   lockedUntil: null,
 });
+
+const without = (map: ReadonlyMap<string, string>, key: string) => new Map([...map].filter(([k]) => k !== key));
+
+/** How an OAuth identity is named in the account and in its claim: `<provider>:<subject>`. */
+export const oauthIdentity = (provider: string, subject: string) => `${provider}:${subject}`;
+
+/**
+ * The ways into the account: a password, a verified address (email codes), the legacy user key
+ * (when the service allows it), and every linked key and identity. Unlinking the last is refused.
+ */
+export const waysIn = (state: UserState, usrLoginAllowed: boolean): number =>
+  (state.passwordHash !== null ? 1 : 0) + (state.emailVerified ? 1 : 0) + (usrLoginAllowed && state.usrHash ? 1 : 0) + state.nostr.size + state.lnurl.size + state.oauth.size;
 
 const withSession = (sessions: ReadonlySet<string>, id: string, live: boolean) => {
   const next = new Set(sessions);
@@ -112,13 +127,19 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'LnurlKeyLinked':
       return { ...state, lnurl: new Map([...state.lnurl, [event.data.linkingKey, event.data.claim]]) };
     case 'NostrKeyUnlinked':
-      return { ...state, nostr: new Map([...state.nostr].filter(([key]) => key !== event.data.pubkey)) };
+      return { ...state, nostr: without(state.nostr, event.data.pubkey) };
+    case 'LnurlKeyUnlinked':
+      return { ...state, lnurl: without(state.lnurl, event.data.linkingKey) };
+    case 'OAuthIdentityLinked':
+      return { ...state, oauth: new Map([...state.oauth, [oauthIdentity(event.data.provider, event.data.subject), event.data.claim]]) };
+    case 'OAuthIdentityUnlinked':
+      return { ...state, oauth: without(state.oauth, oauthIdentity(event.data.provider, event.data.subject)) };
     case 'UserDisabled':
       return { ...state, disabled: true, sessions: new Set() };
     case 'UserEnabled':
       return { ...state, disabled: false };
     case 'UserDeleted':
-      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map() };
+      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map(), oauth: new Map() };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -126,9 +147,11 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
   }
 };
 
+const identityClaims = (state: UserState) => [...state.nostr.values(), ...state.lnurl.values(), ...state.oauth.values()];
+
 /** The claims (unique-* stream names) the account holds now. */
 export const heldClaims = (state: UserState): string[] =>
-  [state.usernameClaim, state.emailClaim, state.setupClaim, ...state.nostr.values(), ...state.lnurl.values()].filter((c): c is string => c !== null);
+  [state.usernameClaim, state.emailClaim, state.setupClaim, ...identityClaims(state)].filter((c): c is string => c !== null);
 
 /** The claims an event gives up (the account held them until this event). */
 export const claimsGivenUp = (event: UserEvent): string[] => {
@@ -138,6 +161,8 @@ export const claimsGivenUp = (event: UserEvent): string[] => {
     case 'EmailChanged':
       return event.data.previousEmailClaim && event.data.previousEmailClaim !== event.data.emailClaim ? [event.data.previousEmailClaim] : [];
     case 'NostrKeyUnlinked':
+    case 'LnurlKeyUnlinked':
+    case 'OAuthIdentityUnlinked':
       return [event.data.claim];
     case 'UserDeleted':
       return event.data.releasedClaims;
@@ -162,12 +187,13 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
     case 'RegisterUser': {
       if (state.status !== 'none') return refuse('conflict', 'This account already exists');
-      const { session, emailVerified, usr, nostr, lnurl, ...data } = command.data;
+      const { session, emailVerified, usr, nostr, lnurl, oauth, ...data } = command.data;
       return [
         { type: 'UserRegistered', data: { ...data, isAdmin: data.setupClaim !== null } },
         { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
         ...(nostr ? [{ type: 'NostrKeyLinked', data: nostr } as UserEvent] : []),
         ...(lnurl ? [{ type: 'LnurlKeyLinked', data: lnurl } as UserEvent] : []),
+        ...(oauth ? [{ type: 'OAuthIdentityLinked', data: oauth } as UserEvent] : []),
         ...(emailVerified && data.emailClaim ? [{ type: 'EmailVerified', data: { emailClaim: data.emailClaim } } as UserEvent] : []),
         sessionStarted({ ...session, method: session.method ?? 'register' }),
       ];
@@ -302,7 +328,7 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       const proof = proveIdentity(state, { ...command.data, passwordValid: state.passwordHash === null ? true : command.data.passwordValid! }, { allowBackupCode: false });
       if ('failed' in proof) return proof.failed;
       // The first-account claim stays held: deleting the first admin never re-opens set-up.
-      const released = [state.usernameClaim, state.emailClaim, ...state.nostr.values(), ...state.lnurl.values()].filter((c): c is string => c !== null);
+      const released = [state.usernameClaim, state.emailClaim, ...identityClaims(state)].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
     }
     case 'RotateUsrKey':
@@ -314,12 +340,21 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'LinkLnurlKey':
       requireActive(state);
       return state.lnurl.has(command.data.linkingKey) ? [] : [{ type: 'LnurlKeyLinked', data: command.data }];
-    case 'UnlinkNostrKey': {
+    case 'LinkOAuthIdentity':
       requireActive(state);
-      const claim = state.nostr.get(command.data.pubkey);
-      if (!claim) return refuse('not_found', 'This key is not linked to the account');
-      if (command.data.otherWaysIn < 1) return refuse('conflict', 'This is the last way into the account');
-      return [{ type: 'NostrKeyUnlinked', data: { pubkey: command.data.pubkey, claim, lastKey: state.nostr.size === 1 } }];
+      return state.oauth.has(oauthIdentity(command.data.provider, command.data.subject)) ? [] : [{ type: 'OAuthIdentityLinked', data: command.data }];
+    case 'UnlinkIdentity': {
+      requireActive(state);
+      const { method, id } = command.data;
+      const linked = method === 'nostr' ? state.nostr : method === 'lnurl' ? state.lnurl : state.oauth;
+      const claim = linked.get(id);
+      if (!claim) return refuse('not_found', 'This identity is not linked to the account');
+      if (waysIn(state, command.data.usrLoginAllowed) <= 1) return refuse('conflict', 'This is the last way into the account');
+      if (method === 'nostr') return [{ type: 'NostrKeyUnlinked', data: { pubkey: id, claim, lastKey: state.nostr.size === 1 } }];
+      if (method === 'lnurl') return [{ type: 'LnurlKeyUnlinked', data: { linkingKey: id, claim, lastKey: state.lnurl.size === 1 } }];
+      const provider = id.slice(0, id.indexOf(':'));
+      const lastOfProvider = [...state.oauth.keys()].filter((key) => key.startsWith(`${provider}:`)).length === 1;
+      return [{ type: 'OAuthIdentityUnlinked', data: { provider, subject: id.slice(provider.length + 1), claim, lastOfProvider } }];
     }
     case 'DisableUser': {
       requireActive(state);

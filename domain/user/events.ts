@@ -1,6 +1,6 @@
 /** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
 
-export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr' | 'lnurl';
+export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr' | 'lnurl' | `oauth:${string}`;
 export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
@@ -39,6 +39,10 @@ export type UserEvent =
   | { type: 'NostrKeyLinked'; data: { pubkey: string; claim: string } }
   | { type: 'NostrKeyUnlinked'; data: { pubkey: string; claim: string; lastKey: boolean } }
   | { type: 'LnurlKeyLinked'; data: { linkingKey: string; claim: string } }
+  | { type: 'LnurlKeyUnlinked'; data: { linkingKey: string; claim: string; lastKey: boolean } }
+  /** An OAuth/OIDC identity: the provider's name and its stable subject (`sub`, or GitHub's user id). */
+  | { type: 'OAuthIdentityLinked'; data: { provider: string; subject: string; claim: string } }
+  | { type: 'OAuthIdentityUnlinked'; data: { provider: string; subject: string; claim: string; lastOfProvider: boolean } }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
@@ -70,6 +74,9 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   NostrKeyLinked: ['pubkey'],
   NostrKeyUnlinked: ['pubkey'],
   LnurlKeyLinked: ['linkingKey'],
+  LnurlKeyUnlinked: ['linkingKey'],
+  OAuthIdentityLinked: ['subject'],
+  OAuthIdentityUnlinked: ['subject'],
   UserDisabled: [],
   UserEnabled: [],
   UserDeleted: [],

@@ -47,7 +47,7 @@ export function coreAccounts(kit: Kit) {
       return {
         setup_done: done,
         registration_open: deps.settings.allowNewAccounts || !done,
-        login_methods: ['password', 'email_code', 'nostr', 'lnurl', ...(deps.settings.allowUsrLogin ? ['usr'] : [])],
+        login_methods: ['password', 'email_code', 'nostr', 'lnurl', ...(deps.settings.allowUsrLogin ? ['usr'] : []), ...[...deps.oauth.keys()].map((name) => `oauth:${name}`)],
       };
     },
 

@@ -7,13 +7,14 @@ import type { CommandHandler } from '../commands/handler.js';
 import type { CommandContext } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
 
-const TAKEN: Record<ClaimKind, DomainError['code']> = { username: 'username_taken', email: 'email_taken', setup: 'conflict', nostr: 'identity_taken', lnurl: 'identity_taken' };
+const TAKEN: Record<ClaimKind, DomainError['code']> = { username: 'username_taken', email: 'email_taken', setup: 'conflict', nostr: 'identity_taken', lnurl: 'identity_taken', oauth: 'identity_taken' };
 const TAKEN_MESSAGE: Record<ClaimKind, string> = {
   username: 'This username is taken',
   email: 'This email address is taken',
   setup: 'The service is already set up',
   nostr: 'This Nostr key belongs to another account',
   lnurl: 'This linking key belongs to another account',
+  oauth: 'This identity belongs to another account',
 };
 
 export interface Claims {

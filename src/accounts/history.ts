@@ -32,6 +32,7 @@ export function summarize(event: DecodedEvent): string {
     case 'UserRegistered':
       return data.isAdmin ? 'Account created (first account, administrator)' : 'Account created';
     case 'SessionStarted':
+      if (typeof data.method === 'string' && data.method.startsWith('oauth:')) return `Signed in with ${data.method.slice('oauth:'.length)} (OAuth)`;
       return SIGN_IN[data.method as string] ?? `Signed in with ${data.method}`;
     case 'SessionEnded':
       return SESSION_END[data.reason as string] ?? 'Session ended';
@@ -67,6 +68,12 @@ export function summarize(event: DecodedEvent): string {
       return 'Lightning wallet (LNURL-auth) linked';
     case 'NostrKeyUnlinked':
       return 'Nostr key unlinked';
+    case 'LnurlKeyUnlinked':
+      return 'Lightning wallet (LNURL-auth) unlinked';
+    case 'OAuthIdentityLinked':
+      return `${data.provider} account linked (OAuth)`;
+    case 'OAuthIdentityUnlinked':
+      return `${data.provider} account unlinked (OAuth)`;
     case 'UserDisabled':
       return 'Account disabled by an admin';
     case 'UserEnabled':

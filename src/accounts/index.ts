@@ -7,6 +7,8 @@ import { createKit, type AccountsDeps, type Caller } from './kit.js';
 import { totpAccounts } from './totp.js';
 import { nostrAccounts } from './nostr.js';
 import { lnurlAccounts } from './lnurl.js';
+import { identityAccounts } from './identities.js';
+import { oauthAccounts } from './oauth.js';
 import type { UsageTracker } from './usage.js';
 
 export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
@@ -33,6 +35,8 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
     ...creds,
     ...nostrAccounts(kit, deps.hmacKey),
     ...lnurlAccounts(kit),
+    ...oauthAccounts(kit, deps.oauth, deps.hmacKey),
+    ...identityAccounts(kit),
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {

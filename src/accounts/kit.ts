@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { OAuthProviders } from '../oauth/providers.js';
 import type { Logger } from 'pino';
 import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
 import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
@@ -89,7 +90,17 @@ export interface AccountsDeps {
   limits: Record<'issue' | 'failures' | 'unknownLogin', { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }>;
   clock: () => Date;
   logger: Logger;
-  settings: { allowNewAccounts: boolean; allowUsrLogin: boolean; readYourWritesTimeoutMs: number; serviceName: string; publicUrl: string };
+  settings: {
+    allowNewAccounts: boolean;
+    allowUsrLogin: boolean;
+    readYourWritesTimeoutMs: number;
+    serviceName: string;
+    publicUrl: string;
+    /** ALLOWED_REDIRECTS: where a sign-in may send the browser back to. */
+    allowedRedirects: readonly string[];
+  };
+  /** The configured OAuth 2 / OIDC providers by name. */
+  oauth: OAuthProviders;
   /** The service key behind HMACs of one-time identifiers (NIP-98 event ids). */
   hmacKey: Buffer;
 }
@@ -211,6 +222,7 @@ export function createKit(deps: AccountsDeps) {
       method?: SessionMethod;
       nostr?: { pubkey: string; claim: string };
       lnurl?: { linkingKey: string; claim: string };
+      oauth?: { provider: string; subject: string; claim: string };
     },
     request: RequestInfo,
   ): Promise<Issued & { userId: string }> => {
@@ -239,6 +251,7 @@ export function createKit(deps: AccountsDeps) {
           usr,
           ...(input.nostr ? { nostr: input.nostr } : {}),
           ...(input.lnurl ? { lnurl: input.lnurl } : {}),
+          ...(input.oauth ? { oauth: input.oauth } : {}),
           session: { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent },
         },
       }), ctx);

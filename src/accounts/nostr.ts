@@ -17,7 +17,7 @@ const bad = (why: string) => new DomainError('invalid_credentials', `Invalid Nos
  * exist yet, so a replay fails everywhere, across restarts and instances.
  */
 export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
-  const { deps, context, onUser, loadUser, settle } = kit;
+  const { deps, context, onUser, settle } = kit;
 
   const parseProof = (proof: { header?: string; body?: string }): Event => {
     let json: string | undefined = proof.body;
@@ -92,19 +92,6 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
       const ctx = context(request, caller.userId);
       const claim = await deps.claims.claim('nostr', pubkey, caller.userId, ctx);
       const result = await onUser(caller.userId, () => ({ type: 'LinkNostrKey', data: { pubkey, claim } }), ctx);
-      await settle(result.position, ['me', 'lookups']);
-      return { user: await kit.userObject(caller.userId), position: result.position };
-    },
-
-    /** DELETE /auth/identities/nostr/{pubkey}: refused (409) when it is the account's last way in. */
-    async unlinkNostr(caller: Caller, pubkey: string, request: RequestInfo) {
-      const ctx = context(request, caller.userId);
-      const state = await loadUser(caller.userId);
-      const otherWaysIn =
-        (state.passwordHash !== null ? 1 : 0) + (state.emailVerified ? 1 : 0) + (deps.settings.allowUsrLogin && state.usrHash ? 1 : 0) + state.lnurl.size + state.nostr.size - (state.nostr.has(pubkey.toLowerCase()) ? 1 : 0);
-      const result = await onUser(caller.userId, () => ({ type: 'UnlinkNostrKey', data: { pubkey: pubkey.toLowerCase(), otherWaysIn } }), ctx);
-      const unlinked = result.events[0];
-      if (unlinked?.type === 'NostrKeyUnlinked') await kit.releaseAll([unlinked.data.claim], caller.userId, ctx);
       await settle(result.position, ['me', 'lookups']);
       return { user: await kit.userObject(caller.userId), position: result.position };
     },

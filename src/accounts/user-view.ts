@@ -12,6 +12,8 @@ export const toUserObject = (doc: Doc) => ({
   has_password: doc.has_password ?? false,
   auth_methods: doc.auth_methods ?? [],
   nostr_pubkeys: doc.nostr_pubkeys ?? [],
+  /** Every linked key and identity, as `DELETE /auth/identities/{method}/{id}` names them. */
+  identities: (doc.identities ?? []) as Array<{ method: string; id: string }>,
   created_at: doc.created_at,
   updated_at: doc.updated_at,
 });

@@ -14,6 +14,8 @@ import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
 import { nostrRoutes } from './routes/nostr.js';
 import { lnurlRoutes } from './routes/lnurl.js';
+import { identityRoutes } from './routes/identities.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { routeTable, type RouteEntry } from './auth.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
@@ -76,6 +78,9 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   api.use(adminRoutes(deps.accounts, deps.headPosition, routes));
   api.use(nostrRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(lnurlRoutes(deps.accounts, deps.headPosition, routes, limit));
+  api.use(identityRoutes(deps.accounts, deps.headPosition, routes));
+  // Last: `/auth/{provider}` would otherwise catch every other GET /auth/<word>.
+  api.use(oauthRoutes(deps.accounts, deps.headPosition, routes, limit));
   app.use('/api/v1', api);
   app.use(notFound);
   app.use(errorHandler(deps.logger));

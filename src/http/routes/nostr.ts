@@ -7,7 +7,6 @@ import { fields, parse } from '../validate.js';
 
 const loginBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384).optional(), totp_code: fields.totpCode });
 const linkBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384) });
-const identityParams = z.strictObject({ pubkey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a 64-hex-digit public key') });
 
 /** Nostr NIP-98: sign in, link a key to the signed-in account, unlink it. */
 export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
@@ -23,12 +22,6 @@ export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   routes.add(router, 'post', '/auth/nostr/link', 'session', async (req, res) => {
     const body = parse(linkBody, req.body);
     const { user, position } = await accounts.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
-    await answerCommand(res, position, head, 200, user);
-  });
-
-  routes.add(router, 'delete', '/auth/identities/nostr/:pubkey', 'session', async (req, res) => {
-    const { pubkey } = parse(identityParams, req.params);
-    const { user, position } = await accounts.unlinkNostr(callerOf(req), pubkey, requestInfo(req));
     await answerCommand(res, position, head, 200, user);
   });
 

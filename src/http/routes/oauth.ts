@@ -1,0 +1,42 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import { bearerOf, requestInfo, type Routes } from '../auth.js';
+import { HttpError } from '../errors.js';
+import { answerCommand, tokenAnswer } from '../respond.js';
+import { fields, parse } from '../validate.js';
+
+const providerParams = z.strictObject({ provider: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be a provider name') });
+const startQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
+// The provider's redirect may add its own parameters (iss, scope, authuser…): only ours are read.
+const tokenInput = z.object({ code: z.string().max(2048).optional(), state: z.string().max(128).optional(), totp_code: fields.totpCode });
+
+/**
+ * OAuth 2 / OIDC sign-in. Mounted last: `/auth/{provider}` must not shadow the other /auth routes.
+ * Unknown or unconfigured providers are 404.
+ */
+export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
+  const router = Router();
+
+  // Public; with a session's Bearer token the identity is linked to that account instead.
+  routes.add(router, 'get', '/auth/:provider', 'public', limit, async (req, res) => {
+    const { provider } = parse(providerParams, req.params);
+    const { redirect_uri } = parse(startQuery, req.query);
+    const bearer = bearerOf(req.headers.authorization);
+    const caller = bearer ? await accounts.authenticate({ bearer }) : null;
+    if (caller && caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
+    const { location } = await accounts.startOAuth(provider, caller, redirect_uri, requestInfo(req));
+    res.redirect(302, location);
+  });
+
+  const finish: RequestHandler = async (req, res) => {
+    const { provider } = parse(providerParams, req.params);
+    const input = parse(tokenInput, req.method === 'POST' ? { ...req.query, ...(req.body ?? {}) } : req.query);
+    const issued = await accounts.finishOAuth(provider, { code: input.code, state: input.state, totpCode: input.totp_code }, requestInfo(req));
+    await answerCommand(res, issued.position, head, issued.created ? 201 : 200, tokenAnswer(issued));
+  };
+  routes.add(router, 'get', '/auth/:provider/token', 'public', limit, finish);
+  routes.add(router, 'post', '/auth/:provider/token', 'public', limit, finish);
+
+  return router;
+}
