@@ -119,4 +119,25 @@ describe('LNURL-auth (LUD-04)', () => {
     expect(unlinked.status).toBe(200);
     expect(unlinked.body.auth_methods).toEqual(['lnurl']);
   });
+
+  it('unlinks a wallet with DELETE /auth/identities/lnurl/{key}, never the last way in', async () => {
+    server = await startServer({ ALLOW_USR_LOGIN: 'false' });
+    const w = wallet();
+    const start = await call(server, 'GET', '/auth/lnurl');
+    await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key });
+    const token = (await call(server, 'GET', `/auth/lnurl/${start.body.k1}`)).body.access_token as string;
+    expect((await call(server, 'GET', '/auth/me', { token })).body.identities).toEqual([{ method: 'lnurl', id: w.key }]);
+    const last = await call(server, 'DELETE', `/auth/identities/lnurl/${w.key}`, { token });
+    expect(last.status).toBe(409);
+    expect((await call(server, 'POST', '/auth/me/set-initial-password', { token, body: { password: 'A-sturdy-password-9' } })).status).toBe(200);
+    const unlinked = await call(server, 'DELETE', `/auth/identities/lnurl/${w.key.toUpperCase()}`, { token });
+    expect(unlinked.status).toBe(200);
+    expect(unlinked.body.auth_methods).toEqual(['password']);
+    expect(unlinked.body.identities).toEqual([]);
+    // The key is free: it now makes a new account.
+    const next = await call(server, 'GET', '/auth/lnurl');
+    await callback(server, { tag: 'login', k1: next.body.k1, sig: w.sign(next.body.k1), key: w.key });
+    const fresh = await call(server, 'GET', `/auth/lnurl/${next.body.k1}`);
+    expect((await call(server, 'GET', '/auth/me', { token: fresh.body.access_token })).body.id).not.toBe(unlinked.body.id);
+  });
 });

@@ -35,6 +35,22 @@ export async function startServer(env: Record<string, string> = {}, options: { d
   return { url, api: `${url}/api/v1`, service, dataDir, clock, close: () => service.close() };
 }
 
+/** A port that was free a moment ago, for a server whose PUBLIC_URL must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A server whose PUBLIC_URL is its own address (redirects back to it must work). */
+export async function startPublicServer(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock } = {}): Promise<TestServer> {
+  const port = await freePort();
+  return startServer({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...env }, options);
+}
+
 export interface Answer<T = any> {
   status: number;
   body: T;

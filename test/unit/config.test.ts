@@ -35,4 +35,34 @@ describe('configuration', () => {
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', MONGO_URL: '' })).toMatchObject({ port: 3000, mongoUrl: undefined });
   });
+
+  it('reads OAuth providers from OAUTH_<NAME>_* (google and github know their issuers) and ALLOWED_REDIRECTS', () => {
+    const config = loadConfig({
+      OAUTH_GOOGLE_CLIENT_ID: 'g', OAUTH_GOOGLE_CLIENT_SECRET: 'gs',
+      OAUTH_GITHUB_CLIENT_ID: 'h', OAUTH_GITHUB_CLIENT_SECRET: 'hs',
+      OAUTH_MY_IDP_ISSUER: 'https://idp.example.test/realms/main', OAUTH_MY_IDP_CLIENT_ID: 'm', OAUTH_MY_IDP_CLIENT_SECRET: 'ms',
+      ALLOWED_REDIRECTS: 'https://app.example.test, https://other.example.test/cb',
+    });
+    expect(config.oauth).toEqual([
+      { name: 'google', kind: 'oidc', issuer: 'https://accounts.google.com', clientId: 'g', clientSecret: 'gs' },
+      { name: 'github', kind: 'github', issuer: 'https://github.com', clientId: 'h', clientSecret: 'hs', apiUrl: 'https://api.github.com' },
+      { name: 'my_idp', kind: 'oidc', issuer: 'https://idp.example.test/realms/main', clientId: 'm', clientSecret: 'ms' },
+    ]);
+    expect(config.allowedRedirects).toEqual(['https://app.example.test', 'https://other.example.test/cb']);
+  });
+
+  it('names a half-configured provider, a missing issuer, a reserved name and a bad redirect', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        OAUTH_GOOGLE_CLIENT_ID: 'g', OAUTH_KEYCLOAK_CLIENT_ID: 'k', OAUTH_KEYCLOAK_CLIENT_SECRET: 'ks',
+        OAUTH_ME_ISSUER: 'https://x.test', OAUTH_ME_CLIENT_ID: 'a', OAUTH_ME_CLIENT_SECRET: 'b', ALLOWED_REDIRECTS: 'javascript:alert(1)',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const part of ['OAUTH_GOOGLE_CLIENT_SECRET', 'OAUTH_KEYCLOAK_ISSUER', 'OAUTH_ME_*', 'ALLOWED_REDIRECTS']) expect(message).toContain(part);
+  });
 });
