@@ -37,6 +37,7 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
     ...lnurlAccounts(kit),
     ...oauthAccounts(kit, deps.oauth, deps.hmacKey),
     ...identityAccounts(kit),
+    serviceName: () => deps.settings.serviceName,
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {

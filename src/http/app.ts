@@ -16,6 +16,7 @@ import { nostrRoutes } from './routes/nostr.js';
 import { lnurlRoutes } from './routes/lnurl.js';
 import { identityRoutes } from './routes/identities.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { loginPageRoutes } from './routes/login-page.js';
 import { routeTable, type RouteEntry } from './auth.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
@@ -66,6 +67,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   const opsTable = routeTable(deps.accounts, '');
   app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: opsTable }));
   const limit = perIpLimit(deps.limiter);
+  app.use(loginPageRoutes(deps.accounts, opsTable, limit));
   const routes = routeTable(deps.accounts, '/api/v1');
   const api = express.Router();
   // The one route that also takes multipart/form-data parses its own body, before the JSON-only rule.

@@ -96,7 +96,7 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     op.signIn.person = { sub: 'dave-1' };
     const refused = await fetch(`${server.api}/auth/keycloak?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`, { redirect: 'manual' });
     expect(refused.status).toBe(400);
-    expect((await refused.json()).code).toBe('validation_failed');
+    expect(((await refused.json()) as { code: string }).code).toBe('validation_failed');
     const back = await signIn(server, 'keycloak', { redirectUri: APP_CALLBACK });
     expect(back.url.startsWith(`${APP_CALLBACK}?`)).toBe(true);
     const token = await call(server, 'POST', '/auth/keycloak/token', { body: { code: back.code, state: back.state } });
@@ -159,7 +159,7 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     for (const name of ['google', 'github', 'nosuch']) {
       const answer = await fetch(`${server.api}/auth/${name}`, { redirect: 'manual' });
       expect(answer.status, name).toBe(404);
-      expect((await answer.json()).code, name).toBe('not_found');
+      expect(((await answer.json()) as { code: string }).code, name).toBe('not_found');
     }
     expect((await call(server, 'GET', '/auth/github/token?code=a&state=b')).status).toBe(404);
     expect((await call(server, 'GET', '/auth/me')).status).toBe(401);
@@ -210,7 +210,7 @@ describe('ID tokens are checked against the issuer (a crafted issuer)', () => {
     const head = await server.service.eventStore.headPosition();
     const answer = await fetch(`${server.api}/auth/acme`, { redirect: 'manual' });
     expect(answer.status).toBe(503);
-    expect((await answer.json()).code).toBe('unavailable');
+    expect(((await answer.json()) as { code: string }).code).toBe('unavailable');
     expect(await server.service.eventStore.headPosition()).toBe(head);
   });
 });

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import QRCode from 'qrcode';
+import type { Accounts } from '../../accounts/index.js';
+import { requestInfo, type Routes } from '../auth.js';
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * The page's script: the password form posts to the API, a TOTP field appears when the answer
+ * asks for a code, and the LNURL-auth k1 is polled until a wallet signs it.
+ */
+const SCRIPT = String.raw`
+const $ = (id) => document.getElementById(id);
+const api = $('login').dataset.api;
+const k1 = $('lnurl').dataset.k1;
+let done = false;
+const show = (id, text) => { const el = $(id); el.textContent = text; el.hidden = !text; };
+async function signedIn(answer) {
+  done = true;
+  const me = await fetch(api + '/auth/me', { headers: { authorization: 'Bearer ' + answer.access_token } }).then((r) => r.json());
+  $('panels').hidden = true;
+  show('success', 'Signed in as ' + me.username + '.');
+}
+$('password-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  show('password-error', '');
+  const body = { username: $('username').value, password: $('password').value };
+  if ($('totp-field').hidden === false && $('totp').value) body.totp_code = $('totp').value;
+  const response = await fetch(api + '/auth', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = await response.json();
+  if (response.ok) return signedIn(answer);
+  if (answer.code === 'totp_required') { $('totp-field').hidden = false; $('totp').focus(); return show('password-error', 'Enter the code from your authenticator app.'); }
+  show('password-error', answer.detail || 'Sign-in failed.');
+});
+let lnurlCode = '';
+$('lnurl-totp-form').addEventListener('submit', (event) => { event.preventDefault(); lnurlCode = $('lnurl-totp').value; poll(); });
+async function poll() {
+  if (done) return;
+  const response = await fetch(api + '/auth/lnurl/' + k1 + (lnurlCode ? '?totp_code=' + encodeURIComponent(lnurlCode) : ''));
+  if (response.status === 202) return void setTimeout(poll, 1000);
+  const answer = await response.json();
+  if (response.ok) return signedIn(answer);
+  if (answer.code === 'totp_required') { $('lnurl-totp-form').hidden = false; return show('lnurl-status', 'Wallet signed. Enter the code from your authenticator app.'); }
+  show('lnurl-status', answer.code === 'challenge_expired' || answer.code === 'challenge_used' ? 'This code has expired: reload the page for a new one.' : (answer.detail || 'Sign-in failed.'));
+}
+setTimeout(poll, 1000);
+`;
+
+const STYLE = `
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
+main { max-width: 760px; margin: 3rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; }
+#panels { display: flex; gap: 1.5rem; flex-wrap: wrap; }
+section { background: #fff; border-radius: 8px; padding: 1.25rem 1.5rem; flex: 1 1 300px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+label { display: block; margin: .6rem 0 .2rem; font-weight: 600; }
+input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; border: 1px solid #b8bfcc; border-radius: 4px; }
+button { margin-top: 1rem; padding: .55rem 1.2rem; font: inherit; border: 0; border-radius: 4px; background: #2754c5; color: #fff; cursor: pointer; }
+.qr svg { width: 240px; height: 240px; display: block; margin: .5rem auto; }
+.error { color: #b3261e; }
+.success { background: #e3f4e6; color: #17502a; padding: 1rem 1.5rem; border-radius: 8px; font-weight: 600; }
+code { word-break: break-all; font-size: .75rem; }
+`;
+
+/** GET /login: a sign-in page for people, served by the service itself (no build step, no outside assets). */
+export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): Router {
+  const router = Router();
+  // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
+  routes.add(router, 'get', '/login', 'public', limit, async (req, res) => {
+    const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
+    const link = `lightning:${lnurl}`;
+    const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    const nonce = randomBytes(16).toString('base64');
+    const serviceName = escapeHtml(accounts.serviceName());
+    res.setHeader(
+      'Content-Security-Policy',
+      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    );
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.type('html').send(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · ${serviceName}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+<main id="login" data-api="/api/v1">
+<h1>Sign in to ${serviceName}</h1>
+<p id="success" class="success" role="status" hidden></p>
+<div id="panels">
+<section>
+<h2>Username and password</h2>
+<form id="password-form" autocomplete="on">
+<label for="username">Username or email</label>
+<input id="username" name="username" autocomplete="username" required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<div id="totp-field" hidden>
+<label for="totp">Two-factor code</label>
+<input id="totp" name="totp_code" inputmode="numeric" autocomplete="one-time-code">
+</div>
+<button type="submit">Sign in</button>
+<p id="password-error" class="error" role="alert" hidden></p>
+</form>
+</section>
+<section id="lnurl" data-k1="${k1}">
+<h2>Lightning wallet</h2>
+<p>Scan with a wallet that supports LNURL-auth, or <a id="lightning-link" href="${escapeHtml(link)}">open it in your wallet</a>.</p>
+<div class="qr">${qr}</div>
+<p id="lnurl-status" role="status" hidden></p>
+<form id="lnurl-totp-form" hidden>
+<label for="lnurl-totp">Two-factor code</label>
+<input id="lnurl-totp" inputmode="numeric" autocomplete="one-time-code">
+<button type="submit">Continue</button>
+</form>
+<details><summary>LNURL</summary><code id="lnurl-text">${escapeHtml(lnurl)}</code></details>
+</section>
+</div>
+</main>
+<script nonce="${nonce}">${SCRIPT}</script>
+</body>
+</html>`);
+  });
+  return router;
+}

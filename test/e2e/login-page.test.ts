@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bech32 } from 'bech32';
+import { generate } from 'otplib';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, register, startServer, type TestServer } from '../support/server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available) {
+  const message = `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) to run the login page's browser test`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(`\n*** SKIPPED: ${message} ***\n`);
+}
+
+const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+
+describe.skipIf(!available)('the /login page in headless Chromium', () => {
+  let browser: Browser;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // This machine's network is closed: Chromium must not try to reach Google at start.
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => browser?.close());
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const open = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    // A refused sign-in is logged by the browser as a failed resource: not a fault of the page.
+    page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && errors.push(message.text()));
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server!.url}/login`);
+    return { page, errors };
+  };
+
+  it('signs in with the password form, and leaves a screenshot of the page', async () => {
+    server = await startServer({ SERVICE_NAME: 'Acme ID' });
+    const user = await register(server);
+    const { page, errors } = await open();
+    expect(await page.title()).toBe('Sign in · Acme ID');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'login-page.png'), fullPage: true });
+
+    await page.fill('#username', user.username);
+    await page.fill('#password', 'not-the-password');
+    await page.click('#password-form button[type=submit]');
+    await expect.poll(() => page.textContent('#password-error')).toBe('Invalid username or password');
+
+    await page.fill('#password', user.password);
+    await page.click('#password-form button[type=submit]');
+    await page.waitForSelector('#success:not([hidden])');
+    expect(await page.textContent('#success')).toBe(`Signed in as ${user.username}.`);
+    // No script or style broke the page's own Content-Security-Policy.
+    expect(errors).toEqual([]);
+  });
+
+  it('asks for the two-factor code when the account has one', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
+    const code = () => generate({ secret: setup.body.secret, epoch: Math.floor(server!.clock.now().getTime() / 1000) });
+    expect((await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await code() } })).status).toBe(200);
+    server.clock.advance(30_000);
+
+    const { page } = await open();
+    await page.fill('#username', user.username);
+    await page.fill('#password', user.password);
+    await page.click('#password-form button[type=submit]');
+    await page.waitForSelector('#totp-field:not([hidden])');
+    await page.fill('#totp', await code());
+    await page.click('#password-form button[type=submit]');
+    await page.waitForSelector('#success:not([hidden])');
+    expect(await page.textContent('#success')).toBe(`Signed in as ${user.username}.`);
+  });
+
+  it('signs in with a Lightning wallet: the test is the wallet, signing the k1 it reads off the page', async () => {
+    server = await startServer();
+    const { page, errors } = await open();
+    expect(await page.locator('.qr svg').count()).toBe(1);
+    const k1 = (await page.getAttribute('#lnurl', 'data-k1'))!;
+    const link = (await page.getAttribute('#lightning-link', 'href'))!;
+    expect(link.startsWith('lightning:LNURL1')).toBe(true);
+    const callbackUrl = Buffer.from(bech32.fromWords(bech32.decode(link.slice('lightning:'.length).toLowerCase(), 1023).words)).toString('utf8');
+    expect(new URL(callbackUrl).searchParams.get('k1')).toBe(k1);
+
+    // The wallet: a linking key, a DER signature over k1, and the callback with both.
+    const secret = secp256k1.utils.randomSecretKey();
+    const key = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
+    const sig = Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+    const walletCall = new URL(callbackUrl.replace(/^http:\/\/localhost:\d+/, server.url));
+    walletCall.searchParams.set('sig', sig);
+    walletCall.searchParams.set('key', key);
+    expect(await (await fetch(walletCall)).json()).toEqual({ status: 'OK' });
+
+    await page.waitForSelector('#success:not([hidden])', { timeout: 10_000 });
+    expect(await page.textContent('#success')).toMatch(/^Signed in as lnurl_[0-9a-f]{12}\.$/);
+    expect(errors).toEqual([]);
+  });
+});
