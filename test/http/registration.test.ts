@@ -34,6 +34,7 @@ describe('registration and set-up', () => {
         has_password: true,
         auth_methods: ['password'],
         nostr_pubkeys: [],
+        identities: [],
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         updated_at: expect.any(String),
       });

@@ -246,13 +246,13 @@ for (const [storeName, open] of readStores) describe(`projection runner on ${sto
     await v1.catchUp(5000);
     await v1.stop();
 
-    const v2Definition = { ...meProjection, version: 2 };
+    const v2Definition = { ...meProjection, version: meProjection.version + 1 };
     const v2 = runner(world, world.readStore, [v2Definition]);
     await v2.start();
-    for (let i = 0; i < 100 && (await world.readStore.collection('_projections').findOne({ _id: 'me' }))?.version !== 2; i += 1) {
+    for (let i = 0; i < 100 && (await world.readStore.collection('_projections').findOne({ _id: 'me' }))?.version !== v2Definition.version; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(await world.readStore.collection('_projections').findOne({ _id: 'me' })).toMatchObject({ version: 2, generation: 2 });
+    expect(await world.readStore.collection('_projections').findOne({ _id: 'me' })).toMatchObject({ version: v2Definition.version, generation: 2 });
     expect(await v2.collection('me', 'users').findOne({ _id: userId })).toMatchObject({ username: 'versioned' });
   });
 });
