@@ -154,6 +154,31 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     expect((await call(server, 'GET', '/auth/me', { token: done.body.access_token })).body.id).toBeDefined();
   });
 
+  it('honours closed registration, and a deleted account frees its identity', async () => {
+    const { server, op } = await start({ ALLOW_NEW_ACCOUNTS: 'false' });
+    await register(server); // the first account is always allowed
+    op.signIn.person = { sub: 'gina-3' };
+    const closed = await land(server, (await signIn(server, 'keycloak')).url);
+    expect(closed.status).toBe(403);
+    expect(closed.body.code).toBe('registration_closed');
+
+    const user = await register(server, {}).catch(() => null);
+    expect(user).toBeNull();
+  });
+
+  it('deleting the account frees its identity: the next sign-in makes a new account', async () => {
+    const { server, op } = await start();
+    op.signIn.person = { sub: 'hank-4', preferred_username: 'hank' };
+    const made = await land(server, (await signIn(server, 'keycloak')).url);
+    const first = (await call(server, 'GET', '/auth/me', { token: made.body.access_token })).body;
+    expect((await call(server, 'DELETE', '/auth/me', { token: made.body.access_token, body: {} })).status).toBe(200);
+    const again = await land(server, (await signIn(server, 'keycloak')).url);
+    expect(again.status).toBe(201);
+    const second = (await call(server, 'GET', '/auth/me', { token: again.body.access_token })).body;
+    expect(second.id).not.toBe(first.id);
+    expect(second.username).toBe('hank');
+  });
+
   it('unknown and unconfigured providers are 404; the other /auth routes are not taken for providers', async () => {
     const { server } = await start();
     for (const name of ['google', 'github', 'nosuch']) {
