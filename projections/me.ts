@@ -23,7 +23,7 @@ export const meProjection: Projection = {
   handles: [
     'UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
     'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked',
-    'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'UserDeleted',
+    'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'AdminGranted', 'AdminRevoked', 'UserDeleted',
   ],
   project(event) {
     const id = userIdOf(event);
@@ -104,6 +104,10 @@ export const meProjection: Projection = {
         return [set(id, event, { disabled: true })];
       case 'UserEnabled':
         return [set(id, event, { disabled: false })];
+      case 'AdminGranted':
+        return [set(id, event, { is_admin: true })];
+      case 'AdminRevoked':
+        return [set(id, event, { is_admin: false })];
       case 'UsernameChanged':
         return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
       case 'PasswordChanged':

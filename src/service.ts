@@ -1,4 +1,5 @@
 import { createOAuthProviders } from './oauth/providers.js';
+import { projectionOperations } from './operations.js';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -129,6 +130,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       serviceName: config.serviceName, publicUrl: config.publicUrl, allowedRedirects: config.allowedRedirects,
     },
     oauth: createOAuthProviders(config.oauth),
+    scratchStore: createMemoryReadStore,
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
   const reactorDeps = { eventStore, checkpoints: reactorCheckpoints, codec, logger };
@@ -185,6 +187,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   const app = createHttpApp({
     accounts, signer, logger, readiness,
+    operations: projectionOperations(runner, eventStore),
     headPosition: () => eventStore.headPosition(),
     trustProxy: config.trustProxy,
     limiter,

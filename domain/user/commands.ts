@@ -83,5 +83,8 @@ export type UserCommand =
   /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
   | { type: 'DisableUser'; data: { by: string; lastAdmin: boolean } }
   | { type: 'EnableUser'; data: { by: string } }
+  | { type: 'GrantAdmin'; data: { by: string } }
+  /** `lastAdmin`: this account is the only active admin (found by the caller, under the admin lock). */
+  | { type: 'RevokeAdmin'; data: { by: string; lastAdmin: boolean } }
   /** A wrong email code for this account: it counts toward the lockout like a wrong password. */
   | { type: 'RecordFailedCode'; data: { now: Date } };

@@ -138,6 +138,10 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, disabled: true, sessions: new Set() };
     case 'UserEnabled':
       return { ...state, disabled: false };
+    case 'AdminGranted':
+      return { ...state, isAdmin: true };
+    case 'AdminRevoked':
+      return { ...state, isAdmin: false };
     case 'UserDeleted':
       return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map(), oauth: new Map() };
     default: {
@@ -368,6 +372,14 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'EnableUser':
       requireActive(state);
       return state.disabled ? [{ type: 'UserEnabled', data: { by: command.data.by } }] : [];
+    case 'GrantAdmin':
+      requireActive(state);
+      return state.isAdmin ? [] : [{ type: 'AdminGranted', data: { by: command.data.by } }];
+    case 'RevokeAdmin':
+      requireActive(state);
+      if (!state.isAdmin) return [];
+      if (command.data.lastAdmin) return refuse('conflict', 'The last admin cannot be demoted');
+      return [{ type: 'AdminRevoked', data: { by: command.data.by } }];
     case 'RecordFailedCode':
       requireActive(state);
       return loginFailure(state, 'email_code', command.data.now);

@@ -45,6 +45,8 @@ export type UserEvent =
   | { type: 'OAuthIdentityUnlinked'; data: { provider: string; subject: string; claim: string; lastOfProvider: boolean } }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
+  | { type: 'AdminGranted'; data: { by: string } }
+  | { type: 'AdminRevoked'; data: { by: string } }
   | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
 
 export type UserEventType = UserEvent['type'];
@@ -79,6 +81,8 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   OAuthIdentityUnlinked: ['subject'],
   UserDisabled: [],
   UserEnabled: [],
+  AdminGranted: [],
+  AdminRevoked: [],
   UserDeleted: [],
 };
 

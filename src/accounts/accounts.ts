@@ -4,7 +4,6 @@ import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey, usrKey as usrLookup } from '../../projections/lookups.js';
 import { summarize } from './history.js';
-import { toAdminUserObject } from './user-view.js';
 import { hashUsrKey, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
@@ -244,18 +243,6 @@ export function coreAccounts(kit: Kit) {
       if (deleted?.type === 'UserDeleted') await kit.releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
       await settle(result.position, ['me', 'sessions', 'lookups']);
       return result.position;
-    },
-
-    /** An admin disables or enables an account; disabling ends every session, and no credential of it works. */
-    async setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
-      const ctx = context(request, caller.userId);
-      const activeAdmins = await users().countDocuments({ is_admin: true, disabled: { $ne: true } });
-      const result = await onUser(userId, () =>
-        disabled ? { type: 'DisableUser', data: { by: caller.userId, lastAdmin: activeAdmins <= 1 } } : { type: 'EnableUser', data: { by: caller.userId } }, ctx);
-      await settle(result.position, ['me', 'sessions']);
-      const doc = await users().findOne({ _id: userId });
-      if (!doc) return refuse('not_found', 'No such account');
-      return { user: toAdminUserObject(doc), position: result.position };
     },
 
     async history(caller: Caller, options: { limit: number; before?: bigint }) {

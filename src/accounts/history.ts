@@ -78,6 +78,10 @@ export function summarize(event: DecodedEvent): string {
       return 'Account disabled by an admin';
     case 'UserEnabled':
       return 'Account enabled by an admin';
+    case 'AdminGranted':
+      return 'Made an administrator';
+    case 'AdminRevoked':
+      return 'No longer an administrator';
     case 'UserDeleted':
       return 'Account deleted';
     default:

@@ -9,7 +9,9 @@ import { nostrAccounts } from './nostr.js';
 import { lnurlAccounts } from './lnurl.js';
 import { identityAccounts } from './identities.js';
 import { oauthAccounts } from './oauth.js';
+import { adminAccounts } from './admin.js';
 import type { UsageTracker } from './usage.js';
+import type { ReadStore } from '../ports/read-store.js';
 
 export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
 
@@ -24,7 +26,7 @@ const privilegedPatterns = (table: { method: string; path: string; policy: strin
     .filter((p): p is EndpointPattern => !('error' in p));
 
 /** The application's account services, built once from their dependencies. */
-export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
+export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scratchStore: () => ReadStore }) {
   const kit = createKit(deps);
   const core = coreAccounts(kit);
   const creds = credentials(kit, deps.usage);
@@ -37,6 +39,7 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker }) {
     ...lnurlAccounts(kit),
     ...oauthAccounts(kit, deps.oauth, deps.hmacKey),
     ...identityAccounts(kit),
+    ...adminAccounts(kit, deps.scratchStore),
     serviceName: () => deps.settings.serviceName,
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/index.js';
+import type { ProjectionOperations } from '../operations.js';
 import type { TokenSigner } from '../tokens/jwt.js';
 import { jsonBody } from './body.js';
 import { errorHandler, notFound } from './errors.js';
@@ -23,6 +24,7 @@ import type { RateLimiter } from '../infra/ratelimit/limiter.js';
 
 export interface HttpDeps {
   accounts: Accounts;
+  operations: ProjectionOperations;
   signer: TokenSigner;
   logger: Logger;
   headPosition: () => Promise<bigint>;
@@ -77,7 +79,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   api.use(accountRoutes(deps.accounts, deps.headPosition, routes));
   api.use(totpRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(credentialRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(adminRoutes(deps.accounts, deps.headPosition, routes));
+  api.use(adminRoutes(deps.accounts, deps.operations, deps.headPosition, routes));
   api.use(nostrRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(lnurlRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(identityRoutes(deps.accounts, deps.headPosition, routes));

@@ -1,0 +1,138 @@
+import { userDecider } from '../../domain/user/decider.js';
+import { userStream, type UserEvent } from '../../domain/user/events.js';
+import { refuse } from '../../domain/shared/errors.js';
+import { meProjection, USERS } from '../../projections/me.js';
+import type { DecodedEvent } from '../events/codec.js';
+import type { Doc, ReadStore } from '../ports/read-store.js';
+import { replayInto } from '../projections/replay.js';
+import type { Caller, Kit, RequestInfo } from './kit.js';
+import { toAdminUserObject } from './user-view.js';
+
+/** Never shown, not even to an admin: hashes and secrets that only the service may read. */
+const SECRET_FIELDS = new Set(['passwordHash', 'secret', 'backupCodeHashes', 'codeHash', 'usrKey', 'usrHash', 'previousUsrHash']);
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** An event as an auditor reads it: who, from where, what — erased fields said to be erased, secrets withheld. */
+export const auditEntry = (event: DecodedEvent) => {
+  const erased = new Set(event.erased);
+  const data = Object.fromEntries(
+    Object.entries(event.data as Record<string, unknown>).map(([field, value]) => [
+      field,
+      SECRET_FIELDS.has(field) ? (value === null ? null : '[secret]') : erased.has(field) ? '[erased]' : value,
+    ]),
+  );
+  const meta = event.metadata as Record<string, unknown>;
+  const personal = (field: string) => (erased.has(`metadata.${field}`) ? '[erased]' : (meta[field] ?? null));
+  return {
+    type: event.type,
+    at: event.created.toISOString(),
+    position: String(event.position),
+    data,
+    metadata: {
+      actor: meta.actor ?? null,
+      ip: personal('ip'),
+      user_agent: personal('userAgent'),
+      correlation_id: meta.$correlationId ?? null,
+      causation_id: meta.$causationId ?? null,
+    },
+  };
+};
+
+/**
+ * Administration of accounts. Changes to who is an admin (and disabling one) run one at a time in
+ * this process, so "the last admin" is counted and decided without a race between two admins.
+ */
+export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
+  const { deps, users, context, settle, onUser, loadUser } = kit;
+  let adminLock: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = adminLock.then(work, work);
+    adminLock = run.catch(() => undefined);
+    return run;
+  };
+  const activeAdmins = () => users().countDocuments({ is_admin: true, disabled: { $ne: true } });
+
+  const adminView = async (doc: Doc, userId: string) => {
+    const state = await loadUser(userId);
+    const locked = state.lockedUntil && state.lockedUntil.getTime() > deps.clock().getTime() ? state.lockedUntil.toISOString() : null;
+    return { ...toAdminUserObject(doc), locked_until: locked };
+  };
+
+  const answer = async (userId: string, position: bigint | null) => {
+    await settle(position, ['me', 'sessions']);
+    const doc = await users().findOne({ _id: userId });
+    if (!doc) return refuse('not_found', 'No such account');
+    return { user: await adminView(doc, userId), position };
+  };
+
+  return {
+    /** GET /admin/users: by id order, `q` a case-insensitive part of the username or address; an opaque cursor. */
+    async listUsers(options: { q?: string; limit: number; cursor?: string }) {
+      const filter: Record<string, unknown> = {};
+      if (options.q) {
+        const pattern = { $regex: escapeRegex(options.q), $options: 'i' };
+        filter.$or = [{ username: pattern }, { email: pattern }];
+      }
+      if (options.cursor !== undefined) {
+        if (!CURSOR.test(options.cursor)) refuse('validation_failed', 'cursor is not one this service gave', [{ path: 'cursor', message: 'invalid' }]);
+        filter._id = { $gt: Buffer.from(options.cursor, 'base64url').toString('utf8') };
+      }
+      const page = await users().find(filter, { sort: { _id: 1 }, limit: options.limit + 1 });
+      const more = page.length > options.limit;
+      const shown = page.slice(0, options.limit);
+      return {
+        users: shown.map((doc) => toAdminUserObject(doc)),
+        next_cursor: more ? Buffer.from(shown[shown.length - 1]!._id, 'utf8').toString('base64url') : null,
+      };
+    },
+
+    /** GET /admin/users/{id}: the user object plus `disabled` and `locked_until`. */
+    async getUser(userId: string) {
+      const doc = await users().findOne({ _id: userId });
+      if (!doc) return refuse('not_found', 'No such account');
+      return adminView(doc, userId);
+    },
+
+    /** An admin disables or enables an account; disabling ends every session, and no credential of it works. */
+    setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
+      return serially(async () => {
+        const lastAdmin = (await activeAdmins()) <= 1;
+        const result = await onUser(userId, () =>
+          disabled ? { type: 'DisableUser', data: { by: caller.userId, lastAdmin } } : { type: 'EnableUser', data: { by: caller.userId } }, context(request, caller.userId));
+        return answer(userId, result.position);
+      });
+    },
+
+    /** POST /admin/users/{id}/grant-admin and /revoke-admin; the last active admin stays one. */
+    setAdmin(caller: Caller, userId: string, admin: boolean, request: RequestInfo) {
+      return serially(async () => {
+        const lastAdmin = (await activeAdmins()) <= 1;
+        const result = await onUser(userId, () =>
+          admin ? { type: 'GrantAdmin', data: { by: caller.userId } } : { type: 'RevokeAdmin', data: { by: caller.userId, lastAdmin } }, context(request, caller.userId));
+        return answer(userId, result.position);
+      });
+    },
+
+    /**
+     * GET /admin/users/{id}/history?as_of=: the account's stream up to that instant, and the user
+     * object as it stood then (the `me` projection folded over exactly those events).
+     */
+    async userHistory(userId: string, asOf: Date | undefined) {
+      const stored = await deps.eventStore.readStream(userStream(userId));
+      if (stored.length === 0) return refuse('not_found', 'No such account');
+      const until = asOf ?? deps.clock();
+      const events = await Promise.all(stored.filter((e) => e.created.getTime() <= until.getTime()).map((e) => deps.codec.decode(e)));
+      const scratch = scratchStore();
+      await replayInto(scratch, meProjection, events);
+      const doc = await scratch.collection(USERS).findOne({ _id: userId });
+      const state = events.reduce((s, e) => userDecider.evolve(s, e as unknown as UserEvent), userDecider.initialState());
+      const locked = state.lockedUntil && state.lockedUntil.getTime() > until.getTime() ? state.lockedUntil.toISOString() : null;
+      return {
+        as_of: until.toISOString(),
+        events: events.map(auditEntry),
+        state: doc ? { ...toAdminUserObject(doc), locked_until: locked } : null,
+      };
+    },
+  };
+}
