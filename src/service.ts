@@ -88,7 +88,7 @@ export interface Service {
 async function openStores(config: Config, clock: () => Date) {
   let sqlite: SqliteDatabase | null = null;
   const embedded = () => (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db')));
-  const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded());
+  const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded(), clock);
   const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
   // Reactors act on the world, so their checkpoints must last: the read store when it is durable,

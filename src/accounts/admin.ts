@@ -122,7 +122,8 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
       const stored = await deps.eventStore.readStream(userStream(userId));
       if (stored.length === 0) return refuse('not_found', 'No such account');
       const until = asOf ?? deps.clock();
-      const events = await Promise.all(stored.filter((e) => e.created.getTime() <= until.getTime()).map((e) => deps.codec.decode(e)));
+      const shown = asOf ? stored.filter((e) => e.created.getTime() <= asOf.getTime()) : stored;
+      const events = await Promise.all(shown.map((e) => deps.codec.decode(e)));
       const scratch = scratchStore();
       await replayInto(scratch, meProjection, events);
       const doc = await scratch.collection(USERS).findOne({ _id: userId });
