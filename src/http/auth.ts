@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Router } from 'express';
+import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
 
@@ -22,10 +23,30 @@ export type Policy = 'public' | 'user' | 'session' | 'credential' | 'admin';
 /** Marks the handler, so a test can see that every route layer of the app carries one. */
 export const AUTHORIZES = Symbol('authorizes');
 
+/**
+ * What the OpenAPI document says of a route, built from the very zod schemas its handler parses
+ * with (never a second copy). `body`, `query` and `params` are the request's schemas; `responses`
+ * the answers other than the error shape, which every route shares.
+ */
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  tag?: string;
+  body?: ZodType;
+  /** The body may also come as multipart/form-data (one route). */
+  formBody?: boolean;
+  query?: ZodType;
+  params?: ZodType;
+  responses?: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  /** Status codes of the shared error shape this route may answer with, besides the usual ones. */
+  errors?: number[];
+}
+
 export interface RouteEntry {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   policy: Policy;
+  doc?: RouteDoc;
 }
 
 /** The token of an `Authorization: Bearer <token>` header. */
@@ -59,8 +80,10 @@ export function routeTable(accounts: Accounts, prefix: string) {
   const table: RouteEntry[] = [];
   return {
     table,
-    add(router: Router, method: RouteEntry['method'], path: string, policy: Policy, ...handlers: RequestHandler[]) {
-      table.push({ method, path: `${prefix}${path}`, policy });
+    /** `access` is the policy alone, or the policy with the route's OpenAPI description. */
+    add(router: Router, method: RouteEntry['method'], path: string, access: Policy | (RouteDoc & { policy: Policy }), ...handlers: RequestHandler[]) {
+      const { policy, ...doc } = typeof access === 'string' ? { policy: access } : access;
+      table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
       router[method](path, authorize(accounts, policy), ...handlers);
     },
   };
