@@ -1,4 +1,6 @@
 import { createOAuthProviders } from './oauth/providers.js';
+import { createLogger } from './logging.js';
+import { createMetrics } from './metrics.js';
 import { projectionOperations } from './operations.js';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
@@ -85,7 +87,7 @@ export interface Service {
 }
 
 /** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
-async function openStores(config: Config, clock: () => Date) {
+export async function openStores(config: Config, clock: () => Date) {
   let sqlite: SqliteDatabase | null = null;
   const embedded = () => (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db')));
   const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded(), clock);
@@ -102,7 +104,7 @@ async function openStores(config: Config, clock: () => Date) {
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'accounts' } });
+  const logger = options.logger ?? createLogger(config.logLevel);
   const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite } = await openStores(config, clock);
   const mailer = config.smtpUrl
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
@@ -112,7 +114,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const privateKey = ed25519Key(config.jwtPrivateKey ? { pem: config.jwtPrivateKey } : { seed: await keyStore.getOrCreate('service:jwt-ed25519') });
   const signer = await createTokenSigner({ privateKey, issuer: config.publicUrl, audience: config.jwtAudience, ttlMs: config.jwtTtlMs, clock });
   const runner = new ProjectionRunner({ eventStore, readStore, codec, logger }, projections);
-  const commands = new CommandHandler({ eventStore, codec });
+  const metrics = createMetrics();
+  const commands = new CommandHandler({ eventStore, codec, observe: metrics.observeCommand });
   const claims = createClaims({ eventStore, commands, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock, graceMs: config.claimGraceMs });
   const keyedLimiter = (points: number, durationS: number, keyPrefix: string) => createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
   const limits = {
@@ -191,7 +194,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     headPosition: () => eventStore.headPosition(),
     trustProxy: config.trustProxy,
     limiter,
+    metrics,
   });
+  metrics.watch({ runner, eventStore, queue });
   let server: Server | null = null;
 
   return {
@@ -206,10 +211,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
     },
     async close() {
       if (server) {
+        // Stop taking connections; let the requests in hand finish; close each keep-alive
+        // connection as soon as it falls idle (a client could otherwise hold the close open).
         const closed = once(server, 'close');
         server.close();
         server.closeIdleConnections();
+        const sweep = setInterval(() => server?.closeIdleConnections(), 50);
         await closed;
+        clearInterval(sweep);
       }
       await usage.close();
       await jobs.stop();

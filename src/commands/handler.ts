@@ -1,5 +1,5 @@
 import type { Decider } from '../../domain/shared/decider.js';
-import { DomainError } from '../../domain/shared/errors.js';
+import { DomainError, isDomainError } from '../../domain/shared/errors.js';
 import { isWrongExpectedVersion, type EventStore, type RecordedEvent } from '../ports/event-store.js';
 import type { CommandContext, DecodedEvent, DomainEventLike, EventCodec } from '../events/codec.js';
 
@@ -37,10 +37,18 @@ const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 
  * only the events appended since the last one (by this process or any other) — the cost of a
  * command does not grow with the account's history.
  */
+/** What became of one command, for metrics: its aggregate (the stream's category) and outcome. */
+export interface CommandOutcome {
+  aggregate: string;
+  outcome: 'appended' | 'unchanged' | 'refused' | 'failed';
+  code?: string;
+  events: DomainEventLike[];
+}
+
 export class CommandHandler {
   private readonly cache = new Map<string, Cached>();
 
-  constructor(private readonly deps: { eventStore: EventStore; codec: EventCodec }) {}
+  constructor(private readonly deps: { eventStore: EventStore; codec: EventCodec; observe?: (outcome: CommandOutcome) => void }) {}
 
   private remember(streamId: string, entry: Cached) {
     this.cache.delete(streamId);
@@ -73,6 +81,26 @@ export class CommandHandler {
    * such facts should be memoised by the caller so a retry does not pay for them twice.
    */
   async handle<Event extends DomainEventLike, State>(
+    decider: Folding<Event, State>,
+    streamId: string,
+    decide: (state: State) => Event[] | Promise<Event[]>,
+    context: CommandContext,
+  ): Promise<CommandResult<State, Event>> {
+    const observe = this.deps.observe;
+    if (!observe) return this.run(decider, streamId, decide, context);
+    const aggregate = streamId.slice(0, Math.max(0, streamId.indexOf('-'))) || streamId;
+    try {
+      const result = await this.run(decider, streamId, decide, context);
+      observe({ aggregate, outcome: result.events.length ? 'appended' : 'unchanged', events: result.events });
+      return result;
+    } catch (error) {
+      const refused = isDomainError(error);
+      observe({ aggregate, outcome: refused ? 'refused' : 'failed', code: refused ? error.code : undefined, events: [] });
+      throw error;
+    }
+  }
+
+  private async run<Event extends DomainEventLike, State>(
     decider: Folding<Event, State>,
     streamId: string,
     decide: (state: State) => Event[] | Promise<Event[]>,

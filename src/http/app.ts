@@ -18,6 +18,9 @@ import { lnurlRoutes } from './routes/lnurl.js';
 import { identityRoutes } from './routes/identities.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { loginPageRoutes } from './routes/login-page.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { requestContext } from '../logging.js';
+import type { Metrics } from '../metrics.js';
 import { routeTable, type RouteEntry } from './auth.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
@@ -30,6 +33,8 @@ export interface HttpDeps {
   headPosition: () => Promise<bigint>;
   readiness: () => Promise<Readiness>;
   trustProxy: boolean | number | string;
+  /** Prometheus metrics, served at /metrics; null turns both off. */
+  metrics: Metrics | null;
   /** Per-IP limit for unauthenticated endpoints; null when RATE_LIMIT_MAX=0. */
   limiter: RateLimiter | null;
 }
@@ -43,17 +48,20 @@ const requestId: RequestHandler = (req, res, next) => {
   res.setHeader('X-Request-Id', req.requestId);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cache-Control', 'no-store');
-  next();
+  // Everything logged while handling the request, however deep, carries its id.
+  requestContext.run({ requestId: req.requestId }, next);
 };
 
-const accessLog = (logger: Logger): RequestHandler => (req, res, next) => {
+const accessLog = (logger: Logger, metrics: Metrics | null): RequestHandler => (req, res, next) => {
   const started = process.hrtime.bigint();
+  // The request id comes from the request's context (the logger's mixin), as on every line logged while it runs.
+  logger.debug({ method: req.method, path: req.path }, 'request started');
   res.on('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     // Paths only: query strings may carry tokens, and bodies and headers are never logged.
-    logger.info(
-      { requestId: req.requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-      'request',
-    );
+    logger.info({ requestId: req.requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: seconds * 1000 }, 'request');
+    // The route pattern express matched, so ids in paths never become label values.
+    metrics?.observeRequest(req.method, req.routePattern ?? 'unmatched', res.statusCode, seconds);
   });
   next();
 };
@@ -65,10 +73,11 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   app.set('trust proxy', deps.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestId);
-  app.use(accessLog(deps.logger));
+  app.use(accessLog(deps.logger, deps.metrics));
   const opsTable = routeTable(deps.accounts, '');
-  app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: opsTable }));
+  app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: opsTable, table: () => [...opsTable.table, ...routes.table] }));
   const limit = perIpLimit(deps.limiter);
+  if (deps.metrics) app.use(metricsRoutes(deps.metrics, opsTable));
   app.use(loginPageRoutes(deps.accounts, opsTable, limit));
   const routes = routeTable(deps.accounts, '/api/v1');
   const api = express.Router();

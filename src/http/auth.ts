@@ -7,6 +7,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     caller?: Authenticated;
     requestId: string;
+    /** The route pattern that matched (`/api/v1/auth/sessions/:id`), for metrics: never the raw path. */
+    routePattern?: string;
   }
 }
 
@@ -54,6 +56,7 @@ export const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S
 
 /** The one place that decides session / ACL token / API key for every route. */
 export const authorize = (accounts: Accounts, policy: Policy): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
+  req.routePattern = `${req.baseUrl}${String(req.route?.path ?? '')}`;
   if (policy === 'public') return next();
   const apiKey = req.headers['x-api-key'];
   const bearer = bearerOf(req.headers.authorization);

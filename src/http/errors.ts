@@ -78,6 +78,6 @@ export const errorHandler = (logger: Logger): ErrorRequestHandler => (error, req
     case 'request.size.invalid':
       return sendError(res, 'validation_failed', 'The body was not received whole');
   }
-  logger.error({ err: error, requestId: req.headers['x-request-id'] }, 'unhandled error');
+  logger.error({ err: error, requestId: req.requestId }, 'unhandled error');
   sendError(res, 'internal', 'Something went wrong on our side');
 };

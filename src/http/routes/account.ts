@@ -5,6 +5,7 @@ import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand } from '../respond.js';
 import { HttpError } from '../errors.js';
 import { fields, parse } from '../validate.js';
+import { answers } from '../openapi.js';
 
 const profileBody = z.strictObject({
   display_name: fields.displayName.nullable().optional(),
@@ -22,6 +23,12 @@ const historyQuery = z.strictObject({
   before: z.string().regex(/^\d{1,20}$/, 'must be an event position').transform(BigInt).optional(),
 });
 const sessionParams = z.strictObject({ id: z.uuid({ message: 'must be a session id' }) });
+const sessionList = z.array(z.object({
+  id: z.uuid(), method: z.string(), created_at: z.iso.datetime(), last_seen_at: z.iso.datetime(), ip: z.string().nullable(), user_agent: z.string().nullable(), current: z.boolean(),
+}));
+const historyList = z.array(z.object({ type: z.string(), at: z.iso.datetime(), position: z.string(), summary: z.string() }));
+const tag = 'Account';
+const userAnswer = { 200: { description: 'The user object', schema: answers.user } };
 
 /** The signed-in user's own account. */
 export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): Router {
@@ -30,10 +37,16 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
   const me: RequestHandler = async (req, res) => {
     res.json(await accounts.me(callerOf(req).userId));
   };
-  routes.add(router, 'get', '/auth', 'user', me);
-  routes.add(router, 'get', '/auth/me', 'user', me);
+  routes.add(router, 'get', '/auth', { policy: 'user', tag, summary: 'The signed-in user (same as GET /auth/me)', responses: userAnswer }, me);
+  routes.add(router, 'get', '/auth/me', { policy: 'user', tag, summary: 'The signed-in user', responses: userAnswer }, me);
 
-  routes.add(router, 'put', '/auth/me', 'user', async (req, res) => {
+  routes.add(router, 'put', '/auth/me', {
+    policy: 'user', tag, summary: 'Change the display name or the email', body: profileBody,
+    description: 'A new email is unverified and a verification mail is sent; changing it needs `password` (and `totp_code` when 2FA is on). '
+      + 'Through an ACL token or an API key only `display_name` may change.',
+    responses: userAnswer,
+    errors: [409],
+  }, async (req, res) => {
     const body = parse(profileBody, req.body);
     // Through an ACL token or an API key, only the display name may change.
     if (callerOf(req).kind !== 'session' && (body.email !== undefined || body.password !== undefined || body.totp_code !== undefined)) {
@@ -47,41 +60,63 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, user);
   });
 
-  routes.add(router, 'put', '/auth/me/username', 'session', async (req, res) => {
+  routes.add(router, 'put', '/auth/me/username', {
+    policy: 'session', tag, summary: 'Change the username', body: usernameBody, responses: userAnswer, errors: [409],
+  }, async (req, res) => {
     const body = parse(usernameBody, req.body);
     const { user, position } = await accounts.changeUsername(callerOf(req), { newUsername: body.new_username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, user);
   });
 
-  routes.add(router, 'put', '/auth/update-password', 'session', async (req, res) => {
+  routes.add(router, 'put', '/auth/update-password', {
+    policy: 'session', tag, summary: 'Change the password; every other session of the account is revoked', body: passwordBody,
+    responses: { 200: { description: 'Password updated', schema: answers.detail } },
+  }, async (req, res) => {
     const body = parse(passwordBody, req.body);
     const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Password updated' });
   });
 
-  routes.add(router, 'post', '/auth/me/set-initial-password', 'session', async (req, res) => {
+  routes.add(router, 'post', '/auth/me/set-initial-password', {
+    policy: 'session', tag, summary: 'Set a password on an account that has none', body: initialPasswordBody,
+    responses: { 200: { description: 'Password set', schema: answers.detail } },
+    errors: [409],
+  }, async (req, res) => {
     const body = parse(initialPasswordBody, req.body);
     const position = await accounts.setInitialPassword(callerOf(req), { password: body.password }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Password set' });
   });
 
-  routes.add(router, 'get', '/auth/sessions', 'session', async (req, res) => {
+  routes.add(router, 'get', '/auth/sessions', {
+    policy: 'session', tag, summary: "The account's active sessions", responses: { 200: { description: 'The sessions', schema: sessionList } },
+  }, async (req, res) => {
     res.json(await accounts.listSessions(callerOf(req)));
   });
 
-  routes.add(router, 'delete', '/auth/sessions/:id', 'session', async (req, res) => {
+  routes.add(router, 'delete', '/auth/sessions/:id', {
+    policy: 'session', tag, summary: 'Revoke a session', params: sessionParams,
+    responses: { 200: { description: 'Session revoked', schema: answers.detail } },
+  }, async (req, res) => {
     const { id } = parse(sessionParams, req.params);
     const position = await accounts.revokeSession(callerOf(req), id, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Session revoked' });
   });
 
-  routes.add(router, 'delete', '/auth/me', 'session', async (req, res) => {
+  routes.add(router, 'delete', '/auth/me', {
+    policy: 'session', tag, summary: 'Delete the account', body: deleteBody,
+    description: '`password` (and `totp_code` when 2FA is on) are required when set. Personal data becomes unreadable everywhere, '
+      + 'including old events; tokens, keys and ACLs die; the username and email are free again.',
+    responses: { 200: { description: 'Account deleted', schema: answers.detail } },
+  }, async (req, res) => {
     const body = parse(deleteBody, req.body);
     const position = await accounts.deleteAccount(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Account deleted' });
   });
 
-  routes.add(router, 'get', '/auth/me/history', 'session', async (req, res) => {
+  routes.add(router, 'get', '/auth/me/history', {
+    policy: 'session', tag, summary: "The account's own audit trail, newest first", query: historyQuery,
+    responses: { 200: { description: 'The events', schema: historyList } },
+  }, async (req, res) => {
     const query = parse(historyQuery, req.query);
     res.json(await accounts.history(callerOf(req), query));
   });

@@ -5,6 +5,7 @@ import type { ProjectionOperations } from '../../operations.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand } from '../respond.js';
 import { parse } from '../validate.js';
+import { answers } from '../openapi.js';
 
 const userParams = z.strictObject({ id: z.uuid({ message: 'must be a user id' }) });
 const listQuery = z.strictObject({
@@ -15,28 +16,45 @@ const listQuery = z.strictObject({
 const historyQuery = z.strictObject({ as_of: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time' }).optional() });
 const projectionParams = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a projection name') });
 const noBody = z.strictObject({});
+const adminUser = answers.user.extend({ disabled: z.boolean(), locked_until: z.iso.datetime().nullable().optional() });
+const userList = z.object({ users: z.array(adminUser), next_cursor: z.string().nullable() });
+const rebuilding = z.object({ name: z.string(), version: z.number(), status: z.literal('rebuilding') });
+const tag = 'Admin';
+const userAnswer = { 200: { description: 'The user object, with `disabled`', schema: adminUser } };
 
 /** Administration: an admin's login session only (403 `admin_only` otherwise). */
 export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, head: () => Promise<bigint>, routes: Routes): Router {
   const router = Router();
 
-  routes.add(router, 'get', '/admin/users', 'admin', async (req, res) => {
+  routes.add(router, 'get', '/admin/users', {
+    policy: 'admin', tag, summary: 'List and search users (by username or email), a page at a time', query: listQuery,
+    responses: { 200: { description: 'A page of users; `next_cursor` is null on the last one', schema: userList } },
+  }, async (req, res) => {
     res.json(await accounts.listUsers(parse(listQuery, req.query)));
   });
 
-  routes.add(router, 'get', '/admin/users/:id', 'admin', async (req, res) => {
+  routes.add(router, 'get', '/admin/users/:id', {
+    policy: 'admin', tag, summary: 'One user, with `disabled` and `locked_until`', params: userParams,
+    responses: { 200: { description: 'The user object', schema: adminUser } },
+  }, async (req, res) => {
     const { id } = parse(userParams, req.params);
     res.json(await accounts.getUser(id));
   });
 
-  routes.add(router, 'get', '/admin/users/:id/history', 'admin', async (req, res) => {
+  routes.add(router, 'get', '/admin/users/:id/history', {
+    policy: 'admin', tag, summary: "The replay of a user's stream up to an instant", params: userParams, query: historyQuery,
+    responses: { 200: { description: '`{"events": [{"type","at","position","data"}], "state": <the user as it stood at as_of>}`' } },
+  }, async (req, res) => {
     const { id } = parse(userParams, req.params);
     const { as_of } = parse(historyQuery, req.query);
     res.json(await accounts.userHistory(id, as_of ? new Date(as_of) : undefined));
   });
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    routes.add(router, 'post', `/admin/users/:id/${action}`, 'admin', async (req, res) => {
+    routes.add(router, 'post', `/admin/users/:id/${action}`, {
+      policy: 'admin', tag, summary: disabled ? 'Disable an account: every token of it is revoked' : 'Enable a disabled account',
+      params: userParams, body: noBody, responses: userAnswer, errors: [409],
+    }, async (req, res) => {
       const { id } = parse(userParams, req.params);
       parse(noBody, req.body ?? {});
       const { user, position } = await accounts.setDisabled(callerOf(req), id, disabled, requestInfo(req));
@@ -45,7 +63,10 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
   }
 
   for (const [action, admin] of [['grant-admin', true], ['revoke-admin', false]] as const) {
-    routes.add(router, 'post', `/admin/users/:id/${action}`, 'admin', async (req, res) => {
+    routes.add(router, 'post', `/admin/users/:id/${action}`, {
+      policy: 'admin', tag, summary: admin ? 'Make a user an admin' : 'Take admin away from a user (the last admin is kept)',
+      params: userParams, body: noBody, responses: userAnswer, errors: [409],
+    }, async (req, res) => {
       const { id } = parse(userParams, req.params);
       parse(noBody, req.body ?? {});
       const { user, position } = await accounts.setAdmin(callerOf(req), id, admin, requestInfo(req));
@@ -53,16 +74,26 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     });
   }
 
-  routes.add(router, 'get', '/admin/projections', 'admin', async (_req, res) => {
+  routes.add(router, 'get', '/admin/projections', {
+    policy: 'admin', tag, summary: 'The projections, their positions and lag',
+    responses: { 200: { description: '`[{"name","version","position","head_position","lag","status"}]`' } },
+  }, async (_req, res) => {
     res.json(await operations.list());
   });
 
-  routes.add(router, 'get', '/admin/projections/:name', 'admin', async (req, res) => {
+  routes.add(router, 'get', '/admin/projections/:name', {
+    policy: 'admin', tag, summary: "A projection's progress", params: projectionParams,
+    responses: { 200: { description: '`{"status","processed","total","events_per_sec","eta_s"}`' } },
+  }, async (req, res) => {
     const { name } = parse(projectionParams, req.params);
     res.json(await operations.progress(name));
   });
 
-  routes.add(router, 'post', '/admin/projections/:name/rebuild', 'admin', async (req, res) => {
+  routes.add(router, 'post', '/admin/projections/:name/rebuild', {
+    policy: 'admin', tag, summary: 'Rebuild a projection; the live version serves until the new one has caught up',
+    params: projectionParams, body: noBody,
+    responses: { 202: { description: 'Rebuilding', schema: rebuilding } },
+  }, async (req, res) => {
     const { name } = parse(projectionParams, req.params);
     parse(noBody, req.body ?? {});
     res.status(202).json(operations.rebuild(name));

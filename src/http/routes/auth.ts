@@ -4,6 +4,7 @@ import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
+import { answers } from '../openapi.js';
 
 const registerBody = z.strictObject({
   username: fields.username,
@@ -20,15 +21,28 @@ const loginBody = z.strictObject({
   totp_code: fields.totpCode,
 });
 
+const noBody = z.strictObject({});
+const setupStatus = z.object({ setup_done: z.boolean(), registration_open: z.boolean(), login_methods: z.array(z.string()) });
+const usrKey = z.object({ usr: z.string() });
+const tag = 'Registration and login';
+
 /** Set-up, registration, password login and logout. */
 export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
 
-  routes.add(router, 'get', '/auth/setup-status', 'public', limit, async (_req, res) => {
+  routes.add(router, 'get', '/auth/setup-status', {
+    policy: 'public', tag, summary: 'Whether the first account exists, whether registration is open, and the login methods',
+    responses: { 200: { description: 'The set-up status', schema: setupStatus } },
+    errors: [429],
+  }, limit, async (_req, res) => {
     res.json(await accounts.setupStatus());
   });
 
-  routes.add(router, 'post', '/auth/register', 'public', limit, async (req, res) => {
+  routes.add(router, 'post', '/auth/register', {
+    policy: 'public', tag, summary: 'Register an account (the very first one becomes admin)', body: registerBody,
+    responses: { 201: { description: 'The token answer; `usr` is the legacy user key, shown this once', schema: answers.token } },
+    errors: [403, 409, 429],
+  }, limit, async (req, res) => {
     const body = parse(registerBody, req.body);
     const issued = await accounts.register(
       { username: body.username, password: body.password, email: body.email ?? null, displayName: body.display_name ?? null },
@@ -37,30 +51,48 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
   });
 
-  routes.add(router, 'post', '/auth', 'public', limit, async (req, res) => {
+  routes.add(router, 'post', '/auth', {
+    policy: 'public', tag, summary: 'Log in with a username (or email) and password', body: loginBody,
+    description: '401 `totp_required` when 2FA is on and no code came; 429 `account_locked` after 5 consecutive failures.',
+    responses: { 200: { description: 'The token answer', schema: answers.token } },
+    errors: [401, 403, 429],
+  }, limit, async (req, res) => {
     const body = parse(loginBody, req.body);
     const issued = await accounts.login({ username: body.username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
   });
 
-  routes.add(router, 'post', '/auth/usr', 'public', limit, async (req, res) => {
+  routes.add(router, 'post', '/auth/usr', {
+    policy: 'public', tag, summary: "Log in with the account's secret user key (legacy)", body: usrBody,
+    responses: { 200: { description: 'The token answer', schema: answers.token } },
+    errors: [401, 403, 429],
+  }, limit, async (req, res) => {
     const body = parse(usrBody, req.body);
     const issued = await accounts.loginWithUsr({ usr: body.usr, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
   });
 
-  routes.add(router, 'get', '/auth/usr-key', 'session', async (req, res) => {
+  routes.add(router, 'get', '/auth/usr-key', {
+    policy: 'session', tag, summary: "Show the account's secret user key",
+    responses: { 200: { description: 'The user key', schema: usrKey } },
+  }, async (req, res) => {
     res.json(await accounts.showUsrKey(callerOf(req)));
   });
 
-  routes.add(router, 'post', '/auth/usr-key', 'session', async (req, res) => {
-    parse(z.strictObject({}), req.body);
+  routes.add(router, 'post', '/auth/usr-key', {
+    policy: 'session', tag, summary: "Replace the account's secret user key", body: noBody,
+    responses: { 200: { description: 'The new user key', schema: usrKey } },
+  }, async (req, res) => {
+    parse(noBody, req.body);
     const { usr, position } = await accounts.rotateUsrKey(callerOf(req), requestInfo(req));
     await answerCommand(res, position, head, 200, { usr });
   });
 
-  routes.add(router, 'post', '/auth/logout', 'session', async (req, res) => {
-    parse(z.strictObject({}), req.body);
+  routes.add(router, 'post', '/auth/logout', {
+    policy: 'session', tag, summary: "End this session: its token stops working at once", body: noBody,
+    responses: { 200: { description: 'Logged out', schema: answers.detail } },
+  }, async (req, res) => {
+    parse(noBody, req.body);
     const position = await accounts.logout(callerOf(req), requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Logged out' });
   });

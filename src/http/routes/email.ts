@@ -7,11 +7,14 @@ import { jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
+import { answers } from '../openapi.js';
 
 const emailBody = z.strictObject({ email: fields.email });
 const otpBody = z.strictObject({ otp: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), otp_session: z.uuid({ message: 'must be the otp_session you were given' }) });
 const resetBody = z.strictObject({ reset_token: z.string().min(1).max(512).optional(), new_password: fields.password });
 const codeBody = z.strictObject({ email: fields.email, code: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), totp_code: fields.totpCode });
+const noBody = z.strictObject({});
+const tag = 'Email';
 
 /** `POST /auth/verify-otp` takes JSON or multipart/form-data (two short text fields, 64 KiB at most). */
 const form = multer({ limits: { fieldSize: 1024, fields: 4, files: 0, parts: 4 } }).none();
@@ -26,30 +29,46 @@ const jsonOrForm: RequestHandler = (req, res, next) => {
   });
 };
 
-
 /** Email verification, password reset, and passwordless email codes. */
 export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
 
-  routes.add(router, 'post', '/auth/me/send-otp', 'session', jsonBody, async (req, res) => {
-    parse(z.strictObject({}), req.body);
+  routes.add(router, 'post', '/auth/me/send-otp', {
+    policy: 'session', tag, summary: "Mail a 6-digit code that verifies the account's email", body: noBody,
+    responses: { 200: { description: 'The session to send back with the code', schema: z.object({ otp_session: z.uuid() }) } },
+  }, jsonBody, async (req, res) => {
+    parse(noBody, req.body);
     const answer = await accounts.sendVerificationCode(callerOf(req), requestInfo(req));
     await answerCommand(res, null, head, 200, answer);
   });
 
-  routes.add(router, 'post', '/auth/verify-otp', 'public', limit, jsonOrForm, async (req, res) => {
+  routes.add(router, 'post', '/auth/verify-otp', {
+    policy: 'public', tag, summary: 'Verify the email with the mailed code', body: otpBody, formBody: true,
+    responses: { 200: { description: 'Email verified', schema: answers.detail } },
+    errors: [410, 429],
+  }, limit, jsonOrForm, async (req, res) => {
     const body = parse(otpBody, req.body === undefined ? undefined : { ...req.body });
     const position = await accounts.verifyEmail({ otp: body.otp, otpSession: body.otp_session }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Email verified' });
   });
 
-  routes.add(router, 'post', '/auth/reset-password', 'public', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'post', '/auth/reset-password', {
+    policy: 'public', tag, summary: 'Mail a one-time password reset token (valid 30 min)', body: emailBody,
+    description: 'Answers 202 whether or not the address belongs to an account.',
+    responses: { 202: { description: 'Accepted', schema: answers.detail } },
+    errors: [429],
+  }, limit, jsonBody, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.requestPasswordReset({ email: body.email });
     await answerCommand(res, null, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
   });
 
-  routes.add(router, 'put', '/auth/reset-password', 'public', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'put', '/auth/reset-password', {
+    policy: 'public', tag, summary: 'Set a new password with a reset token; every session is revoked', body: resetBody,
+    description: 'The reset token comes as `reset_token` or as `Authorization: Bearer <reset token>`.',
+    responses: { 200: { description: 'Password reset', schema: answers.detail } },
+    errors: [401, 410, 429],
+  }, limit, jsonBody, async (req, res) => {
     const body = parse(resetBody, req.body);
     const token = body.reset_token ?? bearerOf(req.headers.authorization);
     if (!token) throw new HttpError('validation_failed', 'Send the reset token as reset_token or as a Bearer header', [{ path: 'reset_token', message: 'required' }]);
@@ -57,13 +76,25 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     await answerCommand(res, position, head, 200, { detail: 'Password reset' });
   });
 
-  routes.add(router, 'post', '/auth/send-code', 'public', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'post', '/auth/send-code', {
+    policy: 'public', tag, summary: 'Mail a 6-digit login code (valid 10 min)', body: emailBody,
+    description: 'Answers 202 whether or not the address belongs to an account.',
+    responses: { 202: { description: 'Accepted', schema: answers.detail } },
+    errors: [429],
+  }, limit, jsonBody, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.sendLoginCode({ email: body.email });
     await answerCommand(res, null, head, 202, { detail: 'If this address can sign in, a code is on its way' });
   });
 
-  routes.add(router, 'post', '/auth/verify-code', 'public', limit, jsonBody, async (req, res) => {
+  routes.add(router, 'post', '/auth/verify-code', {
+    policy: 'public', tag, summary: 'Log in with a mailed code; 5 wrong codes burn it', body: codeBody,
+    responses: {
+      200: { description: 'The token answer', schema: answers.token },
+      201: { description: 'The token answer, for an account made by this login', schema: answers.token },
+    },
+    errors: [401, 403, 410, 429],
+  }, limit, jsonBody, async (req, res) => {
     const body = parse(codeBody, req.body);
     const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));

@@ -4,19 +4,28 @@ import type { Accounts } from '../../accounts/index.js';
 import { bearerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { parse } from '../validate.js';
+import { answers } from '../openapi.js';
 import { HttpError } from '../errors.js';
 
 const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link', 'auth']).default('login') });
 const callbackQuery = z.object({ tag: z.string().max(16).optional(), k1: z.string().max(128).optional(), sig: z.string().max(256).optional(), key: z.string().max(128).optional() });
 const pollParams = z.strictObject({ k1: z.string().max(128) });
 const pollQuery = z.strictObject({ totp_code: z.string().max(32).optional() });
+const challenge = z.object({ lnurl: z.string(), k1: z.string(), callback: z.string(), expires_at: z.iso.datetime() });
+const walletAnswer = z.object({ status: z.enum(['OK', 'ERROR']), reason: z.string().optional() });
+const tag = 'LNURL-auth';
 
 /** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
 export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
 
   // Public, except that `action=link` needs the account's bearer token.
-  routes.add(router, 'get', '/auth/lnurl', 'public', limit, async (req, res) => {
+  routes.add(router, 'get', '/auth/lnurl', {
+    policy: 'public', tag, summary: 'Start an LNURL-auth login, registration or link', query: startQuery,
+    description: "`action=link` needs the account's session as `Authorization: Bearer`.",
+    responses: { 200: { description: 'The LNURL to show the wallet, and the k1 to poll', schema: challenge } },
+    errors: [401, 403, 429],
+  }, limit, async (req, res) => {
     const { action } = parse(startQuery, req.query);
     const bearer = bearerOf(req.headers.authorization);
     const caller = action === 'link' && bearer ? await accounts.authenticate({ bearer }) : null;
@@ -25,7 +34,11 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   });
 
   // The wallet's call: LUD-04 JSON, HTTP 200 either way.
-  routes.add(router, 'get', '/auth/lnurl/callback', 'public', limit, async (req, res) => {
+  routes.add(router, 'get', '/auth/lnurl/callback', {
+    policy: 'public', tag, summary: "The wallet's LUD-04 callback", query: callbackQuery,
+    responses: { 200: { description: 'LUD-04 JSON, HTTP 200 whether it succeeded or not', schema: walletAnswer } },
+    errors: [429],
+  }, limit, async (req, res) => {
     const query = callbackQuery.safeParse(req.query);
     if (!query.success) {
       res.json({ status: 'ERROR', reason: 'bad query' });
@@ -34,7 +47,14 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     res.json(await accounts.lnurlCallback(query.data, requestInfo(req)));
   });
 
-  routes.add(router, 'get', '/auth/lnurl/:k1', 'public', limit, async (req, res) => {
+  routes.add(router, 'get', '/auth/lnurl/:k1', {
+    policy: 'public', tag, summary: 'Poll a k1 until a wallet has signed it; the token comes exactly once', params: pollParams, query: pollQuery,
+    responses: {
+      200: { description: 'The token answer', schema: answers.token },
+      202: { description: 'Not signed yet', schema: z.object({ status: z.literal('pending') }) },
+    },
+    errors: [401, 403, 410, 429],
+  }, limit, async (req, res) => {
     const { k1 } = parse(pollParams, req.params);
     const { totp_code } = parse(pollQuery, req.query);
     const answer = await accounts.pollLnurl(k1, totp_code, requestInfo(req));

@@ -67,7 +67,11 @@ code { word-break: break-all; font-size: .75rem; }
 export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
   // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
-  routes.add(router, 'get', '/login', 'public', limit, async (req, res) => {
+  routes.add(router, 'get', '/login', {
+    policy: 'public', tag: 'Operations', summary: 'A sign-in page for people (password and LNURL-auth)',
+    responses: { 200: { description: 'The page', contentType: 'text/html' } },
+    errors: [429],
+  }, limit, async (req, res) => {
     const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
     const link = `lightning:${lnurl}`;
     const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });

@@ -5,11 +5,17 @@ import { bearerOf, requestInfo, type Routes } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
+import { answers } from '../openapi.js';
 
 const providerParams = z.strictObject({ provider: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be a provider name') });
 const startQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
 // The provider's redirect may add its own parameters (iss, scope, authuser…): only ours are read.
 const tokenInput = z.object({ code: z.string().max(2048).optional(), state: z.string().max(128).optional(), totp_code: fields.totpCode });
+const tag = 'OAuth';
+const tokenAnswers = {
+  200: { description: 'The token answer', schema: answers.token },
+  201: { description: 'The token answer, for an account made by this login', schema: answers.token },
+};
 
 /**
  * OAuth 2 / OIDC sign-in. Mounted last: `/auth/{provider}` must not shadow the other /auth routes.
@@ -19,7 +25,12 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   const router = Router();
 
   // Public; with a session's Bearer token the identity is linked to that account instead.
-  routes.add(router, 'get', '/auth/:provider', 'public', limit, async (req, res) => {
+  routes.add(router, 'get', '/auth/:provider', {
+    policy: 'public', tag, summary: 'Start an OAuth / OIDC login: a redirect to the provider (state and PKCE)', params: providerParams, query: startQuery,
+    description: "With a session's `Authorization: Bearer` the identity is linked to that account instead. Unknown or unconfigured providers are 404.",
+    responses: { 302: { description: 'To the provider' } },
+    errors: [401, 403, 429],
+  }, limit, async (req, res) => {
     const { provider } = parse(providerParams, req.params);
     const { redirect_uri } = parse(startQuery, req.query);
     const bearer = bearerOf(req.headers.authorization);
@@ -35,8 +46,12 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     const issued = await accounts.finishOAuth(provider, { code: input.code, state: input.state, totpCode: input.totp_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, issued.created ? 201 : 200, tokenAnswer(issued));
   };
-  routes.add(router, 'get', '/auth/:provider/token', 'public', limit, finish);
-  routes.add(router, 'post', '/auth/:provider/token', 'public', limit, finish);
+  const finishDoc = {
+    policy: 'public' as const, tag, params: providerParams, query: tokenInput, responses: tokenAnswers, errors: [401, 403, 409, 410, 429],
+    description: "The provider's redirect may add parameters of its own: only these are read.",
+  };
+  routes.add(router, 'get', '/auth/:provider/token', { ...finishDoc, summary: "Finish an OAuth login with the provider's code and state" }, limit, finish);
+  routes.add(router, 'post', '/auth/:provider/token', { ...finishDoc, summary: 'Finish an OAuth login (code and state in the body or the query)', body: tokenInput }, limit, finish);
 
   return router;
 }

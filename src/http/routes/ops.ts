@@ -1,7 +1,9 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { TokenSigner } from '../../tokens/jwt.js';
-import type { Routes } from '../auth.js';
+import type { RouteEntry, Routes } from '../auth.js';
 import { sendError } from '../errors.js';
+import { openApiDocument, type OpenApiDocument } from '../openapi.js';
 
 export interface Readiness {
   ready: boolean;
@@ -9,21 +11,54 @@ export interface Readiness {
   [detail: string]: unknown;
 }
 
-/** Liveness, readiness and the public keys of the token signer. */
-export function opsRoutes(options: { readiness: () => Promise<Readiness>; signer: TokenSigner; routes: Routes }): Router {
+const DESCRIPTION = `Event-sourced accounts and identity service. JSON in and out; bodies over 64 KiB get 413.
+Every error answers \`{"detail", "code", "issues"?}\`. Every command answer carries \`X-Event-Position\`: a read made
+after it sees its effect.`;
+
+const tag = 'Operations';
+const healthAnswer = z.object({ status: z.literal('ok') });
+const readyAnswer = z.looseObject({ status: z.literal('ready') });
+const jwksAnswer = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().optional() })) });
+
+/** Liveness, readiness, the public keys of the token signer, and the OpenAPI document. */
+export function opsRoutes(options: {
+  readiness: () => Promise<Readiness>;
+  signer: TokenSigner;
+  routes: Routes;
+  /** Every route of the app; read at the first request, once all of them are mounted. */
+  table: () => RouteEntry[];
+}): Router {
   const router = Router();
   const { routes } = options;
-  routes.add(router, 'get', '/healthz', 'public', (_req, res) => {
+  routes.add(router, 'get', '/healthz', {
+    policy: 'public', tag, summary: 'Liveness: the process is up',
+    responses: { 200: { description: 'Up', schema: healthAnswer } },
+  }, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  routes.add(router, 'get', '/readyz', 'public', async (_req, res) => {
+  routes.add(router, 'get', '/readyz', {
+    policy: 'public', tag, summary: 'Readiness: stores reachable, projections caught up within a bound',
+    responses: { 200: { description: 'Ready, with details', schema: readyAnswer } },
+    errors: [503],
+  }, async (_req, res) => {
     const { ready, reasons, ...details } = await options.readiness();
     if (ready) res.json({ status: 'ready', ...details });
     else sendError(res, 'unavailable', `Not ready: ${reasons.join('; ')}`);
   });
-  routes.add(router, 'get', '/.well-known/jwks.json', 'public', (_req, res) => {
+  routes.add(router, 'get', '/.well-known/jwks.json', {
+    policy: 'public', tag, summary: 'The public keys of the access-token signer (JWKS)',
+    responses: { 200: { description: 'A JSON Web Key Set', schema: jwksAnswer } },
+  }, (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(options.signer.jwks());
+  });
+  let document: OpenApiDocument | undefined;
+  routes.add(router, 'get', '/openapi.json', {
+    policy: 'public', tag, summary: 'This OpenAPI 3.1 document, built from the schemas that validate the requests',
+    responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
+  }, (_req, res) => {
+    document ??= openApiDocument(options.table(), { title: 'Accounts service', version: 'v1', description: DESCRIPTION });
+    res.json(document);
   });
   return router;
 }

@@ -4,37 +4,58 @@ import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
+import { answers } from '../openapi.js';
 
 const codeBody = z.strictObject({ code: z.string().trim().min(1).max(32) });
 const recoverBody = z.strictObject({ username: z.string().min(1).max(254), password: fields.existingPassword, backup_code: z.string().trim().min(1).max(32) });
+const backupCodes = z.object({ backup_codes: z.array(z.string()).describe('Shown this once') });
+const tag = 'Two-factor';
 
 /** Two-factor authentication: set-up, turning off, backup codes, recovery. */
 export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
   const router = Router();
 
-  routes.add(router, 'get', '/auth/totp', 'session', async (req, res) => {
+  routes.add(router, 'get', '/auth/totp', {
+    policy: 'session', tag, summary: 'Start setting up 2FA: a pending secret, valid 10 min',
+    responses: { 200: { description: 'The secret and its otpauth:// URI', schema: z.object({ secret: z.string(), uri: z.string() }) } },
+    errors: [409],
+  }, async (req, res) => {
     res.json(await accounts.startSetup(callerOf(req), requestInfo(req)));
   });
 
-  routes.add(router, 'post', '/auth/totp', 'session', async (req, res) => {
+  routes.add(router, 'post', '/auth/totp', {
+    policy: 'session', tag, summary: 'Turn 2FA on with a code from the pending secret', body: codeBody,
+    responses: { 200: { description: 'The backup codes', schema: backupCodes } },
+    errors: [404, 409, 410],
+  }, async (req, res) => {
     const body = parse(codeBody, req.body);
     const { backupCodes, position } = await accounts.enable(callerOf(req), { code: body.code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { backup_codes: backupCodes });
   });
 
-  routes.add(router, 'delete', '/auth/totp', 'session', async (req, res) => {
+  routes.add(router, 'delete', '/auth/totp', {
+    policy: 'session', tag, summary: 'Turn 2FA off with a TOTP or backup code', body: codeBody,
+    responses: { 200: { description: '2FA disabled', schema: answers.detail } },
+  }, async (req, res) => {
     const body = parse(codeBody, req.body);
     const position = await accounts.disable(callerOf(req), { code: body.code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: '2FA disabled' });
   });
 
-  routes.add(router, 'post', '/auth/totp/backup-codes', 'session', async (req, res) => {
+  routes.add(router, 'post', '/auth/totp/backup-codes', {
+    policy: 'session', tag, summary: 'New backup codes; the old ones die', body: codeBody,
+    responses: { 200: { description: 'The backup codes', schema: backupCodes } },
+  }, async (req, res) => {
     const body = parse(codeBody, req.body);
     const { backupCodes, position } = await accounts.regenerateBackupCodes(callerOf(req), { code: body.code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { backup_codes: backupCodes });
   });
 
-  routes.add(router, 'post', '/auth/totp/recover', 'public', limit, async (req, res) => {
+  routes.add(router, 'post', '/auth/totp/recover', {
+    policy: 'public', tag, summary: 'Log in with a backup code when the authenticator is lost; 2FA is turned off', body: recoverBody,
+    responses: { 200: { description: 'The token answer', schema: answers.token } },
+    errors: [401, 403, 429],
+  }, limit, async (req, res) => {
     const body = parse(recoverBody, req.body);
     const issued = await accounts.recover({ username: body.username, password: body.password, backupCode: body.backup_code }, requestInfo(req));
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));

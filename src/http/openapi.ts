@@ -1,0 +1,159 @@
+import { z, type ZodType } from 'zod';
+import type { Policy, RouteDoc, RouteEntry } from './auth.js';
+import { STATUS } from './errors.js';
+
+type Json = Record<string, unknown>;
+
+/** The answers several routes share, for the document only: no answer is parsed with these. */
+export const answers = {
+  detail: z.object({ detail: z.string() }),
+  token: z.object({
+    access_token: z.string(),
+    token_type: z.literal('bearer'),
+    expires_at: z.iso.datetime(),
+    usr: z.string().optional().describe('Only when an account was made: its legacy user key, shown this once'),
+  }),
+  user: z.object({
+    id: z.uuid(),
+    username: z.string().nullable(),
+    email: z.string().nullable(),
+    email_verified: z.boolean(),
+    display_name: z.string().nullable(),
+    is_admin: z.boolean(),
+    totp_enabled: z.boolean(),
+    has_password: z.boolean(),
+    auth_methods: z.array(z.string()).describe('password, nostr, lnurl, oauth:<provider>, …'),
+    nostr_pubkeys: z.array(z.string()),
+    identities: z.array(z.object({ method: z.string(), id: z.string() })).describe('As DELETE /auth/identities/{method}/{id} names them'),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  }),
+};
+
+/** The one error shape of every route. */
+const errorBody = z.object({
+  detail: z.string().describe('A message for people'),
+  code: z.enum(Object.keys(STATUS) as [keyof typeof STATUS, ...(keyof typeof STATUS)[]]),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('Validation errors only'),
+});
+
+const POLICY: Record<Policy, { text: string; security: Json[] }> = {
+  public: { text: 'Public: no credential needed.', security: [] },
+  user: { text: 'Policy `user`: a login session, an API key, or an ACL token whose ACL allows this endpoint.', security: [{ bearer: [] }, { apiKey: [] }] },
+  credential: { text: 'Policy `credential`: any valid credential (session, API key or ACL token); its ACL is not applied.', security: [{ bearer: [] }, { apiKey: [] }] },
+  session: { text: 'Policy `session`: a login session only; ACL tokens and API keys are refused with 403.', security: [{ bearer: [] }] },
+  admin: { text: "Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.", security: [{ bearer: [] }] },
+};
+
+const capital = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+/** `post /api/v1/auth/acls/:acl_id/tokens` → `postAuthAclsByAclIdTokens`. */
+const operationIdOf = (method: string, path: string) =>
+  method +
+  path
+    .replace(/^\/api\/v1(?=\/)/, '')
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? 'By' : '') + segment.split(/[^A-Za-z0-9]+/).map(capital).join(''))
+    .join('');
+
+/** The JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) of what a request may send. */
+function jsonSchema(schema: ZodType, components: Json, name: string): Json {
+  const { $schema: _, $defs, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Json;
+  if (!$defs) return json;
+  // Shared or recursive parts: `#/$defs/x` would resolve against the document, so they move into components.
+  const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', `"#/components/schemas/${name}.`)) as Json;
+  for (const [key, def] of Object.entries($defs as Json)) components[`${name}.${key}`] = moved(def);
+  return moved(json);
+}
+
+const errorStatuses = (entry: RouteEntry, doc: RouteDoc) => {
+  const statuses = new Set(doc.errors);
+  if (doc.body || doc.query || doc.params || doc.formBody) statuses.add(400);
+  if (entry.policy !== 'public') [401, 403].forEach((status) => statuses.add(status));
+  if (entry.path.includes(':')) statuses.add(404);
+  if (doc.body) [413, 415].forEach((status) => statuses.add(status));
+  return [...statuses].sort((a, b) => a - b);
+};
+
+/** OpenAPI 3.1 of every route in the table, from the zod schemas their handlers parse with. */
+export function openApiDocument(table: RouteEntry[], info: { title: string; version: string; description?: string }) {
+  const schemas: Json = { Error: jsonSchema(errorBody, {}, 'Error') };
+  const responses: Json = {};
+  for (const status of [...new Set(Object.values(STATUS))].sort((a, b) => a - b)) {
+    const codes = Object.entries(STATUS).filter(([, s]) => s === status).map(([code]) => `\`${code}\``);
+    responses[`Error${status}`] = { description: `Error: ${codes.join(', ')}`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  }
+  const paths: Record<string, Json> = {};
+  const operationIds = new Set<string>();
+  const tags = new Set<string>();
+
+  for (const entry of table) {
+    const doc: RouteDoc = entry.doc ?? { summary: `${entry.method.toUpperCase()} ${entry.path}` };
+    let operationId = operationIdOf(entry.method, entry.path);
+    for (let n = 2; operationIds.has(operationId); n += 1) operationId = `${operationIdOf(entry.method, entry.path)}${n}`;
+    operationIds.add(operationId);
+    if (doc.tag) tags.add(doc.tag);
+
+    const params = doc.params ? jsonSchema(doc.params, schemas, `${operationId}.params`) : undefined;
+    const query = doc.query ? jsonSchema(doc.query, schemas, `${operationId}.query`) : undefined;
+    const parameters = [
+      ...[...entry.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
+        name, in: 'path', required: true, schema: (params?.properties as Json | undefined)?.[name!] ?? { type: 'string' },
+      })),
+      ...Object.entries((query?.properties ?? {}) as Json).map(([name, schema]) => ({
+        name, in: 'query', required: ((query?.required ?? []) as string[]).includes(name), schema,
+      })),
+    ];
+
+    let requestBody: Json | undefined;
+    if (doc.body) {
+      const schema = jsonSchema(doc.body, schemas, `${operationId}.body`);
+      requestBody = {
+        // An absent body is read as `{}`: it is needed only when a field is.
+        required: ((schema.required ?? []) as string[]).length > 0,
+        content: { 'application/json': { schema }, ...(doc.formBody ? { 'multipart/form-data': { schema } } : {}) },
+      };
+    }
+
+    const answered: Json = {};
+    for (const [status, answer] of Object.entries(doc.responses ?? { 200: { description: 'OK' } })) {
+      const content = answer.schema || answer.contentType
+        ? { [answer.contentType ?? 'application/json']: answer.schema ? { schema: jsonSchema(answer.schema, schemas, `${operationId}.${status}`) } : {} }
+        : undefined;
+      answered[status] = { description: answer.description, ...(content ? { content } : {}) };
+    }
+    for (const status of errorStatuses(entry, doc)) answered[status] ??= { $ref: `#/components/responses/Error${status}` };
+    answered.default = { $ref: '#/components/responses/Error500' };
+
+    const path = entry.path.replace(/:(\w+)/g, '{$1}');
+    paths[path] ??= {};
+    paths[path][entry.method] = {
+      operationId,
+      summary: doc.summary,
+      description: [doc.description, POLICY[entry.policy].text].filter(Boolean).join('\n\n'),
+      ...(doc.tag ? { tags: [doc.tag] } : {}),
+      'x-policy': entry.policy,
+      security: POLICY[entry.policy].security,
+      ...(parameters.length ? { parameters } : {}),
+      ...(requestBody ? { requestBody } : {}),
+      responses: answered,
+    };
+  }
+
+  return {
+    openapi: '3.1.0',
+    info,
+    tags: [...tags].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas,
+      responses,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A login session or an ACL token (an API key is accepted here too)' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+    },
+  };
+}
+
+export type OpenApiDocument = ReturnType<typeof openApiDocument>;

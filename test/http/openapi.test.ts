@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ZodType } from 'zod';
+import type { RouteEntry } from '../../src/http/auth.js';
+import { call, register, startServer, type TestServer } from '../support/server.js';
+
+type Json = Record<string, any>;
+interface Operation { path: string; method: string; op: Json }
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+const key = (method: string, path: string) => `${method} ${path}`;
+/** A zod `strictObject` refuses unknown keys: its catch-all is `never`. */
+const isStrict = (schema: ZodType) => (schema as unknown as Json)._zod.def.catchall?._zod.def.type === 'never';
+/** Path parameters that get past their own validation, so that the body or the query is what is judged. */
+const PARAMS: Record<string, string> = { provider: 'github', name: 'me', k1: 'a'.repeat(64), method: 'nostr' };
+const fill = (path: string) => path.replace(/:(\w+)/g, (_, name: string) => PARAMS[name] ?? randomUUID());
+
+let server: TestServer;
+let document: Json;
+let operations: Operation[];
+let admin: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  const answer = await call(server, 'GET', '/openapi.json');
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+  document = answer.body;
+  operations = Object.entries(document.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json).filter(([method]) => METHODS.includes(method)).map(([method, op]) => ({ path, method, op: op as Json })));
+  // The first account is the admin: it may call every route.
+  admin = (await register(server)).token;
+});
+
+afterAll(() => server.close());
+
+const entryOf = (route: RouteEntry) => document.paths[openApiPath(route.path)]?.[route.method] as Json | undefined;
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1.0 document, public, and the same on every request', async () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(document.components.securitySchemes).toMatchObject({ bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } });
+    expect((await call(server, 'GET', '/openapi.json')).body).toEqual(document);
+  });
+
+  it('lists every route of the route table, and no route the table does not have', () => {
+    const table = server.service.routeTable;
+    expect(table.length).toBeGreaterThan(40);
+    for (const route of table) expect(entryOf(route), key(route.method, route.path)).toBeDefined();
+    const tabled = new Set(table.map((r) => key(r.method, openApiPath(r.path))));
+    for (const { method, path } of operations) expect(tabled.has(key(method, path)), key(method, path)).toBe(true);
+    expect(operations.length).toBe(table.length);
+  });
+
+  it("lists every route express itself routes on", () => {
+    type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+    const found: string[] = [];
+    const walk = (stack: Layer[]) => {
+      for (const layer of stack) {
+        if (layer.route) for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) found.push(key(method, layer.route.path));
+        else if (layer.handle?.stack) walk(layer.handle.stack);
+      }
+    };
+    walk((server.service.http as unknown as { router: { stack: Layer[] } }).router.stack);
+    expect(found.length).toBe(operations.length);
+    // A mounted router's layers know their path below the mount point: the API's is /api/v1.
+    const documented = new Set(operations.map((o) => key(o.method, o.path)));
+    for (const route of found) {
+      const [method, path] = route.split(' ') as [string, string];
+      const inDocument = documented.has(key(method, openApiPath(path))) || documented.has(key(method, openApiPath(`/api/v1${path}`)));
+      expect(inDocument, route).toBe(true);
+    }
+  });
+
+  it('gives every route its own description, and every operation a summary and a unique operationId', () => {
+    for (const route of server.service.routeTable) expect(route.doc?.summary, key(route.method, route.path)).toBeTruthy();
+    for (const { method, path, op } of operations) {
+      expect(op.summary, key(method, path)).toEqual(expect.stringMatching(/\S/));
+      expect(op.operationId, key(method, path)).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
+    }
+    const ids = operations.map((o) => o.op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('asks for the credentials the policy of the route accepts', () => {
+    const expected = { public: [], user: [{ bearer: [] }, { apiKey: [] }], credential: [{ bearer: [] }, { apiKey: [] }], session: [{ bearer: [] }], admin: [{ bearer: [] }] };
+    for (const route of server.service.routeTable) {
+      const op = entryOf(route)!;
+      expect([op['x-policy'], op.security], key(route.method, route.path)).toEqual([route.policy, expected[route.policy]]);
+      expect(op.description).toContain(route.policy === 'public' ? 'Public' : `\`${route.policy}\``);
+    }
+  });
+
+  it('documents every path parameter, and the shared error shape for the refusals', () => {
+    for (const { method, path, op } of operations) {
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(op.parameters?.filter((p: Json) => p.in === 'path').map((p: Json) => p.name) ?? [], key(method, path)).toEqual(names);
+      expect(op.responses.default).toEqual({ $ref: '#/components/responses/Error500' });
+      if (op.parameters?.length || op.requestBody) expect(op.responses['400'], key(method, path)).toEqual({ $ref: '#/components/responses/Error400' });
+      if (op['x-policy'] !== 'public') expect(op.responses['401'], key(method, path)).toBeDefined();
+    }
+    expect(document.components.schemas.Error).toMatchObject({ type: 'object', required: ['detail', 'code'], properties: { code: { enum: expect.arrayContaining(['validation_failed', 'not_found']) } } });
+  });
+
+  it('resolves every $ref inside the document', () => {
+    const refs: string[] = [];
+    const walk = (value: unknown) => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value && typeof value === 'object') {
+        for (const [name, inner] of Object.entries(value)) {
+          if (name === '$ref') refs.push(inner as string);
+          else walk(inner);
+        }
+      }
+    };
+    walk(document);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      expect(ref, ref).toMatch(/^#\//);
+      const target = ref.slice(2).split('/').map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~')).reduce<any>((at, part) => at?.[part], document);
+      expect(target, ref).toBeDefined();
+    }
+  });
+});
+
+describe('the documented schemas are the validating ones', () => {
+  it('documents a strict zod body as a closed JSON schema, and a loose one as open', () => {
+    const withBody = server.service.routeTable.filter((r) => r.doc?.body);
+    expect(withBody.length).toBeGreaterThan(20);
+    for (const route of withBody) {
+      const schema = entryOf(route)!.requestBody?.content?.['application/json']?.schema;
+      expect(schema, key(route.method, route.path)).toBeDefined();
+      expect(schema.additionalProperties === false, key(route.method, route.path)).toBe(isStrict(route.doc!.body!));
+    }
+    for (const route of server.service.routeTable.filter((r) => ['post', 'put', 'patch'].includes(r.method) && !r.doc?.body)) {
+      expect(entryOf(route)!.requestBody, key(route.method, route.path)).toBeUndefined();
+    }
+  });
+
+  it('refuses an unknown field in the body of every route documented with a closed body', async () => {
+    const closed = operations.filter((o) => o.op.requestBody?.content['application/json'].schema.additionalProperties === false);
+    expect(closed.length).toBeGreaterThan(20);
+    for (const { method, path } of closed) {
+      const route = server.service.routeTable.find((r) => r.method === method && openApiPath(r.path) === path)!;
+      const answer = await call(server, method.toUpperCase(), fill(route.path), { body: { zz_unknown_field: 1 }, token: admin });
+      expect([answer.status, answer.body.code], key(method, path)).toEqual([400, 'validation_failed']);
+      expect(JSON.stringify(answer.body.issues), key(method, path)).toContain('zz_unknown_field');
+    }
+  });
+
+  it('lets an unknown field through where the documented body is open (the OAuth callback takes the provider\'s extras)', async () => {
+    const open = operations.filter((o) => o.op.requestBody && o.op.requestBody.content['application/json'].schema.additionalProperties !== false);
+    for (const { method, path } of open) {
+      const route = server.service.routeTable.find((r) => r.method === method && openApiPath(r.path) === path)!;
+      const answer = await call(server, method.toUpperCase(), fill(route.path), { body: { zz_unknown_field: 1 }, token: admin });
+      expect(JSON.stringify(answer.body.issues ?? []), key(method, path)).not.toContain('zz_unknown_field');
+    }
+  });
+
+  it('refuses an unknown query parameter on every route whose documented query schema is closed', async () => {
+    const closed = server.service.routeTable.filter((r) => r.doc?.query && isStrict(r.doc.query));
+    expect(closed.length).toBeGreaterThan(5);
+    for (const route of closed) {
+      const answer = await call(server, route.method.toUpperCase(), `${fill(route.path)}?zz_unknown_field=1`, { token: admin });
+      expect([answer.status, answer.body.code], key(route.method, route.path)).toEqual([400, 'validation_failed']);
+      expect(JSON.stringify(answer.body.issues), key(route.method, route.path)).toContain('zz_unknown_field');
+    }
+  });
+});
