@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -12,6 +13,7 @@ import { summarize } from './accounts/history.js';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createEventCodec, type DecodedEvent } from './events/codec.js';
 import { ProjectionRunner } from './projections/runner.js';
+import { backupSqliteFile } from './infra/sqlite/database.js';
 import { createService, openStores, type Service } from './service.js';
 import { userStream } from '../domain/user/events.js';
 
@@ -228,6 +230,18 @@ program
       writeFileSync(file, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600 });
       console.log(`wrote ${file}: ${events.length} events, ${exported.sessions.length} sessions, ${exported.acls.length} ACLs, ${exported.api_keys.length} API keys`);
     });
+  });
+
+program
+  .command('backup')
+  .description("a consistent copy of the embedded store's file (events, keys, queue), safe while the server runs")
+  .argument('<file>', 'where to write the copy (must not exist)')
+  .action(async (file: string) => {
+    const config = configOrDie();
+    if (config.eventStoreUrl || config.mongoUrl) throw new InvalidArgumentError('backup copies the embedded SQLite file; back up EventStoreDB and MongoDB with their own tools');
+    if (existsSync(file)) throw new InvalidArgumentError(`${file} exists; choose a new file`);
+    const { totalPages } = await backupSqliteFile(join(config.dataDir, 'accounts.db'), file);
+    console.log(`wrote ${file} (${totalPages} pages)`);
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -53,6 +53,14 @@ describe('the operator CLI', () => {
     expect(exported.events.find((e: { type: string }) => e.type === 'UserRegistered').data).toMatchObject({ username: 'alice', passwordHash: '[secret]' });
     expect(JSON.stringify(exported)).not.toMatch(/\$2[aby]\$/);
 
+    // A backup is a working data directory of its own.
+    const copyDir = mkdtempSync(join(tmpdir(), 'accounts-restore-'));
+    const backup = cli(dataDir, 'backup', join(copyDir, 'accounts.db'));
+    expect(backup.code, backup.err).toBe(0);
+    expect(cli(dataDir, 'backup', join(copyDir, 'accounts.db')).err).toContain('exists');
+    const restored = cli(copyDir, 'history', 'alice', '--json');
+    expect(JSON.parse(restored.out).state).toMatchObject({ username: 'alice', display_name: 'Alice A.' });
+
     const unknown = cli(dataDir, 'rebuild', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('no projection named nope');

@@ -18,3 +18,18 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
   db.pragma('busy_timeout = 5000');
   return db;
 }
+
+/**
+ * A consistent copy of the embedded store's file while the service runs (SQLite's online backup:
+ * pages are copied in steps, and a write in between restarts the copy of what changed).
+ */
+export async function backupSqliteFile(path: string, destination: string): Promise<{ totalPages: number }> {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const result = await db.backup(destination);
+    return { totalPages: result.totalPages };
+  } finally {
+    db.close();
+  }
+}
