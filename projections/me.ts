@@ -18,10 +18,10 @@ const userIdOf = (event: ProjectedEvent) => event.streamId.slice('user-'.length)
 
 export const meProjection: Projection = {
   name: 'me',
-  version: 2,
+  version: 3,
   collections: { [USERS]: [] },
   handles: [
-    'UserRegistered', 'DisplayNameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
+    'UserRegistered', 'DisplayNameChanged', 'NameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
     'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked',
     'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'AdminGranted', 'AdminRevoked', 'UserDeleted',
   ],
@@ -43,6 +43,10 @@ export const meProjection: Projection = {
                 email_verified: false,
                 display_name: data.displayName,
                 is_admin: data.isAdmin,
+                role: data.role ?? (data.isAdmin ? 'superadmin' : 'user'),
+                must_reset_password: data.mustResetPassword === true,
+                first_name: null,
+                last_name: null,
                 disabled: false,
                 totp_enabled: false,
                 has_password: data.passwordHash !== null,
@@ -105,13 +109,17 @@ export const meProjection: Projection = {
       case 'UserEnabled':
         return [set(id, event, { disabled: false })];
       case 'AdminGranted':
-        return [set(id, event, { is_admin: true })];
+        return [set(id, event, { is_admin: true, role: 'admin' })];
       case 'AdminRevoked':
-        return [set(id, event, { is_admin: false })];
+        return [set(id, event, { is_admin: false, role: 'user' })];
+      case 'NameChanged': {
+        const data = event.data as Data<'NameChanged'>;
+        return [set(id, event, { first_name: data.firstName, last_name: data.lastName })];
+      }
       case 'UsernameChanged':
         return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
       case 'PasswordChanged':
-        return [set(id, event, { has_password: true }, { $addToSet: { auth_methods: 'password' } })];
+        return [set(id, event, { has_password: true, must_reset_password: false }, { $addToSet: { auth_methods: 'password' } })];
       case 'UserDeleted':
         return [{ collection: USERS, kind: 'delete', filter: { _id: id } }];
       default:

@@ -130,6 +130,9 @@ program
     const bar = new SingleBar({
       format: `${name} |{bar}| {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}`,
       etaBuffer: 50,
+      // Without a terminal (CI, a log file) the bar is printed as a line every few seconds.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
     }, Presets.shades_classic);
     if (options.url) {
       if (!options.token) throw new InvalidArgumentError('--url needs --token');
@@ -189,7 +192,7 @@ program
   .option('--password <password>', 'its password (default: a random one, printed once); or set ADMIN_PASSWORD')
   .action(async (options: { username: string; email?: string; password?: string }) => {
     await withService(async (service) => {
-      const operator: Caller = { kind: 'session', userId: 'cli', sessionId: null, isAdmin: true };
+      const operator: Caller = { kind: 'session', userId: 'cli', sessionId: null, isAdmin: true, role: 'superadmin' };
       const existing = await service.projections.collection('lookups', 'lookups').findOne({ _id: usernameKey(options.username) });
       let userId = existing?.userId as string | undefined;
       let password: string | null = null;

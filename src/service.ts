@@ -129,7 +129,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const accounts = createAccounts({
     eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, usage, clock, logger,
     settings: {
-      allowNewAccounts: config.allowNewAccounts, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
+      registration: config.registration, invites: config.invites, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
       serviceName: config.serviceName, publicUrl: config.publicUrl, allowedRedirects: config.allowedRedirects,
     },
     oauth: createOAuthProviders(config.oauth),
@@ -189,7 +189,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   };
 
   const app = createHttpApp({
-    accounts, signer, logger, readiness,
+    accounts, signer, logger, readiness, publicUrl: config.publicUrl,
     operations: projectionOperations(runner, eventStore),
     headPosition: () => eventStore.headPosition(),
     trustProxy: config.trustProxy,

@@ -18,6 +18,9 @@ export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
   oauth: 10 * 60_000,
 };
 
+/** A set-password link in the mail of an account an admin made lives longer than a reset link. */
+export const ACCOUNT_SETUP_TTL_MS = 7 * 24 * 3_600_000;
+
 export type ChallengeIssuedData = {
   challengeId: string;
   purpose: ChallengePurpose;
@@ -39,6 +42,8 @@ export type ChallengeIssuedData = {
   action?: 'login' | 'register' | 'link' | 'auth';
   /** OAuth: the provider, and the redirect URI the code is bound to (the token request repeats it). */
   oauth?: { provider: string; redirectUri: string };
+  /** LNURL and OAuth: the invite a new account would register with. */
+  inviteId?: string;
 };
 
 export type ChallengeEvent =

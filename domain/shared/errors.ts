@@ -10,6 +10,8 @@ export type DomainErrorCode =
   | 'forbidden'
   | 'admin_only'
   | 'registration_closed'
+  | 'invite_required'
+  | 'password_reset_required'
   | 'account_disabled'
   | 'not_found'
   | 'username_taken'

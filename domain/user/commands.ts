@@ -1,4 +1,4 @@
-import type { SessionEndReason, SessionMethod } from './events.js';
+import type { Role, SessionEndReason, SessionMethod } from './events.js';
 
 export type IdentityMethod = 'nostr' | 'lnurl' | 'oauth';
 
@@ -33,7 +33,13 @@ export type UserCommand =
         nostr?: { pubkey: string; claim: string };
         lnurl?: { linkingKey: string; claim: string };
         oauth?: { provider: string; subject: string; claim: string };
-        session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null };
+        session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null } | null;
+        /** For an account an admin makes: its role (never superadmin), who made it, and a temporary password. */
+        role?: Exclude<Role, 'superadmin'>;
+        createdBy?: string;
+        mustResetPassword?: boolean;
+        invitedBy?: { inviteId: string; issuerId: string };
+        names?: { firstName: string | null; lastName: string | null };
       };
     }
   | {
@@ -53,6 +59,8 @@ export type UserCommand =
       type: 'UpdateProfile';
       data: {
         displayName?: string | null;
+        /** Both names at once; a missing one keeps its value. */
+        names?: { firstName?: string | null; lastName?: string | null };
         email?: { value: string; claim: string } | null;
         /** Moving the address needs the password and the second factor: a stolen session must not. */
         reauth?: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date };
@@ -83,8 +91,9 @@ export type UserCommand =
   /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
   | { type: 'DisableUser'; data: { by: string; lastAdmin: boolean } }
   | { type: 'EnableUser'; data: { by: string } }
-  | { type: 'GrantAdmin'; data: { by: string } }
+  /** `byRole`: the acting admin's role; only a superadmin grants or revokes admin. */
+  | { type: 'GrantAdmin'; data: { by: string; byRole: Role } }
   /** `lastAdmin`: this account is the only active admin (found by the caller, under the admin lock). */
-  | { type: 'RevokeAdmin'; data: { by: string; lastAdmin: boolean } }
+  | { type: 'RevokeAdmin'; data: { by: string; byRole: Role; lastAdmin: boolean } }
   /** A wrong email code for this account: it counts toward the lockout like a wrong password. */
   | { type: 'RecordFailedCode'; data: { now: Date } };

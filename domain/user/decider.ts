@@ -1,7 +1,7 @@
 import { refuse } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 import type { UserCommand } from './commands.js';
-import type { SessionMethod, UserEvent } from './events.js';
+import type { Role, SessionMethod, UserEvent } from './events.js';
 import { loginFailure, proveIdentity, refuseIfLocked, type SecurityState } from './security.js';
 
 export interface UserState extends SecurityState {
@@ -11,6 +11,11 @@ export interface UserState extends SecurityState {
   username: string | null;
   passwordHash: string | null;
   isAdmin: boolean;
+  role: Role;
+  /** Made by an admin with a temporary password: only the password change is open until then. */
+  mustResetPassword: boolean;
+  /** First and last name, as last set (sealed in events; in memory only here). */
+  names: { firstName: string | null; lastName: string | null };
   usernameClaim: string | null;
   emailClaim: string | null;
   emailVerified: boolean;
@@ -38,6 +43,9 @@ export const initialState = (): UserState => ({
   username: null,
   passwordHash: null,
   isAdmin: false,
+  role: 'user',
+  mustResetPassword: false,
+  names: { firstName: null, lastName: null },
   usernameClaim: null,
   emailClaim: null,
   emailVerified: false,
@@ -56,6 +64,9 @@ export const initialState = (): UserState => ({
   failedLogins: 0,
   lockedUntil: null,
 });
+
+/** The role an account was made with (older events carry only isAdmin: the first account's). */
+export const roleOf = (data: { role?: Role; isAdmin: boolean }): Role => data.role ?? (data.isAdmin ? 'superadmin' : 'user');
 
 const without = (map: ReadonlyMap<string, string>, key: string) => new Map([...map].filter(([k]) => k !== key));
 
@@ -86,6 +97,8 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         username: event.data.username,
         passwordHash: event.data.passwordHash,
         isAdmin: event.data.isAdmin,
+        role: roleOf(event.data),
+        mustResetPassword: event.data.mustResetPassword === true,
         usernameClaim: event.data.usernameClaim,
         emailClaim: event.data.emailClaim,
         setupClaim: event.data.setupClaim,
@@ -96,6 +109,8 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, sessions: withSession(state.sessions, event.data.sessionId, false) };
     case 'DisplayNameChanged':
       return state;
+    case 'NameChanged':
+      return { ...state, names: { firstName: event.data.firstName, lastName: event.data.lastName } };
     case 'EmailChanged':
       return { ...state, emailClaim: event.data.emailClaim, emailVerified: false, credentialsEpoch: state.credentialsEpoch + 1 };
     case 'EmailVerified':
@@ -103,7 +118,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'UsernameChanged':
       return { ...state, username: event.data.username, usernameClaim: event.data.usernameClaim };
     case 'PasswordChanged': {
-      const next = { ...state, passwordHash: event.data.passwordHash, credentialsEpoch: state.credentialsEpoch + 1 };
+      const next = { ...state, passwordHash: event.data.passwordHash, credentialsEpoch: state.credentialsEpoch + 1, mustResetPassword: false };
       return event.data.reset ? { ...next, failedLogins: 0, lockedUntil: null } : next;
     }
     case 'LoginFailed':
@@ -139,9 +154,9 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'UserEnabled':
       return { ...state, disabled: false };
     case 'AdminGranted':
-      return { ...state, isAdmin: true };
+      return { ...state, isAdmin: true, role: 'admin' };
     case 'AdminRevoked':
-      return { ...state, isAdmin: false };
+      return { ...state, isAdmin: false, role: 'user' };
     case 'UserDeleted':
       return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map(), oauth: new Map() };
     default: {
@@ -191,15 +206,23 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
     case 'RegisterUser': {
       if (state.status !== 'none') return refuse('conflict', 'This account already exists');
-      const { session, emailVerified, usr, nostr, lnurl, oauth, ...data } = command.data;
+      const { session, emailVerified, usr, nostr, lnurl, oauth, role: asked, createdBy, mustResetPassword, invitedBy, names, ...data } = command.data;
+      const role: Role = data.setupClaim !== null ? 'superadmin' : (asked ?? 'user');
       return [
-        { type: 'UserRegistered', data: { ...data, isAdmin: data.setupClaim !== null } },
+        {
+          type: 'UserRegistered',
+          data: {
+            ...data, isAdmin: role !== 'user', role,
+            ...(createdBy ? { createdBy } : {}), ...(mustResetPassword ? { mustResetPassword: true } : {}), ...(invitedBy ? { invitedBy } : {}),
+          },
+        },
         { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
         ...(nostr ? [{ type: 'NostrKeyLinked', data: nostr } as UserEvent] : []),
         ...(lnurl ? [{ type: 'LnurlKeyLinked', data: lnurl } as UserEvent] : []),
         ...(oauth ? [{ type: 'OAuthIdentityLinked', data: oauth } as UserEvent] : []),
         ...(emailVerified && data.emailClaim ? [{ type: 'EmailVerified', data: { emailClaim: data.emailClaim } } as UserEvent] : []),
-        sessionStarted({ ...session, method: session.method ?? 'register' }),
+        ...(names && (names.firstName !== null || names.lastName !== null) ? [{ type: 'NameChanged', data: names } as UserEvent] : []),
+        ...(session ? [sessionStarted({ ...session, method: session.method ?? 'register' })] : []),
       ];
     }
     case 'StartSession': {
@@ -237,6 +260,11 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       }
       if (command.data.displayName !== undefined) {
         events.push({ type: 'DisplayNameChanged', data: { displayName: command.data.displayName } });
+      }
+      const names = command.data.names;
+      if (names && (names.firstName !== undefined || names.lastName !== undefined)) {
+        const next = { firstName: names.firstName !== undefined ? names.firstName : state.names.firstName, lastName: names.lastName !== undefined ? names.lastName : state.names.lastName };
+        if (next.firstName !== state.names.firstName || next.lastName !== state.names.lastName) events.push({ type: 'NameChanged', data: next });
       }
       if (movesEmail) {
         events.push({
@@ -328,6 +356,7 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     }
     case 'DeleteUser': {
       requireActive(state);
+      if (state.role === 'superadmin') return refuse('conflict', 'The superadmin account cannot be deleted');
       if (state.passwordHash !== null && command.data.passwordValid === null) return refuse('invalid_credentials', 'The account password is required');
       const proof = proveIdentity(state, { ...command.data, passwordValid: state.passwordHash === null ? true : command.data.passwordValid! }, { allowBackupCode: false });
       if ('failed' in proof) return proof.failed;
@@ -363,6 +392,7 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'DisableUser': {
       requireActive(state);
       if (state.disabled) return [];
+      if (state.role === 'superadmin') return refuse('conflict', 'The superadmin cannot be disabled');
       if (state.isAdmin && command.data.lastAdmin) return refuse('conflict', 'The last admin cannot be disabled');
       return [
         { type: 'UserDisabled', data: { by: command.data.by } },
@@ -374,9 +404,12 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       return state.disabled ? [{ type: 'UserEnabled', data: { by: command.data.by } }] : [];
     case 'GrantAdmin':
       requireActive(state);
+      if (command.data.byRole !== 'superadmin') return refuse('forbidden', 'Only the superadmin grants or revokes admin');
       return state.isAdmin ? [] : [{ type: 'AdminGranted', data: { by: command.data.by } }];
     case 'RevokeAdmin':
       requireActive(state);
+      if (command.data.byRole !== 'superadmin') return refuse('forbidden', 'Only the superadmin grants or revokes admin');
+      if (state.role === 'superadmin') return refuse('conflict', 'The superadmin cannot be demoted');
       if (!state.isAdmin) return [];
       if (command.data.lastAdmin) return refuse('conflict', 'The last admin cannot be demoted');
       return [{ type: 'AdminRevoked', data: { by: command.data.by } }];

@@ -1,5 +1,8 @@
 /** The user aggregate's vocabulary, in the past tense. Stream: `user-<uuid>`. */
 
+/** `superadmin` is the first account; only it grants or revokes `admin`. */
+export type Role = 'superadmin' | 'admin' | 'user';
+
 export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr' | 'lnurl' | `oauth:${string}`;
 export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
@@ -18,11 +21,19 @@ export type UserEvent =
         isAdmin: boolean;
         /** The claim that made this the service's first account, if it was. */
         setupClaim: string | null;
+        /** Absent in older events: the first account was `superadmin`, every other one `user`. */
+        role?: Role;
+        /** Made by an admin (its id); the password is temporary until the owner sets one. */
+        createdBy?: string;
+        mustResetPassword?: boolean;
+        /** Registered with an invite: which one, and who issued it. */
+        invitedBy?: { inviteId: string; issuerId: string };
       };
     }
   | { type: 'SessionStarted'; data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null } }
   | { type: 'SessionEnded'; data: { sessionId: string; reason: SessionEndReason } }
   | { type: 'DisplayNameChanged'; data: { displayName: string | null } }
+  | { type: 'NameChanged'; data: { firstName: string | null; lastName: string | null } }
   | { type: 'EmailChanged'; data: { email: string | null; emailClaim: string | null; previousEmailClaim: string | null } }
   | { type: 'EmailVerified'; data: { emailClaim: string } }
   | { type: 'UsernameChanged'; data: { username: string; usernameClaim: string; previousUsernameClaim: string } }
@@ -61,6 +72,7 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   SessionStarted: ['ip', 'userAgent'],
   SessionEnded: [],
   DisplayNameChanged: ['displayName'],
+  NameChanged: ['firstName', 'lastName'],
   EmailChanged: ['email'],
   EmailVerified: [],
   UsernameChanged: ['username'],

@@ -4,7 +4,8 @@ import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey, usrKey as usrLookup } from '../../projections/lookups.js';
 import { summarize } from './history.js';
-import { hashUsrKey, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import { toUserObject } from './user-view.js';
+import { hashUsrKey, inviteIdOf, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
 
@@ -45,21 +46,31 @@ export function coreAccounts(kit: Kit) {
       const done = await kit.isSetUp();
       return {
         setup_done: done,
-        registration_open: deps.settings.allowNewAccounts || !done,
+        registration_open: deps.settings.registration === 'open' || !done,
+        registration: done ? deps.settings.registration : 'open',
         login_methods: ['password', 'email_code', 'nostr', 'lnurl', ...(deps.settings.allowUsrLogin ? ['usr'] : []), ...[...deps.oauth.keys()].map((name) => `oauth:${name}`)],
       };
     },
 
     async register(
-      input: { username: string; password: string; email?: string | null; displayName?: string | null },
+      input: {
+        username: string; password: string; email?: string | null; displayName?: string | null;
+        firstName?: string | null; lastName?: string | null; referrerToken?: string;
+      },
       request: RequestInfo,
     ) {
       requireStrongPassword(input.password, input.username, 'password');
+      const invite = input.referrerToken ? { inviteId: inviteIdOf(input.referrerToken) } : undefined;
       const passwordHash = await deps.hasher.hash(input.password);
-      return kit.registerAccount(
-        { username: input.username, passwordHash, email: input.email ? normalizeEmail(input.email) : null, displayName: input.displayName ?? null },
+      const made = await kit.registerAccount(
+        {
+          username: input.username, passwordHash, email: input.email ? normalizeEmail(input.email) : null, displayName: input.displayName ?? null,
+          ...(invite ? { invite } : {}),
+          ...(input.firstName || input.lastName ? { names: { firstName: input.firstName ?? null, lastName: input.lastName ?? null } } : {}),
+        },
         request,
       );
+      return made;
     },
 
     async login(input: { username: string; password: string; totpCode?: string }, request: RequestInfo) {
@@ -125,7 +136,7 @@ export function coreAccounts(kit: Kit) {
 
     async updateProfile(
       caller: Caller,
-      input: { displayName?: string | null; email?: string | null; password?: string; totpCode?: string },
+      input: { displayName?: string | null; firstName?: string | null; lastName?: string | null; email?: string | null; password?: string; totpCode?: string },
       request: RequestInfo,
     ) {
       const ctx = context(request, caller.userId);
@@ -139,6 +150,7 @@ export function coreAccounts(kit: Kit) {
         type: 'UpdateProfile',
         data: {
           ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+          ...(input.firstName !== undefined || input.lastName !== undefined ? { names: { firstName: input.firstName, lastName: input.lastName } } : {}),
           ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
           ...(email !== undefined
             ? { reauth: { passwordValid: input.password === undefined ? null : await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now } }
@@ -264,7 +276,10 @@ export function coreAccounts(kit: Kit) {
       if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
       if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
       seen(claims.sid, deps.clock());
-      return { kind: 'session', userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true };
+      return {
+        kind: 'session', userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true,
+        role: toUserObject(user).role, mustResetPassword: user.must_reset_password === true,
+      };
     },
   };
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { ACCOUNT_SETUP_TTL_MS } from '../../domain/challenge/decider.js';
 import { userDecider } from '../../domain/user/decider.js';
 import { userStream, type UserEvent } from '../../domain/user/events.js';
 import { refuse } from '../../domain/shared/errors.js';
@@ -87,6 +89,33 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
       };
     },
 
+    /**
+     * POST /admin/users: an account made by an admin. It gets a temporary password (answered once)
+     * or, with `sendMail`, a mailed link to choose one; until a password is set, its token opens
+     * only GET /auth, PUT /auth/update-password and POST /auth/logout.
+     */
+    async createUser(caller: Caller, input: { username: string; email: string | null; role: 'user' | 'admin'; sendMail: boolean }, request: RequestInfo) {
+      if (input.role === 'admin' && caller.role !== 'superadmin') refuse('forbidden', 'Only the superadmin may make admins');
+      if (input.sendMail && !input.email) refuse('validation_failed', 'send_mail needs an email address', [{ path: 'email', message: 'required with send_mail' }]);
+      const temporary = input.sendMail ? null : `${randomBytes(15).toString('base64url')}-Tmp1`;
+      const made = await kit.createAccount({
+        username: input.username, passwordHash: temporary ? await deps.hasher.hash(temporary) : null, email: input.email, displayName: null,
+        createdBy: caller.userId, role: input.role, mustResetPassword: true,
+      }, request, { session: false });
+      if (input.sendMail && input.email) {
+        const state = await loadUser(made.userId);
+        const secret = randomBytes(32).toString('base64url');
+        const { challengeId } = await deps.challenges.issue(
+          { purpose: 'password_reset', userId: made.userId, emailClaim: state.emailClaim, secret, ttlMs: ACCOUNT_SETUP_TTL_MS, maxAttempts: 1, epoch: state.credentialsEpoch },
+          context(request, caller.userId),
+        );
+        await kit.sendMail(input.email, { kind: 'account_created', token: `${challengeId}.${secret}`, username: input.username }, `mail:${challengeId}`);
+      }
+      await settle(made.position, ['me', 'lookups']);
+      const doc = await users().findOne({ _id: made.userId });
+      return { user: await adminView(doc!, made.userId), temporaryPassword: temporary, position: made.position };
+    },
+
     /** GET /admin/users/{id}: the user object plus `disabled` and `locked_until`. */
     async getUser(userId: string) {
       const doc = await users().findOne({ _id: userId });
@@ -109,7 +138,9 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
       return serially(async () => {
         const lastAdmin = (await activeAdmins()) <= 1;
         const result = await onUser(userId, () =>
-          admin ? { type: 'GrantAdmin', data: { by: caller.userId } } : { type: 'RevokeAdmin', data: { by: caller.userId, lastAdmin } }, context(request, caller.userId));
+          admin
+            ? { type: 'GrantAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
+            : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user', lastAdmin } }, context(request, caller.userId));
         return answer(userId, result.position);
       });
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { normalizeEmail } from '../../domain/user/rules.js';
 import { emailKey } from '../../projections/lookups.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import { JOBS } from '../jobs.js';
 import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 import { randomToken, secondFactorFrom, sixDigitCode } from './second-factor.js';
@@ -117,7 +117,8 @@ export function emailFlows(kit: Kit) {
       const emailClaim = deps.claims.streamOf('email', email);
       if (!(await deps.limits.issue.consume(`code:${emailClaim}`)).allowed) return;
       const existing = await accountByEmail(email);
-      const mayJoin = deps.settings.allowNewAccounts || !(await kit.isSetUp());
+      // In invite mode the code is mailed too: verify-code then needs the invite's referrer_token.
+      const mayJoin = deps.settings.registration !== 'closed' || !(await kit.isSetUp());
       const userId = existing ?? randomUUID();
       const code = sixDigitCode();
       const { challengeId, position } = await deps.challenges.issue(
@@ -145,7 +146,8 @@ export function emailFlows(kit: Kit) {
     },
 
     /** POST /auth/verify-code: the newest code for the address logs in, or makes the account. */
-    async verifyLoginCode(input: { email: string; code: string; totpCode?: string }, request: RequestInfo) {
+    async verifyLoginCode(input: { email: string; code: string; totpCode?: string; referrerToken?: string }, request: RequestInfo) {
+      const invite = input.referrerToken ? { inviteId: inviteIdOf(input.referrerToken) } : undefined;
       const email = normalizeEmail(input.email);
       const emailClaim = deps.claims.streamOf('email', email);
       await refuseIfSpent('failures', `code:${emailClaim}`);
@@ -166,6 +168,10 @@ export function emailFlows(kit: Kit) {
         if (state.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required');
         if (state.emailClaim !== emailClaim) throw stale();
       }
+      // Said before the code is spent, so the same code works again with the invite.
+      if (matches && !existing && deps.settings.registration === 'invite' && !invite && (await kit.isSetUp())) {
+        refuse('invite_required', 'Registration needs an invite: send its token as referrer_token');
+      }
       if (!matches && challenge.status === 'open') {
         await deps.limits.failures.consume(`code:${emailClaim}`);
         // A wrong code for an account counts toward its lockout, like a wrong password.
@@ -174,7 +180,7 @@ export function emailFlows(kit: Kit) {
       await deps.challenges.answer(challengeId, () => matches, ctx, wrongCode());
       if (!existing) {
         const username = `user_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-        return kit.registerAccount({ userId, username, passwordHash: null, email, emailVerified: true, displayName: null, method: 'email_code' }, request);
+        return kit.registerAccount({ userId, username, passwordHash: null, email, emailVerified: true, displayName: null, method: 'email_code', ...(invite ? { invite } : {}) }, request);
       }
       const sessionId = randomUUID();
       const now = deps.clock();

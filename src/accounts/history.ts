@@ -30,7 +30,12 @@ export function summarize(event: DecodedEvent): string {
   const data = event.data as Record<string, any>;
   switch (event.type) {
     case 'UserRegistered':
-      return data.isAdmin ? 'Account created (first account, administrator)' : 'Account created';
+      if (data.role === 'superadmin' || (data.role === undefined && data.isAdmin)) return 'Account created (first account, superadmin)';
+      if (data.createdBy) return `Account created by an admin${data.role === 'admin' ? ' as an admin' : ''}`;
+      if (data.invitedBy) return 'Account created with an invite';
+      return 'Account created';
+    case 'NameChanged':
+      return 'Name changed';
     case 'SessionStarted':
       if (typeof data.method === 'string' && data.method.startsWith('oauth:')) return `Signed in with ${data.method.slice('oauth:'.length)} (OAuth)`;
       return SIGN_IN[data.method as string] ?? `Signed in with ${data.method}`;

@@ -10,6 +10,7 @@ import { lnurlAccounts } from './lnurl.js';
 import { identityAccounts } from './identities.js';
 import { oauthAccounts } from './oauth.js';
 import { adminAccounts } from './admin.js';
+import { inviteAccounts } from './invites.js';
 import type { UsageTracker } from './usage.js';
 import type { ReadStore } from '../ports/read-store.js';
 
@@ -40,7 +41,10 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
     ...oauthAccounts(kit, deps.oauth, deps.hmacKey),
     ...identityAccounts(kit),
     ...adminAccounts(kit, deps.scratchStore),
+    ...inviteAccounts(kit),
     serviceName: () => deps.settings.serviceName,
+    publicUrl: () => deps.settings.publicUrl,
+    allowedRedirects: () => deps.settings.allowedRedirects,
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {

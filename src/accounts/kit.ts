@@ -1,9 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { OAuthProviders } from '../oauth/providers.js';
+import { v5 as uuidv5 } from 'uuid';
+import { inviteDecider, inviteStream, type InviteCommand, type InviteEvent, type InviteState } from '../../domain/invite/decider.js';
 import type { Logger } from 'pino';
 import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
 import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
-import { userStream, type SessionMethod, type UserEvent } from '../../domain/user/events.js';
+import { userStream, type Role, type SessionMethod, type UserEvent } from '../../domain/user/events.js';
 import type { UserCommand } from '../../domain/user/commands.js';
 import { normalizeUsername, passwordWeakness } from '../../domain/user/rules.js';
 import { LOOKUPS } from '../../projections/lookups.js';
@@ -43,6 +45,10 @@ export interface Caller {
   /** Only for sessions. */
   sessionId: string | null;
   isAdmin: boolean;
+  /** The account's role; only a superadmin changes who is an admin. */
+  role?: Role;
+  /** An admin made the account with a temporary password: only the password change is open. */
+  mustResetPassword?: boolean;
   /** For ACL tokens: the ACL and the patterns it allows now. */
   aclId?: string;
   /** The ACL token's or API key's id. */
@@ -91,7 +97,8 @@ export interface AccountsDeps {
   clock: () => Date;
   logger: Logger;
   settings: {
-    allowNewAccounts: boolean;
+    registration: 'open' | 'invite' | 'closed';
+    invites: 'admins' | 'users';
     allowUsrLogin: boolean;
     readYourWritesTimeoutMs: number;
     serviceName: string;
@@ -107,6 +114,36 @@ export interface AccountsDeps {
 
 
 const SETUP_VALUE = 'first-account';
+
+/** What a new account is made of; every way of registering fills part of it. */
+export interface NewAccount {
+  userId?: string;
+  username: string;
+  passwordHash: string | null;
+  email: string | null;
+  emailVerified?: boolean;
+  displayName: string | null;
+  method?: SessionMethod;
+  nostr?: { pubkey: string; claim: string };
+  lnurl?: { linkingKey: string; claim: string };
+  oauth?: { provider: string; subject: string; claim: string };
+  names?: { firstName: string | null; lastName: string | null };
+  /** The invite it registers with (`REGISTRATION=invite` needs one). */
+  invite?: { inviteId: string };
+  /** Made by this admin, with this role, and a temporary password to replace. */
+  createdBy?: string;
+  role?: 'admin' | 'user';
+  mustResetPassword?: boolean;
+}
+
+// An invite's stream is named by its token: the token itself is never stored.
+const INVITE_NAMESPACE = '9d3c1a7e-6b2f-4e85-a0d4-3f7b2c9e1d56';
+const INVITE_TOKEN = /^inv_[A-Za-z0-9_-]{43}$/;
+/** The invite a token names, or a refusal when it cannot be one. */
+export const inviteIdOf = (token: string): string => {
+  if (!INVITE_TOKEN.test(token)) refuse('invite_required', 'This invite is not valid');
+  return uuidv5(createHash('sha256').update(token).digest('hex'), INVITE_NAMESPACE);
+};
 
 /** What every account module shares: contexts, read-your-writes, token issuing, claims, mail. */
 export function createKit(deps: AccountsDeps) {
@@ -206,36 +243,48 @@ export function createKit(deps: AccountsDeps) {
     }
   };
 
+  /** An invite's use, taken for a new account (given back should the registration fail). */
+  const onInvite = (inviteId: string, command: InviteCommand, ctx: CommandContext) =>
+    deps.commands.handle<InviteEvent, InviteState>(inviteDecider, inviteStream(inviteId), (state) => inviteDecider.decide(command, state), ctx);
+
+  const takeInvite = async (inviteId: string, userId: string, ctx: CommandContext) => {
+    const { state } = await onInvite(inviteId, { type: 'UseInvite', data: { userId, now: deps.clock() } }, ctx);
+    // An invite dies with its issuer's standing: a deleted or disabled account invites no one.
+    const issuer = await users().findOne({ _id: state.issuerId! });
+    if (!issuer || issuer.disabled === true) {
+      await onInvite(inviteId, { type: 'ReturnInviteUse', data: { userId } }, ctx);
+      refuse('invite_required', 'This invite is no longer valid');
+    }
+    return { inviteId, issuerId: state.issuerId!, role: state.role };
+  };
+
   /**
-   * Makes an account: set-up claim, username and email claims, then the account's own events.
-   * A refusal on the way releases what this request claimed (its owner id is new, so no other
-   * request can be using those claims).
+   * Makes an account: set-up claim, the registration mode (and the invite's use), username and
+   * email claims, then the account's own events. A refusal on the way gives back what this
+   * request took (its owner id is new, so no other request can be using those claims).
    */
-  const registerAccount = async (
-    input: {
-      userId?: string;
-      username: string;
-      passwordHash: string | null;
-      email: string | null;
-      emailVerified?: boolean;
-      displayName: string | null;
-      method?: SessionMethod;
-      nostr?: { pubkey: string; claim: string };
-      lnurl?: { linkingKey: string; claim: string };
-      oauth?: { provider: string; subject: string; claim: string };
-    },
+  const createAccount = async (
+    input: NewAccount,
     request: RequestInfo,
-  ): Promise<Issued & { userId: string }> => {
+    options: { session: boolean },
+  ): Promise<{ userId: string; sessionId: string | null; position: bigint | null; usr: string }> => {
     const userId = input.userId ?? randomUUID();
-    const ctx = context(request, userId);
+    const ctx = context(request, input.createdBy ?? userId);
     const setupClaim = await takeSetupClaim(userId, ctx);
-    if (!setupClaim && !deps.settings.allowNewAccounts) refuse('registration_closed', 'Registration is closed');
+    // The first account is always allowed; an admin may always make one.
+    if (!setupClaim && !input.createdBy) {
+      if (deps.settings.registration === 'closed') refuse('registration_closed', 'Registration is closed');
+      if (deps.settings.registration === 'invite' && !input.invite) refuse('invite_required', 'Registration needs an invite: send its token as referrer_token');
+    }
     const claimed: string[] = [];
+    let invite: { inviteId: string; issuerId: string; role: 'user' | 'admin' } | null = null;
     try {
+      if (input.invite && !setupClaim && !input.createdBy) invite = await takeInvite(input.invite.inviteId, userId, ctx);
       claimed.push(await deps.claims.claim('username', normalizeUsername(input.username), userId, ctx));
       if (input.email) claimed.push(await deps.claims.claim('email', input.email, userId, ctx));
-      const sessionId = randomUUID();
+      const sessionId = options.session ? randomUUID() : null;
       const usr = newUsrKey();
+      const role = input.role ?? (invite?.role === 'admin' ? 'admin' : undefined);
       const result = await onUser(userId, () => ({
         type: 'RegisterUser',
         data: {
@@ -252,15 +301,26 @@ export function createKit(deps: AccountsDeps) {
           ...(input.nostr ? { nostr: input.nostr } : {}),
           ...(input.lnurl ? { lnurl: input.lnurl } : {}),
           ...(input.oauth ? { oauth: input.oauth } : {}),
-          session: { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent },
+          ...(role ? { role } : {}),
+          ...(input.names ? { names: input.names } : {}),
+          ...(input.createdBy ? { createdBy: input.createdBy, mustResetPassword: input.mustResetPassword ?? false } : {}),
+          ...(invite ? { invitedBy: { inviteId: invite.inviteId, issuerId: invite.issuerId } } : {}),
+          session: sessionId ? { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent } : null,
         },
       }), ctx);
       if (setupClaim) setupDone = true;
-      return { ...(await issue(userId, sessionId, result.position)), userId, usr: usr.key };
+      return { userId, sessionId, position: result.position, usr: usr.key };
     } catch (error) {
       await releaseAll([...claimed, setupClaim], userId, ctx);
+      if (invite) await onInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { userId } }, ctx).catch((err: unknown) => deps.logger.error({ err }, 'invite use not given back'));
       throw error;
     }
+  };
+
+  /** Makes an account and signs it in: every way of registering comes through here. */
+  const registerAccount = async (input: NewAccount, request: RequestInfo): Promise<Issued & { userId: string }> => {
+    const made = await createAccount(input, request, { session: true });
+    return { ...(await issue(made.userId, made.sessionId!, made.position)), userId: made.userId, usr: made.usr };
   };
 
   /**
@@ -305,7 +365,7 @@ export function createKit(deps: AccountsDeps) {
 
   return {
     deps, users, lookups, sessions, context, settle, catchUp, onUser, loadUser, requireStrongPassword, passwordCheck,
-    refuseFailedLogin, issue, userObject, releaseAll, isSetUp, registerAccount, sendMail, enqueueRequest, sendEmailVerification, erase,
+    refuseFailedLogin, issue, userObject, releaseAll, isSetUp, registerAccount, createAccount, onInvite, sendMail, enqueueRequest, sendEmailVerification, erase,
   };
 }
 

@@ -5,7 +5,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { lnurlKey } from '../../projections/lookups.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import { secondFactorFrom } from './second-factor.js';
 
 export type LnurlAction = 'login' | 'register' | 'link' | 'auth';
@@ -47,7 +47,10 @@ export function lnurlAccounts(kit: Kit) {
     const ctx = context(request, issued.userId);
     const claim = await deps.claims.claim('lnurl', key, issued.userId, ctx);
     try {
-      const made = await kit.registerAccount({ userId: issued.userId, username: `lnurl_${key.slice(2, 14)}`, passwordHash: null, email: null, displayName: null, method: 'lnurl', lnurl: { linkingKey: key, claim } }, request);
+      const made = await kit.registerAccount({
+        userId: issued.userId, username: `lnurl_${key.slice(2, 14)}`, passwordHash: null, email: null, displayName: null, method: 'lnurl', lnurl: { linkingKey: key, claim },
+        ...(issued.inviteId ? { invite: { inviteId: issued.inviteId } } : {}),
+      }, request);
       return made.userId;
     } catch (error) {
       await kit.releaseAll([claim], issued.userId, ctx);
@@ -57,7 +60,8 @@ export function lnurlAccounts(kit: Kit) {
 
   return {
     /** GET /auth/lnurl: a fresh k1, its callback, and the bech32 `lnurl` a wallet scans. */
-    async startLnurl(action: LnurlAction, caller: Caller | null, request: RequestInfo) {
+    async startLnurl(action: LnurlAction, caller: Caller | null, request: RequestInfo, referrerToken?: string) {
+      const inviteId = referrerToken ? inviteIdOf(referrerToken) : undefined;
       if (action === 'link' && !caller) refuse('unauthenticated', 'Linking needs the Bearer token of the account');
       const k1 = randomBytes(32).toString('hex');
       const expiresAt = new Date(deps.clock().getTime() + CHALLENGE_TTL_MS.lnurl);
@@ -65,7 +69,7 @@ export function lnurlAccounts(kit: Kit) {
         type: 'IssueChallenge',
         data: {
           challengeId: challengeOf(k1), purpose: 'lnurl', userId: caller?.userId ?? randomUUID(), emailClaim: null, email: null,
-          secretHash: null, totpSecret: null, expiresAt: expiresAt.toISOString(), maxAttempts: 1, action,
+          secretHash: null, totpSecret: null, expiresAt: expiresAt.toISOString(), maxAttempts: 1, action, ...(inviteId ? { inviteId } : {}),
         },
       }, state), context(request, caller?.userId ?? null));
       const callback = `${deps.settings.publicUrl}/api/v1/auth/lnurl/callback?tag=login&k1=${k1}&action=${action}`;

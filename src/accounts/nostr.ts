@@ -3,7 +3,7 @@ import { verifyEvent, type Event } from 'nostr-tools/pure';
 import { DomainError } from '../../domain/shared/errors.js';
 import { nostrKey } from '../../projections/lookups.js';
 import { isWrongExpectedVersion } from '../ports/event-store.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import { secondFactorFrom } from './second-factor.js';
 
 const NIP98_KIND = 27235;
@@ -62,7 +62,8 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
 
   return {
     /** POST /auth/nostr: a known key signs in; an unknown one makes an account while registration is open. */
-    async loginWithNostr(proof: { header?: string; body?: string; totpCode?: string }, request: RequestInfo) {
+    async loginWithNostr(proof: { header?: string; body?: string; totpCode?: string; referrerToken?: string }, request: RequestInfo) {
+      const invite = proof.referrerToken ? { inviteId: inviteIdOf(proof.referrerToken) } : undefined;
       const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr`, request);
       const userId = await accountOf(pubkey);
       if (!userId) {
@@ -70,7 +71,7 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
         const claim = await deps.claims.claim('nostr', pubkey, newId, context(request, newId));
         const username = `nostr_${pubkey.slice(0, 12)}`;
         try {
-          return await kit.registerAccount({ userId: newId, username, passwordHash: null, email: null, displayName: null, method: 'nostr', nostr: { pubkey, claim } }, request);
+          return await kit.registerAccount({ userId: newId, username, passwordHash: null, email: null, displayName: null, method: 'nostr', nostr: { pubkey, claim }, ...(invite ? { invite } : {}) }, request);
         } catch (error) {
           await kit.releaseAll([claim], newId, context(request, newId));
           throw error;

@@ -6,7 +6,7 @@ import { oauthIdentity } from '../../domain/user/decider.js';
 import { USERNAME_PATTERN } from '../../domain/user/rules.js';
 import { oauthKey } from '../../projections/lookups.js';
 import type { ExternalIdentity, OAuthProviders } from '../oauth/providers.js';
-import type { Caller, Issued, Kit, RequestInfo } from './kit.js';
+import { inviteIdOf, type Caller, type Issued, type Kit, type RequestInfo } from './kit.js';
 import { secondFactorFrom } from './second-factor.js';
 
 // The state names its challenge; PKCE verifier and nonce are derived from it with a service key,
@@ -37,7 +37,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
     deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(state)), (s) => challengeDecider.decide(command, s), context(request, null));
 
   /** A new account for an identity nobody has: the provider's name when free, a verified address when free. */
-  const register = async (userId: string, provider: string, identity: ExternalIdentity, claim: string, request: RequestInfo) => {
+  const register = async (userId: string, provider: string, identity: ExternalIdentity, claim: string, request: RequestInfo, inviteId?: string) => {
     const fallback = `${provider}_${createHash('sha256').update(identity.subject).digest('hex').slice(0, 12)}`.slice(0, 32);
     const preferred = identity.username?.toLowerCase();
     const names = preferred && USERNAME_PATTERN.test(preferred) ? [preferred, fallback] : [fallback];
@@ -47,7 +47,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
         try {
           return await kit.registerAccount({
             userId, username, passwordHash: null, email, emailVerified: email !== null, displayName: identity.name?.slice(0, 100) ?? null,
-            method: `oauth:${provider}`, oauth: { provider, subject: identity.subject, claim },
+            method: `oauth:${provider}`, oauth: { provider, subject: identity.subject, claim }, ...(inviteId ? { invite: { inviteId } } : {}),
           }, request);
         } catch (error) {
           // Never joins an existing account by its address (that is how accounts get taken over): it goes without.
@@ -63,7 +63,8 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
     oauthProviderNames: () => [...providers.keys()],
 
     /** GET /auth/{provider}: the authorization URL to send the browser to. With a session: links. */
-    async startOAuth(name: string, caller: Caller | null, redirectUri: string | undefined, request: RequestInfo) {
+    async startOAuth(name: string, caller: Caller | null, redirectUri: string | undefined, request: RequestInfo, referrerToken?: string) {
+      const inviteId = referrerToken ? inviteIdOf(referrerToken) : undefined;
       const provider = providerOf(name);
       if (redirectUri !== undefined && !redirectAllowed(redirectUri, deps.settings.allowedRedirects)) {
         refuse('validation_failed', 'redirect_uri is not on this service\'s ALLOWED_REDIRECTS list', [{ path: 'redirect_uri', message: 'not allowed' }]);
@@ -76,7 +77,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
         data: {
           challengeId: challengeOf(state), purpose: 'oauth', userId: caller?.userId ?? randomUUID(), emailClaim: null, email: null, secretHash: null,
           totpSecret: null, expiresAt: new Date(deps.clock().getTime() + CHALLENGE_TTL_MS.oauth).toISOString(), maxAttempts: 1,
-          action: caller ? 'link' : 'login', oauth: { provider: name, redirectUri: flow.redirectUri },
+          action: caller ? 'link' : 'login', oauth: { provider: name, redirectUri: flow.redirectUri }, ...(inviteId ? { inviteId } : {}),
         },
       }, s), context(request, caller?.userId ?? null));
       return { location };
@@ -118,7 +119,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
             await onChallenge(state, { type: 'TakeChallenge', data: { now: deps.clock() } }, request);
             const claim = await deps.claims.claim('oauth', oauthIdentity(name, identity.subject), issued.userId, ctx);
             try {
-              return { ...(await register(issued.userId, name, identity, claim, request)), created: true };
+              return { ...(await register(issued.userId, name, identity, claim, request, issued.inviteId)), created: true };
             } catch (error) {
               await kit.releaseAll([claim], issued.userId, ctx);
               throw error;

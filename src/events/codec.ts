@@ -6,12 +6,13 @@ import { personalFields as claimPersonalFields } from '../../domain/unique/decid
 import { personalFields as challengePersonalFields } from '../../domain/challenge/decider.js';
 import { personalFields as aclPersonalFields } from '../../domain/acl/decider.js';
 import { personalFields as apiKeyPersonalFields } from '../../domain/apikey/decider.js';
+import { personalFields as invitePersonalFields } from '../../domain/invite/decider.js';
 import { isSealed, seal, unseal } from './sealing.js';
 
 export const SCHEMA_VERSION = 1;
 
 const PERSONAL_FIELDS: Record<string, string[]> = {
-  ...userPersonalFields, ...claimPersonalFields, ...challengePersonalFields, ...aclPersonalFields, ...apiKeyPersonalFields,
+  ...userPersonalFields, ...claimPersonalFields, ...challengePersonalFields, ...aclPersonalFields, ...apiKeyPersonalFields, ...invitePersonalFields,
 };
 const PERSONAL_METADATA = ['ip', 'userAgent'] as const;
 

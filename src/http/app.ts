@@ -16,10 +16,12 @@ import { adminRoutes } from './routes/admin.js';
 import { nostrRoutes } from './routes/nostr.js';
 import { lnurlRoutes } from './routes/lnurl.js';
 import { identityRoutes } from './routes/identities.js';
+import { inviteRoutes } from './routes/invites.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { loginPageRoutes } from './routes/login-page.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { requestContext } from '../logging.js';
+import { cookieSessions } from './cookies.js';
 import type { Metrics } from '../metrics.js';
 import { routeTable, type RouteEntry } from './auth.js';
 import { perIpLimit } from './rate-limit.js';
@@ -27,6 +29,8 @@ import type { RateLimiter } from '../infra/ratelimit/limiter.js';
 
 export interface HttpDeps {
   accounts: Accounts;
+  /** PUBLIC_URL: the origin cookie-authenticated changes must come from, and whether cookies are `Secure`. */
+  publicUrl: string;
   operations: ProjectionOperations;
   signer: TokenSigner;
   logger: Logger;
@@ -73,13 +77,14 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   app.set('trust proxy', deps.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestId);
+  app.use(cookieSessions(deps.publicUrl));
   app.use(accessLog(deps.logger, deps.metrics));
-  const opsTable = routeTable(deps.accounts, '');
+  const opsTable = routeTable(deps.accounts, '', deps.publicUrl);
   app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: opsTable, table: () => [...opsTable.table, ...routes.table] }));
   const limit = perIpLimit(deps.limiter);
   if (deps.metrics) app.use(metricsRoutes(deps.metrics, opsTable));
   app.use(loginPageRoutes(deps.accounts, opsTable, limit));
-  const routes = routeTable(deps.accounts, '/api/v1');
+  const routes = routeTable(deps.accounts, '/api/v1', deps.publicUrl);
   const api = express.Router();
   // The one route that also takes multipart/form-data parses its own body, before the JSON-only rule.
   api.use(emailRoutes(deps.accounts, deps.headPosition, routes, limit));
@@ -92,6 +97,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   api.use(nostrRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(lnurlRoutes(deps.accounts, deps.headPosition, routes, limit));
   api.use(identityRoutes(deps.accounts, deps.headPosition, routes));
+  api.use(inviteRoutes(deps.accounts, deps.headPosition, routes));
   // Last: `/auth/{provider}` would otherwise catch every other GET /auth/<word>.
   api.use(oauthRoutes(deps.accounts, deps.headPosition, routes, limit));
   app.use('/api/v1', api);

@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Router } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
+import { cookiesOf, csrfPasses, SESSION_COOKIE } from './cookies.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -54,12 +55,20 @@ export interface RouteEntry {
 /** The token of an `Authorization: Bearer <token>` header. */
 export const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
 
+/** All an account made by an admin may do until it replaces its temporary password. */
+const OPEN_BEFORE_RESET = new Set(['GET /api/v1/auth', 'PUT /api/v1/auth/update-password', 'POST /api/v1/auth/logout']);
+
 /** The one place that decides session / ACL token / API key for every route. */
-export const authorize = (accounts: Accounts, policy: Policy): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
+export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: string): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
   req.routePattern = `${req.baseUrl}${String(req.route?.path ?? '')}`;
   if (policy === 'public') return next();
   const apiKey = req.headers['x-api-key'];
-  const bearer = bearerOf(req.headers.authorization);
+  let bearer = bearerOf(req.headers.authorization);
+  // A browser session: the cookie stands in for the header, and a change must pass the CSRF check.
+  if (apiKey === undefined && bearer === undefined && req.headers.authorization === undefined) {
+    bearer = cookiesOf(req)[SESSION_COOKIE] || undefined;
+    if (bearer && !csrfPasses(req, publicOrigin)) return next(new HttpError('forbidden', 'Cross-site request refused: send X-CSRF-Token with the accounts_csrf cookie value'));
+  }
   if (apiKey === undefined && bearer === undefined) return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>'));
   const caller = await accounts.authenticate({ apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined, bearer });
   const privileged = policy === 'session' || policy === 'admin';
@@ -69,6 +78,9 @@ export const authorize = (accounts: Accounts, policy: Policy): RequestHandler =>
     if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.baseUrl + req.path)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
   }
   if (caller.kind === 'apikey' && privileged) return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
+  if (caller.mustResetPassword && !OPEN_BEFORE_RESET.has(`${req.method} ${req.routePattern}`)) {
+    return next(new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)'));
+  }
   if (policy === 'admin' && !caller.isAdmin) return next(new HttpError('admin_only', 'Only an admin may do this'));
   accounts.recordUse(caller);
   req.caller = caller;
@@ -79,7 +91,8 @@ export const authorize = (accounts: Accounts, policy: Policy): RequestHandler =>
  * Registers routes with their policy, and keeps the table of them, so that no route can be added
  * without saying who may call it (and a test can walk them all).
  */
-export function routeTable(accounts: Accounts, prefix: string) {
+export function routeTable(accounts: Accounts, prefix: string, publicUrl: string) {
+  const publicOrigin = new URL(publicUrl).origin;
   const table: RouteEntry[] = [];
   return {
     table,
@@ -87,7 +100,7 @@ export function routeTable(accounts: Accounts, prefix: string) {
     add(router: Router, method: RouteEntry['method'], path: string, access: Policy | (RouteDoc & { policy: Policy }), ...handlers: RequestHandler[]) {
       const { policy, ...doc } = typeof access === 'string' ? { policy: access } : access;
       table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
-      router[method](path, authorize(accounts, policy), ...handlers);
+      router[method](path, authorize(accounts, policy, publicOrigin), ...handlers);
     },
   };
 }

@@ -15,6 +15,8 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   acl_forbidden: 403,
   admin_only: 403,
   registration_closed: 403,
+  invite_required: 403,
+  password_reset_required: 403,
   account_disabled: 403,
   not_found: 404,
   username_taken: 409,

@@ -26,4 +26,6 @@ export const fields = {
   email: z.string().max(254).pipe(z.email({ message: 'must be an email address' })),
   displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').regex(NO_CONTROL, 'must not contain control characters'),
   totpCode: z.string().max(32).optional(),
+  /** An invite's token (`REGISTRATION=invite` needs one to make an account). */
+  referrerToken: z.string().max(128).optional(),
 };

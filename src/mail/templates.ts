@@ -5,7 +5,7 @@
  * mail server logs).
  */
 import type { MailMessage } from '../ports/mailer.js';
-import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
+import { ACCOUNT_SETUP_TTL_MS, CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 
 export type MailTemplate =
   /** A 6-digit sign-in code, valid 10 minutes. */
@@ -14,6 +14,8 @@ export type MailTemplate =
   | { kind: 'email_verification'; code: string; otpSession: string }
   /** A single-use reset token, valid 30 minutes, sent as a link to `$PUBLIC_URL/reset-password`. */
   | { kind: 'password_reset'; token: string }
+  /** An admin made the account: a single-use link to choose its password, valid 7 days. */
+  | { kind: 'account_created'; token: string; username: string }
   | { kind: 'password_changed' }
   | { kind: 'totp_enabled' }
   | { kind: 'totp_disabled' }
@@ -94,6 +96,16 @@ function content(template: MailTemplate, ctx: MailContext): Content {
             text: 'Using the API? Send the code together with this otp_session value to POST /auth/verify-otp:',
           },
           { type: 'value', label: 'otp_session', value: template.otpSession },
+        ],
+      };
+    case 'account_created':
+      return {
+        subject: `Your ${service} account is ready`,
+        requested: true,
+        blocks: [
+          { type: 'p', text: `An administrator made you an account at ${service}. Your username is ${template.username}. Open this link to choose your password:` },
+          { type: 'link', href: resetLink(ctx.publicUrl, template.token) },
+          { type: 'p', text: `The link is valid for ${ACCOUNT_SETUP_TTL_MS / 86_400_000} days and works once.` },
         ],
       };
     case 'password_reset':

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UserCommand } from '../../domain/user/commands.js';
 import { userDecider } from '../../domain/user/decider.js';
 import type { UserEvent } from '../../domain/user/events.js';
@@ -9,7 +9,7 @@ const none = { kind: 'none' } as const;
 const now = new Date('2026-06-01T12:00:00.000Z');
 const registered: UserEvent = {
   type: 'UserRegistered',
-  data: { userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a', displayName: null, passwordHash: '$2b$hash', isAdmin: false, setupClaim: null },
+  data: { userId: 'u1', username: 'ada', usernameClaim: 'unique-username-a', email: 'ada@x.test', emailClaim: 'unique-email-a', displayName: null, passwordHash: '$2b$hash', isAdmin: false, setupClaim: null, role: 'user' },
 };
 const usrIssued: UserEvent = { type: 'UsrKeyIssued', data: { usrKey: 'k', usrHash: 'kh', previousUsrHash: null } };
 const session = (sessionId: string): UserEvent => ({ type: 'SessionStarted', data: { sessionId, method: 'password', ip: null, userAgent: null } });
@@ -30,7 +30,7 @@ describe('user decider', () => {
       given([]).when(register(null)).then([registered, usrIssued, { type: 'SessionStarted', data: { sessionId: 's0', method: 'register', ip: '10.0.0.1', userAgent: 'ua' } }]));
     it('makes the holder of the set-up claim an admin', () =>
       given([]).when(register('unique-setup-x')).then([
-        { type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x' } },
+        { type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x', role: 'superadmin' } },
         usrIssued,
         { type: 'SessionStarted', data: { sessionId: 's0', method: 'register', ip: '10.0.0.1', userAgent: 'ua' } },
       ]));
@@ -119,8 +119,10 @@ describe('user decider', () => {
   describe('DeleteUser', () => {
     const remove = (passwordValid: boolean | null): UserCommand => ({ type: 'DeleteUser', data: { passwordValid, secondFactor: none, now } });
     it('deletes and releases username and email claims', () => given([registered]).when(remove(true)).then([deleted]));
-    it('keeps the set-up claim of the first account held', () =>
-      given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x' } }]).when(remove(true)).then([deleted]));
+    it('refuses to delete the superadmin (the first account)', () =>
+      given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x', role: 'superadmin' } }]).when(remove(true)).thenRefuses('conflict'));
+    it('reads an older first-account event without a role as the superadmin', () =>
+      given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x', role: undefined } }]).when(remove(true)).thenRefuses('conflict'));
     it('records a failed login for a wrong password', () => given([registered]).when(remove(false)).then([{ type: 'LoginFailed', data: { reason: 'password', consecutive: 1 } }]));
     it('refuses a missing password when one is set', () => given([registered]).when(remove(null)).thenRefuses('invalid_credentials'));
     it('needs no password when none is set', () =>
@@ -146,6 +148,27 @@ describe('user decider', () => {
     it('refuses an identity the account does not have', () => given([registered, wallet]).when(unlink('nostr', 'ff')).thenRefuses('not_found'));
     it('gives the claim up, and a deleted account holds none', () => {
       given([passwordless, github('1'), wallet, deleted]).when(unlink('lnurl', '02aa')).thenRefuses('not_found');
+    });
+  });
+
+  describe('roles', () => {
+    const root: UserEvent = { type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, setupClaim: 'unique-setup-x', role: 'superadmin' } };
+    const admin: UserEvent = { type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true, role: 'admin' } };
+    it('only a superadmin grants admin', () => {
+      given([registered]).when({ type: 'GrantAdmin', data: { by: 'root', byRole: 'superadmin' } }).then([{ type: 'AdminGranted', data: { by: 'root' } }]);
+      given([registered]).when({ type: 'GrantAdmin', data: { by: 'a', byRole: 'admin' } }).thenRefuses('forbidden');
+    });
+    it('only a superadmin revokes admin, and never from the superadmin', () => {
+      given([admin]).when({ type: 'RevokeAdmin', data: { by: 'root', byRole: 'superadmin', lastAdmin: false } }).then([{ type: 'AdminRevoked', data: { by: 'root' } }]);
+      given([admin]).when({ type: 'RevokeAdmin', data: { by: 'a', byRole: 'admin', lastAdmin: false } }).thenRefuses('forbidden');
+      given([root]).when({ type: 'RevokeAdmin', data: { by: 'root', byRole: 'superadmin', lastAdmin: false } }).thenRefuses('conflict');
+    });
+    it('the superadmin cannot be disabled', () => given([root]).when({ type: 'DisableUser', data: { by: 'a', lastAdmin: false } }).thenRefuses('conflict'));
+    it('an account made by an admin must reset its password, and a password change lifts it', () => {
+      const made: UserEvent = { type: 'UserRegistered', data: { ...(registered.data as any), createdBy: 'root', mustResetPassword: true } };
+      const state = [made, { type: 'PasswordChanged', data: { passwordHash: 'new', initial: false } } as UserEvent].reduce(userDecider.evolve, userDecider.initialState());
+      expect(userDecider.evolve(userDecider.initialState(), made).mustResetPassword).toBe(true);
+      expect(state.mustResetPassword).toBe(false);
     });
   });
 });

@@ -5,7 +5,7 @@ import { bech32 } from 'bech32';
 import { generate } from 'otplib';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, register, startServer, type TestServer } from '../support/server.js';
+import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -33,15 +33,15 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
     server = undefined;
   });
 
-  const open = async () => {
+  const open = async (path = '/login') => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const errors: string[] = [];
     // A refused sign-in is logged by the browser as a failed resource: not a fault of the page.
     page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && errors.push(message.text()));
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server!.url}/login`);
-    return { page, errors };
+    await page.goto(`${server!.url}${path}`);
+    return { page, errors, context };
   };
 
   it('signs in with the password form, and leaves a screenshot of the page', async () => {
@@ -105,6 +105,35 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
 
     await page.waitForSelector('#success:not([hidden])', { timeout: 10_000 });
     expect(await page.textContent('#success')).toMatch(/^Signed in as lnurl_[0-9a-f]{12}\.$/);
+    expect(errors).toEqual([]);
+  });
+
+  it('signs in with a browser session (an HttpOnly cookie) and goes to an allow-listed redirect_uri, never to another', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    server = await startServer({ PORT: String(port), PUBLIC_URL: url, ALLOWED_REDIRECTS: `${url}/api/v1/auth/me` });
+    const user = await register(server);
+
+    const refused = await open(`/login?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`);
+    expect(await refused.page.isVisible('#redirect-refused')).toBe(true);
+    await refused.page.fill('#username', user.username);
+    await refused.page.fill('#password', user.password);
+    await refused.page.click('#password-form button[type=submit]');
+    await refused.page.waitForSelector('#success:not([hidden])');
+    expect(refused.page.url()).toBe(`${url}/login?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`);
+
+    const { page, context, errors } = await open(`/login?redirect_uri=${encodeURIComponent(`${url}/api/v1/auth/me`)}`);
+    await page.fill('#username', user.username);
+    await page.fill('#password', user.password);
+    await page.click('#password-form button[type=submit]');
+    await page.waitForURL(`${url}/api/v1/auth/me`);
+    // The redirect target read the account through the cookie alone.
+    expect(JSON.parse((await page.textContent('body'))!)).toMatchObject({ username: user.username });
+    const cookies = await context.cookies(url);
+    const session = cookies.find((c) => c.name === 'accounts_session')!;
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(await page.evaluate('document.cookie')).not.toContain('accounts_session');
+    expect(await page.evaluate('document.cookie')).toContain('accounts_csrf');
     expect(errors).toEqual([]);
   });
 });

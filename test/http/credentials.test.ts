@@ -89,6 +89,7 @@ describe('ACLs and ACL tokens', () => {
   it('an expired ACL token and one of a deleted account are refused; a forged ACL id is refused', async () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server);
     const expiring = await aclWithToken(server, user.token, ['GET /api/v1/auth/me'], { expires_at: new Date(clock.now().getTime() + 3_600_000).toISOString() });
     expect((await call(server, 'POST', `/auth/acls/${expiring.acl.id}/tokens`, { token: user.token, body: { expires_at: '2000-01-01T00:00:00Z' } })).status).toBe(400);
@@ -144,6 +145,7 @@ describe('API keys', () => {
   it('stay valid after a password change (keys are not sessions), die on revocation, expiry and account deletion', async () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server);
     const key = (await call(server, 'POST', '/auth/me/tokens', { token: user.token, body: { name: 'ci' } })).body;
     await call(server, 'PUT', '/auth/update-password', { token: user.token, body: { old_password: user.password, new_password: 'Another-sturdy-pass-9' } });

@@ -30,6 +30,7 @@ describe('account deletion and erasure', () => {
 
   it('needs the password, then kills every token and frees username and email at once', async () => {
     server = await startServer();
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server);
     const second = await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } });
     expect((await call(server, 'DELETE', '/auth/me', { token: user.token })).body.code).toBe('invalid_credentials');
@@ -48,6 +49,7 @@ describe('account deletion and erasure', () => {
 
   it('makes email and display name unreadable in the raw rows and in any replay, while the events stay', async () => {
     server = await startServer();
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server, { display_name: 'Erased Person' });
     await call(server, 'PUT', '/auth/me', { token: user.token, body: { display_name: 'Also Erased' } });
     const me = (await call(server, 'GET', '/auth/me', { token: user.token })).body;
@@ -74,13 +76,14 @@ describe('account deletion and erasure', () => {
 
   it('after deletion a restart rebuilds read models without the person', async () => {
     server = await startServer();
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server);
     const keep = await register(server);
     await call(server, 'DELETE', '/auth/me', { token: user.token, body: { password: user.password } });
     const dataDir = server.dataDir;
     await server.close();
     server = await startServer({}, { dataDir });
-    expect(await server.service.projections.collection('me', 'users').countDocuments()).toBe(1);
+    expect(await server.service.projections.collection('me', 'users').countDocuments()).toBe(2); // the superadmin and the one kept
     expect((await call(server, 'GET', '/auth', { token: keep.token })).status).toBe(200);
     expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).status).toBe(401);
   });

@@ -166,8 +166,22 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     expect(user).toBeNull();
   });
 
+  it('in invite mode a new identity needs the invite, given when the sign-in starts', async () => {
+    const { server, op } = await start({ REGISTRATION: 'invite' });
+    const admin = await register(server);
+    const invite = (await call(server, 'POST', '/auth/invites', { token: admin.token, body: {} })).body.token as string;
+    op.signIn.person = { sub: 'ivy-6' };
+    const refused = await land(server, (await signIn(server, 'keycloak')).url);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('invite_required');
+    const start2 = `${server.api}/auth/keycloak?referrer_token=${invite}`;
+    const back = await browse(start2, `${server.api}/auth/keycloak/token`);
+    expect((await land(server, back.url)).status).toBe(201);
+  });
+
   it('deleting the account frees its identity: the next sign-in makes a new account', async () => {
     const { server, op } = await start();
+    await register(server); // the first account is the superadmin, which cannot be deleted
     op.signIn.person = { sub: 'hank-4', preferred_username: 'hank' };
     const made = await land(server, (await signIn(server, 'keycloak')).url);
     const first = (await call(server, 'GET', '/auth/me', { token: made.body.access_token })).body;

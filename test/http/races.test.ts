@@ -77,6 +77,7 @@ describe('concurrent commands and crash windows', () => {
 
   it('commands racing an account deletion get 401, never a 500', async () => {
     server = await startServer();
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server);
     const tokens = await Promise.all(Array.from({ length: 5 }, async () => (await login(server, user.username, user.password)).body.access_token as string));
     const answers = await Promise.all([
@@ -91,6 +92,7 @@ describe('concurrent commands and crash windows', () => {
 
   it('a crash between the deletion and the key destruction is finished by the erasure reactor at the next start', async () => {
     server = await startServer();
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server, { display_name: 'To Be Erased' });
     const userId = (await me(server, user.token)).id as string;
     const dataDir = server.dataDir;

@@ -7,7 +7,7 @@ describe('registration and set-up', () => {
 
   it('the first account is admin, the next is not, and setup-status says so', async () => {
     server = await startServer();
-    expect((await call(server, 'GET', '/auth/setup-status')).body).toEqual({ setup_done: false, registration_open: true, login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'usr'] });
+    expect((await call(server, 'GET', '/auth/setup-status')).body).toEqual({ setup_done: false, registration_open: true, registration: 'open', login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'usr'] });
     const first = await register(server);
     expect(first.answer.body).toMatchObject({ token_type: 'bearer' });
     expect(new Date(first.answer.body.expires_at).getTime()).toBeGreaterThan(Date.now());
@@ -30,6 +30,10 @@ describe('registration and set-up', () => {
         email_verified: false,
         display_name: 'Grace Hopper',
         is_admin: true,
+        role: 'superadmin',
+        first_name: null,
+        last_name: null,
+        must_reset_password: false,
         totp_enabled: false,
         has_password: true,
         auth_methods: ['password'],

@@ -57,6 +57,7 @@ describe('two-factor authentication (TOTP)', () => {
   it('update-password, username change and deletion need the code when 2FA is on', async () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
+    await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server);
     const { secret } = await enable(server, user.token);
     clock.advance(30_000);

@@ -5,7 +5,7 @@ describe('configuration', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      port: 3000, host: '0.0.0.0', publicUrl: 'http://localhost:3000', dataDir: './data', allowNewAccounts: true, allowUsrLogin: true,
+      port: 3000, host: '0.0.0.0', publicUrl: 'http://localhost:3000', dataDir: './data', registration: 'open', invites: 'admins', allowUsrLogin: true,
       bcryptCost: 11, jwtTtlMs: 7 * 86_400_000, rateLimitMax: 60, codeIssueLimit: 5, codeFailureLimit: 10, readYourWritesTimeoutMs: 2000, claimGraceMs: 60_000,
       eventStoreUrl: undefined, mongoUrl: undefined, redisUrl: undefined,
     });
@@ -17,7 +17,10 @@ describe('configuration', () => {
       PORT: '8080', PUBLIC_URL: 'https://id.example.test/', ALLOW_NEW_ACCOUNTS: 'false', BCRYPT_COST: '12', JWT_TTL: '15m',
       EVENTSTORE_URL: 'esdb://localhost:2113?tls=false', MONGO_URL: 'mongodb://localhost:27017/accounts', REDIS_URL: 'redis://localhost:6379',
     });
-    expect(config).toMatchObject({ port: 8080, publicUrl: 'https://id.example.test', allowNewAccounts: false, bcryptCost: 12, jwtTtlMs: 900_000 });
+    expect(config).toMatchObject({ port: 8080, publicUrl: 'https://id.example.test', registration: 'closed', bcryptCost: 12, jwtTtlMs: 900_000 });
+    // REGISTRATION supersedes its older alias.
+    expect(loadConfig({ REGISTRATION: 'invite', ALLOW_NEW_ACCOUNTS: 'false', INVITES: 'users' })).toMatchObject({ registration: 'invite', invites: 'users' });
+    expect(() => loadConfig({ REGISTRATION: 'maybe' })).toThrow(/REGISTRATION/);
   });
 
   it('names every bad variable at once', () => {

@@ -9,6 +9,8 @@ import { answers } from '../openapi.js';
 
 const profileBody = z.strictObject({
   display_name: fields.displayName.nullable().optional(),
+  first_name: fields.displayName.nullable().optional(),
+  last_name: fields.displayName.nullable().optional(),
   email: fields.email.nullable().optional(),
   /** Needed (with totp_code when 2FA is on) when the email changes. */
   password: fields.existingPassword.optional(),
@@ -41,20 +43,20 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
   routes.add(router, 'get', '/auth/me', { policy: 'user', tag, summary: 'The signed-in user', responses: userAnswer }, me);
 
   routes.add(router, 'put', '/auth/me', {
-    policy: 'user', tag, summary: 'Change the display name or the email', body: profileBody,
+    policy: 'user', tag, summary: 'Change the display name, first and last name, or the email', body: profileBody,
     description: 'A new email is unverified and a verification mail is sent; changing it needs `password` (and `totp_code` when 2FA is on). '
-      + 'Through an ACL token or an API key only `display_name` may change.',
+      + 'Through an ACL token or an API key only the names may change.',
     responses: userAnswer,
     errors: [409],
   }, async (req, res) => {
     const body = parse(profileBody, req.body);
-    // Through an ACL token or an API key, only the display name may change.
+    // Through an ACL token or an API key, only the names may change.
     if (callerOf(req).kind !== 'session' && (body.email !== undefined || body.password !== undefined || body.totp_code !== undefined)) {
-      throw new HttpError(callerOf(req).kind === 'acl' ? 'acl_forbidden' : 'forbidden', 'Only display_name may be changed with an ACL token or an API key');
+      throw new HttpError(callerOf(req).kind === 'acl' ? 'acl_forbidden' : 'forbidden', 'Only display_name, first_name and last_name may be changed with an ACL token or an API key');
     }
     const { user, position } = await accounts.updateProfile(
       callerOf(req),
-      { displayName: body.display_name, email: body.email, password: body.password, totpCode: body.totp_code },
+      { displayName: body.display_name, firstName: body.first_name, lastName: body.last_name, email: body.email, password: body.password, totpCode: body.totp_code },
       requestInfo(req),
     );
     await answerCommand(res, position, head, 200, user);

@@ -4,7 +4,7 @@ import type { Accounts } from '../../accounts/index.js';
 import type { ProjectionOperations } from '../../operations.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand } from '../respond.js';
-import { parse } from '../validate.js';
+import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const userParams = z.strictObject({ id: z.uuid({ message: 'must be a user id' }) });
@@ -19,6 +19,13 @@ const noBody = z.strictObject({});
 const adminUser = answers.user.extend({ disabled: z.boolean(), locked_until: z.iso.datetime().nullable().optional() });
 const userList = z.object({ users: z.array(adminUser), next_cursor: z.string().nullable() });
 const rebuilding = z.object({ name: z.string(), version: z.number(), status: z.literal('rebuilding') });
+const createBody = z.strictObject({
+  username: fields.username,
+  email: fields.email.nullish(),
+  role: z.enum(['user', 'admin']).default('user'),
+  send_mail: z.boolean().default(false),
+});
+const created = z.object({ user: adminUser, temporary_password: z.string().optional().describe('Shown this once; absent with send_mail') });
 const tag = 'Admin';
 const userAnswer = { 200: { description: 'The user object, with `disabled`', schema: adminUser } };
 
@@ -31,6 +38,17 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     responses: { 200: { description: 'A page of users; `next_cursor` is null on the last one', schema: userList } },
   }, async (req, res) => {
     res.json(await accounts.listUsers(parse(listQuery, req.query)));
+  });
+
+  routes.add(router, 'post', '/admin/users', {
+    policy: 'admin', tag, summary: 'Make an account: a temporary password, or a mailed link to set one', body: createBody,
+    description: 'The account has `must_reset_password: true`; until it sets a password its token works only for GET /auth, PUT /auth/update-password and POST /auth/logout (403 `password_reset_required`). Only the superadmin makes admins.',
+    responses: { 201: { description: 'The account, and its temporary password (once)', schema: created } },
+    errors: [403, 409],
+  }, async (req, res) => {
+    const body = parse(createBody, req.body);
+    const made = await accounts.createUser(callerOf(req), { username: body.username, email: body.email ?? null, role: body.role, sendMail: body.send_mail }, requestInfo(req));
+    await answerCommand(res, made.position, head, 201, { user: made.user, ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}) });
   });
 
   routes.add(router, 'get', '/admin/users/:id', {

@@ -5,12 +5,16 @@ import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
+import { clearSessionCookies } from '../cookies.js';
 
 const registerBody = z.strictObject({
   username: fields.username,
   password: fields.password,
   email: fields.email.nullish(),
   display_name: fields.displayName.nullish(),
+  first_name: fields.displayName.nullish(),
+  last_name: fields.displayName.nullish(),
+  referrer_token: fields.referrerToken,
 });
 
 const usrBody = z.strictObject({ usr: z.string().min(1).max(256), totp_code: fields.totpCode });
@@ -22,7 +26,7 @@ const loginBody = z.strictObject({
 });
 
 const noBody = z.strictObject({});
-const setupStatus = z.object({ setup_done: z.boolean(), registration_open: z.boolean(), login_methods: z.array(z.string()) });
+const setupStatus = z.object({ setup_done: z.boolean(), registration_open: z.boolean(), registration: z.enum(['open', 'invite', 'closed']), login_methods: z.array(z.string()) });
 const usrKey = z.object({ usr: z.string() });
 const tag = 'Registration and login';
 
@@ -45,7 +49,10 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, limit, async (req, res) => {
     const body = parse(registerBody, req.body);
     const issued = await accounts.register(
-      { username: body.username, password: body.password, email: body.email ?? null, displayName: body.display_name ?? null },
+      {
+        username: body.username, password: body.password, email: body.email ?? null, displayName: body.display_name ?? null,
+        firstName: body.first_name ?? null, lastName: body.last_name ?? null, referrerToken: body.referrer_token,
+      },
       requestInfo(req),
     );
     await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
@@ -94,6 +101,8 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, async (req, res) => {
     parse(noBody, req.body);
     const position = await accounts.logout(callerOf(req), requestInfo(req));
+    // A browser session's cookies go too (harmless for a bearer client).
+    clearSessionCookies(res, accounts.publicUrl());
     await answerCommand(res, position, head, 200, { detail: 'Logged out' });
   });
 

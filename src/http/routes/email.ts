@@ -12,7 +12,9 @@ import { answers } from '../openapi.js';
 const emailBody = z.strictObject({ email: fields.email });
 const otpBody = z.strictObject({ otp: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), otp_session: z.uuid({ message: 'must be the otp_session you were given' }) });
 const resetBody = z.strictObject({ reset_token: z.string().min(1).max(512).optional(), new_password: fields.password });
-const codeBody = z.strictObject({ email: fields.email, code: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), totp_code: fields.totpCode });
+const codeBody = z.strictObject({
+  email: fields.email, code: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code'), totp_code: fields.totpCode, referrer_token: fields.referrerToken,
+});
 const noBody = z.strictObject({});
 const tag = 'Email';
 
@@ -96,7 +98,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     errors: [401, 403, 410, 429],
   }, limit, jsonBody, async (req, res) => {
     const body = parse(codeBody, req.body);
-    const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code }, requestInfo(req));
+    const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
     await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
   });
 

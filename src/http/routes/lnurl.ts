@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { bearerOf, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
-import { parse } from '../validate.js';
+import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 import { HttpError } from '../errors.js';
 
-const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link', 'auth']).default('login') });
+const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link', 'auth']).default('login'), referrer_token: fields.referrerToken });
 const callbackQuery = z.object({ tag: z.string().max(16).optional(), k1: z.string().max(128).optional(), sig: z.string().max(256).optional(), key: z.string().max(128).optional() });
 const pollParams = z.strictObject({ k1: z.string().max(128) });
 const pollQuery = z.strictObject({ totp_code: z.string().max(32).optional() });
@@ -26,11 +26,11 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     responses: { 200: { description: 'The LNURL to show the wallet, and the k1 to poll', schema: challenge } },
     errors: [401, 403, 429],
   }, limit, async (req, res) => {
-    const { action } = parse(startQuery, req.query);
+    const { action, referrer_token } = parse(startQuery, req.query);
     const bearer = bearerOf(req.headers.authorization);
     const caller = action === 'link' && bearer ? await accounts.authenticate({ bearer }) : null;
     if (caller && caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
-    res.json(await accounts.startLnurl(action, caller, requestInfo(req)));
+    res.json(await accounts.startLnurl(action, caller, requestInfo(req), referrer_token));
   });
 
   // The wallet's call: LUD-04 JSON, HTTP 200 either way.

@@ -3,23 +3,32 @@ import { Router, type RequestHandler } from 'express';
 import QRCode from 'qrcode';
 import type { Accounts } from '../../accounts/index.js';
 import { requestInfo, type Routes } from '../auth.js';
+import { z } from 'zod';
+import { redirectAllowed } from '../../accounts/oauth.js';
+import { parse } from '../validate.js';
+
+const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * The page's script: the password form posts to the API, a TOTP field appears when the answer
- * asks for a code, and the LNURL-auth k1 is polled until a wallet signs it.
+ * asks for a code, and the LNURL-auth k1 is polled until a wallet signs it. Logins ask for a
+ * browser session (`?session=cookie`): the token never has to live in the page's JavaScript.
+ * Once signed in, the page goes to the allow-listed redirect, or shows who signed in.
  */
 const SCRIPT = String.raw`
 const $ = (id) => document.getElementById(id);
 const api = $('login').dataset.api;
 const k1 = $('lnurl').dataset.k1;
+const redirect = $('login').dataset.redirect;
 let done = false;
 const show = (id, text) => { const el = $(id); el.textContent = text; el.hidden = !text; };
-async function signedIn(answer) {
+async function signedIn() {
   done = true;
-  const me = await fetch(api + '/auth/me', { headers: { authorization: 'Bearer ' + answer.access_token } }).then((r) => r.json());
+  if (redirect) return void window.location.assign(redirect);
+  const me = await fetch(api + '/auth/me', { credentials: 'same-origin' }).then((r) => r.json());
   $('panels').hidden = true;
   show('success', 'Signed in as ' + me.username + '.');
 }
@@ -28,9 +37,9 @@ $('password-form').addEventListener('submit', async (event) => {
   show('password-error', '');
   const body = { username: $('username').value, password: $('password').value };
   if ($('totp-field').hidden === false && $('totp').value) body.totp_code = $('totp').value;
-  const response = await fetch(api + '/auth', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(api + '/auth?session=cookie', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = await response.json();
-  if (response.ok) return signedIn(answer);
+  if (response.ok) return signedIn();
   if (answer.code === 'totp_required') { $('totp-field').hidden = false; $('totp').focus(); return show('password-error', 'Enter the code from your authenticator app.'); }
   show('password-error', answer.detail || 'Sign-in failed.');
 });
@@ -38,10 +47,10 @@ let lnurlCode = '';
 $('lnurl-totp-form').addEventListener('submit', (event) => { event.preventDefault(); lnurlCode = $('lnurl-totp').value; poll(); });
 async function poll() {
   if (done) return;
-  const response = await fetch(api + '/auth/lnurl/' + k1 + (lnurlCode ? '?totp_code=' + encodeURIComponent(lnurlCode) : ''));
+  const response = await fetch(api + '/auth/lnurl/' + k1 + '?session=cookie' + (lnurlCode ? '&totp_code=' + encodeURIComponent(lnurlCode) : ''));
   if (response.status === 202) return void setTimeout(poll, 1000);
   const answer = await response.json();
-  if (response.ok) return signedIn(answer);
+  if (response.ok) return signedIn();
   if (answer.code === 'totp_required') { $('lnurl-totp-form').hidden = false; return show('lnurl-status', 'Wallet signed. Enter the code from your authenticator app.'); }
   show('lnurl-status', answer.code === 'challenge_expired' || answer.code === 'challenge_used' ? 'This code has expired: reload the page for a new one.' : (answer.detail || 'Sign-in failed.'));
 }
@@ -68,10 +77,13 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
   const router = Router();
   // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
   routes.add(router, 'get', '/login', {
-    policy: 'public', tag: 'Operations', summary: 'A sign-in page for people (password and LNURL-auth)',
+    policy: 'public', tag: 'Operations', summary: 'A sign-in page for people (password and LNURL-auth)', query: pageQuery,
+    description: 'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
     responses: { 200: { description: 'The page', contentType: 'text/html' } },
     errors: [429],
   }, limit, async (req, res) => {
+    const { redirect_uri } = parse(pageQuery, req.query);
+    const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
     const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
     const link = `lightning:${lnurl}`;
     const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -92,8 +104,8 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
 <style nonce="${nonce}">${STYLE}</style>
 </head>
 <body>
-<main id="login" data-api="/api/v1">
-<h1>Sign in to ${serviceName}</h1>
+<main id="login" data-api="/api/v1"${redirect ? ` data-redirect="${escapeHtml(redirect)}"` : ''}>
+<h1>Sign in to ${serviceName}</h1>${redirect_uri && !redirect ? '\n<p id="redirect-refused" class="error" role="alert">This page will not send you back to that address: it is not on the list of allowed redirects.</p>' : ''}
 <p id="success" class="success" role="status" hidden></p>
 <div id="panels">
 <section>

@@ -6,7 +6,7 @@ import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
-const loginBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384).optional(), totp_code: fields.totpCode });
+const loginBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384).optional(), totp_code: fields.totpCode, referrer_token: fields.referrerToken });
 const linkBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384) });
 const tag = 'Nostr';
 
@@ -26,7 +26,7 @@ export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   }, limit, async (req, res) => {
     const body = parse(loginBody, req.body);
     const header = req.headers.authorization?.startsWith('Nostr ') ? req.headers.authorization : undefined;
-    const issued = await accounts.loginWithNostr({ header, body: body.nostr_event, totpCode: body.totp_code }, requestInfo(req));
+    const issued = await accounts.loginWithNostr({ header, body: body.nostr_event, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
     await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
   });
 

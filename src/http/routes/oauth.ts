@@ -8,7 +8,7 @@ import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const providerParams = z.strictObject({ provider: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be a provider name') });
-const startQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
+const startQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional(), referrer_token: fields.referrerToken });
 // The provider's redirect may add its own parameters (iss, scope, authuser…): only ours are read.
 const tokenInput = z.object({ code: z.string().max(2048).optional(), state: z.string().max(128).optional(), totp_code: fields.totpCode });
 const tag = 'OAuth';
@@ -32,11 +32,11 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     errors: [401, 403, 429],
   }, limit, async (req, res) => {
     const { provider } = parse(providerParams, req.params);
-    const { redirect_uri } = parse(startQuery, req.query);
+    const { redirect_uri, referrer_token } = parse(startQuery, req.query);
     const bearer = bearerOf(req.headers.authorization);
     const caller = bearer ? await accounts.authenticate({ bearer }) : null;
     if (caller && caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
-    const { location } = await accounts.startOAuth(provider, caller, redirect_uri, requestInfo(req));
+    const { location } = await accounts.startOAuth(provider, caller, redirect_uri, requestInfo(req), referrer_token);
     res.redirect(302, location);
   });
 

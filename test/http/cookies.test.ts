@@ -1,0 +1,102 @@
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, register, startPublicServer, startServer, type TestServer } from '../support/server.js';
+
+/** The cookies a Set-Cookie list sets, by name, with their attributes as written. */
+const cookiesFrom = (headers: Headers) =>
+  Object.fromEntries(headers.getSetCookie().map((line) => {
+    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
+    const eq = pair!.indexOf('=');
+    return [pair!.slice(0, eq), { value: pair!.slice(eq + 1), attributes: attributes.map((a) => a.toLowerCase()) }];
+  }));
+
+const cookieLogin = async (server: TestServer) => {
+  const user = await register(server);
+  const login = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: user.password } });
+  expect(login.status).toBe(200);
+  const set = cookiesFrom(login.headers);
+  return { user, login, session: set.accounts_session!, csrf: set.accounts_csrf!, cookie: `accounts_session=${set.accounts_session!.value}; accounts_csrf=${set.accounts_csrf!.value}` };
+};
+
+describe('browser sessions (cookies) and CSRF', () => {
+  let server: TestServer;
+  afterEach(() => server?.close());
+
+  it('?session=cookie sets an HttpOnly, SameSite=Lax session cookie (not Secure on local http) beside a readable CSRF cookie', async () => {
+    server = await startPublicServer();
+    const { login, session, csrf } = await cookieLogin(server);
+    expect(login.body.access_token).toBe(session.value); // the answer is the same token answer
+    expect(session.attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/']));
+    expect(session.attributes.some((a) => a.startsWith('expires='))).toBe(true);
+    expect(session.attributes).not.toContain('secure');
+    expect(csrf.attributes).not.toContain('httponly');
+    expect(csrf.value.length).toBeGreaterThan(20);
+    // Without the parameter no cookie is set: bearer clients see no change.
+    const plain = await call(server, 'POST', '/auth', { body: { username: (await register(server)).username, password: 'x' } });
+    expect(plain.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('is Secure when PUBLIC_URL is https', async () => {
+    server = await startServer({ PUBLIC_URL: 'https://id.example.test' });
+    const { session, csrf } = await cookieLogin(server);
+    expect(session.attributes).toContain('secure');
+    expect(csrf.attributes).toContain('secure');
+  });
+
+  it('a cookie authenticates reads; a change must come from the service origin or carry the CSRF token', async () => {
+    server = await startPublicServer();
+    const { cookie, csrf } = await cookieLogin(server);
+    expect((await call(server, 'GET', '/auth/me', { headers: { cookie } })).status).toBe(200);
+    const change = (headers: Record<string, string>) => call(server, 'PUT', '/auth/me', { body: { display_name: 'Changed' }, headers: { cookie, ...headers } });
+
+    const crossSite = await change({ origin: 'https://evil.example.test' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.code).toBe('forbidden');
+    expect((await change({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await change({})).status).toBe(403);
+    expect((await change({ 'x-csrf-token': 'wrong-token-of-the-same-length-as-it-x' })).status).toBe(403);
+    expect((await call(server, 'GET', '/auth/me', { headers: { cookie } })).body.display_name).not.toBe('Changed');
+
+    expect((await change({ origin: server.url })).status).toBe(200);
+    expect((await change({ 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await change({ 'x-csrf-token': csrf.value, origin: 'null' })).status).toBe(200);
+  });
+
+  it('logout clears the cookies and ends the session; bearer tokens work unchanged', async () => {
+    server = await startPublicServer();
+    const { cookie, login } = await cookieLogin(server);
+    const out = await call(server, 'POST', '/auth/logout', { headers: { cookie, origin: server.url } });
+    expect(out.status).toBe(200);
+    const cleared = cookiesFrom(out.headers);
+    expect(cleared.accounts_session!.value).toBe('');
+    expect(cleared.accounts_session!.attributes).toEqual(expect.arrayContaining(['max-age=0']));
+    expect((await call(server, 'GET', '/auth/me', { headers: { cookie } })).status).toBe(401);
+    expect((await call(server, 'GET', '/auth/me', { token: login.body.access_token })).status).toBe(401);
+
+    const bearer = await register(server);
+    expect((await call(server, 'PUT', '/auth/me', { token: bearer.token, body: { display_name: 'Bearer' }, headers: { origin: 'https://elsewhere.example.test' } })).status).toBe(200);
+  });
+
+  it('every login takes ?session=cookie, also those whose query is strict (the LNURL poll)', async () => {
+    server = await startPublicServer();
+    const secret = secp256k1.utils.randomSecretKey();
+    const key = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
+    const start = await call(server, 'GET', '/auth/lnurl');
+    const sig = Buffer.from(secp256k1.sign(Buffer.from(start.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+    await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${start.body.k1}&sig=${sig}&key=${key}`);
+    const polled = await call(server, 'GET', `/auth/lnurl/${start.body.k1}?session=cookie`);
+    expect(polled.status).toBe(200);
+    expect(cookiesFrom(polled.headers).accounts_session!.value).toBe(polled.body.access_token);
+
+    const user = await register(server);
+    const usr = await call(server, 'POST', '/auth/usr?session=cookie', { body: { usr: user.answer.body.usr } });
+    expect(cookiesFrom(usr.headers).accounts_session).toBeDefined();
+    const made = await call(server, 'POST', '/auth/register?session=cookie', { body: { username: 'cookie_maker', password: 'Cookie-pass-123' } });
+    expect(made.status).toBe(201);
+    expect(cookiesFrom(made.headers).accounts_session).toBeDefined();
+    // A failed login sets nothing.
+    const failed = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: 'Wrong-password-1' } });
+    expect(failed.status).toBe(401);
+    expect(failed.headers.getSetCookie()).toEqual([]);
+  });
+});
