@@ -80,6 +80,8 @@ export const errorHandler = (logger: Logger): ErrorRequestHandler => (error, req
     case 'request.size.invalid':
       return sendError(res, 'validation_failed', 'The body was not received whole');
   }
+  // The router could not decode a path parameter (`%C3%28`, a lone `%`): the client's URL is at fault.
+  if (error instanceof URIError) return sendError(res, 'validation_failed', 'The path is not validly percent-encoded UTF-8', [{ path: 'path', message: 'malformed percent-encoding' }]);
   logger.error({ err: error, requestId: req.requestId }, 'unhandled error');
   sendError(res, 'internal', 'Something went wrong on our side');
 };
