@@ -196,12 +196,14 @@ program
       const existing = await service.projections.collection('lookups', 'lookups').findOne({ _id: usernameKey(options.username) });
       let userId = existing?.userId as string | undefined;
       let password: string | null = null;
+      let user;
       if (!userId) {
         password = options.password ?? process.env.ADMIN_PASSWORD ?? `${randomBytes(18).toString('base64url')}-A1`;
-        const made = await service.accounts.register({ username: options.username, password, email: options.email ?? null }, CLI_REQUEST);
-        userId = made.userId;
+        user = await service.accounts.provisionAdmin({ username: options.username, password, email: options.email ?? null }, CLI_REQUEST);
+        userId = user.id as string;
+      } else {
+        user = (await service.accounts.setAdmin(operator, userId, true, CLI_REQUEST)).user;
       }
-      const { user } = await service.accounts.setAdmin(operator, userId, true, CLI_REQUEST);
       console.log(`${user.username} (${user.id}) is an admin${existing ? ' (the account existed)' : ''}`);
       if (password && !options.password && !process.env.ADMIN_PASSWORD) console.log(`password (shown once): ${password}`);
     });
@@ -230,7 +232,8 @@ program
         note: 'Secrets (password hash, TOTP secret, user key, key hashes) are withheld; "[erased]" marks data destroyed with the account.',
       };
       const file = options.out ?? `export-${userId}.json`;
-      writeFileSync(file, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600 });
+      // `wx`: a new file only (mode 0600 holds, and no symlink is followed into another file).
+      writeFileSync(file, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
       console.log(`wrote ${file}: ${events.length} events, ${exported.sessions.length} sessions, ${exported.acls.length} ACLs, ${exported.api_keys.length} API keys`);
     });
   });

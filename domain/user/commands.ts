@@ -89,7 +89,8 @@ export type UserCommand =
    */
   | { type: 'UnlinkIdentity'; data: { method: IdentityMethod; id: string; usrLoginAllowed: boolean } }
   /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
-  | { type: 'DisableUser'; data: { by: string; lastAdmin: boolean } }
+  /** `byRole`: disabling an admin is the superadmin's, as is changing who is one. */
+  | { type: 'DisableUser'; data: { by: string; byRole?: Role; lastAdmin: boolean } }
   | { type: 'EnableUser'; data: { by: string } }
   /** `byRole`: the acting admin's role; only a superadmin grants or revokes admin. */
   | { type: 'GrantAdmin'; data: { by: string; byRole: Role } }

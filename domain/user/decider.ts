@@ -393,6 +393,7 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       requireActive(state);
       if (state.disabled) return [];
       if (state.role === 'superadmin') return refuse('conflict', 'The superadmin cannot be disabled');
+      if (state.isAdmin && command.data.byRole !== 'superadmin') return refuse('forbidden', 'Only the superadmin disables an admin');
       if (state.isAdmin && command.data.lastAdmin) return refuse('conflict', 'The last admin cannot be disabled');
       return [
         { type: 'UserDisabled', data: { by: command.data.by } },

@@ -116,6 +116,20 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
       return { user: await adminView(doc!, made.userId), temporaryPassword: temporary, position: made.position };
     },
 
+    /**
+     * The operator's `create-admin`: an admin account with the password the operator chose, made
+     * whatever the registration mode (the first account becomes the superadmin, as always).
+     */
+    async provisionAdmin(input: { username: string; email: string | null; password: string }, request: RequestInfo) {
+      kit.requireStrongPassword(input.password, input.username, 'password');
+      const made = await kit.createAccount({
+        username: input.username, passwordHash: await deps.hasher.hash(input.password), email: input.email, displayName: null,
+        createdBy: 'cli', role: 'admin', mustResetPassword: false,
+      }, request, { session: false });
+      await settle(made.position, ['me', 'lookups']);
+      return adminView((await users().findOne({ _id: made.userId }))!, made.userId);
+    },
+
     /** GET /admin/users/{id}: the user object plus `disabled` and `locked_until`. */
     async getUser(userId: string) {
       const doc = await users().findOne({ _id: userId });
@@ -128,7 +142,7 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
       return serially(async () => {
         const lastAdmin = (await activeAdmins()) <= 1;
         const result = await onUser(userId, () =>
-          disabled ? { type: 'DisableUser', data: { by: caller.userId, lastAdmin } } : { type: 'EnableUser', data: { by: caller.userId } }, context(request, caller.userId));
+          disabled ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user', lastAdmin } } : { type: 'EnableUser', data: { by: caller.userId } }, context(request, caller.userId));
         return answer(userId, result.position);
       });
     },

@@ -7,7 +7,7 @@ import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.j
 import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
 import { userStream, type Role, type SessionMethod, type UserEvent } from '../../domain/user/events.js';
 import type { UserCommand } from '../../domain/user/commands.js';
-import { normalizeUsername, passwordWeakness } from '../../domain/user/rules.js';
+import { normalizeEmail, normalizeUsername, passwordWeakness } from '../../domain/user/rules.js';
 import { LOOKUPS } from '../../projections/lookups.js';
 import { USERS } from '../../projections/me.js';
 import { SESSIONS } from '../../projections/sessions.js';
@@ -249,9 +249,10 @@ export function createKit(deps: AccountsDeps) {
 
   const takeInvite = async (inviteId: string, userId: string, ctx: CommandContext) => {
     const { state } = await onInvite(inviteId, { type: 'UseInvite', data: { userId, now: deps.clock() } }, ctx);
-    // An invite dies with its issuer's standing: a deleted or disabled account invites no one.
+    // An invite dies with its issuer's standing: a deleted or disabled account invites no one, and
+    // with INVITES=admins neither does one that is no longer an admin.
     const issuer = await users().findOne({ _id: state.issuerId! });
-    if (!issuer || issuer.disabled === true) {
+    if (!issuer || issuer.disabled === true || (deps.settings.invites === 'admins' && issuer.is_admin !== true) || (state.role === 'admin' && issuer.role !== 'superadmin')) {
       await onInvite(inviteId, { type: 'ReturnInviteUse', data: { userId } }, ctx);
       refuse('invite_required', 'This invite is no longer valid');
     }
@@ -269,6 +270,8 @@ export function createKit(deps: AccountsDeps) {
     options: { session: boolean },
   ): Promise<{ userId: string; sessionId: string | null; position: bigint | null; usr: string }> => {
     const userId = input.userId ?? randomUUID();
+    // One spelling of an address everywhere: its claim, its lookup and the account (providers and admins may send any case).
+    input = { ...input, email: input.email ? normalizeEmail(input.email) : null };
     const ctx = context(request, input.createdBy ?? userId);
     const setupClaim = await takeSetupClaim(userId, ctx);
     // The first account is always allowed; an admin may always make one.

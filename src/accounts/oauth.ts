@@ -15,6 +15,9 @@ const STATE_NAMESPACE = '0f7c4f8e-2a51-4c36-8d0b-57a1b4e0c9d3';
 const challengeOf = (state: string) => uuidv5(state, STATE_NAMESPACE);
 const STATE = /^[A-Za-z0-9_-]{43}$/;
 
+/** What a browser keeps of the state it was sent off with (never the state itself). */
+export const stateHashOf = (state: string) => createHash('sha256').update(state).digest('base64url');
+
 /** Whether `uri` is on ALLOWED_REDIRECTS: an entry that is an origin allows that origin, else the exact origin + path. */
 export function redirectAllowed(uri: string, allowed: readonly string[]): boolean {
   if (!URL.canParse(uri)) return false;
@@ -80,7 +83,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
           action: caller ? 'link' : 'login', oauth: { provider: name, redirectUri: flow.redirectUri }, ...(inviteId ? { inviteId } : {}),
         },
       }, s), context(request, caller?.userId ?? null));
-      return { location };
+      return { location, stateHash: stateHashOf(state) };
     },
 
     /**
@@ -89,7 +92,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
      * an account. With 2FA on and no code, 401 totp_required leaves the state signed for the account
      * until it expires, so the same call with `totp_code` (the code may be left out) finishes it.
      */
-    async finishOAuth(name: string, input: { code?: string; state?: string; totpCode?: string }, request: RequestInfo): Promise<Issued & { created: boolean }> {
+    async finishOAuth(name: string, input: { code?: string; state?: string; totpCode?: string }, request: RequestInfo, finisher: Caller | null = null): Promise<Issued & { created: boolean }> {
       providerOf(name);
       const state = input.state ?? '';
       if (!STATE.test(state)) refuse('validation_failed', 'state is missing or not one this service issued', [{ path: 'state', message: 'invalid' }]);
@@ -101,10 +104,17 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
       if (challenge.status === 'completed' || challenge.status === 'burned') refuse('challenge_used', 'This sign-in was already completed; start again');
       if (challenge.status === 'expired' || deps.clock().getTime() >= new Date(issued.expiresAt).getTime()) refuse('challenge_expired', 'This sign-in took too long; start again');
 
+      // Linking is finished by the account that started it: someone else's browser, sent the
+      // provider's URL, must not attach its identity to that account.
+      if (issued.action === 'link' && (finisher?.kind !== 'session' || finisher.userId !== issued.userId)) {
+        refuse('forbidden', 'Finish linking with the session that started it (its Bearer token or cookie)');
+      }
       let userId = challenge.signedFor;
+      let subject: string | null = null;
       if (challenge.status === 'open') {
         if (!input.code || input.code.length > 2048) refuse('validation_failed', 'code is missing', [{ path: 'code', message: 'required' }]);
         const identity = await providerOf(name).exchange(input.code!, flowOf(state, issued.oauth.redirectUri));
+        subject = identity.subject;
         const ctx = context(request, issued.userId);
         if (issued.action === 'link') {
           const claim = await deps.claims.claim('oauth', oauthIdentity(name, identity.subject), issued.userId, ctx);
@@ -137,7 +147,8 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
         type: 'StartSession',
         data: {
           sessionId, method: `oauth:${name}`, ip: request.ip, userAgent: request.userAgent,
-          credentialsValid: s.oauth.size > 0 && [...s.oauth.keys()].some((key) => key.startsWith(`${name}:`)),
+          // The identity that signed in must be this account's now; a state signed earlier (the 2FA step) was checked then.
+          credentialsValid: subject === null ? challenge.status === 'signed' : s.oauth.has(oauthIdentity(name, subject)),
           secondFactor: await secondFactorFrom(s, input.totpCode, now), now,
         },
       }), context(request, userId));

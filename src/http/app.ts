@@ -59,11 +59,13 @@ const requestId: RequestHandler = (req, res, next) => {
 const accessLog = (logger: Logger, metrics: Metrics | null): RequestHandler => (req, res, next) => {
   const started = process.hrtime.bigint();
   // The request id comes from the request's context (the logger's mixin), as on every line logged while it runs.
-  logger.debug({ method: req.method, path: req.path }, 'request started');
+  logger.debug({ method: req.method }, 'request started');
   res.on('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    // Paths only: query strings may carry tokens, and bodies and headers are never logged.
-    logger.info({ requestId: req.requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: seconds * 1000 }, 'request');
+    // The route pattern, not the path: a path may carry a one-time secret (an LNURL k1), a query
+    // string a token; bodies and headers are never logged. Unmatched paths are logged cut short.
+    const path = req.routePattern ?? req.originalUrl.split('?')[0]!.slice(0, 120);
+    logger.info({ requestId: req.requestId, method: req.method, path, status: res.statusCode, ms: seconds * 1000 }, 'request');
     // The route pattern express matched, so ids in paths never become label values.
     metrics?.observeRequest(req.method, req.routePattern ?? 'unmatched', res.statusCode, seconds);
   });

@@ -11,8 +11,23 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** The login asked for a browser session (`?session=cookie`). */
     wantsCookie?: boolean;
+    /** A cross-site request proved it continues this browser's own sign-in (the OAuth state cookie). */
+    sameBrowser?: boolean;
   }
 }
+
+/** The OAuth state's hash, set where the sign-in starts, so that only the same browser finishes it with a cookie. */
+export const OAUTH_STATE_COOKIE = 'accounts_oauth_state';
+
+/**
+ * Whether a login may set the session cookie: not when another site sent the browser here (a
+ * link to an LNURL poll or an OAuth token URL would sign the victim's browser into the attacker's
+ * account), unless the request continues this browser's own sign-in.
+ */
+const mayPlantSession = (req: Request) => {
+  const site = req.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none' || req.sameBrowser === true;
+};
 
 export const cookiesOf = (req: Request): Record<string, string | undefined> => (req.headers.cookie ? parse(req.headers.cookie) : {});
 
@@ -31,17 +46,20 @@ export function cookieSessions(publicUrl: string): RequestHandler {
   const secure = !isLocalHttp(publicUrl);
   return (req, res, next) => {
     const [path, query] = splitUrl(req.url);
-    if (!query) return next();
-    const params = new URLSearchParams(query);
-    if (params.get('session') !== 'cookie') return next();
-    params.delete('session');
-    const rest = params.toString();
-    req.url = rest ? `${path}?${rest}` : path;
-    req.wantsCookie = true;
+    if (query) {
+      const params = new URLSearchParams(query);
+      if (params.get('session') === 'cookie') {
+        params.delete('session');
+        const rest = params.toString();
+        req.url = rest ? `${path}?${rest}` : path;
+        req.wantsCookie = true;
+      }
+    }
+    // Decided when the answer goes out: a handler may still ask for (or rule out) the cookie.
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       const answer = body as { access_token?: unknown; expires_at?: unknown } | null;
-      if (res.statusCode < 300 && answer && typeof answer.access_token === 'string' && typeof answer.expires_at === 'string') {
+      if (req.wantsCookie && res.statusCode < 300 && answer && typeof answer.access_token === 'string' && typeof answer.expires_at === 'string' && mayPlantSession(req)) {
         setSessionCookies(res, answer.access_token, new Date(answer.expires_at), secure);
       }
       return json(body);
@@ -59,6 +77,11 @@ export function setSessionCookies(res: Response, token: string, expiresAt: Date,
   const common = { path: '/', sameSite: 'lax' as const, secure, expires: expiresAt };
   res.append('Set-Cookie', serialize(SESSION_COOKIE, token, { ...common, httpOnly: true }));
   res.append('Set-Cookie', serialize(CSRF_COOKIE, randomBytes(24).toString('base64url'), common));
+}
+
+/** Remembers, in this browser, the hash of an OAuth state it was sent off with. */
+export function setOAuthStateCookie(res: Response, stateHash: string, publicUrl: string) {
+  res.append('Set-Cookie', serialize(OAUTH_STATE_COOKIE, stateHash, { path: '/api/v1/auth', sameSite: 'lax', secure: !isLocalHttp(publicUrl), httpOnly: true, maxAge: 600 }));
 }
 
 export function clearSessionCookies(res: Response, publicUrl: string) {

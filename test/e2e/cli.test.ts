@@ -27,6 +27,14 @@ describe('the operator CLI', () => {
     expect((await call(server, 'GET', '/admin/users', { token: login.body.access_token })).status).toBe(200);
     await server.close();
 
+    // Whatever the registration mode: the operator makes admins.
+    const closedDir = mkdtempSync(join(tmpdir(), 'accounts-cli-closed-'));
+    const closedRun = (...args: string[]) => spawnSync(process.execPath, ['dist/src/cli.js', ...args], { env: { ...process.env, DATA_DIR: closedDir, BCRYPT_COST: '4', REGISTRATION: 'closed' }, encoding: 'utf8', timeout: 60_000 });
+    expect(closedRun('create-admin', '--username', 'first', '--password', 'Operator-pass-42').status).toBe(0);
+    const second = closedRun('create-admin', '--username', 'second', '--password', 'Operator-pass-43');
+    expect(second.status, second.stderr).toBe(0);
+    expect(JSON.parse(closedRun('history', 'second', '--json').stdout).state).toMatchObject({ role: 'admin', must_reset_password: false });
+
     // An existing account can be made an admin too.
     expect(cli(dataDir, 'create-admin', '--username', 'alice').out).toContain('alice');
 
@@ -47,6 +55,7 @@ describe('the operator CLI', () => {
 
     const out = join(dataDir, 'alice.json');
     expect(cli(dataDir, 'export', 'alice', '--out', out).code).toBe(0);
+    expect(cli(dataDir, 'export', 'alice', '--out', out).err).toContain('EEXIST');
     const exported = JSON.parse(readFileSync(out, 'utf8'));
     expect(exported.account).toMatchObject({ username: 'alice', email: 'alice@example.test' });
     expect(exported.sessions.length).toBeGreaterThan(0);

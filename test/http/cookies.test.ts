@@ -88,6 +88,14 @@ describe('browser sessions (cookies) and CSRF', () => {
     expect(polled.status).toBe(200);
     expect(cookiesFrom(polled.headers).accounts_session!.value).toBe(polled.body.access_token);
 
+    // A link from another site to a signed k1 does not plant the signer's session in the visitor's browser.
+    const other = await call(server, 'GET', '/auth/lnurl');
+    const otherSig = Buffer.from(secp256k1.sign(Buffer.from(other.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+    await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${other.body.k1}&sig=${otherSig}&key=${key}`);
+    const lured = await call(server, 'GET', `/auth/lnurl/${other.body.k1}?session=cookie`, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } });
+    expect(lured.status).toBe(200);
+    expect(lured.headers.getSetCookie()).toEqual([]);
+
     const user = await register(server);
     const usr = await call(server, 'POST', '/auth/usr?session=cookie', { body: { usr: user.answer.body.usr } });
     expect(cookiesFrom(usr.headers).accounts_session).toBeDefined();

@@ -216,3 +216,48 @@ describe('profile names and the email change', () => {
     expect((await call(server, 'PUT', '/auth/me', { token: user.token, body: { email: 'elsewhere@example.test', password: user.password } })).body.email).toBe('elsewhere@example.test');
   });
 });
+
+describe('found by review', () => {
+  let server: TestServer;
+  afterEach(() => server?.close());
+
+  it('an account that must reset its password cannot start linking a wallet or an identity', async () => {
+    server = await startServer();
+    const root = await register(server);
+    const made = await call(server, 'POST', '/admin/users', { token: root.token, body: { username: 'linker' } });
+    const token = (await call(server, 'POST', '/auth', { body: { username: 'linker', password: made.body.temporary_password } })).body.access_token;
+    const link = await call(server, 'GET', '/auth/lnurl?action=link', { token });
+    expect(link.status).toBe(403);
+    expect(link.body.code).toBe('password_reset_required');
+  });
+
+  it('an address is one address in any case: an admin-made account cannot take it in capitals', async () => {
+    server = await startServer();
+    const root = await register(server, { email: 'alice@example.test' });
+    const taken = await call(server, 'POST', '/admin/users', { token: root.token, body: { username: 'mimic', email: 'Alice@Example.test' } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('email_taken');
+    expect((await call(server, 'POST', '/auth', { body: { username: 'alice@example.test', password: root.password } })).status).toBe(200);
+  });
+
+  it('only the superadmin disables an admin; an invite of a demoted admin stops working', async () => {
+    server = await startServer({ REGISTRATION: 'invite' });
+    const root = await register(server);
+    const a = await call(server, 'POST', '/admin/users', { token: root.token, body: { username: 'admin_a', role: 'admin' } });
+    const b = await call(server, 'POST', '/admin/users', { token: root.token, body: { username: 'admin_b', role: 'admin' } });
+    const login = async (username: string, temporary: string) => {
+      const first = (await call(server, 'POST', '/auth', { body: { username, password: temporary } })).body.access_token;
+      await call(server, 'PUT', '/auth/update-password', { token: first, body: { old_password: temporary, new_password: `Fresh-password-${username.length}-99` } });
+      return (await call(server, 'POST', '/auth', { body: { username, password: `Fresh-password-${username.length}-99` } })).body.access_token as string;
+    };
+    const aToken = await login('admin_a', a.body.temporary_password);
+    const refused = await call(server, 'POST', `/admin/users/${b.body.user.id}/disable`, { token: aToken });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('forbidden');
+    const invite = (await call(server, 'POST', '/auth/invites', { token: aToken, body: {} })).body.token;
+    await call(server, 'POST', `/admin/users/${a.body.user.id}/revoke-admin`, { token: root.token });
+    const late = await call(server, 'POST', '/auth/register', { body: newUser({ referrer_token: invite }) });
+    expect(late.status).toBe(403);
+    expect(late.body.detail).toBe('This invite is no longer valid');
+  });
+});

@@ -18,11 +18,11 @@ const signIn = async (server: TestServer, provider: string, options: { token?: s
   const start = `${server.api}/auth/${provider}${options.redirectUri ? `?redirect_uri=${encodeURIComponent(options.redirectUri)}` : ''}`;
   const back = await browse(start, options.redirectUri ?? `${server.api}/auth/${provider}/token`, options.token ? { authorization: `Bearer ${options.token}` } : {});
   const url = new URL(back.url);
-  return { url: back.url, code: url.searchParams.get('code')!, state: url.searchParams.get('state')!, status: back.status, body: back.body };
+  return { url: back.url, code: url.searchParams.get('code')!, state: url.searchParams.get('state')!, status: back.status, body: back.body, cookie: back.cookie };
 };
 
-/** The provider's redirect lands on the service's own token endpoint (the default redirect URI). */
-const land = (server: TestServer, url: string) => call(server, 'GET', url.slice(server.url.length));
+/** The provider's redirect lands on the service's own token endpoint (the default redirect URI), in a browser signed in with `token`, if given. */
+const land = (server: TestServer, url: string, token?: string) => call(server, 'GET', url.slice(server.url.length), token ? { token } : {});
 
 describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider)', () => {
   let server: TestServer | undefined;
@@ -76,7 +76,7 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     const { server, op } = await start();
     const user = await register(server);
     op.signIn.person = { sub: 'carol-77', email: 'carol@idp.example.test', email_verified: true };
-    const linked = await land(server, (await signIn(server, 'keycloak', { token: user.token })).url);
+    const linked = await land(server, (await signIn(server, 'keycloak', { token: user.token })).url, user.token);
     expect(linked.status).toBe(200);
     const me = (await call(server, 'GET', '/auth/me', { token: user.token })).body;
     expect(me.auth_methods).toEqual(['password', 'oauth:keycloak']);
@@ -86,9 +86,41 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
 
     // The same identity cannot be linked to a second account.
     const other = await register(server);
-    const taken = await land(server, (await signIn(server, 'keycloak', { token: other.token })).url);
+    const taken = await land(server, (await signIn(server, 'keycloak', { token: other.token })).url, other.token);
     expect(taken.status).toBe(409);
     expect(taken.body.code).toBe('identity_taken');
+  });
+
+  it('a link flow finished by another browser is refused: a provider URL sent to a victim links nothing', async () => {
+    const { server, op } = await start();
+    const mallory = await register(server);
+    const victim = await register(server);
+    op.signIn.person = { sub: 'victim-sub' };
+    // Mallory starts linking and sends the provider's URL to the victim, who signs in there.
+    const back = await signIn(server, 'keycloak', { token: mallory.token });
+    for (const token of [undefined, victim.token]) {
+      const answer = await land(server, back.url, token);
+      expect(answer.status).toBe(403);
+      expect(answer.body.code).toBe('forbidden');
+    }
+    expect((await call(server, 'GET', '/auth/me', { token: mallory.token })).body.identities).toEqual([]);
+    // The victim's identity is still free: signing in with it makes the victim's own account.
+    expect((await land(server, (await signIn(server, 'keycloak')).url)).status).toBe(201);
+  });
+
+  it('the browser that started a sign-in ends it with a session cookie; a browser sent there by another site gets none', async () => {
+    const { server, op } = await start();
+    op.signIn.person = { sub: 'kim-8' };
+    const own = await signIn(server, 'keycloak');
+    expect(own.cookie).toContain('accounts_oauth_state=');
+    const landed = await call(server, 'GET', own.url.slice(server.url.length), { headers: { cookie: own.cookie, 'sec-fetch-site': 'cross-site' } });
+    expect(landed.status).toBe(201);
+    expect(landed.headers.getSetCookie().some((c) => c.startsWith('accounts_session='))).toBe(true);
+
+    const planted = await signIn(server, 'keycloak');
+    const lured = await call(server, 'GET', `${planted.url.slice(server.url.length)}&session=cookie`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(lured.status).toBe(200);
+    expect(lured.headers.getSetCookie().some((c) => c.startsWith('accounts_session='))).toBe(false);
   });
 
   it('an app redirect_uri must be allowed; the app then trades code and state with POST /token', async () => {
@@ -139,7 +171,7 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     const { server, op } = await start({}, clock);
     const user = await register(server);
     op.signIn.person = { sub: 'frank-2fa' };
-    await land(server, (await signIn(server, 'keycloak', { token: user.token })).url);
+    await land(server, (await signIn(server, 'keycloak', { token: user.token })).url, user.token);
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
     const code = () => generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) });
     expect((await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await code() } })).status).toBe(200);
@@ -291,7 +323,7 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     const user = await register(server);
     github.signIn.user = { id: 99, login: 'hubot', name: null };
     github.signIn.emails = [{ email: 'hubot@example.test', primary: true, verified: false }];
-    expect((await land(server, (await signIn(server, 'github', { token: user.token })).url)).status).toBe(200);
+    expect((await land(server, (await signIn(server, 'github', { token: user.token })).url, user.token)).status).toBe(200);
     const linked = (await call(server, 'GET', '/auth/me', { token: user.token })).body;
     expect(linked.auth_methods).toEqual(['password', 'oauth:github']);
     expect(linked.email).toBe(user.email);

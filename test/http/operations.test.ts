@@ -100,6 +100,7 @@ describe('operations: logs', () => {
     const linkingKey = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
     await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${lnurl.body.k1}&sig=${sig}&key=${linkingKey}`);
     const polled = await call(server, 'GET', `/auth/lnurl/${lnurl.body.k1}`);
+    secrets.push(lnurl.body.k1);
     secrets.push(polled.body.access_token);
     await call(server, 'POST', '/auth/logout', { token: login.body.access_token });
     await server.close();

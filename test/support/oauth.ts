@@ -65,11 +65,14 @@ export async function startOidcProvider(client: { clientId: string; clientSecret
  * A browser: follows redirects from `url`, keeping each origin's cookies, until it is sent to an
  * address that starts with `stopAt` (answered as that URL) or a page that is not a redirect.
  */
-export async function browse(url: string, stopAt: string, headers: Record<string, string> = {}): Promise<{ url: string; status: number; body: string }> {
+export async function browse(url: string, stopAt: string, headers: Record<string, string> = {}): Promise<{ url: string; status: number; body: string; cookie: string }> {
   const jar = new Map<string, Map<string, string>>();
   let current = url;
   for (let hop = 0; hop < 20; hop += 1) {
-    if (current.startsWith(stopAt)) return { url: current, status: 0, body: '' };
+    if (current.startsWith(stopAt)) {
+      const kept = jar.get(new URL(current).origin) ?? new Map<string, string>();
+      return { url: current, status: 0, body: '', cookie: [...kept].map(([k, v]) => `${k}=${v}`).join('; ') };
+    }
     const origin = new URL(current).origin;
     const cookies = jar.get(origin) ?? new Map<string, string>();
     const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -81,7 +84,7 @@ export async function browse(url: string, stopAt: string, headers: Record<string
     }
     jar.set(origin, cookies);
     const location = response.headers.get('location');
-    if (response.status < 300 || response.status >= 400 || !location) return { url: current, status: response.status, body: await response.text() };
+    if (response.status < 300 || response.status >= 400 || !location) return { url: current, status: response.status, body: await response.text(), cookie };
     current = new URL(location, current).toString();
   }
   throw new Error('too many redirects');

@@ -30,6 +30,7 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     const bearer = bearerOf(req.headers.authorization);
     const caller = action === 'link' && bearer ? await accounts.authenticate({ bearer }) : null;
     if (caller && caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
+    if (caller?.mustResetPassword) throw new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)');
     res.json(await accounts.startLnurl(action, caller, requestInfo(req), referrer_token));
   });
 

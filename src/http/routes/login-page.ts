@@ -28,7 +28,8 @@ const show = (id, text) => { const el = $(id); el.textContent = text; el.hidden 
 async function signedIn() {
   done = true;
   if (redirect) return void window.location.assign(redirect);
-  const me = await fetch(api + '/auth/me', { credentials: 'same-origin' }).then((r) => r.json());
+  const me = await fetch(api + '/auth', { credentials: 'same-origin' }).then((r) => r.json());
+  if (me.must_reset_password) { $('panels').hidden = true; return show('success', 'Signed in as ' + me.username + '. Choose a new password before you go on (PUT /api/v1/auth/update-password).'); }
   $('panels').hidden = true;
   show('success', 'Signed in as ' + me.username + '.');
 }
