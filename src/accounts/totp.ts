@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, refuse } from '../../domain/shared/errors.js';
+import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
 import type { Caller, Kit, RequestInfo } from './kit.js';
 import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorFrom, totpUri } from './second-factor.js';
@@ -19,8 +19,22 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       return { secret, uri: totpUri(deps.settings.serviceName, state.username ?? caller.userId, secret) };
     },
 
-    /** POST /auth/totp: a code from the pending secret turns 2FA on; the backup codes are shown once. */
+    /**
+     * POST /auth/totp: a code from the pending secret turns 2FA on; the backup codes are shown once.
+     * A request that loses a race to turn it on (the pending secret was just used) is answered 409,
+     * as one that comes after.
+     */
     async enable(caller: Caller, input: { code: string }, request: RequestInfo) {
+      try {
+        return await this.enableWithPendingSecret(caller, input, request);
+      } catch (error) {
+        const spent = isDomainError(error) && (error.code === 'not_found' || error.code === 'challenge_used');
+        if (spent && (await loadUser(caller.userId)).totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
+        throw error;
+      }
+    },
+
+    async enableWithPendingSecret(caller: Caller, input: { code: string }, request: RequestInfo) {
       const challengeId = await deps.challenges.latest('totp_setup', caller.userId);
       if (!challengeId) refuse('not_found', 'No pending two-factor set-up; start with GET /auth/totp');
       const ctx = context(request, caller.userId);
