@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -34,8 +35,27 @@ async function startProcess(script: string, args: string[], env: Record<string, 
   });
   return { url, child, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
 }
-const service = (dataDir: string, cost: number) =>
-  startProcess('dist/src/main.js', [], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', BCRYPT_COST: String(cost) });
+/** A port that was free a moment ago. */
+const freePort = () => new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as { port: number };
+    probe.close(() => resolve(port));
+  });
+});
+/** The service, logging warnings only (access lines would measure the log pipe); ready once /readyz says so. */
+async function service(dataDir: string, cost: number): Promise<Proc> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', BCRYPT_COST: String(cost) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 600_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the service did not start');
+    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) break;
+  }
+  return { url, child, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
+}
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 const api = async (url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {

@@ -44,6 +44,48 @@ const deepFreeze = <T>(value: T): T => {
 };
 
 /**
+ * The hot filters without mingo: equality on plain values (`{_id}`, `{_id, userId}`), and the
+ * projection runner's stamp guard `{_pos: {$not: {$gte: n}}}`. A document whose value is an array
+ * or object (Mongo matches array members) goes to mingo, as does every other filter. Compiling a
+ * mingo query per lookup of a new id cost more than the lookup itself.
+ */
+function fastTest(filter: Filter): ((doc: Record<string, unknown>) => boolean) | null {
+  const checks: ((doc: Record<string, unknown>) => boolean | null)[] = [];
+  for (const [field, expected] of Object.entries(filter)) {
+    if (field.startsWith('$') || field.includes('.')) return null;
+    if (isPlainValue(expected)) {
+      checks.push((doc) => {
+        const actual = doc[field];
+        if (actual !== null && typeof actual === 'object') return null;
+        return expected === null ? actual === null || actual === undefined : actual === expected;
+      });
+      continue;
+    }
+    const not = (expected as { $not?: { $gte?: unknown } } | null)?.$not;
+    const bound = not?.$gte;
+    if (Object.keys(expected as object).length === 1 && not && Object.keys(not).length === 1 && typeof bound === 'number') {
+      checks.push((doc) => {
+        const actual = doc[field];
+        if (actual === undefined || actual === null) return true;
+        if (typeof actual !== 'number') return null;
+        return !(actual >= bound);
+      });
+      continue;
+    }
+    return null;
+  }
+  let fallback: Query | null = null;
+  return (doc) => {
+    for (const check of checks) {
+      const result = check(doc);
+      if (result === false) return false;
+      if (result === null) return (fallback ??= new Query(filter, {})).test(doc);
+    }
+    return true;
+  };
+}
+
+/**
  * One collection in memory, queried and updated with mingo (Mongo's own query and update
  * language). Documents are stored frozen and replaced on write, so reads hand them out without a
  * copy. Equality lookups on `_id` or an indexed field are O(1).
@@ -90,10 +132,10 @@ class MemoryCollection<T extends Doc> implements Collection<T> {
   }
 
   private matching(filter: Filter, limit = Infinity): T[] {
-    const query = Object.keys(filter).length ? this.query(filter) : null;
+    const test = fastTest(filter) ?? (Object.keys(filter).length ? ((query: Query) => (doc: T) => query.test(doc))(this.query(filter)) : null);
     const found: T[] = [];
     for (const doc of this.candidates(filter)) {
-      if (!query || query.test(doc)) found.push(doc);
+      if (!test || test(doc)) found.push(doc);
       if (found.length >= limit) break;
     }
     return found;
@@ -132,6 +174,14 @@ class MemoryCollection<T extends Doc> implements Collection<T> {
   }
 
   private updated(doc: T, update: UpdateDocument, inserting: boolean): T {
+    // The common write — `$set` of top-level fields — without mingo's updater (whose set-up per call
+    // cost more than the write): a shallow copy, since every value in a stored document is frozen.
+    const keys = Object.keys(update);
+    const set = update.$set as Record<string, unknown> | undefined;
+    if (keys.length === 1 && set && Object.keys(set).every((field) => !field.includes('.') && !field.startsWith('$'))) {
+      if ('_id' in set && set._id !== doc._id) throw new Error(`${this.name}: _id cannot change`);
+      return { ...doc, ...structuredClone(set) } as T;
+    }
     const copy = structuredClone(doc) as T;
     const { $setOnInsert, ...rest } = update as { $setOnInsert?: Record<string, unknown> };
     const modifier = inserting && $setOnInsert ? { ...rest, $set: { ...(rest as any).$set, ...$setOnInsert } } : rest;
