@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,135 +86,188 @@ const record = (row: Row) => {
   console.log(`\n### ${row.scenario}\n| | result |\n|---|---|\n| ours | ${fmt(row.ours)} |\n| reference | ${fmt(row.reference)} |\n| ratio | ${row.ratio.toFixed(2)} (target ${row.target}) ${row.met ? 'met' : '**not met**'} |${row.note ? `\n| note | ${row.note} |` : ''}`);
 };
 
-// ---- Seeding: accounts through the command path (HTTP registrations), at a low cost, then a restart at the real cost.
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-console.log(`seeding ${ACCOUNTS} accounts through POST /auth/register (BCRYPT_COST=4 for the seeding only)…`);
-let svc = await service(dataDir, 4);
-const seedStarted = Date.now();
-const sample: { username: string; password: string }[] = [];
-let made = 0;
-await Promise.all(Array.from({ length: 32 }, async () => {
-  for (let i = made++; i < ACCOUNTS; i = made++) {
-    const body = { username: `bench_${i}`, password: `Bench-pass-${i}-q`, email: `bench${i}@example.test` };
-    const answer = await api(svc.url, 'POST', '/auth/register', body);
-    if (answer.status !== 201) throw new Error(`seeding failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-    if (i < 1000) sample.push(body);
-  }
-}));
-console.log(`seeded in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s`);
-await svc.stop();
-const startStarted = Date.now();
-svc = await service(dataDir, COST);
-const startSeconds = (Date.now() - startStarted) / 1000;
-const accountsRss = rssMb(svc.child.pid!);
+const HTTP_SCENARIOS = ['session', 'acl', 'apikey', 'check', 'command', 'hashing', 'contention'];
+let startSeconds: number | null = null;
+let accountsRss: number | null = null;
+if (HTTP_SCENARIOS.some(runs)) {
+  // ---- Seeding: accounts through the command path (HTTP registrations), at a low cost, then a restart at the real cost.
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  console.log(`seeding ${ACCOUNTS} accounts through POST /auth/register (BCRYPT_COST=4 for the seeding only)…`);
+  let svc = await service(dataDir, 4);
+  const seedStarted = Date.now();
+  const sample: { username: string; password: string }[] = [];
+  let made = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    for (let i = made++; i < ACCOUNTS; i = made++) {
+      const body = { username: `bench_${i}`, password: `Bench-pass-${i}-q`, email: `bench${i}@example.test` };
+      const answer = await api(svc.url, 'POST', '/auth/register', body);
+      if (answer.status !== 201) throw new Error(`seeding failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (i < 1000) sample.push(body);
+    }
+  }));
+  console.log(`seeded in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s`);
+  await svc.stop();
+  const startStarted = Date.now();
+  svc = await service(dataDir, COST);
+  startSeconds = (Date.now() - startStarted) / 1000;
+  accountsRss = rssMb(svc.child.pid!);
 
-// Credentials for the read scenarios: sessions, ACL tokens and API keys of 1,000 accounts.
-const sessions: string[] = [];
-const aclTokens: string[] = [];
-const apiKeys: string[] = [];
-const seed: { credential: string; user: Record<string, unknown> }[] = [];
-for (const account of sample.slice(0, 1000)) {
-  const token = (await api(svc.url, 'POST', '/auth', { username: account.username, password: account.password })).body.access_token as string;
-  const user = (await api(svc.url, 'GET', '/auth', undefined, { authorization: `Bearer ${token}` })).body;
-  sessions.push(token);
-  seed.push({ credential: token, user: { ...user } });
-  if (sessions.length <= 200) {
-    const acl = (await api(svc.url, 'POST', '/auth/acls', { name: 'bench', allowed_endpoints: ['GET /api/v1/auth', 'PUT /api/v1/auth/me'] }, { authorization: `Bearer ${token}` })).body;
-    const aclToken = (await api(svc.url, 'POST', `/auth/acls/${acl.id}/tokens`, {}, { authorization: `Bearer ${token}` })).body.token as string;
-    const key = (await api(svc.url, 'POST', '/auth/me/tokens', { name: 'bench' }, { authorization: `Bearer ${token}` })).body.token as string;
-    aclTokens.push(aclToken);
-    apiKeys.push(key);
-    seed.push({ credential: aclToken, user: { ...user } }, { credential: key, user: { ...user } });
+  // Credentials for the read scenarios: sessions, ACL tokens and API keys of 1,000 accounts.
+  const sessions: string[] = [];
+  const aclTokens: string[] = [];
+  const apiKeys: string[] = [];
+  const seed: { credential: string; user: Record<string, unknown> }[] = [];
+  for (const account of sample.slice(0, 1000)) {
+    const token = (await api(svc.url, 'POST', '/auth', { username: account.username, password: account.password })).body.access_token as string;
+    const user = (await api(svc.url, 'GET', '/auth', undefined, { authorization: `Bearer ${token}` })).body;
+    sessions.push(token);
+    seed.push({ credential: token, user: { ...user } });
+    if (sessions.length <= 200) {
+      const acl = (await api(svc.url, 'POST', '/auth/acls', { name: 'bench', allowed_endpoints: ['GET /api/v1/auth', 'PUT /api/v1/auth/me'] }, { authorization: `Bearer ${token}` })).body;
+      const aclToken = (await api(svc.url, 'POST', `/auth/acls/${acl.id}/tokens`, {}, { authorization: `Bearer ${token}` })).body.token as string;
+      const key = (await api(svc.url, 'POST', '/auth/me/tokens', { name: 'bench' }, { authorization: `Bearer ${token}` })).body.token as string;
+      aclTokens.push(aclToken);
+      apiKeys.push(key);
+      seed.push({ credential: aclToken, user: { ...user } }, { credential: key, user: { ...user } });
+    }
+  }
+  const seedFile = join(dataDir, 'reference-seed.json');
+  writeFileSync(seedFile, JSON.stringify(seed));
+  const reference = await startProcess('dist/bench/reference.js', [seedFile], { NODE_ENV: 'production' });
+  const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+  try {
+    if (runs('session')) {
+      const next = rotate(sessions);
+      const ours = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()));
+      const ref = await measure(reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
+      record({ scenario: `GET /api/v1/auth, session token, ${ACCOUNTS} accounts`, ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.9', met: ours.rps / ref.rps >= 0.9 });
+    }
+    if (runs('acl')) {
+      const next = rotate(aclTokens);
+      const ours = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()));
+      const ref = await measure(reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
+      record({ scenario: 'GET /api/v1/auth, ACL token', ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.85', met: ours.rps / ref.rps >= 0.85 });
+    }
+    if (runs('apikey')) {
+      const next = rotate(apiKeys);
+      const ours = await measure(svc.url, 'GET', '/api/v1/auth', () => ({ headers: { 'x-api-key': next() } }));
+      const ref = await measure(reference.url, 'GET', '/api/v1/auth', () => ({ headers: { 'x-api-key': next() } }));
+      record({ scenario: 'GET /api/v1/auth, API key', ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.85', met: ours.rps / ref.rps >= 0.85 });
+    }
+    if (runs('check')) {
+      const next = rotate(sessions);
+      const body = JSON.stringify({ method: 'GET', path: '/api/v1/things/1' });
+      const request = () => ({ headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' }, body });
+      const ours = await measure(svc.url, 'POST', '/api/v1/auth/check', request);
+      const ref = await measure(reference.url, 'POST', '/api/v1/auth/check', request);
+      record({ scenario: 'POST /api/v1/auth/check', ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.9', met: ours.rps / ref.rps >= 0.9 });
+    }
+    if (runs('command')) {
+      const next = rotate(sessions);
+      let n = 0;
+      const request = () => ({ headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' }, body: JSON.stringify({ display_name: `Bench ${n++ % 1000}` }) });
+      const ours = await measure(svc.url, 'PUT', '/api/v1/auth/me', request);
+      const ref = await measure(reference.url, 'PUT', '/api/v1/auth/me', request);
+      const ratio = ours.rps / ref.rps;
+      record({
+        scenario: 'PUT /api/v1/auth/me (load, decide, append, project, wait), 50 connections', ours, reference: ref, ratio,
+        target: '≥ 0.6, 0 errors, p99 ≤ 50 ms', met: ratio >= 0.6 && ours.errors === 0 && ours.p99 <= 50,
+      });
+    }
+    if (runs('hashing')) {
+      // The raw pool alone at the same cost and threads: the ceiling of anything that hashes.
+      const threads = availableParallelism();
+      const pool = await createBcryptPool({ cost: COST, threads });
+      const poolStarted = Date.now();
+      let hashes = 0;
+      await Promise.all(Array.from({ length: threads * 2 }, async () => {
+        while (Date.now() - poolStarted < SECONDS * 1000) {
+          await pool.hash('Bench-pass-raw-1');
+          hashes += 1;
+        }
+      }));
+      const poolRate = hashes / ((Date.now() - poolStarted) / 1000);
+      await pool.close();
+      let r = 0;
+      const register = await measure(svc.url, 'POST', '/api/v1/auth/register', () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `fresh_${process.pid}_${r++}`, password: `Fresh-pass-${r}-q` }) }), 16);
+      record({ scenario: `POST /api/v1/auth/register vs the raw bcrypt pool (cost ${COST}, ${threads} threads)`, ours: register, reference: { rate: poolRate }, ratio: register.rps / poolRate, target: '≥ 0.9', met: register.rps / poolRate >= 0.9 });
+      const nextAccount = rotate(sample);
+      const login = await measure(svc.url, 'POST', '/api/v1/auth', () => {
+        const a = nextAccount();
+        return { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: a.username, password: a.password }) };
+      }, 16);
+      record({ scenario: `POST /api/v1/auth (login) vs the raw bcrypt pool`, ours: login, reference: { rate: poolRate }, ratio: login.rps / poolRate, target: '≥ 0.9', met: login.rps / poolRate >= 0.9, note: 'the seeded accounts hash at cost 4; a login pays the stored cost, so this ratio is only an upper bound until accounts are seeded at the real cost' });
+    }
+    if (runs('contention')) {
+      const next = rotate(sessions);
+      const alone = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()), 10);
+      const nextAccount = rotate(sample);
+      const loginLoad = measure(svc.url, 'POST', '/api/v1/auth/register', () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `busy_${process.pid}_${nextAccount().username}_${Math.random().toString(36).slice(2)}`, password: 'Busy-pass-123-q' }) }), 32);
+      const underLoad = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()), 10);
+      await loginLoad;
+      const ratio = underLoad.p99 / Math.max(1, alone.p99);
+      record({ scenario: 'GET /api/v1/auth p99 while registrations saturate the bcrypt pool', ours: underLoad, reference: alone, ratio, target: '≤ 3 (p99 under load / alone)', met: ratio <= 3 });
+    }
+  } finally {
+    await reference.stop();
+    await svc.stop();
   }
 }
-const seedFile = join(dataDir, 'reference-seed.json');
-writeFileSync(seedFile, JSON.stringify(seed));
-const reference = await startProcess('dist/bench/reference.js', [seedFile], { NODE_ENV: 'production' });
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
-try {
-  if (runs('session')) {
-    const next = rotate(sessions);
-    const ours = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()));
-    const ref = await measure(reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
-    record({ scenario: `GET /api/v1/auth, session token, ${ACCOUNTS} accounts`, ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.9', met: ours.rps / ref.rps >= 0.9 });
+if (runs('rebuild') || runs('startup')) {
+  // A store of EVENTS events (10 per account, sealed by the service's codec), shared by the rebuild,
+  // start-up and memory figures.
+  const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+  const bigDir = mkdtempSync(join(tmpdir(), 'bench-events-'));
+  console.log(`\nseeding ${EVENTS} events for the rebuild and start-up figures…`);
+  const seeded = spawnSync(process.execPath, ['dist/bench/seed-events.js', '--events', String(EVENTS)], { env: { ...process.env, DATA_DIR: bigDir }, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (seeded.status !== 0) throw new Error('seeding events failed');
+
+  // The raw loop: the same SQLite rows, parsed and folded into a Map, nothing else.
+  const rawStarted = process.hrtime.bigint();
+  const db = new Database(join(bigDir, 'accounts.db'), { readonly: true });
+  const folded = new Map<string, Record<string, unknown>>();
+  let read = 0;
+  for (let from = 0; ; ) {
+    const rows = db.prepare('SELECT position, stream, type, data FROM events WHERE position > ? ORDER BY position LIMIT 5000').all(from) as { position: number; stream: string; type: string; data: string }[];
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const data = JSON.parse(row.data) as Record<string, unknown>;
+      folded.set(row.stream, { ...folded.get(row.stream), ...data, type: row.type });
+      read += 1;
+    }
+    from = rows[rows.length - 1]!.position;
   }
-  if (runs('acl')) {
-    const next = rotate(aclTokens);
-    const ours = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()));
-    const ref = await measure(reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
-    record({ scenario: 'GET /api/v1/auth, ACL token', ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.85', met: ours.rps / ref.rps >= 0.85 });
+  db.close();
+  const rawRate = read / (Number(process.hrtime.bigint() - rawStarted) / 1e9);
+
+  if (runs('rebuild')) {
+    const rebuilt = spawnSync(process.execPath, ['dist/src/cli.js', 'rebuild', 'me'], { env: { ...process.env, DATA_DIR: bigDir }, encoding: 'utf8' });
+    const rate = Number(/\((\d+) events\/s\)/.exec(rebuilt.stdout)?.[1] ?? 0);
+    record({ scenario: `rebuild of me from ${EVENTS} events (npm run cli -- rebuild me)`, ours: { rate }, reference: { rate: rawRate }, ratio: rate / rawRate, target: '≥ 0.5', met: rate / rawRate >= 0.5, note: 'reference: a raw loop reading the same SQLite rows into a Map (no unsealing)' });
   }
-  if (runs('apikey')) {
-    const next = rotate(apiKeys);
-    const ours = await measure(svc.url, 'GET', '/api/v1/auth', () => ({ headers: { 'x-api-key': next() } }));
-    const ref = await measure(reference.url, 'GET', '/api/v1/auth', () => ({ headers: { 'x-api-key': next() } }));
-    record({ scenario: 'GET /api/v1/auth, API key', ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.85', met: ours.rps / ref.rps >= 0.85 });
+  if (runs('startup')) {
+    const emptyDir = mkdtempSync(join(tmpdir(), 'bench-empty-'));
+    const empty = await service(emptyDir, COST);
+    const emptyRss = rssMb(empty.child.pid!);
+    await empty.stop();
+    const started = Date.now();
+    const full = await service(bigDir, COST);
+    const seconds = (Date.now() - started) / 1000;
+    const perHundredK = ((rssMb(full.child.pid!) - emptyRss) / (EVENTS / 10)) * 100_000;
+    await full.stop();
+    record({ scenario: `start-up to ready with ${EVENTS} events`, ours: { rate: seconds }, reference: { rate: 20 }, ratio: seconds / 20, target: '≤ 20 s', met: seconds <= 20, note: `seconds, not a rate; RSS above an empty service: ${perHundredK.toFixed(0)} MB per 100k accounts` });
   }
-  if (runs('check')) {
-    const next = rotate(sessions);
-    const body = JSON.stringify({ method: 'GET', path: '/api/v1/things/1' });
-    const request = () => ({ headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' }, body });
-    const ours = await measure(svc.url, 'POST', '/api/v1/auth/check', request);
-    const ref = await measure(reference.url, 'POST', '/api/v1/auth/check', request);
-    record({ scenario: 'POST /api/v1/auth/check', ours, reference: ref, ratio: ours.rps / ref.rps, target: '≥ 0.9', met: ours.rps / ref.rps >= 0.9 });
-  }
-  if (runs('command')) {
-    const next = rotate(sessions);
-    let n = 0;
-    const request = () => ({ headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' }, body: JSON.stringify({ display_name: `Bench ${n++ % 1000}` }) });
-    const ours = await measure(svc.url, 'PUT', '/api/v1/auth/me', request);
-    const ref = await measure(reference.url, 'PUT', '/api/v1/auth/me', request);
-    const ratio = ours.rps / ref.rps;
-    record({
-      scenario: 'PUT /api/v1/auth/me (load, decide, append, project, wait), 50 connections', ours, reference: ref, ratio,
-      target: '≥ 0.6, 0 errors, p99 ≤ 50 ms', met: ratio >= 0.6 && ours.errors === 0 && ours.p99 <= 50,
-    });
-  }
-  if (runs('hashing')) {
-    // The raw pool alone at the same cost and threads: the ceiling of anything that hashes.
-    const threads = availableParallelism();
-    const pool = await createBcryptPool({ cost: COST, threads });
-    const poolStarted = Date.now();
-    let hashes = 0;
-    await Promise.all(Array.from({ length: threads * 2 }, async () => {
-      while (Date.now() - poolStarted < SECONDS * 1000) {
-        await pool.hash('Bench-pass-raw-1');
-        hashes += 1;
-      }
-    }));
-    const poolRate = hashes / ((Date.now() - poolStarted) / 1000);
-    await pool.close();
-    let r = 0;
-    const register = await measure(svc.url, 'POST', '/api/v1/auth/register', () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `fresh_${process.pid}_${r++}`, password: `Fresh-pass-${r}-q` }) }), 16);
-    record({ scenario: `POST /api/v1/auth/register vs the raw bcrypt pool (cost ${COST}, ${threads} threads)`, ours: register, reference: { rate: poolRate }, ratio: register.rps / poolRate, target: '≥ 0.9', met: register.rps / poolRate >= 0.9 });
-    const nextAccount = rotate(sample);
-    const login = await measure(svc.url, 'POST', '/api/v1/auth', () => {
-      const a = nextAccount();
-      return { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: a.username, password: a.password }) };
-    }, 16);
-    record({ scenario: `POST /api/v1/auth (login) vs the raw bcrypt pool`, ours: login, reference: { rate: poolRate }, ratio: login.rps / poolRate, target: '≥ 0.9', met: login.rps / poolRate >= 0.9, note: 'the seeded accounts hash at cost 4; a login pays the stored cost, so this ratio is only an upper bound until accounts are seeded at the real cost' });
-  }
-  if (runs('contention')) {
-    const next = rotate(sessions);
-    const alone = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()), 10);
-    const nextAccount = rotate(sample);
-    const loginLoad = measure(svc.url, 'POST', '/api/v1/auth/register', () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `busy_${process.pid}_${nextAccount().username}_${Math.random().toString(36).slice(2)}`, password: 'Busy-pass-123-q' }) }), 32);
-    const underLoad = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()), 10);
-    await loginLoad;
-    const ratio = underLoad.p99 / Math.max(1, alone.p99);
-    record({ scenario: 'GET /api/v1/auth p99 while registrations saturate the bcrypt pool', ours: underLoad, reference: alone, ratio, target: '≤ 3 (p99 under load / alone)', met: ratio <= 3 });
-  }
-} finally {
-  await reference.stop();
-  await svc.stop();
 }
 
 console.log('\n## Summary\n');
 console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, BCRYPT_COST=${COST}.`);
 console.log('\n| scenario | ours | reference | ratio | target | met |\n|---|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.scenario} | ${fmt(row.ours)} | ${fmt(row.reference)} | ${row.ratio.toFixed(2)} | ${row.target} | ${row.met ? 'yes' : '**no**'} |`);
-console.log(`| start-up to ready, ${ACCOUNTS} accounts (${ACCOUNTS * 3} events and more) | ${startSeconds.toFixed(1)} s | — | — | ≤ 20 s (at 1M events) | ${startSeconds <= 20 ? 'yes' : '**no**'} |`);
-console.log(`| RSS after start with ${ACCOUNTS} accounts | ${accountsRss.toFixed(0)} MB (${((accountsRss / ACCOUNTS) * 100_000).toFixed(0)} MB per 100k) | — | — | report | — |`);
+if (startSeconds !== null && accountsRss !== null) {
+  console.log(`| start-up to ready, ${ACCOUNTS} accounts | ${startSeconds.toFixed(1)} s | — | — | report | — |`);
+  console.log(`| RSS after start with ${ACCOUNTS} accounts | ${accountsRss.toFixed(0)} MB | — | — | report | — |`);
+}
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, cost: COST, accounts: ACCOUNTS, startSeconds, accountsRss, rows }, null, 2));
