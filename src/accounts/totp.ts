@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
 import type { Caller, Kit, RequestInfo } from './kit.js';
-import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
+import { CHALLENGE_TTL_MS, requireOpen } from '../../domain/challenge/decider.js';
 import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorFrom, totpUri } from './second-factor.js';
 
 /** Two-factor authentication with TOTP and single-use backup codes. */
@@ -34,21 +34,30 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       }
     },
 
+    /**
+     * The code is checked against the pending secret first; a wrong one is recorded on the
+     * challenge (the fifth burns it). A right one turns 2FA on in the account's own stream, whose
+     * revision check lets exactly one of several racing requests win, and only then is the pending
+     * secret marked used: a loser finds either 2FA on (409) or, later, the secret used with 2FA on.
+     */
     async enableWithPendingSecret(caller: Caller, input: { code: string }, request: RequestInfo) {
       const challengeId = await deps.challenges.latest('totp_setup', caller.userId);
       if (!challengeId) refuse('not_found', 'No pending two-factor set-up; start with GET /auth/totp');
       const ctx = context(request, caller.userId);
       const now = deps.clock();
-      let checked: { valid: boolean; timeStep: number | null } = { valid: false, timeStep: null };
-      const answered = await deps.challenges.answer(challengeId!, async (state) => {
-        checked = await checkTotp(state.issued!.totpSecret!, input.code, now, null);
-        return checked.valid;
-      }, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong'));
+      const pending = await deps.challenges.load(challengeId!);
+      requireOpen(pending, now);
+      const checked = await checkTotp(pending.issued!.totpSecret!, input.code, now, null);
+      if (!checked.valid) {
+        await deps.challenges.answer(challengeId!, () => false, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong'));
+        refuse('invalid_totp', 'The two-factor code is wrong');
+      }
       const backup = newBackupCodes();
       const result = await onUser(caller.userId, () => ({
         type: 'EnableTotp',
-        data: { secret: answered.state.issued!.totpSecret!, codeValid: checked.valid, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
+        data: { secret: pending.issued!.totpSecret!, codeValid: true, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
       }), ctx);
+      await deps.challenges.answer(challengeId!, () => true, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong')).catch(() => undefined);
       await settle(result.position, ['me']);
       return { backupCodes: backup.codes, position: result.position };
     },

@@ -200,12 +200,40 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     };
   };
 
+  /**
+   * Group commit: the appends that arrive in the same turn of the event loop are written in one
+   * transaction (one fsync), each in a savepoint of its own, so a stream's revision check refuses
+   * only that append and the others commit. None is answered before the commit is on disk.
+   */
+  let waiting: { stream: string; events: NewEvent[]; expected: ExpectedRevision; resolve: (result: AppendResult) => void; reject: (error: unknown) => void }[] = [];
+  const commitWaiting = () => {
+    const batch = waiting;
+    waiting = [];
+    let outcomes: ({ result: AppendResult } | { error: unknown })[];
+    try {
+      outcomes = db.transaction(() =>
+        batch.map((job) => {
+          try {
+            return { result: appendTransaction(job.stream, job.events, job.expected) };
+          } catch (error) {
+            return { error };
+          }
+        }),
+      ).immediate();
+    } catch (error) {
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    notify();
+    outcomes.forEach((outcome, i) => ('result' in outcome ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.error)));
+  };
+
   return {
-    async append(stream, events, { expectedRevision }) {
-      if (events.length === 0) throw new Error('append needs at least one event');
-      const result = appendTransaction.immediate(stream, events, expectedRevision);
-      notify();
-      return result;
+    append(stream, events, { expectedRevision }) {
+      if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+      return new Promise<AppendResult>((resolve, reject) => {
+        if (waiting.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1) setImmediate(commitWaiting);
+      });
     },
     async readStream(stream: string, options: ReadStreamOptions = {}) {
       const backwards = options.direction === 'backwards';
