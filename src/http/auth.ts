@@ -107,6 +107,20 @@ export function routeTable(accounts: Accounts, prefix: string, publicUrl: string
 
 export type Routes = ReturnType<typeof routeTable>;
 
+/**
+ * The login session a public route may be called with (starting or finishing a link): the bearer
+ * token or the browser's session cookie, with the gates `authorize` applies to session routes.
+ * Null when the request carries none.
+ */
+export async function optionalSession(accounts: Accounts, req: Request): Promise<Caller | null> {
+  const bearer = bearerOf(req.headers.authorization) ?? cookiesOf(req)[SESSION_COOKIE];
+  if (!bearer) return null;
+  const caller = await accounts.authenticate({ bearer });
+  if (caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
+  if (caller.mustResetPassword) throw new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)');
+  return caller;
+}
+
 export const callerOf = (req: Request): Caller => {
   if (!req.caller) throw new HttpError('unauthenticated', 'Not signed in');
   return req.caller;

@@ -46,26 +46,41 @@ export function cookieSessions(publicUrl: string): RequestHandler {
   const secure = !isLocalHttp(publicUrl);
   return (req, res, next) => {
     const [path, query] = splitUrl(req.url);
-    if (query) {
+    // Only a request that asks pays for this: every other one passes untouched.
+    if (query && query.includes('session=cookie')) {
       const params = new URLSearchParams(query);
       if (params.get('session') === 'cookie') {
         params.delete('session');
         const rest = params.toString();
         req.url = rest ? `${path}?${rest}` : path;
-        req.wantsCookie = true;
+        answerWithCookie(req, res, secure);
       }
     }
-    // Decided when the answer goes out: a handler may still ask for (or rule out) the cookie.
-    const json = res.json.bind(res);
-    res.json = (body: unknown) => {
-      const answer = body as { access_token?: unknown; expires_at?: unknown } | null;
-      if (req.wantsCookie && res.statusCode < 300 && answer && typeof answer.access_token === 'string' && typeof answer.expires_at === 'string' && mayPlantSession(req)) {
-        setSessionCookies(res, answer.access_token, new Date(answer.expires_at), secure);
-      }
-      return json(body);
-    };
     next();
   };
+}
+
+/** A successful token answer to this request also sets the session cookies (when no other site sent the browser). */
+function answerWithCookie(req: Request, res: Response, secure: boolean) {
+  if (req.wantsCookie) return;
+  req.wantsCookie = true;
+  const json = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const answer = body as { access_token?: unknown; expires_at?: unknown } | null;
+    if (res.statusCode < 300 && answer && typeof answer.access_token === 'string' && typeof answer.expires_at === 'string' && mayPlantSession(req)) {
+      setSessionCookies(res, answer.access_token, new Date(answer.expires_at), secure);
+    }
+    return json(body);
+  };
+}
+
+/**
+ * The OAuth finish of a browser that started the sign-in itself (it holds the state's cookie):
+ * it ends with a browser session, although the provider, another site, sent it here.
+ */
+export function continueBrowserSignIn(req: Request, res: Response, publicUrl: string) {
+  req.sameBrowser = true;
+  answerWithCookie(req, res, !isLocalHttp(publicUrl));
 }
 
 const splitUrl = (url: string): [string, string] => {

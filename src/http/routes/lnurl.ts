@@ -1,11 +1,10 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { bearerOf, requestInfo, type Routes } from '../auth.js';
+import { optionalSession, requestInfo, type Routes } from '../auth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
-import { HttpError } from '../errors.js';
 
 const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link', 'auth']).default('login'), referrer_token: fields.referrerToken });
 const callbackQuery = z.object({ tag: z.string().max(16).optional(), k1: z.string().max(128).optional(), sig: z.string().max(256).optional(), key: z.string().max(128).optional() });
@@ -27,10 +26,7 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     errors: [401, 403, 429],
   }, limit, async (req, res) => {
     const { action, referrer_token } = parse(startQuery, req.query);
-    const bearer = bearerOf(req.headers.authorization);
-    const caller = action === 'link' && bearer ? await accounts.authenticate({ bearer }) : null;
-    if (caller && caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
-    if (caller?.mustResetPassword) throw new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)');
+    const caller = action === 'link' ? await optionalSession(accounts, req) : null;
     res.json(await accounts.startLnurl(action, caller, requestInfo(req), referrer_token));
   });
 

@@ -1,9 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { bearerOf, requestInfo, type Routes } from '../auth.js';
-import { HttpError } from '../errors.js';
-import { cookiesOf, OAUTH_STATE_COOKIE, SESSION_COOKIE, setOAuthStateCookie } from '../cookies.js';
+import { optionalSession, requestInfo, type Routes } from '../auth.js';
+import { continueBrowserSignIn, cookiesOf, OAUTH_STATE_COOKIE, setOAuthStateCookie } from '../cookies.js';
 import { stateHashOf } from '../../accounts/oauth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
@@ -35,10 +34,7 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   }, limit, async (req, res) => {
     const { provider } = parse(providerParams, req.params);
     const { redirect_uri, referrer_token } = parse(startQuery, req.query);
-    const bearer = bearerOf(req.headers.authorization);
-    const caller = bearer ? await accounts.authenticate({ bearer }) : null;
-    if (caller && caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
-    if (caller?.mustResetPassword) throw new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)');
+    const caller = await optionalSession(accounts, req);
     const { location, stateHash } = await accounts.startOAuth(provider, caller, redirect_uri, requestInfo(req), referrer_token);
     setOAuthStateCookie(res, stateHash, accounts.publicUrl());
     res.redirect(302, location);
@@ -47,16 +43,10 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   const finish: RequestHandler = async (req, res) => {
     const { provider } = parse(providerParams, req.params);
     const input = parse(tokenInput, req.method === 'POST' ? { ...req.query, ...(req.body ?? {}) } : req.query);
-    // The same browser that started the sign-in may be given a session cookie, although the provider sent it here.
     const started = cookiesOf(req)[OAUTH_STATE_COOKIE];
-    // A browser that started the sign-in itself (it holds the state's cookie) finishes with a browser session.
-    if (started && input.state && started === stateHashOf(input.state)) {
-      req.sameBrowser = true;
-      req.wantsCookie = true;
-    }
+    if (started && input.state && started === stateHashOf(input.state)) continueBrowserSignIn(req, res, accounts.publicUrl());
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
-    const bearer = bearerOf(req.headers.authorization) ?? cookiesOf(req)[SESSION_COOKIE];
-    const finisher = bearer ? await accounts.authenticate({ bearer }).catch(() => null) : null;
+    const finisher = await optionalSession(accounts, req).catch(() => null);
     const issued = await accounts.finishOAuth(provider, { code: input.code, state: input.state, totpCode: input.totp_code }, requestInfo(req), finisher);
     await answerCommand(res, issued.position, head, issued.created ? 201 : 200, tokenAnswer(issued));
   };
