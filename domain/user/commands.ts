@@ -88,13 +88,14 @@ export type UserCommand =
    * `usrLoginAllowed` says whether the legacy user key counts as a way in (a service setting).
    */
   | { type: 'UnlinkIdentity'; data: { method: IdentityMethod; id: string; usrLoginAllowed: boolean } }
-  /** By an admin; `lastAdmin` says whether this account is the only active admin (found by the caller). */
-  /** `byRole`: disabling an admin is the superadmin's, as is changing who is one. */
-  | { type: 'DisableUser'; data: { by: string; byRole?: Role; lastAdmin: boolean } }
+  /**
+   * By an admin (`byRole` their role: only the superadmin disables an admin). There is no "last
+   * admin" to protect: the superadmin can be neither disabled, demoted nor deleted.
+   */
+  | { type: 'DisableUser'; data: { by: string; byRole: Role } }
   | { type: 'EnableUser'; data: { by: string } }
   /** `byRole`: the acting admin's role; only a superadmin grants or revokes admin. */
   | { type: 'GrantAdmin'; data: { by: string; byRole: Role } }
-  /** `lastAdmin`: this account is the only active admin (found by the caller, under the admin lock). */
-  | { type: 'RevokeAdmin'; data: { by: string; byRole: Role; lastAdmin: boolean } }
+  | { type: 'RevokeAdmin'; data: { by: string; byRole: Role } }
   /** A wrong email code for this account: it counts toward the lockout like a wrong password. */
   | { type: 'RecordFailedCode'; data: { now: Date } };

@@ -394,7 +394,6 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       if (state.disabled) return [];
       if (state.role === 'superadmin') return refuse('conflict', 'The superadmin cannot be disabled');
       if (state.isAdmin && command.data.byRole !== 'superadmin') return refuse('forbidden', 'Only the superadmin disables an admin');
-      if (state.isAdmin && command.data.lastAdmin) return refuse('conflict', 'The last admin cannot be disabled');
       return [
         { type: 'UserDisabled', data: { by: command.data.by } },
         ...[...state.sessions].map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'account_disabled' } })),
@@ -412,7 +411,6 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       if (command.data.byRole !== 'superadmin') return refuse('forbidden', 'Only the superadmin grants or revokes admin');
       if (state.role === 'superadmin') return refuse('conflict', 'The superadmin cannot be demoted');
       if (!state.isAdmin) return [];
-      if (command.data.lastAdmin) return refuse('conflict', 'The last admin cannot be demoted');
       return [{ type: 'AdminRevoked', data: { by: command.data.by } }];
     case 'RecordFailedCode':
       requireActive(state);

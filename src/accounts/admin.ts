@@ -42,18 +42,11 @@ export const auditEntry = (event: DecodedEvent) => {
 };
 
 /**
- * Administration of accounts. Changes to who is an admin (and disabling one) run one at a time in
- * this process, so "the last admin" is counted and decided without a race between two admins.
+ * Administration of accounts. The roles make "the last admin" a non-question: the superadmin (the
+ * first account) can be neither demoted, disabled nor deleted, so no count of admins is needed.
  */
 export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
   const { deps, users, context, settle, onUser, loadUser } = kit;
-  let adminLock: Promise<unknown> = Promise.resolve();
-  const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = adminLock.then(work, work);
-    adminLock = run.catch(() => undefined);
-    return run;
-  };
-  const activeAdmins = () => users().countDocuments({ is_admin: true, disabled: { $ne: true } });
 
   const adminView = async (doc: Doc, userId: string) => {
     const state = await loadUser(userId);
@@ -138,25 +131,19 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
     },
 
     /** An admin disables or enables an account; disabling ends every session, and no credential of it works. */
-    setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
-      return serially(async () => {
-        const lastAdmin = (await activeAdmins()) <= 1;
-        const result = await onUser(userId, () =>
-          disabled ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user', lastAdmin } } : { type: 'EnableUser', data: { by: caller.userId } }, context(request, caller.userId));
-        return answer(userId, result.position);
-      });
+    async setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
+      const result = await onUser(userId, () =>
+        disabled ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user' } } : { type: 'EnableUser', data: { by: caller.userId } }, context(request, caller.userId));
+      return answer(userId, result.position);
     },
 
-    /** POST /admin/users/{id}/grant-admin and /revoke-admin; the last active admin stays one. */
-    setAdmin(caller: Caller, userId: string, admin: boolean, request: RequestInfo) {
-      return serially(async () => {
-        const lastAdmin = (await activeAdmins()) <= 1;
-        const result = await onUser(userId, () =>
-          admin
-            ? { type: 'GrantAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
-            : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user', lastAdmin } }, context(request, caller.userId));
-        return answer(userId, result.position);
-      });
+    /** POST /admin/users/{id}/grant-admin and /revoke-admin: the superadmin's alone. */
+    async setAdmin(caller: Caller, userId: string, admin: boolean, request: RequestInfo) {
+      const result = await onUser(userId, () =>
+        admin
+          ? { type: 'GrantAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
+          : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }, context(request, caller.userId));
+      return answer(userId, result.position);
     },
 
     /**

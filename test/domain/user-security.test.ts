@@ -149,13 +149,13 @@ describe('user decider: email and reset', () => {
 describe('user decider: disabling', () => {
   const disabled: UserEvent = { type: 'UserDisabled', data: { by: 'admin' } };
   it('disabling ends every session', () =>
-    given([registered, started('s1'), started('s2')]).when({ type: 'DisableUser', data: { by: 'admin', lastAdmin: false } }).then([
+    given([registered, started('s1'), started('s2')]).when({ type: 'DisableUser', data: { by: 'admin', byRole: 'superadmin' } }).then([
       disabled,
       { type: 'SessionEnded', data: { sessionId: 's1', reason: 'account_disabled' } },
       { type: 'SessionEnded', data: { sessionId: 's2', reason: 'account_disabled' } },
     ]));
-  it('the last admin cannot be disabled', () =>
-    given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true } }]).when({ type: 'DisableUser', data: { by: 'other', lastAdmin: true } }).thenRefuses('conflict'));
+  it('the first account (an older event: isAdmin, no role) is the superadmin and cannot be disabled', () =>
+    given([{ type: 'UserRegistered', data: { ...(registered.data as any), isAdmin: true } }]).when({ type: 'DisableUser', data: { by: 'other', byRole: 'superadmin' } }).thenRefuses('conflict'));
   it('a disabled account refuses a login with the right password, and only then says why', () => {
     given([registered, disabled]).when(login(true)).thenRefuses('account_disabled');
     given([registered, disabled]).when(login(false)).then([failed(1)]);
@@ -163,6 +163,6 @@ describe('user decider: disabling', () => {
   it('enabling lets it log in again; both are idempotent', () => {
     given([registered, disabled, { type: 'UserEnabled', data: { by: 'admin' } }]).when(login(true)).then([started()]);
     given([registered]).when({ type: 'EnableUser', data: { by: 'admin' } }).then([]);
-    given([registered, disabled]).when({ type: 'DisableUser', data: { by: 'admin', lastAdmin: false } }).then([]);
+    given([registered, disabled]).when({ type: 'DisableUser', data: { by: 'admin', byRole: 'superadmin' } }).then([]);
   });
 });

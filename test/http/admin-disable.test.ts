@@ -34,7 +34,7 @@ describe('disabling an account (admin)', () => {
     expect((await call(server, 'GET', '/auth/me', { token: user.token })).status).toBe(401);
   });
 
-  it('only an admin may; the last admin cannot be disabled; unknown ids are 404', async () => {
+  it('only an admin may; the superadmin cannot be disabled; unknown ids are 404', async () => {
     server = await startServer();
     const admin = await register(server);
     const user = await register(server);

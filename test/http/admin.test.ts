@@ -56,7 +56,7 @@ describe('admin: users', () => {
     expect((await call(server, 'GET', '/admin/users/not-a-uuid', { token: admin.token })).status).toBe(400);
   });
 
-  it('grants and revokes admin at once; the last admin can be neither demoted nor disabled; two admins demoting each other leave one', async () => {
+  it('grants and revokes admin at once; the superadmin can be neither demoted nor disabled; two admins demoting each other leave one', async () => {
     server = await startServer();
     const first = await register(server);
     const second = await register(server);
@@ -75,7 +75,7 @@ describe('admin: users', () => {
       call(server, 'POST', `/admin/users/${secondId}/revoke-admin`, { token: first.token }),
       call(server, 'POST', `/admin/users/${firstId}/revoke-admin`, { token: second.token }),
     ]);
-    // One wins; the other is refused: as the last admin (409), or, decided after the first, as no admin any more (403).
+    // One wins (the superadmin demoting the admin); the other is refused: an admin changes no roles (403), nor is the superadmin demoted (409).
     expect([a.status, b.status].filter((s) => s === 200)).toHaveLength(1);
     expect([a.status, b.status].find((s) => s !== 200)).toBeOneOf([403, 409]);
     const admins = (await call(server, 'GET', '/admin/users', { token: a.status === 200 ? first.token : second.token })).body.users.filter((u: { is_admin: boolean }) => u.is_admin);

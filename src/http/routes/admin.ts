@@ -82,7 +82,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
 
   for (const [action, admin] of [['grant-admin', true], ['revoke-admin', false]] as const) {
     routes.add(router, 'post', `/admin/users/:id/${action}`, {
-      policy: 'admin', tag, summary: admin ? 'Make a user an admin' : 'Take admin away from a user (the last admin is kept)',
+      policy: 'admin', tag, summary: admin ? 'Make a user an admin' : 'Take admin away from a user (the superadmin only; the superadmin itself stays one)',
       params: userParams, body: noBody, responses: userAnswer, errors: [409],
     }, async (req, res) => {
       const { id } = parse(userParams, req.params);

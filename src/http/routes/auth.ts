@@ -43,7 +43,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   });
 
   routes.add(router, 'post', '/auth/register', {
-    policy: 'public', tag, summary: 'Register an account (the very first one becomes admin)', body: registerBody,
+    policy: 'public', tag, summary: 'Register an account (the very first one becomes the superadmin)', body: registerBody,
     responses: { 201: { description: 'The token answer; `usr` is the legacy user key, shown this once', schema: answers.token } },
     errors: [403, 409, 429],
   }, limit, async (req, res) => {
