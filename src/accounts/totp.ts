@@ -8,6 +8,34 @@ import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorF
 export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<string | null>, refuseUnknown: (login: string, password: string) => Promise<never>) {
   const { deps, context, settle, onUser, loadUser, passwordCheck } = kit;
 
+  /**
+   * The code is checked against the pending secret first; a wrong one is recorded on the
+   * challenge (the fifth burns it). A right one turns 2FA on in the account's own stream, whose
+   * revision check lets exactly one of several racing requests win, and only then is the pending
+   * secret marked used: a loser finds either 2FA on (409) or, later, the secret used with 2FA on.
+   */
+  const enableWithPendingSecret = async (caller: Caller, input: { code: string }, request: RequestInfo) => {
+    const challengeId = await deps.challenges.latest('totp_setup', caller.userId);
+    if (!challengeId) refuse('not_found', 'No pending two-factor set-up; start with GET /auth/totp');
+    const ctx = context(request, caller.userId);
+    const now = deps.clock();
+    const pending = await deps.challenges.load(challengeId!);
+    requireOpen(pending, now);
+    const checked = await checkTotp(pending.issued!.totpSecret!, input.code, now, null);
+    if (!checked.valid) {
+      await deps.challenges.answer(challengeId!, () => false, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong'));
+      refuse('invalid_totp', 'The two-factor code is wrong');
+    }
+    const backup = newBackupCodes();
+    const result = await onUser(caller.userId, () => ({
+      type: 'EnableTotp',
+      data: { secret: pending.issued!.totpSecret!, codeValid: true, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
+    }), ctx);
+    await deps.challenges.answer(challengeId!, () => true, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong')).catch(() => undefined);
+    await settle(result.position, ['me']);
+    return { backupCodes: backup.codes, position: result.position };
+  };
+
   return {
     /** GET /auth/totp: a pending secret, valid 10 minutes, until a code from it turns 2FA on. */
     async startSetup(caller: Caller, request: RequestInfo) {
@@ -26,40 +54,12 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
      */
     async enable(caller: Caller, input: { code: string }, request: RequestInfo) {
       try {
-        return await this.enableWithPendingSecret(caller, input, request);
+        return await enableWithPendingSecret(caller, input, request);
       } catch (error) {
         const spent = isDomainError(error) && (error.code === 'not_found' || error.code === 'challenge_used');
         if (spent && (await loadUser(caller.userId)).totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
         throw error;
       }
-    },
-
-    /**
-     * The code is checked against the pending secret first; a wrong one is recorded on the
-     * challenge (the fifth burns it). A right one turns 2FA on in the account's own stream, whose
-     * revision check lets exactly one of several racing requests win, and only then is the pending
-     * secret marked used: a loser finds either 2FA on (409) or, later, the secret used with 2FA on.
-     */
-    async enableWithPendingSecret(caller: Caller, input: { code: string }, request: RequestInfo) {
-      const challengeId = await deps.challenges.latest('totp_setup', caller.userId);
-      if (!challengeId) refuse('not_found', 'No pending two-factor set-up; start with GET /auth/totp');
-      const ctx = context(request, caller.userId);
-      const now = deps.clock();
-      const pending = await deps.challenges.load(challengeId!);
-      requireOpen(pending, now);
-      const checked = await checkTotp(pending.issued!.totpSecret!, input.code, now, null);
-      if (!checked.valid) {
-        await deps.challenges.answer(challengeId!, () => false, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong'));
-        refuse('invalid_totp', 'The two-factor code is wrong');
-      }
-      const backup = newBackupCodes();
-      const result = await onUser(caller.userId, () => ({
-        type: 'EnableTotp',
-        data: { secret: pending.issued!.totpSecret!, codeValid: true, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
-      }), ctx);
-      await deps.challenges.answer(challengeId!, () => true, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong')).catch(() => undefined);
-      await settle(result.position, ['me']);
-      return { backupCodes: backup.codes, position: result.position };
     },
 
     /** DELETE /auth/totp: a TOTP code or a backup code turns 2FA off. */

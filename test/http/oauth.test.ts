@@ -295,10 +295,10 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     server = github = undefined;
   });
 
-  const start = async () => {
+  const start = async (env: Record<string, string> = {}) => {
     github = await startGithubStandIn(CLIENT);
     server = await startPublicServer({
-      OAUTH_GITHUB_CLIENT_ID: CLIENT.clientId, OAUTH_GITHUB_CLIENT_SECRET: CLIENT.clientSecret, OAUTH_GITHUB_ISSUER: github.base, OAUTH_GITHUB_API_URL: github.base,
+      OAUTH_GITHUB_CLIENT_ID: CLIENT.clientId, OAUTH_GITHUB_CLIENT_SECRET: CLIENT.clientSecret, OAUTH_GITHUB_ISSUER: github.base, OAUTH_GITHUB_API_URL: github.base, ...env,
     });
     return { server, github };
   };
@@ -333,24 +333,10 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toContain('bad_verification_code');
   });
-});
 
-describe('DELETE /auth/identities/{method}/{id}', () => {
-  let server: TestServer | undefined;
-  let github: Awaited<ReturnType<typeof startGithubStandIn>> | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await github?.close();
-    server = github = undefined;
-  });
-
-  it('unlinks an OAuth identity; the last way in is refused (409) until another exists; unknown ones are 404', async () => {
-    github = await startGithubStandIn(CLIENT);
+  it('DELETE /auth/identities unlinks an OAuth identity; the last way in is refused (409) until another exists; unknown ones are 404', async () => {
     // With ALLOW_USR_LOGIN on, the user key every account gets is a way in of its own.
-    server = await startPublicServer({
-      OAUTH_GITHUB_CLIENT_ID: CLIENT.clientId, OAUTH_GITHUB_CLIENT_SECRET: CLIENT.clientSecret, OAUTH_GITHUB_ISSUER: github.base, OAUTH_GITHUB_API_URL: github.base,
-      ALLOW_USR_LOGIN: 'false',
-    });
+    const { server, github } = await start({ ALLOW_USR_LOGIN: 'false' });
     github.signIn.user = { id: 7, login: 'seven', name: null };
     const made = await land(server, (await signIn(server, 'github')).url);
     const token = made.body.access_token as string;
