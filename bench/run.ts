@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createBcryptPool } from '../src/infra/bcrypt/pool.js';
+import { apiCall, rssMb } from './lib.js';
 
 /**
  * `npm run bench [-- <scenario>…] [--accounts 100000] [--seconds 10]`: the service (built, embedded
@@ -57,12 +58,7 @@ async function service(dataDir: string, cost: number): Promise<Proc> {
   }
   return { url, child, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
 }
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-
-const api = async (url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${url}/api/v1${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body: body !== undefined ? JSON.stringify(body) : undefined });
-  return { status: response.status, body: (await response.json()) as any };
-};
+const api = apiCall;
 
 interface Measured { rps: number; p50: number; p99: number; errors: number }
 /** One autocannon run; `next` gives each request its headers and body. */

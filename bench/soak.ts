@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { apiCall, rssMb } from './lib.js';
 
 /**
  * `npm run soak [-- --minutes 10 --rate 60]`: the built service in embedded mode as a child
@@ -31,15 +32,8 @@ const url = await new Promise<string>((resolve, reject) => {
   });
 });
 
-const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
-const api = async (method: string, path: string, body?: unknown, token?: string) => {
-  const response = await fetch(`${url}/api/v1${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  return { status: response.status, body: (await response.json().catch(() => null)) as any };
-};
+const childRss = () => rssMb(child.pid!);
+const api = (method: string, path: string, body?: unknown, token?: string) => apiCall(url, method, path, body, token ? { authorization: `Bearer ${token}` } : {});
 
 const admin = { username: 'soak_admin', password: 'Soak-admin-pass-1' };
 const adminToken = (await api('POST', '/auth/register', admin)).body.access_token as string;
@@ -95,11 +89,11 @@ const pick = () => {
 
 const started = Date.now();
 const until = started + minutes * 60_000;
-const samples: { at: number; rss: number; requests: number }[] = [{ at: 0, rss: rssMb(), requests: 0 }];
+const samples: { at: number; rss: number; requests: number }[] = [{ at: 0, rss: childRss(), requests: 0 }];
 const inFlight = new Set<Promise<void>>();
 const report = () => {
   const requests = [...counts.values()].reduce((a, b) => a + b, 0);
-  samples.push({ at: Math.round((Date.now() - started) / 1000), rss: Math.round(rssMb()), requests });
+  samples.push({ at: Math.round((Date.now() - started) / 1000), rss: Math.round(childRss()), requests });
   const last = samples.at(-1)!;
   console.log(`${String(last.at).padStart(4)} s  ${String(requests).padStart(7)} requests  ${String(errors.length).padStart(3)} errors  RSS ${last.rss} MB`);
 };
