@@ -44,10 +44,12 @@ const freePort = () => new Promise<number>((resolve) => {
     probe.close(() => resolve(port));
   });
 });
+/** Node flags for the service under test, e.g. BENCH_SERVICE_FLAGS="--cpu-prof --cpu-prof-dir=prof" for its profile. */
+const SERVICE_FLAGS = (process.env.BENCH_SERVICE_FLAGS ?? '').split(' ').filter(Boolean);
 /** The service, logging warnings only (access lines would measure the log pipe); ready once /readyz says so. */
 async function service(dataDir: string, cost: number): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, [...SERVICE_FLAGS, 'dist/src/main.js'], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', BCRYPT_COST: String(cost) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -29,6 +29,7 @@ const readStoreUsage = (readStore: ReadStorePort): UsageStore => ({
 });
 import type { RouteEntry } from './http/auth.js';
 import type { Express } from 'express';
+import type { FlatRouter } from './http/router.js';
 import { USERS } from '../projections/me.js';
 import { jobsReaction, startWorkers } from '../workers/index.js';
 import { createEmlMailer } from './infra/mail/eml.js';
@@ -78,8 +79,8 @@ export interface Service {
   projections: ProjectionRunner;
   /** Every API route and who may call it. */
   routeTable: RouteEntry[];
-  /** The express application (tests walk its router). */
-  http: Express;
+  /** The express application, and the flat table that routes every request (tests walk both). */
+  http: Express & { flatRouter: FlatRouter };
   hasher: PasswordHasher;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;

@@ -20,7 +20,15 @@ export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
 export type Authenticated = Caller & { patterns?: EndpointPattern[] };
 
 /** This service's session-only routes as patterns (`:param` → `*`), for POST /auth/check. */
-const privilegedPatterns = (table: { method: string; path: string; policy: string }[]): EndpointPattern[] =>
+type RouteTable = { method: string; path: string; policy: string }[];
+const privilegedCache = new WeakMap<RouteTable, EndpointPattern[]>();
+/** The patterns of the privileged routes, parsed once per route table (it is complete before the first request). */
+const privilegedPatterns = (table: RouteTable): EndpointPattern[] => {
+  let patterns = privilegedCache.get(table);
+  if (!patterns) privilegedCache.set(table, (patterns = parsePrivileged(table)));
+  return patterns;
+};
+const parsePrivileged = (table: RouteTable): EndpointPattern[] =>
   table
     .filter((route) => route.policy === 'session' || route.policy === 'admin')
     .map((route) => parsePattern(`${route.method.toUpperCase()} ${route.path.replace(/:[A-Za-z_]+/g, '*')}`))
@@ -61,11 +69,11 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
      * A session may; an API key may, except this service's privileged endpoints; an ACL token may
      * where its ACL allows, and never on the privileged endpoints.
      */
-    check(caller: Authenticated, method: string, path: string, table: { method: string; path: string; policy: string }[]) {
-      // Express routes case-insensitively: so is the privileged test (its patterns are lower-case).
+    check(caller: Authenticated, method: string, path: string, table: RouteTable) {
+      if (caller.kind === 'session') return { allowed: true, user_id: caller.userId, acl_id: caller.aclId ?? null };
+      // Lower-cased, as the privileged patterns are: a path differing only in case is refused too.
       const privileged = allows(privilegedPatterns(table), method, path.toLowerCase());
-      const allowed =
-        caller.kind === 'session' ? true : caller.kind === 'apikey' ? !privileged : !privileged && allows(caller.patterns ?? [], method, path);
+      const allowed = caller.kind === 'apikey' ? !privileged : !privileged && allows(caller.patterns ?? [], method, path);
       return { allowed, user_id: caller.userId, acl_id: caller.aclId ?? null };
     },
 

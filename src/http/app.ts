@@ -24,6 +24,7 @@ import { requestContext } from '../logging.js';
 import { cookieSessions } from './cookies.js';
 import type { Metrics } from '../metrics.js';
 import { routeTable, type RouteEntry } from './auth.js';
+import type { FlatRouter } from './router.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
 
@@ -72,7 +73,7 @@ const accessLog = (logger: Logger, metrics: Metrics | null): RequestHandler => (
   next();
 };
 
-export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntry[] } {
+export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntry[]; flatRouter: FlatRouter } {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -81,29 +82,29 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   app.use(requestId);
   app.use(cookieSessions(deps.publicUrl));
   app.use(accessLog(deps.logger, deps.metrics));
-  const opsTable = routeTable(deps.accounts, '', deps.publicUrl);
-  app.use(opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: opsTable, table: () => [...opsTable.table, ...routes.table] }));
+  const routes = routeTable(deps.accounts, deps.publicUrl);
+  const ops = routes.scope('');
+  opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: ops, table: () => routes.table });
   const limit = perIpLimit(deps.limiter);
-  if (deps.metrics) app.use(metricsRoutes(deps.metrics, opsTable));
-  app.use(loginPageRoutes(deps.accounts, opsTable, limit));
-  const routes = routeTable(deps.accounts, '/api/v1', deps.publicUrl);
-  const api = express.Router();
-  // The one route that also takes multipart/form-data parses its own body, before the JSON-only rule.
-  api.use(emailRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(jsonBody);
-  api.use(authRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(accountRoutes(deps.accounts, deps.headPosition, routes));
-  api.use(totpRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(credentialRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(adminRoutes(deps.accounts, deps.operations, deps.headPosition, routes));
-  api.use(nostrRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(lnurlRoutes(deps.accounts, deps.headPosition, routes, limit));
-  api.use(identityRoutes(deps.accounts, deps.headPosition, routes));
-  api.use(inviteRoutes(deps.accounts, deps.headPosition, routes));
-  // Last: `/auth/{provider}` would otherwise catch every other GET /auth/<word>.
-  api.use(oauthRoutes(deps.accounts, deps.headPosition, routes, limit));
-  app.use('/api/v1', api);
+  if (deps.metrics) metricsRoutes(deps.metrics, ops);
+  loginPageRoutes(deps.accounts, ops, limit);
+  // The API's routes read JSON only (the one that also takes multipart/form-data parses its own body).
+  const api = routes.scope('/api/v1', jsonBody);
+  emailRoutes(deps.accounts, deps.headPosition, api, limit);
+  authRoutes(deps.accounts, deps.headPosition, api, limit);
+  accountRoutes(deps.accounts, deps.headPosition, api);
+  totpRoutes(deps.accounts, deps.headPosition, api, limit);
+  credentialRoutes(deps.accounts, deps.headPosition, api, limit);
+  adminRoutes(deps.accounts, deps.operations, deps.headPosition, api);
+  nostrRoutes(deps.accounts, deps.headPosition, api, limit);
+  lnurlRoutes(deps.accounts, deps.headPosition, api, limit);
+  identityRoutes(deps.accounts, deps.headPosition, api);
+  inviteRoutes(deps.accounts, deps.headPosition, api);
+  // `/auth/:provider` is tried after every exact path and after the parameterised paths added before it.
+  oauthRoutes(deps.accounts, deps.headPosition, api, limit);
+  // One middleware dispatches every route (see FlatRouter).
+  app.use(routes.handle);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
-  return Object.assign(app, { routeTable: [...opsTable.table, ...routes.table] });
+  return Object.assign(app, { routeTable: routes.table, flatRouter: routes.router });
 }

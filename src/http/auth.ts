@@ -1,14 +1,15 @@
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
 import { cookiesOf, csrfPasses, SESSION_COOKIE } from './cookies.js';
+import { FlatRouter, type Method } from './router.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
     caller?: Authenticated;
     requestId: string;
-    /** The route pattern that matched (`/api/v1/auth/sessions/:id`), for metrics: never the raw path. */
+    /** The route pattern that matched (`/api/v1/auth/sessions/:id`), for logs and metrics: never the raw path. */
     routePattern?: string;
   }
 }
@@ -46,7 +47,7 @@ export interface RouteDoc {
 }
 
 export interface RouteEntry {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  method: Method;
   path: string;
   policy: Policy;
   doc?: RouteDoc;
@@ -60,7 +61,6 @@ const OPEN_BEFORE_RESET = new Set(['GET /api/v1/auth', 'PUT /api/v1/auth/update-
 
 /** The one place that decides session / ACL token / API key for every route. */
 export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: string): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
-  req.routePattern = `${req.baseUrl}${String(req.route?.path ?? '')}`;
   if (policy === 'public') return next();
   const apiKey = req.headers['x-api-key'];
   let bearer = bearerOf(req.headers.authorization);
@@ -74,8 +74,8 @@ export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: stri
   const privileged = policy === 'session' || policy === 'admin';
   if (caller.kind === 'acl' && policy !== 'credential') {
     if (privileged) return next(new HttpError('acl_forbidden', 'ACL tokens may not call this endpoint'));
-    // The path express routed on, not the raw URL: the two must never be read differently.
-    if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.baseUrl + req.path)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
+    // The path the route was matched on, not the raw URL: the two must never be read differently.
+    if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.routedPath ?? req.path)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
   }
   if (caller.kind === 'apikey' && privileged) return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
   if (caller.mustResetPassword && !OPEN_BEFORE_RESET.has(`${req.method} ${req.routePattern}`)) {
@@ -88,24 +88,34 @@ export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: stri
 }, { [AUTHORIZES]: true });
 
 /**
- * Registers routes with their policy, and keeps the table of them, so that no route can be added
- * without saying who may call it (and a test can walk them all).
+ * Every route of the app with its policy, in one flat table (`handle` dispatches them), so that no
+ * route can be added without saying who may call it, and a test can walk them all. Routes are
+ * added through a `scope`: a path prefix, and the body parser its routes run first (a route whose
+ * doc says `formBody` parses its own).
  */
-export function routeTable(accounts: Accounts, prefix: string, publicUrl: string) {
+export function routeTable(accounts: Accounts, publicUrl: string) {
   const publicOrigin = new URL(publicUrl).origin;
   const table: RouteEntry[] = [];
+  const router = new FlatRouter();
   return {
     table,
-    /** `access` is the policy alone, or the policy with the route's OpenAPI description. */
-    add(router: Router, method: RouteEntry['method'], path: string, access: Policy | (RouteDoc & { policy: Policy }), ...handlers: RequestHandler[]) {
-      const { policy, ...doc } = typeof access === 'string' ? { policy: access } : access;
-      table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
-      router[method](path, authorize(accounts, policy, publicOrigin), ...handlers);
-    },
+    router,
+    handle: router.handle,
+    scope: (prefix: string, parseBody?: RequestHandler) => ({
+      /** Every route of the app (all scopes). */
+      table,
+      /** `access` is the policy alone, or the policy with the route's OpenAPI description. */
+      add(method: Method, path: string, access: Policy | (RouteDoc & { policy: Policy }), ...handlers: RequestHandler[]) {
+        const { policy, ...doc } = typeof access === 'string' ? { policy: access } : access;
+        table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
+        const parser = parseBody && !(doc as RouteDoc).formBody ? [parseBody] : [];
+        router.add(method, `${prefix}${path}`, [...parser, authorize(accounts, policy, publicOrigin), ...handlers]);
+      },
+    }),
   };
 }
 
-export type Routes = ReturnType<typeof routeTable>;
+export type Routes = ReturnType<ReturnType<typeof routeTable>['scope']>;
 
 /**
  * The login session a public route may be called with (starting or finishing a link): the bearer

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -33,16 +33,15 @@ const tag = 'Account';
 const userAnswer = { 200: { description: 'The user object', schema: answers.user } };
 
 /** The signed-in user's own account. */
-export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): Router {
-  const router = Router();
+export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
 
   const me: RequestHandler = async (req, res) => {
     res.json(await accounts.me(callerOf(req).userId));
   };
-  routes.add(router, 'get', '/auth', { policy: 'user', tag, summary: 'The signed-in user (same as GET /auth/me)', responses: userAnswer }, me);
-  routes.add(router, 'get', '/auth/me', { policy: 'user', tag, summary: 'The signed-in user', responses: userAnswer }, me);
+  routes.add('get', '/auth', { policy: 'user', tag, summary: 'The signed-in user (same as GET /auth/me)', responses: userAnswer }, me);
+  routes.add('get', '/auth/me', { policy: 'user', tag, summary: 'The signed-in user', responses: userAnswer }, me);
 
-  routes.add(router, 'put', '/auth/me', {
+  routes.add('put', '/auth/me', {
     policy: 'user', tag, summary: 'Change the display name, first and last name, or the email', body: profileBody,
     description: 'A new email is unverified and a verification mail is sent; changing it needs `password` (and `totp_code` when 2FA is on). '
       + 'Through an ACL token or an API key only the names may change.',
@@ -62,7 +61,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, user);
   });
 
-  routes.add(router, 'put', '/auth/me/username', {
+  routes.add('put', '/auth/me/username', {
     policy: 'session', tag, summary: 'Change the username', body: usernameBody, responses: userAnswer, errors: [409],
   }, async (req, res) => {
     const body = parse(usernameBody, req.body);
@@ -70,7 +69,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, user);
   });
 
-  routes.add(router, 'put', '/auth/update-password', {
+  routes.add('put', '/auth/update-password', {
     policy: 'session', tag, summary: 'Change the password; every other session of the account is revoked', body: passwordBody,
     responses: { 200: { description: 'Password updated', schema: answers.detail } },
   }, async (req, res) => {
@@ -79,7 +78,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, { detail: 'Password updated' });
   });
 
-  routes.add(router, 'post', '/auth/me/set-initial-password', {
+  routes.add('post', '/auth/me/set-initial-password', {
     policy: 'session', tag, summary: 'Set a password on an account that has none', body: initialPasswordBody,
     responses: { 200: { description: 'Password set', schema: answers.detail } },
     errors: [409],
@@ -89,13 +88,13 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, { detail: 'Password set' });
   });
 
-  routes.add(router, 'get', '/auth/sessions', {
+  routes.add('get', '/auth/sessions', {
     policy: 'session', tag, summary: "The account's active sessions", responses: { 200: { description: 'The sessions', schema: sessionList } },
   }, async (req, res) => {
     res.json(await accounts.listSessions(callerOf(req)));
   });
 
-  routes.add(router, 'delete', '/auth/sessions/:id', {
+  routes.add('delete', '/auth/sessions/:id', {
     policy: 'session', tag, summary: 'Revoke a session', params: sessionParams,
     responses: { 200: { description: 'Session revoked', schema: answers.detail } },
   }, async (req, res) => {
@@ -104,7 +103,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, { detail: 'Session revoked' });
   });
 
-  routes.add(router, 'delete', '/auth/me', {
+  routes.add('delete', '/auth/me', {
     policy: 'session', tag, summary: 'Delete the account', body: deleteBody,
     description: '`password` (and `totp_code` when 2FA is on) are required when set. Personal data becomes unreadable everywhere, '
       + 'including old events; tokens, keys and ACLs die; the username and email are free again.',
@@ -115,7 +114,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     await answerCommand(res, position, head, 200, { detail: 'Account deleted' });
   });
 
-  routes.add(router, 'get', '/auth/me/history', {
+  routes.add('get', '/auth/me/history', {
     policy: 'session', tag, summary: "The account's own audit trail, newest first", query: historyQuery,
     responses: { 200: { description: 'The events', schema: historyList } },
   }, async (req, res) => {
@@ -123,5 +122,4 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     res.json(await accounts.history(callerOf(req), query));
   });
 
-  return router;
 }

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import type { ProjectionOperations } from '../../operations.js';
@@ -30,17 +29,16 @@ const tag = 'Admin';
 const userAnswer = { 200: { description: 'The user object, with `disabled`', schema: adminUser } };
 
 /** Administration: an admin's login session only (403 `admin_only` otherwise). */
-export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, head: () => Promise<bigint>, routes: Routes): Router {
-  const router = Router();
+export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, head: () => Promise<bigint>, routes: Routes): void {
 
-  routes.add(router, 'get', '/admin/users', {
+  routes.add('get', '/admin/users', {
     policy: 'admin', tag, summary: 'List and search users (by username or email), a page at a time', query: listQuery,
     responses: { 200: { description: 'A page of users; `next_cursor` is null on the last one', schema: userList } },
   }, async (req, res) => {
     res.json(await accounts.listUsers(parse(listQuery, req.query)));
   });
 
-  routes.add(router, 'post', '/admin/users', {
+  routes.add('post', '/admin/users', {
     policy: 'admin', tag, summary: 'Make an account: a temporary password, or a mailed link to set one', body: createBody,
     description: 'The account has `must_reset_password: true`; until it sets a password its token works only for GET /auth, PUT /auth/update-password and POST /auth/logout (403 `password_reset_required`). Only the superadmin makes admins.',
     responses: { 201: { description: 'The account, and its temporary password (once)', schema: created } },
@@ -51,7 +49,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     await answerCommand(res, made.position, head, 201, { user: made.user, ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}) });
   });
 
-  routes.add(router, 'get', '/admin/users/:id', {
+  routes.add('get', '/admin/users/:id', {
     policy: 'admin', tag, summary: 'One user, with `disabled` and `locked_until`', params: userParams,
     responses: { 200: { description: 'The user object', schema: adminUser } },
   }, async (req, res) => {
@@ -59,7 +57,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     res.json(await accounts.getUser(id));
   });
 
-  routes.add(router, 'get', '/admin/users/:id/history', {
+  routes.add('get', '/admin/users/:id/history', {
     policy: 'admin', tag, summary: "The replay of a user's stream up to an instant", params: userParams, query: historyQuery,
     responses: { 200: { description: '`{"events": [{"type","at","position","data"}], "state": <the user as it stood at as_of>}`' } },
   }, async (req, res) => {
@@ -69,7 +67,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
   });
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    routes.add(router, 'post', `/admin/users/:id/${action}`, {
+    routes.add('post', `/admin/users/:id/${action}`, {
       policy: 'admin', tag, summary: disabled ? 'Disable an account: every token of it is revoked' : 'Enable a disabled account',
       params: userParams, body: noBody, responses: userAnswer, errors: [409],
     }, async (req, res) => {
@@ -81,7 +79,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
   }
 
   for (const [action, admin] of [['grant-admin', true], ['revoke-admin', false]] as const) {
-    routes.add(router, 'post', `/admin/users/:id/${action}`, {
+    routes.add('post', `/admin/users/:id/${action}`, {
       policy: 'admin', tag, summary: admin ? 'Make a user an admin' : 'Take admin away from a user (the superadmin only; the superadmin itself stays one)',
       params: userParams, body: noBody, responses: userAnswer, errors: [409],
     }, async (req, res) => {
@@ -92,14 +90,14 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     });
   }
 
-  routes.add(router, 'get', '/admin/projections', {
+  routes.add('get', '/admin/projections', {
     policy: 'admin', tag, summary: 'The projections, their positions and lag',
     responses: { 200: { description: '`[{"name","version","position","head_position","lag","status"}]`' } },
   }, async (_req, res) => {
     res.json(await operations.list());
   });
 
-  routes.add(router, 'get', '/admin/projections/:name', {
+  routes.add('get', '/admin/projections/:name', {
     policy: 'admin', tag, summary: "A projection's progress", params: projectionParams,
     responses: { 200: { description: '`{"status","processed","total","events_per_sec","eta_s"}`' } },
   }, async (req, res) => {
@@ -107,7 +105,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     res.json(await operations.progress(name));
   });
 
-  routes.add(router, 'post', '/admin/projections/:name/rebuild', {
+  routes.add('post', '/admin/projections/:name/rebuild', {
     policy: 'admin', tag, summary: 'Rebuild a projection; the live version serves until the new one has caught up',
     params: projectionParams, body: noBody,
     responses: { 202: { description: 'Rebuilding', schema: rebuilding } },
@@ -117,5 +115,4 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     res.status(202).json(operations.rebuild(name));
   });
 
-  return router;
 }

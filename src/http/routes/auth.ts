@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -31,10 +31,9 @@ const usrKey = z.object({ usr: z.string() });
 const tag = 'Registration and login';
 
 /** Set-up, registration, password login and logout. */
-export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
 
-  routes.add(router, 'get', '/auth/setup-status', {
+  routes.add('get', '/auth/setup-status', {
     policy: 'public', tag, summary: 'Whether the first account exists, whether registration is open, and the login methods',
     responses: { 200: { description: 'The set-up status', schema: setupStatus } },
     errors: [429],
@@ -42,7 +41,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     res.json(await accounts.setupStatus());
   });
 
-  routes.add(router, 'post', '/auth/register', {
+  routes.add('post', '/auth/register', {
     policy: 'public', tag, summary: 'Register an account (the very first one becomes the superadmin)', body: registerBody,
     responses: { 201: { description: 'The token answer; `usr` is the legacy user key, shown this once', schema: answers.token } },
     errors: [403, 409, 429],
@@ -58,7 +57,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
   });
 
-  routes.add(router, 'post', '/auth', {
+  routes.add('post', '/auth', {
     policy: 'public', tag, summary: 'Log in with a username (or email) and password', body: loginBody,
     description: '401 `totp_required` when 2FA is on and no code came; 429 `account_locked` after 5 consecutive failures.',
     responses: { 200: { description: 'The token answer', schema: answers.token } },
@@ -69,7 +68,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
   });
 
-  routes.add(router, 'post', '/auth/usr', {
+  routes.add('post', '/auth/usr', {
     policy: 'public', tag, summary: "Log in with the account's secret user key (legacy)", body: usrBody,
     responses: { 200: { description: 'The token answer', schema: answers.token } },
     errors: [401, 403, 429],
@@ -79,14 +78,14 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
   });
 
-  routes.add(router, 'get', '/auth/usr-key', {
+  routes.add('get', '/auth/usr-key', {
     policy: 'session', tag, summary: "Show the account's secret user key",
     responses: { 200: { description: 'The user key', schema: usrKey } },
   }, async (req, res) => {
     res.json(await accounts.showUsrKey(callerOf(req)));
   });
 
-  routes.add(router, 'post', '/auth/usr-key', {
+  routes.add('post', '/auth/usr-key', {
     policy: 'session', tag, summary: "Replace the account's secret user key", body: noBody,
     responses: { 200: { description: 'The new user key', schema: usrKey } },
   }, async (req, res) => {
@@ -95,7 +94,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, position, head, 200, { usr });
   });
 
-  routes.add(router, 'post', '/auth/logout', {
+  routes.add('post', '/auth/logout', {
     policy: 'session', tag, summary: "End this session: its token stops working at once", body: noBody,
     responses: { 200: { description: 'Logged out', schema: answers.detail } },
   }, async (req, res) => {
@@ -106,5 +105,4 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, position, head, 200, { detail: 'Logged out' });
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -29,16 +29,15 @@ const checkAnswer = z.object({ allowed: z.boolean(), user_id: z.uuid(), acl_id: 
 const tag = 'ACLs and API keys';
 
 /** ACLs and their tokens, API keys, and the token check for other services. */
-export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
 
-  routes.add(router, 'get', '/auth/acls', {
+  routes.add('get', '/auth/acls', {
     policy: 'session', tag, summary: "The account's ACLs", responses: { 200: { description: 'The ACLs', schema: z.array(acl) } },
   }, async (req, res) => {
     res.json(await accounts.listAcls(callerOf(req)));
   });
 
-  routes.add(router, 'post', '/auth/acls', {
+  routes.add('post', '/auth/acls', {
     policy: 'session', tag, summary: 'Create an ACL: the endpoints its tokens may call', body: aclBody,
     description: 'Patterns are `METHOD /path`; `*` matches one segment, a trailing `/**` any rest, `{name}` one segment.',
     responses: { 201: { description: 'The ACL', schema: acl } },
@@ -48,7 +47,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 201, acl);
   });
 
-  routes.add(router, 'put', '/auth/acls/:acl_id', {
+  routes.add('put', '/auth/acls/:acl_id', {
     policy: 'session', tag, summary: 'Rename an ACL or change its endpoints', params: aclParams, body: aclUpdate,
     responses: { 200: { description: 'The ACL', schema: acl } },
   }, async (req, res) => {
@@ -58,7 +57,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 200, acl);
   });
 
-  routes.add(router, 'delete', '/auth/acls/:acl_id', {
+  routes.add('delete', '/auth/acls/:acl_id', {
     policy: 'session', tag, summary: 'Delete an ACL; its tokens die', params: aclParams,
     responses: { 200: { description: 'ACL deleted', schema: answers.detail } },
   }, async (req, res) => {
@@ -67,7 +66,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 200, { detail: 'ACL deleted' });
   });
 
-  routes.add(router, 'get', '/auth/acls/:acl_id/tokens', {
+  routes.add('get', '/auth/acls/:acl_id/tokens', {
     policy: 'session', tag, summary: "An ACL's tokens (never their secrets)", params: aclParams,
     responses: { 200: { description: 'The tokens', schema: z.array(aclToken) } },
   }, async (req, res) => {
@@ -75,7 +74,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     res.json(await accounts.listAclTokens(callerOf(req), acl_id));
   });
 
-  routes.add(router, 'post', '/auth/acls/:acl_id/tokens', {
+  routes.add('post', '/auth/acls/:acl_id/tokens', {
     policy: 'session', tag, summary: 'Issue a token for an ACL', params: aclParams, body: tokenBody,
     responses: { 201: { description: 'The token, shown this once', schema: issuedAclToken } },
   }, async (req, res) => {
@@ -85,7 +84,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 201, answer);
   });
 
-  routes.add(router, 'delete', '/auth/acls/:acl_id/tokens/:token_id', {
+  routes.add('delete', '/auth/acls/:acl_id/tokens/:token_id', {
     policy: 'session', tag, summary: 'Revoke an ACL token; it stops working at once', params: tokenParams,
     responses: { 200: { description: 'Token revoked', schema: answers.detail } },
   }, async (req, res) => {
@@ -94,7 +93,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
   });
 
-  routes.add(router, 'post', '/auth/check', {
+  routes.add('post', '/auth/check', {
     policy: 'credential', tag, summary: 'Whether the credential this is called with may call an endpoint (for other services)', body: checkBody,
     responses: { 200: { description: 'The verdict', schema: checkAnswer } },
   }, async (req, res) => {
@@ -102,7 +101,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     res.json(accounts.check(req.caller!, body.method, body.path, routes.table));
   });
 
-  routes.add(router, 'post', '/auth/me/tokens', {
+  routes.add('post', '/auth/me/tokens', {
     policy: 'session', tag, summary: 'Create an API key', body: keyBody,
     responses: { 201: { description: 'The key, shown this once', schema: issuedApiKey } },
   }, async (req, res) => {
@@ -111,13 +110,13 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 201, answer);
   });
 
-  routes.add(router, 'get', '/auth/me/tokens', {
+  routes.add('get', '/auth/me/tokens', {
     policy: 'session', tag, summary: "The account's API keys (never their secrets)", responses: { 200: { description: 'The keys', schema: z.array(apiKey) } },
   }, async (req, res) => {
     res.json(await accounts.listApiKeys(callerOf(req)));
   });
 
-  routes.add(router, 'delete', '/auth/me/tokens/:id', {
+  routes.add('delete', '/auth/me/tokens/:id', {
     policy: 'session', tag, summary: 'Revoke an API key', params: keyParams,
     responses: { 200: { description: 'Token revoked', schema: answers.detail } },
   }, async (req, res) => {
@@ -126,7 +125,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
   });
 
-  routes.add(router, 'get', '/auth/verify-token', {
+  routes.add('get', '/auth/verify-token', {
     policy: 'public', tag, summary: 'Whether an API key is known, not revoked, not expired, and its account active', query: verifyQuery,
     responses: { 200: { description: 'The verdict', schema: z.object({ valid: z.boolean() }) } },
     errors: [429],
@@ -135,5 +134,4 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     res.json({ valid: await accounts.verifyToken(token) });
   });
 
-  return router;
 }

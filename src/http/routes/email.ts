@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
@@ -32,19 +32,18 @@ const jsonOrForm: RequestHandler = (req, res, next) => {
 };
 
 /** Email verification, password reset, and passwordless email codes. */
-export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
 
-  routes.add(router, 'post', '/auth/me/send-otp', {
+  routes.add('post', '/auth/me/send-otp', {
     policy: 'session', tag, summary: "Mail a 6-digit code that verifies the account's email", body: noBody,
     responses: { 200: { description: 'The session to send back with the code', schema: z.object({ otp_session: z.uuid() }) } },
-  }, jsonBody, async (req, res) => {
+  }, async (req, res) => {
     parse(noBody, req.body);
     const answer = await accounts.sendVerificationCode(callerOf(req), requestInfo(req));
     await answerCommand(res, null, head, 200, answer);
   });
 
-  routes.add(router, 'post', '/auth/verify-otp', {
+  routes.add('post', '/auth/verify-otp', {
     policy: 'public', tag, summary: 'Verify the email with the mailed code', body: otpBody, formBody: true,
     responses: { 200: { description: 'Email verified', schema: answers.detail } },
     errors: [410, 429],
@@ -54,23 +53,23 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     await answerCommand(res, position, head, 200, { detail: 'Email verified' });
   });
 
-  routes.add(router, 'post', '/auth/reset-password', {
+  routes.add('post', '/auth/reset-password', {
     policy: 'public', tag, summary: 'Mail a one-time password reset token (valid 30 min)', body: emailBody,
     description: 'Answers 202 whether or not the address belongs to an account.',
     responses: { 202: { description: 'Accepted', schema: answers.detail } },
     errors: [429],
-  }, limit, jsonBody, async (req, res) => {
+  }, limit, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.requestPasswordReset({ email: body.email });
     await answerCommand(res, null, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
   });
 
-  routes.add(router, 'put', '/auth/reset-password', {
+  routes.add('put', '/auth/reset-password', {
     policy: 'public', tag, summary: 'Set a new password with a reset token; every session is revoked', body: resetBody,
     description: 'The reset token comes as `reset_token` or as `Authorization: Bearer <reset token>`.',
     responses: { 200: { description: 'Password reset', schema: answers.detail } },
     errors: [401, 410, 429],
-  }, limit, jsonBody, async (req, res) => {
+  }, limit, async (req, res) => {
     const body = parse(resetBody, req.body);
     const token = body.reset_token ?? bearerOf(req.headers.authorization);
     if (!token) throw new HttpError('validation_failed', 'Send the reset token as reset_token or as a Bearer header', [{ path: 'reset_token', message: 'required' }]);
@@ -78,30 +77,29 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     await answerCommand(res, position, head, 200, { detail: 'Password reset' });
   });
 
-  routes.add(router, 'post', '/auth/send-code', {
+  routes.add('post', '/auth/send-code', {
     policy: 'public', tag, summary: 'Mail a 6-digit login code (valid 10 min)', body: emailBody,
     description: 'Answers 202 whether or not the address belongs to an account.',
     responses: { 202: { description: 'Accepted', schema: answers.detail } },
     errors: [429],
-  }, limit, jsonBody, async (req, res) => {
+  }, limit, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.sendLoginCode({ email: body.email });
     await answerCommand(res, null, head, 202, { detail: 'If this address can sign in, a code is on its way' });
   });
 
-  routes.add(router, 'post', '/auth/verify-code', {
+  routes.add('post', '/auth/verify-code', {
     policy: 'public', tag, summary: 'Log in with a mailed code; 5 wrong codes burn it', body: codeBody,
     responses: {
       200: { description: 'The token answer', schema: answers.token },
       201: { description: 'The token answer, for an account made by this login', schema: answers.token },
     },
     errors: [401, 403, 410, 429],
-  }, limit, jsonBody, async (req, res) => {
+  }, limit, async (req, res) => {
     const body = parse(codeBody, req.body);
     const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
     await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
   });
 
-  return router;
 }
 

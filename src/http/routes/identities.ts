@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -13,9 +12,8 @@ const identityParams = z.strictObject({
 const tag = 'Identities';
 
 /** Linked identities: `DELETE /auth/identities/{method}/{id}`, as `identities` in the user object names them. */
-export function identityRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): Router {
-  const router = Router();
-  routes.add(router, 'delete', '/auth/identities/:method/:id', {
+export function identityRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
+  routes.add('delete', '/auth/identities/:method/:id', {
     policy: 'session', tag, summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account', params: identityParams,
     responses: { 200: { description: 'The user object', schema: answers.user } },
     errors: [409],
@@ -24,5 +22,4 @@ export function identityRoutes(accounts: Accounts, head: () => Promise<bigint>, 
     const { user, position } = await accounts.unlinkIdentity(callerOf(req), method, id, requestInfo(req));
     await answerCommand(res, position, head, 200, user);
   });
-  return router;
 }

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -17,10 +16,9 @@ const listed = invite.extend({ revoked: z.boolean(), created_at: z.string() });
 const tag = 'Invitations';
 
 /** Invitations (`INVITES=admins|users` says who may invite; `REGISTRATION=invite` makes them required). */
-export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): Router {
-  const router = Router();
+export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
 
-  routes.add(router, 'post', '/auth/invites', {
+  routes.add('post', '/auth/invites', {
     policy: 'session', tag, summary: 'Make an invite: how many registrations it allows, until when, and as what role', body: inviteBody,
     responses: { 201: { description: 'The invite with its token, shown this once', schema: issued } },
     errors: [403],
@@ -30,14 +28,14 @@ export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, ro
     await answerCommand(res, made.position, head, 201, made.invite);
   });
 
-  routes.add(router, 'get', '/auth/invites', {
+  routes.add('get', '/auth/invites', {
     policy: 'session', tag, summary: "The caller's invites (never their tokens)",
     responses: { 200: { description: 'Invites, newest first', schema: z.array(listed) } },
   }, async (req, res) => {
     res.json(await accounts.listInvites(callerOf(req)));
   });
 
-  routes.add(router, 'delete', '/auth/invites/:id', {
+  routes.add('delete', '/auth/invites/:id', {
     policy: 'session', tag, summary: 'Revoke an invite (its issuer, or an admin)', params: inviteParams,
     responses: { 200: { description: 'The invite, revoked', schema: listed } },
     errors: [404],
@@ -47,5 +45,4 @@ export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, ro
     await answerCommand(res, revoked.position, head, 200, revoked.invite);
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../auth.js';
@@ -15,11 +15,10 @@ const walletAnswer = z.object({ status: z.enum(['OK', 'ERROR']), reason: z.strin
 const tag = 'LNURL-auth';
 
 /** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
-export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
 
   // Public, except that `action=link` needs the account's bearer token.
-  routes.add(router, 'get', '/auth/lnurl', {
+  routes.add('get', '/auth/lnurl', {
     policy: 'public', tag, summary: 'Start an LNURL-auth login, registration or link', query: startQuery,
     description: "`action=link` needs the account's session as `Authorization: Bearer`.",
     responses: { 200: { description: 'The LNURL to show the wallet, and the k1 to poll', schema: challenge } },
@@ -31,7 +30,7 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   });
 
   // The wallet's call: LUD-04 JSON, HTTP 200 either way.
-  routes.add(router, 'get', '/auth/lnurl/callback', {
+  routes.add('get', '/auth/lnurl/callback', {
     policy: 'public', tag, summary: "The wallet's LUD-04 callback", query: callbackQuery,
     responses: { 200: { description: 'LUD-04 JSON, HTTP 200 whether it succeeded or not', schema: walletAnswer } },
     errors: [429],
@@ -44,7 +43,7 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     res.json(await accounts.lnurlCallback(query.data, requestInfo(req)));
   });
 
-  routes.add(router, 'get', '/auth/lnurl/:k1', {
+  routes.add('get', '/auth/lnurl/:k1', {
     policy: 'public', tag, summary: 'Poll a k1 until a wallet has signed it; the token comes exactly once', params: pollParams, query: pollQuery,
     responses: {
       200: { description: 'The token answer', schema: answers.token },
@@ -62,5 +61,4 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     await answerCommand(res, answer.issued.position, head, 200, tokenAnswer(answer.issued));
   });
 
-  return router;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import QRCode from 'qrcode';
 import type { Accounts } from '../../accounts/index.js';
 import { requestInfo, type Routes } from '../auth.js';
@@ -74,10 +74,9 @@ code { word-break: break-all; font-size: .75rem; }
 `;
 
 /** GET /login: a sign-in page for people, served by the service itself (no build step, no outside assets). */
-export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
   // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
-  routes.add(router, 'get', '/login', {
+  routes.add('get', '/login', {
     policy: 'public', tag: 'Operations', summary: 'A sign-in page for people (password and LNURL-auth)', query: pageQuery,
     description: 'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
     responses: { 200: { description: 'The page', contentType: 'text/html' } },
@@ -142,5 +141,4 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
 </body>
 </html>`);
   });
-  return router;
 }

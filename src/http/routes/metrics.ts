@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import type { Metrics } from '../../metrics.js';
 import type { Routes } from '../auth.js';
 
@@ -6,9 +5,8 @@ import type { Routes } from '../auth.js';
  * GET /metrics: Prometheus text. Public like /healthz, as scrapers expect; it names routes and
  * counts, never an account. Keep it off the public internet with the proxy in front.
  */
-export function metricsRoutes(metrics: Metrics, routes: Routes): Router {
-  const router = Router();
-  routes.add(router, 'get', '/metrics', {
+export function metricsRoutes(metrics: Metrics, routes: Routes): void {
+  routes.add('get', '/metrics', {
     policy: 'public',
     summary: 'Prometheus metrics',
     tag: 'Operations',
@@ -18,5 +16,4 @@ export function metricsRoutes(metrics: Metrics, routes: Routes): Router {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  return router;
 }

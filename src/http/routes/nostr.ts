@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -11,10 +11,9 @@ const linkBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384) });
 const tag = 'Nostr';
 
 /** Nostr NIP-98: sign in, link a key to the signed-in account, unlink it. */
-export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
 
-  routes.add(router, 'post', '/auth/nostr', {
+  routes.add('post', '/auth/nostr', {
     policy: 'public', tag, summary: 'Log in with a NIP-98 event; an unknown key makes an account (when registration is open)', body: loginBody,
     description: 'The event comes as `Authorization: Nostr <base64 event>` or as `nostr_event` (the event JSON as a string): '
       + 'kind 27235, `u` tag the public URL of this path, `method` tag POST, `created_at` within 60 s, never used before.',
@@ -30,7 +29,7 @@ export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
   });
 
-  routes.add(router, 'post', '/auth/nostr/link', {
+  routes.add('post', '/auth/nostr/link', {
     policy: 'session', tag, summary: 'Link a Nostr key (a NIP-98 event signed by it) to the account', body: linkBody,
     responses: { 200: { description: 'The user object', schema: answers.user } },
     errors: [409, 410],
@@ -40,5 +39,4 @@ export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     await answerCommand(res, position, head, 200, user);
   });
 
-  return router;
 }

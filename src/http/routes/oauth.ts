@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../auth.js';
@@ -22,11 +22,10 @@ const tokenAnswers = {
  * OAuth 2 / OIDC sign-in. Mounted last: `/auth/{provider}` must not shadow the other /auth routes.
  * Unknown or unconfigured providers are 404.
  */
-export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
 
   // Public; with a session's Bearer token the identity is linked to that account instead.
-  routes.add(router, 'get', '/auth/:provider', {
+  routes.add('get', '/auth/:provider', {
     policy: 'public', tag, summary: 'Start an OAuth / OIDC login: a redirect to the provider (state and PKCE)', params: providerParams, query: startQuery,
     description: "With a session's `Authorization: Bearer` the identity is linked to that account instead. Unknown or unconfigured providers are 404.",
     responses: { 302: { description: 'To the provider' } },
@@ -54,8 +53,7 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     policy: 'public' as const, tag, params: providerParams, query: tokenInput, responses: tokenAnswers, errors: [401, 403, 409, 410, 429],
     description: "The provider's redirect may add parameters of its own: only these are read.",
   };
-  routes.add(router, 'get', '/auth/:provider/token', { ...finishDoc, summary: "Finish an OAuth login with the provider's code and state" }, limit, finish);
-  routes.add(router, 'post', '/auth/:provider/token', { ...finishDoc, summary: 'Finish an OAuth login (code and state in the body or the query)', body: tokenInput }, limit, finish);
+  routes.add('get', '/auth/:provider/token', { ...finishDoc, summary: "Finish an OAuth login with the provider's code and state" }, limit, finish);
+  routes.add('post', '/auth/:provider/token', { ...finishDoc, summary: 'Finish an OAuth login (code and state in the body or the query)', body: tokenInput }, limit, finish);
 
-  return router;
 }

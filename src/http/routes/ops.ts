@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { TokenSigner } from '../../tokens/jwt.js';
 import type { RouteEntry, Routes } from '../auth.js';
@@ -27,16 +26,15 @@ export function opsRoutes(options: {
   routes: Routes;
   /** Every route of the app; read at the first request, once all of them are mounted. */
   table: () => RouteEntry[];
-}): Router {
-  const router = Router();
+}): void {
   const { routes } = options;
-  routes.add(router, 'get', '/healthz', {
+  routes.add('get', '/healthz', {
     policy: 'public', tag, summary: 'Liveness: the process is up',
     responses: { 200: { description: 'Up', schema: healthAnswer } },
   }, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  routes.add(router, 'get', '/readyz', {
+  routes.add('get', '/readyz', {
     policy: 'public', tag, summary: 'Readiness: stores reachable, projections caught up within a bound',
     responses: { 200: { description: 'Ready, with details', schema: readyAnswer } },
     errors: [503],
@@ -45,7 +43,7 @@ export function opsRoutes(options: {
     if (ready) res.json({ status: 'ready', ...details });
     else sendError(res, 'unavailable', `Not ready: ${reasons.join('; ')}`);
   });
-  routes.add(router, 'get', '/.well-known/jwks.json', {
+  routes.add('get', '/.well-known/jwks.json', {
     policy: 'public', tag, summary: 'The public keys of the access-token signer (JWKS)',
     responses: { 200: { description: 'A JSON Web Key Set', schema: jwksAnswer } },
   }, (_req, res) => {
@@ -53,12 +51,11 @@ export function opsRoutes(options: {
     res.json(options.signer.jwks());
   });
   let document: OpenApiDocument | undefined;
-  routes.add(router, 'get', '/openapi.json', {
+  routes.add('get', '/openapi.json', {
     policy: 'public', tag, summary: 'This OpenAPI 3.1 document, built from the schemas that validate the requests',
     responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
   }, (_req, res) => {
     document ??= openApiDocument(options.table(), { title: 'Accounts service', version: 'v1', description: DESCRIPTION });
     res.json(document);
   });
-  return router;
 }

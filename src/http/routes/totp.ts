@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
@@ -12,10 +12,9 @@ const backupCodes = z.object({ backup_codes: z.array(z.string()).describe('Shown
 const tag = 'Two-factor';
 
 /** Two-factor authentication: set-up, turning off, backup codes, recovery. */
-export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): Router {
-  const router = Router();
+export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
 
-  routes.add(router, 'get', '/auth/totp', {
+  routes.add('get', '/auth/totp', {
     policy: 'session', tag, summary: 'Start setting up 2FA: a pending secret, valid 10 min',
     responses: { 200: { description: 'The secret and its otpauth:// URI', schema: z.object({ secret: z.string(), uri: z.string() }) } },
     errors: [409],
@@ -23,7 +22,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     res.json(await accounts.startSetup(callerOf(req), requestInfo(req)));
   });
 
-  routes.add(router, 'post', '/auth/totp', {
+  routes.add('post', '/auth/totp', {
     policy: 'session', tag, summary: 'Turn 2FA on with a code from the pending secret', body: codeBody,
     responses: { 200: { description: 'The backup codes', schema: backupCodes } },
     errors: [404, 409, 410],
@@ -33,7 +32,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, position, head, 200, { backup_codes: backupCodes });
   });
 
-  routes.add(router, 'delete', '/auth/totp', {
+  routes.add('delete', '/auth/totp', {
     policy: 'session', tag, summary: 'Turn 2FA off with a TOTP or backup code', body: codeBody,
     responses: { 200: { description: '2FA disabled', schema: answers.detail } },
   }, async (req, res) => {
@@ -42,7 +41,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, position, head, 200, { detail: '2FA disabled' });
   });
 
-  routes.add(router, 'post', '/auth/totp/backup-codes', {
+  routes.add('post', '/auth/totp/backup-codes', {
     policy: 'session', tag, summary: 'New backup codes; the old ones die', body: codeBody,
     responses: { 200: { description: 'The backup codes', schema: backupCodes } },
   }, async (req, res) => {
@@ -51,7 +50,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, position, head, 200, { backup_codes: backupCodes });
   });
 
-  routes.add(router, 'post', '/auth/totp/recover', {
+  routes.add('post', '/auth/totp/recover', {
     policy: 'public', tag, summary: 'Log in with a backup code when the authenticator is lost; 2FA is turned off', body: recoverBody,
     responses: { 200: { description: 'The token answer', schema: answers.token } },
     errors: [401, 403, 429],
@@ -61,5 +60,4 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
   });
 
-  return router;
 }
