@@ -4,7 +4,7 @@ import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey, usrKey as usrLookup } from '../../projections/lookups.js';
 import { summarize } from './history.js';
-import { toUserObject } from './user-view.js';
+import { userJson, userRole } from './user-view.js';
 import { hashUsrKey, inviteIdOf, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
@@ -132,6 +132,13 @@ export function coreAccounts(kit: Kit) {
 
     async me(userId: string) {
       return kit.userObject(userId);
+    },
+
+    /** The user object as JSON text (`GET /auth`): serialised once per version of the account. */
+    async meJson(userId: string): Promise<string> {
+      const doc = await users().findOne({ _id: userId });
+      if (!doc) return refuse('not_found', 'No such account');
+      return userJson(doc);
     },
 
     async updateProfile(
@@ -278,7 +285,7 @@ export function coreAccounts(kit: Kit) {
       seen(claims.sid, deps.clock());
       return {
         kind: 'session', userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true,
-        role: toUserObject(user).role, mustResetPassword: user.must_reset_password === true,
+        role: userRole(user), mustResetPassword: user.must_reset_password === true,
       };
     },
   };

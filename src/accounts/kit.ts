@@ -219,7 +219,7 @@ export function createKit(deps: AccountsDeps) {
 
   const releaseAll = async (streams: (string | null)[], owner: string, ctx: CommandContext) => {
     for (const stream of streams) {
-      if (stream) await deps.claims.release(stream, owner, ctx).catch((err: unknown) => deps.logger.error({ err }, 'claim release failed'));
+      if (stream) await deps.claims.release(stream, owner, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'claim release failed'));
     }
   };
 
@@ -315,7 +315,7 @@ export function createKit(deps: AccountsDeps) {
       return { userId, sessionId, position: result.position, usr: usr.key };
     } catch (error) {
       await releaseAll([...claimed, setupClaim], userId, ctx);
-      if (invite) await onInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { userId } }, ctx).catch((err: unknown) => deps.logger.error({ err }, 'invite use not given back'));
+      if (invite) await onInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { userId } }, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'invite use not given back'));
       throw error;
     }
   };

@@ -1,5 +1,7 @@
 import type { Doc } from '../ports/read-store.js';
 
+export const userRole = (doc: Doc) => (doc.role ?? (doc.is_admin ? 'admin' : 'user')) as 'superadmin' | 'admin' | 'user';
+
 /** The API's user object, from a `me` document. */
 export const toUserObject = (doc: Doc) => ({
   id: doc._id,
@@ -8,7 +10,7 @@ export const toUserObject = (doc: Doc) => ({
   email_verified: doc.email_verified ?? false,
   display_name: doc.display_name ?? null,
   is_admin: doc.is_admin ?? false,
-  role: (doc.role ?? (doc.is_admin ? 'admin' : 'user')) as 'superadmin' | 'admin' | 'user',
+  role: userRole(doc),
   first_name: doc.first_name ?? null,
   last_name: doc.last_name ?? null,
   must_reset_password: doc.must_reset_password === true,
@@ -26,3 +28,18 @@ export type UserObject = ReturnType<typeof toUserObject>;
 
 /** What an admin sees of an account: the user object plus its standing. */
 export const toAdminUserObject = (doc: Doc) => ({ ...toUserObject(doc), disabled: doc.disabled === true });
+
+const serialised = new WeakMap<Doc, string>();
+/**
+ * The user object as JSON text. A frozen document (the embedded read store hands out frozen
+ * documents and replaces them on every write) is serialised once: `GET /auth` answers the same
+ * text until the account changes.
+ */
+export const userJson = (doc: Doc): string => {
+  let text = serialised.get(doc);
+  if (text === undefined) {
+    text = JSON.stringify(toUserObject(doc));
+    if (Object.isFrozen(doc)) serialised.set(doc, text);
+  }
+  return text;
+};

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/index.js';
 import type { ProjectionOperations } from '../operations.js';
@@ -20,11 +20,11 @@ import { inviteRoutes } from './routes/invites.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { loginPageRoutes } from './routes/login-page.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { requestContext } from '../logging.js';
 import { cookieSessions } from './cookies.js';
 import type { Metrics } from '../metrics.js';
 import { routeTable, type RouteEntry } from './auth.js';
 import type { FlatRouter } from './router.js';
+import { installRequestState } from './request-state.js';
 import { perIpLimit } from './rate-limit.js';
 import type { RateLimiter } from '../infra/ratelimit/limiter.js';
 
@@ -46,42 +46,39 @@ export interface HttpDeps {
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
-/** A request id on every answer and log line: the caller's when it is sane, else a new one. */
-const requestId: RequestHandler = (req, res, next) => {
+/**
+ * What every request goes through first, in one middleware: its id (the caller's `X-Request-Id`
+ * when it is sane, else a new one) and the headers every answer carries, `?session=cookie`, and
+ * the access line and latency metric once it is answered.
+ */
+const everyRequest = (logger: Logger, metrics: Metrics | null, cookieRequest: (req: Request, res: Response) => void) => (req: Request, res: Response) => {
+  const started = performance.now();
   const given = req.headers['x-request-id'];
   req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', req.requestId);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cache-Control', 'no-store');
-  // Everything logged while handling the request, however deep, carries its id.
-  requestContext.run({ requestId: req.requestId }, next);
-};
-
-const accessLog = (logger: Logger, metrics: Metrics | null): RequestHandler => (req, res, next) => {
-  const started = process.hrtime.bigint();
-  // The request id comes from the request's context (the logger's mixin), as on every line logged while it runs.
-  logger.debug({ method: req.method }, 'request started');
+  cookieRequest(req, res);
+  if (logger.isLevelEnabled('debug')) logger.debug({ requestId: req.requestId, method: req.method }, 'request started');
   res.on('finish', () => {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const seconds = (performance.now() - started) / 1000;
     // The route pattern, not the path: a path may carry a one-time secret (an LNURL k1), a query
     // string a token; bodies and headers are never logged. Unmatched paths are logged cut short.
     const path = req.routePattern ?? req.originalUrl.split('?')[0]!.slice(0, 120);
     logger.info({ requestId: req.requestId, method: req.method, path, status: res.statusCode, ms: seconds * 1000 }, 'request');
-    // The route pattern express matched, so ids in paths never become label values.
+    // The route pattern that matched, so ids in paths never become label values.
     metrics?.observeRequest(req.method, req.routePattern ?? 'unmatched', res.statusCode, seconds);
   });
-  next();
 };
 
 export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntry[]; flatRouter: FlatRouter } {
   const app = express();
+  installRequestState(app.request);
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('trust proxy', deps.trustProxy);
   app.set('query parser', 'simple');
-  app.use(requestId);
-  app.use(cookieSessions(deps.publicUrl));
-  app.use(accessLog(deps.logger, deps.metrics));
+  const first = everyRequest(deps.logger, deps.metrics, cookieSessions(deps.publicUrl));
   const routes = routeTable(deps.accounts, deps.publicUrl);
   const ops = routes.scope('');
   opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: ops, table: () => routes.table });
@@ -102,8 +99,11 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   inviteRoutes(deps.accounts, deps.headPosition, api);
   // `/auth/:provider` is tried after every exact path and after the parameterised paths added before it.
   oauthRoutes(deps.accounts, deps.headPosition, api, limit);
-  // One middleware dispatches every route (see FlatRouter).
-  app.use(routes.handle);
+  // One middleware for every request: what each one goes through first, then the route (see FlatRouter).
+  app.use((req, res, next) => {
+    first(req, res);
+    routes.handle(req, res, next);
+  });
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return Object.assign(app, { routeTable: routes.table, flatRouter: routes.router });

@@ -54,7 +54,8 @@ export interface RouteEntry {
 }
 
 /** The token of an `Authorization: Bearer <token>` header. */
-export const bearerOf = (header: string | undefined) => (header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined);
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+export const bearerOf = (header: string | undefined) => (header ? BEARER.exec(header)?.[1] : undefined);
 
 /** All an account made by an admin may do until it replaces its temporary password. */
 const OPEN_BEFORE_RESET = new Set(['GET /api/v1/auth', 'PUT /api/v1/auth/update-password', 'POST /api/v1/auth/logout']);

@@ -16,12 +16,11 @@ const json = express.json({
 const hasBody = (headers: Record<string, string | string[] | undefined>) =>
   headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
-/** JSON only (415 for anything else that carries a body), at most 64 KiB, valid UTF-8. */
+/** JSON only (415 for anything else that carries a body), at most 64 KiB, valid UTF-8; GET and HEAD bodies are ignored. */
 export const jsonBody: RequestHandler = (req, res, next) => {
-  if (!hasBody(req.headers)) {
-    req.body = undefined;
-    return next();
-  }
+  // A GET's body means nothing to any route: it is not read (node discards it).
+  // No `req.body = undefined`: it is undefined already, and adding a property to a request is dear.
+  if (req.method === 'GET' || req.method === 'HEAD' || !hasBody(req.headers)) return next();
   if (!req.is(['application/json', 'application/*+json'])) {
     return next(new HttpError('unsupported_media_type', 'Send the body as application/json'));
   }

@@ -42,9 +42,9 @@ const isLocalHttp = (publicUrl: string) => {
  * query field it does not know) and a successful token answer also sets the session cookie
  * (`HttpOnly`, `SameSite=Lax`, `Secure` but on local http) and a readable CSRF cookie.
  */
-export function cookieSessions(publicUrl: string): RequestHandler {
+export function cookieSessions(publicUrl: string): (req: Request, res: Response) => void {
   const secure = !isLocalHttp(publicUrl);
-  return (req, res, next) => {
+  return (req, res) => {
     const [path, query] = splitUrl(req.url);
     // Only a request that asks pays for this: every other one passes untouched.
     if (query && query.includes('session=cookie')) {
@@ -56,7 +56,6 @@ export function cookieSessions(publicUrl: string): RequestHandler {
         answerWithCookie(req, res, secure);
       }
     }
-    next();
   };
 }
 

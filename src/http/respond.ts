@@ -23,3 +23,9 @@ export const tokenAnswer = (issued: Issued) => ({
   // Only when an account was made: its legacy user key, shown this once.
   ...(issued.usr ? { usr: issued.usr } : {}),
 });
+
+/** An answer already serialised (as `res.json` would send it, without serialising again). */
+export const sendJsonText = (res: Response, text: string) => {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(text);
+};

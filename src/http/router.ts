@@ -6,6 +6,7 @@ interface Route {
   pattern: string;
   /** Literal segments as strings, parameters as their names with the leading colon. */
   segments: string[];
+  hasParams: boolean;
   handlers: RequestHandler[];
 }
 
@@ -54,8 +55,9 @@ export class FlatRouter {
   add(method: Method, pattern: string, handlers: RequestHandler[]) {
     const key = method.toUpperCase();
     const segments = pattern.split('/').slice(1);
-    const route: Route = { pattern, segments, handlers };
-    if (segments.some((segment) => segment.startsWith(':'))) {
+    const hasParams = segments.some((segment) => segment.startsWith(':'));
+    const route: Route = { pattern, segments, hasParams, handlers };
+    if (hasParams) {
       const list = this.parameterised.get(key) ?? [];
       if (list.some((other) => other.pattern === pattern)) throw new Error(`route ${key} ${pattern} added twice`);
       list.push(route);
@@ -111,7 +113,8 @@ export class FlatRouter {
       return next(error);
     }
     if (!found) return next();
-    req.params = found.params;
+    // express left `{}` there; writing a property of a request is dear, so only when there are some.
+    if (found.route.hasParams) req.params = found.params;
     req.routePattern = found.route.pattern;
     req.routedPath = path;
     run(found.route.handlers, req, res, next);

@@ -113,7 +113,7 @@ describe('operations: logs', () => {
       expect(value.length).toBeGreaterThan(5);
       expect(text.includes(value), `a secret reached the log: ${value.slice(0, 4)}…`).toBe(false);
     }
-    // Every line written while handling a request carries its id, also the ones that do not set it themselves.
+    // The lines about a request carry its id: the caller's when it sent a sane one.
     const inRequests = entries.filter((e) => e.msg === 'request' || e.msg === 'request started');
     expect(inRequests.length).toBeGreaterThan(30);
     for (const entry of inRequests) expect(entry.requestId).toEqual(expect.any(String));

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
+import { answerCommand, sendJsonText } from '../respond.js';
 import { HttpError } from '../errors.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
@@ -36,7 +36,7 @@ const userAnswer = { 200: { description: 'The user object', schema: answers.user
 export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
 
   const me: RequestHandler = async (req, res) => {
-    res.json(await accounts.me(callerOf(req).userId));
+    sendJsonText(res, await accounts.meJson(callerOf(req).userId));
   };
   routes.add('get', '/auth', { policy: 'user', tag, summary: 'The signed-in user (same as GET /auth/me)', responses: userAnswer }, me);
   routes.add('get', '/auth/me', { policy: 'user', tag, summary: 'The signed-in user', responses: userAnswer }, me);

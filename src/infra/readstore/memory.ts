@@ -191,6 +191,16 @@ class MemoryCollection<T extends Doc> implements Collection<T> {
   }
 
   async findOne(filter: Filter) {
+    // The hottest lookup of all, `{_id}` alone, straight from the Map.
+    const id = filter._id;
+    if (typeof id === 'string') {
+      let only = true;
+      for (const field in filter) if (field !== '_id') { only = false; break; }
+      if (only) {
+        const doc = this.docs.get(id);
+        return doc !== undefined && doc._id === id ? doc : null;
+      }
+    }
     return this.matching(filter, 1)[0] ?? null;
   }
 
