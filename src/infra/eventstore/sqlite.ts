@@ -111,7 +111,7 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
   };
 
   const appendTransaction = db.transaction(
-    (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult => {
+    (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult & { written?: RecordedEvent[] } => {
       const repeated = alreadyAppended(stream, events, expected);
       if (repeated) return repeated;
       const current = currentRevision.get(stream)?.revision;
@@ -124,16 +124,23 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
       if (!ok) throw new WrongExpectedVersionError(stream, expected, actual);
       let revision = current === undefined ? -1 : current;
       let position = 0;
-      const created = clock().toISOString();
+      const createdAt = clock();
+      const created = createdAt.toISOString();
+      const written: RecordedEvent[] = [];
       for (const event of events) {
         revision += 1;
-        const info = insertEvent.run(
-          event.id, stream, revision, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata), created,
-        );
+        const data = JSON.stringify(event.data);
+        const metadata = JSON.stringify(event.metadata);
+        const info = insertEvent.run(event.id, stream, revision, event.type, data, metadata, created);
         position = Number(info.lastInsertRowid);
+        // As a reader would get it back (parsed from what was stored), for the recent-events tail.
+        written.push({
+          id: event.id, type: event.type, data: JSON.parse(data) as Record<string, unknown>, metadata: JSON.parse(metadata) as Record<string, unknown>,
+          streamId: stream, revision: BigInt(revision), position: BigInt(position), created: new Date(createdAt.getTime()),
+        });
       }
       upsertRevision.run(stream, revision);
-      return { nextRevision: BigInt(revision), position: BigInt(position) };
+      return { nextRevision: BigInt(revision), position: BigInt(position), written };
     },
   );
 
@@ -150,14 +157,57 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     return sql;
   };
 
+  /** Statements by their SQL: the reads build a handful of shapes, each prepared once. */
+  const statements = new Map<string, { all(...params: unknown[]): unknown[] }>();
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= 200) statements.clear();
+      statements.set(sql, (statement = db.prepare<unknown[]>(sql)));
+    }
+    return statement;
+  };
+
+  /**
+   * The newest events this process appended, as readers get them, in position order. Every
+   * subscription (each projection and reactor) reads every event just after its append: they take
+   * it from here instead of each reading and parsing the same rows again. Only a run of
+   * consecutive positions right after the reader's is served; a gap (another process appended,
+   * the CLI say) or anything older goes to SQLite.
+   */
+  const tail: RecordedEvent[] = [];
+  const TAIL_LIMIT = 4096;
+  const remember = (written: RecordedEvent[]) => {
+    for (const event of written) tail.push(event);
+    if (tail.length > TAIL_LIMIT) tail.splice(0, tail.length - TAIL_LIMIT);
+  };
+  const fromTail = (from: bigint, maxCount: number): RecordedEvent[] | null => {
+    if (tail.length === 0 || from < tail[0]!.position - 1n || from >= tail[tail.length - 1]!.position) return null;
+    let low = 0;
+    let high = tail.length - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (tail[middle]!.position <= from) low = middle + 1;
+      else high = middle;
+    }
+    if (tail[low]!.position !== from + 1n) return null;
+    const served: RecordedEvent[] = [tail[low]!];
+    for (let i = low + 1; i < tail.length && served.length < maxCount && tail[i]!.position === tail[i - 1]!.position + 1n; i += 1) served.push(tail[i]!);
+    return served;
+  };
+
   const readAllSync = (options: ReadAllOptions = {}): RecordedEvent[] => {
+    if (!options.filter) {
+      const served = fromTail(options.fromPosition ?? 0n, options.maxCount ?? Infinity);
+      if (served) return served;
+    }
     const params: unknown[] = [Number(options.fromPosition ?? 0n)];
     let sql = `SELECT * FROM events WHERE position > ?${filterSql(options.filter, params)} ORDER BY position`;
     if (options.maxCount !== undefined) {
       sql += ' LIMIT ?';
       params.push(options.maxCount);
     }
-    return (db.prepare(sql).all(...params) as EventRow[]).map(toRecorded);
+    return (prepared(sql).all(...params) as EventRow[]).map(toRecorded);
   };
 
   const subscribeAll = (options: SubscribeAllOptions, handler: EventHandler): Subscription => {
@@ -209,7 +259,7 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
   const commitWaiting = () => {
     const batch = waiting;
     waiting = [];
-    let outcomes: ({ result: AppendResult } | { error: unknown })[];
+    let outcomes: ({ result: AppendResult & { written?: RecordedEvent[] } } | { error: unknown })[];
     try {
       outcomes = db.transaction(() =>
         batch.map((job) => {
@@ -224,8 +274,13 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
       for (const job of batch) job.reject(error);
       return;
     }
+    for (const outcome of outcomes) if ('result' in outcome && outcome.result.written) remember(outcome.result.written);
     notify();
-    outcomes.forEach((outcome, i) => ('result' in outcome ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.error)));
+    outcomes.forEach((outcome, i) => {
+      if ('error' in outcome) return batch[i]!.reject(outcome.error);
+      const { nextRevision, position } = outcome.result;
+      batch[i]!.resolve({ nextRevision, position });
+    });
   };
 
   return {
@@ -248,7 +303,7 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
         sql += ' LIMIT ?';
         params.push(options.maxCount);
       }
-      return (db.prepare(sql).all(...params) as EventRow[]).map(toRecorded);
+      return (prepared(sql).all(...params) as EventRow[]).map(toRecorded);
     },
     async readAll(options) {
       return readAllSync(options);

@@ -180,7 +180,13 @@ class MemoryCollection<T extends Doc> implements Collection<T> {
     const set = update.$set as Record<string, unknown> | undefined;
     if (keys.length === 1 && set && Object.keys(set).every((field) => !field.includes('.') && !field.startsWith('$'))) {
       if ('_id' in set && set._id !== doc._id) throw new Error(`${this.name}: _id cannot change`);
-      return { ...doc, ...structuredClone(set) } as T;
+      const next = { ...doc } as Record<string, unknown>;
+      // Values are copied (the stored document is frozen; the caller's objects must not be): plain values as they are.
+      for (const field in set) {
+        const value = set[field];
+        next[field] = value !== null && typeof value === 'object' ? structuredClone(value) : value;
+      }
+      return next as T;
     }
     const copy = structuredClone(doc) as T;
     const { $setOnInsert, ...rest } = update as { $setOnInsert?: Record<string, unknown> };
