@@ -45,6 +45,7 @@ export const configSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
+    EMBEDDED_SYNC: z.enum(['full', 'normal'], { message: 'must be full or normal' }).default('full'),
     EVENTSTORE_URL: optionalUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover', 'kdb']),
     MONGO_URL: optionalUrl(['mongodb', 'mongodb+srv']),
     REDIS_URL: optionalUrl(['redis', 'rediss']),
@@ -79,6 +80,8 @@ export const configSchema = z
       host: env.HOST,
       publicUrl,
       dataDir: env.DATA_DIR,
+      /** SQLite's `synchronous` in embedded mode: `full` survives a power cut, `normal` a process crash only. */
+      embeddedSync: env.EMBEDDED_SYNC,
       eventStoreUrl: env.EVENTSTORE_URL,
       mongoUrl: env.MONGO_URL,
       redisUrl: env.REDIS_URL,

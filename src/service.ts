@@ -90,7 +90,7 @@ export interface Service {
 /** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
 export async function openStores(config: Config, clock: () => Date) {
   let sqlite: SqliteDatabase | null = null;
-  const embedded = () => (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db')));
+  const embedded = () => (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db'), { synchronous: config.embeddedSync }));
   const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded(), clock);
   const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -21,6 +24,19 @@ describe('configuration', () => {
     // REGISTRATION supersedes its older alias.
     expect(loadConfig({ REGISTRATION: 'invite', ALLOW_NEW_ACCOUNTS: 'false', INVITES: 'users' })).toMatchObject({ registration: 'invite', invites: 'users' });
     expect(() => loadConfig({ REGISTRATION: 'maybe' })).toThrow(/REGISTRATION/);
+    expect(loadConfig({}).embeddedSync).toBe('full');
+    expect(loadConfig({ EMBEDDED_SYNC: 'normal' }).embeddedSync).toBe('normal');
+    expect(() => loadConfig({ EMBEDDED_SYNC: 'sometimes' })).toThrow(/EMBEDDED_SYNC/);
+  });
+
+  it("opens the embedded file with SQLite's synchronous as EMBEDDED_SYNC says (FULL unless asked)", async () => {
+    const { openSqliteDatabase } = await import('../../src/infra/sqlite/database.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sync-'));
+    for (const [options, level] of [[{}, 2], [{ synchronous: 'full' as const }, 2], [{ synchronous: 'normal' as const }, 1]] as const) {
+      const db = openSqliteDatabase(join(dir, `${level}-${JSON.stringify(options).length}.db`), options);
+      expect(db.pragma('synchronous', { simple: true })).toBe(level);
+      db.close();
+    }
   });
 
   it('names every bad variable at once', () => {

@@ -23,8 +23,12 @@ export function createSqliteKeyStore(db: SqliteDatabase, clock: () => Date = () 
 
   return {
     async getOrCreate(subject) {
-      insert.run(subject, randomBytes(32), clock().toISOString());
-      const row = select.get(subject)!;
+      // A write (and its commit) only for a subject without a key yet.
+      let row = select.get(subject);
+      if (!row) {
+        insert.run(subject, randomBytes(32), clock().toISOString());
+        row = select.get(subject)!;
+      }
       if (row.destroyed || !row.key) throw new KeyDestroyedError(subject);
       return row.key;
     },

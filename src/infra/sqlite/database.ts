@@ -5,15 +5,17 @@ import { dirname } from 'node:path';
 export type SqliteDatabase = Database.Database;
 
 /**
- * Opens the embedded store's file. WAL with synchronous=FULL: a transaction that returned is on
- * disk, so a `kill -9` (or a power cut) loses no acknowledged write. secure_delete zeroes freed
- * content, which matters for destroyed data keys.
+ * Opens the embedded store's file. WAL with synchronous=FULL (the default): a transaction that
+ * returned is on disk, so neither a `kill -9` nor a power cut loses an acknowledged write.
+ * `normal` skips the fsync per commit: a crashed process still loses nothing (the WAL is in the
+ * operating system's hands), a power cut or kernel panic may lose the last commits. secure_delete
+ * zeroes freed content, which matters for destroyed data keys.
  */
-export function openSqliteDatabase(path: string): SqliteDatabase {
+export function openSqliteDatabase(path: string, options: { synchronous?: 'full' | 'normal' } = {}): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   return db;
