@@ -301,7 +301,7 @@ if (runs('rebuild') || runs('startup')) {
   const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
   const bigDir = mkdtempSync(join(tmpdir(), 'bench-events-'));
   console.log(`\nseeding ${EVENTS} events for the rebuild and start-up figures…`);
-  const seeded = spawnSync(process.execPath, ['dist/bench/seed-events.js', '--events', String(EVENTS)], { env: { ...process.env, DATA_DIR: bigDir }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const seeded = spawnSync(process.execPath, ['dist/bench/seed-events.js', '--events', String(EVENTS)], { env: { ...process.env, DATA_DIR: bigDir, EMBEDDED_SYNC: 'normal' }, stdio: ['ignore', 'inherit', 'inherit'] });
   if (seeded.status !== 0) throw new Error('seeding events failed');
 
   // The raw loop: the same SQLite rows, parsed and folded into a Map, nothing else.

@@ -11,7 +11,7 @@ import { openStores } from '../src/service.js';
  * Fills DATA_DIR's event store with `--events` events for measuring rebuilds and start-up: accounts
  * of ten events each (registered, user key, a session, seven profile changes), encoded by the
  * service's own codec (personal fields sealed with each account's key, metadata as commands
- * write it) and appended one account per transaction. It bypasses the deciders and the unique
+ * write it), many accounts in flight so the store's group commit batches them. It bypasses the deciders and the unique
  * claims, so it is for measuring the read side only, never a way to make real accounts.
  */
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' } } });
@@ -24,7 +24,11 @@ const users = Math.ceil(total / perUser);
 const bar = new SingleBar({ format: 'seeding |{bar}| {percentage}% | {value}/{total} events | ETA {eta_formatted}' }, Presets.shades_classic);
 bar.start(users * perUser, 0);
 const started = Date.now();
-for (let i = 0; i < users; i += 1) {
+// Many accounts in flight at once, so that the store's group commit writes them in few transactions.
+const IN_FLIGHT = 64;
+let next = 0;
+let done = 0;
+const seedOne = async (i: number) => {
   const userId = randomUUID();
   const username = `seed_${i}`;
   const events: UserEvent[] = [
@@ -41,8 +45,12 @@ for (let i = 0; i < users; i += 1) {
   ];
   const context = { commandId: randomUUID(), correlationId: 'seed', actor: userId, ip: '127.0.0.1', userAgent: 'seed' };
   await stores.eventStore.append(userStream(userId), await codec.encode(userStream(userId), events, context, 0n), { expectedRevision: 'no_stream' });
-  if (i % 500 === 0) bar.update((i + 1) * perUser);
-}
+  done += 1;
+  if (done % 500 === 0) bar.update(done * perUser);
+};
+await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+  for (let i = next++; i < users; i = next++) await seedOne(i);
+}));
 bar.update(users * perUser);
 bar.stop();
 console.log(`${users * perUser} events (${users} accounts) in ${((Date.now() - started) / 1000).toFixed(1)} s; head ${await stores.eventStore.headPosition()}`);

@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { BoundedCache } from '../bounded-cache.js';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
@@ -13,10 +14,8 @@ import { secondFactorFrom } from './second-factor.js';
 export function coreAccounts(kit: Kit) {
   const { deps, users, lookups, sessions, context, settle, onUser, loadUser, requireStrongPassword, passwordCheck } = kit;
   // When each session was last used: in memory only, bounded, never an event per request.
-  const lastSeen = new Map<string, Date>();
+  const lastSeen = new BoundedCache<string, Date>(100_000);
   const seen = (sessionId: string, at: Date) => {
-    lastSeen.delete(sessionId);
-    if (lastSeen.size >= 100_000) lastSeen.delete(lastSeen.keys().next().value!);
     lastSeen.set(sessionId, at);
   };
 

@@ -2,6 +2,7 @@ import type { Decider } from '../../domain/shared/decider.js';
 import { DomainError, isDomainError } from '../../domain/shared/errors.js';
 import { isWrongExpectedVersion, type EventStore, type RecordedEvent } from '../ports/event-store.js';
 import type { CommandContext, DecodedEvent, DomainEventLike, EventCodec } from '../events/codec.js';
+import { BoundedCache } from '../bounded-cache.js';
 
 export interface CommandResult<State, Event> {
   events: Event[];
@@ -46,13 +47,11 @@ export interface CommandOutcome {
 }
 
 export class CommandHandler {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new BoundedCache<string, Cached>(CACHE_LIMIT);
 
   constructor(private readonly deps: { eventStore: EventStore; codec: EventCodec; observe?: (outcome: CommandOutcome) => void }) {}
 
   private remember(streamId: string, entry: Cached) {
-    this.cache.delete(streamId);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(streamId, entry);
   }
 

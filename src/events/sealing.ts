@@ -8,8 +8,22 @@ const TAG_BYTES = 16;
  * AES-256-GCM with the subject's data key. The associated data binds a sealed value to its
  * subject and field, so a ciphertext cannot be moved into another account or field.
  */
+/** IVs are cut from a pool of random bytes: one call to the CSPRNG per 512 seals (each call cost more than the sealing). */
+const IV_POOL_SIZE = IV_BYTES * 512;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+const nextIv = () => {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_SIZE);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+};
+
 export function seal(key: Buffer, value: unknown, context: string): string {
-  const iv = randomBytes(IV_BYTES);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);

@@ -68,8 +68,12 @@ class ProjectionInstance {
     await this.subscription.start();
   }
 
-  private async apply(event: RecordedEvent): Promise<boolean> {
+  private apply(event: RecordedEvent): boolean | Promise<boolean> {
     if (!this.handles.has(event.type)) return false;
+    return this.project(event);
+  }
+
+  private async project(event: RecordedEvent): Promise<boolean> {
     const ops = this.definition.project(await this.deps.codec.decode(event));
     const stamp = Number(event.position);
     for (const op of ops) await this.write(op, stamp);

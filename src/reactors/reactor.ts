@@ -17,10 +17,9 @@ export class Reactor {
   /** `checkpoints` must outlive the process: a reactor that forgot where it was would act twice. */
   constructor(deps: { eventStore: EventStore; checkpoints: CheckpointStore; codec: EventCodec; logger: Logger }, reaction: Reaction) {
     this.handles = new Set(reaction.handles);
-    this.subscription = new CheckpointedSubscription(deps, `reactor:${reaction.name}`, async (event) => {
+    this.subscription = new CheckpointedSubscription(deps, `reactor:${reaction.name}`, (event) => {
       if (!this.handles.has(event.type)) return false;
-      await reaction.react(await deps.codec.decode(event));
-      return true;
+      return deps.codec.decode(event).then((decoded) => reaction.react(decoded)).then(() => true);
     });
   }
 

@@ -196,18 +196,35 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     return served;
   };
 
+  /**
+   * Full batches read lately, by where they start: the read models catching up at start-up (or a
+   * rebuild beside the live ones) read the same batches one after another, and parse them once.
+   * A full batch is final: every position it spans is committed and in it.
+   */
+  const batches = new Map<string, RecordedEvent[]>();
+  const BATCHES_KEPT = 32;
+
   const readAllSync = (options: ReadAllOptions = {}): RecordedEvent[] => {
+    const from = options.fromPosition ?? 0n;
+    const batchKey = !options.filter && options.maxCount !== undefined ? `${from}:${options.maxCount}` : null;
     if (!options.filter) {
-      const served = fromTail(options.fromPosition ?? 0n, options.maxCount ?? Infinity);
+      const served = fromTail(from, options.maxCount ?? Infinity);
       if (served) return served;
+      const cached = batchKey === null ? undefined : batches.get(batchKey);
+      if (cached) return cached;
     }
-    const params: unknown[] = [Number(options.fromPosition ?? 0n)];
+    const params: unknown[] = [Number(from)];
     let sql = `SELECT * FROM events WHERE position > ?${filterSql(options.filter, params)} ORDER BY position`;
     if (options.maxCount !== undefined) {
       sql += ' LIMIT ?';
       params.push(options.maxCount);
     }
-    return (prepared(sql).all(...params) as EventRow[]).map(toRecorded);
+    const events = (prepared(sql).all(...params) as EventRow[]).map(toRecorded);
+    if (batchKey !== null && events.length === options.maxCount) {
+      if (batches.size >= BATCHES_KEPT) batches.delete(batches.keys().next().value!);
+      batches.set(batchKey, events);
+    }
+    return events;
   };
 
   const subscribeAll = (options: SubscribeAllOptions, handler: EventHandler): Subscription => {
@@ -232,7 +249,9 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
         const batch = readAllSync({ fromPosition: last, filter: options.filter, maxCount: SUBSCRIPTION_BATCH });
         for (const event of batch) {
           if (stopped) return;
-          await handler(event);
+          // A handler with nothing to do for an event answers at once: no promise to wait for.
+          const pending = handler(event);
+          if (pending) await pending;
           last = event.position;
         }
         // Sleep only when nothing was appended since the read began: no wake-up is ever missed.
