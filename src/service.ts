@@ -30,6 +30,8 @@ const readStoreUsage = (readStore: ReadStorePort): UsageStore => ({
 import type { RouteEntry } from './http/auth.js';
 import type { Express } from 'express';
 import type { FlatRouter } from './http/router.js';
+import { loadReadModelSnapshot, saveReadModelSnapshot, SNAPSHOT_FILE } from './projections/snapshot.js';
+import type { MemoryReadStore } from './infra/readstore/memory.js';
 import { USERS } from '../projections/me.js';
 import { jobsReaction, startWorkers } from '../workers/index.js';
 import { createEmlMailer } from './infra/mail/eml.js';
@@ -66,6 +68,11 @@ import { createTokenSigner, ed25519Key } from './tokens/jwt.js';
 export interface ServiceOptions {
   clock?: () => Date;
   logger?: Logger;
+  /**
+   * Embedded mode: load the read models from DATA_DIR's snapshot at start and save them at a clean
+   * stop (see projections/snapshot.ts). `npm start` does; the CLI and tests do not.
+   */
+  readModelSnapshot?: boolean;
 }
 
 export interface Service {
@@ -146,6 +153,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf }));
   const limiter = config.rateLimitMax > 0 ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl }) : null;
 
+  const snapshotFile = options.readModelSnapshot && !readStore.durable ? join(config.dataDir, SNAPSHOT_FILE) : null;
+  if (snapshotFile) await loadReadModelSnapshot(snapshotFile, readStore as MemoryReadStore, eventStore, logger);
   await runner.start();
   await erasure.start();
   const caughtUp = await runner.catchUp();
@@ -229,6 +238,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
       await limiter?.close();
       for (const keyed of Object.values(limits)) await keyed.close();
       await runner.stop();
+      if (snapshotFile) {
+        try {
+          const marker = await saveReadModelSnapshot(snapshotFile, readStore as MemoryReadStore, eventStore);
+          logger.info({ position: String(marker.position) }, 'read models saved to their snapshot');
+        } catch (error) {
+          logger.warn({ err: error }, 'read-model snapshot not saved; the next start builds them from the events');
+        }
+      }
       await hasher.close();
       await eventStore.close();
       await readStore.close();

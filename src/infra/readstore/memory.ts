@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import { Query } from 'mingo';
 import { update as applyUpdate } from 'mingo/updater';
 import {
@@ -318,13 +319,71 @@ class MemoryCollection<T extends Doc> implements Collection<T> {
   get size() {
     return this.docs.size;
   }
+
+  /** Its documents and index definitions, for a snapshot. */
+  dump(): CollectionDump {
+    return {
+      name: this.name,
+      indexes: this.indexes.map((index) => ({ keys: Object.fromEntries(index.fields.map((f) => [f, 1])), unique: index.unique, sparse: index.sparse })),
+      docs: [...this.docs.values()],
+    };
+  }
+
+  /** Fills an empty collection from a dump: indexes first, then every document (checked, frozen, indexed). */
+  async load(dump: CollectionDump) {
+    for (const spec of dump.indexes) await this.createIndex(spec as IndexSpec);
+    for (const doc of dump.docs) this.store(doc as T);
+  }
 }
 
-/** The embedded read store: in memory, rebuilt from the event store at every start. */
-export function createMemoryReadStore(): ReadStore {
+interface CollectionDump {
+  name: string;
+  indexes: { keys: Record<string, 1>; unique: boolean; sparse: boolean }[];
+  docs: Doc[];
+}
+
+/** What a snapshot holds besides the collections: where the event store stood when it was taken. */
+export interface SnapshotMarker {
+  position: bigint;
+  eventId: string | null;
+}
+
+/** The embedded read store, which can also be saved whole and loaded back (see the service's read-model snapshot). */
+export interface MemoryReadStore extends ReadStore {
+  snapshot(marker: SnapshotMarker): Buffer;
+  /** Loads a snapshot into this (empty) store and answers its marker; throws on anything it cannot read. */
+  restore(buffer: Buffer): Promise<SnapshotMarker>;
+  /** Empties the store (a snapshot that did not load whole, or did not match the events). */
+  clear(): void;
+}
+
+const SNAPSHOT_FORMAT = 1;
+
+/** The embedded read store: in memory, rebuilt from the event store at start (or loaded from a snapshot). */
+export function createMemoryReadStore(): MemoryReadStore {
   const collections = new Map<string, MemoryCollection<Doc>>();
   return {
     durable: false,
+    snapshot(marker) {
+      // v8's structured serialisation: several times faster than JSON both ways, and exact for dates.
+      return serialize({ format: SNAPSHOT_FORMAT, marker, collections: [...collections.values()].filter((c) => c.size > 0).map((c) => c.dump()) });
+    },
+    async restore(buffer) {
+      const snapshot = deserialize(buffer) as { format?: unknown; marker?: SnapshotMarker; collections?: CollectionDump[] };
+      if (snapshot.format !== SNAPSHOT_FORMAT || typeof snapshot.marker?.position !== 'bigint' || !Array.isArray(snapshot.collections)) {
+        throw new Error('not a read-model snapshot of this version');
+      }
+      if (collections.size > 0) throw new Error('a snapshot loads into an empty store only');
+      for (const dump of snapshot.collections) {
+        const collection = new MemoryCollection<Doc>(dump.name);
+        await collection.load(dump);
+        collections.set(dump.name, collection);
+      }
+      return snapshot.marker;
+    },
+    clear() {
+      collections.clear();
+    },
     collection<T extends Doc>(name: string) {
       let collection = collections.get(name);
       if (!collection) collections.set(name, (collection = new MemoryCollection(name)));
