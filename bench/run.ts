@@ -332,12 +332,19 @@ if (runs('rebuild') || runs('startup')) {
     const empty = await service(emptyDir, COST);
     const emptyRss = rssMb(empty.child.pid!);
     await empty.stop();
-    const started = Date.now();
-    const full = await service(bigDir, COST);
-    const seconds = (Date.now() - started) / 1000;
-    const perHundredK = ((rssMb(full.child.pid!) - emptyRss) / (EVENTS / 10)) * 100_000;
-    await full.stop();
-    record({ scenario: `start-up to ready with ${EVENTS} events`, ours: { rate: seconds }, reference: { rate: 20 }, ratio: seconds / 20, target: '≤ 20 s', met: seconds <= 20, note: `seconds, not a rate; RSS above an empty service: ${perHundredK.toFixed(0)} MB per 100k accounts` });
+    // Cold: nothing but the events (the first start, or after a crash). Its clean stop saves the
+    // read-model snapshot that a warm start (any restart after a clean stop) loads.
+    const coldStarted = Date.now();
+    const cold = await service(bigDir, COST);
+    const coldSeconds = (Date.now() - coldStarted) / 1000;
+    await cold.stop();
+    const warmStarted = Date.now();
+    const warm = await service(bigDir, COST);
+    const warmSeconds = (Date.now() - warmStarted) / 1000;
+    const perHundredK = ((rssMb(warm.child.pid!) - emptyRss) / (EVENTS / 10)) * 100_000;
+    await warm.stop();
+    record({ scenario: `start-up to ready with ${EVENTS} events, warm (read-model snapshot of the last clean stop)`, ours: { rate: warmSeconds }, reference: { rate: 20 }, ratio: warmSeconds / 20, target: '≤ 20 s', met: warmSeconds <= 20, note: `seconds, not a rate; RSS above an empty service: ${perHundredK.toFixed(0)} MB per 100k accounts` });
+    record({ scenario: `start-up to ready with ${EVENTS} events, cold (no snapshot: after a crash)`, ours: { rate: coldSeconds }, reference: { rate: 20 }, ratio: coldSeconds / 20, target: '≤ 20 s', met: coldSeconds <= 20, note: 'seconds, not a rate: every read model folds every event' });
   }
 }
 
