@@ -6,6 +6,8 @@ import type { EventCodec } from '../events/codec.js';
 import { CheckpointedSubscription, readStoreCheckpoints } from '../subscriptions/checkpointed.js';
 
 const REGISTRY = '_projections';
+/** Events read at once by a shared catch-up. */
+const CATCH_UP_BATCH = 1000;
 
 interface RegistryDoc extends Doc {
   generation: number;
@@ -61,10 +63,26 @@ class ProjectionInstance {
     return this.deps.readStore.collection(physicalName(name, this.generation));
   }
 
-  async start() {
+  /** Its indexes and checkpoint, before any event is delivered to it. */
+  async prepare() {
     for (const [name, indexes] of Object.entries(this.definition.collections)) {
       for (const index of indexes) await this.collection(name).createIndex(index);
     }
+    await this.subscription.load();
+  }
+
+  /** One event from a shared catch-up read (see ProjectionRunner.catchUpTogether). */
+  deliver(event: RecordedEvent) {
+    return this.subscription.deliver(event);
+  }
+
+  async start() {
+    await this.prepare();
+    await this.subscription.start();
+  }
+
+  /** Subscribes from where it stands, once prepared (and maybe fed by a shared catch-up). */
+  async subscribe() {
     await this.subscription.start();
   }
 
@@ -158,15 +176,48 @@ export class ProjectionRunner {
 
   async start() {
     const registry = this.deps.readStore.collection<RegistryDoc>(REGISTRY);
+    const outdated: string[] = [];
     for (const definition of this.definitions) {
       const entry = await registry.findOne({ _id: definition.name });
       const generation = entry?.generation ?? 1;
       if (!entry) await registry.updateOne({ _id: definition.name }, { $set: { generation, version: definition.version } }, { upsert: true });
       const instance = new ProjectionInstance(definition, generation, this.deps);
       this.live.set(definition.name, instance);
-      await instance.start();
+      await instance.prepare();
       // Code with a new version: build it beside the old documents, which serve until the swap.
-      if (entry && entry.version !== definition.version) this.rebuildInBackground(definition.name);
+      if (entry && entry.version !== definition.version) outdated.push(definition.name);
+    }
+    await this.catchUpTogether([...this.live.values()]);
+    for (const instance of this.live.values()) await instance.subscribe();
+    for (const name of outdated) this.rebuildInBackground(name);
+  }
+
+  /**
+   * Every read model behind the store's head, fed from one read of each batch: the events are read,
+   * parsed and decoded once for all of them (the decoded-event cache serves the second reader on),
+   * instead of once per read model, each on its own subscription. Each applies an event exactly as
+   * its subscription would (writes, then checkpoint); one that fails drops out here and retries on
+   * its own subscription from its checkpoint. The live subscriptions take over from where this ends.
+   */
+  private async catchUpTogether(instances: ProjectionInstance[]) {
+    const failed = new Set<ProjectionInstance>();
+    let position = instances.reduce((least, i) => (i.position < least ? i.position : least), instances[0]?.position ?? 0n);
+    for (;;) {
+      const batch = await this.deps.eventStore.readAll({ fromPosition: position, maxCount: CATCH_UP_BATCH });
+      if (batch.length === 0) return;
+      for (const event of batch) {
+        for (const instance of instances) {
+          if (failed.has(instance)) continue;
+          try {
+            const pending = instance.deliver(event);
+            if (pending) await pending;
+          } catch (error) {
+            failed.add(instance);
+            this.deps.logger.error({ err: error, projection: instance.definition.name }, 'catching up failed; its subscription retries');
+          }
+        }
+      }
+      position = batch[batch.length - 1]!.position;
     }
   }
 

@@ -53,8 +53,27 @@ export class CheckpointedSubscription {
     private readonly onAdvance: () => void = () => undefined,
   ) {}
 
-  async start() {
+  private loaded = false;
+
+  /** Reads the stored checkpoint, without subscribing yet (a caller may deliver events first). */
+  async load() {
     this.position = (await this.deps.checkpoints.get(this.checkpointId)) ?? 0n;
+    this.loaded = true;
+  }
+
+  /**
+   * Applies one event as the subscription would (checkpoint after the writes), for a caller that
+   * reads the events itself — the runner feeding every read model from one read while they catch
+   * up. Events at or before the position are not delivered again.
+   */
+  deliver(event: RecordedEvent): Promise<void> | void {
+    if (event.position <= this.position) return;
+    return this.apply(event);
+  }
+
+  /** Subscribes from the checkpoint (or from where delivered events took it). */
+  async start() {
+    if (!this.loaded) await this.load();
     this.subscribe();
   }
 
