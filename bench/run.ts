@@ -17,6 +17,7 @@ import { apiCall, rssMb } from './lib.js';
  * Prints a table per scenario and a summary, and writes bench/results/latest.json.
  */
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { accounts: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '10' } } });
+const BENCH_STARTED = Date.now();
 const ACCOUNTS = Number(values.accounts);
 const SECONDS = Number(values.seconds);
 const COST = Number(process.env.BCRYPT_COST ?? 11);
@@ -369,8 +370,13 @@ if (runs('rebuild') || runs('startup')) {
   }
 }
 
+const commit = (() => {
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  return git.status === 0 ? git.stdout.trim() : 'unknown';
+})();
+const totalMinutes = (Date.now() - BENCH_STARTED) / 60_000;
 console.log('\n## Summary\n');
-console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, BCRYPT_COST=${COST}.`);
+console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, BCRYPT_COST=${COST}, commit ${commit}; ${ACCOUNTS} accounts, ${SECONDS} s per side; the whole run took ${totalMinutes.toFixed(1)} minutes.`);
 console.log('\n| scenario | ours | reference | ratio | target | met |\n|---|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.scenario} | ${fmt(row.ours)} | ${fmt(row.reference)} | ${row.ratio.toFixed(2)} | ${row.target} | ${row.met ? 'yes' : '**no**'} |`);
 if (startSeconds !== null && accountsRss !== null) {
@@ -378,4 +384,4 @@ if (startSeconds !== null && accountsRss !== null) {
   console.log(`| RSS after start with ${ACCOUNTS} accounts | ${accountsRss.toFixed(0)} MB | — | — | report | — |`);
 }
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, cost: COST, accounts: ACCOUNTS, startSeconds, accountsRss, rows }, null, 2));
+writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), commit, minutes: totalMinutes, node: process.version, cores: cpus().length, cost: COST, accounts: ACCOUNTS, startSeconds, accountsRss, rows }, null, 2));
