@@ -11,7 +11,9 @@ import { toNodeHandler } from 'better-auth/node';
  * The peer of `npm run bench -- peer`: better-auth with email and password, its SQLite set-up
  * (better-sqlite3, WAL, tables made by its own migrations) mounted on express 5, as its docs show.
  * Its own defaults otherwise (scrypt hashing, a session row read on every get-session); its rate
- * limiter off, as ours is in the bench (RATE_LIMIT_MAX=0); telemetry off.
+ * limiter off, as ours is in the bench (RATE_LIMIT_MAX=0); its CSRF and origin checks off, as
+ * autocannon is no browser (they would refuse Node's fetch, which sends Sec-Fetch headers, on the
+ * sign-ups made first); telemetry off.
  */
 const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'better-auth-'));
 const db = new Database(join(dir, 'better-auth.db'));
