@@ -153,8 +153,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf }));
   const limiter = config.rateLimitMax > 0 ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl }) : null;
 
-  const snapshotFile = options.readModelSnapshot && !readStore.durable ? join(config.dataDir, SNAPSHOT_FILE) : null;
-  if (snapshotFile) await loadReadModelSnapshot(snapshotFile, readStore as MemoryReadStore, eventStore, logger);
+  // Embedded mode only (SQLite events, memory read models): the marker check reads positions as SQLite numbers them.
+  const snapshot = options.readModelSnapshot && !readStore.durable && !config.eventStoreUrl
+    ? {
+      file: join(config.dataDir, SNAPSHOT_FILE), readStore: readStore as MemoryReadStore, eventStore, keyStore, logger,
+      versions: Object.fromEntries(projections.map((p) => [p.name, p.version])),
+    }
+    : null;
+  if (snapshot) await loadReadModelSnapshot(snapshot);
   await runner.start();
   await erasure.start();
   const caughtUp = await runner.catchUp();
@@ -238,9 +244,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
       await limiter?.close();
       for (const keyed of Object.values(limits)) await keyed.close();
       await runner.stop();
-      if (snapshotFile) {
+      if (snapshot) {
         try {
-          const marker = await saveReadModelSnapshot(snapshotFile, readStore as MemoryReadStore, eventStore);
+          const marker = await saveReadModelSnapshot(snapshot);
           logger.info({ position: String(marker.position) }, 'read models saved to their snapshot');
         } catch (error) {
           logger.warn({ err: error }, 'read-model snapshot not saved; the next start builds them from the events');

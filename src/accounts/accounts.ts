@@ -257,7 +257,7 @@ export function coreAccounts(kit: Kit) {
       const deleted = result.events[0];
       // The events stay; destroying the key makes the personal data in them unreadable for good.
       // The erasure reactor does it too, at least once, should this process die right here.
-      await kit.erase(caller.userId).catch((err: unknown) => deps.logger.error({ err }, 'key destruction failed; the erasure reactor retries'));
+      await kit.erase(caller.userId).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'key destruction failed; the erasure reactor retries'));
       if (deleted?.type === 'UserDeleted') await kit.releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
       await settle(result.position, ['me', 'sessions', 'lookups']);
       return result.position;

@@ -68,6 +68,9 @@ export function createEventCodec(keys: KeyStore): EventCodec {
   const decoded = new BoundedCache<string, { subject: string | null; event: DecodedEvent }>(DECODED_CACHE_LIMIT);
   // A decoding that overlapped a forget() is not cached: it may hold what was just erased.
   let forgets = 0;
+  // Subjects whose key was destroyed while this process ran: a decoded event handed out before
+  // that opens no sealed metadata after it.
+  const forgotten = new Set<string>();
   const keyFor = async (subject: string, create: boolean): Promise<Buffer | null> => {
     const cached = cache.get(subject);
     if (cached) return cached;
@@ -118,6 +121,7 @@ export function createEventCodec(keys: KeyStore): EventCodec {
 
     forget(subject) {
       forgets += 1;
+      forgotten.add(subject);
       cache.delete(subject);
       for (const [key, entry] of [...decoded.entries()]) if (entry.subject === subject) decoded.delete(key);
     },
@@ -141,7 +145,7 @@ export function createEventCodec(keys: KeyStore): EventCodec {
         }
       }
       for (const field of sealedMeta) {
-        if (key) unsealOnRead(metadata, field, key, `${subject}:$${field}`);
+        if (key) unsealOnRead(metadata, field, key, `${subject}:$${field}`, () => forgotten.has(subject));
         else {
           metadata[field] = null;
           erased.push(`metadata.${field}`);
@@ -157,13 +161,16 @@ export function createEventCodec(keys: KeyStore): EventCodec {
  * the CLI), not by any read model: they are unsealed when first read, not for every event a
  * projection folds (two AES-GCM openings per event, a quarter of a rebuild).
  */
-function unsealOnRead(metadata: EventMetadata, field: string, key: Buffer, context: string) {
+function unsealOnRead(metadata: EventMetadata, field: string, key: Buffer, context: string, erased: () => boolean) {
   const sealed = metadata[field] as string;
   let opened: { value: unknown } | null = null;
   Object.defineProperty(metadata, field, {
     enumerable: true,
     configurable: true,
-    get: () => (opened ??= { value: unseal(key, sealed, context) }).value,
+    get: () => {
+      if (!opened && erased()) return null;
+      return (opened ??= { value: unseal(key, sealed, context) }).value;
+    },
     set: (value: unknown) => {
       opened = { value };
     },

@@ -46,7 +46,8 @@ function run(handlers: RequestHandler[], req: Request, res: Response, done: Next
  *
  * Matching: an exact path wins over a parameterised one; one trailing slash is ignored; paths are
  * case-sensitive; a parameter is one non-empty segment, percent-decoded (a malformed escape is a
- * URIError, which the error handler answers with 400); HEAD is answered by the GET route.
+ * URIError, which the error handler answers with 400); HEAD is answered by the GET route, OPTIONS
+ * with the methods of the path.
  */
 export class FlatRouter {
   private readonly exact = new Map<string, Route>();
@@ -101,10 +102,25 @@ export class FlatRouter {
     return null;
   }
 
+  /** OPTIONS on a path some route serves: 204 with the methods it takes in `Allow` (as express answered); else 404. */
+  private options(path: string, res: Response, next: NextFunction) {
+    const allowed: string[] = [];
+    try {
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) if (this.match(method, path)) allowed.push(method);
+    } catch (error) {
+      return next(error);
+    }
+    if (allowed.length === 0) return next();
+    if (allowed.includes('GET')) allowed.splice(1, 0, 'HEAD');
+    res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
+    res.status(204).end();
+  }
+
   /** The one middleware: sets `req.params`, `req.routePattern` and `req.routedPath`, then runs the route's handlers. */
   readonly handle: RequestHandler = (req, res, next) => {
     let path = req.path;
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    if (req.method === 'OPTIONS') return this.options(path, res, next);
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     let found;
     try {

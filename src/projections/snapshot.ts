@@ -1,6 +1,9 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import type { Logger } from 'pino';
 import type { EventStore } from '../ports/event-store.js';
+import type { KeyStore } from '../ports/key-store.js';
 import type { MemoryReadStore, SnapshotMarker } from '../infra/readstore/memory.js';
 
 /**
@@ -11,26 +14,70 @@ import type { MemoryReadStore, SnapshotMarker } from '../infra/readstore/memory.
  * - A snapshot is derived state and nothing else: every read model's checkpoint is in it, so the
  *   events after them are applied on start as always, and any snapshot the event store still
  *   vouches for is valid, however old.
- * - It names the event store's head when it was taken (position and event id). A store that does
- *   not hold that event (restored from an older backup, another data directory) gets the snapshot
- *   ignored, and the read models are built from the events.
- * - It is consumed: read and deleted at start, written again at a clean stop. The read models hold
- *   personal data in clear, so none of it lies on disk while the service runs, and an account
- *   erased while it runs is not in the next snapshot. A crash leaves no snapshot: the next start
- *   builds from the events.
+ * - It names the event store's head when it was taken (position and event id) and the version of
+ *   every read model. A store that does not hold that event (an older backup restored, another
+ *   data directory), or code whose read models have other versions, gets it ignored: the read
+ *   models are built from the events, by the code that runs.
+ * - The read models hold personal data in clear, so the snapshot is sealed (AES-256-GCM) with a
+ *   key of its own in the key store, and loading it destroys that key: what a load leaves on disk
+ *   (the deleted file's blocks, a copy) can no longer be read, and an account erased while the
+ *   service runs is in no readable snapshot. A crash leaves none: the next start builds from the
+ *   events.
  */
 export const SNAPSHOT_FILE = 'read-models.snapshot';
+const FORMAT = 'accounts-read-models/1';
+const AAD = Buffer.from(FORMAT);
+
+interface Envelope {
+  format: string;
+  subject: string;
+  iv: Buffer;
+  tag: Buffer;
+  sealed: Buffer;
+}
+
+export interface SnapshotDeps {
+  file: string;
+  readStore: MemoryReadStore;
+  eventStore: EventStore;
+  keyStore: KeyStore;
+  /** The version of every read model the running code has. */
+  versions: Record<string, number>;
+  logger: Logger;
+}
 
 const eventAt = async (eventStore: EventStore, position: bigint) =>
   position === 0n ? null : ((await eventStore.readAll({ fromPosition: position - 1n, maxCount: 1 }))[0] ?? null);
 
-export async function loadReadModelSnapshot(file: string, readStore: MemoryReadStore, eventStore: EventStore, logger: Logger): Promise<boolean> {
-  if (!existsSync(file)) return false;
-  const buffer = readFileSync(file);
-  unlinkSync(file);
-  const started = Date.now();
+const sameVersions = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([name, version]) => b[name] === version);
+
+/** Loads the snapshot, if there is one that holds; answers whether the read models came from it. */
+export async function loadReadModelSnapshot(deps: SnapshotDeps): Promise<boolean> {
+  const { file, readStore, eventStore, keyStore, logger } = deps;
+  // A save that died half-way left only its partial file: never read, always removed.
+  rmSync(`${file}.partial`, { force: true });
+  let envelope: Envelope | null = null;
   try {
-    const marker = await readStore.restore(buffer);
+    let buffer: Buffer;
+    try {
+      buffer = readFileSync(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    rmSync(file, { force: true });
+    envelope = deserialize(buffer) as Envelope;
+    if (envelope?.format !== FORMAT || typeof envelope.subject !== 'string') throw new Error('not a read-model snapshot of this version');
+    const key = await keyStore.get(envelope.subject);
+    if (!key) throw new Error('its key is gone (the snapshot was loaded before)');
+    const decipher = createDecipheriv('aes-256-gcm', key, envelope.iv);
+    decipher.setAAD(AAD);
+    decipher.setAuthTag(envelope.tag);
+    const plain = Buffer.concat([decipher.update(envelope.sealed), decipher.final()]);
+    const started = Date.now();
+    const marker = await readStore.restore(plain);
+    if (!sameVersions(marker.versions, deps.versions)) throw new Error('the read models have other versions in this code');
     if (marker.position > 0n) {
       const event = await eventAt(eventStore, marker.position);
       if (event?.position !== marker.position || event.id !== marker.eventId) throw new Error(`the event store does not hold the event at ${marker.position} the snapshot was taken at`);
@@ -41,22 +88,38 @@ export async function loadReadModelSnapshot(file: string, readStore: MemoryReadS
     readStore.clear();
     logger.warn({ err: error }, 'read-model snapshot not used; building the read models from the events');
     return false;
+  } finally {
+    // Whatever happened, this snapshot is never read again.
+    if (envelope && typeof envelope.subject === 'string') await keyStore.destroy(envelope.subject).catch(() => undefined);
   }
 }
 
-export async function saveReadModelSnapshot(file: string, readStore: MemoryReadStore, eventStore: EventStore): Promise<SnapshotMarker> {
+/** Saves the read models (sealed under a new key) beside the file, durably, then renames it over. */
+export async function saveReadModelSnapshot(deps: SnapshotDeps): Promise<SnapshotMarker> {
+  const { file, readStore, eventStore, keyStore } = deps;
   const position = await eventStore.headPosition();
-  const marker = { position, eventId: (await eventAt(eventStore, position))?.id ?? null };
-  const buffer = readStore.snapshot(marker);
-  // Whole or not at all: written beside, made durable, then renamed over.
+  const marker: SnapshotMarker = { position, eventId: (await eventAt(eventStore, position))?.id ?? null, versions: deps.versions };
+  const subject = `service:read-model-snapshot:${randomUUID()}`;
+  const key = await keyStore.getOrCreate(subject);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(AAD);
+  const sealed = Buffer.concat([cipher.update(readStore.snapshot(marker)), cipher.final()]);
+  const envelope: Envelope = { format: FORMAT, subject, iv, tag: cipher.getAuthTag(), sealed };
   const partial = `${file}.partial`;
-  const fd = openSync(partial, 'w', 0o600);
   try {
-    writeSync(fd, buffer);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(partial, 'w', 0o600);
+    try {
+      writeSync(fd, serialize(envelope));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partial, file);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    await keyStore.destroy(subject).catch(() => undefined);
+    throw error;
   }
-  renameSync(partial, file);
   return marker;
 }

@@ -38,6 +38,10 @@ describe('SQLite event store: two processes on one file (the CLI beside the serv
     await put(a, 'mine-1', 6);
     await vi.waitFor(() => expect(seen).toHaveLength(6), { timeout: 5000 });
     expect(seen).toEqual(['1:1:mine-1', '2:2:theirs-1', '3:3:mine-1', '4:4:mine-2', '5:5:theirs-1', '6:6:mine-1']);
+    // readAll answers everything up to its maxCount, whoever appended it, and nothing for maxCount 0.
+    await put(b, 'theirs-1', 7);
+    expect((await a.readAll({ fromPosition: 5n, maxCount: 10 })).map((e) => Number(e.data.n))).toEqual([6, 7]);
+    expect(await a.readAll({ fromPosition: 0n, maxCount: 0 })).toEqual([]);
     await subscription.stop();
     await a.close();
     await b.close();

@@ -132,3 +132,30 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
     }
   });
 });
+
+describe('routing', () => {
+  let server: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    server = await startServer();
+    token = (await register(server)).token;
+  });
+  afterAll(() => server.close());
+
+  it('paths are case-sensitive, one trailing slash is ignored, HEAD answers as GET, OPTIONS names the methods', async () => {
+    expect((await call(server, 'GET', '/auth/me', { token })).status).toBe(200);
+    expect((await call(server, 'GET', '/auth/me/', { token })).status).toBe(200);
+    const upper = await call(server, 'GET', '/api/v1/AUTH/ME', { token });
+    expect(upper.status).toBe(404);
+    expectErrorShape(upper.body, 'not_found');
+    const head = await fetch(`${server.api}/auth/me`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const options = await fetch(`${server.api}/auth/me`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, HEAD, PUT, DELETE, OPTIONS');
+    const parameterised = await fetch(`${server.api}/auth/acls/some-id`, { method: 'OPTIONS' });
+    expect(parameterised.headers.get('allow')).toBe('PUT, DELETE, OPTIONS');
+    expect((await fetch(`${server.api}/auth/nothing-here/at/all`, { method: 'OPTIONS' })).status).toBe(404);
+  });
+});

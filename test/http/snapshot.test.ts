@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,7 +59,6 @@ describe('read-model snapshot', () => {
     const erin = await register(here, { username: 'erin_here' });
     await stop(here);
     // Another data directory's snapshot dropped in: its marker names an event this store does not have.
-    const { readFileSync } = await import('node:fs');
     writeFileSync(join(dataDir, SNAPSHOT_FILE), readFileSync(join(elsewhere, SNAPSHOT_FILE)));
 
     const server = await start(dataDir);
@@ -69,6 +69,30 @@ describe('read-model snapshot', () => {
     expect(JSON.stringify(listed.body)).toContain('erin_here');
     expect(JSON.stringify(listed.body)).not.toContain('elsewhere');
     expect((await call(server, 'POST', '/auth/register', { body: { username: 'carol_elsewhere', password: 'Another-pass-123-q' } })).status).toBe(201);
+  });
+
+  it('is sealed: no personal data in clear on disk, loading destroys its key (a copy cannot be loaded again), a half-written one is removed', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'snapshot-'));
+    const first = await start(dataDir);
+    const gina = await register(first, { username: 'gina_sealed', email: 'gina.sealed@example.test' });
+    await stop(first);
+    const file = join(dataDir, SNAPSHOT_FILE);
+    const bytes = readFileSync(file);
+    for (const secret of ['gina_sealed', 'gina.sealed@example.test']) expect(bytes.includes(Buffer.from(secret)), secret).toBe(false);
+
+    writeFileSync(`${file}.partial`, 'left by a save that died');
+    const second = await start(dataDir);
+    expect(existsSync(`${file}.partial`)).toBe(false);
+    expect((await call(second, 'GET', '/auth', { token: gina.token })).body.email).toBe('gina.sealed@example.test');
+    await stop(second);
+
+    // The copy taken before the load cannot be opened any more (its key is gone): built from the events instead.
+    writeFileSync(file, bytes);
+    const lines: string[] = [];
+    const third = await startServer({}, { dataDir, readModelSnapshot: true, logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
+    servers.push(third);
+    expect(lines.some((line) => line.includes('read-model snapshot not used'))).toBe(true);
+    expect((await call(third, 'GET', '/auth', { token: gina.token })).body.email).toBe('gina.sealed@example.test');
   });
 
   it('a snapshot that cannot be read is ignored, not fatal', async () => {

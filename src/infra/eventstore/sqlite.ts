@@ -173,7 +173,8 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
    * subscription (each projection and reactor) reads every event just after its append: they take
    * it from here instead of each reading and parsing the same rows again. Only a run of
    * consecutive positions right after the reader's is served; a gap (another process appended,
-   * the CLI say) or anything older goes to SQLite.
+   * the CLI say) or anything older goes to SQLite. Events another process appends after the
+   * tail's end reach a subscription at its next poll (POLL_MS), as they always did.
    */
   const tail: RecordedEvent[] = [];
   const TAIL_LIMIT = 4096;
@@ -204,11 +205,16 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
   const batches = new Map<string, RecordedEvent[]>();
   const BATCHES_KEPT = 32;
 
-  const readAllSync = (options: ReadAllOptions = {}): RecordedEvent[] => {
+  /**
+   * `fromTail` only for the subscriptions' own loop: it may answer a short run while another
+   * process has appended beyond it (a subscription polls again; a caller of readAll must get
+   * everything up to its maxCount).
+   */
+  const readAllSync = (options: ReadAllOptions = {}, useTail = false): RecordedEvent[] => {
     const from = options.fromPosition ?? 0n;
     const batchKey = !options.filter && options.maxCount !== undefined ? `${from}:${options.maxCount}` : null;
     if (!options.filter) {
-      const served = fromTail(from, options.maxCount ?? Infinity);
+      const served = useTail && options.maxCount !== undefined && options.maxCount > 0 ? fromTail(from, options.maxCount) : null;
       if (served) return served;
       const cached = batchKey === null ? undefined : batches.get(batchKey);
       if (cached) return cached;
@@ -246,7 +252,7 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     const loop = async () => {
       while (!stopped) {
         const seen = appendSequence;
-        const batch = readAllSync({ fromPosition: last, filter: options.filter, maxCount: SUBSCRIPTION_BATCH });
+        const batch = readAllSync({ fromPosition: last, filter: options.filter, maxCount: SUBSCRIPTION_BATCH }, true);
         for (const event of batch) {
           if (stopped) return;
           // A handler with nothing to do for an event answers at once: no promise to wait for.

@@ -346,6 +346,8 @@ interface CollectionDump {
 export interface SnapshotMarker {
   position: bigint;
   eventId: string | null;
+  /** The version of every read model in it. */
+  versions: Record<string, number>;
 }
 
 /** The embedded read store, which can also be saved whole and loaded back (see the service's read-model snapshot). */
@@ -370,7 +372,7 @@ export function createMemoryReadStore(): MemoryReadStore {
     },
     async restore(buffer) {
       const snapshot = deserialize(buffer) as { format?: unknown; marker?: SnapshotMarker; collections?: CollectionDump[] };
-      if (snapshot.format !== SNAPSHOT_FORMAT || typeof snapshot.marker?.position !== 'bigint' || !Array.isArray(snapshot.collections)) {
+      if (snapshot.format !== SNAPSHOT_FORMAT || typeof snapshot.marker?.position !== 'bigint' || typeof snapshot.marker.versions !== 'object' || !Array.isArray(snapshot.collections)) {
         throw new Error('not a read-model snapshot of this version');
       }
       if (collections.size > 0) throw new Error('a snapshot loads into an empty store only');
