@@ -11,12 +11,12 @@ import { createBcryptPool } from '../src/infra/bcrypt/pool.js';
 import { apiCall, rssMb } from './lib.js';
 
 /**
- * `npm run bench [-- <scenario>…] [--accounts 100000] [--seconds 10]`: the service (built, embedded
+ * `npm run bench [-- <scenario>…] [--accounts 100000] [--seconds 8]`: the service (built, embedded
  * mode, NODE_ENV=production, BCRYPT_COST as configured) and its reference as child processes,
  * driven by autocannon from here, every scenario with its own reference measured in the same run.
  * Prints a table per scenario and a summary, and writes bench/results/latest.json.
  */
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { accounts: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '10' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { accounts: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '8' } } });
 const BENCH_STARTED = Date.now();
 const ACCOUNTS = Number(values.accounts);
 const SECONDS = Number(values.seconds);
