@@ -131,18 +131,8 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
       expectErrorShape(answer.body, 'validation_failed');
     }
   });
-});
 
-describe('routing', () => {
-  let server: TestServer;
-  let token: string;
-  beforeAll(async () => {
-    server = await startServer();
-    token = (await register(server)).token;
-  });
-  afterAll(() => server.close());
-
-  it('paths are case-sensitive, one trailing slash is ignored, HEAD answers as GET, OPTIONS names the methods', async () => {
+  it('routing: paths are case-sensitive, one trailing slash is ignored, HEAD answers as GET, OPTIONS names the methods', async () => {
     expect((await call(server, 'GET', '/auth/me', { token })).status).toBe(200);
     expect((await call(server, 'GET', '/auth/me/', { token })).status).toBe(200);
     const upper = await call(server, 'GET', '/api/v1/AUTH/ME', { token });
