@@ -41,8 +41,4 @@ export class BoundedCache<K, V> {
     yield* this.young;
     for (const entry of this.old) if (!this.young.has(entry[0])) yield entry;
   }
-
-  get size() {
-    return this.young.size + this.old.size;
-  }
 }

@@ -129,10 +129,6 @@ export function coreAccounts(kit: Kit) {
       return result.position;
     },
 
-    async me(userId: string) {
-      return kit.userObject(userId);
-    },
-
     /** The user object as JSON text (`GET /auth`): serialised once per version of the account. */
     async meJson(userId: string): Promise<string> {
       const doc = await users().findOne({ _id: userId });
