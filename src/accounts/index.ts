@@ -1,5 +1,5 @@
 import { DomainError } from '../../domain/shared/errors.js';
-import { allows, parsePattern, type EndpointPattern } from '../../domain/acl/patterns.js';
+import { allows, METHODS, parsePattern, requestSegments, type EndpointPattern } from '../../domain/acl/patterns.js';
 import { coreAccounts } from './accounts.js';
 import { credentials } from './credentials.js';
 import { emailFlows } from './email-flows.js';
@@ -13,6 +13,9 @@ import { adminAccounts } from './admin.js';
 import { inviteAccounts } from './invites.js';
 import type { UsageTracker } from './usage.js';
 import type { ReadStore } from '../ports/read-store.js';
+
+/** Methods a check can answer for (HEAD is served as GET); any other is refused, never guessed. */
+const CHECKABLE_METHODS = new Set<string>([...METHODS, 'HEAD']);
 
 export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
 
@@ -70,6 +73,9 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
      * where its ACL allows, and never on the privileged endpoints.
      */
     check(caller: Authenticated, method: string, path: string, table: RouteTable) {
+      // A path that cannot be read one way only (`//`, `.`, `..`, a bad escape, a backslash) is
+      // refused for every credential: a gateway that normalises it would call something else.
+      if (requestSegments(path) === null || !CHECKABLE_METHODS.has(method.toUpperCase())) return { allowed: false, user_id: caller.userId, acl_id: caller.aclId ?? null };
       if (caller.kind === 'session') return { allowed: true, user_id: caller.userId, acl_id: caller.aclId ?? null };
       // Lower-cased, as the privileged patterns are: a path differing only in case is refused too.
       const privileged = allows(privilegedPatterns(table), method, path.toLowerCase());

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
-import { cookiesOf, csrfPasses, SESSION_COOKIE } from './cookies.js';
+import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
 
 declare module 'express-serve-static-core' {
@@ -61,14 +61,14 @@ export const bearerOf = (header: string | undefined) => (header ? BEARER.exec(he
 const OPEN_BEFORE_RESET = new Set(['GET /api/v1/auth', 'PUT /api/v1/auth/update-password', 'POST /api/v1/auth/logout']);
 
 /** The one place that decides session / ACL token / API key for every route. */
-export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: string): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
+export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: string, cookies: CookieNames): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
   if (policy === 'public') return next();
   const apiKey = req.headers['x-api-key'];
   let bearer = bearerOf(req.headers.authorization);
   // A browser session: the cookie stands in for the header, and a change must pass the CSRF check.
   if (apiKey === undefined && bearer === undefined && req.headers.authorization === undefined) {
-    bearer = cookiesOf(req)[SESSION_COOKIE] || undefined;
-    if (bearer && !csrfPasses(req, publicOrigin)) return next(new HttpError('forbidden', 'Cross-site request refused: send X-CSRF-Token with the accounts_csrf cookie value'));
+    bearer = cookiesOf(req)[cookies.session] || undefined;
+    if (bearer && !csrfPasses(req, publicOrigin, cookies)) return next(new HttpError('forbidden', `Cross-site request refused: send X-CSRF-Token with the ${cookies.csrf} cookie value`));
   }
   if (apiKey === undefined && bearer === undefined) return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>'));
   const caller = await accounts.authenticate({ apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined, bearer });
@@ -96,6 +96,7 @@ export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: stri
  */
 export function routeTable(accounts: Accounts, publicUrl: string) {
   const publicOrigin = new URL(publicUrl).origin;
+  const cookies = cookieNames(publicUrl);
   const table: RouteEntry[] = [];
   const router = new FlatRouter();
   return {
@@ -110,7 +111,7 @@ export function routeTable(accounts: Accounts, publicUrl: string) {
         const { policy, ...doc } = typeof access === 'string' ? { policy: access } : access;
         table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
         const parser = parseBody && !(doc as RouteDoc).formBody ? [parseBody] : [];
-        router.add(method, `${prefix}${path}`, [...parser, authorize(accounts, policy, publicOrigin), ...handlers]);
+        router.add(method, `${prefix}${path}`, [...parser, authorize(accounts, policy, publicOrigin, cookies), ...handlers]);
       },
     }),
   };
@@ -124,7 +125,7 @@ export type Routes = ReturnType<ReturnType<typeof routeTable>['scope']>;
  * Null when the request carries none.
  */
 export async function optionalSession(accounts: Accounts, req: Request): Promise<Caller | null> {
-  const bearer = bearerOf(req.headers.authorization) ?? cookiesOf(req)[SESSION_COOKIE];
+  const bearer = bearerOf(req.headers.authorization) ?? cookiesOf(req)[cookieNames(accounts.publicUrl()).session];
   if (!bearer) return null;
   const caller = await accounts.authenticate({ bearer });
   if (caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');

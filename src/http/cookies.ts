@@ -2,10 +2,25 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 
-/** The session token of a browser, and the double-submit CSRF token beside it. */
-export const SESSION_COOKIE = 'accounts_session';
-export const CSRF_COOKIE = 'accounts_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
+
+/** The session token of a browser, the double-submit CSRF token beside it, and the OAuth state's hash. */
+export interface CookieNames {
+  session: string;
+  csrf: string;
+  oauthState: string;
+}
+
+/**
+ * Over https the cookies carry the `__Host-` prefix: the browser then takes them only with
+ * `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite them. The
+ * OAuth state cookie is scoped to `/api/v1/auth`, which `__Host-` forbids; it gets `__Secure-`.
+ * On plain http (local development) browsers refuse both prefixes, so the names are bare.
+ */
+export const cookieNames = (publicUrl: string): CookieNames =>
+  new URL(publicUrl).protocol === 'https:'
+    ? { session: '__Host-accounts_session', csrf: '__Host-accounts_csrf', oauthState: '__Secure-accounts_oauth_state' }
+    : { session: 'accounts_session', csrf: 'accounts_csrf', oauthState: 'accounts_oauth_state' };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -16,18 +31,14 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** The OAuth state's hash, set where the sign-in starts, so that only the same browser finishes it with a cookie. */
-export const OAUTH_STATE_COOKIE = 'accounts_oauth_state';
-
 /**
- * Whether a login may set the session cookie: not when another site sent the browser here (a
- * link to an LNURL poll or an OAuth token URL would sign the victim's browser into the attacker's
- * account), unless the request continues this browser's own sign-in.
+ * Whether a login may set the session cookie: only when the browser itself says this service's
+ * own page sent the request (`Sec-Fetch-Site: same-origin`), or the request continues this
+ * browser's own sign-in (it holds the OAuth state cookie it was given at the start). A link opened
+ * from another site, typed in, or followed outside a browser (`cross-site`, `none`, or no header)
+ * would otherwise sign the victim's browser into an account the attacker chose.
  */
-const mayPlantSession = (req: Request) => {
-  const site = req.headers['sec-fetch-site'];
-  return site === undefined || site === 'same-origin' || site === 'none' || req.sameBrowser === true;
-};
+const mayPlantSession = (req: Request) => req.headers['sec-fetch-site'] === 'same-origin' || req.sameBrowser === true;
 
 export const cookiesOf = (req: Request): Record<string, string | undefined> => (req.headers.cookie ? parse(req.headers.cookie) : {});
 
@@ -44,6 +55,7 @@ const isLocalHttp = (publicUrl: string) => {
  */
 export function cookieSessions(publicUrl: string): (req: Request, res: Response) => void {
   const secure = !isLocalHttp(publicUrl);
+  const names = cookieNames(publicUrl);
   return (req, res) => {
     const [path, query] = splitUrl(req.url);
     // Only a request that asks pays for this: every other one passes untouched.
@@ -53,21 +65,21 @@ export function cookieSessions(publicUrl: string): (req: Request, res: Response)
         params.delete('session');
         const rest = params.toString();
         req.url = rest ? `${path}?${rest}` : path;
-        answerWithCookie(req, res, secure);
+        answerWithCookie(req, res, secure, names);
       }
     }
   };
 }
 
 /** A successful token answer to this request also sets the session cookies (when no other site sent the browser). */
-function answerWithCookie(req: Request, res: Response, secure: boolean) {
+function answerWithCookie(req: Request, res: Response, secure: boolean, names: CookieNames) {
   if (req.wantsCookie) return;
   req.wantsCookie = true;
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
     const answer = body as { access_token?: unknown; expires_at?: unknown } | null;
     if (res.statusCode < 300 && answer && typeof answer.access_token === 'string' && typeof answer.expires_at === 'string' && mayPlantSession(req)) {
-      setSessionCookies(res, answer.access_token, new Date(answer.expires_at), secure);
+      setSessionCookies(res, names, answer.access_token, new Date(answer.expires_at), secure);
     }
     return json(body);
   };
@@ -79,7 +91,7 @@ function answerWithCookie(req: Request, res: Response, secure: boolean) {
  */
 export function continueBrowserSignIn(req: Request, res: Response, publicUrl: string) {
   req.sameBrowser = true;
-  answerWithCookie(req, res, !isLocalHttp(publicUrl));
+  answerWithCookie(req, res, !isLocalHttp(publicUrl), cookieNames(publicUrl));
 }
 
 const splitUrl = (url: string): [string, string] => {
@@ -87,21 +99,22 @@ const splitUrl = (url: string): [string, string] => {
   return at < 0 ? [url, ''] : [url.slice(0, at), url.slice(at + 1)];
 };
 
-export function setSessionCookies(res: Response, token: string, expiresAt: Date, secure: boolean) {
+function setSessionCookies(res: Response, names: CookieNames, token: string, expiresAt: Date, secure: boolean) {
   const common = { path: '/', sameSite: 'lax' as const, secure, expires: expiresAt };
-  res.append('Set-Cookie', serialize(SESSION_COOKIE, token, { ...common, httpOnly: true }));
-  res.append('Set-Cookie', serialize(CSRF_COOKIE, randomBytes(24).toString('base64url'), common));
+  res.append('Set-Cookie', serialize(names.session, token, { ...common, httpOnly: true }));
+  res.append('Set-Cookie', serialize(names.csrf, randomBytes(24).toString('base64url'), common));
 }
 
 /** Remembers, in this browser, the hash of an OAuth state it was sent off with. */
 export function setOAuthStateCookie(res: Response, stateHash: string, publicUrl: string) {
-  res.append('Set-Cookie', serialize(OAUTH_STATE_COOKIE, stateHash, { path: '/api/v1/auth', sameSite: 'lax', secure: !isLocalHttp(publicUrl), httpOnly: true, maxAge: 600 }));
+  res.append('Set-Cookie', serialize(cookieNames(publicUrl).oauthState, stateHash, { path: '/api/v1/auth', sameSite: 'lax', secure: !isLocalHttp(publicUrl), httpOnly: true, maxAge: 600 }));
 }
 
 export function clearSessionCookies(res: Response, publicUrl: string) {
   const common = { path: '/', sameSite: 'lax' as const, secure: !isLocalHttp(publicUrl), expires: new Date(0), maxAge: 0 };
-  res.append('Set-Cookie', serialize(SESSION_COOKIE, '', { ...common, httpOnly: true }));
-  res.append('Set-Cookie', serialize(CSRF_COOKIE, '', common));
+  const names = cookieNames(publicUrl);
+  res.append('Set-Cookie', serialize(names.session, '', { ...common, httpOnly: true }));
+  res.append('Set-Cookie', serialize(names.csrf, '', common));
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -111,10 +124,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * the `X-CSRF-Token` header equal to the CSRF cookie (double submit), or an `Origin` that is the
  * service's, or `Sec-Fetch-Site: same-origin`. Anything else is refused.
  */
-export function csrfPasses(req: Request, publicOrigin: string): boolean {
+export function csrfPasses(req: Request, publicOrigin: string, names: CookieNames): boolean {
   if (SAFE_METHODS.has(req.method)) return true;
   const header = req.headers[CSRF_HEADER];
-  const cookie = cookiesOf(req)[CSRF_COOKIE];
+  const cookie = cookiesOf(req)[names.csrf];
   if (typeof header === 'string' && cookie && header.length === cookie.length && timingSafeEqual(Buffer.from(header), Buffer.from(cookie))) return true;
   const origin = req.headers.origin;
   if (typeof origin === 'string') return origin === publicOrigin;

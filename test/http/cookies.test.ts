@@ -10,12 +10,15 @@ const cookiesFrom = (headers: Headers) =>
     return [pair!.slice(0, eq), { value: pair!.slice(eq + 1), attributes: attributes.map((a) => a.toLowerCase()) }];
   }));
 
-const cookieLogin = async (server: TestServer) => {
+/** What a browser marks a request from the service's own page with. */
+const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
+
+const cookieLogin = async (server: TestServer, names = { session: 'accounts_session', csrf: 'accounts_csrf' }) => {
   const user = await register(server);
-  const login = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: user.password } });
+  const login = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: user.password }, headers: SAME_ORIGIN });
   expect(login.status).toBe(200);
   const set = cookiesFrom(login.headers);
-  return { user, login, session: set.accounts_session!, csrf: set.accounts_csrf!, cookie: `accounts_session=${set.accounts_session!.value}; accounts_csrf=${set.accounts_csrf!.value}` };
+  return { user, login, session: set[names.session]!, csrf: set[names.csrf]!, cookie: `${names.session}=${set[names.session]!.value}; ${names.csrf}=${set[names.csrf]!.value}` };
 };
 
 describe('browser sessions (cookies) and CSRF', () => {
@@ -36,11 +39,21 @@ describe('browser sessions (cookies) and CSRF', () => {
     expect(plain.headers.getSetCookie()).toEqual([]);
   });
 
-  it('is Secure when PUBLIC_URL is https', async () => {
+  it('over https the cookies are Secure and __Host- prefixed, so a sibling subdomain cannot overwrite them', async () => {
     server = await startServer({ PUBLIC_URL: 'https://id.example.test' });
-    const { session, csrf } = await cookieLogin(server);
-    expect(session.attributes).toContain('secure');
-    expect(csrf.attributes).toContain('secure');
+    const names = { session: '__Host-accounts_session', csrf: '__Host-accounts_csrf' };
+    const { session, csrf, cookie } = await cookieLogin(server, names);
+    for (const set of [session, csrf]) {
+      expect(set.attributes).toEqual(expect.arrayContaining(['secure', 'path=/']));
+      expect(set.attributes.some((a) => a.startsWith('domain='))).toBe(false);
+    }
+    // Only the prefixed names are read: a bare cookie a subdomain planted authenticates nothing.
+    expect((await call(server, 'GET', '/auth/me', { headers: { cookie } })).status).toBe(200);
+    expect((await call(server, 'GET', '/auth/me', { headers: { cookie: `accounts_session=${session.value}` } })).status).toBe(401);
+    const change = await call(server, 'PUT', '/auth/me', { body: { display_name: 'x' }, headers: { cookie: `${names.session}=${session.value}; accounts_csrf=${csrf.value}`, 'x-csrf-token': csrf.value } });
+    expect(change.status).toBe(403);
+    const out = await call(server, 'POST', '/auth/logout', { headers: { cookie, 'x-csrf-token': csrf.value } });
+    expect(Object.keys(cookiesFrom(out.headers)).sort()).toEqual([names.csrf, names.session].sort());
   });
 
   it('a cookie authenticates reads; a change must come from the service origin or carry the CSRF token', async () => {
@@ -84,7 +97,7 @@ describe('browser sessions (cookies) and CSRF', () => {
     const start = await call(server, 'GET', '/auth/lnurl');
     const sig = Buffer.from(secp256k1.sign(Buffer.from(start.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
     await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${start.body.k1}&sig=${sig}&key=${key}`);
-    const polled = await call(server, 'GET', `/auth/lnurl/${start.body.k1}?session=cookie`);
+    const polled = await call(server, 'GET', `/auth/lnurl/${start.body.k1}?session=cookie`, { headers: SAME_ORIGIN });
     expect(polled.status).toBe(200);
     expect(cookiesFrom(polled.headers).accounts_session!.value).toBe(polled.body.access_token);
 
@@ -95,15 +108,25 @@ describe('browser sessions (cookies) and CSRF', () => {
     const lured = await call(server, 'GET', `/auth/lnurl/${other.body.k1}?session=cookie`, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } });
     expect(lured.status).toBe(200);
     expect(lured.headers.getSetCookie()).toEqual([]);
+    // Nor a link opened outside the browser's pages (typed in, from a mail or a chat: `none`), nor a
+    // request that says nothing of where it came from.
+    for (const headers of [{ 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' }, {}] as Record<string, string>[]) {
+      const next = await call(server, 'GET', '/auth/lnurl');
+      const nextSig = Buffer.from(secp256k1.sign(Buffer.from(next.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+      await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${next.body.k1}&sig=${nextSig}&key=${key}`);
+      const planted = await call(server, 'GET', `/auth/lnurl/${next.body.k1}?session=cookie`, { headers });
+      expect(planted.status).toBe(200);
+      expect(planted.headers.getSetCookie()).toEqual([]);
+    }
 
     const user = await register(server);
-    const usr = await call(server, 'POST', '/auth/usr?session=cookie', { body: { usr: user.answer.body.usr } });
+    const usr = await call(server, 'POST', '/auth/usr?session=cookie', { body: { usr: user.answer.body.usr }, headers: SAME_ORIGIN });
     expect(cookiesFrom(usr.headers).accounts_session).toBeDefined();
-    const made = await call(server, 'POST', '/auth/register?session=cookie', { body: { username: 'cookie_maker', password: 'Cookie-pass-123' } });
+    const made = await call(server, 'POST', '/auth/register?session=cookie', { body: { username: 'cookie_maker', password: 'Cookie-pass-123' }, headers: SAME_ORIGIN });
     expect(made.status).toBe(201);
     expect(cookiesFrom(made.headers).accounts_session).toBeDefined();
     // A failed login sets nothing.
-    const failed = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: 'Wrong-password-1' } });
+    const failed = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: 'Wrong-password-1' }, headers: SAME_ORIGIN });
     expect(failed.status).toBe(401);
     expect(failed.headers.getSetCookie()).toEqual([]);
   });

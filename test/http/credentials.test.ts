@@ -214,6 +214,23 @@ describe('POST /auth/check', () => {
     expect((await ask({ token: issued.token }, 'GET', '/api/v1/wallet\\x#')).body.allowed).toBe(false);
     expect((await ask({}, 'GET', '/x')).status).toBe(401);
   });
+
+  it('fails closed: a path it cannot read one way only, or an unknown method, is refused for every credential', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const { issued } = await aclWithToken(server, user.token, ['* /api/v1/**']);
+    const key = (await call(server, 'POST', '/auth/me/tokens', { token: user.token, body: { name: 'svc' } })).body.token;
+    const ask = (auth: object, method: string, path: string) => call(server, 'POST', '/auth/check', { ...auth, body: { method, path } });
+    // A gateway that normalises these would call /api/v1/auth/usr-key, which no API key may.
+    const tricks = ['/api/v1//auth/usr-key', '/api/v1/auth/x/../usr-key', '/api/v1/auth/./usr-key', '/api/v1/auth/%2e%2e/usr-key', '/api/v1/auth/%zz', '/api/v1\\auth/usr-key'];
+    for (const auth of [withKey(key), { token: issued.token }, { token: user.token }]) {
+      for (const path of tricks) expect((await ask(auth, 'GET', path)).body.allowed, path).toBe(false);
+      expect((await ask(auth, 'TRACE', '/api/v1/wallet')).body.allowed).toBe(false);
+    }
+    // The same credentials are allowed where the path is plain.
+    expect((await ask(withKey(key), 'GET', '/api/v1/wallet')).body.allowed).toBe(true);
+    expect((await ask({ token: issued.token }, 'head', '/api/v1/wallet')).body.allowed).toBe(true);
+  });
 });
 
 describe('one authorization point for every route', () => {

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../auth.js';
-import { continueBrowserSignIn, cookiesOf, OAUTH_STATE_COOKIE, setOAuthStateCookie } from '../cookies.js';
+import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../cookies.js';
 import { stateHashOf } from '../../accounts/oauth.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
@@ -42,7 +42,7 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   const finish: RequestHandler = async (req, res) => {
     const { provider } = parse(providerParams, req.params);
     const input = parse(tokenInput, req.method === 'POST' ? { ...req.query, ...(req.body ?? {}) } : req.query);
-    const started = cookiesOf(req)[OAUTH_STATE_COOKIE];
+    const started = cookiesOf(req)[cookieNames(accounts.publicUrl()).oauthState];
     if (started && input.state && started === stateHashOf(input.state)) continueBrowserSignIn(req, res, accounts.publicUrl());
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);
