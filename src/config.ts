@@ -70,6 +70,7 @@ export const configSchema = z
     SERVICE_NAME: z.string().min(1).max(100).default('Accounts'),
     WORKERS: z.enum(['inline', 'off'], { message: 'must be inline or off' }).default('inline'),
     ALLOWED_REDIRECTS: z.string().default(''),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((env) => {
@@ -103,6 +104,8 @@ export const configSchema = z
       claimGraceMs: env.CLAIM_GRACE,
       queueAddTimeoutMs: env.QUEUE_ADD_TIMEOUT,
       logLevel: env.LOG_LEVEL,
+      /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+      metricsToken: env.METRICS_TOKEN ?? null,
       trustProxy: trustProxy(env.TRUST_PROXY),
       serviceName: env.SERVICE_NAME,
       workers: env.WORKERS,

@@ -211,7 +211,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     trustProxy: config.trustProxy,
     limiter,
     metrics,
+    metricsToken: config.metricsToken,
   });
+  if (!config.metricsToken && config.nodeEnv === 'production') logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');
   metrics.watch({ runner, eventStore, queue });
   let server: Server | null = null;
 

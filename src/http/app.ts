@@ -40,6 +40,8 @@ export interface HttpDeps {
   trustProxy: boolean | number | string;
   /** Prometheus metrics, served at /metrics; null turns both off. */
   metrics: Metrics | null;
+  /** METRICS_TOKEN: the bearer token /metrics asks for; null leaves it public. */
+  metricsToken: string | null;
   /** Per-IP limit for unauthenticated endpoints; null when RATE_LIMIT_MAX=0. */
   limiter: RateLimiter | null;
 }
@@ -83,7 +85,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   const ops = routes.scope('');
   opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: ops, table: () => routes.table });
   const limit = perIpLimit(deps.limiter);
-  if (deps.metrics) metricsRoutes(deps.metrics, ops);
+  if (deps.metrics) metricsRoutes(deps.metrics, deps.metricsToken, ops);
   loginPageRoutes(deps.accounts, ops, limit);
   // The API's routes read JSON only (the one that also takes multipart/form-data parses its own body).
   const api = routes.scope('/api/v1', jsonBody);

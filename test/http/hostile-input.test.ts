@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, register, startServer, type TestServer } from '../support/server.js';
 
@@ -56,6 +57,27 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
     }
     const noType = await call(server, 'POST', '/auth', { raw: '{"username":"a","password":"b"}', headers: { 'content-type': 'text/plain' } });
     expect(noType.status).toBe(415);
+  });
+
+  it('a compressed body, valid or corrupt, is 415 and changes nothing (never a 500)', async () => {
+    const before = await accountCount();
+    const json = Buffer.from(JSON.stringify(newUser()));
+    const bodies: [string, Buffer][] = [
+      ['gzip', gzipSync(json)], ['br', brotliCompressSync(json)], ['deflate', deflateSync(json)],
+      ['gzip', Buffer.from('definitely not gzip')], ['br', Buffer.from([0xff, 0xfe, 0x00, 0x01])], ['gzip, identity', gzipSync(json)],
+    ];
+    for (const [encoding, body] of bodies) {
+      const answer = await rawPost(server, '/auth/register', body, { 'content-type': 'application/json', 'content-encoding': encoding });
+      expect(answer.status, encoding).toBe(415);
+      expectErrorShape(answer.body, 'unsupported_media_type');
+    }
+    // The route that also reads forms refuses them too.
+    const form = await rawPost(server, '/auth/verify-otp', gzipSync('--x--'), { 'content-type': 'multipart/form-data; boundary=x', 'content-encoding': 'gzip' });
+    expect(form.status).toBe(415);
+    expect(await accountCount()).toBe(before);
+    // `identity` is no encoding at all: the body is read (and this one refused for its content).
+    const plain = await rawPost(server, '/auth/register', Buffer.from(JSON.stringify(newUser({ username: '!' }))), { 'content-type': 'application/json', 'content-encoding': 'identity' });
+    expect(plain.status).toBe(400);
   });
 
   it('a body over 64 KiB is 413 payload_too_large', async () => {

@@ -46,6 +46,19 @@ describe('operations: metrics', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
+  it('with METRICS_TOKEN, /metrics answers only its bearer token (401 otherwise, in the error shape)', async () => {
+    server = await startServer({ METRICS_TOKEN: 'scrape-token-0123456789' });
+    for (const authorization of [undefined, 'Bearer wrong-token-0123456789', 'Bearer scrape-token-012345678', 'Basic c2NyYXBl']) {
+      const refused = await fetch(`${server.url}/metrics`, { headers: authorization ? { authorization } : {} });
+      expect(refused.status, authorization).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain('Bearer');
+      expect(await refused.json()).toMatchObject({ code: 'unauthenticated' });
+    }
+    const allowed = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('process_cpu_user_seconds_total');
+  });
+
   it('counts refusals by code', async () => {
     server = await startServer();
     const user = await register(server);

@@ -3,7 +3,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { bearerOf, callerOf, requestInfo, type Routes } from '../auth.js';
-import { jsonBody } from '../body.js';
+import { encodedBody, jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { answerCommand, tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
@@ -22,6 +22,8 @@ const tag = 'Email';
 const form = multer({ limits: { fieldSize: 1024, fields: 4, files: 0, parts: 4 } }).none();
 const jsonOrForm: RequestHandler = (req, res, next) => {
   if (!req.is('multipart/form-data')) return jsonBody(req, res, next);
+  const encoded = encodedBody(req.headers);
+  if (encoded) return next(encoded);
   if (Number(req.headers['content-length'] ?? 0) > 64 * 1024) return next(new HttpError('payload_too_large', 'The body is larger than 64 KiB'));
   form(req, res, (error?: unknown) => {
     if (!error) return next();
