@@ -129,6 +129,8 @@ export const decide = (command: ChallengeCommand, state: ChallengeState): Challe
       return (state.status === 'open' || state.status === 'signed') && isPast(state, command.data.now) ? [{ type: 'ChallengeExpired', data: {} }] : [];
     case 'SignChallenge':
       requireOpen(state, command.data.now);
+      // Signed exactly once: a second wallet callback must not change whom the poll signs in.
+      if (state.status === 'signed') return refuse('challenge_used', 'This k1 was already signed');
       return [{ type: 'ChallengeSigned', data: { userId: command.data.userId } }];
     case 'TakeChallenge':
       if (state.status === 'signed') {

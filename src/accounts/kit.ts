@@ -247,16 +247,22 @@ export function createKit(deps: AccountsDeps) {
   const onInvite = (inviteId: string, command: InviteCommand, ctx: CommandContext) =>
     deps.commands.handle<InviteEvent, InviteState>(inviteDecider, inviteStream(inviteId), (state) => inviteDecider.decide(command, state), ctx);
 
-  const takeInvite = async (inviteId: string, userId: string, ctx: CommandContext) => {
-    const { state } = await onInvite(inviteId, { type: 'UseInvite', data: { userId, now: deps.clock() } }, ctx);
+  const takeInvite = async (inviteId: string, userId: string, registrationId: string, ctx: CommandContext) => {
+    const { state } = await onInvite(inviteId, { type: 'UseInvite', data: { userId, registrationId, now: deps.clock() } }, ctx);
     // An invite dies with its issuer's standing: a deleted or disabled account invites no one, and
     // with INVITES=admins neither does one that is no longer an admin.
     const issuer = await users().findOne({ _id: state.issuerId! });
     if (!issuer || issuer.disabled === true || (deps.settings.invites === 'admins' && issuer.is_admin !== true) || (state.role === 'admin' && issuer.role !== 'superadmin')) {
-      await onInvite(inviteId, { type: 'ReturnInviteUse', data: { userId } }, ctx);
+      await onInvite(inviteId, { type: 'ReturnInviteUse', data: { registrationId } }, ctx);
       refuse('invite_required', 'This invite is no longer valid');
     }
     return { inviteId, issuerId: state.issuerId!, role: state.role };
+  };
+
+  /** The registration mode's refusal of a new account (once the first account exists). */
+  const refuseByRegistrationMode = (withInvite: boolean) => {
+    if (deps.settings.registration === 'closed') refuse('registration_closed', 'Registration is closed');
+    if (deps.settings.registration === 'invite' && !withInvite) refuse('invite_required', 'Registration needs an invite: send its token as referrer_token');
   };
 
   /**
@@ -275,14 +281,13 @@ export function createKit(deps: AccountsDeps) {
     const ctx = context(request, input.createdBy ?? userId);
     const setupClaim = await takeSetupClaim(userId, ctx);
     // The first account is always allowed; an admin may always make one.
-    if (!setupClaim && !input.createdBy) {
-      if (deps.settings.registration === 'closed') refuse('registration_closed', 'Registration is closed');
-      if (deps.settings.registration === 'invite' && !input.invite) refuse('invite_required', 'Registration needs an invite: send its token as referrer_token');
-    }
+    if (!setupClaim && !input.createdBy) refuseByRegistrationMode(input.invite !== undefined);
     const claimed: string[] = [];
     let invite: { inviteId: string; issuerId: string; role: 'user' | 'admin' } | null = null;
+    // This attempt's name for the invite use it takes: only this attempt gives that use back.
+    const registrationId = randomUUID();
     try {
-      if (input.invite && !setupClaim && !input.createdBy) invite = await takeInvite(input.invite.inviteId, userId, ctx);
+      if (input.invite && !setupClaim && !input.createdBy) invite = await takeInvite(input.invite.inviteId, userId, registrationId, ctx);
       claimed.push(await deps.claims.claim('username', normalizeUsername(input.username), userId, ctx));
       if (input.email) claimed.push(await deps.claims.claim('email', input.email, userId, ctx));
       const sessionId = options.session ? randomUUID() : null;
@@ -315,7 +320,7 @@ export function createKit(deps: AccountsDeps) {
       return { userId, sessionId, position: result.position, usr: usr.key };
     } catch (error) {
       await releaseAll([...claimed, setupClaim], userId, ctx);
-      if (invite) await onInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { userId } }, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'invite use not given back'));
+      if (invite) await onInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { registrationId } }, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'invite use not given back'));
       throw error;
     }
   };
@@ -368,7 +373,7 @@ export function createKit(deps: AccountsDeps) {
 
   return {
     deps, users, lookups, sessions, context, settle, catchUp, onUser, loadUser, requireStrongPassword, passwordCheck,
-    refuseFailedLogin, issue, userObject, releaseAll, isSetUp, registerAccount, createAccount, onInvite, sendMail, enqueueRequest, sendEmailVerification, erase,
+    refuseFailedLogin, issue, userObject, releaseAll, isSetUp, refuseByRegistrationMode, registerAccount, createAccount, onInvite, sendMail, enqueueRequest, sendEmailVerification, erase,
   };
 }
 

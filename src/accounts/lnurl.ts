@@ -32,28 +32,35 @@ export function lnurlAccounts(kit: Kit) {
     }
   };
 
-  /** The account a linking key signs into: linked to the caller (link), known, or made now. */
-  const resolveAccount = async (challenge: ChallengeState, key: string, request: RequestInfo): Promise<string> => {
+  /**
+   * The account a linking key signs into, decided before the k1 is signed: the caller's (link),
+   * the key's known account, or a new one under the id the challenge chose at its start.
+   */
+  const targetOf = async (challenge: ChallengeState, key: string): Promise<{ userId: string; step: 'link' | 'known' | 'make' }> => {
     const issued = challenge.issued!;
-    if (issued.action === 'link') {
-      const ctx = context(request, issued.userId);
-      const claim = await deps.claims.claim('lnurl', key, issued.userId, ctx);
-      await onUser(issued.userId, () => ({ type: 'LinkLnurlKey', data: { linkingKey: key, claim } }), ctx);
-      return issued.userId;
-    }
+    if (issued.action === 'link') return { userId: issued.userId, step: 'link' };
     await kit.catchUp(['lookups']);
     const known = (await kit.lookups().findOne({ _id: lnurlKey(key) }))?.userId as string | undefined;
-    if (known) return known;
-    const ctx = context(request, issued.userId);
-    const claim = await deps.claims.claim('lnurl', key, issued.userId, ctx);
+    return known ? { userId: known, step: 'known' } : { userId: issued.userId, step: 'make' };
+  };
+
+  /** After the k1 is signed: links the key to the caller, or makes the account (no session: the poll starts it). */
+  const linkOrMake = async (challenge: ChallengeState, key: string, target: { userId: string; step: 'link' | 'known' | 'make' }, request: RequestInfo) => {
+    if (target.step === 'known') return;
+    const issued = challenge.issued!;
+    const ctx = context(request, target.userId);
+    const claim = await deps.claims.claim('lnurl', key, target.userId, ctx);
     try {
-      const made = await kit.registerAccount({
-        userId: issued.userId, username: `lnurl_${key.slice(2, 14)}`, passwordHash: null, email: null, displayName: null, method: 'lnurl', lnurl: { linkingKey: key, claim },
+      if (target.step === 'link') {
+        await onUser(target.userId, () => ({ type: 'LinkLnurlKey', data: { linkingKey: key, claim } }), ctx);
+        return;
+      }
+      await kit.createAccount({
+        userId: target.userId, username: `lnurl_${key.slice(2, 14)}`, passwordHash: null, email: null, displayName: null, method: 'lnurl', lnurl: { linkingKey: key, claim },
         ...(issued.inviteId ? { invite: { inviteId: issued.inviteId } } : {}),
-      }, request);
-      return made.userId;
+      }, request, { session: false });
     } catch (error) {
-      await kit.releaseAll([claim], issued.userId, ctx);
+      await kit.releaseAll([claim], target.userId, ctx);
       throw error;
     }
   };
@@ -88,11 +95,23 @@ export function lnurlAccounts(kit: Kit) {
       if (challenge.status === 'none' || challenge.issued?.purpose !== 'lnurl') return { status: 'ERROR', reason: 'unknown k1' };
       if (challenge.status !== 'open' || deps.clock().getTime() >= new Date(challenge.issued.expiresAt).getTime()) return { status: 'ERROR', reason: 'k1 expired or already used' };
       if (!signatureValid(k1, sig, key)) return { status: 'ERROR', reason: 'bad signature' };
+      // Signed first, exactly once: of racing callbacks only one goes on to link or make an account,
+      // so one k1 (and the invite it carries) makes at most one.
+      const target = await targetOf(challenge, key);
       try {
-        const userId = await resolveAccount(challenge, key, request);
-        await onChallenge(k1, () => ({ type: 'SignChallenge', data: { now: deps.clock(), userId } }), request);
+        // A refusal known now leaves the k1 open: another wallet, one with an account, may still sign it.
+        if (target.step === 'make' && (await kit.isSetUp())) kit.refuseByRegistrationMode(challenge.issued.inviteId !== undefined);
+        await onChallenge(k1, () => ({ type: 'SignChallenge', data: { now: deps.clock(), userId: target.userId } }), request);
+      } catch (error) {
+        if (isDomainError(error)) return { status: 'ERROR', reason: error.code === 'challenge_used' ? 'k1 expired or already used' : error.message };
+        throw error;
+      }
+      try {
+        await linkOrMake(challenge, key, target, request);
         return { status: 'OK' };
       } catch (error) {
+        // The k1 is spent: its poll answers 410 instead of signing into an account that was not made.
+        await onChallenge(k1, () => ({ type: 'TakeChallenge', data: { now: deps.clock() } }), request).catch(() => undefined);
         if (isDomainError(error)) return { status: 'ERROR', reason: error.message };
         throw error;
       }

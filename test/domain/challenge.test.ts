@@ -27,6 +27,12 @@ describe('challenge decider', () => {
     given([issued, { type: 'ChallengeBurned', data: { attempts: 3 } }]).when(attempt(true)).thenRefuses('challenge_used');
   });
   it('refuses after its expiry even before the expiry is recorded', () => given([issued]).when(attempt(true, at(600_000))).thenRefuses('challenge_expired'));
+  it('a k1 is signed exactly once: a second signature, for the same or another account, is refused', () => {
+    const sign = (userId: string) => ({ type: 'SignChallenge' as const, data: { now: at(1000), userId } });
+    given([issued]).when(sign('u1')).then([{ type: 'ChallengeSigned', data: { userId: 'u1' } }]);
+    given([issued, { type: 'ChallengeSigned', data: { userId: 'u1' } }]).when(sign('u1')).thenRefuses('challenge_used');
+    given([issued, { type: 'ChallengeSigned', data: { userId: 'u1' } }]).when(sign('u2')).thenRefuses('challenge_used');
+  });
   it('refuses once expired', () => given([issued, { type: 'ChallengeExpired', data: {} }]).when(attempt(true)).thenRefuses('challenge_expired'));
   it('refuses an unknown challenge', () => given([]).when(attempt(true)).thenRefuses('not_found'));
   it('records its expiry only when due and still open', () => {

@@ -211,6 +211,29 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     expect((await land(server, back.url)).status).toBe(201);
   });
 
+  it('a single-use invite makes one account when twenty sign-ins land at once, and one state landed twenty times makes one', async () => {
+    const { server, op } = await start({ REGISTRATION: 'invite' });
+    const admin = await register(server);
+    const invite = (await call(server, 'POST', '/auth/invites', { token: admin.token, body: { uses: 1 } })).body;
+    const backs: string[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      op.signIn.person = { sub: `racer-${i}` };
+      backs.push((await browse(`${server.api}/auth/keycloak?referrer_token=${invite.token}`, `${server.api}/auth/keycloak/token`)).url);
+    }
+    const answers = await Promise.all(backs.map((url) => land(server, url)));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    // One sign-in's provider redirect, landed twenty times at once on a second invite.
+    const second = (await call(server, 'POST', '/auth/invites', { token: admin.token, body: { uses: 1 } })).body;
+    op.signIn.person = { sub: 'racer-twice' };
+    const back = (await browse(`${server.api}/auth/keycloak?referrer_token=${second.token}`, `${server.api}/auth/keycloak/token`)).url;
+    const again = await Promise.all(Array.from({ length: 20 }, () => land(server, back)));
+    expect(again.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(again.filter((a) => a.status === 200)).toHaveLength(0);
+    expect((await call(server, 'GET', '/admin/users', { token: admin.token })).body.users).toHaveLength(3);
+    const invites = (await call(server, 'GET', '/auth/invites', { token: admin.token })).body as { uses_left: number }[];
+    expect(invites.map((i) => i.uses_left)).toEqual([0, 0]);
+  });
+
   it('deleting the account frees its identity: the next sign-in makes a new account', async () => {
     const { server, op } = await start();
     await register(server); // the first account is the superadmin, which cannot be deleted
