@@ -23,7 +23,7 @@ export const meProjection: Projection = {
   handles: [
     'UserRegistered', 'DisplayNameChanged', 'NameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
     'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked',
-    'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'AdminGranted', 'AdminRevoked', 'UserDeleted',
+    'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'AdminGranted', 'AdminRevoked', 'UserDeleted', 'PasswordRemoved',
   ],
   project(event) {
     const id = userIdOf(event);
@@ -120,6 +120,8 @@ export const meProjection: Projection = {
         return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
       case 'PasswordChanged':
         return [set(id, event, { has_password: true, must_reset_password: false }, { $addToSet: { auth_methods: 'password' } })];
+      case 'PasswordRemoved':
+        return [set(id, event, { has_password: false }, { $pull: { auth_methods: 'password' } })];
       case 'UserDeleted':
         return [{ collection: USERS, kind: 'delete', filter: { _id: id } }];
       default:

@@ -64,6 +64,7 @@ export const configSchema = z
     CODE_ISSUE_LIMIT: int(5, 1, 10_000),
     CODE_FAILURE_LIMIT: int(10, 1, 10_000),
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
+    REAUTH_WINDOW: duration('5m'),
     CLAIM_GRACE: duration('60s'),
     QUEUE_ADD_TIMEOUT: duration('5s'),
     TRUST_PROXY: z.string().default('false'),
@@ -101,6 +102,8 @@ export const configSchema = z
       codeIssueLimit: env.CODE_ISSUE_LIMIT,
       codeFailureLimit: env.CODE_FAILURE_LIMIT,
       readYourWritesTimeoutMs: env.READ_YOUR_WRITES_TIMEOUT,
+      /** How recent a sign-in counts as proof for a sensitive read (the user key). */
+      reauthWindowMs: env.REAUTH_WINDOW,
       claimGraceMs: env.CLAIM_GRACE,
       queueAddTimeoutMs: env.QUEUE_ADD_TIMEOUT,
       logLevel: env.LOG_LEVEL,

@@ -137,7 +137,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const accounts = createAccounts({
     eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, usage, clock, logger,
     settings: {
-      registration: config.registration, invites: config.invites, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
+      registration: config.registration, invites: config.invites, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, reauthWindowMs: config.reauthWindowMs,
       serviceName: config.serviceName, publicUrl: config.publicUrl, allowedRedirects: config.allowedRedirects,
     },
     oauth: createOAuthProviders(config.oauth),

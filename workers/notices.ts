@@ -9,7 +9,13 @@ import { JOBS } from '../src/jobs.js';
 const NOTICE: Record<string, (event: DecodedEvent) => MailTemplate | null> = {
   PasswordChanged: (event) => (event.data.initial ? null : { kind: 'password_changed' }),
   TotpEnabled: () => ({ kind: 'totp_enabled' }),
-  TotpDisabled: () => ({ kind: 'totp_disabled' }),
+  // A reclaim's own notice says that two-factor ended with everything else.
+  TotpDisabled: (event) => (event.data.reason === 'reclaimed' ? null : { kind: 'totp_disabled' }),
+  AccountReclaimed: (event) => ({
+    kind: 'account_reclaimed',
+    endedSessions: event.data.endedSessions as number, hadPassword: event.data.hadPassword as boolean,
+    hadTotp: event.data.hadTotp as boolean, unlinkedIdentities: event.data.unlinkedIdentities as number,
+  }),
   BackupCodeUsed: () => ({ kind: 'backup_code_used' }),
 };
 

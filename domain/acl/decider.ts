@@ -1,3 +1,4 @@
+import type { CredentialEndReason } from '../shared/credentials.js';
 import { refuse } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 import { parsePattern } from './patterns.js';
@@ -11,7 +12,7 @@ export type AclEvent =
   | { type: 'AclRenamed'; data: { ownerId: string; name: string } }
   | { type: 'AclEndpointsChanged'; data: { ownerId: string; allowedEndpoints: string[] } }
   | { type: 'AclTokenIssued'; data: { tokenId: string; ownerId: string; expiresAt: string | null } }
-  | { type: 'AclTokenRevoked'; data: { ownerId: string; tokenId: string } }
+  | { type: 'AclTokenRevoked'; data: { ownerId: string; tokenId: string; reason?: CredentialEndReason } }
   | { type: 'AclDeleted'; data: { ownerId: string; revokedTokenIds: string[] } };
 
 export type AclCommand =
@@ -19,7 +20,7 @@ export type AclCommand =
   | { type: 'UpdateAcl'; data: { ownerId: string; name?: string; allowedEndpoints?: string[] } }
   | { type: 'DeleteAcl'; data: { ownerId: string } }
   | { type: 'IssueAclToken'; data: { ownerId: string; tokenId: string; expiresAt: Date | null; now: Date } }
-  | { type: 'RevokeAclToken'; data: { ownerId: string; tokenId: string } };
+  | { type: 'RevokeAclToken'; data: { ownerId: string; tokenId: string; reason?: CredentialEndReason } };
 
 export interface AclState {
   status: 'none' | 'active' | 'deleted';
@@ -121,7 +122,7 @@ export const decide = (command: AclCommand, state: AclState): AclEvent[] => {
       requireOwned(state, command.data.ownerId);
       if (state.revoked.has(command.data.tokenId)) return refuse('conflict', 'This token is already revoked');
       if (!state.tokens.has(command.data.tokenId)) return refuse('not_found', 'No such token');
-      return [{ type: 'AclTokenRevoked', data: { ownerId: command.data.ownerId, tokenId: command.data.tokenId } }];
+      return [{ type: 'AclTokenRevoked', data: command.data }];
     }
     default: {
       const _exhaustive: never = command;

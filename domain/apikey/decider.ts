@@ -1,3 +1,4 @@
+import type { CredentialEndReason } from '../shared/credentials.js';
 import { refuse } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 
@@ -7,11 +8,11 @@ import type { Decider } from '../shared/decider.js';
  */
 export type ApiKeyEvent =
   | { type: 'ApiKeyCreated'; data: { keyId: string; ownerId: string; name: string; prefix: string; keyHash: string; expiresAt: string | null } }
-  | { type: 'ApiKeyRevoked'; data: { keyId: string; ownerId: string } };
+  | { type: 'ApiKeyRevoked'; data: { keyId: string; ownerId: string; reason?: CredentialEndReason } };
 
 export type ApiKeyCommand =
   | { type: 'CreateApiKey'; data: { keyId: string; ownerId: string; name: string; prefix: string; keyHash: string; expiresAt: Date | null; now: Date } }
-  | { type: 'RevokeApiKey'; data: { ownerId: string } };
+  | { type: 'RevokeApiKey'; data: { ownerId: string; reason?: CredentialEndReason } };
 
 export interface ApiKeyState {
   status: 'none' | 'active' | 'revoked';
@@ -52,7 +53,7 @@ export const decide = (command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[
     case 'RevokeApiKey':
       if (state.status === 'none' || state.ownerId !== command.data.ownerId) return refuse('not_found', 'No such key');
       if (state.status === 'revoked') return refuse('conflict', 'This key is already revoked');
-      return [{ type: 'ApiKeyRevoked', data: { keyId: state.keyId!, ownerId: command.data.ownerId } }];
+      return [{ type: 'ApiKeyRevoked', data: { keyId: state.keyId!, ...command.data } }];
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

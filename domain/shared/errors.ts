@@ -13,6 +13,7 @@ export type DomainErrorCode =
   | 'invite_required'
   | 'password_reset_required'
   | 'account_disabled'
+  | 'reauth_required'
   | 'not_found'
   | 'username_taken'
   | 'email_taken'

@@ -2,6 +2,7 @@ import { refuse } from '../shared/errors.js';
 import type { Decider } from '../shared/decider.js';
 import type { UserCommand } from './commands.js';
 import type { Role, SessionMethod, UserEvent } from './events.js';
+import { reclaimedBy } from './reclaim.js';
 import { loginFailure, proveIdentity, refuseIfLocked, type SecurityState } from './security.js';
 
 export interface UserState extends SecurityState {
@@ -157,6 +158,10 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, isAdmin: true, role: 'admin' };
     case 'AdminRevoked':
       return { ...state, isAdmin: false, role: 'user' };
+    case 'AccountReclaimed':
+      return state;
+    case 'PasswordRemoved':
+      return { ...state, passwordHash: null, credentialsEpoch: state.credentialsEpoch + 1 };
     case 'UserDeleted':
       return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map(), oauth: new Map() };
     default: {
@@ -200,6 +205,11 @@ const requireActive = (state: UserState) => {
 const sessionStarted = (data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null }): UserEvent => ({
   type: 'SessionStarted',
   data: { sessionId: data.sessionId, method: data.method, ip: data.ip, userAgent: data.userAgent },
+});
+
+const usrKeyReplaced = (state: UserState, usr: { key: string; hash: string }): UserEvent => ({
+  type: 'UsrKeyIssued',
+  data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: state.usrHash },
 });
 
 export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
@@ -299,9 +309,11 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       const proof = proveIdentity(state, { ...command.data, passwordValid: command.data.oldPasswordValid }, { allowBackupCode: false });
       if ('failed' in proof) return proof.failed;
       const others = [...state.sessions].filter((id) => id !== command.data.currentSessionId);
+      const { newUsr } = command.data;
       return [
         { type: 'PasswordChanged', data: { passwordHash: command.data.passwordHash, initial: false } },
         ...others.map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_changed' } })),
+        ...(newUsr ? [usrKeyReplaced(state, newUsr)] : []),
         ...proof.ok,
       ];
     }
@@ -312,9 +324,27 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     }
     case 'ResetPassword': {
       requireActive(state);
+      // The link proved the address: an unverified one reclaims the account first (its sessions end there).
+      const reclaimed = reclaimedBy(state, 'password_reset');
+      const live = reclaimed.some((e) => e.type === 'SessionEnded') ? [] : [...state.sessions];
       return [
+        ...reclaimed,
         { type: 'PasswordChanged', data: { passwordHash: command.data.passwordHash, initial: state.passwordHash === null, reset: true } },
-        ...[...state.sessions].map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_reset' } })),
+        ...live.map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_reset' } })),
+        usrKeyReplaced(state, command.data.newUsr),
+      ];
+    }
+    case 'ReclaimByEmailCode': {
+      requireActive(state);
+      if (state.emailClaim !== command.data.emailClaim) return refuse('conflict', 'The email address changed since this code was sent');
+      if (state.emailVerified) return refuse('conflict', 'The address is verified: sign in with the code instead');
+      // Said to the person who proved the address: an admin's decision stands.
+      if (state.disabled) return refuse('account_disabled', 'This account is disabled');
+      return [
+        ...reclaimedBy(state, 'email_code'),
+        ...(state.passwordHash !== null ? [{ type: 'PasswordRemoved', data: { reason: 'account_reclaimed' } } as UserEvent] : []),
+        usrKeyReplaced(state, command.data.newUsr),
+        sessionStarted({ ...command.data.session, method: 'email_code' }),
       ];
     }
     case 'EnableTotp': {
@@ -364,9 +394,14 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       const released = [state.usernameClaim, state.emailClaim, ...identityClaims(state)].filter((c): c is string => c !== null);
       return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
     }
-    case 'RotateUsrKey':
+    case 'RotateUsrKey': {
       requireActive(state);
-      return [{ type: 'UsrKeyIssued', data: { usrKey: command.data.key, usrHash: command.data.hash, previousUsrHash: state.usrHash } }];
+      if (!command.data.reauth) return [usrKeyReplaced(state, command.data)];
+      if (state.passwordHash === null) return refuse('reauth_required', 'This account has no password: sign in again, then replace the key');
+      const proof = proveIdentity(state, command.data.reauth, { allowBackupCode: false });
+      if ('failed' in proof) return proof.failed;
+      return [usrKeyReplaced(state, command.data), ...proof.ok];
+    }
     case 'LinkNostrKey':
       requireActive(state);
       return state.nostr.has(command.data.pubkey) ? [] : [{ type: 'NostrKeyLinked', data: command.data }];

@@ -4,7 +4,7 @@
 export type Role = 'superadmin' | 'admin' | 'user';
 
 export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr' | 'lnurl' | `oauth:${string}`;
-export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted';
+export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted' | 'account_reclaimed';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
 export type UserEvent =
@@ -41,7 +41,7 @@ export type UserEvent =
   | { type: 'LoginFailed'; data: { reason: LoginFailure; consecutive: number } }
   | { type: 'AccountLocked'; data: { until: string; failures: number } }
   | { type: 'TotpEnabled'; data: { secret: string; backupCodeHashes: string[] } }
-  | { type: 'TotpDisabled'; data: { reason: 'user' | 'recovery' } }
+  | { type: 'TotpDisabled'; data: { reason: 'user' | 'recovery' | 'reclaimed' } }
   | { type: 'TotpCodeAccepted'; data: { timeStep: number } }
   | { type: 'BackupCodesRegenerated'; data: { backupCodeHashes: string[] } }
   | { type: 'BackupCodeUsed'; data: { codeHash: string } }
@@ -58,7 +58,15 @@ export type UserEvent =
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'AdminGranted'; data: { by: string } }
   | { type: 'AdminRevoked'; data: { by: string } }
-  | { type: 'UserDeleted'; data: { releasedClaims: string[] } };
+  | { type: 'UserDeleted'; data: { releasedClaims: string[] } }
+  /**
+   * An address that was never verified on the account was proven (an email code or a reset link):
+   * whoever set the account up may not be the address's owner, so everything set up before the
+   * proof ends in the events that follow (pre-account takeover). What it found, for the audit and the notice.
+   */
+  | { type: 'AccountReclaimed'; data: { via: 'email_code' | 'password_reset'; endedSessions: number; hadPassword: boolean; hadTotp: boolean; unlinkedIdentities: number } }
+  /** The password is gone (the account was reclaimed by its address): the owner may set one. */
+  | { type: 'PasswordRemoved'; data: { reason: 'account_reclaimed' } };
 
 export type UserEventType = UserEvent['type'];
 
@@ -96,6 +104,8 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   AdminGranted: [],
   AdminRevoked: [],
   UserDeleted: [],
+  AccountReclaimed: [],
+  PasswordRemoved: [],
 };
 
 export const userStream = (userId: string) => `user-${userId}`;

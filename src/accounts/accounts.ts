@@ -6,6 +6,7 @@ import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey, usrKey as usrLookup } from '../../projections/lookups.js';
 import { summarize } from './history.js';
 import { userJson, userRole } from './user-view.js';
+import { credentialSweep } from './credential-sweep.js';
 import { hashUsrKey, inviteIdOf, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
@@ -17,6 +18,18 @@ export function coreAccounts(kit: Kit) {
   const lastSeen = new BoundedCache<string, Date>(100_000);
   const seen = (sessionId: string, at: Date) => {
     lastSeen.set(sessionId, at);
+  };
+  const sweep = credentialSweep(kit);
+
+  /**
+   * A sensitive read needs a recent proof: a sign-in at most REAUTH_WINDOW old. The refusal names
+   * the ways this account can sign in again.
+   */
+  const requireRecentSignIn = async (caller: Caller, detail: string) => {
+    const at = caller.signedInAt?.getTime();
+    if (at !== undefined && deps.clock().getTime() - at <= deps.settings.reauthWindowMs) return;
+    const me = await users().findOne({ _id: caller.userId });
+    throw Object.assign(new DomainError('reauth_required', detail), { methods: (me?.auth_methods as string[] | undefined) ?? [] });
   };
 
   /**
@@ -106,17 +119,28 @@ export function coreAccounts(kit: Kit) {
       return kit.issue(userId, sessionId, result.position);
     },
 
-    /** GET /auth/usr-key: the account's legacy user key. */
+    /**
+     * GET /auth/usr-key: the account's legacy user key, a permanent login. A stolen session must
+     * not be able to read it, so it is shown only to a sign-in at most REAUTH_WINDOW old.
+     */
     async showUsrKey(caller: Caller) {
+      await requireRecentSignIn(caller, 'Sign in again to see the user key (or replace it: POST /auth/usr-key with the password)');
       const state = await loadUser(caller.userId);
       if (!state.usrKey) refuse('not_found', 'This account has no user key');
       return { usr: state.usrKey! };
     },
 
-    /** POST /auth/usr-key: a new user key; the old one stops working. */
-    async rotateUsrKey(caller: Caller, request: RequestInfo) {
+    /** POST /auth/usr-key: a new user key (the old one stops working), for a recent sign-in or with the password. */
+    async rotateUsrKey(caller: Caller, input: { password?: string; totpCode?: string }, request: RequestInfo) {
+      if (input.password === undefined) await requireRecentSignIn(caller, 'Send the password (and totp_code with 2FA), or sign in again, to replace the user key');
       const usr = newUsrKey();
-      const result = await onUser(caller.userId, () => ({ type: 'RotateUsrKey', data: usr }), context(request, caller.userId));
+      const matches = passwordCheck(input.password);
+      const now = deps.clock();
+      const result = await onUser(caller.userId, async (state) => ({
+        type: 'RotateUsrKey',
+        data: { ...usr, reauth: input.password === undefined ? null : { passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now } },
+      }), context(request, caller.userId));
+      kit.refuseFailedLogin(result.events);
       await settle(result.position, ['lookups']);
       return { usr: usr.key, position: result.position };
     },
@@ -191,19 +215,29 @@ export function coreAccounts(kit: Kit) {
       return { user: await kit.userObject(caller.userId), position: result.position };
     },
 
-    async changePassword(caller: Caller, input: { oldPassword: string; newPassword: string; totpCode?: string }, request: RequestInfo) {
+    /**
+     * PUT /auth/update-password: every other session ends. With `revokeCredentials` the person
+     * also ends what was made before this proof: the user key is replaced, and every API key and
+     * ACL token is revoked (after the proof, so that a stolen session cannot do it).
+     */
+    async changePassword(caller: Caller, input: { oldPassword: string; newPassword: string; totpCode?: string; revokeCredentials?: boolean }, request: RequestInfo) {
       const state = await loadUser(caller.userId);
       requireStrongPassword(input.newPassword, state.username, 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
       const matches = passwordCheck(input.oldPassword);
       const now = deps.clock();
+      const newUsr = input.revokeCredentials ? newUsrKey() : undefined;
       const result = await onUser(caller.userId, async (current) => ({
         type: 'ChangePassword',
-        data: { passwordHash, oldPasswordValid: await matches(current), currentSessionId: sessionOf(caller), secondFactor: await secondFactorFrom(current, input.totpCode, now), now },
+        data: {
+          passwordHash, oldPasswordValid: await matches(current), currentSessionId: sessionOf(caller), secondFactor: await secondFactorFrom(current, input.totpCode, now), now,
+          ...(newUsr ? { newUsr } : {}),
+        },
       }), context(request, caller.userId));
       kit.refuseFailedLogin(result.events);
       for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
-      await settle(result.position, ['me', 'sessions']);
+      await settle(result.position, ['me', 'sessions', 'lookups']);
+      if (input.revokeCredentials) await sweep(caller.userId, 'password_changed', request);
       return result.position;
     },
 
@@ -279,7 +313,7 @@ export function coreAccounts(kit: Kit) {
       if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
       seen(claims.sid, deps.clock());
       return {
-        kind: 'session', userId: claims.sub, sessionId: claims.sid, isAdmin: user.is_admin === true,
+        kind: 'session', userId: claims.sub, sessionId: claims.sid, signedInAt: new Date(session.created_at as string), isAdmin: user.is_admin === true,
         role: userRole(user), mustResetPassword: user.must_reset_password === true,
       };
     },

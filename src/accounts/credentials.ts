@@ -46,6 +46,18 @@ export function credentials(kit: Kit, usage: UsageTracker) {
     return patterns;
   };
 
+  /**
+   * A credential made by a session that ended while the request was on its way (a reset or a
+   * reclaim ends every session, then sweeps the credentials made before) is revoked at once: no
+   * credential outlives the session that made it in that moment.
+   */
+  const undoIfSessionEnded = async (caller: Caller, revoke: () => Promise<unknown>) => {
+    if (caller.kind !== 'session' || !caller.sessionId) return;
+    if ((await kit.loadUser(caller.userId)).sessions.has(caller.sessionId)) return;
+    await revoke();
+    throw new DomainError('token_revoked', 'This session has ended');
+  };
+
   const expired = (doc: Doc) => typeof doc.expires_at === 'string' && new Date(doc.expires_at).getTime() <= deps.clock().getTime();
 
   const userOf = async (userId: string) => {
@@ -94,6 +106,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
     async issueAclToken(caller: Caller, aclId: string, input: { expiresAt: Date | null }, request: RequestInfo) {
       const tokenId = randomUUID();
       const result = await onAcl(aclId, () => ({ type: 'IssueAclToken', data: { ownerId: caller.userId, tokenId, expiresAt: input.expiresAt, now: deps.clock() } }), request, caller.userId);
+      await undoIfSessionEnded(caller, () => onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId, reason: 'session_ended' } }), request, caller.userId));
       await settle(result.position, ['credentials']);
       const token = await deps.signer.issueAclToken(caller.userId, aclId, tokenId, input.expiresAt);
       const doc = await tokens().findOne({ _id: aclTokenKey(tokenId) });
@@ -115,6 +128,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
         type: 'CreateApiKey',
         data: { keyId, ownerId: caller.userId, name: input.name, prefix, keyHash: hashKey(key), expiresAt: input.expiresAt, now: deps.clock() },
       }), request, caller.userId);
+      await undoIfSessionEnded(caller, () => onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId, reason: 'session_ended' } }), request, caller.userId));
       await settle(result.position, ['credentials']);
       const doc = await tokens().findOne({ keyId });
       const createdAt = doc?.created_at ?? deps.clock().toISOString();

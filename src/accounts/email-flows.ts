@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { normalizeEmail } from '../../domain/user/rules.js';
 import { emailKey } from '../../projections/lookups.js';
-import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import { claimsGivenUp } from '../../domain/user/decider.js';
+import { credentialSweep } from './credential-sweep.js';
+import { inviteIdOf, newUsrKey, type Caller, type Kit, type RequestInfo } from './kit.js';
 import { JOBS } from '../jobs.js';
 import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 import { randomToken, secondFactorFrom, sixDigitCode } from './second-factor.js';
@@ -14,6 +16,7 @@ const SYSTEM = { requestId: 'worker', ip: null, userAgent: null };
 /** Everything that goes through a mailbox: verification, password reset, passwordless codes. */
 export function emailFlows(kit: Kit) {
   const { deps, context, settle, onUser, loadUser } = kit;
+  const sweep = credentialSweep(kit);
   const accountByEmail = async (email: string) =>
     ((await kit.lookups().findOne({ _id: emailKey(email) }))?.userId as string | undefined) ?? null;
 
@@ -76,7 +79,11 @@ export function emailFlows(kit: Kit) {
       await kit.sendMail(email, { kind: 'password_reset', token: `${challengeId}.${secret}` }, `mail:${challengeId}`);
     },
 
-    /** PUT /auth/reset-password: single use; void once the password or address changed; every session ends. */
+    /**
+     * PUT /auth/reset-password: single use; void once the password or address changed. Every
+     * session ends, the user key is replaced, and every API key and ACL token is revoked; an
+     * address that was never verified reclaims the account (see domain/user/reclaim.ts).
+     */
     async resetPassword(input: { token: string; newPassword: string }, request: RequestInfo) {
       const [challengeId, secret, extra] = input.token.split('.');
       if (!challengeId || !secret || extra !== undefined || !/^[0-9a-f-]{36}$/.test(challengeId)) refuse('invalid_credentials', 'The reset token is not valid');
@@ -97,8 +104,14 @@ export function emailFlows(kit: Kit) {
       const passwordHash = await deps.hasher.hash(input.newPassword);
       // Spent first: a crash after this asks the user for a new link, never reuses this one.
       await deps.challenges.answer(challengeId!, (s) => deps.challenges.secretMatches(s, secret!), ctx, invalid);
-      const result = await onUser(userId, () => ({ type: 'ResetPassword', data: { passwordHash } }), ctx);
-      await settle(result.position, ['me', 'sessions']);
+      // Credentials end before the password changes, so that a crash in between leaves them ended
+      // (the person asks for a new link); a second sweep after catches any made meanwhile.
+      const reason = state.emailVerified ? 'password_reset' : 'account_reclaimed';
+      await sweep(userId, reason, request);
+      const result = await onUser(userId, () => ({ type: 'ResetPassword', data: { passwordHash, newUsr: newUsrKey() } }), ctx);
+      await kit.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
+      await settle(result.position, ['me', 'sessions', 'lookups', 'credentials']);
+      await sweep(userId, reason, request);
       return result.position;
     },
 
@@ -163,9 +176,12 @@ export function emailFlows(kit: Kit) {
       const existing = state.status === 'active';
       const matches = challenge.status === 'open' && deps.challenges.secretMatches(challenge, input.code);
       const ctx = context(request, userId);
+      // The address was never verified on this account: the code reclaims it (no second factor
+      // is asked for: whoever set the account up may have set that too).
+      const reclaiming = existing && !state.emailVerified && state.emailClaim === emailClaim;
       if (matches && existing) {
         // Only a right code learns that 2FA is on; the code stays open for the second step.
-        if (state.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required');
+        if (!reclaiming && state.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required');
         if (state.emailClaim !== emailClaim) throw stale();
       }
       // Said before the code is spent, so the same code works again with the invite.
@@ -184,20 +200,19 @@ export function emailFlows(kit: Kit) {
       }
       const sessionId = randomUUID();
       const now = deps.clock();
-      const result = await onUser(userId, async (current) => ({
-        type: 'StartSession',
-        data: {
-          sessionId, method: 'email_code', ip: request.ip, userAgent: request.userAgent, credentialsValid: true, now,
-          secondFactor: await secondFactorFrom(current, input.totpCode, now),
-        },
-      }), ctx);
+      // Ended before the reclaim too, so that a crash after it leaves no credential of the account's maker.
+      if (reclaiming) await sweep(userId, 'account_reclaimed', request);
+      const session = { sessionId, ip: request.ip, userAgent: request.userAgent };
+      const result = await onUser(userId, async (current) => (current.emailClaim === emailClaim && !current.emailVerified
+        ? { type: 'ReclaimByEmailCode', data: { emailClaim, newUsr: newUsrKey(), session } }
+        : { type: 'StartSession', data: { ...session, method: 'email_code', credentialsValid: true, now, secondFactor: await secondFactorFrom(current, input.totpCode, now) } }), ctx);
       kit.refuseFailedLogin(result.events);
-      // Receiving the code proves the address too.
-      let position = result.position;
-      if (!result.state.emailVerified && result.state.emailClaim === emailClaim) {
-        position = (await onUser(userId, () => ({ type: 'VerifyEmail', data: { emailClaim } }), ctx)).position ?? position;
+      if (result.events.some((e) => e.type === 'UsrKeyIssued')) {
+        await kit.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
+        await settle(result.position, ['credentials']);
+        await sweep(userId, 'account_reclaimed', request);
       }
-      return kit.issue(userId, sessionId, position);
+      return kit.issue(userId, sessionId, result.position);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { SessionEndReason } from '../../domain/user/events.js';
 import type { DecodedEvent } from '../events/codec.js';
 
 const SESSION_END: Record<string, string> = {
@@ -7,7 +8,8 @@ const SESSION_END: Record<string, string> = {
   password_reset: 'Session ended by a password reset',
   account_disabled: 'Session ended: the account was disabled',
   account_deleted: 'Session ended by account deletion',
-};
+  account_reclaimed: 'Session ended: the account was reclaimed by its address',
+} satisfies Record<SessionEndReason, string>;
 
 const SIGN_IN: Record<string, string> = {
   register: 'Signed in at registration',
@@ -58,6 +60,7 @@ export function summarize(event: DecodedEvent): string {
     case 'TotpEnabled':
       return 'Two-factor authentication turned on';
     case 'TotpDisabled':
+      if (data.reason === 'reclaimed') return 'Two-factor authentication ended: the account was reclaimed by its address';
       return data.reason === 'recovery' ? 'Two-factor authentication turned off by recovery' : 'Two-factor authentication turned off';
     case 'TotpCodeAccepted':
       return 'Two-factor code accepted';
@@ -89,6 +92,10 @@ export function summarize(event: DecodedEvent): string {
       return 'No longer an administrator';
     case 'UserDeleted':
       return 'Account deleted';
+    case 'AccountReclaimed':
+      return `Reclaimed by its never-verified address (${data.via === 'email_code' ? 'an email code' : 'a reset link'}): everything set up before ends`;
+    case 'PasswordRemoved':
+      return 'Password removed: the account was reclaimed by its address';
     default:
       return event.type;
   }

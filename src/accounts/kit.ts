@@ -44,6 +44,8 @@ export interface Caller {
   userId: string;
   /** Only for sessions. */
   sessionId: string | null;
+  /** Only for sessions: when its sign-in proved the person. */
+  signedInAt?: Date;
   isAdmin: boolean;
   /** The account's role; only a superadmin changes who is an admin. */
   role?: Role;
@@ -101,6 +103,8 @@ export interface AccountsDeps {
     invites: 'admins' | 'users';
     allowUsrLogin: boolean;
     readYourWritesTimeoutMs: number;
+    /** REAUTH_WINDOW: a sign-in this recent proves the person for a sensitive read. */
+    reauthWindowMs: number;
     serviceName: string;
     publicUrl: string;
     /** ALLOWED_REDIRECTS: where a sign-in may send the browser back to. */

@@ -18,6 +18,7 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   invite_required: 403,
   password_reset_required: 403,
   account_disabled: 403,
+  reauth_required: 403,
   not_found: 404,
   username_taken: 409,
   email_taken: 409,
@@ -46,10 +47,11 @@ export class HttpError extends Error {
   }
 }
 
-export const sendError = (res: Response, code: keyof typeof STATUS, detail: string, issues?: ValidationIssue[], retryAfterSeconds?: number) => {
+export const sendError = (res: Response, code: keyof typeof STATUS, detail: string, issues?: ValidationIssue[], retryAfterSeconds?: number, methods?: string[]) => {
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
   else if (code === 'unavailable') res.setHeader('Retry-After', '5');
-  res.status(STATUS[code]).json(issues ? { detail, code, issues } : { detail, code });
+  // `reauth_required` names the proofs the account can give (API.md).
+  res.status(STATUS[code]).json(issues ? { detail, code, issues } : methods ? { detail, code, methods } : { detail, code });
 };
 
 export const notFound: RequestHandler = (_req, res) => sendError(res, 'not_found', 'No such endpoint');
@@ -58,7 +60,7 @@ export const notFound: RequestHandler = (_req, res) => sendError(res, 'not_found
 export const errorHandler = (logger: Logger): ErrorRequestHandler => (error, req, res, _next) => {
   if (res.headersSent) return;
   if (isDomainError(error)) {
-    sendError(res, error.code, error.message, error.issues, error.retryAfterSeconds);
+    sendError(res, error.code, error.message, error.issues, error.retryAfterSeconds, (error as { methods?: string[] }).methods);
     return;
   }
   if (error instanceof HttpError) {

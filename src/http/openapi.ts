@@ -39,6 +39,7 @@ const errorBody = z.object({
   detail: z.string().describe('A message for people'),
   code: z.enum(Object.keys(STATUS) as [keyof typeof STATUS, ...(keyof typeof STATUS)[]]),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('Validation errors only'),
+  methods: z.array(z.string()).optional().describe('`reauth_required` only: the ways this account can prove itself again'),
 });
 
 const POLICY: Record<Policy, { text: string; security: Json[] }> = {

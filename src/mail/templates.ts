@@ -19,7 +19,9 @@ export type MailTemplate =
   | { kind: 'password_changed' }
   | { kind: 'totp_enabled' }
   | { kind: 'totp_disabled' }
-  | { kind: 'backup_code_used' };
+  | { kind: 'backup_code_used' }
+  /** The address was proven on an account where it was never verified: what was ended. */
+  | { kind: 'account_reclaimed'; endedSessions: number; hadPassword: boolean; hadTotp: boolean; unlinkedIdentities: number };
 
 export type MailKind = MailTemplate['kind'];
 
@@ -154,6 +156,26 @@ function content(template: MailTemplate, ctx: MailContext): Content {
           { type: 'p', text: NOT_YOU },
         ],
       };
+    case 'account_reclaimed': {
+      const ended = [
+        template.endedSessions > 0 ? `${template.endedSessions} signed-in session${template.endedSessions === 1 ? '' : 's'}` : null,
+        template.hadPassword ? 'the password it had' : null,
+        'its user key, API keys and ACL tokens',
+        template.hadTotp ? 'two-factor authentication' : null,
+        template.unlinkedIdentities > 0 ? `${template.unlinkedIdentities} linked sign-in${template.unlinkedIdentities === 1 ? '' : 's'} (Nostr, Lightning wallet or OAuth)` : null,
+      ].filter((part): part is string => part !== null);
+      return {
+        subject: `Your ${service} account was secured`,
+        requested: false,
+        blocks: [
+          {
+            type: 'p',
+            text: `You just proved this address on a ${service} account where it had never been verified. Someone else may have set that account up with your address, so everything set up before was ended: ${ended.join(', ')}.`,
+          },
+          { type: 'p', text: 'Only you can sign in now. Look over its username, profile and ACLs, and set a password or two-factor authentication again if you want them.' },
+        ],
+      };
+    }
     case 'backup_code_used':
       return {
         subject: `A backup code was used for your ${service} account`,

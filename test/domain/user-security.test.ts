@@ -136,14 +136,50 @@ describe('user decider: email and reset', () => {
   it('refuses a code for an address the account no longer has', () =>
     given([registered, { type: 'EmailChanged', data: { email: 'b@x.test', emailClaim: 'unique-email-b', previousEmailClaim: 'unique-email-a' } }])
       .when({ type: 'VerifyEmail', data: { emailClaim: 'unique-email-a' } }).thenRefuses('conflict'));
-  it('a reset sets the password and ends every session', () =>
-    given([registered, started('s1'), started('s2')]).when({ type: 'ResetPassword', data: { passwordHash: 'r' } }).then([
+  const verified: UserEvent = { type: 'EmailVerified', data: { emailClaim: 'unique-email-a' } };
+  const usrIssued: UserEvent = { type: 'UsrKeyIssued', data: { usrKey: 'k', usrHash: 'kh', previousUsrHash: null } };
+  const reset: UserCommand = { type: 'ResetPassword', data: { passwordHash: 'r', newUsr: { key: 'n', hash: 'nh' } } };
+  const newUsr: UserEvent = { type: 'UsrKeyIssued', data: { usrKey: 'n', usrHash: 'nh', previousUsrHash: 'kh' } };
+  it('a reset sets the password, ends every session and replaces the user key', () =>
+    given([registered, usrIssued, verified, started('s1'), started('s2')]).when(reset).then([
       { type: 'PasswordChanged', data: { passwordHash: 'r', initial: false, reset: true } },
       { type: 'SessionEnded', data: { sessionId: 's1', reason: 'password_reset' } },
       { type: 'SessionEnded', data: { sessionId: 's2', reason: 'password_reset' } },
+      newUsr,
     ]));
+  it('a reset through a never-verified address reclaims the account first: two-factor, identities and sessions end, the address is verified', () =>
+    given([
+      registered, usrIssued, totpOn, started('s1'),
+      { type: 'NostrKeyLinked', data: { pubkey: 'p1', claim: 'unique-nostr-p1' } },
+      { type: 'OAuthIdentityLinked', data: { provider: 'github', subject: '7', claim: 'unique-oauth-7' } },
+    ]).when(reset).then([
+      { type: 'AccountReclaimed', data: { via: 'password_reset', endedSessions: 1, hadPassword: true, hadTotp: true, unlinkedIdentities: 2 } },
+      verified,
+      { type: 'TotpDisabled', data: { reason: 'reclaimed' } },
+      { type: 'NostrKeyUnlinked', data: { pubkey: 'p1', claim: 'unique-nostr-p1', lastKey: true } },
+      { type: 'OAuthIdentityUnlinked', data: { provider: 'github', subject: '7', claim: 'unique-oauth-7', lastOfProvider: true } },
+      { type: 'SessionEnded', data: { sessionId: 's1', reason: 'account_reclaimed' } },
+      { type: 'PasswordChanged', data: { passwordHash: 'r', initial: false, reset: true } },
+      newUsr,
+    ]));
+  it('an email code for a never-verified address reclaims the account: no password, a new user key, and only the prover signed in', () =>
+    given([registered, usrIssued, started('s1')]).when({
+      type: 'ReclaimByEmailCode', data: { emailClaim: 'unique-email-a', newUsr: { key: 'n', hash: 'nh' }, session: { sessionId: 's9', ip: null, userAgent: null } },
+    }).then([
+      { type: 'AccountReclaimed', data: { via: 'email_code', endedSessions: 1, hadPassword: true, hadTotp: false, unlinkedIdentities: 0 } },
+      verified,
+      { type: 'SessionEnded', data: { sessionId: 's1', reason: 'account_reclaimed' } },
+      { type: 'PasswordRemoved', data: { reason: 'account_reclaimed' } },
+      newUsr,
+      { type: 'SessionStarted', data: { sessionId: 's9', method: 'email_code', ip: null, userAgent: null } },
+    ]));
+  it('a verified address reclaims nothing; a moved one is refused', () => {
+    const reclaim = (emailClaim: string): UserCommand => ({ type: 'ReclaimByEmailCode', data: { emailClaim, newUsr: { key: 'n', hash: 'nh' }, session: { sessionId: 's9', ip: null, userAgent: null } } });
+    given([registered, verified]).when(reclaim('unique-email-a')).thenRefuses('conflict');
+    given([registered]).when(reclaim('unique-email-b')).thenRefuses('conflict');
+  });
   it('refuses a reset of a deleted account', () =>
-    given([registered, { type: 'UserDeleted', data: { releasedClaims: [] } }]).when({ type: 'ResetPassword', data: { passwordHash: 'r' } }).thenRefuses('not_found'));
+    given([registered, { type: 'UserDeleted', data: { releasedClaims: [] } }]).when(reset).thenRefuses('not_found'));
 });
 
 describe('user decider: disabling', () => {

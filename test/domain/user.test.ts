@@ -40,9 +40,12 @@ describe('user decider', () => {
 
   describe('RotateUsrKey', () => {
     it('issues a new key naming the old one', () =>
-      given([registered, usrIssued]).when({ type: 'RotateUsrKey', data: { key: 'n', hash: 'nh' } })
+      given([registered, usrIssued]).when({ type: 'RotateUsrKey', data: { key: 'n', hash: 'nh', reauth: null } })
         .then([{ type: 'UsrKeyIssued', data: { usrKey: 'n', usrHash: 'nh', previousUsrHash: 'kh' } }]));
-    it('refuses on a deleted account', () => given([registered, usrIssued, deleted]).when({ type: 'RotateUsrKey', data: { key: 'n', hash: 'nh' } }).thenRefuses('not_found'));
+    it('with the password as its proof, a wrong one is a failed login', () =>
+      given([registered, usrIssued]).when({ type: 'RotateUsrKey', data: { key: 'n', hash: 'nh', reauth: { passwordValid: false, secondFactor: { kind: 'none' }, now: new Date() } } })
+        .then([{ type: 'LoginFailed', data: { reason: 'password', consecutive: 1 } }]));
+    it('refuses on a deleted account', () => given([registered, usrIssued, deleted]).when({ type: 'RotateUsrKey', data: { key: 'n', hash: 'nh', reauth: null } }).thenRefuses('not_found'));
   });
 
   describe('StartSession', () => {

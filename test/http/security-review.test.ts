@@ -1,7 +1,7 @@
 import { generate } from 'otplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, register, startServer, TestClock, type TestServer } from '../support/server.js';
-import { codeIn, mailbox, resetTokenIn, waitForMail } from '../support/mail.js';
+import { codeIn, mailbox, resetTokenIn, waitForMail, verifyAddress } from '../support/mail.js';
 
 const totpAt = (secret: string, clock: TestClock) => generate({ secret, epoch: Math.floor(clock.now().getTime() / 1000) });
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -154,6 +154,7 @@ describe('answers that must not tell whether an address has an account', () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
     const user = await register(server);
+    await verifyAddress(server, user.token, user.email);
     const { secret } = await enable2fa(server, user.token);
     await call(server, 'POST', '/auth/send-code', { body: { email: user.email } });
     const code = codeIn(await waitForMail(server.dataDir, user.email, { match: (m) => /sign-in code/i.test(m.subject) }))!;

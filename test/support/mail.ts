@@ -42,3 +42,14 @@ export const resetTokenIn = (mail: Mail) => {
   const link = /https?:\/\/\S*\/reset-password\?token=(\S+)/.exec(mail.text)?.[1];
   return link ? decodeURIComponent(link) : null;
 };
+
+/** Proves the account's address the way its owner does: send-otp, then verify-otp with the mailed code. */
+export async function verifyAddress(server: { api: string; dataDir: string }, token: string, email: string): Promise<void> {
+  const post = (path: string, body?: unknown) =>
+    fetch(`${server.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  const before = (await mailbox(server.dataDir)).filter((m) => m.to === email && /verify|confirm/i.test(m.subject)).length;
+  const sent = (await (await post('/auth/me/send-otp')).json()) as { otp_session: string };
+  const mail = await waitForMail(server.dataDir, email, { match: (m) => /verify|confirm/i.test(m.subject), after: before });
+  const answer = await fetch(`${server.api}/auth/verify-otp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ otp: codeIn(mail), otp_session: sent.otp_session }) });
+  if (answer.status !== 200) throw new Error(`verify-otp failed: ${answer.status} ${await answer.text()}`);
+}

@@ -17,7 +17,10 @@ const profileBody = z.strictObject({
   totp_code: fields.totpCode,
 });
 const usernameBody = z.strictObject({ new_username: fields.username, password: fields.existingPassword, totp_code: fields.totpCode });
-const passwordBody = z.strictObject({ old_password: fields.existingPassword, new_password: fields.password, totp_code: fields.totpCode });
+const passwordBody = z.strictObject({
+  old_password: fields.existingPassword, new_password: fields.password, totp_code: fields.totpCode,
+  revoke_credentials: z.boolean().optional().describe('Also replace the user key and revoke every API key and ACL token (default false)'),
+});
 const initialPasswordBody = z.strictObject({ password: fields.password });
 const deleteBody = z.strictObject({ password: fields.existingPassword.optional(), totp_code: fields.totpCode });
 const historyQuery = z.strictObject({
@@ -71,10 +74,11 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
 
   routes.add('put', '/auth/update-password', {
     policy: 'session', tag, summary: 'Change the password; every other session of the account is revoked', body: passwordBody,
+    description: 'With `revoke_credentials: true` the user key is replaced and every API key and ACL token of the account is revoked as well.',
     responses: { 200: { description: 'Password updated', schema: answers.detail } },
   }, async (req, res) => {
     const body = parse(passwordBody, req.body);
-    const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password, totpCode: body.totp_code }, requestInfo(req));
+    const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password, totpCode: body.totp_code, revokeCredentials: body.revoke_credentials }, requestInfo(req));
     await answerCommand(res, position, head, 200, { detail: 'Password updated' });
   });
 

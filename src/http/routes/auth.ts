@@ -26,6 +26,7 @@ const loginBody = z.strictObject({
 });
 
 const noBody = z.strictObject({});
+const rotateUsrBody = z.strictObject({ password: fields.existingPassword.optional(), totp_code: fields.totpCode });
 const setupStatus = z.object({ setup_done: z.boolean(), registration_open: z.boolean(), registration: z.enum(['open', 'invite', 'closed']), login_methods: z.array(z.string()) });
 const usrKey = z.object({ usr: z.string() });
 const tag = 'Registration and login';
@@ -80,17 +81,21 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
 
   routes.add('get', '/auth/usr-key', {
     policy: 'session', tag, summary: "Show the account's secret user key",
+    description: 'Only to a session that signed in at most `REAUTH_WINDOW` ago (default 5 minutes); otherwise 403 `reauth_required` with the `methods` the account can sign in with.',
     responses: { 200: { description: 'The user key', schema: usrKey } },
+    errors: [403],
   }, async (req, res) => {
     res.json(await accounts.showUsrKey(callerOf(req)));
   });
 
   routes.add('post', '/auth/usr-key', {
-    policy: 'session', tag, summary: "Replace the account's secret user key", body: noBody,
+    policy: 'session', tag, summary: "Replace the account's secret user key", body: rotateUsrBody,
+    description: 'Needs the `password` (and `totp_code` with 2FA), or a sign-in at most `REAUTH_WINDOW` old (403 `reauth_required` otherwise).',
     responses: { 200: { description: 'The new user key', schema: usrKey } },
+    errors: [401, 403, 429],
   }, async (req, res) => {
-    parse(noBody, req.body);
-    const { usr, position } = await accounts.rotateUsrKey(callerOf(req), requestInfo(req));
+    const body = parse(rotateUsrBody, req.body ?? {});
+    const { usr, position } = await accounts.rotateUsrKey(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
     await answerCommand(res, position, head, 200, { usr });
   });
 
