@@ -5,6 +5,7 @@
  * mail server logs).
  */
 import type { MailMessage } from '../ports/mailer.js';
+import { escapeHtml } from '../html.js';
 import { ACCOUNT_SETUP_TTL_MS, CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 
 export type MailTemplate =
@@ -30,16 +31,6 @@ export interface MailContext {
 
 const CODE_TTL_MINUTES = CHALLENGE_TTL_MS.email_code / 60_000;
 const RESET_TTL_MINUTES = CHALLENGE_TTL_MS.password_reset / 60_000;
-
-/** Escapes a value for HTML text and double- or single-quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /** The reset link of a password-reset mail. */
 export function resetLink(publicUrl: string, token: string): string {
