@@ -62,9 +62,17 @@ const STYLE = `
 
 /** GET /login: a sign-in page for people, served by the service itself (no build step, no outside assets). */
 export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+  // Every mail names PUBLIC_URL as its sender, and mail readers make it a link: it must lead somewhere.
+  routes.add('get', '/', {
+    policy: 'public', tag: 'Pages', summary: "The service's own address: sends a person to the sign-in page",
+    responses: { 302: { description: 'To /login' } },
+  }, (_req, res) => {
+    res.redirect(302, '/login');
+  });
+
   // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
   routes.add('get', '/login', {
-    policy: 'public', tag: 'Operations', summary: 'A sign-in page for people (password and LNURL-auth)', query: pageQuery,
+    policy: 'public', tag: 'Pages', summary: 'A sign-in page for people (password and LNURL-auth)', query: pageQuery,
     description: 'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
     responses: { 200: { description: 'The page', contentType: 'text/html' } },
     errors: [429],
@@ -93,6 +101,7 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
 <button type="submit">Sign in</button>
 <p id="password-error" class="error" role="alert" hidden></p>
 </form>
+<p><a id="forgot-password" href="/forgot-password">Forgot password?</a></p>
 </section>
 <section id="lnurl" data-k1="${k1}">
 <h2>Lightning wallet</h2>
