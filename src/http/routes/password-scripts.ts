@@ -73,7 +73,8 @@ const MISSING = 'This page needs the link from your mail: open it again from the
 const LINK_WORDS = {
   invalid_credentials: 'This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.',
   challenge_expired: 'This link has expired. Ask for a new link below.',
-  challenge_used: 'This link was already used, or something newer replaced it (a newer link, password or email address). Ask for a new link below.',
+  // Also what a link whose secret was damaged on its way gets: one wrong try spends it.
+  challenge_used: 'This link no longer works: it was already used, something newer replaced it (a newer link, password or email address), or it was damaged on its way. Ask for a new link below.',
 };
 const linkProblem = (words) => {
   kept.forget();
