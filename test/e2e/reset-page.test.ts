@@ -155,6 +155,22 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     expect([...first.errors, ...second.errors, ...cut.errors, ...damaged.errors, ...bare.errors]).toEqual([]);
   });
 
+  it('the forgot-password form is limited per IP like the API it calls, and says when to try again', async () => {
+    server = await startPublicServer({ RATE_LIMIT_MAX: '2' });
+    const { page, errors } = await openPage(browser, `${server.url}/forgot-password`);
+    for (let i = 0; i < 2; i += 1) {
+      await page.fill('#email', `someone${i}@example.test`);
+      await page.click('#new-link-submit');
+      await page.waitForSelector('#new-link-status:not([hidden])');
+    }
+    await page.fill('#email', 'someone@example.test');
+    await page.click('#new-link-submit');
+    await page.waitForSelector('#new-link-error:not([hidden])');
+    expect(await page.textContent('#new-link-error')).toMatch(/^Too many attempts from your network\. Try again in \d+ seconds\.$/);
+    expect(await page.isHidden('#new-link-status')).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it("an admin-made account chooses its first password on the mailed /set-password page and signs in on /login", async () => {
     server = await startPublicServer({ SERVICE_NAME: 'Acme ID' });
     const admin = await register(server);
