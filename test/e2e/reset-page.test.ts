@@ -155,6 +155,21 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     expect([...first.errors, ...second.errors, ...cut.errors, ...damaged.errors, ...bare.errors]).toEqual([]);
   });
 
+  it("shows the server's own words for an answer it has none of its own for (a code added later)", async () => {
+    server = await startPublicServer();
+    const { page, errors } = await openPage(browser, `${server.url}/reset-password?token=0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10.secret`);
+    await page.route('**/api/v1/auth/reset-password', (route) =>
+      route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ detail: 'This password appears in known data breaches', code: 'password_breached' }) }));
+    await setPassword(page, 'Brand-new-secret-77');
+    await expect.poll(() => page.textContent('#password-error')).toBe('This password appears in known data breaches.');
+    expect(await page.isVisible('#password-form')).toBe(true);
+    await page.unroute('**/api/v1/auth/reset-password');
+    await page.route('**/api/v1/auth/reset-password', (route) => route.abort());
+    await setPassword(page, 'Brand-new-secret-77');
+    await expect.poll(() => page.textContent('#password-error')).toBe('The service could not be reached. Check your connection and try again.');
+    expect(errors).toEqual([]);
+  });
+
   it('the forgot-password form is limited per IP like the API it calls, and says when to try again', async () => {
     server = await startPublicServer({ RATE_LIMIT_MAX: '2' });
     const { page, errors } = await openPage(browser, `${server.url}/forgot-password`);

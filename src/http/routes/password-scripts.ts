@@ -105,9 +105,10 @@ $('password-form').addEventListener('submit', async (event) => {
   }
   if (response && Object.hasOwn(LINK_WORDS, answer.code)) return linkProblem(LINK_WORDS[answer.code]);
   if (response && answer.code === 'validation_failed') {
-    const issue = (answer.issues || []).find((i) => i.path === 'new_password');
-    if (!issue) return linkProblem(LINK_WORDS.invalid_credentials);
-    return show('password-error', 'Choose another password. ' + sentence(issue.message));
+    const issues = answer.issues || [];
+    const password = issues.find((i) => i.path === 'new_password');
+    if (password) return show('password-error', 'Choose another password. ' + sentence(password.message));
+    if (issues.some((i) => i.path === 'reset_token')) return linkProblem(LINK_WORDS.invalid_credentials);
   }
   show('password-error', described(response, answer));
 });
