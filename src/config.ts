@@ -44,6 +44,11 @@ export const configSchema = z
     PORT: int(3000, 0, 65535),
     HOST: z.string().min(1).default('0.0.0.0'),
     PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+    // Mail links append `/reset-password?token=…`, so the base can carry a path but no query or fragment.
+    LINK_BASE_URL: z
+      .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' })
+      .refine((v) => !/[?#]/.test(v), { message: 'must have no query string or fragment (mail links append a path and ?token=)' })
+      .optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     EMBEDDED_SYNC: z.enum(['full', 'normal'], { message: 'must be full or normal' }).default('full'),
     EVENTSTORE_URL: optionalUrl(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover', 'kdb']),
@@ -81,6 +86,8 @@ export const configSchema = z
       port: env.PORT,
       host: env.HOST,
       publicUrl,
+      /** The base of the links mails carry (the password pages); PUBLIC_URL unless an app serves its own pages. */
+      linkBaseUrl: env.LINK_BASE_URL?.replace(/\/+$/, '') ?? publicUrl,
       dataDir: env.DATA_DIR,
       /** SQLite's `synchronous` in embedded mode: `full` survives a power cut, `normal` a process crash only. */
       embeddedSync: env.EMBEDDED_SYNC,

@@ -168,7 +168,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   if (config.workers === 'inline') {
     startWorkers({
       queue, mailer,
-      mail: { serviceName: config.serviceName, publicUrl: config.publicUrl },
+      mail: { serviceName: config.serviceName, publicUrl: config.publicUrl, linkBaseUrl: config.linkBaseUrl },
       expireChallenge: accounts.expireChallenge,
       fulfilPasswordReset: accounts.fulfilPasswordReset,
       fulfilLoginCode: accounts.fulfilLoginCode,

@@ -19,6 +19,7 @@ import { identityRoutes } from './routes/identities.js';
 import { inviteRoutes } from './routes/invites.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { loginPageRoutes } from './routes/login-page.js';
+import { passwordPageRoutes } from './routes/password-pages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { cookieSessions } from './cookies.js';
 import type { Metrics } from '../metrics.js';
@@ -87,6 +88,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   const limit = perIpLimit(deps.limiter);
   if (deps.metrics) metricsRoutes(deps.metrics, deps.metricsToken, ops);
   loginPageRoutes(deps.accounts, ops, limit);
+  passwordPageRoutes(deps.accounts, ops);
   // The API's routes read JSON only (the one that also takes multipart/form-data parses its own body).
   const api = routes.scope('/api/v1', jsonBody);
   emailRoutes(deps.accounts, deps.headPosition, api, limit);

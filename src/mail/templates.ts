@@ -1,10 +1,11 @@
 /**
- * The mails the service sends, as pure functions: a template plus the service's name and public
- * URL in, subject + plain text + HTML out. Every interpolated value is HTML-escaped in the HTML
+ * The mails the service sends, as pure functions: a template plus the service's name, public URL
+ * and link base in, subject + plain text + HTML out. Every interpolated value is HTML-escaped in the HTML
  * part, and no subject ever carries the secret (subjects show up in notification previews and in
  * mail server logs).
  */
 import type { MailMessage } from '../ports/mailer.js';
+import { escapeHtml } from '../html.js';
 import { ACCOUNT_SETUP_TTL_MS, CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 
 export type MailTemplate =
@@ -12,9 +13,9 @@ export type MailTemplate =
   | { kind: 'login_code'; code: string }
   /** A code for confirming the address, valid 10 minutes, used with `otp_session` on `POST /auth/verify-otp`. */
   | { kind: 'email_verification'; code: string; otpSession: string }
-  /** A single-use reset token, valid 30 minutes, sent as a link to `$PUBLIC_URL/reset-password`. */
+  /** A single-use reset token, valid 30 minutes, sent as a link to `$LINK_BASE_URL/reset-password`. */
   | { kind: 'password_reset'; token: string }
-  /** An admin made the account: a single-use link to choose its password, valid 7 days. */
+  /** An admin made the account: a single-use link to choose its password (`$LINK_BASE_URL/set-password`), valid 7 days. */
   | { kind: 'account_created'; token: string; username: string }
   | { kind: 'password_changed' }
   | { kind: 'totp_enabled' }
@@ -27,26 +28,29 @@ export type MailKind = MailTemplate['kind'];
 
 export interface MailContext {
   serviceName: string;
+  /** PUBLIC_URL: the service that sent the mail, named in the footer. */
   publicUrl: string;
+  /** LINK_BASE_URL (PUBLIC_URL unless an app serves its own pages): the base of every link to a page. */
+  linkBaseUrl: string;
 }
 
 const CODE_TTL_MINUTES = CHALLENGE_TTL_MS.email_code / 60_000;
 const RESET_TTL_MINUTES = CHALLENGE_TTL_MS.password_reset / 60_000;
 
-/** Escapes a value for HTML text and double- or single-quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+/**
+ * The pages mail links lead to, each under the link base: the service serves them itself
+ * (src/http/routes/password-pages.ts), or an app with LINK_BASE_URL serves its own. Both take the
+ * token to `PUT /api/v1/auth/reset-password`.
+ */
+export const MAIL_PAGES = { resetPassword: '/reset-password', setPassword: '/set-password' } as const;
 
-/** The reset link of a password-reset mail. */
-export function resetLink(publicUrl: string, token: string): string {
-  return `${trimUrl(publicUrl)}/reset-password?token=${encodeURIComponent(token)}`;
-}
+const pageLink = (linkBase: string, page: string, token: string) => `${trimUrl(linkBase)}${page}?token=${encodeURIComponent(token)}`;
+
+/** The link of a password-reset mail. */
+export const resetLink = (linkBase: string, token: string): string => pageLink(linkBase, MAIL_PAGES.resetPassword, token);
+
+/** The link of an admin-made account's mail, to choose its first password. */
+export const setPasswordLink = (linkBase: string, token: string): string => pageLink(linkBase, MAIL_PAGES.setPassword, token);
 
 /** What a mail says, independent of its format; rendered once as text and once as HTML. */
 type Block =
@@ -106,7 +110,7 @@ function content(template: MailTemplate, ctx: MailContext): Content {
         requested: true,
         blocks: [
           { type: 'p', text: `An administrator made you an account at ${service}. Your username is ${template.username}. Open this link to choose your password:` },
-          { type: 'link', href: resetLink(ctx.publicUrl, template.token) },
+          { type: 'link', href: setPasswordLink(ctx.linkBaseUrl, template.token) },
           { type: 'p', text: `The link is valid for ${ACCOUNT_SETUP_TTL_MS / 86_400_000} days and works once.` },
         ],
       };
@@ -116,7 +120,7 @@ function content(template: MailTemplate, ctx: MailContext): Content {
         requested: true,
         blocks: [
           { type: 'p', text: `Someone asked to reset the password of your ${service} account. Open this link to choose a new password:` },
-          { type: 'link', href: resetLink(ctx.publicUrl, template.token) },
+          { type: 'link', href: resetLink(ctx.linkBaseUrl, template.token) },
           {
             type: 'p',
             text: `The link is valid for ${RESET_TTL_MINUTES} minutes and works once. Setting a new password signs you out everywhere.`,

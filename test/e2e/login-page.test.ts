@@ -1,31 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bech32 } from 'bech32';
 import { generate } from 'otplib';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
 import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  const message = `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) to run the login page's browser test`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`\n*** SKIPPED: ${message} ***\n`);
-}
-
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+const available = chromiumAvailable("the login page's browser test");
 
 describe.skipIf(!available)('the /login page in headless Chromium', () => {
   let browser: Browser;
   let server: TestServer | undefined;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // This machine's network is closed: Chromium must not try to reach Google at start.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => browser?.close());
   afterEach(async () => {
@@ -33,16 +22,7 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
     server = undefined;
   });
 
-  const open = async (path = '/login') => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors: string[] = [];
-    // A refused sign-in is logged by the browser as a failed resource: not a fault of the page.
-    page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && errors.push(message.text()));
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server!.url}${path}`);
-    return { page, errors, context };
-  };
+  const open = (path = '/login') => openPage(browser, `${server!.url}${path}`);
 
   it('signs in with the password form, and leaves a screenshot of the page', async () => {
     server = await startServer({ SERVICE_NAME: 'Acme ID' });

@@ -8,9 +8,9 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmlMailer, maskAddress } from '../../src/infra/mail/eml.js';
 import { createSmtpMailer } from '../../src/infra/mail/smtp.js';
-import { renderMail, resetLink, type MailTemplate } from '../../src/mail/templates.js';
+import { renderMail, resetLink, setPasswordLink, type MailTemplate } from '../../src/mail/templates.js';
 
-const ctx = { serviceName: 'Acme Accounts', publicUrl: 'http://accounts.test:3000' };
+const ctx = { serviceName: 'Acme Accounts', publicUrl: 'http://accounts.test:3000', linkBaseUrl: 'http://accounts.test:3000' };
 const FROM = 'Acme Accounts <accounts@acme.test>';
 
 function capturedLogger(): { logger: Logger; lines: string[] } {
@@ -82,7 +82,7 @@ describe('SMTP mailer (real smtp-server)', () => {
     expect(mail.subject).not.toContain(token);
     expect(mail.messageId).toBe(messageId);
 
-    const link = resetLink(ctx.publicUrl, token);
+    const link = resetLink(ctx.linkBaseUrl, token);
     expect(link).toBe(`http://accounts.test:3000/reset-password?token=${encodeURIComponent(token)}`);
     expect(mail.text).toBeTruthy();
     expect(typeof mail.html).toBe('string');
@@ -181,13 +181,14 @@ describe('templates', () => {
   const secretsOf = (t: MailTemplate): string[] =>
     t.kind === 'login_code' ? [t.code]
     : t.kind === 'email_verification' ? [t.code, t.otpSession]
-    : t.kind === 'password_reset' ? [t.token]
+    : t.kind === 'password_reset' || t.kind === 'account_created' ? [t.token]
     : [];
 
   const templates: MailTemplate[] = [
     { kind: 'login_code', code: '555123' },
     { kind: 'email_verification', code: '771204', otpSession: 'otps_4f9c2e1ab7' },
     { kind: 'password_reset', token: 'rst_q8Lk2mN0pZ' },
+    { kind: 'account_created', token: 'set_w3Rt6yU8iO', username: 'grace' },
     { kind: 'password_changed' },
     { kind: 'totp_enabled' },
     { kind: 'totp_disabled' },
@@ -217,9 +218,24 @@ describe('templates', () => {
     expect(verification.text).toContain('10 minutes');
     expect(verification.text).toContain('otp_session');
     expect(verification.text).toContain('POST /auth/verify-otp');
-    const reset = renderMail({ kind: 'password_reset', token: 'abc' }, { ...ctx, publicUrl: 'https://id.example/' });
+    const reset = renderMail({ kind: 'password_reset', token: 'abc' }, { ...ctx, linkBaseUrl: 'https://id.example/' });
     expect(reset.text).toContain('https://id.example/reset-password?token=abc');
     expect(reset.text).toContain('30 minutes');
+    const setup = renderMail({ kind: 'account_created', token: 'abc', username: 'grace' }, { ...ctx, linkBaseUrl: 'https://id.example/' });
+    expect(setup.text).toContain('https://id.example/set-password?token=abc');
+    expect(setup.text).toContain('7 days');
+  });
+
+  it('points links at LINK_BASE_URL (an app\'s own pages, with a path) while the footer still names the service', () => {
+    const appCtx = { ...ctx, linkBaseUrl: 'https://app.example.test/account' };
+    const reset = renderMail({ kind: 'password_reset', token: 'a.b' }, appCtx);
+    expect(reset.text).toContain(resetLink(appCtx.linkBaseUrl, 'a.b'));
+    expect(resetLink(appCtx.linkBaseUrl, 'a.b')).toBe('https://app.example.test/account/reset-password?token=a.b');
+    expect(reset.html).toContain('href="https://app.example.test/account/reset-password?token=a.b"');
+    const setup = renderMail({ kind: 'account_created', token: 'a.b', username: 'grace' }, appCtx);
+    expect(setPasswordLink(appCtx.linkBaseUrl, 'a.b')).toBe('https://app.example.test/account/set-password?token=a.b');
+    expect(setup.html).toContain('href="https://app.example.test/account/set-password?token=a.b"');
+    for (const mail of [reset, setup]) expect(mail.text).toContain('Sent by Acme Accounts (http://accounts.test:3000)');
   });
 
   it('security notices tell the user what to do when it was not them', () => {
@@ -232,11 +248,12 @@ describe('templates', () => {
 
   it('escapes every interpolated value in the HTML part', () => {
     const evil = '<script>alert(1)</script>';
-    const evilCtx = { serviceName: evil, publicUrl: `http://x.test/"><script>` };
+    const evilCtx = { serviceName: evil, publicUrl: `http://x.test/"><script>`, linkBaseUrl: `http://x.test/"><script>` };
     const rendered: MailTemplate[] = [
       { kind: 'login_code', code: evil },
       { kind: 'email_verification', code: evil, otpSession: evil },
       { kind: 'password_reset', token: evil },
+      { kind: 'account_created', token: evil, username: evil },
       { kind: 'password_changed' },
       { kind: 'totp_enabled' },
       { kind: 'totp_disabled' },

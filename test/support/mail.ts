@@ -38,9 +38,12 @@ export async function waitForMail(dataDir: string, to: string, options: { match?
 
 export const codeIn = (mail: Mail) => /\b(\d{6})\b/.exec(mail.text)?.[1] ?? null;
 export const otpSessionIn = (mail: Mail) => /\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/.exec(mail.text)?.[1] ?? null;
+/** The link to a password page a mail carries (`/reset-password` or an admin-made account's `/set-password`). */
+export const passwordLinkIn = (mail: Mail) => /https?:\/\/\S*\/(?:re)?set-password\?token=\S+/.exec(mail.text)?.[0] ?? null;
+/** The token of that link. */
 export const resetTokenIn = (mail: Mail) => {
-  const link = /https?:\/\/\S*\/reset-password\?token=(\S+)/.exec(mail.text)?.[1];
-  return link ? decodeURIComponent(link) : null;
+  const link = passwordLinkIn(mail);
+  return link ? new URL(link).searchParams.get('token') : null;
 };
 
 /** Proves the account's address the way its owner does: send-otp, then verify-otp with the mailed code. */

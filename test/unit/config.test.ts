@@ -84,4 +84,15 @@ describe('configuration', () => {
     const message = (error as Error).message;
     for (const part of ['OAUTH_GOOGLE_CLIENT_SECRET', 'OAUTH_KEYCLOAK_ISSUER', 'OAUTH_ME_*', 'ALLOWED_REDIRECTS']) expect(message).toContain(part);
   });
+
+  it('points mail links at PUBLIC_URL unless LINK_BASE_URL names an http(s) base (a path is fine, a query or fragment is not)', () => {
+    expect(loadConfig({}).linkBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.test/' }).linkBaseUrl).toBe('https://id.example.test');
+    const config = loadConfig({ PUBLIC_URL: 'https://id.example.test', LINK_BASE_URL: 'https://app.example.test/account/' });
+    expect([config.publicUrl, config.linkBaseUrl, config.jwtAudience]).toEqual(['https://id.example.test', 'https://app.example.test/account', 'https://id.example.test']);
+    expect(loadConfig({ LINK_BASE_URL: '' }).linkBaseUrl).toBe('http://localhost:3000');
+    for (const bad of ['ftp://app.example.test', 'javascript:alert(1)', 'not a url', '/reset', 'https://app.example.test/?x=1', 'https://app.example.test/#top']) {
+      expect(() => loadConfig({ LINK_BASE_URL: bad }), bad).toThrow(/LINK_BASE_URL/);
+    }
+  });
 });

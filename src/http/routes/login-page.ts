@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import QRCode from 'qrcode';
 import type { Accounts } from '../../accounts/index.js';
@@ -6,11 +5,9 @@ import { requestInfo, type Routes } from '../auth.js';
 import { z } from 'zod';
 import { redirectAllowed } from '../../accounts/oauth.js';
 import { parse } from '../validate.js';
+import { escapeHtml, sendPage } from '../page.js';
 
 const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * The page's script: the password form posts to the API, a TOTP field appears when the answer
@@ -59,25 +56,23 @@ setTimeout(poll, 1000);
 `;
 
 const STYLE = `
-body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
-main { max-width: 760px; margin: 3rem auto; padding: 0 1rem; }
-h1 { font-size: 1.6rem; }
 #panels { display: flex; gap: 1.5rem; flex-wrap: wrap; }
-section { background: #fff; border-radius: 8px; padding: 1.25rem 1.5rem; flex: 1 1 300px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
-label { display: block; margin: .6rem 0 .2rem; font-weight: 600; }
-input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; border: 1px solid #b8bfcc; border-radius: 4px; }
-button { margin-top: 1rem; padding: .55rem 1.2rem; font: inherit; border: 0; border-radius: 4px; background: #2754c5; color: #fff; cursor: pointer; }
 .qr svg { width: 240px; height: 240px; display: block; margin: .5rem auto; }
-.error { color: #b3261e; }
-.success { background: #e3f4e6; color: #17502a; padding: 1rem 1.5rem; border-radius: 8px; font-weight: 600; }
-code { word-break: break-all; font-size: .75rem; }
 `;
 
 /** GET /login: a sign-in page for people, served by the service itself (no build step, no outside assets). */
 export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+  // Every mail names PUBLIC_URL as its sender, and mail readers make it a link: it must lead somewhere.
+  routes.add('get', '/', {
+    policy: 'public', tag: 'Pages', summary: "The service's own address: sends a person to the sign-in page",
+    responses: { 302: { description: 'To /login' } },
+  }, (_req, res) => {
+    res.redirect(302, '/login');
+  });
+
   // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
   routes.add('get', '/login', {
-    policy: 'public', tag: 'Operations', summary: 'A sign-in page for people (password and LNURL-auth)', query: pageQuery,
+    policy: 'public', tag: 'Pages', summary: 'A sign-in page for people (password and LNURL-auth)', query: pageQuery,
     description: 'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
     responses: { 200: { description: 'The page', contentType: 'text/html' } },
     errors: [429],
@@ -87,24 +82,8 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
     const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
     const link = `lightning:${lnurl}`;
     const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-    const nonce = randomBytes(16).toString('base64');
     const serviceName = escapeHtml(accounts.serviceName());
-    res.setHeader(
-      'Content-Security-Policy',
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-    );
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.type('html').send(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · ${serviceName}</title>
-<style nonce="${nonce}">${STYLE}</style>
-</head>
-<body>
-<main id="login" data-api="/api/v1"${redirect ? ` data-redirect="${escapeHtml(redirect)}"` : ''}>
+    sendPage(res, { title: `Sign in · ${accounts.serviceName()}`, style: STYLE, script: SCRIPT, dataImages: true, body: `<main id="login" data-api="/api/v1"${redirect ? ` data-redirect="${escapeHtml(redirect)}"` : ''}>
 <h1>Sign in to ${serviceName}</h1>${redirect_uri && !redirect ? '\n<p id="redirect-refused" class="error" role="alert">This page will not send you back to that address: it is not on the list of allowed redirects.</p>' : ''}
 <p id="success" class="success" role="status" hidden></p>
 <div id="panels">
@@ -122,6 +101,7 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
 <button type="submit">Sign in</button>
 <p id="password-error" class="error" role="alert" hidden></p>
 </form>
+<p><a id="forgot-password" href="/forgot-password">Forgot password?</a></p>
 </section>
 <section id="lnurl" data-k1="${k1}">
 <h2>Lightning wallet</h2>
@@ -136,9 +116,6 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
 <details><summary>LNURL</summary><code id="lnurl-text">${escapeHtml(lnurl)}</code></details>
 </section>
 </div>
-</main>
-<script nonce="${nonce}">${SCRIPT}</script>
-</body>
-</html>`);
+</main>` });
   });
 }

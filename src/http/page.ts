@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { Response } from 'express';
+import { escapeHtml } from '../html.js';
+
+/**
+ * What every page for people shares (`/login`, the password pages): one document shape, one
+ * style, and the headers that keep a page to itself. A page is rendered by the service with no
+ * build step and no outside assets: a fresh nonce per answer is the only way a script or a style
+ * runs (no third-party origin is allowed), the page may not be framed, and no address of it (a
+ * reset link's token) is sent to another site as a referrer.
+ */
+export const PAGE_STYLE = `
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
+main { max-width: 760px; margin: 3rem auto; padding: 0 1rem; }
+main.narrow { max-width: 460px; }
+h1 { font-size: 1.6rem; }
+section { background: #fff; border-radius: 8px; padding: 1.25rem 1.5rem; flex: 1 1 300px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+main.narrow section { margin-bottom: 1.5rem; }
+label { display: block; margin: .6rem 0 .2rem; font-weight: 600; }
+input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; border: 1px solid #b8bfcc; border-radius: 4px; }
+button { margin-top: 1rem; padding: .55rem 1.2rem; font: inherit; border: 0; border-radius: 4px; background: #2754c5; color: #fff; cursor: pointer; }
+button:disabled { background: #8a9bc9; cursor: wait; }
+.hint { color: #596173; font-size: .9rem; margin: .3rem 0 0; }
+.error { color: #b3261e; }
+.notice { background: #fdf1e0; color: #6b3d00; padding: 1rem 1.5rem; border-radius: 8px; }
+.success { background: #e3f4e6; color: #17502a; padding: 1rem 1.5rem; border-radius: 8px; font-weight: 600; }
+code { word-break: break-all; font-size: .75rem; }
+`;
+
+export interface PageContent {
+  /** The document title, unescaped. */
+  title: string;
+  /** The body's markup, already escaped where it interpolates values. */
+  body: string;
+  /** The page's script (plain JavaScript, no module imports). */
+  script: string;
+  /** Extra rules after PAGE_STYLE. */
+  style?: string;
+  /** Allows `data:` images (the login page's QR code); nothing else is ever loaded. */
+  dataImages?: boolean;
+}
+
+/** Answers 200 with a page and its headers: a nonce CSP, no framing, no referrer. */
+export function sendPage(res: Response, page: PageContent): void {
+  const nonce = randomBytes(16).toString('base64');
+  res.setHeader(
+    'Content-Security-Policy',
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; ${page.dataImages ? 'img-src data:; ' : ''}connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  );
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.type('html').send(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(page.title)}</title>
+<style nonce="${nonce}">${PAGE_STYLE}${page.style ?? ''}</style>
+</head>
+<body>
+${page.body}
+<script nonce="${nonce}">${page.script}</script>
+</body>
+</html>`);
+}
+
+export { escapeHtml };

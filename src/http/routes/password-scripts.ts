@@ -1,0 +1,115 @@
+/**
+ * The scripts of the password pages (password-pages.ts), plain JavaScript run under the page's
+ * nonce. They only call the API (same origin, no cookie): `POST /auth/reset-password` for a new
+ * link, `PUT /auth/reset-password` with the token in the body. Each code of the answer gets words
+ * of its own; any other answer shows the server's `detail`.
+ */
+
+/** Helpers, and the "send a new link" form (`#new-link-form`) both pages have. */
+export const NEW_LINK_SCRIPT = String.raw`
+const $ = (id) => document.getElementById(id);
+const page = document.querySelector('main');
+const api = page.dataset.api;
+const show = (id, text) => { const el = $(id); el.textContent = text; el.hidden = !text; };
+const sentence = (text) => {
+  const t = String(text || '').trim();
+  return t && t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+};
+const tooMany = (response) => {
+  const wait = Number(response.headers.get('retry-after'));
+  const when = wait > 90 ? 'in ' + Math.ceil(wait / 60) + ' minutes' : wait > 0 ? 'in ' + wait + ' seconds' : 'later';
+  return 'Too many attempts from your network. Try again ' + when + '.';
+};
+/** A JSON request to the API; a network failure answers response null. */
+async function send(method, path, body) {
+  try {
+    const response = await fetch(api + path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+    return { response, answer: await response.json().catch(() => ({})) };
+  } catch {
+    return { response: null, answer: {} };
+  }
+}
+/** The words for an answer that has none of its own. */
+const described = (response, answer) => {
+  if (!response) return 'The service could not be reached. Check your connection and try again.';
+  if (answer.code === 'rate_limited') return tooMany(response);
+  return sentence(answer.detail) || 'Something went wrong (HTTP ' + response.status + '). Try again.';
+};
+$('new-link-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  show('new-link-status', '');
+  show('new-link-error', '');
+  $('new-link-submit').disabled = true;
+  const { response, answer } = await send('POST', '/auth/reset-password', { email: $('email').value.trim() });
+  $('new-link-submit').disabled = false;
+  if (response && response.status === 202) {
+    return show('new-link-status', 'If an account has this address, a link to choose a new password is on its way. It is valid for ' + page.dataset.resetMinutes + ' minutes and works once. Look in your spam folder if it does not arrive.');
+  }
+  if (response && answer.code === 'validation_failed') return show('new-link-error', 'Enter the email address of your account, such as name@example.com.');
+  show('new-link-error', described(response, answer));
+});
+`;
+
+/**
+ * The reset and set-password pages. The token is read once from the address, kept for a reload of
+ * this tab only (sessionStorage), and taken out of the address bar at once, so it stays out of the
+ * history, bookmarks and shared screens; it travels only in the PUT body.
+ */
+export const RESET_SCRIPT = String.raw`
+const KEY = 'accounts.reset-token' + location.pathname;
+const kept = {
+  get() { try { return sessionStorage.getItem(KEY) || ''; } catch { return ''; } },
+  set(value) { try { sessionStorage.setItem(KEY, value); } catch { /* storage off: a reload needs the mail's link */ } },
+  forget() { try { sessionStorage.removeItem(KEY); } catch { /* nothing kept */ } },
+};
+const query = new URLSearchParams(location.search);
+let token = query.get('token') || kept.get();
+if (query.has('token')) {
+  if (token) kept.set(token);
+  history.replaceState(null, '', location.pathname);
+}
+const MISSING = 'This page needs the link from your mail: open it again from there, or ask for a new link below.';
+/** The answers that mean "this link will not work": each says why, and the page offers a new link. */
+const LINK_WORDS = {
+  invalid_credentials: 'This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.',
+  challenge_expired: 'This link has expired. Ask for a new link below.',
+  // Also what a link whose secret was damaged on its way gets: one wrong try spends it.
+  challenge_used: 'This link no longer works: it was already used, something newer replaced it (a newer link, password or email address), or it was damaged on its way. Ask for a new link below.',
+};
+const linkProblem = (words) => {
+  kept.forget();
+  token = '';
+  $('password-panel').hidden = true;
+  show('link-problem', words);
+  $('new-link').hidden = false;
+  $('email').focus();
+};
+if (!token) linkProblem(MISSING);
+$('password-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  show('password-error', '');
+  const password = $('new-password').value;
+  if (password !== $('confirm-password').value) {
+    $('confirm-password').focus();
+    return show('password-error', 'The two passwords are not the same: type the same new password twice.');
+  }
+  $('password-submit').disabled = true;
+  const { response, answer } = await send('PUT', '/auth/reset-password', { reset_token: token, new_password: password });
+  $('password-submit').disabled = false;
+  if (response && response.ok) {
+    kept.forget();
+    token = '';
+    $('password-panel').hidden = true;
+    $('done').hidden = false;
+    return $('done-link').focus();
+  }
+  if (response && Object.hasOwn(LINK_WORDS, answer.code)) return linkProblem(LINK_WORDS[answer.code]);
+  if (response && answer.code === 'validation_failed') {
+    const issues = answer.issues || [];
+    const password = issues.find((i) => i.path === 'new_password');
+    if (password) return show('password-error', 'Choose another password. ' + sentence(password.message));
+    if (issues.some((i) => i.path === 'reset_token')) return linkProblem(LINK_WORDS.invalid_credentials);
+  }
+  show('password-error', described(response, answer));
+});
+`;
