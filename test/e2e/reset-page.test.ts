@@ -71,7 +71,7 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     expect(await page.isVisible('#password-form')).toBe(true);
     await setPassword(page, 'Brand-new-secret-77');
     await page.waitForSelector('#done:not([hidden])');
-    expect(await page.textContent('#done')).toContain('Your new password is set, and every session of your account was signed out.');
+    expect(await page.textContent('#done')).toContain('Your new password is set. Every session, API key and ACL token of your account has ended');
     expect(await page.isHidden('#password-panel')).toBe(true);
     await shot(page, 'reset-password-done');
 

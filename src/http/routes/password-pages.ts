@@ -7,7 +7,9 @@ import { escapeHtml, sendPage } from '../page.js';
 import { parse } from '../validate.js';
 import { NEW_LINK_SCRIPT, RESET_SCRIPT } from './password-scripts.js';
 
-const linkQuery = z.strictObject({
+// Not strict: a mail tracker or a scanner may add parameters of its own (`utm_*`), and the page
+// answers the same whatever comes; only `token` is read, in the browser.
+const linkQuery = z.object({
   token: z.string().max(512).optional().describe('The token from the mail; the page sends it in the body of PUT /api/v1/auth/reset-password'),
 });
 const tag = 'Pages';
@@ -75,9 +77,9 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
 
   linkPage(MAIL_PAGES.resetPassword, 'The page a password-reset mail links to: choose a new password', () => ({
     title: 'Choose a new password',
-    intro: `For your account at ${service()}. Setting it signs you out everywhere.`,
+    intro: `For your account at ${service()}. Setting it signs you out everywhere and ends your API keys, ACL tokens and user key.`,
     button: 'Set the new password',
-    done: 'Your new password is set, and every session of your account was signed out.',
+    done: 'Your new password is set. Every session, API key and ACL token of your account has ended, and its user key was replaced.',
     doneLink: 'Sign in with it',
   }));
 
