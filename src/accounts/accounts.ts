@@ -98,7 +98,7 @@ export function coreAccounts(kit: Kit) {
         return { type: 'StartSession', data: { sessionId, method: 'password', ip: request.ip, userAgent: request.userAgent, credentialsValid, secondFactor, now } };
       }, context(request, userId));
       kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result.position);
+      return kit.issue(userId, sessionId, result);
     },
 
     /** POST /auth/usr: the legacy user key logs in (TOTP and lockout apply as for passwords). */
@@ -116,7 +116,7 @@ export function coreAccounts(kit: Kit) {
         return { type: 'StartSession', data: { sessionId, method: 'usr', ip: request.ip, userAgent: request.userAgent, credentialsValid, secondFactor, now } };
       }, context(request, userId));
       kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result.position);
+      return kit.issue(userId, sessionId, result);
     },
 
     /**
@@ -141,7 +141,7 @@ export function coreAccounts(kit: Kit) {
         data: { ...usr, reauth: input.password === undefined ? null : { passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now } },
       }), context(request, caller.userId));
       kit.refuseFailedLogin(result.events);
-      await settle(result.position, ['lookups']);
+      await settle(result);
       return { usr: usr.key, position: result.position };
     },
 
@@ -149,7 +149,7 @@ export function coreAccounts(kit: Kit) {
       const sessionId = sessionOf(caller);
       const result = await onUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'logout' } }), context(request, caller.userId));
       lastSeen.delete(sessionId);
-      await settle(result.position, ['sessions']);
+      await settle(result);
       return result.position;
     },
 
@@ -192,7 +192,7 @@ export function coreAccounts(kit: Kit) {
         // The same, still unverified address sent again (say, after a 503): send the code again.
         await kit.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
       }
-      await settle(result.position, ['me', 'lookups']);
+      await settle(result);
       return { user: await kit.userObject(caller.userId), position: result.position };
     },
 
@@ -211,7 +211,7 @@ export function coreAccounts(kit: Kit) {
       if (changed?.type === 'UsernameChanged' && changed.data.previousUsernameClaim !== claim) {
         await kit.releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
       }
-      await settle(result.position, ['me', 'lookups']);
+      await settle(result);
       return { user: await kit.userObject(caller.userId), position: result.position };
     },
 
@@ -236,7 +236,7 @@ export function coreAccounts(kit: Kit) {
       }), context(request, caller.userId));
       kit.refuseFailedLogin(result.events);
       for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
-      await settle(result.position, ['me', 'sessions', 'lookups']);
+      await settle(result);
       if (input.revokeCredentials) await sweep(caller.userId, 'password_changed', request);
       return result.position;
     },
@@ -247,7 +247,7 @@ export function coreAccounts(kit: Kit) {
       if (state.passwordHash !== null) refuse('conflict', 'The account already has a password');
       const passwordHash = await deps.hasher.hash(input.password);
       const result = await onUser(caller.userId, () => ({ type: 'SetInitialPassword', data: { passwordHash } }), context(request, caller.userId));
-      await settle(result.position, ['me']);
+      await settle(result);
       return result.position;
     },
 
@@ -267,7 +267,7 @@ export function coreAccounts(kit: Kit) {
     async revokeSession(caller: Caller, sessionId: string, request: RequestInfo) {
       const result = await onUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'revoked' } }), context(request, caller.userId));
       lastSeen.delete(sessionId);
-      await settle(result.position, ['sessions']);
+      await settle(result);
       return result.position;
     },
 
@@ -289,7 +289,7 @@ export function coreAccounts(kit: Kit) {
       // The erasure reactor does it too, at least once, should this process die right here.
       await kit.erase(caller.userId).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'key destruction failed; the erasure reactor retries'));
       if (deleted?.type === 'UserDeleted') await kit.releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
-      await settle(result.position, ['me', 'sessions', 'lookups']);
+      await settle(result);
       return result.position;
     },
 

@@ -7,7 +7,7 @@ import { meProjection, USERS } from '../../projections/me.js';
 import type { DecodedEvent } from '../events/codec.js';
 import type { Doc, ReadStore } from '../ports/read-store.js';
 import { replayInto } from '../projections/replay.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import type { Caller, Kit, RequestInfo, Written } from './kit.js';
 import { toAdminUserObject } from './user-view.js';
 
 /** Never shown, not even to an admin: hashes and secrets that only the service may read. */
@@ -54,11 +54,11 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
     return { ...toAdminUserObject(doc), locked_until: locked };
   };
 
-  const answer = async (userId: string, position: bigint | null) => {
-    await settle(position, ['me', 'sessions']);
+  const answer = async (userId: string, written: Written) => {
+    await settle(written);
     const doc = await users().findOne({ _id: userId });
     if (!doc) return refuse('not_found', 'No such account');
-    return { user: await adminView(doc, userId), position };
+    return { user: await adminView(doc, userId), position: written.position };
   };
 
   return {
@@ -104,7 +104,7 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
         );
         await kit.sendMail(input.email, { kind: 'account_created', token: `${challengeId}.${secret}`, username: input.username }, `mail:${challengeId}`);
       }
-      await settle(made.position, ['me', 'lookups']);
+      await settle(made);
       const doc = await users().findOne({ _id: made.userId });
       return { user: await adminView(doc!, made.userId), temporaryPassword: temporary, position: made.position };
     },
@@ -119,7 +119,7 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
         username: input.username, passwordHash: await deps.hasher.hash(input.password), email: input.email, displayName: null,
         createdBy: 'cli', role: 'admin', mustResetPassword: false,
       }, request, { session: false });
-      await settle(made.position, ['me', 'lookups']);
+      await settle(made);
       return adminView((await users().findOne({ _id: made.userId }))!, made.userId);
     },
 
@@ -134,7 +134,7 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
     async setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
       const result = await onUser(userId, () =>
         disabled ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user' } } : { type: 'EnableUser', data: { by: caller.userId } }, context(request, caller.userId));
-      return answer(userId, result.position);
+      return answer(userId, result);
     },
 
     /** POST /admin/users/{id}/grant-admin and /revoke-admin: the superadmin's alone. */
@@ -143,7 +143,7 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
         admin
           ? { type: 'GrantAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
           : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }, context(request, caller.userId));
-      return answer(userId, result.position);
+      return answer(userId, result);
     },
 
     /**

@@ -10,6 +10,7 @@ import { DomainError } from '../../domain/shared/errors.js';
 import { CHALLENGES, challengeKey } from '../../projections/challenges.js';
 import type { CommandHandler } from '../commands/handler.js';
 import type { CommandContext } from '../events/codec.js';
+import type { Written } from '../commands/handler.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 
 export interface IssueOptions {
@@ -25,7 +26,7 @@ export interface IssueOptions {
 }
 
 export interface Challenges {
-  issue(options: IssueOptions, ctx: CommandContext): Promise<{ challengeId: string; position: bigint | null }>;
+  issue(options: IssueOptions, ctx: CommandContext): Promise<Written & { challengeId: string }>;
   /** The newest open challenge for a purpose and key, from the `challenges` read model. */
   latest(purpose: ChallengePurpose, key: string): Promise<string | null>;
   load(challengeId: string): Promise<ChallengeState>;
@@ -38,7 +39,7 @@ export interface Challenges {
     matches: (state: ChallengeState) => boolean | Promise<boolean>,
     ctx: CommandContext,
     wrong: DomainError,
-  ): Promise<{ state: ChallengeState; position: bigint | null }>;
+  ): Promise<Written & { state: ChallengeState }>;
   /** True when `secret` is the one the challenge was issued with (constant-time). */
   secretMatches(state: ChallengeState, secret: string): boolean;
   expire(challengeId: string, ctx: CommandContext): Promise<void>;
@@ -66,7 +67,7 @@ export function createChallenges(deps: { commands: CommandHandler; projections: 
       };
       const result = await deps.commands.handle(challengeDecider, challengeStream(challengeId), (state) =>
         challengeDecider.decide({ type: 'IssueChallenge', data }, state), ctx);
-      return { challengeId, position: result.position };
+      return { challengeId, position: result.position, events: result.events };
     },
 
     async latest(purpose, key) {
@@ -85,7 +86,7 @@ export function createChallenges(deps: { commands: CommandHandler; projections: 
         throw new DomainError('challenge_used', 'Too many wrong answers: this code is burned; ask for a new one');
       }
       if (result.events.some((e) => e.type === 'ChallengeAttemptFailed')) throw wrong;
-      return { state: result.state, position: result.position };
+      return { state: result.state, position: result.position, events: result.events };
     },
 
     secretMatches(state, secret) {

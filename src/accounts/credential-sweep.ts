@@ -17,7 +17,7 @@ export function credentialSweep(kit: Kit) {
   const gone = (error: unknown) => isDomainError(error) && (error.code === 'not_found' || error.code === 'conflict');
 
   return async (userId: string, reason: CredentialEndReason, request: RequestInfo): Promise<number> => {
-    await kit.catchUp(['credentials']);
+    await kit.catchUp(TOKENS);
     const docs = await tokens().find({ userId });
     for (const doc of docs) {
       const ctx = kit.context(request, userId);

@@ -75,7 +75,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
     async createAcl(caller: Caller, input: { name: string; allowedEndpoints: string[] }, request: RequestInfo) {
       const aclId = randomUUID();
       const result = await onAcl(aclId, () => ({ type: 'CreateAcl', data: { aclId, ownerId: caller.userId, name: input.name, allowedEndpoints: input.allowedEndpoints } }), request, caller.userId);
-      await settle(result.position, ['credentials']);
+      await settle(result);
       const made = result.events[0]!.data as { allowedEndpoints: string[] };
       // Built from what was decided, so a lagging read model never hides a created ACL.
       return {
@@ -86,13 +86,13 @@ export function credentials(kit: Kit, usage: UsageTracker) {
 
     async updateAcl(caller: Caller, aclId: string, input: { name?: string; allowedEndpoints?: string[] }, request: RequestInfo) {
       const result = await onAcl(aclId, () => ({ type: 'UpdateAcl', data: { ownerId: caller.userId, ...input } }), request, caller.userId);
-      await settle(result.position, ['credentials']);
+      await settle(result);
       return { acl: aclView(await ownAcl(caller, aclId)), position: result.position };
     },
 
     async deleteAcl(caller: Caller, aclId: string, request: RequestInfo) {
       const result = await onAcl(aclId, () => ({ type: 'DeleteAcl', data: { ownerId: caller.userId } }), request, caller.userId);
-      await settle(result.position, ['credentials']);
+      await settle(result);
       return result.position;
     },
 
@@ -107,7 +107,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
       const tokenId = randomUUID();
       const result = await onAcl(aclId, () => ({ type: 'IssueAclToken', data: { ownerId: caller.userId, tokenId, expiresAt: input.expiresAt, now: deps.clock() } }), request, caller.userId);
       await undoIfSessionEnded(caller, () => onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId, reason: 'session_ended' } }), request, caller.userId));
-      await settle(result.position, ['credentials']);
+      await settle(result);
       const token = await deps.signer.issueAclToken(caller.userId, aclId, tokenId, input.expiresAt);
       const doc = await tokens().findOne({ _id: aclTokenKey(tokenId) });
       const createdAt = doc?.created_at ?? deps.clock().toISOString();
@@ -116,7 +116,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
 
     async revokeAclToken(caller: Caller, aclId: string, tokenId: string, request: RequestInfo) {
       const result = await onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId } }), request, caller.userId);
-      await settle(result.position, ['credentials']);
+      await settle(result);
       return result.position;
     },
 
@@ -129,7 +129,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
         data: { keyId, ownerId: caller.userId, name: input.name, prefix, keyHash: hashKey(key), expiresAt: input.expiresAt, now: deps.clock() },
       }), request, caller.userId);
       await undoIfSessionEnded(caller, () => onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId, reason: 'session_ended' } }), request, caller.userId));
-      await settle(result.position, ['credentials']);
+      await settle(result);
       const doc = await tokens().findOne({ keyId });
       const createdAt = doc?.created_at ?? deps.clock().toISOString();
       return { body: { id: keyId, name: input.name, token: key, prefix, created_at: createdAt, expires_at: input.expiresAt?.toISOString() ?? null }, position: result.position };
@@ -143,7 +143,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
 
     async revokeApiKey(caller: Caller, keyId: string, request: RequestInfo) {
       const result = await onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId } }), request, caller.userId);
-      await settle(result.position, ['credentials']);
+      await settle(result);
       return result.position;
     },
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { normalizeEmail } from '../../domain/user/rules.js';
-import { emailKey } from '../../projections/lookups.js';
+import { CHALLENGES } from '../../projections/challenges.js';
+import { emailKey, LOOKUPS } from '../../projections/lookups.js';
 import { claimsGivenUp } from '../../domain/user/decider.js';
 import { credentialSweep } from './credential-sweep.js';
 import { inviteIdOf, newUsrKey, type Caller, type Kit, type RequestInfo } from './kit.js';
@@ -46,7 +47,7 @@ export function emailFlows(kit: Kit) {
       if (userId) {
         await refuseIfSpent('failures', `verify:${userId}`);
         // Only the newest code counts: asking again must not multiply the guesses.
-        await kit.catchUp(['challenges']);
+        await kit.catchUp(CHALLENGES);
         if ((await deps.challenges.latest('email_verification', userId)) !== input.otpSession && challenge.status === 'open') throw stale();
       }
       const ctx = context(request, userId);
@@ -54,7 +55,7 @@ export function emailFlows(kit: Kit) {
       if (!matches && userId && challenge.status === 'open') await deps.limits.failures.consume(`verify:${userId}`);
       const answered = await deps.challenges.answer(input.otpSession, () => matches, ctx, wrongCode());
       const result = await onUser(answered.state.issued!.userId, () => ({ type: 'VerifyEmail', data: { emailClaim: answered.state.issued!.emailClaim! } }), ctx);
-      await settle(result.position ?? answered.position, ['me']);
+      await settle(result, answered);
       return result.position ?? answered.position;
     },
 
@@ -110,7 +111,7 @@ export function emailFlows(kit: Kit) {
       await sweep(userId, reason, request);
       const result = await onUser(userId, () => ({ type: 'ResetPassword', data: { passwordHash, newUsr: newUsrKey() } }), ctx);
       await kit.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
-      await settle(result.position, ['me', 'sessions', 'lookups', 'credentials']);
+      await settle(result);
       await sweep(userId, reason, request);
       return result.position;
     },
@@ -134,12 +135,12 @@ export function emailFlows(kit: Kit) {
       const mayJoin = deps.settings.registration !== 'closed' || !(await kit.isSetUp());
       const userId = existing ?? randomUUID();
       const code = sixDigitCode();
-      const { challengeId, position } = await deps.challenges.issue(
+      const issued = await deps.challenges.issue(
         { purpose: 'email_code', userId, secret: code, ttlMs: CHALLENGE_TTL_MS.email_code, maxAttempts: 5, emailClaim, email: existing ? null : email },
         context(SYSTEM, null),
       );
-      await settle(position, ['challenges']);
-      if (existing || mayJoin) await kit.sendMail(email, { kind: 'login_code', code }, `mail:${challengeId}`);
+      await settle(issued);
+      if (existing || mayJoin) await kit.sendMail(email, { kind: 'login_code', code }, `mail:${issued.challengeId}`);
     },
 
     /**
@@ -164,7 +165,7 @@ export function emailFlows(kit: Kit) {
       const email = normalizeEmail(input.email);
       const emailClaim = deps.claims.streamOf('email', email);
       await refuseIfSpent('failures', `code:${emailClaim}`);
-      await kit.catchUp(['challenges', 'lookups']);
+      await kit.catchUp(CHALLENGES, LOOKUPS);
       const challengeId = await deps.challenges.latest('email_code', emailClaim);
       if (!challengeId) {
         await deps.limits.failures.consume(`code:${emailClaim}`);
@@ -209,10 +210,10 @@ export function emailFlows(kit: Kit) {
       kit.refuseFailedLogin(result.events);
       if (result.events.some((e) => e.type === 'UsrKeyIssued')) {
         await kit.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
-        await settle(result.position, ['credentials']);
+        await settle(result);
         await sweep(userId, 'account_reclaimed', request);
       }
-      return kit.issue(userId, sessionId, result.position);
+      return kit.issue(userId, sessionId, result);
     },
   };
 }

@@ -25,7 +25,7 @@ export function identityAccounts(kit: Kit) {
       const result = await onUser(caller.userId, () => ({ type: 'UnlinkIdentity', data: { ...identity, usrLoginAllowed: deps.settings.allowUsrLogin } }), ctx);
       const unlinked = result.events[0];
       if (unlinked && 'claim' in unlinked.data) await kit.releaseAll([unlinked.data.claim as string], caller.userId, ctx);
-      await settle(result.position, ['me', 'lookups']);
+      await settle(result);
       return { user: await kit.userObject(caller.userId), position: result.position };
     },
   };

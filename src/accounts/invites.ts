@@ -32,7 +32,7 @@ export function inviteAccounts(kit: Kit) {
       const inviteId = inviteIdOf(token);
       const expiresAt = input.expiresAt?.toISOString() ?? null;
       const result = await onInvite(inviteId, { type: 'IssueInvite', data: { inviteId, issuerId: caller.userId, uses: input.uses, expiresAt, role: input.role } }, context(request, caller.userId));
-      await settle(result.position, ['invites']);
+      await settle(result);
       return { invite: { id: inviteId, token, uses_left: input.uses, expires_at: expiresAt, role: input.role }, position: result.position };
     },
 
@@ -45,7 +45,7 @@ export function inviteAccounts(kit: Kit) {
     /** DELETE /auth/invites/{id}: its issuer, or an admin, revokes it; later registrations with it are refused. */
     async revokeInvite(caller: Caller, inviteId: string, request: RequestInfo) {
       const result = await onInvite(inviteId, { type: 'RevokeInvite', data: { by: caller.userId, mayRevokeAny: caller.isAdmin } }, context(request, caller.userId));
-      await settle(result.position, ['invites']);
+      await settle(result);
       const doc = await invites().findOne({ _id: inviteId });
       if (!doc) refuse('not_found', 'No such invite');
       return { invite: view(doc!), position: result.position };

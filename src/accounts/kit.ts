@@ -11,7 +11,8 @@ import { normalizeEmail, normalizeUsername, passwordWeakness } from '../../domai
 import { LOOKUPS } from '../../projections/lookups.js';
 import { USERS } from '../../projections/me.js';
 import { SESSIONS } from '../../projections/sessions.js';
-import type { CommandHandler } from '../commands/handler.js';
+import type { CommandHandler, Written } from '../commands/handler.js';
+export type { Written } from '../commands/handler.js';
 import type { CommandContext, EventCodec } from '../events/codec.js';
 import type { PasswordHasher } from '../infra/bcrypt/pool.js';
 import type { MailTemplate } from '../mail/templates.js';
@@ -164,17 +165,29 @@ export function createKit(deps: AccountsDeps) {
     userAgent: request.userAgent,
   });
 
-  /** Read-your-writes: the answer waits (bounded) until these read models show the command. */
-  const settle = async (position: bigint | null, names: string[]) => {
+  const waitForReadModels = async (position: bigint | null, names: string[]) => {
+    if (names.length === 0) return;
     const reached = await deps.projections.waitFor(position, names, deps.settings.readYourWritesTimeoutMs);
     if (!reached) deps.logger.warn({ position: String(position), names }, 'read models lag behind a command');
   };
 
   /**
-   * Before answering from a read model what another process may have just written (a code the
-   * worker issued), catch up with the store's head, bounded like read-your-writes.
+   * Read-your-writes: the answer waits (bounded) until every read model that shows what these
+   * commands appended has applied it. Which ones follows from the event types (see
+   * `readModelsShowing`); a command that appended nothing waits for nothing.
    */
-  const catchUp = async (names: string[]) => settle(await deps.eventStore.headPosition(), names);
+  const settle = async (...written: Written[]) => {
+    const position = written.reduce<bigint | null>((last, w) => (w.position !== null && (last === null || w.position > last) ? w.position : last), null);
+    await waitForReadModels(position, deps.projections.readModelsShowing(written.flatMap((w) => w.events.map((e) => e.type))));
+  };
+
+  /**
+   * Before answering from a read model what another process may have just written (a code the
+   * worker issued), catch up with the store's head, bounded like read-your-writes. Named by the
+   * collections about to be read.
+   */
+  const catchUp = async (...collections: string[]) =>
+    waitForReadModels(await deps.eventStore.headPosition(), [...new Set(collections.map((c) => deps.projections.readModelOf(c)))]);
 
   const onUser = (userId: string, decide: (state: UserState) => Promise<UserCommand> | UserCommand, ctx: CommandContext) =>
     deps.commands.handle<UserEvent, UserState>(userDecider, userStream(userId), async (state) =>
@@ -210,9 +223,10 @@ export function createKit(deps: AccountsDeps) {
     refuse('invalid_totp', 'The two-factor code is wrong or was already used');
   };
 
-  const issue = async (userId: string, sessionId: string, position: bigint | null): Promise<Issued> => {
-    await settle(position, ['sessions', 'me', 'lookups']);
-    return { ...(await deps.signer.issue(userId, sessionId)), position };
+  /** The token of a session the command `written` started, once the read models show it. */
+  const issue = async (userId: string, sessionId: string, written: Written): Promise<Issued> => {
+    await settle(written);
+    return { ...(await deps.signer.issue(userId, sessionId)), position: written.position };
   };
 
   const userObject = async (userId: string): Promise<UserObject> => {
@@ -278,7 +292,7 @@ export function createKit(deps: AccountsDeps) {
     input: NewAccount,
     request: RequestInfo,
     options: { session: boolean },
-  ): Promise<{ userId: string; sessionId: string | null; position: bigint | null; usr: string }> => {
+  ): Promise<{ userId: string; sessionId: string | null; position: bigint | null; events: readonly { type: string }[]; usr: string }> => {
     const userId = input.userId ?? randomUUID();
     // One spelling of an address everywhere: its claim, its lookup and the account (providers and admins may send any case).
     input = { ...input, email: input.email ? normalizeEmail(input.email) : null };
@@ -321,7 +335,7 @@ export function createKit(deps: AccountsDeps) {
         },
       }), ctx);
       if (setupClaim) setupDone = true;
-      return { userId, sessionId, position: result.position, usr: usr.key };
+      return { userId, sessionId, position: result.position, events: result.events, usr: usr.key };
     } catch (error) {
       await releaseAll([...claimed, setupClaim], userId, ctx);
       if (invite) await onInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { registrationId } }, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'invite use not given back'));
@@ -332,7 +346,7 @@ export function createKit(deps: AccountsDeps) {
   /** Makes an account and signs it in: every way of registering comes through here. */
   const registerAccount = async (input: NewAccount, request: RequestInfo): Promise<Issued & { userId: string }> => {
     const made = await createAccount(input, request, { session: true });
-    return { ...(await issue(made.userId, made.sessionId!, made.position)), userId: made.userId, usr: made.usr };
+    return { ...(await issue(made.userId, made.sessionId!, made)), userId: made.userId, usr: made.usr };
   };
 
   /**

@@ -4,7 +4,7 @@ import { bech32 } from 'bech32';
 import { v5 as uuidv5 } from 'uuid';
 import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
-import { lnurlKey } from '../../projections/lookups.js';
+import { LOOKUPS, lnurlKey } from '../../projections/lookups.js';
 import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import { secondFactorFrom } from './second-factor.js';
 
@@ -39,7 +39,7 @@ export function lnurlAccounts(kit: Kit) {
   const targetOf = async (challenge: ChallengeState, key: string): Promise<{ userId: string; step: 'link' | 'known' | 'make' }> => {
     const issued = challenge.issued!;
     if (issued.action === 'link') return { userId: issued.userId, step: 'link' };
-    await kit.catchUp(['lookups']);
+    await kit.catchUp(LOOKUPS);
     const known = (await kit.lookups().findOne({ _id: lnurlKey(key) }))?.userId as string | undefined;
     return known ? { userId: known, step: 'known' } : { userId: issued.userId, step: 'make' };
   };
@@ -137,7 +137,7 @@ export function lnurlAccounts(kit: Kit) {
         data: { sessionId, method: 'lnurl', ip: request.ip, userAgent: request.userAgent, credentialsValid: true, secondFactor: await secondFactorFrom(state, totpCode, now), now },
       }), context(request, userId));
       kit.refuseFailedLogin(result.events);
-      return { pending: false as const, issued: await kit.issue(userId!, sessionId, result.position) };
+      return { pending: false as const, issued: await kit.issue(userId!, sessionId, result) };
     },
   };
 }

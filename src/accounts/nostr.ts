@@ -84,7 +84,7 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
         data: { sessionId, method: 'nostr', ip: request.ip, userAgent: request.userAgent, credentialsValid: state.nostr.has(pubkey), secondFactor: await secondFactorFrom(state, proof.totpCode, now), now },
       }), context(request, userId));
       kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result.position);
+      return kit.issue(userId, sessionId, result);
     },
 
     /** POST /auth/nostr/link: the signed-in account takes the key (409 when another has it). */
@@ -93,7 +93,7 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
       const ctx = context(request, caller.userId);
       const claim = await deps.claims.claim('nostr', pubkey, caller.userId, ctx);
       const result = await onUser(caller.userId, () => ({ type: 'LinkNostrKey', data: { pubkey, claim } }), ctx);
-      await settle(result.position, ['me', 'lookups']);
+      await settle(result);
       return { user: await kit.userObject(caller.userId), position: result.position };
     },
   };

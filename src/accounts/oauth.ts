@@ -4,7 +4,7 @@ import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEven
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { oauthIdentity } from '../../domain/user/decider.js';
 import { USERNAME_PATTERN } from '../../domain/user/rules.js';
-import { oauthKey } from '../../projections/lookups.js';
+import { LOOKUPS, oauthKey } from '../../projections/lookups.js';
 import type { ExternalIdentity, OAuthProviders } from '../oauth/providers.js';
 import { inviteIdOf, type Caller, type Issued, type Kit, type RequestInfo } from './kit.js';
 import { secondFactorFrom } from './second-factor.js';
@@ -121,7 +121,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
           await onUser(issued.userId, () => ({ type: 'LinkOAuthIdentity', data: { provider: name, subject: identity.subject, claim } }), ctx);
           userId = issued.userId;
         } else {
-          await kit.catchUp(['lookups']);
+          await kit.catchUp(LOOKUPS);
           userId = ((await kit.lookups().findOne({ _id: oauthKey(name, identity.subject) }))?.userId as string | undefined) ?? null;
           if (!userId) {
             // Spent before the account is made: a state makes at most one account.
@@ -153,7 +153,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
         },
       }), context(request, userId));
       kit.refuseFailedLogin(result.events);
-      return { ...(await kit.issue(userId!, sessionId, result.position)), created: false };
+      return { ...(await kit.issue(userId!, sessionId, result)), created: false };
     },
   };
 }

@@ -32,7 +32,7 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       data: { secret: pending.issued!.totpSecret!, codeValid: true, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
     }), ctx);
     await deps.challenges.answer(challengeId!, () => true, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong')).catch(() => undefined);
-    await settle(result.position, ['me']);
+    await settle(result);
     return { backupCodes: backup.codes, position: result.position };
   };
 
@@ -42,8 +42,8 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       const state = await loadUser(caller.userId);
       if (state.totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
       const secret = newTotpSecret();
-      const { position } = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CHALLENGE_TTL_MS.totp_setup, maxAttempts: 5 }, context(request, caller.userId));
-      await settle(position, ['challenges']);
+      const issued = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CHALLENGE_TTL_MS.totp_setup, maxAttempts: 5 }, context(request, caller.userId));
+      await settle(issued);
       return { secret, uri: totpUri(deps.settings.serviceName, state.username ?? caller.userId, secret) };
     },
 
@@ -69,7 +69,7 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
         type: 'DisableTotp', data: { secondFactor: await secondFactorFrom(state, input.code, now), now },
       }), context(request, caller.userId));
       kit.refuseFailedLogin(result.events);
-      await settle(result.position, ['me']);
+      await settle(result);
       return result.position;
     },
 
@@ -96,7 +96,7 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
         data: { credentialsValid: await matches(state), codeHash: hashBackupCode(input.backupCode), sessionId, ip: request.ip, userAgent: request.userAgent, now },
       }), context(request, userId));
       kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result.position);
+      return kit.issue(userId, sessionId, result);
     },
   };
 }

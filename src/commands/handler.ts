@@ -4,6 +4,12 @@ import { isWrongExpectedVersion, type EventStore, type RecordedEvent } from '../
 import type { CommandContext, DecodedEvent, DomainEventLike, EventCodec } from '../events/codec.js';
 import { BoundedCache } from '../bounded-cache.js';
 
+/** What a command appended, as far as read-your-writes cares: its position and its event types. */
+export interface Written {
+  position: bigint | null;
+  events: readonly { type: string }[];
+}
+
 export interface CommandResult<State, Event> {
   events: Event[];
   /** State after the new events. */

@@ -228,6 +228,22 @@ export class ProjectionRunner {
     return instance.collection(name) as unknown as Collection<T>;
   }
 
+  /**
+   * Read-your-writes, derived: the read models that show any of these event types, from what
+   * each projection says it handles. A command waits for these, and for nothing else.
+   */
+  readModelsShowing(eventTypes: Iterable<string>): string[] {
+    const types = new Set(eventTypes);
+    return this.definitions.filter((d) => d.handles.some((type) => types.has(type))).map((d) => d.name);
+  }
+
+  /** The read model a collection belongs to (collection names are unique across projections). */
+  readModelOf(collection: string): string {
+    const definition = this.definitions.find((d) => collection in d.collections);
+    if (!definition) throw new Error(`No read model has a collection ${collection}`);
+    return definition.name;
+  }
+
   /** Read-your-writes: waits (bounded) until the named read models have applied `position`. */
   async waitFor(position: bigint | null, names: string[], timeoutMs: number): Promise<boolean> {
     if (position === null) return true;
