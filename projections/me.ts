@@ -1,3 +1,4 @@
+import { roleOf } from '../domain/user/decider.js';
 import { userIdOfStream, type UserEvent } from '../domain/user/events.js';
 import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 
@@ -41,7 +42,7 @@ export const meProjection: Projection = {
                 email_verified: false,
                 display_name: data.displayName,
                 is_admin: data.isAdmin,
-                role: data.role ?? (data.isAdmin ? 'superadmin' : 'user'),
+                role: roleOf(data),
                 must_reset_password: data.mustResetPassword === true,
                 first_name: null,
                 last_name: null,
