@@ -1,5 +1,6 @@
 import type { AclEvent } from '../domain/acl/decider.js';
 import type { ApiKeyEvent } from '../domain/apikey/decider.js';
+import { userIdOfStream } from '../domain/user/events.js';
 import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 
 /**
@@ -69,7 +70,7 @@ export const credentialsProjection: Projection = {
       case 'ApiKeyRevoked':
         return [{ collection: TOKENS, kind: 'delete', filter: { keyId: (event.data as Key<'ApiKeyRevoked'>).keyId } }];
       case 'UserDeleted': {
-        const userId = event.streamId.slice('user-'.length);
+        const userId = userIdOfStream(event.streamId);
         return [
           { collection: ACLS, kind: 'delete', filter: { userId } },
           { collection: TOKENS, kind: 'delete', filter: { userId } },

@@ -1,4 +1,5 @@
 import type { InviteEvent } from '../domain/invite/decider.js';
+import { userIdOfStream } from '../domain/user/events.js';
 import type { Projection, ProjectionOp } from './types.js';
 
 /** `invites`: each invite (`_id` = invite id) with its issuer, uses left, expiry, role and standing. */
@@ -28,7 +29,7 @@ export const invitesProjection: Projection = {
         return [{ collection: INVITES, kind: 'update', filter: { _id: inviteId }, update: { $set: { revoked: true } } }];
       case 'UserDeleted':
         // A deleted account's open invites go with it.
-        return [{ collection: INVITES, kind: 'delete', filter: { issuerId: event.streamId.slice('user-'.length) } }];
+        return [{ collection: INVITES, kind: 'delete', filter: { issuerId: userIdOfStream(event.streamId) } }];
       default:
         return [];
     }

@@ -1,4 +1,4 @@
-import type { UserEvent } from '../domain/user/events.js';
+import { userIdOfStream, type UserEvent } from '../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../domain/user/rules.js';
 import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 
@@ -20,12 +20,12 @@ const point = (key: string, event: ProjectedEvent): ProjectionOp => ({
   collection: LOOKUPS,
   kind: 'upsert',
   id: key,
-  update: { $set: { userId: event.streamId.slice('user-'.length) } },
+  update: { $set: { userId: userIdOfStream(event.streamId) } },
 });
 const unpoint = (event: ProjectedEvent): ProjectionOp => ({
   collection: LOOKUPS,
   kind: 'delete',
-  filter: { userId: event.streamId.slice('user-'.length), _id: { $regex: '^email:' } },
+  filter: { userId: userIdOfStream(event.streamId), _id: { $regex: '^email:' } },
 });
 
 export const lookupsProjection: Projection = {
@@ -35,7 +35,7 @@ export const lookupsProjection: Projection = {
   handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked', 'LnurlKeyUnlinked',
     'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'UserDeleted'],
   project(event) {
-    const userId = event.streamId.slice('user-'.length);
+    const userId = userIdOfStream(event.streamId);
     switch (event.type as UserEvent['type']) {
       case 'UserRegistered': {
         const data = event.data as Data<'UserRegistered'>;

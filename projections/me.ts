@@ -1,4 +1,5 @@
-import type { UserEvent } from '../domain/user/events.js';
+import { roleOf } from '../domain/user/decider.js';
+import { userIdOfStream, type UserEvent } from '../domain/user/events.js';
 import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 
 /** `users`: the user object of `GET /auth/me`, by user id. */
@@ -14,8 +15,6 @@ const set = (id: string, event: ProjectedEvent, fields: Record<string, unknown>,
   update: { $set: { ...fields, updated_at: event.created.toISOString() }, ...more },
 });
 
-const userIdOf = (event: ProjectedEvent) => event.streamId.slice('user-'.length);
-
 export const meProjection: Projection = {
   name: 'me',
   version: 3,
@@ -26,7 +25,7 @@ export const meProjection: Projection = {
     'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'AdminGranted', 'AdminRevoked', 'UserDeleted', 'PasswordRemoved',
   ],
   project(event) {
-    const id = userIdOf(event);
+    const id = userIdOfStream(event.streamId);
     switch (event.type as UserEvent['type']) {
       case 'UserRegistered': {
         const data = event.data as Data<'UserRegistered'>;
@@ -43,7 +42,7 @@ export const meProjection: Projection = {
                 email_verified: false,
                 display_name: data.displayName,
                 is_admin: data.isAdmin,
-                role: data.role ?? (data.isAdmin ? 'superadmin' : 'user'),
+                role: roleOf(data),
                 must_reset_password: data.mustResetPassword === true,
                 first_name: null,
                 last_name: null,

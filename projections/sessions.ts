@@ -1,4 +1,4 @@
-import type { UserEvent } from '../domain/user/events.js';
+import { userIdOfStream, type UserEvent } from '../domain/user/events.js';
 import type { Projection } from './types.js';
 
 /** `sessions`: the live sessions, by session id. A token works only while its session is here. */
@@ -12,7 +12,7 @@ export const sessionsProjection: Projection = {
   collections: { [SESSIONS]: [{ keys: { userId: 1 } }] },
   handles: ['SessionStarted', 'SessionEnded', 'UserDeleted'],
   project(event) {
-    const userId = event.streamId.slice('user-'.length);
+    const userId = userIdOfStream(event.streamId);
     switch (event.type as UserEvent['type']) {
       case 'SessionStarted': {
         const data = event.data as Data<'SessionStarted'>;

@@ -1,3 +1,4 @@
+import { userIdOfStream } from '../domain/user/events.js';
 import type { DecodedEvent } from '../src/events/codec.js';
 import type { MailTemplate } from '../src/mail/templates.js';
 import type { JobQueue } from '../src/ports/job-queue.js';
@@ -44,7 +45,7 @@ export function jobsReaction(deps: {
       }
       const template = NOTICE[event.type]!(event);
       if (!template) return;
-      const to = await deps.verifiedEmailOf(event.streamId.slice('user-'.length));
+      const to = await deps.verifiedEmailOf(userIdOfStream(event.streamId));
       if (!to) return;
       await deps.queue.add(JOBS.sendMail, { kind: template.kind, to, template }, { jobId: event.id, attempts: 8, backoffMs: 2000, secretFields: ['to'] });
     },

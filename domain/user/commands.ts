@@ -111,3 +111,6 @@ export type UserCommand =
   | { type: 'RevokeAdmin'; data: { by: string; byRole: Role } }
   /** A wrong email code for this account: it counts toward the lockout like a wrong password. */
   | { type: 'RecordFailedCode'; data: { now: Date } };
+
+/** What one command carries: each command's function in the concern modules takes this. */
+export type CommandData<T extends UserCommand['type']> = Extract<UserCommand, { type: T }>['data'];

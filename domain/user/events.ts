@@ -109,3 +109,6 @@ export const personalFields: { [T in UserEventType]: string[] } = {
 };
 
 export const userStream = (userId: string) => `user-${userId}`;
+
+/** The account a `user-<uuid>` stream belongs to. */
+export const userIdOfStream = (streamId: string) => streamId.slice('user-'.length);

@@ -29,6 +29,9 @@ export const loginFailure = (state: SecurityState, reason: LoginFailure, now: Da
   return [failed, { type: 'AccountLocked', data: { until: new Date(now.getTime() + LOCK_MS).toISOString(), failures: consecutive } }];
 };
 
+/** Events that answer a login with a refusal after they are recorded. */
+export const failedLogin = (events: UserEvent[]) => events.find((e) => e.type === 'LoginFailed');
+
 /**
  * The proof a sensitive command needs (the password, when it asks for one, and the second factor
  * when 2FA is on). A wrong password or code is recorded as a failed login, so that a stolen

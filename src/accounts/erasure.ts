@@ -3,6 +3,7 @@ import type { EventCodec } from '../events/codec.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { Reaction } from '../reactors/reactor.js';
 import type { Claims } from './claims.js';
+import { userIdOfStream } from '../../domain/user/events.js';
 
 /**
  * After `UserDeleted`: the account's data key is destroyed and its claims released, at least once,
@@ -13,7 +14,7 @@ export function erasureReaction(deps: { keyStore: KeyStore; codec: EventCodec; c
     name: 'erasure',
     handles: ['UserDeleted'],
     async react(event) {
-      const userId = event.streamId.slice('user-'.length);
+      const userId = userIdOfStream(event.streamId);
       if (!(await deps.keyStore.isDestroyed(userId))) await deps.keyStore.destroy(userId);
       deps.codec.forget(userId);
       const context = { commandId: randomUUID(), correlationId: event.id, actor: null, ip: null, userAgent: null };

@@ -1,4 +1,5 @@
-import type { SessionEndReason } from '../../domain/user/events.js';
+import { roleOf } from '../../domain/user/decider.js';
+import type { Role, SessionEndReason } from '../../domain/user/events.js';
 import type { DecodedEvent } from '../events/codec.js';
 
 const SESSION_END: Record<string, string> = {
@@ -32,7 +33,7 @@ export function summarize(event: DecodedEvent): string {
   const data = event.data as Record<string, any>;
   switch (event.type) {
     case 'UserRegistered':
-      if (data.role === 'superadmin' || (data.role === undefined && data.isAdmin)) return 'Account created (first account, superadmin)';
+      if (roleOf(data as { role?: Role; isAdmin: boolean }) === 'superadmin') return 'Account created (first account, superadmin)';
       if (data.createdBy) return `Account created by an admin${data.role === 'admin' ? ' as an admin' : ''}`;
       if (data.invitedBy) return 'Account created with an invite';
       return 'Account created';

@@ -2,7 +2,7 @@ import { v5 as uuidv5 } from 'uuid';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../ports/event-store.js';
 import { BoundedCache } from '../bounded-cache.js';
 import type { KeyStore } from '../ports/key-store.js';
-import { personalFields as userPersonalFields } from '../../domain/user/events.js';
+import { personalFields as userPersonalFields, userIdOfStream } from '../../domain/user/events.js';
 import { personalFields as claimPersonalFields } from '../../domain/unique/decider.js';
 import { personalFields as challengePersonalFields } from '../../domain/challenge/decider.js';
 import { personalFields as aclPersonalFields } from '../../domain/acl/decider.js';
@@ -41,7 +41,7 @@ export interface DecodedEvent extends RecordedEvent {
  * account a challenge is for (named in its data), if any.
  */
 export const subjectOf = (streamId: string, data?: Record<string, unknown>): string | null => {
-  if (streamId.startsWith('user-')) return streamId.slice('user-'.length);
+  if (streamId.startsWith('user-')) return userIdOfStream(streamId);
   if (streamId.startsWith('challenge-') && typeof data?.userId === 'string') return data.userId;
   // ACLs and API keys belong to an account; the events that carry personal data name it.
   if ((streamId.startsWith('acl-') || streamId.startsWith('apikey-')) && typeof data?.ownerId === 'string') return data.ownerId;

@@ -1,0 +1,59 @@
+import { refuse } from '../shared/errors.js';
+import type { CommandData } from './commands.js';
+import type { SessionMethod, UserEvent } from './events.js';
+import { loginFailure, refuseIfLocked } from './security.js';
+import { requireActive, type UserState } from './state.js';
+
+/** A session's start, as every way in records it (the command may carry more than the event keeps). */
+export const sessionStarted = (data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null }): UserEvent => ({
+  type: 'SessionStarted',
+  data: { sessionId: data.sessionId, method: data.method, ip: data.ip, userAgent: data.userAgent },
+});
+
+/** What a sign-in checks before its second factor; the failure to record when the credentials were wrong, else null. */
+const firstFactorFailure = (state: UserState, credentialsValid: boolean, now: Date): UserEvent[] | null => {
+  // An unknown or deleted account and a wrong password must be indistinguishable.
+  if (state.status !== 'active') return refuse('invalid_credentials', 'Invalid username or password');
+  refuseIfLocked(state, now);
+  if (!credentialsValid) return loginFailure(state, 'password', now);
+  // Said only to someone who proved the password.
+  if (state.disabled) return refuse('account_disabled', 'This account is disabled');
+  return null;
+};
+
+export const startSession = (data: CommandData<'StartSession'>, state: UserState): UserEvent[] => {
+  const { now, secondFactor } = data;
+  const failed = firstFactorFailure(state, data.credentialsValid, now);
+  if (failed) return failed;
+  const started = sessionStarted(data);
+  if (state.totpSecret === null) return [started];
+  if (secondFactor.kind === 'none') return refuse('totp_required', 'A two-factor code is required');
+  if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null) return loginFailure(state, 'totp', now);
+  return [started, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }];
+};
+
+export const endSession = (data: CommandData<'EndSession'>, state: UserState): UserEvent[] => {
+  requireActive(state);
+  if (!state.sessions.has(data.sessionId)) return refuse('not_found', 'No such session');
+  return [{ type: 'SessionEnded', data }];
+};
+
+/** Two-factor recovery: the password and a backup code sign in, spend the code and turn two-factor off. */
+export const recoverWithBackupCode = (data: CommandData<'RecoverWithBackupCode'>, state: UserState): UserEvent[] => {
+  const { now, codeHash } = data;
+  const failed = firstFactorFailure(state, data.credentialsValid, now);
+  if (failed) return failed;
+  if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
+  if (!state.backupCodes.includes(codeHash)) return loginFailure(state, 'backup_code', now);
+  return [
+    { type: 'BackupCodeUsed', data: { codeHash } },
+    { type: 'TotpDisabled', data: { reason: 'recovery' } },
+    sessionStarted({ ...data, method: 'totp_recovery' }),
+  ];
+};
+
+/** A wrong email code for this account: it counts toward the lockout like a wrong password. */
+export const recordFailedCode = (data: CommandData<'RecordFailedCode'>, state: UserState): UserEvent[] => {
+  requireActive(state);
+  return loginFailure(state, 'email_code', data.now);
+};

@@ -1,0 +1,168 @@
+import { refuse } from '../shared/errors.js';
+import type { Role, UserEvent } from './events.js';
+import type { SecurityState } from './security.js';
+
+/** The user aggregate's state, folded from its events; every command module decides on it. */
+export interface UserState extends SecurityState {
+  status: 'none' | 'active' | 'deleted';
+  userId: string | null;
+  /** As typed at registration or rename; null once erased. Lives only in memory. */
+  username: string | null;
+  passwordHash: string | null;
+  isAdmin: boolean;
+  role: Role;
+  /** Made by an admin with a temporary password: only the password change is open until then. */
+  mustResetPassword: boolean;
+  /** First and last name, as last set (sealed in events; in memory only here). */
+  names: { firstName: string | null; lastName: string | null };
+  usernameClaim: string | null;
+  emailClaim: string | null;
+  emailVerified: boolean;
+  setupClaim: string | null;
+  /** Ids of the sessions that are live. */
+  sessions: ReadonlySet<string>;
+  /** Grows with every password or address change: a reset token from an older epoch is void. */
+  credentialsEpoch: number;
+  /** Disabled by an admin: no login, and no credential of the account works. */
+  disabled: boolean;
+  /** The legacy user key (plain in memory only) and its hash. */
+  usrKey: string | null;
+  usrHash: string | null;
+  /** Linked Nostr public keys (hex) and their claims. */
+  nostr: ReadonlyMap<string, string>;
+  /** Linked LNURL-auth linking keys (hex) and their claims. */
+  lnurl: ReadonlyMap<string, string>;
+  /** Linked OAuth/OIDC identities (`<provider>:<subject>`) and their claims. */
+  oauth: ReadonlyMap<string, string>;
+}
+
+export const initialState = (): UserState => ({
+  status: 'none',
+  userId: null,
+  username: null,
+  passwordHash: null,
+  isAdmin: false,
+  role: 'user',
+  mustResetPassword: false,
+  names: { firstName: null, lastName: null },
+  usernameClaim: null,
+  emailClaim: null,
+  emailVerified: false,
+  setupClaim: null,
+  sessions: new Set(),
+  credentialsEpoch: 0,
+  disabled: false,
+  usrKey: null,
+  usrHash: null,
+  nostr: new Map(),
+  lnurl: new Map(),
+  oauth: new Map(),
+  totpSecret: null,
+  lastTotpStep: null,
+  backupCodes: [],
+  failedLogins: 0,
+  lockedUntil: null,
+});
+
+/** The role an account was made with (older events carry only isAdmin: the first account's). */
+export const roleOf = (data: { role?: Role; isAdmin: boolean }): Role => data.role ?? (data.isAdmin ? 'superadmin' : 'user');
+
+const without = (map: ReadonlyMap<string, string>, key: string) => new Map([...map].filter(([k]) => k !== key));
+
+/** How an OAuth identity is named in the account and in its claim: `<provider>:<subject>`. */
+export const oauthIdentity = (provider: string, subject: string) => `${provider}:${subject}`;
+
+const withSession = (sessions: ReadonlySet<string>, id: string, live: boolean) => {
+  const next = new Set(sessions);
+  if (live) next.add(id);
+  else next.delete(id);
+  return next;
+};
+
+export const evolve = (state: UserState, event: UserEvent): UserState => {
+  switch (event.type) {
+    case 'UserRegistered':
+      return {
+        ...state,
+        status: 'active',
+        userId: event.data.userId,
+        username: event.data.username,
+        passwordHash: event.data.passwordHash,
+        isAdmin: event.data.isAdmin,
+        role: roleOf(event.data),
+        mustResetPassword: event.data.mustResetPassword === true,
+        usernameClaim: event.data.usernameClaim,
+        emailClaim: event.data.emailClaim,
+        setupClaim: event.data.setupClaim,
+      };
+    case 'SessionStarted':
+      return { ...state, failedLogins: 0, sessions: withSession(state.sessions, event.data.sessionId, true) };
+    case 'SessionEnded':
+      return { ...state, sessions: withSession(state.sessions, event.data.sessionId, false) };
+    case 'DisplayNameChanged':
+      return state;
+    case 'NameChanged':
+      return { ...state, names: { firstName: event.data.firstName, lastName: event.data.lastName } };
+    case 'EmailChanged':
+      return { ...state, emailClaim: event.data.emailClaim, emailVerified: false, credentialsEpoch: state.credentialsEpoch + 1 };
+    case 'EmailVerified':
+      return event.data.emailClaim === state.emailClaim ? { ...state, emailVerified: true } : state;
+    case 'UsernameChanged':
+      return { ...state, username: event.data.username, usernameClaim: event.data.usernameClaim };
+    case 'PasswordChanged': {
+      const next = { ...state, passwordHash: event.data.passwordHash, credentialsEpoch: state.credentialsEpoch + 1, mustResetPassword: false };
+      return event.data.reset ? { ...next, failedLogins: 0, lockedUntil: null } : next;
+    }
+    case 'LoginFailed':
+      return { ...state, failedLogins: event.data.consecutive };
+    case 'AccountLocked':
+      return { ...state, failedLogins: 0, lockedUntil: new Date(event.data.until) };
+    case 'TotpEnabled':
+      return { ...state, totpSecret: event.data.secret, backupCodes: event.data.backupCodeHashes };
+    case 'TotpDisabled':
+      return { ...state, totpSecret: null, backupCodes: [] };
+    case 'TotpCodeAccepted':
+      return { ...state, lastTotpStep: Math.max(state.lastTotpStep ?? 0, event.data.timeStep) };
+    case 'BackupCodesRegenerated':
+      return { ...state, backupCodes: event.data.backupCodeHashes };
+    case 'BackupCodeUsed':
+      return { ...state, backupCodes: state.backupCodes.filter((hash) => hash !== event.data.codeHash) };
+    case 'UsrKeyIssued':
+      return { ...state, usrKey: event.data.usrKey, usrHash: event.data.usrHash };
+    case 'NostrKeyLinked':
+      return { ...state, nostr: new Map([...state.nostr, [event.data.pubkey, event.data.claim]]) };
+    case 'LnurlKeyLinked':
+      return { ...state, lnurl: new Map([...state.lnurl, [event.data.linkingKey, event.data.claim]]) };
+    case 'NostrKeyUnlinked':
+      return { ...state, nostr: without(state.nostr, event.data.pubkey) };
+    case 'LnurlKeyUnlinked':
+      return { ...state, lnurl: without(state.lnurl, event.data.linkingKey) };
+    case 'OAuthIdentityLinked':
+      return { ...state, oauth: new Map([...state.oauth, [oauthIdentity(event.data.provider, event.data.subject), event.data.claim]]) };
+    case 'OAuthIdentityUnlinked':
+      return { ...state, oauth: without(state.oauth, oauthIdentity(event.data.provider, event.data.subject)) };
+    case 'UserDisabled':
+      return { ...state, disabled: true, sessions: new Set() };
+    case 'UserEnabled':
+      return { ...state, disabled: false };
+    case 'AdminGranted':
+      return { ...state, isAdmin: true, role: 'admin' };
+    case 'AdminRevoked':
+      return { ...state, isAdmin: false, role: 'user' };
+    case 'AccountReclaimed':
+      return state;
+    case 'PasswordRemoved':
+      return { ...state, passwordHash: null, credentialsEpoch: state.credentialsEpoch + 1 };
+    case 'UserDeleted':
+      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map(), oauth: new Map() };
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+};
+
+/** Every command but registration and sign-in needs a live account. */
+export const requireActive = (state: UserState) => {
+  if (state.status !== 'active') refuse('not_found', 'No such account');
+};
