@@ -11,22 +11,10 @@ import { projections } from '../projections/index.js';
 import { LOCK_MS, MAX_FAILED_LOGINS } from '../domain/user/security.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
 import { createChallenges } from './accounts/challenges.js';
-import { createUsageTracker, type UsageStore } from './accounts/usage.js';
+import { createUsageTracker } from './accounts/usage.js';
 import { createSqliteUsageStore } from './infra/sqlite/usage.js';
-import type { ReadStore as ReadStorePort } from './ports/read-store.js';
-
-/** Last uses in the read store (MongoDB): a plain collection no rebuild touches. */
-const readStoreUsage = (readStore: ReadStorePort): UsageStore => ({
-  async lastUsed(ids) {
-    const docs = await readStore.collection('credential_usage').find({ _id: { $in: ids } });
-    return new Map(docs.map((d) => [d._id, d.last_used_at as string]));
-  },
-  async record(entries) {
-    for (const [id, at] of entries) {
-      await readStore.collection('credential_usage').updateOne({ _id: id }, { $max: { last_used_at: at } }, { upsert: true });
-    }
-  },
-});
+import { createReadStoreUsageStore } from './infra/readstore/usage.js';
+import type { UsageStore } from './ports/usage-store.js';
 import type { RouteEntry } from './http/auth.js';
 import type { Express } from 'express';
 import type { FlatRouter } from './http/router.js';
@@ -105,7 +93,7 @@ export async function openStores(config: Config, clock: () => Date) {
   // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
   // else the SQLite file.
   const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
-  const usageStore: UsageStore = config.mongoUrl ? readStoreUsage(readStore) : createSqliteUsageStore(embedded());
+  const usageStore: UsageStore = config.mongoUrl ? createReadStoreUsageStore(readStore) : createSqliteUsageStore(embedded());
   const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
   return { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
 }
