@@ -18,8 +18,8 @@ import type { UsageStore } from './ports/usage-store.js';
 import type { RouteEntry } from './http/auth.js';
 import type { Express } from 'express';
 import type { FlatRouter } from './http/router.js';
-import { loadReadModelSnapshot, saveReadModelSnapshot, SNAPSHOT_FILE } from './projections/snapshot.js';
-import type { MemoryReadStore } from './infra/readstore/memory.js';
+import { loadReadModelSnapshot, saveReadModelSnapshot } from './projections/snapshot.js';
+import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { USERS } from '../projections/me.js';
 import { jobsReaction, startWorkers } from '../workers/index.js';
 import { createEmlMailer } from './infra/mail/eml.js';
@@ -48,7 +48,7 @@ import { openMongoReadStore } from './infra/readstore/mongo.js';
 import { openSqliteDatabase, type SqliteDatabase } from './infra/sqlite/database.js';
 import type { EventStore } from './ports/event-store.js';
 import type { KeyStore } from './ports/key-store.js';
-import type { ReadStore } from './ports/read-store.js';
+import type { ReadStore, SnapshottableReadStore } from './ports/read-store.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { readStoreCheckpoints } from './subscriptions/checkpointed.js';
 import { createSqliteCheckpoints } from './infra/sqlite/checkpoints.js';
@@ -145,7 +145,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   // Embedded mode only (SQLite events, memory read models): the marker check reads positions as SQLite numbers them.
   const snapshot = options.readModelSnapshot && !readStore.durable && !config.eventStoreUrl
     ? {
-      file: join(config.dataDir, SNAPSHOT_FILE), readStore: readStore as MemoryReadStore, eventStore, keyStore, logger,
+      storage: createFileSnapshotStorage(join(config.dataDir, SNAPSHOT_FILE)), readStore: readStore as SnapshottableReadStore, eventStore, keyStore, logger,
       versions: Object.fromEntries(projections.map((p) => [p.name, p.version])),
     }
     : null;
