@@ -1,6 +1,9 @@
 /** Module boundaries from DESIGN.md, checked on every `npm test`. */
 const DRIVERS = 'node_modules/(better-sqlite3|@eventstore/db-client|mongodb|ioredis|bullmq|nodemailer|mingo|piscina)/';
 
+/** The composition root: the only modules outside src/infra/ that may pick an adapter. */
+const COMPOSITION_ROOT = ['^src/service\\.ts$', '^src/cli\\.ts$'];
+
 module.exports = {
   forbidden: [
     {
@@ -23,6 +26,20 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^src/infra/' },
       to: { path: DRIVERS },
+    },
+    {
+      name: 'infra-only-from-composition-root',
+      comment: 'only the composition root picks adapters (src/service.ts; src/cli.ts, whose backup copies the SQLite file): everything above src/infra/ talks to the ports in src/ports/',
+      severity: 'error',
+      from: { path: '^(domain|projections|workers|src)/', pathNot: ['^src/infra/', ...COMPOSITION_ROOT] },
+      to: { path: '^src/infra/' },
+    },
+    {
+      name: 'infra-implements-ports',
+      comment: 'src/infra/ imports only src/ports/, itself and libraries: every port is declared in src/ports/, none above the adapters',
+      severity: 'error',
+      from: { path: '^src/infra/' },
+      to: { path: '^(domain|projections|workers|src)/', pathNot: '^src/(infra|ports)/' },
     },
     {
       name: 'no-circular',

@@ -11,27 +11,15 @@ import { projections } from '../projections/index.js';
 import { LOCK_MS, MAX_FAILED_LOGINS } from '../domain/user/security.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
 import { createChallenges } from './accounts/challenges.js';
-import { createUsageTracker, type UsageStore } from './accounts/usage.js';
+import { createUsageTracker } from './accounts/usage.js';
 import { createSqliteUsageStore } from './infra/sqlite/usage.js';
-import type { ReadStore as ReadStorePort } from './ports/read-store.js';
-
-/** Last uses in the read store (MongoDB): a plain collection no rebuild touches. */
-const readStoreUsage = (readStore: ReadStorePort): UsageStore => ({
-  async lastUsed(ids) {
-    const docs = await readStore.collection('credential_usage').find({ _id: { $in: ids } });
-    return new Map(docs.map((d) => [d._id, d.last_used_at as string]));
-  },
-  async record(entries) {
-    for (const [id, at] of entries) {
-      await readStore.collection('credential_usage').updateOne({ _id: id }, { $max: { last_used_at: at } }, { upsert: true });
-    }
-  },
-});
+import { createReadStoreUsageStore } from './infra/readstore/usage.js';
+import type { UsageStore } from './ports/usage-store.js';
 import type { RouteEntry } from './http/auth.js';
 import type { Express } from 'express';
 import type { FlatRouter } from './http/router.js';
-import { loadReadModelSnapshot, saveReadModelSnapshot, SNAPSHOT_FILE } from './projections/snapshot.js';
-import type { MemoryReadStore } from './infra/readstore/memory.js';
+import { loadReadModelSnapshot, saveReadModelSnapshot } from './projections/snapshot.js';
+import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { USERS } from '../projections/me.js';
 import { jobsReaction, startWorkers } from '../workers/index.js';
 import { createEmlMailer } from './infra/mail/eml.js';
@@ -49,7 +37,8 @@ import { CommandHandler } from './commands/handler.js';
 import { createEventCodec } from './events/codec.js';
 import { createHttpApp } from './http/app.js';
 import type { Readiness } from './http/routes/ops.js';
-import { createBcryptPool, type PasswordHasher } from './infra/bcrypt/pool.js';
+import { createBcryptPool } from './infra/bcrypt/pool.js';
+import type { PasswordHasher } from './ports/password-hasher.js';
 import { openEsdbEventStore } from './infra/eventstore/esdb.js';
 import { createSqliteEventStore } from './infra/eventstore/sqlite.js';
 import { openMongoKeyStore } from './infra/keystore/mongo.js';
@@ -59,7 +48,7 @@ import { openMongoReadStore } from './infra/readstore/mongo.js';
 import { openSqliteDatabase, type SqliteDatabase } from './infra/sqlite/database.js';
 import type { EventStore } from './ports/event-store.js';
 import type { KeyStore } from './ports/key-store.js';
-import type { ReadStore } from './ports/read-store.js';
+import type { ReadStore, SnapshottableReadStore } from './ports/read-store.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { readStoreCheckpoints } from './subscriptions/checkpointed.js';
 import { createSqliteCheckpoints } from './infra/sqlite/checkpoints.js';
@@ -104,7 +93,7 @@ export async function openStores(config: Config, clock: () => Date) {
   // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
   // else the SQLite file.
   const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
-  const usageStore: UsageStore = config.mongoUrl ? readStoreUsage(readStore) : createSqliteUsageStore(embedded());
+  const usageStore: UsageStore = config.mongoUrl ? createReadStoreUsageStore(readStore) : createSqliteUsageStore(embedded());
   const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
   return { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
 }
@@ -156,7 +145,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   // Embedded mode only (SQLite events, memory read models): the marker check reads positions as SQLite numbers them.
   const snapshot = options.readModelSnapshot && !readStore.durable && !config.eventStoreUrl
     ? {
-      file: join(config.dataDir, SNAPSHOT_FILE), readStore: readStore as MemoryReadStore, eventStore, keyStore, logger,
+      storage: createFileSnapshotStorage(join(config.dataDir, SNAPSHOT_FILE)), readStore: readStore as SnapshottableReadStore, eventStore, keyStore, logger,
       versions: Object.fromEntries(projections.map((p) => [p.name, p.version])),
     }
     : null;

@@ -1,11 +1,5 @@
 import type { Logger } from 'pino';
-
-/** Where last uses are kept: it must outlive the process (SQLite in embedded mode, MongoDB otherwise). */
-export interface UsageStore {
-  lastUsed(ids: string[]): Promise<Map<string, string>>;
-  /** Keeps the later of the stored and the given time. */
-  record(entries: [string, string][]): Promise<void>;
-}
+import type { UsageStore } from '../ports/usage-store.js';
 
 /**
  * When each ACL token and API key was last used, to the minute: noted in memory on every allowed

@@ -27,7 +27,7 @@ import { routeTable, type RouteEntry } from './auth.js';
 import type { FlatRouter } from './router.js';
 import { installRequestState } from './request-state.js';
 import { perIpLimit } from './rate-limit.js';
-import type { RateLimiter } from '../infra/ratelimit/limiter.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
 
 export interface HttpDeps {
   accounts: Accounts;

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { RateLimiter } from '../infra/ratelimit/limiter.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
 import { HttpError } from './errors.js';
 
 /** Per-IP limit for the endpoints anyone can call; `null` (RATE_LIMIT_MAX=0) turns it off. */

@@ -55,6 +55,23 @@ export interface ReadStore {
   close(): Promise<void>;
 }
 
+/** What a snapshot holds besides the collections: where the event store stood when it was taken. */
+export interface SnapshotMarker {
+  position: bigint;
+  eventId: string | null;
+  /** The version of every read model in it. */
+  versions: Record<string, number>;
+}
+
+/** A read store that can be saved whole and loaded back (the embedded one; see src/projections/snapshot.ts). */
+export interface SnapshottableReadStore extends ReadStore {
+  snapshot(marker: SnapshotMarker): Buffer;
+  /** Loads a snapshot into this (empty) store and answers its marker; throws on anything it cannot read. */
+  restore(buffer: Buffer): Promise<SnapshotMarker>;
+  /** Empties the store (a snapshot that did not load whole, or did not match the events). */
+  clear(): void;
+}
+
 export class DuplicateKeyError extends Error {
   readonly code = 'duplicate_key';
   constructor(collection: string, key: unknown) {

@@ -1,10 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import type { Logger } from 'pino';
 import type { EventStore } from '../ports/event-store.js';
 import type { KeyStore } from '../ports/key-store.js';
-import type { MemoryReadStore, SnapshotMarker } from '../infra/readstore/memory.js';
+import type { SnapshotMarker, SnapshottableReadStore } from '../ports/read-store.js';
+import type { SnapshotStorage } from '../ports/snapshot-storage.js';
 
 /**
  * The embedded read models saved whole when the service stops, and loaded when it starts again,
@@ -23,8 +23,8 @@ import type { MemoryReadStore, SnapshotMarker } from '../infra/readstore/memory.
  *   (the deleted file's blocks, a copy) can no longer be read, and an account erased while the
  *   service runs is in no readable snapshot. A crash leaves none: the next start builds from the
  *   events.
+ * - Where the sealed bytes wait is a port's business (`SnapshotStorage`: a file in DATA_DIR).
  */
-export const SNAPSHOT_FILE = 'read-models.snapshot';
 const FORMAT = 'accounts-read-models/1';
 const AAD = Buffer.from(FORMAT);
 
@@ -37,8 +37,8 @@ interface Envelope {
 }
 
 export interface SnapshotDeps {
-  file: string;
-  readStore: MemoryReadStore;
+  storage: SnapshotStorage;
+  readStore: SnapshottableReadStore;
   eventStore: EventStore;
   keyStore: KeyStore;
   /** The version of every read model the running code has. */
@@ -54,19 +54,14 @@ const sameVersions = (a: Record<string, number>, b: Record<string, number>) =>
 
 /** Loads the snapshot, if there is one that holds; answers whether the read models came from it. */
 export async function loadReadModelSnapshot(deps: SnapshotDeps): Promise<boolean> {
-  const { file, readStore, eventStore, keyStore, logger } = deps;
-  // A save that died half-way left only its partial file: never read, always removed.
-  rmSync(`${file}.partial`, { force: true });
+  const { storage, readStore, eventStore, keyStore, logger } = deps;
+  // A save that died half-way left only an incomplete copy: never read, always removed.
+  await storage.discardIncomplete();
   let envelope: Envelope | null = null;
   try {
-    let buffer: Buffer;
-    try {
-      buffer = readFileSync(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
-    rmSync(file, { force: true });
+    const buffer = await storage.read();
+    if (!buffer) return false;
+    await storage.remove();
     envelope = deserialize(buffer) as Envelope;
     if (envelope?.format !== FORMAT || typeof envelope.subject !== 'string') throw new Error('not a read-model snapshot of this version');
     const key = await keyStore.get(envelope.subject);
@@ -94,9 +89,9 @@ export async function loadReadModelSnapshot(deps: SnapshotDeps): Promise<boolean
   }
 }
 
-/** Saves the read models (sealed under a new key) beside the file, durably, then renames it over. */
+/** Saves the read models, sealed under a new key, durably (a failed save leaves neither its bytes nor its key). */
 export async function saveReadModelSnapshot(deps: SnapshotDeps): Promise<SnapshotMarker> {
-  const { file, readStore, eventStore, keyStore } = deps;
+  const { storage, readStore, eventStore, keyStore } = deps;
   const position = await eventStore.headPosition();
   const marker: SnapshotMarker = { position, eventId: (await eventAt(eventStore, position))?.id ?? null, versions: deps.versions };
   const subject = `service:read-model-snapshot:${randomUUID()}`;
@@ -106,18 +101,9 @@ export async function saveReadModelSnapshot(deps: SnapshotDeps): Promise<Snapsho
   cipher.setAAD(AAD);
   const sealed = Buffer.concat([cipher.update(readStore.snapshot(marker)), cipher.final()]);
   const envelope: Envelope = { format: FORMAT, subject, iv, tag: cipher.getAuthTag(), sealed };
-  const partial = `${file}.partial`;
   try {
-    const fd = openSync(partial, 'w', 0o600);
-    try {
-      writeSync(fd, serialize(envelope));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(partial, file);
+    await storage.write(serialize(envelope));
   } catch (error) {
-    rmSync(partial, { force: true });
     await keyStore.destroy(subject).catch(() => undefined);
     throw error;
   }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { DecodedEvent, EventCodec } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
-import { CheckpointedSubscription, type CheckpointStore } from '../subscriptions/checkpointed.js';
+import type { CheckpointStore } from '../ports/checkpoint-store.js';
+import { CheckpointedSubscription } from '../subscriptions/checkpointed.js';
 
 /** Side effects that follow events, at least once each: reactions must be idempotent. */
 export interface Reaction {

@@ -1,15 +1,9 @@
 import type { Logger } from 'pino';
+import type { CheckpointStore } from '../ports/checkpoint-store.js';
 import type { EventStore, RecordedEvent, Subscription } from '../ports/event-store.js';
 import type { ReadStore } from '../ports/read-store.js';
 
 export const CHECKPOINTS = '_checkpoints';
-
-/** Where a subscription keeps its position. */
-export interface CheckpointStore {
-  get(id: string): Promise<bigint | null>;
-  set(id: string, position: bigint): Promise<void>;
-  delete(id: string): Promise<void>;
-}
 
 /**
  * Checkpoints in the read store, beside the documents they vouch for: right for read models

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SNAPSHOT_FILE } from '../../src/projections/snapshot.js';
+import { SNAPSHOT_FILE } from '../../src/infra/snapshot/file.js';
 import { call, register, startServer, type TestServer } from '../support/server.js';
 
 /** The embedded read models saved at a clean stop and loaded at the next start (what `npm start` does). */

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { createSqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
 import { createMemoryReadStore } from '../../src/infra/readstore/memory.js';
+import { createFileSnapshotStorage, SNAPSHOT_FILE } from '../../src/infra/snapshot/file.js';
 import { openSqliteDatabase } from '../../src/infra/sqlite/database.js';
-import { loadReadModelSnapshot, saveReadModelSnapshot, SNAPSHOT_FILE } from '../../src/projections/snapshot.js';
+import { loadReadModelSnapshot, saveReadModelSnapshot } from '../../src/projections/snapshot.js';
 
 describe('read-model snapshot versions', () => {
   it('is loaded by code whose read models have the versions it was taken with, and ignored by any other', async () => {
@@ -18,7 +19,7 @@ describe('read-model snapshot versions', () => {
     await eventStore.append('thing-1', [{ id: '5f0c7e4e-8f8e-4c43-9d43-2f0d7a1c9e01', type: 'Happened', data: {}, metadata: {} }], { expectedRevision: 'no_stream' });
     const deps = (versions: Record<string, number>) => {
       const readStore = createMemoryReadStore();
-      return { file: join(dir, SNAPSHOT_FILE), readStore, eventStore, keyStore, versions, logger: pino({ level: 'silent' }) };
+      return { storage: createFileSnapshotStorage(join(dir, SNAPSHOT_FILE)), readStore, eventStore, keyStore, versions, logger: pino({ level: 'silent' }) };
     };
     const save = async () => {
       const saving = deps({ me: 3, lookups: 2 });

@@ -1,13 +1,5 @@
 import { Piscina } from 'piscina';
-
-export interface PasswordHasher {
-  hash(password: string): Promise<string>;
-  /** Compares against the hash, or spends the same time against a dummy hash when there is none. */
-  verify(password: string, hash: string | null): Promise<boolean>;
-  /** How many bcrypt operations ran (for tests that check a failed login costs exactly one). */
-  readonly operations: number;
-  close(): Promise<void>;
-}
+import type { PasswordHasher } from '../../ports/password-hasher.js';
 
 /** bcryptjs in a worker-thread pool (piscina), at the configured cost. */
 export async function createBcryptPool(options: { cost: number; threads: number }): Promise<PasswordHasher> {

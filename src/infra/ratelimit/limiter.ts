@@ -1,14 +1,6 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
-export interface RateLimiter {
-  consume(key: string): Promise<RateDecision>;
-  /** Whether the key has no points left, without spending one. */
-  check(key: string): Promise<RateDecision>;
-  close(): Promise<void>;
-}
+import type { RateLimiter } from '../../ports/rate-limiter.js';
 
 /**
  * `points` requests per `durationS` per key, with rate-limiter-flexible: shared through Redis when

@@ -8,7 +8,8 @@ import {
   type Filter,
   type FindOptions,
   type IndexSpec,
-  type ReadStore,
+  type SnapshotMarker,
+  type SnapshottableReadStore,
   type UpdateDocument,
   type UpdateResult,
 } from '../../ports/read-store.js';
@@ -342,27 +343,10 @@ interface CollectionDump {
   docs: Doc[];
 }
 
-/** What a snapshot holds besides the collections: where the event store stood when it was taken. */
-export interface SnapshotMarker {
-  position: bigint;
-  eventId: string | null;
-  /** The version of every read model in it. */
-  versions: Record<string, number>;
-}
-
-/** The embedded read store, which can also be saved whole and loaded back (see the service's read-model snapshot). */
-export interface MemoryReadStore extends ReadStore {
-  snapshot(marker: SnapshotMarker): Buffer;
-  /** Loads a snapshot into this (empty) store and answers its marker; throws on anything it cannot read. */
-  restore(buffer: Buffer): Promise<SnapshotMarker>;
-  /** Empties the store (a snapshot that did not load whole, or did not match the events). */
-  clear(): void;
-}
-
 const SNAPSHOT_FORMAT = 1;
 
 /** The embedded read store: in memory, rebuilt from the event store at start (or loaded from a snapshot). */
-export function createMemoryReadStore(): MemoryReadStore {
+export function createMemoryReadStore(): SnapshottableReadStore {
   const collections = new Map<string, MemoryCollection<Doc>>();
   return {
     durable: false,

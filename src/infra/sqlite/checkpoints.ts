@@ -1,4 +1,4 @@
-import type { CheckpointStore } from '../../subscriptions/checkpointed.js';
+import type { CheckpointStore } from '../../ports/checkpoint-store.js';
 import type { SqliteDatabase } from './database.js';
 
 /** Reactor checkpoints in the embedded store's file: they survive restarts, unlike the in-memory read models. */

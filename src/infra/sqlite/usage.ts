@@ -1,4 +1,4 @@
-import type { UsageStore } from '../../accounts/usage.js';
+import type { UsageStore } from '../../ports/usage-store.js';
 import type { SqliteDatabase } from './database.js';
 
 /** Last uses of credentials in the embedded store's file, so they survive a restart. */
