@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { BoundedCache } from '../bounded-cache.js';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { userStream } from '../../domain/user/events.js';
@@ -6,7 +6,9 @@ import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey, usrKey as usrLookup } from '../../projections/lookups.js';
 import { summarize } from './history.js';
 import { userJson, userRole } from './user-view.js';
+import type { UserState } from '../../domain/user/decider.js';
 import { credentialSweep } from './credential-sweep.js';
+import { signInPath } from './sign-in.js';
 import { hashUsrKey, inviteIdOf, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
@@ -20,6 +22,7 @@ export function coreAccounts(kit: Kit) {
     lastSeen.set(sessionId, at);
   };
   const sweep = credentialSweep(kit);
+  const signIn = signInPath(kit);
 
   /**
    * A sensitive read needs a recent proof: a sign-in at most REAUTH_WINDOW old. The refusal names
@@ -88,17 +91,7 @@ export function coreAccounts(kit: Kit) {
     async login(input: { username: string; password: string; totpCode?: string }, request: RequestInfo) {
       const userId = await findAccount(input.username);
       if (!userId) return refuseUnknown(input.username, input.password);
-      const sessionId = randomUUID();
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
-      const result = await onUser(userId, async (state) => {
-        const credentialsValid = await matches(state);
-        // The second factor is looked at only after the password proved right.
-        const secondFactor = credentialsValid ? await secondFactorFrom(state, input.totpCode, now) : { kind: 'none' as const };
-        return { type: 'StartSession', data: { sessionId, method: 'password', ip: request.ip, userAgent: request.userAgent, credentialsValid, secondFactor, now } };
-      }, context(request, userId));
-      kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result);
+      return signIn(userId, { method: 'password', firstFactor: passwordCheck(input.password), totpCode: input.totpCode }, request);
     },
 
     /** POST /auth/usr: the legacy user key logs in (TOTP and lockout apply as for passwords). */
@@ -108,15 +101,8 @@ export function coreAccounts(kit: Kit) {
       const userId = ((await lookups().findOne({ _id: usrLookup(hash) }))?.userId as string | undefined) ?? null;
       // 256 random bits: an unknown key says nothing about any account.
       if (!userId) return refuse('invalid_credentials', 'Invalid user key');
-      const sessionId = randomUUID();
-      const now = deps.clock();
-      const result = await onUser(userId, async (state) => {
-        const credentialsValid = state.usrHash !== null && timingSafeEqual(Buffer.from(state.usrHash, 'hex'), Buffer.from(hash, 'hex'));
-        const secondFactor = credentialsValid ? await secondFactorFrom(state, input.totpCode, now) : { kind: 'none' as const };
-        return { type: 'StartSession', data: { sessionId, method: 'usr', ip: request.ip, userAgent: request.userAgent, credentialsValid, secondFactor, now } };
-      }, context(request, userId));
-      kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result);
+      const firstFactor = (state: UserState) => state.usrHash !== null && timingSafeEqual(Buffer.from(state.usrHash, 'hex'), Buffer.from(hash, 'hex'));
+      return signIn(userId, { method: 'usr', firstFactor, totpCode: input.totpCode }, request);
     },
 
     /**

@@ -5,10 +5,11 @@ import { CHALLENGES } from '../../projections/challenges.js';
 import { emailKey, LOOKUPS } from '../../projections/lookups.js';
 import { claimsGivenUp } from '../../domain/user/decider.js';
 import { credentialSweep } from './credential-sweep.js';
+import { signInPath } from './sign-in.js';
 import { inviteIdOf, newUsrKey, type Caller, type Kit, type RequestInfo } from './kit.js';
 import { JOBS } from '../jobs.js';
 import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
-import { randomToken, secondFactorFrom, sixDigitCode } from './second-factor.js';
+import { randomToken, sixDigitCode } from './second-factor.js';
 
 const wrongCode = () => new DomainError('invalid_credentials', 'The code is wrong');
 const stale = () => new DomainError('challenge_used', 'This code or link is no longer valid; ask for a new one');
@@ -18,6 +19,7 @@ const SYSTEM = { requestId: 'worker', ip: null, userAgent: null };
 export function emailFlows(kit: Kit) {
   const { deps, context, settle, onUser, loadUser } = kit;
   const sweep = credentialSweep(kit);
+  const signIn = signInPath(kit);
   const accountByEmail = async (email: string) =>
     ((await kit.lookups().findOne({ _id: emailKey(email) }))?.userId as string | undefined) ?? null;
 
@@ -199,21 +201,21 @@ export function emailFlows(kit: Kit) {
         const username = `user_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
         return kit.registerAccount({ userId, username, passwordHash: null, email, emailVerified: true, displayName: null, method: 'email_code', ...(invite ? { invite } : {}) }, request);
       }
-      const sessionId = randomUUID();
-      const now = deps.clock();
       // Ended before the reclaim too, so that a crash after it leaves no credential of the account's maker.
       if (reclaiming) await sweep(userId, 'account_reclaimed', request);
-      const session = { sessionId, ip: request.ip, userAgent: request.userAgent };
-      const result = await onUser(userId, async (current) => (current.emailClaim === emailClaim && !current.emailVerified
-        ? { type: 'ReclaimByEmailCode', data: { emailClaim, newUsr: newUsrKey(), session } }
-        : { type: 'StartSession', data: { ...session, method: 'email_code', credentialsValid: true, now, secondFactor: await secondFactorFrom(current, input.totpCode, now) } }), ctx);
-      kit.refuseFailedLogin(result.events);
-      if (result.events.some((e) => e.type === 'UsrKeyIssued')) {
-        await kit.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
-        await settle(result);
+      let reclaimed = false;
+      const issued = await signIn(userId, {
+        method: 'email_code', firstFactor: () => true, totpCode: input.totpCode,
+        instead: (current, session) => {
+          reclaimed = current.emailClaim === emailClaim && !current.emailVerified;
+          return reclaimed ? { type: 'ReclaimByEmailCode', data: { emailClaim, newUsr: newUsrKey(), session } } : null;
+        },
+      }, request);
+      if (reclaimed) {
+        await kit.releaseAll(issued.events.flatMap(claimsGivenUp), userId, ctx);
         await sweep(userId, 'account_reclaimed', request);
       }
-      return kit.issue(userId, sessionId, result);
+      return issued;
     },
   };
 }

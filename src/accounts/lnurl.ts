@@ -6,7 +6,7 @@ import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEven
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { LOOKUPS, lnurlKey } from '../../projections/lookups.js';
 import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
-import { secondFactorFrom } from './second-factor.js';
+import { signInPath } from './sign-in.js';
 
 export type LnurlAction = 'login' | 'register' | 'link' | 'auth';
 // k1 names its challenge: the wallet's callback and the poll need no lookup table.
@@ -20,6 +20,7 @@ export type LudAnswer = { status: 'OK' } | { status: 'ERROR'; reason: string };
 /** LNURL-auth (LUD-04): k1 is a challenge that is issued, signed by a wallet, then taken once. */
 export function lnurlAccounts(kit: Kit) {
   const { deps, context, onUser } = kit;
+  const signIn = signInPath(kit);
   const onChallenge = (k1: string, decide: (state: ChallengeState) => Parameters<typeof challengeDecider.decide>[0], request: RequestInfo) =>
     deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(k1)), (state) => challengeDecider.decide(decide(state), state), context(request, null));
 
@@ -130,14 +131,7 @@ export function lnurlAccounts(kit: Kit) {
         if (state.totpSecret !== null && !totpCode) refuse('totp_required', 'A two-factor code is required');
       }
       await onChallenge(k1, () => ({ type: 'TakeChallenge', data: { now: deps.clock() } }), request);
-      const sessionId = randomUUID();
-      const now = deps.clock();
-      const result = await onUser(userId!, async (state) => ({
-        type: 'StartSession',
-        data: { sessionId, method: 'lnurl', ip: request.ip, userAgent: request.userAgent, credentialsValid: true, secondFactor: await secondFactorFrom(state, totpCode, now), now },
-      }), context(request, userId));
-      kit.refuseFailedLogin(result.events);
-      return { pending: false as const, issued: await kit.issue(userId!, sessionId, result) };
+      return { pending: false as const, issued: await signIn(userId!, { method: 'lnurl', firstFactor: () => true, totpCode }, request) };
     },
   };
 }

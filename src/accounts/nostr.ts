@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/shared/errors.js';
 import { nostrKey } from '../../projections/lookups.js';
 import { isWrongExpectedVersion } from '../ports/event-store.js';
 import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
-import { secondFactorFrom } from './second-factor.js';
+import { signInPath } from './sign-in.js';
 
 const NIP98_KIND = 27235;
 const WINDOW_S = 60;
@@ -18,6 +18,7 @@ const bad = (why: string) => new DomainError('invalid_credentials', `Invalid Nos
  */
 export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
   const { deps, context, onUser, settle } = kit;
+  const signIn = signInPath(kit);
 
   const parseProof = (proof: { header?: string; body?: string }): Event => {
     let json: string | undefined = proof.body;
@@ -77,14 +78,7 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
           throw error;
         }
       }
-      const sessionId = randomUUID();
-      const now = deps.clock();
-      const result = await onUser(userId, async (state) => ({
-        type: 'StartSession',
-        data: { sessionId, method: 'nostr', ip: request.ip, userAgent: request.userAgent, credentialsValid: state.nostr.has(pubkey), secondFactor: await secondFactorFrom(state, proof.totpCode, now), now },
-      }), context(request, userId));
-      kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result);
+      return signIn(userId, { method: 'nostr', firstFactor: (state) => state.nostr.has(pubkey), totpCode: proof.totpCode }, request);
     },
 
     /** POST /auth/nostr/link: the signed-in account takes the key (409 when another has it). */

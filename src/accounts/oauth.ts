@@ -2,12 +2,12 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
-import { oauthIdentity } from '../../domain/user/decider.js';
+import { oauthIdentity, type UserState } from '../../domain/user/decider.js';
 import { USERNAME_PATTERN } from '../../domain/user/rules.js';
 import { LOOKUPS, oauthKey } from '../../projections/lookups.js';
 import type { ExternalIdentity, OAuthProviders } from '../oauth/providers.js';
 import { inviteIdOf, type Caller, type Issued, type Kit, type RequestInfo } from './kit.js';
-import { secondFactorFrom } from './second-factor.js';
+import { signInPath } from './sign-in.js';
 
 // The state names its challenge; PKCE verifier and nonce are derived from it with a service key,
 // so no secret of the flow is ever written to the event log.
@@ -33,6 +33,7 @@ export function redirectAllowed(uri: string, allowed: readonly string[]): boolea
 /** OAuth 2 / OIDC: start (state + PKCE as a challenge), then the code for a token. */
 export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buffer) {
   const { deps, context, onUser } = kit;
+  const signIn = signInPath(kit);
   const derive = (purpose: string, state: string) => createHmac('sha256', hmacKey).update(`${purpose}:${state}`).digest('base64url');
   const flowOf = (state: string, redirectUri: string) => ({ state, redirectUri, codeVerifier: derive('pkce', state), nonce: derive('nonce', state) });
   const providerOf = (name: string) => providers.get(name) ?? refuse('not_found', `No sign-in provider named ${name}`);
@@ -141,19 +142,9 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
       const account = await kit.loadUser(userId!);
       if (account.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required: send the same request with totp_code');
       await onChallenge(state, { type: 'TakeChallenge', data: { now: deps.clock() } }, request);
-      const sessionId = randomUUID();
-      const now = deps.clock();
-      const result = await onUser(userId!, async (s) => ({
-        type: 'StartSession',
-        data: {
-          sessionId, method: `oauth:${name}`, ip: request.ip, userAgent: request.userAgent,
-          // The identity that signed in must be this account's now; a state signed earlier (the 2FA step) was checked then.
-          credentialsValid: subject === null ? challenge.status === 'signed' : s.oauth.has(oauthIdentity(name, subject)),
-          secondFactor: await secondFactorFrom(s, input.totpCode, now), now,
-        },
-      }), context(request, userId));
-      kit.refuseFailedLogin(result.events);
-      return { ...(await kit.issue(userId!, sessionId, result)), created: false };
+      // The identity that signed in must be this account's now; a state signed earlier (the 2FA step) was checked then.
+      const firstFactor = (s: UserState) => (subject === null ? challenge.status === 'signed' : s.oauth.has(oauthIdentity(name, subject)));
+      return { ...(await signIn(userId!, { method: `oauth:${name}`, firstFactor, totpCode: input.totpCode }, request)), created: false };
     },
   };
 }

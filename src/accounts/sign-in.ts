@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { UserCommand } from '../../domain/user/commands.js';
+import type { UserState } from '../../domain/user/decider.js';
+import type { SessionMethod, UserEvent } from '../../domain/user/events.js';
+import type { Issued, Kit, RequestInfo } from './kit.js';
+import { secondFactorFrom } from './second-factor.js';
+
+/** What a way in proved, handed to the one sign-in path. */
+export interface SignInProof {
+  method: SessionMethod;
+  /**
+   * Whether the first factor holds for the account as it stands when the session starts (a
+   * password compared with its current hash, a key still linked): decided inside the command, so
+   * a concurrent change of the account is seen.
+   */
+  firstFactor: (state: UserState) => boolean | Promise<boolean>;
+  /** The TOTP or backup code the person sent, if any. */
+  totpCode?: string;
+  /**
+   * A command that replaces the ordinary start for this account as it stands (an email code
+   * reclaiming an account whose address was never verified); null for the ordinary start.
+   */
+  instead?: (state: UserState, session: { sessionId: string; ip: string | null; userAgent: string | null }) => UserCommand | null;
+}
+
+/**
+ * The one sign-in path. Every way in proves who the person is and hands the account here; this
+ * starts the session: lockout, a disabled account and the second factor are decided by the user
+ * aggregate (`StartSession`), a failure is recorded and answered, and the token is issued once the
+ * read models show the session. (New accounts come through `kit.registerAccount`, which applies
+ * the registration mode and invites; the must-reset gate is applied to every request by
+ * `authorize`; the cookie session to every token answer by `cookieSessions`.)
+ */
+export function signInPath(kit: Kit) {
+  const { deps, context, onUser } = kit;
+  return async (userId: string, proof: SignInProof, request: RequestInfo): Promise<Issued & { events: readonly UserEvent[] }> => {
+    const sessionId = randomUUID();
+    const now = deps.clock();
+    const session = { sessionId, ip: request.ip, userAgent: request.userAgent };
+    const result = await onUser(userId, async (state): Promise<UserCommand> => {
+      const replacement = proof.instead?.(state, session);
+      if (replacement) return replacement;
+      const firstFactor = await proof.firstFactor(state);
+      // The second factor is looked at only after the first one held.
+      const secondFactor = firstFactor ? await secondFactorFrom(state, proof.totpCode, now) : { kind: 'none' as const };
+      return { type: 'StartSession', data: { ...session, method: proof.method, credentialsValid: firstFactor, secondFactor, now } };
+    }, context(request, userId));
+    kit.refuseFailedLogin(result.events);
+    return { ...(await kit.issue(userId, sessionId, result)), events: result.events };
+  };
+}
+
+export type SignIn = ReturnType<typeof signInPath>;
