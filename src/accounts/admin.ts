@@ -7,7 +7,8 @@ import { meProjection, USERS } from '../../projections/me.js';
 import type { DecodedEvent } from '../events/codec.js';
 import type { Doc, ReadStore } from '../ports/read-store.js';
 import { replayInto } from '../projections/replay.js';
-import type { Caller, Kit, RequestInfo, Written } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import type { AccountServices, Written } from './services.js';
 import { toAdminUserObject } from './user-view.js';
 
 /** Never shown, not even to an admin: hashes and secrets that only the service may read. */
@@ -45,8 +46,8 @@ export const auditEntry = (event: DecodedEvent) => {
  * Administration of accounts. The roles make "the last admin" a non-question: the superadmin (the
  * first account) can be neither demoted, disabled nor deleted, so no count of admins is needed.
  */
-export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
-  const { deps, users, context, settle, onUser, loadUser } = kit;
+export function adminAccounts(services: AccountServices, scratchStore: () => ReadStore) {
+  const { deps, users, commandContext, awaitReadModels, decideForUser, loadUser } = services;
 
   const adminView = async (doc: Doc, userId: string) => {
     const state = await loadUser(userId);
@@ -55,7 +56,7 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
   };
 
   const answer = async (userId: string, written: Written) => {
-    await settle(written);
+    await awaitReadModels(written);
     const doc = await users().findOne({ _id: userId });
     if (!doc) return refuse('not_found', 'No such account');
     return { user: await adminView(doc, userId), position: written.position };
@@ -91,7 +92,7 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
       if (input.role === 'admin' && caller.role !== 'superadmin') refuse('forbidden', 'Only the superadmin may make admins');
       if (input.sendMail && !input.email) refuse('validation_failed', 'send_mail needs an email address', [{ path: 'email', message: 'required with send_mail' }]);
       const temporary = input.sendMail ? null : `${randomBytes(15).toString('base64url')}-Tmp1`;
-      const made = await kit.createAccount({
+      const made = await services.createAccount({
         username: input.username, passwordHash: temporary ? await deps.hasher.hash(temporary) : null, email: input.email, displayName: null,
         createdBy: caller.userId, role: input.role, mustResetPassword: true,
       }, request, { session: false });
@@ -100,11 +101,11 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
         const secret = randomBytes(32).toString('base64url');
         const { challengeId } = await deps.challenges.issue(
           { purpose: 'password_reset', userId: made.userId, emailClaim: state.emailClaim, secret, ttlMs: ACCOUNT_SETUP_TTL_MS, maxAttempts: 1, epoch: state.credentialsEpoch },
-          context(request, caller.userId),
+          commandContext(request, caller.userId),
         );
-        await kit.sendMail(input.email, { kind: 'account_created', token: `${challengeId}.${secret}`, username: input.username }, `mail:${challengeId}`);
+        await services.sendMail(input.email, { kind: 'account_created', token: `${challengeId}.${secret}`, username: input.username }, `mail:${challengeId}`);
       }
-      await settle(made);
+      await awaitReadModels(made);
       const doc = await users().findOne({ _id: made.userId });
       return { user: await adminView(doc!, made.userId), temporaryPassword: temporary, position: made.position };
     },
@@ -114,12 +115,12 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
      * whatever the registration mode (the first account becomes the superadmin, as always).
      */
     async provisionAdmin(input: { username: string; email: string | null; password: string }, request: RequestInfo) {
-      kit.requireStrongPassword(input.password, input.username, 'password');
-      const made = await kit.createAccount({
+      services.requireStrongPassword(input.password, input.username, 'password');
+      const made = await services.createAccount({
         username: input.username, passwordHash: await deps.hasher.hash(input.password), email: input.email, displayName: null,
         createdBy: 'cli', role: 'admin', mustResetPassword: false,
       }, request, { session: false });
-      await settle(made);
+      await awaitReadModels(made);
       return adminView((await users().findOne({ _id: made.userId }))!, made.userId);
     },
 
@@ -132,17 +133,17 @@ export function adminAccounts(kit: Kit, scratchStore: () => ReadStore) {
 
     /** An admin disables or enables an account; disabling ends every session, and no credential of it works. */
     async setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
-      const result = await onUser(userId, () =>
-        disabled ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user' } } : { type: 'EnableUser', data: { by: caller.userId } }, context(request, caller.userId));
+      const result = await decideForUser(userId, () =>
+        disabled ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user' } } : { type: 'EnableUser', data: { by: caller.userId } }, commandContext(request, caller.userId));
       return answer(userId, result);
     },
 
     /** POST /admin/users/{id}/grant-admin and /revoke-admin: the superadmin's alone. */
     async setAdmin(caller: Caller, userId: string, admin: boolean, request: RequestInfo) {
-      const result = await onUser(userId, () =>
+      const result = await decideForUser(userId, () =>
         admin
           ? { type: 'GrantAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
-          : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }, context(request, caller.userId));
+          : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }, commandContext(request, caller.userId));
       return answer(userId, result);
     },
 

@@ -3,7 +3,8 @@ import { apiKeyDecider, apiKeyStream, type ApiKeyEvent, type ApiKeyState } from 
 import type { CredentialEndReason } from '../../domain/shared/credentials.js';
 import { isDomainError } from '../../domain/shared/errors.js';
 import { TOKENS } from '../../projections/credentials.js';
-import type { Kit, RequestInfo } from './kit.js';
+import type { RequestInfo } from './types.js';
+import type { AccountServices } from './services.js';
 
 /**
  * Ends every API key and ACL token of an account, each in its own stream, with the reason in its
@@ -11,16 +12,16 @@ import type { Kit, RequestInfo } from './kit.js';
  * it is projected, which catches a credential made by a session in the moment before that
  * session ended. (One made after is undone by its own request: see `credentials.ts`.)
  */
-export function credentialSweep(kit: Kit) {
-  const { deps } = kit;
+export function credentialSweep(services: AccountServices) {
+  const { deps } = services;
   const tokens = () => deps.projections.collection('credentials', TOKENS);
   const gone = (error: unknown) => isDomainError(error) && (error.code === 'not_found' || error.code === 'conflict');
 
   return async (userId: string, reason: CredentialEndReason, request: RequestInfo): Promise<number> => {
-    await kit.catchUp(TOKENS);
+    await services.catchUpWith(TOKENS);
     const docs = await tokens().find({ userId });
     for (const doc of docs) {
-      const ctx = kit.context(request, userId);
+      const ctx = services.commandContext(request, userId);
       try {
         if (doc.kind === 'apikey') {
           await deps.commands.handle<ApiKeyEvent, ApiKeyState>(apiKeyDecider, apiKeyStream(doc.keyId as string), (state) =>

@@ -5,7 +5,8 @@ import { apiKeyDecider, apiKeyStream, type ApiKeyEvent, type ApiKeyState } from 
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { ACLS, TOKENS, aclTokenKey, apiKeyKey } from '../../projections/credentials.js';
 import type { Doc } from '../ports/read-store.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import type { AccountServices } from './services.js';
 import type { UsageTracker } from './usage.js';
 
 const API_KEY_PREFIX = 'ak_';
@@ -16,16 +17,16 @@ const aclView = (doc: Doc) => ({
 });
 
 /** ACLs, ACL tokens and API keys: the scoped credentials of an account. */
-export function credentials(kit: Kit, usage: UsageTracker) {
-  const { deps, context, settle } = kit;
+export function credentials(services: AccountServices, usage: UsageTracker) {
+  const { deps, commandContext, awaitReadModels } = services;
   const acls = () => deps.projections.collection('credentials', ACLS);
   const tokens = () => deps.projections.collection('credentials', TOKENS);
   const parsed = new Map<string, EndpointPattern[]>();
 
   const onAcl = (aclId: string, decide: (state: AclState) => Parameters<typeof aclDecider.decide>[0], request: RequestInfo, actor: string) =>
-    deps.commands.handle<AclEvent, AclState>(aclDecider, aclStream(aclId), (state) => aclDecider.decide(decide(state), state), context(request, actor));
+    deps.commands.handle<AclEvent, AclState>(aclDecider, aclStream(aclId), (state) => aclDecider.decide(decide(state), state), commandContext(request, actor));
   const onKey = (keyId: string, decide: (state: ApiKeyState) => Parameters<typeof apiKeyDecider.decide>[0], request: RequestInfo, actor: string) =>
-    deps.commands.handle<ApiKeyEvent, ApiKeyState>(apiKeyDecider, apiKeyStream(keyId), (state) => apiKeyDecider.decide(decide(state), state), context(request, actor));
+    deps.commands.handle<ApiKeyEvent, ApiKeyState>(apiKeyDecider, apiKeyStream(keyId), (state) => apiKeyDecider.decide(decide(state), state), commandContext(request, actor));
 
   const ownAcl = async (caller: Caller, aclId: string) => {
     const doc = await acls().findOne({ _id: aclId });
@@ -53,7 +54,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
    */
   const undoIfSessionEnded = async (caller: Caller, revoke: () => Promise<unknown>) => {
     if (caller.kind !== 'session' || !caller.sessionId) return;
-    if ((await kit.loadUser(caller.userId)).sessions.has(caller.sessionId)) return;
+    if ((await services.loadUser(caller.userId)).sessions.has(caller.sessionId)) return;
     await revoke();
     throw new DomainError('token_revoked', 'This session has ended');
   };
@@ -61,7 +62,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
   const expired = (doc: Doc) => typeof doc.expires_at === 'string' && new Date(doc.expires_at).getTime() <= deps.clock().getTime();
 
   const userOf = async (userId: string) => {
-    const user = await kit.users().findOne({ _id: userId });
+    const user = await services.users().findOne({ _id: userId });
     if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
     if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
     return user;
@@ -75,7 +76,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
     async createAcl(caller: Caller, input: { name: string; allowedEndpoints: string[] }, request: RequestInfo) {
       const aclId = randomUUID();
       const result = await onAcl(aclId, () => ({ type: 'CreateAcl', data: { aclId, ownerId: caller.userId, name: input.name, allowedEndpoints: input.allowedEndpoints } }), request, caller.userId);
-      await settle(result);
+      await awaitReadModels(result);
       const made = result.events[0]!.data as { allowedEndpoints: string[] };
       // Built from what was decided, so a lagging read model never hides a created ACL.
       return {
@@ -86,13 +87,13 @@ export function credentials(kit: Kit, usage: UsageTracker) {
 
     async updateAcl(caller: Caller, aclId: string, input: { name?: string; allowedEndpoints?: string[] }, request: RequestInfo) {
       const result = await onAcl(aclId, () => ({ type: 'UpdateAcl', data: { ownerId: caller.userId, ...input } }), request, caller.userId);
-      await settle(result);
+      await awaitReadModels(result);
       return { acl: aclView(await ownAcl(caller, aclId)), position: result.position };
     },
 
     async deleteAcl(caller: Caller, aclId: string, request: RequestInfo) {
       const result = await onAcl(aclId, () => ({ type: 'DeleteAcl', data: { ownerId: caller.userId } }), request, caller.userId);
-      await settle(result);
+      await awaitReadModels(result);
       return result.position;
     },
 
@@ -107,7 +108,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
       const tokenId = randomUUID();
       const result = await onAcl(aclId, () => ({ type: 'IssueAclToken', data: { ownerId: caller.userId, tokenId, expiresAt: input.expiresAt, now: deps.clock() } }), request, caller.userId);
       await undoIfSessionEnded(caller, () => onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId, reason: 'session_ended' } }), request, caller.userId));
-      await settle(result);
+      await awaitReadModels(result);
       const token = await deps.signer.issueAclToken(caller.userId, aclId, tokenId, input.expiresAt);
       const doc = await tokens().findOne({ _id: aclTokenKey(tokenId) });
       const createdAt = doc?.created_at ?? deps.clock().toISOString();
@@ -116,7 +117,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
 
     async revokeAclToken(caller: Caller, aclId: string, tokenId: string, request: RequestInfo) {
       const result = await onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId } }), request, caller.userId);
-      await settle(result);
+      await awaitReadModels(result);
       return result.position;
     },
 
@@ -129,7 +130,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
         data: { keyId, ownerId: caller.userId, name: input.name, prefix, keyHash: hashKey(key), expiresAt: input.expiresAt, now: deps.clock() },
       }), request, caller.userId);
       await undoIfSessionEnded(caller, () => onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId, reason: 'session_ended' } }), request, caller.userId));
-      await settle(result);
+      await awaitReadModels(result);
       const doc = await tokens().findOne({ keyId });
       const createdAt = doc?.created_at ?? deps.clock().toISOString();
       return { body: { id: keyId, name: input.name, token: key, prefix, created_at: createdAt, expires_at: input.expiresAt?.toISOString() ?? null }, position: result.position };
@@ -143,7 +144,7 @@ export function credentials(kit: Kit, usage: UsageTracker) {
 
     async revokeApiKey(caller: Caller, keyId: string, request: RequestInfo) {
       const result = await onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId } }), request, caller.userId);
-      await settle(result);
+      await awaitReadModels(result);
       return result.position;
     },
 

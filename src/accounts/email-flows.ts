@@ -6,7 +6,10 @@ import { emailKey, LOOKUPS } from '../../projections/lookups.js';
 import { claimsGivenUp } from '../../domain/user/decider.js';
 import { credentialSweep } from './credential-sweep.js';
 import { signInPath } from './sign-in.js';
-import { inviteIdOf, newUsrKey, type Caller, type Kit, type RequestInfo } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import { newUsrKey } from './usr-key.js';
+import { inviteIdOf } from './registration.js';
+import type { AccountServices } from './services.js';
 import { JOBS } from '../jobs.js';
 import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 import { randomToken, sixDigitCode } from './second-factor.js';
@@ -16,12 +19,12 @@ const stale = () => new DomainError('challenge_used', 'This code or link is no l
 const SYSTEM = { requestId: 'worker', ip: null, userAgent: null };
 
 /** Everything that goes through a mailbox: verification, password reset, passwordless codes. */
-export function emailFlows(kit: Kit) {
-  const { deps, context, settle, onUser, loadUser } = kit;
-  const sweep = credentialSweep(kit);
-  const signIn = signInPath(kit);
+export function emailFlows(services: AccountServices) {
+  const { deps, commandContext, awaitReadModels, decideForUser, loadUser } = services;
+  const sweep = credentialSweep(services);
+  const signIn = signInPath(services);
   const accountByEmail = async (email: string) =>
-    ((await kit.lookups().findOne({ _id: emailKey(email) }))?.userId as string | undefined) ?? null;
+    ((await services.lookups().findOne({ _id: emailKey(email) }))?.userId as string | undefined) ?? null;
 
   /** Refuses with 429 while a key has used up its budget. */
   const refuseIfSpent = async (bucket: 'issue' | 'failures', key: string) => {
@@ -32,12 +35,12 @@ export function emailFlows(kit: Kit) {
   return {
     /** POST /auth/me/send-otp: a code to the account's current address (5 an hour). */
     async sendVerificationCode(caller: Caller, request: RequestInfo) {
-      const me = await kit.userObject(caller.userId);
+      const me = await services.userObject(caller.userId);
       const state = await loadUser(caller.userId);
       if (!me.email || !state.emailClaim) refuse('conflict', 'The account has no email address to verify');
       const spent = await deps.limits.issue.consume(`verify:${caller.userId}`);
       if (!spent.allowed) refuse('rate_limited', 'Too many codes asked for; wait a while', undefined, spent.retryAfterSeconds);
-      const otpSession = await kit.sendEmailVerification(caller.userId, me.email as string, state.emailClaim!, context(request, caller.userId));
+      const otpSession = await services.sendEmailVerification(caller.userId, me.email as string, state.emailClaim!, commandContext(request, caller.userId));
       return { otp_session: otpSession };
     },
 
@@ -49,21 +52,21 @@ export function emailFlows(kit: Kit) {
       if (userId) {
         await refuseIfSpent('failures', `verify:${userId}`);
         // Only the newest code counts: asking again must not multiply the guesses.
-        await kit.catchUp(CHALLENGES);
+        await services.catchUpWith(CHALLENGES);
         if ((await deps.challenges.latest('email_verification', userId)) !== input.otpSession && challenge.status === 'open') throw stale();
       }
-      const ctx = context(request, userId);
+      const ctx = commandContext(request, userId);
       const matches = challenge.status === 'open' && deps.challenges.secretMatches(challenge, input.otp);
       if (!matches && userId && challenge.status === 'open') await deps.limits.failures.consume(`verify:${userId}`);
       const answered = await deps.challenges.answer(input.otpSession, () => matches, ctx, wrongCode());
-      const result = await onUser(answered.state.issued!.userId, () => ({ type: 'VerifyEmail', data: { emailClaim: answered.state.issued!.emailClaim! } }), ctx);
-      await settle(result, answered);
+      const result = await decideForUser(answered.state.issued!.userId, () => ({ type: 'VerifyEmail', data: { emailClaim: answered.state.issued!.emailClaim! } }), ctx);
+      await awaitReadModels(result, answered);
       return result.position ?? answered.position;
     },
 
     /** POST /auth/reset-password: the same quick 202 for every address; a worker does the rest. */
     async requestPasswordReset(input: { email: string }) {
-      await kit.enqueueRequest(JOBS.requestPasswordReset, normalizeEmail(input.email));
+      await services.enqueueRequest(JOBS.requestPasswordReset, normalizeEmail(input.email));
     },
 
     /** The worker's half of a reset request: a link for an account that has this address. */
@@ -76,10 +79,10 @@ export function emailFlows(kit: Kit) {
       const secret = randomToken();
       const { challengeId } = await deps.challenges.issue(
         { purpose: 'password_reset', userId, emailClaim: state.emailClaim, secret, ttlMs: CHALLENGE_TTL_MS.password_reset, maxAttempts: 1, epoch: state.credentialsEpoch },
-        context(SYSTEM, null),
+        commandContext(SYSTEM, null),
       );
       // The token names its challenge, so no lookup table of tokens is needed.
-      await kit.sendMail(email, { kind: 'password_reset', token: `${challengeId}.${secret}` }, `mail:${challengeId}`);
+      await services.sendMail(email, { kind: 'password_reset', token: `${challengeId}.${secret}` }, `mail:${challengeId}`);
     },
 
     /**
@@ -93,7 +96,7 @@ export function emailFlows(kit: Kit) {
       const challenge = await deps.challenges.load(challengeId!);
       if (!challenge.issued || challenge.issued.purpose !== 'password_reset') refuse('invalid_credentials', 'The reset token is not valid');
       const userId = challenge.issued!.userId;
-      const ctx = context(request, userId);
+      const ctx = commandContext(request, userId);
       const invalid = new DomainError('invalid_credentials', 'The reset token is not valid');
       // The token is checked (and a wrong one spends it) before any bcrypt work is done.
       if (challenge.status === 'open' && !deps.challenges.secretMatches(challenge, secret!)) {
@@ -103,7 +106,7 @@ export function emailFlows(kit: Kit) {
       if (state.status !== 'active' || state.emailClaim !== challenge.issued!.emailClaim || state.credentialsEpoch !== challenge.issued!.epoch) {
         if (challenge.status === 'open') throw stale();
       }
-      kit.requireStrongPassword(input.newPassword, state.username, 'new_password');
+      services.requireStrongPassword(input.newPassword, state.username, 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
       // Spent first: a crash after this asks the user for a new link, never reuses this one.
       await deps.challenges.answer(challengeId!, (s) => deps.challenges.secretMatches(s, secret!), ctx, invalid);
@@ -111,16 +114,16 @@ export function emailFlows(kit: Kit) {
       // (the person asks for a new link); a second sweep after catches any made meanwhile.
       const reason = state.emailVerified ? 'password_reset' : 'account_reclaimed';
       await sweep(userId, reason, request);
-      const result = await onUser(userId, () => ({ type: 'ResetPassword', data: { passwordHash, newUsr: newUsrKey() } }), ctx);
-      await kit.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
-      await settle(result);
+      const result = await decideForUser(userId, () => ({ type: 'ResetPassword', data: { passwordHash, newUsr: newUsrKey() } }), ctx);
+      await services.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
+      await awaitReadModels(result);
       await sweep(userId, reason, request);
       return result.position;
     },
 
     /** POST /auth/send-code: the same quick 202 for every address; a worker does the rest. */
     async sendLoginCode(input: { email: string }) {
-      await kit.enqueueRequest(JOBS.requestLoginCode, normalizeEmail(input.email));
+      await services.enqueueRequest(JOBS.requestLoginCode, normalizeEmail(input.email));
     },
 
     /**
@@ -134,15 +137,15 @@ export function emailFlows(kit: Kit) {
       if (!(await deps.limits.issue.consume(`code:${emailClaim}`)).allowed) return;
       const existing = await accountByEmail(email);
       // In invite mode the code is mailed too: verify-code then needs the invite's referrer_token.
-      const mayJoin = deps.settings.registration !== 'closed' || !(await kit.isSetUp());
+      const mayJoin = deps.settings.registration !== 'closed' || !(await services.isSetUp());
       const userId = existing ?? randomUUID();
       const code = sixDigitCode();
       const issued = await deps.challenges.issue(
         { purpose: 'email_code', userId, secret: code, ttlMs: CHALLENGE_TTL_MS.email_code, maxAttempts: 5, emailClaim, email: existing ? null : email },
-        context(SYSTEM, null),
+        commandContext(SYSTEM, null),
       );
-      await settle(issued);
-      if (existing || mayJoin) await kit.sendMail(email, { kind: 'login_code', code }, `mail:${issued.challengeId}`);
+      await awaitReadModels(issued);
+      if (existing || mayJoin) await services.sendMail(email, { kind: 'login_code', code }, `mail:${issued.challengeId}`);
     },
 
     /**
@@ -158,7 +161,7 @@ export function emailFlows(kit: Kit) {
         const newer = await deps.challenges.load(latest);
         if (newer.issued?.userId === challenge.issued.userId) return;
       }
-      if ((await loadUser(challenge.issued.userId)).status === 'none') await kit.erase(challenge.issued.userId);
+      if ((await loadUser(challenge.issued.userId)).status === 'none') await services.erase(challenge.issued.userId);
     },
 
     /** POST /auth/verify-code: the newest code for the address logs in, or makes the account. */
@@ -167,7 +170,7 @@ export function emailFlows(kit: Kit) {
       const email = normalizeEmail(input.email);
       const emailClaim = deps.claims.streamOf('email', email);
       await refuseIfSpent('failures', `code:${emailClaim}`);
-      await kit.catchUp(CHALLENGES, LOOKUPS);
+      await services.catchUpWith(CHALLENGES, LOOKUPS);
       const challengeId = await deps.challenges.latest('email_code', emailClaim);
       if (!challengeId) {
         await deps.limits.failures.consume(`code:${emailClaim}`);
@@ -178,7 +181,7 @@ export function emailFlows(kit: Kit) {
       const state = await loadUser(userId);
       const existing = state.status === 'active';
       const matches = challenge.status === 'open' && deps.challenges.secretMatches(challenge, input.code);
-      const ctx = context(request, userId);
+      const ctx = commandContext(request, userId);
       // The address was never verified on this account: the code reclaims it (no second factor
       // is asked for: whoever set the account up may have set that too).
       const reclaiming = existing && !state.emailVerified && state.emailClaim === emailClaim;
@@ -188,18 +191,18 @@ export function emailFlows(kit: Kit) {
         if (state.emailClaim !== emailClaim) throw stale();
       }
       // Said before the code is spent, so the same code works again with the invite.
-      if (matches && !existing && deps.settings.registration === 'invite' && !invite && (await kit.isSetUp())) {
+      if (matches && !existing && deps.settings.registration === 'invite' && !invite && (await services.isSetUp())) {
         refuse('invite_required', 'Registration needs an invite: send its token as referrer_token');
       }
       if (!matches && challenge.status === 'open') {
         await deps.limits.failures.consume(`code:${emailClaim}`);
         // A wrong code for an account counts toward its lockout, like a wrong password.
-        if (existing) await onUser(userId, () => ({ type: 'RecordFailedCode', data: { now: deps.clock() } }), ctx);
+        if (existing) await decideForUser(userId, () => ({ type: 'RecordFailedCode', data: { now: deps.clock() } }), ctx);
       }
       await deps.challenges.answer(challengeId, () => matches, ctx, wrongCode());
       if (!existing) {
         const username = `user_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-        return kit.registerAccount({ userId, username, passwordHash: null, email, emailVerified: true, displayName: null, method: 'email_code', ...(invite ? { invite } : {}) }, request);
+        return services.registerAccount({ userId, username, passwordHash: null, email, emailVerified: true, displayName: null, method: 'email_code', ...(invite ? { invite } : {}) }, request);
       }
       // Ended before the reclaim too, so that a crash after it leaves no credential of the account's maker.
       if (reclaiming) await sweep(userId, 'account_reclaimed', request);
@@ -212,7 +215,7 @@ export function emailFlows(kit: Kit) {
         },
       }, request);
       if (reclaimed) {
-        await kit.releaseAll(issued.events.flatMap(claimsGivenUp), userId, ctx);
+        await services.releaseAll(issued.events.flatMap(claimsGivenUp), userId, ctx);
         await sweep(userId, 'account_reclaimed', request);
       }
       return issued;

@@ -1,7 +1,8 @@
 import type { IdentityMethod } from '../../domain/user/commands.js';
 import { oauthIdentity } from '../../domain/user/decider.js';
 import { refuse } from '../../domain/shared/errors.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import type { AccountServices } from './services.js';
 
 /**
  * What `DELETE /auth/identities/{method}/{id}` names: `nostr` + hex pubkey, `lnurl` + hex linking
@@ -16,17 +17,17 @@ export function identityOf(method: string, id: string): { method: IdentityMethod
 }
 
 /** Linked identities: one way to unlink any of them, refused when it is the last way in. */
-export function identityAccounts(kit: Kit) {
-  const { deps, context, onUser, settle } = kit;
+export function identityAccounts(services: AccountServices) {
+  const { deps, commandContext, decideForUser, awaitReadModels } = services;
   return {
     async unlinkIdentity(caller: Caller, method: string, id: string, request: RequestInfo) {
       const identity = identityOf(method, id);
-      const ctx = context(request, caller.userId);
-      const result = await onUser(caller.userId, () => ({ type: 'UnlinkIdentity', data: { ...identity, usrLoginAllowed: deps.settings.allowUsrLogin } }), ctx);
+      const ctx = commandContext(request, caller.userId);
+      const result = await decideForUser(caller.userId, () => ({ type: 'UnlinkIdentity', data: { ...identity, usrLoginAllowed: deps.settings.allowUsrLogin } }), ctx);
       const unlinked = result.events[0];
-      if (unlinked && 'claim' in unlinked.data) await kit.releaseAll([unlinked.data.claim as string], caller.userId, ctx);
-      await settle(result);
-      return { user: await kit.userObject(caller.userId), position: result.position };
+      if (unlinked && 'claim' in unlinked.data) await services.releaseAll([unlinked.data.claim as string], caller.userId, ctx);
+      await awaitReadModels(result);
+      return { user: await services.userObject(caller.userId), position: result.position };
     },
   };
 }

@@ -1,9 +1,11 @@
 import { DomainError } from '../../domain/shared/errors.js';
 import { allows, METHODS, parsePattern, requestSegments, type EndpointPattern } from '../../domain/acl/patterns.js';
-import { coreAccounts } from './accounts.js';
+import { selfServiceAccounts } from './self-service.js';
+import { usrKeyAccounts } from './usr-key.js';
 import { credentials } from './credentials.js';
 import { emailFlows } from './email-flows.js';
-import { createKit, type AccountsDeps, type Caller } from './kit.js';
+import { createAccountServices } from './services.js';
+import type { AccountsDeps, Caller } from './types.js';
 import { totpAccounts } from './totp.js';
 import { nostrAccounts } from './nostr.js';
 import { lnurlAccounts } from './lnurl.js';
@@ -17,7 +19,7 @@ import type { ReadStore } from '../ports/read-store.js';
 /** Methods a check can answer for (HEAD is served as GET); any other is refused, never guessed. */
 const CHECKABLE_METHODS = new Set<string>([...METHODS, 'HEAD']);
 
-export type { AccountsDeps, Caller, Issued, RequestInfo } from './kit.js';
+export type { AccountsDeps, Caller, Issued, RequestInfo } from './types.js';
 
 /** A caller with, for ACL tokens, the patterns its ACL allows now. */
 export type Authenticated = Caller & { patterns?: EndpointPattern[] };
@@ -39,20 +41,21 @@ const parsePrivileged = (table: RouteTable): EndpointPattern[] =>
 
 /** The application's account services, built once from their dependencies. */
 export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scratchStore: () => ReadStore }) {
-  const kit = createKit(deps);
-  const core = coreAccounts(kit);
-  const creds = credentials(kit, deps.usage);
+  const services = createAccountServices(deps);
+  const selfService = selfServiceAccounts(services);
+  const scopedCredentials = credentials(services, deps.usage);
   return {
-    ...core,
-    ...emailFlows(kit),
-    ...totpAccounts(kit, core.findAccount, core.refuseUnknown),
-    ...creds,
-    ...nostrAccounts(kit, deps.hmacKey),
-    ...lnurlAccounts(kit),
-    ...oauthAccounts(kit, deps.oauth, deps.hmacKey),
-    ...identityAccounts(kit),
-    ...adminAccounts(kit, deps.scratchStore),
-    ...inviteAccounts(kit),
+    ...selfService,
+    ...usrKeyAccounts(services),
+    ...emailFlows(services),
+    ...totpAccounts(services, selfService.findAccount, selfService.refuseUnknown),
+    ...scopedCredentials,
+    ...nostrAccounts(services, deps.hmacKey),
+    ...lnurlAccounts(services),
+    ...oauthAccounts(services, deps.oauth, deps.hmacKey),
+    ...identityAccounts(services),
+    ...adminAccounts(services, deps.scratchStore),
+    ...inviteAccounts(services),
     serviceName: () => deps.settings.serviceName,
     publicUrl: () => deps.settings.publicUrl,
     allowedRedirects: () => deps.settings.allowedRedirects,
@@ -60,11 +63,11 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {
       const key = credential.apiKey ?? (credential.bearer?.startsWith('ak_') ? credential.bearer : undefined);
-      if (key !== undefined) return creds.authenticateApiKey(key);
+      if (key !== undefined) return scopedCredentials.authenticateApiKey(key);
       if (!credential.bearer) throw new DomainError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>');
       const claims = await deps.signer.verify(credential.bearer);
-      if (claims.sid) return core.authenticateSession({ ...claims, sid: claims.sid });
-      return creds.authenticateAclToken({ sub: claims.sub, tid: claims.tid!, acl: claims.acl! });
+      if (claims.sid) return selfService.authenticateSession({ ...claims, sid: claims.sid });
+      return scopedCredentials.authenticateAclToken({ sub: claims.sub, tid: claims.tid!, acl: claims.acl! });
     },
 
     /**
@@ -90,10 +93,10 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
      */
     async verifyToken(token: string): Promise<boolean> {
       try {
-        if (token.startsWith('ak_')) return (await creds.authenticateApiKey(token)).kind === 'apikey';
+        if (token.startsWith('ak_')) return (await scopedCredentials.authenticateApiKey(token)).kind === 'apikey';
         const claims = await deps.signer.verify(token);
         if (!claims.tid || !claims.acl) return false;
-        await creds.authenticateAclToken({ sub: claims.sub, tid: claims.tid, acl: claims.acl });
+        await scopedCredentials.authenticateAclToken({ sub: claims.sub, tid: claims.tid, acl: claims.acl });
         return true;
       } catch {
         return false;

@@ -3,7 +3,9 @@ import { refuse } from '../../domain/shared/errors.js';
 import type { InviteRole } from '../../domain/invite/decider.js';
 import { INVITES } from '../../projections/invites.js';
 import type { Doc } from '../ports/read-store.js';
-import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import { inviteIdOf } from './registration.js';
+import type { AccountServices } from './services.js';
 
 const MAX_USES = 1000;
 
@@ -17,8 +19,8 @@ const view = (doc: Doc) => ({
 });
 
 /** Invitations: who may invite (INVITES=admins|users), how often a token works, until when, as what. */
-export function inviteAccounts(kit: Kit) {
-  const { deps, context, settle, onInvite } = kit;
+export function inviteAccounts(services: AccountServices) {
+  const { deps, commandContext, awaitReadModels, decideForInvite } = services;
   const invites = () => deps.projections.collection('invites', INVITES);
 
   return {
@@ -31,8 +33,8 @@ export function inviteAccounts(kit: Kit) {
       const token = `inv_${randomBytes(32).toString('base64url')}`;
       const inviteId = inviteIdOf(token);
       const expiresAt = input.expiresAt?.toISOString() ?? null;
-      const result = await onInvite(inviteId, { type: 'IssueInvite', data: { inviteId, issuerId: caller.userId, uses: input.uses, expiresAt, role: input.role } }, context(request, caller.userId));
-      await settle(result);
+      const result = await decideForInvite(inviteId, { type: 'IssueInvite', data: { inviteId, issuerId: caller.userId, uses: input.uses, expiresAt, role: input.role } }, commandContext(request, caller.userId));
+      await awaitReadModels(result);
       return { invite: { id: inviteId, token, uses_left: input.uses, expires_at: expiresAt, role: input.role }, position: result.position };
     },
 
@@ -44,8 +46,8 @@ export function inviteAccounts(kit: Kit) {
 
     /** DELETE /auth/invites/{id}: its issuer, or an admin, revokes it; later registrations with it are refused. */
     async revokeInvite(caller: Caller, inviteId: string, request: RequestInfo) {
-      const result = await onInvite(inviteId, { type: 'RevokeInvite', data: { by: caller.userId, mayRevokeAny: caller.isAdmin } }, context(request, caller.userId));
-      await settle(result);
+      const result = await decideForInvite(inviteId, { type: 'RevokeInvite', data: { by: caller.userId, mayRevokeAny: caller.isAdmin } }, commandContext(request, caller.userId));
+      await awaitReadModels(result);
       const doc = await invites().findOne({ _id: inviteId });
       if (!doc) refuse('not_found', 'No such invite');
       return { invite: view(doc!), position: result.position };

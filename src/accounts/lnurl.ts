@@ -5,7 +5,9 @@ import { v5 as uuidv5 } from 'uuid';
 import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { LOOKUPS, lnurlKey } from '../../projections/lookups.js';
-import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import { inviteIdOf } from './registration.js';
+import type { AccountServices } from './services.js';
 import { signInPath } from './sign-in.js';
 
 export type LnurlAction = 'login' | 'register' | 'link' | 'auth';
@@ -18,11 +20,11 @@ const HEX = (length: number) => new RegExp(`^[0-9a-f]{${length}}$`);
 export type LudAnswer = { status: 'OK' } | { status: 'ERROR'; reason: string };
 
 /** LNURL-auth (LUD-04): k1 is a challenge that is issued, signed by a wallet, then taken once. */
-export function lnurlAccounts(kit: Kit) {
-  const { deps, context, onUser } = kit;
-  const signIn = signInPath(kit);
+export function lnurlAccounts(services: AccountServices) {
+  const { deps, commandContext, decideForUser } = services;
+  const signIn = signInPath(services);
   const onChallenge = (k1: string, decide: (state: ChallengeState) => Parameters<typeof challengeDecider.decide>[0], request: RequestInfo) =>
-    deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(k1)), (state) => challengeDecider.decide(decide(state), state), context(request, null));
+    deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(k1)), (state) => challengeDecider.decide(decide(state), state), commandContext(request, null));
 
   /** Verifies the wallet's DER secp256k1 signature over k1 with its compressed linking key. */
   const signatureValid = (k1: string, sig: string, key: string) => {
@@ -40,8 +42,8 @@ export function lnurlAccounts(kit: Kit) {
   const targetOf = async (challenge: ChallengeState, key: string): Promise<{ userId: string; step: 'link' | 'known' | 'make' }> => {
     const issued = challenge.issued!;
     if (issued.action === 'link') return { userId: issued.userId, step: 'link' };
-    await kit.catchUp(LOOKUPS);
-    const known = (await kit.lookups().findOne({ _id: lnurlKey(key) }))?.userId as string | undefined;
+    await services.catchUpWith(LOOKUPS);
+    const known = (await services.lookups().findOne({ _id: lnurlKey(key) }))?.userId as string | undefined;
     return known ? { userId: known, step: 'known' } : { userId: issued.userId, step: 'make' };
   };
 
@@ -49,19 +51,19 @@ export function lnurlAccounts(kit: Kit) {
   const linkOrMake = async (challenge: ChallengeState, key: string, target: { userId: string; step: 'link' | 'known' | 'make' }, request: RequestInfo) => {
     if (target.step === 'known') return;
     const issued = challenge.issued!;
-    const ctx = context(request, target.userId);
+    const ctx = commandContext(request, target.userId);
     const claim = await deps.claims.claim('lnurl', key, target.userId, ctx);
     try {
       if (target.step === 'link') {
-        await onUser(target.userId, () => ({ type: 'LinkLnurlKey', data: { linkingKey: key, claim } }), ctx);
+        await decideForUser(target.userId, () => ({ type: 'LinkLnurlKey', data: { linkingKey: key, claim } }), ctx);
         return;
       }
-      await kit.createAccount({
+      await services.createAccount({
         userId: target.userId, username: `lnurl_${key.slice(2, 14)}`, passwordHash: null, email: null, displayName: null, method: 'lnurl', lnurl: { linkingKey: key, claim },
         ...(issued.inviteId ? { invite: { inviteId: issued.inviteId } } : {}),
       }, request, { session: false });
     } catch (error) {
-      await kit.releaseAll([claim], target.userId, ctx);
+      await services.releaseAll([claim], target.userId, ctx);
       throw error;
     }
   };
@@ -79,7 +81,7 @@ export function lnurlAccounts(kit: Kit) {
           challengeId: challengeOf(k1), purpose: 'lnurl', userId: caller?.userId ?? randomUUID(), emailClaim: null, email: null,
           secretHash: null, totpSecret: null, expiresAt: expiresAt.toISOString(), maxAttempts: 1, action, ...(inviteId ? { inviteId } : {}),
         },
-      }, state), context(request, caller?.userId ?? null));
+      }, state), commandContext(request, caller?.userId ?? null));
       const callback = `${deps.settings.publicUrl}/api/v1/auth/lnurl/callback?tag=login&k1=${k1}&action=${action}`;
       const lnurl = bech32.encode('lnurl', bech32.toWords(Buffer.from(callback, 'utf8')), 1023).toUpperCase();
       return { lnurl, k1, callback, expires_at: expiresAt.toISOString() };
@@ -101,7 +103,7 @@ export function lnurlAccounts(kit: Kit) {
       const target = await targetOf(challenge, key);
       try {
         // A refusal known now leaves the k1 open: another wallet, one with an account, may still sign it.
-        if (target.step === 'make' && (await kit.isSetUp())) kit.refuseByRegistrationMode(challenge.issued.inviteId !== undefined);
+        if (target.step === 'make' && (await services.isSetUp())) services.refuseByRegistrationMode(challenge.issued.inviteId !== undefined);
         await onChallenge(k1, () => ({ type: 'SignChallenge', data: { now: deps.clock(), userId: target.userId } }), request);
       } catch (error) {
         if (isDomainError(error)) return { status: 'ERROR', reason: error.code === 'challenge_used' ? 'k1 expired or already used' : error.message };
@@ -127,7 +129,7 @@ export function lnurlAccounts(kit: Kit) {
       const userId = challenge.signedFor;
       if (challenge.status === 'signed' && userId) {
         // 2FA: a missing code is said before the k1 is spent, so the client can ask and poll again.
-        const state = await kit.loadUser(userId);
+        const state = await services.loadUser(userId);
         if (state.totpSecret !== null && !totpCode) refuse('totp_required', 'A two-factor code is required');
       }
       await onChallenge(k1, () => ({ type: 'TakeChallenge', data: { now: deps.clock() } }), request);

@@ -3,7 +3,9 @@ import { verifyEvent, type Event } from 'nostr-tools/pure';
 import { DomainError } from '../../domain/shared/errors.js';
 import { nostrKey } from '../../projections/lookups.js';
 import { isWrongExpectedVersion } from '../ports/event-store.js';
-import { inviteIdOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import { inviteIdOf } from './registration.js';
+import type { AccountServices } from './services.js';
 import { signInPath } from './sign-in.js';
 
 const NIP98_KIND = 27235;
@@ -16,9 +18,9 @@ const bad = (why: string) => new DomainError('invalid_credentials', `Invalid Nos
  * before: each accepted event id is recorded in a stream of its own, appended only if it does not
  * exist yet, so a replay fails everywhere, across restarts and instances.
  */
-export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
-  const { deps, context, onUser, settle } = kit;
-  const signIn = signInPath(kit);
+export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
+  const { deps, commandContext, decideForUser, awaitReadModels } = services;
+  const signIn = signInPath(services);
 
   const parseProof = (proof: { header?: string; body?: string }): Event => {
     let json: string | undefined = proof.body;
@@ -48,7 +50,7 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
     if (typeof event.created_at !== 'number' || Math.abs(now - event.created_at) > WINDOW_S) throw bad('created_at is not within 60 seconds');
     if (!verifyEvent(event)) throw bad('the signature does not match');
     const seen = `nip98-${createHmac('sha256', hmacKey).update(event.id).digest('hex')}`;
-    const ctx = context(request, null);
+    const ctx = commandContext(request, null);
     try {
       const [used] = await deps.codec.encode(seen, [{ type: 'Nip98EventUsed', data: {} }], ctx, 0n);
       await deps.eventStore.append(seen, [used!], { expectedRevision: 'no_stream' });
@@ -59,7 +61,7 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
     return event.pubkey.toLowerCase();
   };
 
-  const accountOf = async (pubkey: string) => ((await kit.lookups().findOne({ _id: nostrKey(pubkey) }))?.userId as string | undefined) ?? null;
+  const accountOf = async (pubkey: string) => ((await services.lookups().findOne({ _id: nostrKey(pubkey) }))?.userId as string | undefined) ?? null;
 
   return {
     /** POST /auth/nostr: a known key signs in; an unknown one makes an account while registration is open. */
@@ -69,12 +71,12 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
       const userId = await accountOf(pubkey);
       if (!userId) {
         const newId = randomUUID();
-        const claim = await deps.claims.claim('nostr', pubkey, newId, context(request, newId));
+        const claim = await deps.claims.claim('nostr', pubkey, newId, commandContext(request, newId));
         const username = `nostr_${pubkey.slice(0, 12)}`;
         try {
-          return await kit.registerAccount({ userId: newId, username, passwordHash: null, email: null, displayName: null, method: 'nostr', nostr: { pubkey, claim }, ...(invite ? { invite } : {}) }, request);
+          return await services.registerAccount({ userId: newId, username, passwordHash: null, email: null, displayName: null, method: 'nostr', nostr: { pubkey, claim }, ...(invite ? { invite } : {}) }, request);
         } catch (error) {
-          await kit.releaseAll([claim], newId, context(request, newId));
+          await services.releaseAll([claim], newId, commandContext(request, newId));
           throw error;
         }
       }
@@ -84,11 +86,11 @@ export function nostrAccounts(kit: Kit, hmacKey: Buffer) {
     /** POST /auth/nostr/link: the signed-in account takes the key (409 when another has it). */
     async linkNostr(caller: Caller, proof: { header?: string; body?: string }, request: RequestInfo) {
       const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr/link`, request);
-      const ctx = context(request, caller.userId);
+      const ctx = commandContext(request, caller.userId);
       const claim = await deps.claims.claim('nostr', pubkey, caller.userId, ctx);
-      const result = await onUser(caller.userId, () => ({ type: 'LinkNostrKey', data: { pubkey, claim } }), ctx);
-      await settle(result);
-      return { user: await kit.userObject(caller.userId), position: result.position };
+      const result = await decideForUser(caller.userId, () => ({ type: 'LinkNostrKey', data: { pubkey, claim } }), ctx);
+      await awaitReadModels(result);
+      return { user: await services.userObject(caller.userId), position: result.position };
     },
   };
 }

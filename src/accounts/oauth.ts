@@ -6,7 +6,9 @@ import { oauthIdentity, type UserState } from '../../domain/user/decider.js';
 import { USERNAME_PATTERN } from '../../domain/user/rules.js';
 import { LOOKUPS, oauthKey } from '../../projections/lookups.js';
 import type { ExternalIdentity, OAuthProviders } from '../oauth/providers.js';
-import { inviteIdOf, type Caller, type Issued, type Kit, type RequestInfo } from './kit.js';
+import type { Caller, Issued, RequestInfo } from './types.js';
+import { inviteIdOf } from './registration.js';
+import type { AccountServices } from './services.js';
 import { signInPath } from './sign-in.js';
 
 // The state names its challenge; PKCE verifier and nonce are derived from it with a service key,
@@ -31,14 +33,14 @@ export function redirectAllowed(uri: string, allowed: readonly string[]): boolea
 }
 
 /** OAuth 2 / OIDC: start (state + PKCE as a challenge), then the code for a token. */
-export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buffer) {
-  const { deps, context, onUser } = kit;
-  const signIn = signInPath(kit);
+export function oauthAccounts(services: AccountServices, providers: OAuthProviders, hmacKey: Buffer) {
+  const { deps, commandContext, decideForUser } = services;
+  const signIn = signInPath(services);
   const derive = (purpose: string, state: string) => createHmac('sha256', hmacKey).update(`${purpose}:${state}`).digest('base64url');
   const flowOf = (state: string, redirectUri: string) => ({ state, redirectUri, codeVerifier: derive('pkce', state), nonce: derive('nonce', state) });
   const providerOf = (name: string) => providers.get(name) ?? refuse('not_found', `No sign-in provider named ${name}`);
   const onChallenge = (state: string, command: Parameters<typeof challengeDecider.decide>[0], request: RequestInfo) =>
-    deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(state)), (s) => challengeDecider.decide(command, s), context(request, null));
+    deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(state)), (s) => challengeDecider.decide(command, s), commandContext(request, null));
 
   /** A new account for an identity nobody has: the provider's name when free, a verified address when free. */
   const register = async (userId: string, provider: string, identity: ExternalIdentity, claim: string, request: RequestInfo, inviteId?: string) => {
@@ -49,7 +51,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
     for (const username of names) {
       for (const email of emails) {
         try {
-          return await kit.registerAccount({
+          return await services.registerAccount({
             userId, username, passwordHash: null, email, emailVerified: email !== null, displayName: identity.name?.slice(0, 100) ?? null,
             method: `oauth:${provider}`, oauth: { provider, subject: identity.subject, claim }, ...(inviteId ? { invite: { inviteId } } : {}),
           }, request);
@@ -83,7 +85,7 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
           totpSecret: null, expiresAt: new Date(deps.clock().getTime() + CHALLENGE_TTL_MS.oauth).toISOString(), maxAttempts: 1,
           action: caller ? 'link' : 'login', oauth: { provider: name, redirectUri: flow.redirectUri }, ...(inviteId ? { inviteId } : {}),
         },
-      }, s), context(request, caller?.userId ?? null));
+      }, s), commandContext(request, caller?.userId ?? null));
       return { location, stateHash: stateHashOf(state) };
     },
 
@@ -116,14 +118,14 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
         if (!input.code || input.code.length > 2048) refuse('validation_failed', 'code is missing', [{ path: 'code', message: 'required' }]);
         const identity = await providerOf(name).exchange(input.code!, flowOf(state, issued.oauth.redirectUri));
         subject = identity.subject;
-        const ctx = context(request, issued.userId);
+        const ctx = commandContext(request, issued.userId);
         if (issued.action === 'link') {
           const claim = await deps.claims.claim('oauth', oauthIdentity(name, identity.subject), issued.userId, ctx);
-          await onUser(issued.userId, () => ({ type: 'LinkOAuthIdentity', data: { provider: name, subject: identity.subject, claim } }), ctx);
+          await decideForUser(issued.userId, () => ({ type: 'LinkOAuthIdentity', data: { provider: name, subject: identity.subject, claim } }), ctx);
           userId = issued.userId;
         } else {
-          await kit.catchUp(LOOKUPS);
-          userId = ((await kit.lookups().findOne({ _id: oauthKey(name, identity.subject) }))?.userId as string | undefined) ?? null;
+          await services.catchUpWith(LOOKUPS);
+          userId = ((await services.lookups().findOne({ _id: oauthKey(name, identity.subject) }))?.userId as string | undefined) ?? null;
           if (!userId) {
             // Spent before the account is made: a state makes at most one account.
             await onChallenge(state, { type: 'SignChallenge', data: { now: deps.clock(), userId: issued.userId } }, request);
@@ -132,14 +134,14 @@ export function oauthAccounts(kit: Kit, providers: OAuthProviders, hmacKey: Buff
             try {
               return { ...(await register(issued.userId, name, identity, claim, request, issued.inviteId)), created: true };
             } catch (error) {
-              await kit.releaseAll([claim], issued.userId, ctx);
+              await services.releaseAll([claim], issued.userId, ctx);
               throw error;
             }
           }
         }
         await onChallenge(state, { type: 'SignChallenge', data: { now: deps.clock(), userId } }, request);
       }
-      const account = await kit.loadUser(userId!);
+      const account = await services.loadUser(userId!);
       if (account.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required: send the same request with totp_code');
       await onChallenge(state, { type: 'TakeChallenge', data: { now: deps.clock() } }, request);
       // The identity that signed in must be this account's now; a state signed earlier (the 2FA step) was checked then.

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { UserCommand } from '../../domain/user/commands.js';
 import type { UserState } from '../../domain/user/decider.js';
 import type { SessionMethod, UserEvent } from '../../domain/user/events.js';
-import type { Issued, Kit, RequestInfo } from './kit.js';
+import type { Issued, RequestInfo } from './types.js';
+import type { AccountServices } from './services.js';
 import { secondFactorFrom } from './second-factor.js';
 
 /** What a way in proved, handed to the one sign-in path. */
@@ -27,26 +28,26 @@ export interface SignInProof {
  * The one sign-in path. Every way in proves who the person is and hands the account here; this
  * starts the session: lockout, a disabled account and the second factor are decided by the user
  * aggregate (`StartSession`), a failure is recorded and answered, and the token is issued once the
- * read models show the session. (New accounts come through `kit.registerAccount`, which applies
+ * read models show the session. (New accounts come through `services.registerAccount`, which applies
  * the registration mode and invites; the must-reset gate is applied to every request by
  * `authorize`; the cookie session to every token answer by `cookieSessions`.)
  */
-export function signInPath(kit: Kit) {
-  const { deps, context, onUser } = kit;
+export function signInPath(services: AccountServices) {
+  const { deps, commandContext, decideForUser } = services;
   return async (userId: string, proof: SignInProof, request: RequestInfo): Promise<Issued & { events: readonly UserEvent[] }> => {
     const sessionId = randomUUID();
     const now = deps.clock();
     const session = { sessionId, ip: request.ip, userAgent: request.userAgent };
-    const result = await onUser(userId, async (state): Promise<UserCommand> => {
+    const result = await decideForUser(userId, async (state): Promise<UserCommand> => {
       const replacement = proof.instead?.(state, session);
       if (replacement) return replacement;
       const firstFactor = await proof.firstFactor(state);
       // The second factor is looked at only after the first one held.
       const secondFactor = firstFactor ? await secondFactorFrom(state, proof.totpCode, now) : { kind: 'none' as const };
       return { type: 'StartSession', data: { ...session, method: proof.method, credentialsValid: firstFactor, secondFactor, now } };
-    }, context(request, userId));
-    kit.refuseFailedLogin(result.events);
-    return { ...(await kit.issue(userId, sessionId, result)), events: result.events };
+    }, commandContext(request, userId));
+    services.refuseFailedLogin(result.events);
+    return { ...(await services.issue(userId, sessionId, result)), events: result.events };
   };
 }
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
-import type { Caller, Kit, RequestInfo } from './kit.js';
+import type { Caller, RequestInfo } from './types.js';
+import type { AccountServices } from './services.js';
 import { CHALLENGE_TTL_MS, requireOpen } from '../../domain/challenge/decider.js';
 import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorFrom, totpUri } from './second-factor.js';
 
 /** Two-factor authentication with TOTP and single-use backup codes. */
-export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<string | null>, refuseUnknown: (login: string, password: string) => Promise<never>) {
-  const { deps, context, settle, onUser, loadUser, passwordCheck } = kit;
+export function totpAccounts(services: AccountServices, findAccount: (login: string) => Promise<string | null>, refuseUnknown: (login: string, password: string) => Promise<never>) {
+  const { deps, commandContext, awaitReadModels, decideForUser, loadUser, passwordCheck } = services;
 
   /**
    * The code is checked against the pending secret first; a wrong one is recorded on the
@@ -17,7 +18,7 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
   const enableWithPendingSecret = async (caller: Caller, input: { code: string }, request: RequestInfo) => {
     const challengeId = await deps.challenges.latest('totp_setup', caller.userId);
     if (!challengeId) refuse('not_found', 'No pending two-factor set-up; start with GET /auth/totp');
-    const ctx = context(request, caller.userId);
+    const ctx = commandContext(request, caller.userId);
     const now = deps.clock();
     const pending = await deps.challenges.load(challengeId!);
     requireOpen(pending, now);
@@ -27,12 +28,12 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       refuse('invalid_totp', 'The two-factor code is wrong');
     }
     const backup = newBackupCodes();
-    const result = await onUser(caller.userId, () => ({
+    const result = await decideForUser(caller.userId, () => ({
       type: 'EnableTotp',
       data: { secret: pending.issued!.totpSecret!, codeValid: true, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
     }), ctx);
     await deps.challenges.answer(challengeId!, () => true, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong')).catch(() => undefined);
-    await settle(result);
+    await awaitReadModels(result);
     return { backupCodes: backup.codes, position: result.position };
   };
 
@@ -42,8 +43,8 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       const state = await loadUser(caller.userId);
       if (state.totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
       const secret = newTotpSecret();
-      const issued = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CHALLENGE_TTL_MS.totp_setup, maxAttempts: 5 }, context(request, caller.userId));
-      await settle(issued);
+      const issued = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CHALLENGE_TTL_MS.totp_setup, maxAttempts: 5 }, commandContext(request, caller.userId));
+      await awaitReadModels(issued);
       return { secret, uri: totpUri(deps.settings.serviceName, state.username ?? caller.userId, secret) };
     },
 
@@ -65,11 +66,11 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
     /** DELETE /auth/totp: a TOTP code or a backup code turns 2FA off. */
     async disable(caller: Caller, input: { code: string }, request: RequestInfo) {
       const now = deps.clock();
-      const result = await onUser(caller.userId, async (state) => ({
+      const result = await decideForUser(caller.userId, async (state) => ({
         type: 'DisableTotp', data: { secondFactor: await secondFactorFrom(state, input.code, now), now },
-      }), context(request, caller.userId));
-      kit.refuseFailedLogin(result.events);
-      await settle(result);
+      }), commandContext(request, caller.userId));
+      services.refuseFailedLogin(result.events);
+      await awaitReadModels(result);
       return result.position;
     },
 
@@ -77,10 +78,10 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
     async regenerateBackupCodes(caller: Caller, input: { code: string }, request: RequestInfo) {
       const now = deps.clock();
       const backup = newBackupCodes();
-      const result = await onUser(caller.userId, async (state) => ({
+      const result = await decideForUser(caller.userId, async (state) => ({
         type: 'RegenerateBackupCodes', data: { secondFactor: await secondFactorFrom(state, input.code, now), backupCodeHashes: backup.hashes, now },
-      }), context(request, caller.userId));
-      kit.refuseFailedLogin(result.events);
+      }), commandContext(request, caller.userId));
+      services.refuseFailedLogin(result.events);
       return { backupCodes: backup.codes, position: result.position };
     },
 
@@ -91,12 +92,12 @@ export function totpAccounts(kit: Kit, findAccount: (login: string) => Promise<s
       const sessionId = randomUUID();
       const matches = passwordCheck(input.password);
       const now = deps.clock();
-      const result = await onUser(userId, async (state) => ({
+      const result = await decideForUser(userId, async (state) => ({
         type: 'RecoverWithBackupCode',
         data: { credentialsValid: await matches(state), codeHash: hashBackupCode(input.backupCode), sessionId, ip: request.ip, userAgent: request.userAgent, now },
-      }), context(request, userId));
-      kit.refuseFailedLogin(result.events);
-      return kit.issue(userId, sessionId, result);
+      }), commandContext(request, userId));
+      services.refuseFailedLogin(result.events);
+      return services.issue(userId, sessionId, result);
     },
   };
 }

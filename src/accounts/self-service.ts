@@ -9,31 +9,24 @@ import { userJson, userRole } from './user-view.js';
 import type { UserState } from '../../domain/user/decider.js';
 import { credentialSweep } from './credential-sweep.js';
 import { signInPath } from './sign-in.js';
-import { hashUsrKey, inviteIdOf, newUsrKey, sessionOf, type Caller, type Kit, type RequestInfo } from './kit.js';
+import { sessionOf, type Caller, type RequestInfo } from './types.js';
+import { hashUsrKey, newUsrKey } from './usr-key.js';
+import { inviteIdOf } from './registration.js';
+import type { AccountServices } from './services.js';
 import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
 
 /** Password accounts: registration, login, the profile, sessions, deletion and the own history. */
-export function coreAccounts(kit: Kit) {
-  const { deps, users, lookups, sessions, context, settle, onUser, loadUser, requireStrongPassword, passwordCheck } = kit;
+export function selfServiceAccounts(services: AccountServices) {
+  const { deps, users, lookups, sessions, commandContext, awaitReadModels, decideForUser, loadUser, requireStrongPassword, passwordCheck } = services;
   // When each session was last used: in memory only, bounded, never an event per request.
   const lastSeen = new BoundedCache<string, Date>(100_000);
   const seen = (sessionId: string, at: Date) => {
     lastSeen.set(sessionId, at);
   };
-  const sweep = credentialSweep(kit);
-  const signIn = signInPath(kit);
+  const sweep = credentialSweep(services);
+  const signIn = signInPath(services);
 
-  /**
-   * A sensitive read needs a recent proof: a sign-in at most REAUTH_WINDOW old. The refusal names
-   * the ways this account can sign in again.
-   */
-  const requireRecentSignIn = async (caller: Caller, detail: string) => {
-    const at = caller.signedInAt?.getTime();
-    if (at !== undefined && deps.clock().getTime() - at <= deps.settings.reauthWindowMs) return;
-    const me = await users().findOne({ _id: caller.userId });
-    throw Object.assign(new DomainError('reauth_required', detail), { methods: (me?.auth_methods as string[] | undefined) ?? [] });
-  };
 
   /**
    * A failed login for a name without an account spends the same bcrypt time, and locks the
@@ -58,7 +51,7 @@ export function coreAccounts(kit: Kit) {
     refuseUnknown,
 
     async setupStatus() {
-      const done = await kit.isSetUp();
+      const done = await services.isSetUp();
       return {
         setup_done: done,
         registration_open: deps.settings.registration === 'open' || !done,
@@ -77,7 +70,7 @@ export function coreAccounts(kit: Kit) {
       requireStrongPassword(input.password, input.username, 'password');
       const invite = input.referrerToken ? { inviteId: inviteIdOf(input.referrerToken) } : undefined;
       const passwordHash = await deps.hasher.hash(input.password);
-      const made = await kit.registerAccount(
+      const made = await services.registerAccount(
         {
           username: input.username, passwordHash, email: input.email ? normalizeEmail(input.email) : null, displayName: input.displayName ?? null,
           ...(invite ? { invite } : {}),
@@ -105,37 +98,11 @@ export function coreAccounts(kit: Kit) {
       return signIn(userId, { method: 'usr', firstFactor, totpCode: input.totpCode }, request);
     },
 
-    /**
-     * GET /auth/usr-key: the account's legacy user key, a permanent login. A stolen session must
-     * not be able to read it, so it is shown only to a sign-in at most REAUTH_WINDOW old.
-     */
-    async showUsrKey(caller: Caller) {
-      await requireRecentSignIn(caller, 'Sign in again to see the user key (or replace it: POST /auth/usr-key with the password)');
-      const state = await loadUser(caller.userId);
-      if (!state.usrKey) refuse('not_found', 'This account has no user key');
-      return { usr: state.usrKey! };
-    },
-
-    /** POST /auth/usr-key: a new user key (the old one stops working), for a recent sign-in or with the password. */
-    async rotateUsrKey(caller: Caller, input: { password?: string; totpCode?: string }, request: RequestInfo) {
-      if (input.password === undefined) await requireRecentSignIn(caller, 'Send the password (and totp_code with 2FA), or sign in again, to replace the user key');
-      const usr = newUsrKey();
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
-      const result = await onUser(caller.userId, async (state) => ({
-        type: 'RotateUsrKey',
-        data: { ...usr, reauth: input.password === undefined ? null : { passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now } },
-      }), context(request, caller.userId));
-      kit.refuseFailedLogin(result.events);
-      await settle(result);
-      return { usr: usr.key, position: result.position };
-    },
-
     async logout(caller: Caller, request: RequestInfo) {
       const sessionId = sessionOf(caller);
-      const result = await onUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'logout' } }), context(request, caller.userId));
+      const result = await decideForUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'logout' } }), commandContext(request, caller.userId));
       lastSeen.delete(sessionId);
-      await settle(result);
+      await awaitReadModels(result);
       return result.position;
     },
 
@@ -151,14 +118,14 @@ export function coreAccounts(kit: Kit) {
       input: { displayName?: string | null; firstName?: string | null; lastName?: string | null; email?: string | null; password?: string; totpCode?: string },
       request: RequestInfo,
     ) {
-      const ctx = context(request, caller.userId);
+      const ctx = commandContext(request, caller.userId);
       const email = input.email === undefined ? undefined : input.email === null ? null : normalizeEmail(input.email);
       const matches = passwordCheck(input.password);
       const now = deps.clock();
       // A claim this request took but did not use is not released here: a parallel request of the
       // same account may be using it. Unused, it is free for others after the grace period.
       const emailClaim = email ? await deps.claims.claim('email', email, caller.userId, ctx) : null;
-      const result = await onUser(caller.userId, async (state) => ({
+      const result = await decideForUser(caller.userId, async (state) => ({
         type: 'UpdateProfile',
         data: {
           ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
@@ -169,36 +136,36 @@ export function coreAccounts(kit: Kit) {
             : {}),
         },
       }), ctx);
-      kit.refuseFailedLogin(result.events);
+      services.refuseFailedLogin(result.events);
       const changed = result.events.find((e) => e.type === 'EmailChanged');
       if (changed?.type === 'EmailChanged') {
-        await kit.releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
-        if (changed.data.email && changed.data.emailClaim) await kit.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
+        await services.releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
+        if (changed.data.email && changed.data.emailClaim) await services.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
       } else if (email && !result.state.emailVerified && result.state.emailClaim === emailClaim) {
         // The same, still unverified address sent again (say, after a 503): send the code again.
-        await kit.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
+        await services.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
       }
-      await settle(result);
-      return { user: await kit.userObject(caller.userId), position: result.position };
+      await awaitReadModels(result);
+      return { user: await services.userObject(caller.userId), position: result.position };
     },
 
     async changeUsername(caller: Caller, input: { newUsername: string; password: string; totpCode?: string }, request: RequestInfo) {
-      const ctx = context(request, caller.userId);
+      const ctx = commandContext(request, caller.userId);
       // As for emails: a claim taken but not used is left to the grace period, never released here.
       const claim = await deps.claims.claim('username', normalizeUsername(input.newUsername), caller.userId, ctx);
       const matches = passwordCheck(input.password);
       const now = deps.clock();
-      const result = await onUser(caller.userId, async (state) => ({
+      const result = await decideForUser(caller.userId, async (state) => ({
         type: 'ChangeUsername',
         data: { username: input.newUsername, usernameClaim: claim, passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now },
       }), ctx);
-      kit.refuseFailedLogin(result.events);
+      services.refuseFailedLogin(result.events);
       const changed = result.events[0];
       if (changed?.type === 'UsernameChanged' && changed.data.previousUsernameClaim !== claim) {
-        await kit.releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
+        await services.releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
       }
-      await settle(result);
-      return { user: await kit.userObject(caller.userId), position: result.position };
+      await awaitReadModels(result);
+      return { user: await services.userObject(caller.userId), position: result.position };
     },
 
     /**
@@ -213,16 +180,16 @@ export function coreAccounts(kit: Kit) {
       const matches = passwordCheck(input.oldPassword);
       const now = deps.clock();
       const newUsr = input.revokeCredentials ? newUsrKey() : undefined;
-      const result = await onUser(caller.userId, async (current) => ({
+      const result = await decideForUser(caller.userId, async (current) => ({
         type: 'ChangePassword',
         data: {
           passwordHash, oldPasswordValid: await matches(current), currentSessionId: sessionOf(caller), secondFactor: await secondFactorFrom(current, input.totpCode, now), now,
           ...(newUsr ? { newUsr } : {}),
         },
-      }), context(request, caller.userId));
-      kit.refuseFailedLogin(result.events);
+      }), commandContext(request, caller.userId));
+      services.refuseFailedLogin(result.events);
       for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
-      await settle(result);
+      await awaitReadModels(result);
       if (input.revokeCredentials) await sweep(caller.userId, 'password_changed', request);
       return result.position;
     },
@@ -232,8 +199,8 @@ export function coreAccounts(kit: Kit) {
       requireStrongPassword(input.password, state.username, 'password');
       if (state.passwordHash !== null) refuse('conflict', 'The account already has a password');
       const passwordHash = await deps.hasher.hash(input.password);
-      const result = await onUser(caller.userId, () => ({ type: 'SetInitialPassword', data: { passwordHash } }), context(request, caller.userId));
-      await settle(result);
+      const result = await decideForUser(caller.userId, () => ({ type: 'SetInitialPassword', data: { passwordHash } }), commandContext(request, caller.userId));
+      await awaitReadModels(result);
       return result.position;
     },
 
@@ -251,17 +218,17 @@ export function coreAccounts(kit: Kit) {
     },
 
     async revokeSession(caller: Caller, sessionId: string, request: RequestInfo) {
-      const result = await onUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'revoked' } }), context(request, caller.userId));
+      const result = await decideForUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'revoked' } }), commandContext(request, caller.userId));
       lastSeen.delete(sessionId);
-      await settle(result);
+      await awaitReadModels(result);
       return result.position;
     },
 
     async deleteAccount(caller: Caller, input: { password?: string; totpCode?: string }, request: RequestInfo) {
-      const ctx = context(request, caller.userId);
+      const ctx = commandContext(request, caller.userId);
       const matches = passwordCheck(input.password);
       const now = deps.clock();
-      const result = await onUser(caller.userId, async (state) => ({
+      const result = await decideForUser(caller.userId, async (state) => ({
         type: 'DeleteUser',
         data: {
           passwordValid: input.password === undefined ? null : await matches(state),
@@ -269,13 +236,13 @@ export function coreAccounts(kit: Kit) {
           now,
         },
       }), ctx);
-      kit.refuseFailedLogin(result.events);
+      services.refuseFailedLogin(result.events);
       const deleted = result.events[0];
       // The events stay; destroying the key makes the personal data in them unreadable for good.
       // The erasure reactor does it too, at least once, should this process die right here.
-      await kit.erase(caller.userId).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'key destruction failed; the erasure reactor retries'));
-      if (deleted?.type === 'UserDeleted') await kit.releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
-      await settle(result);
+      await services.erase(caller.userId).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'key destruction failed; the erasure reactor retries'));
+      if (deleted?.type === 'UserDeleted') await services.releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
+      await awaitReadModels(result);
       return result.position;
     },
 

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { refuse } from '../../domain/shared/errors.js';
+import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
+import { userStream, type UserEvent } from '../../domain/user/events.js';
+import type { UserCommand } from '../../domain/user/commands.js';
+import { passwordWeakness } from '../../domain/user/rules.js';
+import { LOOKUPS } from '../../projections/lookups.js';
+import { USERS } from '../../projections/me.js';
+import { SESSIONS } from '../../projections/sessions.js';
+import type { Written } from '../commands/handler.js';
+import type { CommandContext } from '../events/codec.js';
+import type { AccountsDeps, Issued, RequestInfo } from './types.js';
+import { toUserObject, type UserObject } from './user-view.js';
+
+/**
+ * What every account module builds on: command contexts, deciding on a user's stream,
+ * read-your-writes, password checks, token issuing, claims and erasure.
+ */
+export function createShared(deps: AccountsDeps) {
+  const users = () => deps.projections.collection('me', USERS);
+  const lookups = () => deps.projections.collection('lookups', LOOKUPS);
+  const sessions = () => deps.projections.collection('sessions', SESSIONS);
+
+  const commandContext = (request: RequestInfo, actor: string | null): CommandContext => ({
+    commandId: randomUUID(),
+    correlationId: request.requestId,
+    actor,
+    ip: request.ip,
+    userAgent: request.userAgent,
+  });
+
+  const waitForReadModels = async (position: bigint | null, names: string[]) => {
+    if (names.length === 0) return;
+    const reached = await deps.projections.waitFor(position, names, deps.settings.readYourWritesTimeoutMs);
+    if (!reached) deps.logger.warn({ position: String(position), names }, 'read models lag behind a command');
+  };
+
+  /**
+   * Read-your-writes: the answer waits (bounded) until every read model that shows what these
+   * commands appended has applied it. Which ones follows from the event types (see
+   * `readModelsShowing`); a command that appended nothing waits for nothing.
+   */
+  const awaitReadModels = async (...written: Written[]) => {
+    const position = written.reduce<bigint | null>((last, w) => (w.position !== null && (last === null || w.position > last) ? w.position : last), null);
+    await waitForReadModels(position, deps.projections.readModelsShowing(written.flatMap((w) => w.events.map((e) => e.type))));
+  };
+
+  /**
+   * Before answering from a read model what another process may have just written (a code the
+   * worker issued), catch up with the store's head, bounded like read-your-writes. Named by the
+   * collections about to be read.
+   */
+  const catchUpWith = async (...collections: string[]) =>
+    waitForReadModels(await deps.eventStore.headPosition(), [...new Set(collections.map((c) => deps.projections.readModelOf(c)))]);
+
+  const decideForUser = (userId: string, decide: (state: UserState) => Promise<UserCommand> | UserCommand, ctx: CommandContext) =>
+    deps.commands.handle<UserEvent, UserState>(userDecider, userStream(userId), async (state) =>
+      userDecider.decide(await decide(state), state), ctx);
+
+  const loadUser = async (userId: string) => (await deps.commands.load(userDecider, userStream(userId))).state;
+
+  const requireStrongPassword = (password: string, username: string | null, path: string) => {
+    const weakness = passwordWeakness(password, username);
+    if (weakness) refuse('validation_failed', weakness, [{ path, message: weakness }]);
+  };
+
+  /**
+   * A password check for one command: bcrypt runs once per stored hash, so a retry after a
+   * conflict (a concurrent login on the same account) does not pay for it again.
+   */
+  const passwordCheck = (password: string | undefined) => {
+    const results = new Map<string | null, Promise<boolean>>();
+    return (state: UserState): Promise<boolean> => {
+      if (password === undefined) return Promise.resolve(false);
+      let result = results.get(state.passwordHash);
+      if (!result) results.set(state.passwordHash, (result = deps.hasher.verify(password, state.passwordHash)));
+      return result;
+    };
+  };
+
+  /** A login whose decision recorded a failure is answered with the matching refusal. */
+  const refuseFailedLogin = (events: UserEvent[]) => {
+    const failure = failedLogin(events);
+    if (failure?.type !== 'LoginFailed') return;
+    if (failure.data.reason === 'password') refuse('invalid_credentials', 'Invalid username or password');
+    if (failure.data.reason === 'email_code') refuse('invalid_credentials', 'The code is wrong');
+    refuse('invalid_totp', 'The two-factor code is wrong or was already used');
+  };
+
+  /** The token of a session the command `written` started, once the read models show it. */
+  const issue = async (userId: string, sessionId: string, written: Written): Promise<Issued> => {
+    await awaitReadModels(written);
+    return { ...(await deps.signer.issue(userId, sessionId)), position: written.position };
+  };
+
+  const userObject = async (userId: string): Promise<UserObject> => {
+    const doc = await users().findOne({ _id: userId });
+    if (!doc) return refuse('not_found', 'No such account');
+    return toUserObject(doc);
+  };
+
+  const releaseAll = async (streams: (string | null)[], owner: string, ctx: CommandContext) => {
+    for (const stream of streams) {
+      if (stream) await deps.claims.release(stream, owner, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'claim release failed'));
+    }
+  };
+
+  const erase = async (userId: string) => {
+    await deps.keyStore.destroy(userId);
+    deps.codec.forget(userId);
+  };
+
+  return {
+    deps, users, lookups, sessions, commandContext, awaitReadModels, catchUpWith, decideForUser, loadUser, requireStrongPassword, passwordCheck,
+    refuseFailedLogin, issue, userObject, releaseAll, erase,
+  };
+}
+
+export type Shared = ReturnType<typeof createShared>;
