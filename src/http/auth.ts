@@ -1,9 +1,10 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
 import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
+import { answerCommand } from './respond.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -92,9 +93,10 @@ export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: stri
  * Every route of the app with its policy, in one flat table (`handle` dispatches them), so that no
  * route can be added without saying who may call it, and a test can walk them all. Routes are
  * added through a `scope`: a path prefix, and the body parser its routes run first (a route whose
- * doc says `formBody` parses its own).
+ * doc says `formBody` parses its own). `headPosition` is what a command answer names when the
+ * command appended nothing.
  */
-export function routeTable(accounts: Accounts, publicUrl: string) {
+export function routeTable(accounts: Accounts, publicUrl: string, headPosition: () => Promise<bigint>) {
   const publicOrigin = new URL(publicUrl).origin;
   const cookies = cookieNames(publicUrl);
   const table: RouteEntry[] = [];
@@ -113,6 +115,8 @@ export function routeTable(accounts: Accounts, publicUrl: string) {
         const parser = parseBody && !(doc as RouteDoc).formBody ? [parseBody] : [];
         router.add(method, `${prefix}${path}`, [...parser, authorize(accounts, policy, publicOrigin, cookies), ...handlers]);
       },
+      /** Answers a command with the position of what it appended (see respond.ts). */
+      answerCommand: (res: Response, position: bigint | null, status: number, body: unknown) => answerCommand(res, position, headPosition, status, body),
     }),
   };
 }

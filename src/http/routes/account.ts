@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, sendJsonText } from '../respond.js';
+import { sendJsonText } from '../respond.js';
 import { HttpError } from '../errors.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
@@ -36,7 +36,7 @@ const tag = 'Account';
 const userAnswer = { 200: { description: 'The user object', schema: answers.user } };
 
 /** The signed-in user's own account. */
-export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
+export function accountRoutes(accounts: Accounts, routes: Routes): void {
 
   const me: RequestHandler = async (req, res) => {
     sendJsonText(res, await accounts.meJson(callerOf(req).userId));
@@ -61,7 +61,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
       { displayName: body.display_name, firstName: body.first_name, lastName: body.last_name, email: body.email, password: body.password, totpCode: body.totp_code },
       requestInfo(req),
     );
-    await answerCommand(res, position, head, 200, user);
+    await routes.answerCommand(res, position, 200, user);
   });
 
   routes.add('put', '/auth/me/username', {
@@ -69,7 +69,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
   }, async (req, res) => {
     const body = parse(usernameBody, req.body);
     const { user, position } = await accounts.changeUsername(callerOf(req), { newUsername: body.new_username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, user);
+    await routes.answerCommand(res, position, 200, user);
   });
 
   routes.add('put', '/auth/update-password', {
@@ -79,7 +79,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
   }, async (req, res) => {
     const body = parse(passwordBody, req.body);
     const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password, totpCode: body.totp_code, revokeCredentials: body.revoke_credentials }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Password updated' });
+    await routes.answerCommand(res, position, 200, { detail: 'Password updated' });
   });
 
   routes.add('post', '/auth/me/set-initial-password', {
@@ -89,7 +89,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
   }, async (req, res) => {
     const body = parse(initialPasswordBody, req.body);
     const position = await accounts.setInitialPassword(callerOf(req), { password: body.password }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Password set' });
+    await routes.answerCommand(res, position, 200, { detail: 'Password set' });
   });
 
   routes.add('get', '/auth/sessions', {
@@ -104,7 +104,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
   }, async (req, res) => {
     const { id } = parse(sessionParams, req.params);
     const position = await accounts.revokeSession(callerOf(req), id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Session revoked' });
+    await routes.answerCommand(res, position, 200, { detail: 'Session revoked' });
   });
 
   routes.add('delete', '/auth/me', {
@@ -115,7 +115,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
   }, async (req, res) => {
     const body = parse(deleteBody, req.body);
     const position = await accounts.deleteAccount(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Account deleted' });
+    await routes.answerCommand(res, position, 200, { detail: 'Account deleted' });
   });
 
   routes.add('get', '/auth/me/history', {

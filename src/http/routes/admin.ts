@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import type { ProjectionOperations } from '../../operations.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -29,7 +28,7 @@ const tag = 'Admin';
 const userAnswer = { 200: { description: 'The user object, with `disabled`', schema: adminUser } };
 
 /** Administration: an admin's login session only (403 `admin_only` otherwise). */
-export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, head: () => Promise<bigint>, routes: Routes): void {
+export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, routes: Routes): void {
 
   routes.add('get', '/admin/users', {
     policy: 'admin', tag, summary: 'List and search users (by username or email), a page at a time', query: listQuery,
@@ -46,7 +45,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
   }, async (req, res) => {
     const body = parse(createBody, req.body);
     const made = await accounts.createUser(callerOf(req), { username: body.username, email: body.email ?? null, role: body.role, sendMail: body.send_mail }, requestInfo(req));
-    await answerCommand(res, made.position, head, 201, { user: made.user, ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}) });
+    await routes.answerCommand(res, made.position, 201, { user: made.user, ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}) });
   });
 
   routes.add('get', '/admin/users/:id', {
@@ -74,7 +73,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       const { id } = parse(userParams, req.params);
       parse(noBody, req.body ?? {});
       const { user, position } = await accounts.setDisabled(callerOf(req), id, disabled, requestInfo(req));
-      await answerCommand(res, position, head, 200, user);
+      await routes.answerCommand(res, position, 200, user);
     });
   }
 
@@ -86,7 +85,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       const { id } = parse(userParams, req.params);
       parse(noBody, req.body ?? {});
       const { user, position } = await accounts.setAdmin(callerOf(req), id, admin, requestInfo(req));
-      await answerCommand(res, position, head, 200, user);
+      await routes.answerCommand(res, position, 200, user);
     });
   }
 

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
+import { tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 import { clearSessionCookies } from '../cookies.js';
@@ -32,7 +32,7 @@ const usrKey = z.object({ usr: z.string() });
 const tag = 'Registration and login';
 
 /** Set-up, registration, password login and logout. */
-export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('get', '/auth/setup-status', {
     policy: 'public', tag, summary: 'Whether the first account exists, whether registration is open, and the login methods',
@@ -55,7 +55,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
       },
       requestInfo(req),
     );
-    await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 201, tokenAnswer(issued));
   });
 
   routes.add('post', '/auth', {
@@ -66,7 +66,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, limit, async (req, res) => {
     const body = parse(loginBody, req.body);
     const issued = await accounts.login({ username: body.username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
   });
 
   routes.add('post', '/auth/usr', {
@@ -76,7 +76,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, limit, async (req, res) => {
     const body = parse(usrBody, req.body);
     const issued = await accounts.loginWithUsr({ usr: body.usr, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
   });
 
   routes.add('get', '/auth/usr-key', {
@@ -96,7 +96,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, async (req, res) => {
     const body = parse(rotateUsrBody, req.body ?? {});
     const { usr, position } = await accounts.rotateUsrKey(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { usr });
+    await routes.answerCommand(res, position, 200, { usr });
   });
 
   routes.add('post', '/auth/logout', {
@@ -107,7 +107,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     const position = await accounts.logout(callerOf(req), requestInfo(req));
     // A browser session's cookies go too (harmless for a bearer client).
     clearSessionCookies(res, accounts.publicUrl());
-    await answerCommand(res, position, head, 200, { detail: 'Logged out' });
+    await routes.answerCommand(res, position, 200, { detail: 'Logged out' });
   });
 
 }

@@ -2,7 +2,6 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
 import { parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -29,7 +28,7 @@ const checkAnswer = z.object({ allowed: z.boolean(), user_id: z.uuid(), acl_id: 
 const tag = 'ACLs and API keys';
 
 /** ACLs and their tokens, API keys, and the token check for other services. */
-export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function credentialRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('get', '/auth/acls', {
     policy: 'session', tag, summary: "The account's ACLs", responses: { 200: { description: 'The ACLs', schema: z.array(acl) } },
@@ -44,7 +43,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
   }, async (req, res) => {
     const body = parse(aclBody, req.body);
     const { acl, position } = await accounts.createAcl(callerOf(req), { name: body.name, allowedEndpoints: body.allowed_endpoints }, requestInfo(req));
-    await answerCommand(res, position, head, 201, acl);
+    await routes.answerCommand(res, position, 201, acl);
   });
 
   routes.add('put', '/auth/acls/:acl_id', {
@@ -54,7 +53,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     const { acl_id } = parse(aclParams, req.params);
     const body = parse(aclUpdate, req.body);
     const { acl, position } = await accounts.updateAcl(callerOf(req), acl_id, { name: body.name, allowedEndpoints: body.allowed_endpoints }, requestInfo(req));
-    await answerCommand(res, position, head, 200, acl);
+    await routes.answerCommand(res, position, 200, acl);
   });
 
   routes.add('delete', '/auth/acls/:acl_id', {
@@ -63,7 +62,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
   }, async (req, res) => {
     const { acl_id } = parse(aclParams, req.params);
     const position = await accounts.deleteAcl(callerOf(req), acl_id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'ACL deleted' });
+    await routes.answerCommand(res, position, 200, { detail: 'ACL deleted' });
   });
 
   routes.add('get', '/auth/acls/:acl_id/tokens', {
@@ -81,7 +80,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     const { acl_id } = parse(aclParams, req.params);
     const body = parse(tokenBody, req.body);
     const { body: answer, position } = await accounts.issueAclToken(callerOf(req), acl_id, { expiresAt: body.expires_at ?? null }, requestInfo(req));
-    await answerCommand(res, position, head, 201, answer);
+    await routes.answerCommand(res, position, 201, answer);
   });
 
   routes.add('delete', '/auth/acls/:acl_id/tokens/:token_id', {
@@ -90,7 +89,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
   }, async (req, res) => {
     const { acl_id, token_id } = parse(tokenParams, req.params);
     const position = await accounts.revokeAclToken(callerOf(req), acl_id, token_id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
+    await routes.answerCommand(res, position, 200, { detail: 'Token revoked' });
   });
 
   routes.add('post', '/auth/check', {
@@ -107,7 +106,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
   }, async (req, res) => {
     const body = parse(keyBody, req.body);
     const { body: answer, position } = await accounts.createApiKey(callerOf(req), { name: body.name, expiresAt: body.expires_at ?? null }, requestInfo(req));
-    await answerCommand(res, position, head, 201, answer);
+    await routes.answerCommand(res, position, 201, answer);
   });
 
   routes.add('get', '/auth/me/tokens', {
@@ -122,7 +121,7 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
   }, async (req, res) => {
     const { id } = parse(keyParams, req.params);
     const position = await accounts.revokeApiKey(callerOf(req), id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
+    await routes.answerCommand(res, position, 200, { detail: 'Token revoked' });
   });
 
   routes.add('get', '/auth/verify-token', {

@@ -5,7 +5,7 @@ import type { Accounts } from '../../accounts/index.js';
 import { bearerOf, callerOf, requestInfo, type Routes } from '../auth.js';
 import { encodedBody, jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
+import { tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -34,7 +34,7 @@ const jsonOrForm: RequestHandler = (req, res, next) => {
 };
 
 /** Email verification, password reset, and passwordless email codes. */
-export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('post', '/auth/me/send-otp', {
     policy: 'session', tag, summary: "Mail a 6-digit code that verifies the account's email", body: noBody,
@@ -42,7 +42,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   }, async (req, res) => {
     parse(noBody, req.body);
     const answer = await accounts.sendVerificationCode(callerOf(req), requestInfo(req));
-    await answerCommand(res, null, head, 200, answer);
+    await routes.answerCommand(res, null, 200, answer);
   });
 
   routes.add('post', '/auth/verify-otp', {
@@ -52,7 +52,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   }, limit, jsonOrForm, async (req, res) => {
     const body = parse(otpBody, req.body === undefined ? undefined : { ...req.body });
     const position = await accounts.verifyEmail({ otp: body.otp, otpSession: body.otp_session }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Email verified' });
+    await routes.answerCommand(res, position, 200, { detail: 'Email verified' });
   });
 
   routes.add('post', '/auth/reset-password', {
@@ -63,7 +63,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   }, limit, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.requestPasswordReset({ email: body.email });
-    await answerCommand(res, null, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
+    await routes.answerCommand(res, null, 202, { detail: 'If an account has this address, a reset link is on its way' });
   });
 
   routes.add('put', '/auth/reset-password', {
@@ -76,7 +76,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     const token = body.reset_token ?? bearerOf(req.headers.authorization);
     if (!token) throw new HttpError('validation_failed', 'Send the reset token as reset_token or as a Bearer header', [{ path: 'reset_token', message: 'required' }]);
     const position = await accounts.resetPassword({ token, newPassword: body.new_password }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Password reset' });
+    await routes.answerCommand(res, position, 200, { detail: 'Password reset' });
   });
 
   routes.add('post', '/auth/send-code', {
@@ -87,7 +87,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   }, limit, async (req, res) => {
     const body = parse(emailBody, req.body);
     await accounts.sendLoginCode({ email: body.email });
-    await answerCommand(res, null, head, 202, { detail: 'If this address can sign in, a code is on its way' });
+    await routes.answerCommand(res, null, 202, { detail: 'If this address can sign in, a code is on its way' });
   });
 
   routes.add('post', '/auth/verify-code', {
@@ -100,7 +100,7 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
   }, limit, async (req, res) => {
     const body = parse(codeBody, req.body);
     const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
   });
 
 }

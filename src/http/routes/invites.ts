@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
 import { parse } from '../validate.js';
 
 const inviteBody = z.strictObject({
@@ -16,7 +15,7 @@ const listed = invite.extend({ revoked: z.boolean(), created_at: z.string() });
 const tag = 'Invitations';
 
 /** Invitations (`INVITES=admins|users` says who may invite; `REGISTRATION=invite` makes them required). */
-export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
+export function inviteRoutes(accounts: Accounts, routes: Routes): void {
 
   routes.add('post', '/auth/invites', {
     policy: 'session', tag, summary: 'Make an invite: how many registrations it allows, until when, and as what role', body: inviteBody,
@@ -25,7 +24,7 @@ export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, ro
   }, async (req, res) => {
     const body = parse(inviteBody, req.body);
     const made = await accounts.createInvite(callerOf(req), { uses: body.uses, expiresAt: body.expires_at ? new Date(body.expires_at) : null, role: body.role }, requestInfo(req));
-    await answerCommand(res, made.position, head, 201, made.invite);
+    await routes.answerCommand(res, made.position, 201, made.invite);
   });
 
   routes.add('get', '/auth/invites', {
@@ -42,7 +41,7 @@ export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, ro
   }, async (req, res) => {
     const { id } = parse(inviteParams, req.params);
     const revoked = await accounts.revokeInvite(callerOf(req), id, requestInfo(req));
-    await answerCommand(res, revoked.position, head, 200, revoked.invite);
+    await routes.answerCommand(res, revoked.position, 200, revoked.invite);
   });
 
 }

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
+import { tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -15,7 +15,7 @@ const walletAnswer = z.object({ status: z.enum(['OK', 'ERROR']), reason: z.strin
 const tag = 'LNURL-auth';
 
 /** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
-export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function lnurlRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   // Public, except that `action=link` needs the account's bearer token.
   routes.add('get', '/auth/lnurl', {
@@ -58,7 +58,7 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
       res.status(202).json({ status: 'pending' });
       return;
     }
-    await answerCommand(res, answer.issued.position, head, 200, tokenAnswer(answer.issued));
+    await routes.answerCommand(res, answer.issued.position, 200, tokenAnswer(answer.issued));
   });
 
 }

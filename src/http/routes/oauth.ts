@@ -4,7 +4,7 @@ import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../auth.js';
 import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../cookies.js';
 import { stateHashOf } from '../../accounts/oauth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
+import { tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -22,7 +22,7 @@ const tokenAnswers = {
  * OAuth 2 / OIDC sign-in. Mounted last: `/auth/{provider}` must not shadow the other /auth routes.
  * Unknown or unconfigured providers are 404.
  */
-export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function oauthRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   // Public; with a session's Bearer token the identity is linked to that account instead.
   routes.add('get', '/auth/:provider', {
@@ -47,7 +47,7 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);
     const issued = await accounts.finishOAuth(provider, { code: input.code, state: input.state, totpCode: input.totp_code }, requestInfo(req), finisher);
-    await answerCommand(res, issued.position, head, issued.created ? 201 : 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, issued.created ? 201 : 200, tokenAnswer(issued));
   };
   const finishDoc = {
     policy: 'public' as const, tag, params: providerParams, query: tokenInput, responses: tokenAnswers, errors: [401, 403, 409, 410, 429],

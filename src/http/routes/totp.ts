@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
+import { tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -12,7 +12,7 @@ const backupCodes = z.object({ backup_codes: z.array(z.string()).describe('Shown
 const tag = 'Two-factor';
 
 /** Two-factor authentication: set-up, turning off, backup codes, recovery. */
-export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('get', '/auth/totp', {
     policy: 'session', tag, summary: 'Start setting up 2FA: a pending secret, valid 10 min',
@@ -29,7 +29,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, async (req, res) => {
     const body = parse(codeBody, req.body);
     const { backupCodes, position } = await accounts.enable(callerOf(req), { code: body.code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { backup_codes: backupCodes });
+    await routes.answerCommand(res, position, 200, { backup_codes: backupCodes });
   });
 
   routes.add('delete', '/auth/totp', {
@@ -38,7 +38,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, async (req, res) => {
     const body = parse(codeBody, req.body);
     const position = await accounts.disable(callerOf(req), { code: body.code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: '2FA disabled' });
+    await routes.answerCommand(res, position, 200, { detail: '2FA disabled' });
   });
 
   routes.add('post', '/auth/totp/backup-codes', {
@@ -47,7 +47,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, async (req, res) => {
     const body = parse(codeBody, req.body);
     const { backupCodes, position } = await accounts.regenerateBackupCodes(callerOf(req), { code: body.code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { backup_codes: backupCodes });
+    await routes.answerCommand(res, position, 200, { backup_codes: backupCodes });
   });
 
   routes.add('post', '/auth/totp/recover', {
@@ -57,7 +57,7 @@ export function totpRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
   }, limit, async (req, res) => {
     const body = parse(recoverBody, req.body);
     const issued = await accounts.recover({ username: body.username, password: body.password, backupCode: body.backup_code }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
   });
 
 }
