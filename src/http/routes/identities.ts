@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const identityParams = z.strictObject({
@@ -16,9 +15,8 @@ export function identityRoutes(accounts: Accounts, routes: Routes): void {
     policy: 'session', tag, summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account', params: identityParams,
     responses: { 200: { description: 'The user object', schema: answers.user } },
     errors: [409],
-  }, async (req, res) => {
-    const { method, id } = parse(identityParams, req.params);
-    const { user, position } = await accounts.unlinkIdentity(callerOf(req), method, id, requestInfo(req));
+  }, async ({ params }, req, res) => {
+    const { user, position } = await accounts.unlinkIdentity(callerOf(req), params.method, params.id, requestInfo(req));
     await routes.answerCommand(res, position, 200, user);
   });
 }

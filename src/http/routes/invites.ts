@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { parse } from '../validate.js';
 
 const inviteBody = z.strictObject({
   uses: z.number().int().min(1).max(1000).default(1),
@@ -21,8 +20,7 @@ export function inviteRoutes(accounts: Accounts, routes: Routes): void {
     policy: 'session', tag, summary: 'Make an invite: how many registrations it allows, until when, and as what role', body: inviteBody,
     responses: { 201: { description: 'The invite with its token, shown this once', schema: issued } },
     errors: [403],
-  }, async (req, res) => {
-    const body = parse(inviteBody, req.body);
+  }, async ({ body }, req, res) => {
     const made = await accounts.createInvite(callerOf(req), { uses: body.uses, expiresAt: body.expires_at ? new Date(body.expires_at) : null, role: body.role }, requestInfo(req));
     await routes.answerCommand(res, made.position, 201, made.invite);
   });
@@ -30,7 +28,7 @@ export function inviteRoutes(accounts: Accounts, routes: Routes): void {
   routes.add('get', '/auth/invites', {
     policy: 'session', tag, summary: "The caller's invites (never their tokens)",
     responses: { 200: { description: 'Invites, newest first', schema: z.array(listed) } },
-  }, async (req, res) => {
+  }, async (_input, req, res) => {
     res.json(await accounts.listInvites(callerOf(req)));
   });
 
@@ -38,9 +36,8 @@ export function inviteRoutes(accounts: Accounts, routes: Routes): void {
     policy: 'session', tag, summary: 'Revoke an invite (its issuer, or an admin)', params: inviteParams,
     responses: { 200: { description: 'The invite, revoked', schema: listed } },
     errors: [404],
-  }, async (req, res) => {
-    const { id } = parse(inviteParams, req.params);
-    const revoked = await accounts.revokeInvite(callerOf(req), id, requestInfo(req));
+  }, async ({ params }, req, res) => {
+    const revoked = await accounts.revokeInvite(callerOf(req), params.id, requestInfo(req));
     await routes.answerCommand(res, revoked.position, 200, revoked.invite);
   });
 

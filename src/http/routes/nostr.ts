@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { tokenAnswer } from '../respond.js';
-import { fields, parse } from '../validate.js';
+import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const loginBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384).optional(), totp_code: fields.totpCode, referrer_token: fields.referrerToken });
@@ -22,8 +22,7 @@ export function nostrRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       201: { description: 'The token answer, for an account made by this login', schema: answers.token },
     },
     errors: [401, 403, 409, 410, 429],
-  }, limit, async (req, res) => {
-    const body = parse(loginBody, req.body);
+  }, limit, async ({ body }, req, res) => {
     const header = req.headers.authorization?.startsWith('Nostr ') ? req.headers.authorization : undefined;
     const issued = await accounts.loginWithNostr({ header, body: body.nostr_event, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
     await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
@@ -33,8 +32,7 @@ export function nostrRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     policy: 'session', tag, summary: 'Link a Nostr key (a NIP-98 event signed by it) to the account', body: linkBody,
     responses: { 200: { description: 'The user object', schema: answers.user } },
     errors: [409, 410],
-  }, async (req, res) => {
-    const body = parse(linkBody, req.body);
+  }, async ({ body }, req, res) => {
     const { user, position } = await accounts.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
     await routes.answerCommand(res, position, 200, user);
   });
