@@ -82,7 +82,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   app.set('trust proxy', deps.trustProxy);
   app.set('query parser', 'simple');
   const first = everyRequest(deps.logger, deps.metrics, cookieSessions(deps.publicUrl));
-  const routes = routeTable(deps.accounts, deps.publicUrl);
+  const routes = routeTable(deps.accounts, deps.publicUrl, deps.headPosition);
   const ops = routes.scope('');
   opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: ops, table: () => routes.table });
   const limit = perIpLimit(deps.limiter);
@@ -91,18 +91,18 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   passwordPageRoutes(deps.accounts, ops);
   // The API's routes read JSON only (the one that also takes multipart/form-data parses its own body).
   const api = routes.scope('/api/v1', jsonBody);
-  emailRoutes(deps.accounts, deps.headPosition, api, limit);
-  authRoutes(deps.accounts, deps.headPosition, api, limit);
-  accountRoutes(deps.accounts, deps.headPosition, api);
-  totpRoutes(deps.accounts, deps.headPosition, api, limit);
-  credentialRoutes(deps.accounts, deps.headPosition, api, limit);
-  adminRoutes(deps.accounts, deps.operations, deps.headPosition, api);
-  nostrRoutes(deps.accounts, deps.headPosition, api, limit);
-  lnurlRoutes(deps.accounts, deps.headPosition, api, limit);
-  identityRoutes(deps.accounts, deps.headPosition, api);
-  inviteRoutes(deps.accounts, deps.headPosition, api);
+  emailRoutes(deps.accounts, api, limit);
+  authRoutes(deps.accounts, api, limit);
+  accountRoutes(deps.accounts, api);
+  totpRoutes(deps.accounts, api, limit);
+  credentialRoutes(deps.accounts, api, limit);
+  adminRoutes(deps.accounts, deps.operations, api);
+  nostrRoutes(deps.accounts, api, limit);
+  lnurlRoutes(deps.accounts, api, limit);
+  identityRoutes(deps.accounts, api);
+  inviteRoutes(deps.accounts, api);
   // `/auth/:provider` is tried after every exact path and after the parameterised paths added before it.
-  oauthRoutes(deps.accounts, deps.headPosition, api, limit);
+  oauthRoutes(deps.accounts, api, limit);
   // One middleware for every request: what each one goes through first, then the route (see FlatRouter).
   app.use((req, res, next) => {
     first(req, res);

@@ -1,9 +1,11 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
 import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
+import { answerCommand } from './respond.js';
+import { parseRequest, type RequestPart, type RouteInput } from './validate.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -28,9 +30,9 @@ export type Policy = 'public' | 'user' | 'session' | 'credential' | 'admin';
 export const AUTHORIZES = Symbol('authorizes');
 
 /**
- * What the OpenAPI document says of a route, built from the very zod schemas its handler parses
- * with (never a second copy). `body`, `query` and `params` are the request's schemas; `responses`
- * the answers other than the error shape, which every route shares.
+ * What the OpenAPI document says of a route, built from the very zod schemas the route table
+ * parses its request with (never a second copy). `body`, `query` and `params` are the request's
+ * schemas; `responses` the answers other than the error shape, which every route shares.
  */
 export interface RouteDoc {
   summary: string;
@@ -45,6 +47,25 @@ export interface RouteDoc {
   /** Status codes of the shared error shape this route may answer with, besides the usual ones. */
   errors?: number[];
 }
+
+type Schema = ZodType | undefined;
+
+/** A route's own work: handed its declared params, query and body, parsed (see `RouteAccess`). */
+export type RouteHandler<Input = RouteInput> = (input: Input, req: Request, res: Response) => unknown;
+
+/**
+ * A route's policy with its OpenAPI description. The declared `params`, `query` and `body` are
+ * parsed, in that order, once the policy is checked and the route's middleware has run, and the
+ * handler is handed their values; a part named in `parsedByHandler` is the handler's to parse (a
+ * route that reads it differently says why).
+ */
+export type RouteAccess<P extends Schema, Q extends Schema, B extends Schema, Own extends RequestPart> = Omit<RouteDoc, RequestPart> & {
+  policy: Policy;
+  params?: P;
+  query?: Q;
+  body?: B;
+  parsedByHandler?: readonly Own[];
+};
 
 export interface RouteEntry {
   method: Method;
@@ -92,9 +113,10 @@ export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: stri
  * Every route of the app with its policy, in one flat table (`handle` dispatches them), so that no
  * route can be added without saying who may call it, and a test can walk them all. Routes are
  * added through a `scope`: a path prefix, and the body parser its routes run first (a route whose
- * doc says `formBody` parses its own).
+ * doc says `formBody` parses its own). `headPosition` is what a command answer names when the
+ * command appended nothing.
  */
-export function routeTable(accounts: Accounts, publicUrl: string) {
+export function routeTable(accounts: Accounts, publicUrl: string, headPosition: () => Promise<bigint>) {
   const publicOrigin = new URL(publicUrl).origin;
   const cookies = cookieNames(publicUrl);
   const table: RouteEntry[] = [];
@@ -106,13 +128,26 @@ export function routeTable(accounts: Accounts, publicUrl: string) {
     scope: (prefix: string, parseBody?: RequestHandler) => ({
       /** Every route of the app (all scopes). */
       table,
-      /** `access` is the policy alone, or the policy with the route's OpenAPI description. */
-      add(method: Method, path: string, access: Policy | (RouteDoc & { policy: Policy }), ...handlers: RequestHandler[]) {
-        const { policy, ...doc } = typeof access === 'string' ? { policy: access } : access;
+      /**
+       * `access` is the policy alone, or the policy with the route's OpenAPI description; the
+       * handlers before the last are middleware (a rate limit), the last is the route's own.
+       */
+      add<P extends Schema = undefined, Q extends Schema = undefined, B extends Schema = undefined, Own extends RequestPart = never>(
+        method: Method,
+        path: string,
+        access: Policy | RouteAccess<P, Q, B, Own>,
+        ...handlers: [...RequestHandler[], RouteHandler<Omit<RouteInput<P, Q, B>, Own>>]
+      ) {
+        const { policy, parsedByHandler = [], ...doc } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
         table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
-        const parser = parseBody && !(doc as RouteDoc).formBody ? [parseBody] : [];
-        router.add(method, `${prefix}${path}`, [...parser, authorize(accounts, policy, publicOrigin, cookies), ...handlers]);
+        const parser = parseBody && !doc.formBody ? [parseBody] : [];
+        const handle = handlers.at(-1) as RouteHandler<RouteInput<P, Q, B>>;
+        const middleware = handlers.slice(0, -1) as RequestHandler[];
+        const parseThenHandle: RequestHandler = (req, res) => handle(parseRequest(doc, req, parsedByHandler), req, res) as Promise<void> | void;
+        router.add(method, `${prefix}${path}`, [...parser, authorize(accounts, policy, publicOrigin, cookies), ...middleware, parseThenHandle]);
       },
+      /** Answers a command with the position of what it appended (see respond.ts). */
+      answerCommand: (res: Response, position: bigint | null, status: number, body: unknown) => answerCommand(res, position, headPosition, status, body),
     }),
   };
 }

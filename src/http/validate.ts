@@ -15,6 +15,35 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<
   throw new HttpError('validation_failed', `Invalid request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, issues);
 }
 
+/** The parts of a request a route may declare a schema for, as they came. */
+export interface RequestParts { params: unknown; query: unknown; body: unknown }
+export type RequestPart = keyof RequestParts;
+type Schema = z.ZodType | undefined;
+type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a route's handler is handed: its declared params, query and body, parsed (undefined where none is declared). */
+export interface RouteInput<P extends Schema = undefined, Q extends Schema = undefined, B extends Schema = undefined> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+  body: Parsed<B>;
+}
+
+/**
+ * Parses the declared parts of a request in the order params, query, body: the first that fails
+ * is the 400. A part named in `skip` is left to the handler (undefined here).
+ */
+export function parseRequest<P extends Schema, Q extends Schema, B extends Schema>(
+  schemas: { params?: P; query?: Q; body?: B },
+  parts: RequestParts,
+  skip: readonly RequestPart[] = [],
+): RouteInput<P, Q, B> {
+  const parsed = (part: RequestPart) => {
+    const schema = schemas[part];
+    return schema && !skip.includes(part) ? parse(schema, parts[part]) : undefined;
+  };
+  return { params: parsed('params'), query: parsed('query'), body: parsed('body') } as RouteInput<P, Q, B>;
+}
+
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
 /** The field shapes shared by several routes. */

@@ -146,6 +146,27 @@ describe('the documented schemas are the validating ones', () => {
     }
   });
 
+  it('checks the credential before the input: a bad body without one is 401, not 400, on every route that needs one', async () => {
+    const guarded = server.service.routeTable.filter((r) => r.policy !== 'public' && r.doc?.body);
+    expect(guarded.length).toBeGreaterThan(20);
+    for (const route of guarded) {
+      const answer = await call(server, route.method.toUpperCase(), fill(route.path), { body: { zz_unknown_field: 1 } });
+      expect([answer.status, answer.body.code], key(route.method, route.path)).toEqual([401, 'unauthenticated']);
+    }
+  });
+
+  it('judges the path parameters first: a bad one is the 400, whatever the query and the body hold', async () => {
+    const withParams = server.service.routeTable.filter((r) => r.doc?.params && (r.doc.query || r.doc.body));
+    expect(withParams.length).toBeGreaterThan(5);
+    for (const route of withParams) {
+      const path = `${route.path.replace(/:(\w+)/g, 'X'.repeat(300))}?zz_unknown_field=1`;
+      const answer = await call(server, route.method.toUpperCase(), path, { body: route.doc!.body ? { zz_unknown_field: 1 } : undefined, token: admin });
+      expect([answer.status, answer.body.code], key(route.method, route.path)).toEqual([400, 'validation_failed']);
+      const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+      for (const issue of answer.body.issues) expect(names, key(route.method, route.path)).toContain(issue.path);
+    }
+  });
+
   it('refuses an unknown query parameter on every route whose documented query schema is closed', async () => {
     const closed = server.service.routeTable.filter((r) => r.doc?.query && isStrict(r.doc.query));
     expect(closed.length).toBeGreaterThan(5);

@@ -1,10 +1,9 @@
-import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, sendJsonText } from '../respond.js';
+import { callerOf, requestInfo, type RouteHandler, type Routes } from '../auth.js';
+import { sendJsonText } from '../respond.js';
 import { HttpError } from '../errors.js';
-import { fields, parse } from '../validate.js';
+import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const profileBody = z.strictObject({
@@ -36,9 +35,9 @@ const tag = 'Account';
 const userAnswer = { 200: { description: 'The user object', schema: answers.user } };
 
 /** The signed-in user's own account. */
-export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
+export function accountRoutes(accounts: Accounts, routes: Routes): void {
 
-  const me: RequestHandler = async (req, res) => {
+  const me: RouteHandler = async (_input, req, res) => {
     sendJsonText(res, await accounts.meJson(callerOf(req).userId));
   };
   routes.add('get', '/auth', { policy: 'user', tag, summary: 'The signed-in user (same as GET /auth/me)', responses: userAnswer }, me);
@@ -50,8 +49,7 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
       + 'Through an ACL token or an API key only the names may change.',
     responses: userAnswer,
     errors: [409],
-  }, async (req, res) => {
-    const body = parse(profileBody, req.body);
+  }, async ({ body }, req, res) => {
     // Through an ACL token or an API key, only the names may change.
     if (callerOf(req).kind !== 'session' && (body.email !== undefined || body.password !== undefined || body.totp_code !== undefined)) {
       throw new HttpError(callerOf(req).kind === 'acl' ? 'acl_forbidden' : 'forbidden', 'Only display_name, first_name and last_name may be changed with an ACL token or an API key');
@@ -61,50 +59,46 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
       { displayName: body.display_name, firstName: body.first_name, lastName: body.last_name, email: body.email, password: body.password, totpCode: body.totp_code },
       requestInfo(req),
     );
-    await answerCommand(res, position, head, 200, user);
+    await routes.answerCommand(res, position, 200, user);
   });
 
   routes.add('put', '/auth/me/username', {
     policy: 'session', tag, summary: 'Change the username', body: usernameBody, responses: userAnswer, errors: [409],
-  }, async (req, res) => {
-    const body = parse(usernameBody, req.body);
+  }, async ({ body }, req, res) => {
     const { user, position } = await accounts.changeUsername(callerOf(req), { newUsername: body.new_username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, user);
+    await routes.answerCommand(res, position, 200, user);
   });
 
   routes.add('put', '/auth/update-password', {
     policy: 'session', tag, summary: 'Change the password; every other session of the account is revoked', body: passwordBody,
     description: 'With `revoke_credentials: true` the user key is replaced and every API key and ACL token of the account is revoked as well.',
     responses: { 200: { description: 'Password updated', schema: answers.detail } },
-  }, async (req, res) => {
-    const body = parse(passwordBody, req.body);
+  }, async ({ body }, req, res) => {
     const position = await accounts.changePassword(callerOf(req), { oldPassword: body.old_password, newPassword: body.new_password, totpCode: body.totp_code, revokeCredentials: body.revoke_credentials }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Password updated' });
+    await routes.answerCommand(res, position, 200, { detail: 'Password updated' });
   });
 
   routes.add('post', '/auth/me/set-initial-password', {
     policy: 'session', tag, summary: 'Set a password on an account that has none', body: initialPasswordBody,
     responses: { 200: { description: 'Password set', schema: answers.detail } },
     errors: [409],
-  }, async (req, res) => {
-    const body = parse(initialPasswordBody, req.body);
+  }, async ({ body }, req, res) => {
     const position = await accounts.setInitialPassword(callerOf(req), { password: body.password }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Password set' });
+    await routes.answerCommand(res, position, 200, { detail: 'Password set' });
   });
 
   routes.add('get', '/auth/sessions', {
     policy: 'session', tag, summary: "The account's active sessions", responses: { 200: { description: 'The sessions', schema: sessionList } },
-  }, async (req, res) => {
+  }, async (_input, req, res) => {
     res.json(await accounts.listSessions(callerOf(req)));
   });
 
   routes.add('delete', '/auth/sessions/:id', {
     policy: 'session', tag, summary: 'Revoke a session', params: sessionParams,
     responses: { 200: { description: 'Session revoked', schema: answers.detail } },
-  }, async (req, res) => {
-    const { id } = parse(sessionParams, req.params);
-    const position = await accounts.revokeSession(callerOf(req), id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Session revoked' });
+  }, async ({ params }, req, res) => {
+    const position = await accounts.revokeSession(callerOf(req), params.id, requestInfo(req));
+    await routes.answerCommand(res, position, 200, { detail: 'Session revoked' });
   });
 
   routes.add('delete', '/auth/me', {
@@ -112,17 +106,15 @@ export function accountRoutes(accounts: Accounts, head: () => Promise<bigint>, r
     description: '`password` (and `totp_code` when 2FA is on) are required when set. Personal data becomes unreadable everywhere, '
       + 'including old events; tokens, keys and ACLs die; the username and email are free again.',
     responses: { 200: { description: 'Account deleted', schema: answers.detail } },
-  }, async (req, res) => {
-    const body = parse(deleteBody, req.body);
+  }, async ({ body }, req, res) => {
     const position = await accounts.deleteAccount(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Account deleted' });
+    await routes.answerCommand(res, position, 200, { detail: 'Account deleted' });
   });
 
   routes.add('get', '/auth/me/history', {
     policy: 'session', tag, summary: "The account's own audit trail, newest first", query: historyQuery,
     responses: { 200: { description: 'The events', schema: historyList } },
-  }, async (req, res) => {
-    const query = parse(historyQuery, req.query);
+  }, async ({ query }, req, res) => {
     res.json(await accounts.history(callerOf(req), query));
   });
 

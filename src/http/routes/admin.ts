@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import type { ProjectionOperations } from '../../operations.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
-import { fields, parse } from '../validate.js';
+import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const userParams = z.strictObject({ id: z.uuid({ message: 'must be a user id' }) });
@@ -29,13 +28,13 @@ const tag = 'Admin';
 const userAnswer = { 200: { description: 'The user object, with `disabled`', schema: adminUser } };
 
 /** Administration: an admin's login session only (403 `admin_only` otherwise). */
-export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, head: () => Promise<bigint>, routes: Routes): void {
+export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, routes: Routes): void {
 
   routes.add('get', '/admin/users', {
     policy: 'admin', tag, summary: 'List and search users (by username or email), a page at a time', query: listQuery,
     responses: { 200: { description: 'A page of users; `next_cursor` is null on the last one', schema: userList } },
-  }, async (req, res) => {
-    res.json(await accounts.listUsers(parse(listQuery, req.query)));
+  }, async ({ query }, _req, res) => {
+    res.json(await accounts.listUsers(query));
   });
 
   routes.add('post', '/admin/users', {
@@ -43,38 +42,32 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     description: 'The account has `must_reset_password: true`; until it sets a password its token works only for GET /auth, PUT /auth/update-password and POST /auth/logout (403 `password_reset_required`). Only the superadmin makes admins.',
     responses: { 201: { description: 'The account, and its temporary password (once)', schema: created } },
     errors: [403, 409],
-  }, async (req, res) => {
-    const body = parse(createBody, req.body);
+  }, async ({ body }, req, res) => {
     const made = await accounts.createUser(callerOf(req), { username: body.username, email: body.email ?? null, role: body.role, sendMail: body.send_mail }, requestInfo(req));
-    await answerCommand(res, made.position, head, 201, { user: made.user, ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}) });
+    await routes.answerCommand(res, made.position, 201, { user: made.user, ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}) });
   });
 
   routes.add('get', '/admin/users/:id', {
     policy: 'admin', tag, summary: 'One user, with `disabled` and `locked_until`', params: userParams,
     responses: { 200: { description: 'The user object', schema: adminUser } },
-  }, async (req, res) => {
-    const { id } = parse(userParams, req.params);
-    res.json(await accounts.getUser(id));
+  }, async ({ params }, _req, res) => {
+    res.json(await accounts.getUser(params.id));
   });
 
   routes.add('get', '/admin/users/:id/history', {
     policy: 'admin', tag, summary: "The replay of a user's stream up to an instant", params: userParams, query: historyQuery,
     responses: { 200: { description: '`{"events": [{"type","at","position","data"}], "state": <the user as it stood at as_of>}`' } },
-  }, async (req, res) => {
-    const { id } = parse(userParams, req.params);
-    const { as_of } = parse(historyQuery, req.query);
-    res.json(await accounts.userHistory(id, as_of ? new Date(as_of) : undefined));
+  }, async ({ params, query }, _req, res) => {
+    res.json(await accounts.userHistory(params.id, query.as_of ? new Date(query.as_of) : undefined));
   });
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
     routes.add('post', `/admin/users/:id/${action}`, {
       policy: 'admin', tag, summary: disabled ? 'Disable an account: every token of it is revoked' : 'Enable a disabled account',
       params: userParams, body: noBody, responses: userAnswer, errors: [409],
-    }, async (req, res) => {
-      const { id } = parse(userParams, req.params);
-      parse(noBody, req.body ?? {});
-      const { user, position } = await accounts.setDisabled(callerOf(req), id, disabled, requestInfo(req));
-      await answerCommand(res, position, head, 200, user);
+    }, async ({ params }, req, res) => {
+      const { user, position } = await accounts.setDisabled(callerOf(req), params.id, disabled, requestInfo(req));
+      await routes.answerCommand(res, position, 200, user);
     });
   }
 
@@ -82,37 +75,32 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     routes.add('post', `/admin/users/:id/${action}`, {
       policy: 'admin', tag, summary: admin ? 'Make a user an admin' : 'Take admin away from a user (the superadmin only; the superadmin itself stays one)',
       params: userParams, body: noBody, responses: userAnswer, errors: [409],
-    }, async (req, res) => {
-      const { id } = parse(userParams, req.params);
-      parse(noBody, req.body ?? {});
-      const { user, position } = await accounts.setAdmin(callerOf(req), id, admin, requestInfo(req));
-      await answerCommand(res, position, head, 200, user);
+    }, async ({ params }, req, res) => {
+      const { user, position } = await accounts.setAdmin(callerOf(req), params.id, admin, requestInfo(req));
+      await routes.answerCommand(res, position, 200, user);
     });
   }
 
   routes.add('get', '/admin/projections', {
     policy: 'admin', tag, summary: 'The projections, their positions and lag',
     responses: { 200: { description: '`[{"name","version","position","head_position","lag","status"}]`' } },
-  }, async (_req, res) => {
+  }, async (_input, _req, res) => {
     res.json(await operations.list());
   });
 
   routes.add('get', '/admin/projections/:name', {
     policy: 'admin', tag, summary: "A projection's progress", params: projectionParams,
     responses: { 200: { description: '`{"status","processed","total","events_per_sec","eta_s"}`' } },
-  }, async (req, res) => {
-    const { name } = parse(projectionParams, req.params);
-    res.json(await operations.progress(name));
+  }, async ({ params }, _req, res) => {
+    res.json(await operations.progress(params.name));
   });
 
   routes.add('post', '/admin/projections/:name/rebuild', {
     policy: 'admin', tag, summary: 'Rebuild a projection; the live version serves until the new one has caught up',
     params: projectionParams, body: noBody,
     responses: { 202: { description: 'Rebuilding', schema: rebuilding } },
-  }, async (req, res) => {
-    const { name } = parse(projectionParams, req.params);
-    parse(noBody, req.body ?? {});
-    res.status(202).json(operations.rebuild(name));
+  }, async ({ params }, _req, res) => {
+    res.status(202).json(operations.rebuild(params.name));
   });
 
 }

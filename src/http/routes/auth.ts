@@ -2,8 +2,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
-import { fields, parse } from '../validate.js';
+import { tokenAnswer } from '../respond.js';
+import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 import { clearSessionCookies } from '../cookies.js';
 
@@ -32,13 +32,13 @@ const usrKey = z.object({ usr: z.string() });
 const tag = 'Registration and login';
 
 /** Set-up, registration, password login and logout. */
-export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('get', '/auth/setup-status', {
     policy: 'public', tag, summary: 'Whether the first account exists, whether registration is open, and the login methods',
     responses: { 200: { description: 'The set-up status', schema: setupStatus } },
     errors: [429],
-  }, limit, async (_req, res) => {
+  }, limit, async (_input, _req, res) => {
     res.json(await accounts.setupStatus());
   });
 
@@ -46,8 +46,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     policy: 'public', tag, summary: 'Register an account (the very first one becomes the superadmin)', body: registerBody,
     responses: { 201: { description: 'The token answer; `usr` is the legacy user key, shown this once', schema: answers.token } },
     errors: [403, 409, 429],
-  }, limit, async (req, res) => {
-    const body = parse(registerBody, req.body);
+  }, limit, async ({ body }, req, res) => {
     const issued = await accounts.register(
       {
         username: body.username, password: body.password, email: body.email ?? null, displayName: body.display_name ?? null,
@@ -55,7 +54,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
       },
       requestInfo(req),
     );
-    await answerCommand(res, issued.position, head, 201, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 201, tokenAnswer(issued));
   });
 
   routes.add('post', '/auth', {
@@ -63,20 +62,18 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     description: '401 `totp_required` when 2FA is on and no code came; 429 `account_locked` after 5 consecutive failures.',
     responses: { 200: { description: 'The token answer', schema: answers.token } },
     errors: [401, 403, 429],
-  }, limit, async (req, res) => {
-    const body = parse(loginBody, req.body);
+  }, limit, async ({ body }, req, res) => {
     const issued = await accounts.login({ username: body.username, password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
   });
 
   routes.add('post', '/auth/usr', {
     policy: 'public', tag, summary: "Log in with the account's secret user key (legacy)", body: usrBody,
     responses: { 200: { description: 'The token answer', schema: answers.token } },
     errors: [401, 403, 429],
-  }, limit, async (req, res) => {
-    const body = parse(usrBody, req.body);
+  }, limit, async ({ body }, req, res) => {
     const issued = await accounts.loginWithUsr({ usr: body.usr, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
   });
 
   routes.add('get', '/auth/usr-key', {
@@ -84,7 +81,7 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     description: 'Only to a session that signed in at most `REAUTH_WINDOW` ago (default 5 minutes); otherwise 403 `reauth_required` with the `methods` the account can sign in with.',
     responses: { 200: { description: 'The user key', schema: usrKey } },
     errors: [403],
-  }, async (req, res) => {
+  }, async (_input, req, res) => {
     res.json(await accounts.showUsrKey(callerOf(req)));
   });
 
@@ -93,21 +90,19 @@ export function authRoutes(accounts: Accounts, head: () => Promise<bigint>, rout
     description: 'Needs the `password` (and `totp_code` with 2FA), or a sign-in at most `REAUTH_WINDOW` old (403 `reauth_required` otherwise).',
     responses: { 200: { description: 'The new user key', schema: usrKey } },
     errors: [401, 403, 429],
-  }, async (req, res) => {
-    const body = parse(rotateUsrBody, req.body ?? {});
+  }, async ({ body }, req, res) => {
     const { usr, position } = await accounts.rotateUsrKey(callerOf(req), { password: body.password, totpCode: body.totp_code }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { usr });
+    await routes.answerCommand(res, position, 200, { usr });
   });
 
   routes.add('post', '/auth/logout', {
     policy: 'session', tag, summary: "End this session: its token stops working at once", body: noBody,
     responses: { 200: { description: 'Logged out', schema: answers.detail } },
-  }, async (req, res) => {
-    parse(noBody, req.body);
+  }, async (_input, req, res) => {
     const position = await accounts.logout(callerOf(req), requestInfo(req));
     // A browser session's cookies go too (harmless for a bearer client).
     clearSessionCookies(res, accounts.publicUrl());
-    await answerCommand(res, position, head, 200, { detail: 'Logged out' });
+    await routes.answerCommand(res, position, 200, { detail: 'Logged out' });
   });
 
 }

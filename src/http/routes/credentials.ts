@@ -2,8 +2,6 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
-import { parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const name = z.string().trim().min(1, 'must not be empty').max(100).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
@@ -29,11 +27,11 @@ const checkAnswer = z.object({ allowed: z.boolean(), user_id: z.uuid(), acl_id: 
 const tag = 'ACLs and API keys';
 
 /** ACLs and their tokens, API keys, and the token check for other services. */
-export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function credentialRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('get', '/auth/acls', {
     policy: 'session', tag, summary: "The account's ACLs", responses: { 200: { description: 'The ACLs', schema: z.array(acl) } },
-  }, async (req, res) => {
+  }, async (_input, req, res) => {
     res.json(await accounts.listAcls(callerOf(req)));
   });
 
@@ -41,97 +39,85 @@ export function credentialRoutes(accounts: Accounts, head: () => Promise<bigint>
     policy: 'session', tag, summary: 'Create an ACL: the endpoints its tokens may call', body: aclBody,
     description: 'Patterns are `METHOD /path`; `*` matches one segment, a trailing `/**` any rest, `{name}` one segment.',
     responses: { 201: { description: 'The ACL', schema: acl } },
-  }, async (req, res) => {
-    const body = parse(aclBody, req.body);
+  }, async ({ body }, req, res) => {
     const { acl, position } = await accounts.createAcl(callerOf(req), { name: body.name, allowedEndpoints: body.allowed_endpoints }, requestInfo(req));
-    await answerCommand(res, position, head, 201, acl);
+    await routes.answerCommand(res, position, 201, acl);
   });
 
   routes.add('put', '/auth/acls/:acl_id', {
     policy: 'session', tag, summary: 'Rename an ACL or change its endpoints', params: aclParams, body: aclUpdate,
     responses: { 200: { description: 'The ACL', schema: acl } },
-  }, async (req, res) => {
-    const { acl_id } = parse(aclParams, req.params);
-    const body = parse(aclUpdate, req.body);
-    const { acl, position } = await accounts.updateAcl(callerOf(req), acl_id, { name: body.name, allowedEndpoints: body.allowed_endpoints }, requestInfo(req));
-    await answerCommand(res, position, head, 200, acl);
+  }, async ({ params, body }, req, res) => {
+    const { acl, position } = await accounts.updateAcl(callerOf(req), params.acl_id, { name: body.name, allowedEndpoints: body.allowed_endpoints }, requestInfo(req));
+    await routes.answerCommand(res, position, 200, acl);
   });
 
   routes.add('delete', '/auth/acls/:acl_id', {
     policy: 'session', tag, summary: 'Delete an ACL; its tokens die', params: aclParams,
     responses: { 200: { description: 'ACL deleted', schema: answers.detail } },
-  }, async (req, res) => {
-    const { acl_id } = parse(aclParams, req.params);
-    const position = await accounts.deleteAcl(callerOf(req), acl_id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'ACL deleted' });
+  }, async ({ params }, req, res) => {
+    const position = await accounts.deleteAcl(callerOf(req), params.acl_id, requestInfo(req));
+    await routes.answerCommand(res, position, 200, { detail: 'ACL deleted' });
   });
 
   routes.add('get', '/auth/acls/:acl_id/tokens', {
     policy: 'session', tag, summary: "An ACL's tokens (never their secrets)", params: aclParams,
     responses: { 200: { description: 'The tokens', schema: z.array(aclToken) } },
-  }, async (req, res) => {
-    const { acl_id } = parse(aclParams, req.params);
-    res.json(await accounts.listAclTokens(callerOf(req), acl_id));
+  }, async ({ params }, req, res) => {
+    res.json(await accounts.listAclTokens(callerOf(req), params.acl_id));
   });
 
   routes.add('post', '/auth/acls/:acl_id/tokens', {
     policy: 'session', tag, summary: 'Issue a token for an ACL', params: aclParams, body: tokenBody,
     responses: { 201: { description: 'The token, shown this once', schema: issuedAclToken } },
-  }, async (req, res) => {
-    const { acl_id } = parse(aclParams, req.params);
-    const body = parse(tokenBody, req.body);
-    const { body: answer, position } = await accounts.issueAclToken(callerOf(req), acl_id, { expiresAt: body.expires_at ?? null }, requestInfo(req));
-    await answerCommand(res, position, head, 201, answer);
+  }, async ({ params, body }, req, res) => {
+    const { body: answer, position } = await accounts.issueAclToken(callerOf(req), params.acl_id, { expiresAt: body.expires_at ?? null }, requestInfo(req));
+    await routes.answerCommand(res, position, 201, answer);
   });
 
   routes.add('delete', '/auth/acls/:acl_id/tokens/:token_id', {
     policy: 'session', tag, summary: 'Revoke an ACL token; it stops working at once', params: tokenParams,
     responses: { 200: { description: 'Token revoked', schema: answers.detail } },
-  }, async (req, res) => {
-    const { acl_id, token_id } = parse(tokenParams, req.params);
-    const position = await accounts.revokeAclToken(callerOf(req), acl_id, token_id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
+  }, async ({ params }, req, res) => {
+    const position = await accounts.revokeAclToken(callerOf(req), params.acl_id, params.token_id, requestInfo(req));
+    await routes.answerCommand(res, position, 200, { detail: 'Token revoked' });
   });
 
   routes.add('post', '/auth/check', {
     policy: 'credential', tag, summary: 'Whether the credential this is called with may call an endpoint (for other services)', body: checkBody,
     responses: { 200: { description: 'The verdict', schema: checkAnswer } },
-  }, async (req, res) => {
-    const body = parse(checkBody, req.body);
+  }, async ({ body }, req, res) => {
     res.json(accounts.check(req.caller!, body.method, body.path, routes.table));
   });
 
   routes.add('post', '/auth/me/tokens', {
     policy: 'session', tag, summary: 'Create an API key', body: keyBody,
     responses: { 201: { description: 'The key, shown this once', schema: issuedApiKey } },
-  }, async (req, res) => {
-    const body = parse(keyBody, req.body);
+  }, async ({ body }, req, res) => {
     const { body: answer, position } = await accounts.createApiKey(callerOf(req), { name: body.name, expiresAt: body.expires_at ?? null }, requestInfo(req));
-    await answerCommand(res, position, head, 201, answer);
+    await routes.answerCommand(res, position, 201, answer);
   });
 
   routes.add('get', '/auth/me/tokens', {
     policy: 'session', tag, summary: "The account's API keys (never their secrets)", responses: { 200: { description: 'The keys', schema: z.array(apiKey) } },
-  }, async (req, res) => {
+  }, async (_input, req, res) => {
     res.json(await accounts.listApiKeys(callerOf(req)));
   });
 
   routes.add('delete', '/auth/me/tokens/:id', {
     policy: 'session', tag, summary: 'Revoke an API key', params: keyParams,
     responses: { 200: { description: 'Token revoked', schema: answers.detail } },
-  }, async (req, res) => {
-    const { id } = parse(keyParams, req.params);
-    const position = await accounts.revokeApiKey(callerOf(req), id, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Token revoked' });
+  }, async ({ params }, req, res) => {
+    const position = await accounts.revokeApiKey(callerOf(req), params.id, requestInfo(req));
+    await routes.answerCommand(res, position, 200, { detail: 'Token revoked' });
   });
 
   routes.add('get', '/auth/verify-token', {
     policy: 'public', tag, summary: 'Whether an API key is known, not revoked, not expired, and its account active', query: verifyQuery,
     responses: { 200: { description: 'The verdict', schema: z.object({ valid: z.boolean() }) } },
     errors: [429],
-  }, limit, async (req, res) => {
-    const { token } = parse(verifyQuery, req.query);
-    res.json({ valid: await accounts.verifyToken(token) });
+  }, limit, async ({ query }, _req, res) => {
+    res.json({ valid: await accounts.verifyToken(query.token) });
   });
 
 }

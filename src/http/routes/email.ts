@@ -5,8 +5,8 @@ import type { Accounts } from '../../accounts/index.js';
 import { bearerOf, callerOf, requestInfo, type Routes } from '../auth.js';
 import { encodedBody, jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
-import { fields, parse } from '../validate.js';
+import { tokenAnswer } from '../respond.js';
+import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const emailBody = z.strictObject({ email: fields.email });
@@ -21,12 +21,17 @@ const tag = 'Email';
 /** `POST /auth/verify-otp` takes JSON or multipart/form-data (two short text fields, 64 KiB at most). */
 const form = multer({ limits: { fieldSize: 1024, fields: 4, files: 0, parts: 4 } }).none();
 const jsonOrForm: RequestHandler = (req, res, next) => {
-  if (!req.is('multipart/form-data')) return jsonBody(req, res, next);
+  // multer's body has a null prototype: the route is handed a plain copy of the fields, whichever way they came.
+  const plainCopy = (error?: unknown) => {
+    if (!error && req.body !== undefined) req.body = { ...req.body };
+    next(error);
+  };
+  if (!req.is('multipart/form-data')) return jsonBody(req, res, plainCopy);
   const encoded = encodedBody(req.headers);
   if (encoded) return next(encoded);
   if (Number(req.headers['content-length'] ?? 0) > 64 * 1024) return next(new HttpError('payload_too_large', 'The body is larger than 64 KiB'));
   form(req, res, (error?: unknown) => {
-    if (!error) return next();
+    if (!error) return plainCopy();
     const code = (error as { code?: string }).code;
     if (code === 'LIMIT_FIELD_VALUE' || code === 'LIMIT_PART_COUNT' || code === 'LIMIT_FIELD_COUNT') return next(new HttpError('payload_too_large', 'The form is too large'));
     next(new HttpError('validation_failed', 'The form could not be read (text fields only)'));
@@ -34,25 +39,23 @@ const jsonOrForm: RequestHandler = (req, res, next) => {
 };
 
 /** Email verification, password reset, and passwordless email codes. */
-export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('post', '/auth/me/send-otp', {
     policy: 'session', tag, summary: "Mail a 6-digit code that verifies the account's email", body: noBody,
     responses: { 200: { description: 'The session to send back with the code', schema: z.object({ otp_session: z.uuid() }) } },
-  }, async (req, res) => {
-    parse(noBody, req.body);
+  }, async (_input, req, res) => {
     const answer = await accounts.sendVerificationCode(callerOf(req), requestInfo(req));
-    await answerCommand(res, null, head, 200, answer);
+    await routes.answerCommand(res, null, 200, answer);
   });
 
   routes.add('post', '/auth/verify-otp', {
     policy: 'public', tag, summary: 'Verify the email with the mailed code', body: otpBody, formBody: true,
     responses: { 200: { description: 'Email verified', schema: answers.detail } },
     errors: [410, 429],
-  }, limit, jsonOrForm, async (req, res) => {
-    const body = parse(otpBody, req.body === undefined ? undefined : { ...req.body });
+  }, limit, jsonOrForm, async ({ body }, req, res) => {
     const position = await accounts.verifyEmail({ otp: body.otp, otpSession: body.otp_session }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Email verified' });
+    await routes.answerCommand(res, position, 200, { detail: 'Email verified' });
   });
 
   routes.add('post', '/auth/reset-password', {
@@ -60,10 +63,9 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     description: 'Answers 202 whether or not the address belongs to an account.',
     responses: { 202: { description: 'Accepted', schema: answers.detail } },
     errors: [429],
-  }, limit, async (req, res) => {
-    const body = parse(emailBody, req.body);
+  }, limit, async ({ body }, _req, res) => {
     await accounts.requestPasswordReset({ email: body.email });
-    await answerCommand(res, null, head, 202, { detail: 'If an account has this address, a reset link is on its way' });
+    await routes.answerCommand(res, null, 202, { detail: 'If an account has this address, a reset link is on its way' });
   });
 
   routes.add('put', '/auth/reset-password', {
@@ -71,12 +73,11 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     description: 'The reset token comes as `reset_token` or as `Authorization: Bearer <reset token>`.',
     responses: { 200: { description: 'Password reset', schema: answers.detail } },
     errors: [401, 410, 429],
-  }, limit, async (req, res) => {
-    const body = parse(resetBody, req.body);
+  }, limit, async ({ body }, req, res) => {
     const token = body.reset_token ?? bearerOf(req.headers.authorization);
     if (!token) throw new HttpError('validation_failed', 'Send the reset token as reset_token or as a Bearer header', [{ path: 'reset_token', message: 'required' }]);
     const position = await accounts.resetPassword({ token, newPassword: body.new_password }, requestInfo(req));
-    await answerCommand(res, position, head, 200, { detail: 'Password reset' });
+    await routes.answerCommand(res, position, 200, { detail: 'Password reset' });
   });
 
   routes.add('post', '/auth/send-code', {
@@ -84,10 +85,9 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     description: 'Answers 202 whether or not the address belongs to an account.',
     responses: { 202: { description: 'Accepted', schema: answers.detail } },
     errors: [429],
-  }, limit, async (req, res) => {
-    const body = parse(emailBody, req.body);
+  }, limit, async ({ body }, _req, res) => {
     await accounts.sendLoginCode({ email: body.email });
-    await answerCommand(res, null, head, 202, { detail: 'If this address can sign in, a code is on its way' });
+    await routes.answerCommand(res, null, 202, { detail: 'If this address can sign in, a code is on its way' });
   });
 
   routes.add('post', '/auth/verify-code', {
@@ -97,10 +97,9 @@ export function emailRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
       201: { description: 'The token answer, for an account made by this login', schema: answers.token },
     },
     errors: [401, 403, 410, 429],
-  }, limit, async (req, res) => {
-    const body = parse(codeBody, req.body);
+  }, limit, async ({ body }, req, res) => {
     const issued = await accounts.verifyLoginCode({ email: body.email, code: body.code, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
   });
 
 }

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
-import { parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const identityParams = z.strictObject({
@@ -12,14 +10,13 @@ const identityParams = z.strictObject({
 const tag = 'Identities';
 
 /** Linked identities: `DELETE /auth/identities/{method}/{id}`, as `identities` in the user object names them. */
-export function identityRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
+export function identityRoutes(accounts: Accounts, routes: Routes): void {
   routes.add('delete', '/auth/identities/:method/:id', {
     policy: 'session', tag, summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account', params: identityParams,
     responses: { 200: { description: 'The user object', schema: answers.user } },
     errors: [409],
-  }, async (req, res) => {
-    const { method, id } = parse(identityParams, req.params);
-    const { user, position } = await accounts.unlinkIdentity(callerOf(req), method, id, requestInfo(req));
-    await answerCommand(res, position, head, 200, user);
+  }, async ({ params }, req, res) => {
+    const { user, position } = await accounts.unlinkIdentity(callerOf(req), params.method, params.id, requestInfo(req));
+    await routes.answerCommand(res, position, 200, user);
   });
 }

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand } from '../respond.js';
-import { parse } from '../validate.js';
 
 const inviteBody = z.strictObject({
   uses: z.number().int().min(1).max(1000).default(1),
@@ -16,22 +14,21 @@ const listed = invite.extend({ revoked: z.boolean(), created_at: z.string() });
 const tag = 'Invitations';
 
 /** Invitations (`INVITES=admins|users` says who may invite; `REGISTRATION=invite` makes them required). */
-export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes): void {
+export function inviteRoutes(accounts: Accounts, routes: Routes): void {
 
   routes.add('post', '/auth/invites', {
     policy: 'session', tag, summary: 'Make an invite: how many registrations it allows, until when, and as what role', body: inviteBody,
     responses: { 201: { description: 'The invite with its token, shown this once', schema: issued } },
     errors: [403],
-  }, async (req, res) => {
-    const body = parse(inviteBody, req.body);
+  }, async ({ body }, req, res) => {
     const made = await accounts.createInvite(callerOf(req), { uses: body.uses, expiresAt: body.expires_at ? new Date(body.expires_at) : null, role: body.role }, requestInfo(req));
-    await answerCommand(res, made.position, head, 201, made.invite);
+    await routes.answerCommand(res, made.position, 201, made.invite);
   });
 
   routes.add('get', '/auth/invites', {
     policy: 'session', tag, summary: "The caller's invites (never their tokens)",
     responses: { 200: { description: 'Invites, newest first', schema: z.array(listed) } },
-  }, async (req, res) => {
+  }, async (_input, req, res) => {
     res.json(await accounts.listInvites(callerOf(req)));
   });
 
@@ -39,10 +36,9 @@ export function inviteRoutes(accounts: Accounts, head: () => Promise<bigint>, ro
     policy: 'session', tag, summary: 'Revoke an invite (its issuer, or an admin)', params: inviteParams,
     responses: { 200: { description: 'The invite, revoked', schema: listed } },
     errors: [404],
-  }, async (req, res) => {
-    const { id } = parse(inviteParams, req.params);
-    const revoked = await accounts.revokeInvite(callerOf(req), id, requestInfo(req));
-    await answerCommand(res, revoked.position, head, 200, revoked.invite);
+  }, async ({ params }, req, res) => {
+    const revoked = await accounts.revokeInvite(callerOf(req), params.id, requestInfo(req));
+    await routes.answerCommand(res, revoked.position, 200, revoked.invite);
   });
 
 }

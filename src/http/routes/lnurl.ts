@@ -2,8 +2,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
-import { fields, parse } from '../validate.js';
+import { tokenAnswer } from '../respond.js';
+import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link', 'auth']).default('login'), referrer_token: fields.referrerToken });
@@ -15,7 +15,7 @@ const walletAnswer = z.object({ status: z.enum(['OK', 'ERROR']), reason: z.strin
 const tag = 'LNURL-auth';
 
 /** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
-export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function lnurlRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   // Public, except that `action=link` needs the account's bearer token.
   routes.add('get', '/auth/lnurl', {
@@ -23,10 +23,9 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     description: "`action=link` needs the account's session as `Authorization: Bearer`.",
     responses: { 200: { description: 'The LNURL to show the wallet, and the k1 to poll', schema: challenge } },
     errors: [401, 403, 429],
-  }, limit, async (req, res) => {
-    const { action, referrer_token } = parse(startQuery, req.query);
-    const caller = action === 'link' ? await optionalSession(accounts, req) : null;
-    res.json(await accounts.startLnurl(action, caller, requestInfo(req), referrer_token));
+  }, limit, async ({ query }, req, res) => {
+    const caller = query.action === 'link' ? await optionalSession(accounts, req) : null;
+    res.json(await accounts.startLnurl(query.action, caller, requestInfo(req), query.referrer_token));
   });
 
   // The wallet's call: LUD-04 JSON, HTTP 200 either way.
@@ -34,7 +33,9 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     policy: 'public', tag, summary: "The wallet's LUD-04 callback", query: callbackQuery,
     responses: { 200: { description: 'LUD-04 JSON, HTTP 200 whether it succeeded or not', schema: walletAnswer } },
     errors: [429],
-  }, limit, async (req, res) => {
+    // A bad query is a LUD-04 error the wallet can show (HTTP 200), not our 400.
+    parsedByHandler: ['query'],
+  }, limit, async (_input, req, res) => {
     const query = callbackQuery.safeParse(req.query);
     if (!query.success) {
       res.json({ status: 'ERROR', reason: 'bad query' });
@@ -50,15 +51,13 @@ export function lnurlRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
       202: { description: 'Not signed yet', schema: z.object({ status: z.literal('pending') }) },
     },
     errors: [401, 403, 410, 429],
-  }, limit, async (req, res) => {
-    const { k1 } = parse(pollParams, req.params);
-    const { totp_code } = parse(pollQuery, req.query);
-    const answer = await accounts.pollLnurl(k1, totp_code, requestInfo(req));
+  }, limit, async ({ params, query }, req, res) => {
+    const answer = await accounts.pollLnurl(params.k1, query.totp_code, requestInfo(req));
     if (answer.pending) {
       res.status(202).json({ status: 'pending' });
       return;
     }
-    await answerCommand(res, answer.issued.position, head, 200, tokenAnswer(answer.issued));
+    await routes.answerCommand(res, answer.issued.position, 200, tokenAnswer(answer.issued));
   });
 
 }

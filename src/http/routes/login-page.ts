@@ -4,7 +4,6 @@ import type { Accounts } from '../../accounts/index.js';
 import { requestInfo, type Routes } from '../auth.js';
 import { z } from 'zod';
 import { redirectAllowed } from '../../accounts/oauth.js';
-import { parse } from '../validate.js';
 import { escapeHtml, sendPage } from '../page.js';
 
 const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
@@ -66,7 +65,7 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
   routes.add('get', '/', {
     policy: 'public', tag: 'Pages', summary: "The service's own address: sends a person to the sign-in page",
     responses: { 302: { description: 'To /login' } },
-  }, (_req, res) => {
+  }, (_input, _req, res) => {
     res.redirect(302, '/login');
   });
 
@@ -76,8 +75,7 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
     description: 'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
     responses: { 200: { description: 'The page', contentType: 'text/html' } },
     errors: [429],
-  }, limit, async (req, res) => {
-    const { redirect_uri } = parse(pageQuery, req.query);
+  }, limit, async ({ query: { redirect_uri } }, req, res) => {
     const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
     const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
     const link = `lightning:${lnurl}`;

@@ -23,7 +23,7 @@ export function metricsRoutes(metrics: Metrics, token: string | null, routes: Ro
       'When the service sets METRICS_TOKEN, send it as `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).',
     responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain' } },
     errors: [401],
-  }, async (req, res) => {
+  }, async (_input, req, res) => {
     if (expected) {
       const sent = bearerOf(req.headers.authorization);
       if (!sent || !timingSafeEqual(digest(sent), expected)) {

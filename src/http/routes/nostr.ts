@@ -2,8 +2,8 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
-import { fields, parse } from '../validate.js';
+import { tokenAnswer } from '../respond.js';
+import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const loginBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384).optional(), totp_code: fields.totpCode, referrer_token: fields.referrerToken });
@@ -11,7 +11,7 @@ const linkBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384) });
 const tag = 'Nostr';
 
 /** Nostr NIP-98: sign in, link a key to the signed-in account, unlink it. */
-export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function nostrRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   routes.add('post', '/auth/nostr', {
     policy: 'public', tag, summary: 'Log in with a NIP-98 event; an unknown key makes an account (when registration is open)', body: loginBody,
@@ -22,21 +22,19 @@ export function nostrRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
       201: { description: 'The token answer, for an account made by this login', schema: answers.token },
     },
     errors: [401, 403, 409, 410, 429],
-  }, limit, async (req, res) => {
-    const body = parse(loginBody, req.body);
+  }, limit, async ({ body }, req, res) => {
     const header = req.headers.authorization?.startsWith('Nostr ') ? req.headers.authorization : undefined;
     const issued = await accounts.loginWithNostr({ header, body: body.nostr_event, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
-    await answerCommand(res, issued.position, head, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
   });
 
   routes.add('post', '/auth/nostr/link', {
     policy: 'session', tag, summary: 'Link a Nostr key (a NIP-98 event signed by it) to the account', body: linkBody,
     responses: { 200: { description: 'The user object', schema: answers.user } },
     errors: [409, 410],
-  }, async (req, res) => {
-    const body = parse(linkBody, req.body);
+  }, async ({ body }, req, res) => {
     const { user, position } = await accounts.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
-    await answerCommand(res, position, head, 200, user);
+    await routes.answerCommand(res, position, 200, user);
   });
 
 }

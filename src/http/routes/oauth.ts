@@ -1,10 +1,10 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../auth.js';
 import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../cookies.js';
 import { stateHashOf } from '../../accounts/oauth.js';
-import { answerCommand, tokenAnswer } from '../respond.js';
+import { tokenAnswer } from '../respond.js';
 import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -22,7 +22,7 @@ const tokenAnswers = {
  * OAuth 2 / OIDC sign-in. Mounted last: `/auth/{provider}` must not shadow the other /auth routes.
  * Unknown or unconfigured providers are 404.
  */
-export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, routes: Routes, limit: RequestHandler): void {
+export function oauthRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
 
   // Public; with a session's Bearer token the identity is linked to that account instead.
   routes.add('get', '/auth/:provider', {
@@ -30,30 +30,31 @@ export function oauthRoutes(accounts: Accounts, head: () => Promise<bigint>, rou
     description: "With a session's `Authorization: Bearer` the identity is linked to that account instead. Unknown or unconfigured providers are 404.",
     responses: { 302: { description: 'To the provider' } },
     errors: [401, 403, 429],
-  }, limit, async (req, res) => {
-    const { provider } = parse(providerParams, req.params);
-    const { redirect_uri, referrer_token } = parse(startQuery, req.query);
+  }, limit, async ({ params, query }, req, res) => {
     const caller = await optionalSession(accounts, req);
-    const { location, stateHash } = await accounts.startOAuth(provider, caller, redirect_uri, requestInfo(req), referrer_token);
+    const { location, stateHash } = await accounts.startOAuth(params.provider, caller, query.redirect_uri, requestInfo(req), query.referrer_token);
     setOAuthStateCookie(res, stateHash, accounts.publicUrl());
     res.redirect(302, location);
   });
 
-  const finish: RequestHandler = async (req, res) => {
-    const { provider } = parse(providerParams, req.params);
-    const input = parse(tokenInput, req.method === 'POST' ? { ...req.query, ...(req.body ?? {}) } : req.query);
+  const finish = async (provider: string, input: z.output<typeof tokenInput>, req: Request, res: Response) => {
     const started = cookiesOf(req)[cookieNames(accounts.publicUrl()).oauthState];
     if (started && input.state && started === stateHashOf(input.state)) continueBrowserSignIn(req, res, accounts.publicUrl());
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);
     const issued = await accounts.finishOAuth(provider, { code: input.code, state: input.state, totpCode: input.totp_code }, requestInfo(req), finisher);
-    await answerCommand(res, issued.position, head, issued.created ? 201 : 200, tokenAnswer(issued));
+    await routes.answerCommand(res, issued.position, issued.created ? 201 : 200, tokenAnswer(issued));
   };
   const finishDoc = {
     policy: 'public' as const, tag, params: providerParams, query: tokenInput, responses: tokenAnswers, errors: [401, 403, 409, 410, 429],
     description: "The provider's redirect may add parameters of its own: only these are read.",
   };
-  routes.add('get', '/auth/:provider/token', { ...finishDoc, summary: "Finish an OAuth login with the provider's code and state" }, limit, finish);
-  routes.add('post', '/auth/:provider/token', { ...finishDoc, summary: 'Finish an OAuth login (code and state in the body or the query)', body: tokenInput }, limit, finish);
+  routes.add('get', '/auth/:provider/token', { ...finishDoc, summary: "Finish an OAuth login with the provider's code and state" }, limit,
+    ({ params, query }, req, res) => finish(params.provider, query, req, res));
+  routes.add('post', '/auth/:provider/token', {
+    ...finishDoc, summary: 'Finish an OAuth login (code and state in the body or the query)', body: tokenInput,
+    // The code and state may come in the query or the body: one input, the body's fields over the query's.
+    parsedByHandler: ['query', 'body'],
+  }, limit, ({ params }, req, res) => finish(params.provider, parse(tokenInput, { ...req.query, ...(req.body ?? {}) }), req, res));
 
 }

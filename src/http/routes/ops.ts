@@ -31,14 +31,14 @@ export function opsRoutes(options: {
   routes.add('get', '/healthz', {
     policy: 'public', tag, summary: 'Liveness: the process is up',
     responses: { 200: { description: 'Up', schema: healthAnswer } },
-  }, (_req, res) => {
+  }, (_input, _req, res) => {
     res.json({ status: 'ok' });
   });
   routes.add('get', '/readyz', {
     policy: 'public', tag, summary: 'Readiness: stores reachable, projections caught up within a bound',
     responses: { 200: { description: 'Ready, with details', schema: readyAnswer } },
     errors: [503],
-  }, async (_req, res) => {
+  }, async (_input, _req, res) => {
     const { ready, reasons, ...details } = await options.readiness();
     if (ready) res.json({ status: 'ready', ...details });
     else sendError(res, 'unavailable', `Not ready: ${reasons.join('; ')}`);
@@ -46,7 +46,7 @@ export function opsRoutes(options: {
   routes.add('get', '/.well-known/jwks.json', {
     policy: 'public', tag, summary: 'The public keys of the access-token signer (JWKS)',
     responses: { 200: { description: 'A JSON Web Key Set', schema: jwksAnswer } },
-  }, (_req, res) => {
+  }, (_input, _req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(options.signer.jwks());
   });
@@ -54,7 +54,7 @@ export function opsRoutes(options: {
   routes.add('get', '/openapi.json', {
     policy: 'public', tag, summary: 'This OpenAPI 3.1 document, built from the schemas that validate the requests',
     responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
-  }, (_req, res) => {
+  }, (_input, _req, res) => {
     document ??= openApiDocument(options.table(), { title: 'Accounts service', version: 'v1', description: DESCRIPTION });
     res.json(document);
   });

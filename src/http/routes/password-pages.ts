@@ -4,7 +4,6 @@ import { CHALLENGE_TTL_MS } from '../../../domain/challenge/decider.js';
 import { MAIL_PAGES } from '../../mail/templates.js';
 import type { Routes } from '../auth.js';
 import { escapeHtml, sendPage } from '../page.js';
-import { parse } from '../validate.js';
 import { NEW_LINK_SCRIPT, RESET_SCRIPT } from './password-scripts.js';
 
 // Not strict: a mail tracker or a scanner may add parameters of its own (`utm_*`), and the page
@@ -69,8 +68,7 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
     routes.add('get', path, {
       policy: 'public', tag, summary, query: linkQuery, responses: html,
       description: 'A page for people: it reads `token` in the browser and sends it in the body of `PUT /api/v1/auth/reset-password`. Answered with `Referrer-Policy: no-referrer`.',
-    }, (req, res) => {
-      parse(linkQuery, req.query);
+    }, (_input, _req, res) => {
       const page = words();
       sendPage(res, { title: `${page.title} · ${service()}`, body: passwordPage(page), script: NEW_LINK_SCRIPT + RESET_SCRIPT });
     });
@@ -94,7 +92,7 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
   routes.add('get', '/forgot-password', {
     policy: 'public', tag, summary: 'A page for people that mails a password-reset link', responses: html,
     description: 'Sends the address to `POST /api/v1/auth/reset-password` (per-IP limited there); the answer is the same whether or not the address has an account.',
-  }, (_req, res) => {
+  }, (_input, _req, res) => {
     sendPage(res, {
       title: `Forgot your password? · ${service()}`,
       script: NEW_LINK_SCRIPT,
