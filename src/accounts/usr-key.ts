@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
 import { secondFactorFrom } from './second-factor.js';
-import type { AccountServices } from './services.js';
+import type { Shared } from './shared.js';
 import type { Caller, RequestInfo } from './types.js';
 
 
@@ -13,7 +13,7 @@ export const newUsrKey = () => {
 export const hashUsrKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /** The legacy user key of a signed-in account: shown to a recent sign-in, replaced with a proof. */
-export function usrKeyAccounts(services: AccountServices) {
+export function usrKeyAccounts(services: Shared) {
   const { deps, users, commandContext, awaitReadModels, decideForUser, loadUser, passwordCheck } = services;
 
   /**
