@@ -1,9 +1,9 @@
-import type { Logger } from 'pino';
-import type { Projection, ProjectionOp } from '../../projections/types.js';
-import type { EventStore, RecordedEvent } from '../ports/event-store.js';
-import { isDuplicateKey, type Collection, type Doc, type ReadStore } from '../ports/read-store.js';
-import type { EventCodec } from '../events/codec.js';
-import { CheckpointedSubscription, readStoreCheckpoints } from '../subscriptions/checkpointed.js';
+/** ProjectionRunner: every read model's live generation, catch-up together at start, read-your-writes waits and rebuilds. */
+import type { Projection } from '../../projections/types.js';
+import type { Collection, Doc } from '../ports/read-store.js';
+import { ProjectionInstance, type RunnerDeps } from './instance.js';
+
+export type { RunnerDeps } from './instance.js';
 
 const REGISTRY = '_projections';
 /** Events read at once by a shared catch-up. */
@@ -22,136 +22,6 @@ export interface ProjectionStatus {
   status: 'catching_up' | 'live' | 'retrying' | 'rebuilding';
   processed: number;
   startedAt: Date;
-}
-
-export interface RunnerDeps {
-  eventStore: EventStore;
-  readStore: ReadStore;
-  codec: EventCodec;
-  logger: Logger;
-}
-
-const physicalName = (collection: string, generation: number) => `${collection}_g${generation}`;
-
-/** One generation of one projection: its own subscription, checkpoint and collections. */
-class ProjectionInstance {
-  readonly startedAt = new Date();
-  private waiters: { position: bigint; resolve: (reached: boolean) => void }[] = [];
-  private readonly handles: Set<string>;
-  private readonly subscription: CheckpointedSubscription;
-
-  constructor(
-    readonly definition: Projection,
-    readonly generation: number,
-    private readonly deps: RunnerDeps,
-  ) {
-    this.handles = new Set(definition.handles);
-    this.subscription = new CheckpointedSubscription({ ...deps, checkpoints: readStoreCheckpoints(deps.readStore) }, `${definition.name}:${generation}`, (event) => this.apply(event), () => this.release());
-  }
-
-  get position() {
-    return this.subscription.position;
-  }
-  get processed() {
-    return this.subscription.processed;
-  }
-  get failing() {
-    return this.subscription.failing;
-  }
-
-  collection(name: string): Collection {
-    return this.deps.readStore.collection(physicalName(name, this.generation));
-  }
-
-  /** Its indexes and checkpoint, before any event is delivered to it. */
-  async prepare() {
-    for (const [name, indexes] of Object.entries(this.definition.collections)) {
-      for (const index of indexes) await this.collection(name).createIndex(index);
-    }
-    await this.subscription.load();
-  }
-
-  /** One event from a shared catch-up read (see ProjectionRunner.catchUpTogether). */
-  deliver(event: RecordedEvent) {
-    return this.subscription.deliver(event);
-  }
-
-  async start() {
-    await this.prepare();
-    await this.subscription.start();
-  }
-
-  /** Subscribes from where it stands, once prepared (and maybe fed by a shared catch-up). */
-  async subscribe() {
-    await this.subscription.start();
-  }
-
-  private apply(event: RecordedEvent): boolean | Promise<boolean> {
-    if (!this.handles.has(event.type)) return false;
-    return this.project(event);
-  }
-
-  private async project(event: RecordedEvent): Promise<boolean> {
-    const ops = this.definition.project(await this.deps.codec.decode(event));
-    const stamp = Number(event.position);
-    for (const op of ops) await this.write(op, stamp);
-    return ops.length > 0;
-  }
-
-  /** Every write is conditional on the document's stamp being older, so a redelivery changes nothing. */
-  private async write(op: ProjectionOp, stamp: number) {
-    const collection = this.collection(op.collection);
-    const older = { _pos: { $not: { $gte: stamp } } };
-    if (op.kind === 'delete') {
-      await collection.deleteMany({ ...op.filter, ...older });
-      return;
-    }
-    const update = { ...op.update, $set: { ...(op.update.$set as object | undefined), _pos: stamp } };
-    if (op.kind === 'update') {
-      await collection.updateMany({ ...op.filter, ...older }, update);
-      return;
-    }
-    try {
-      await collection.updateOne({ _id: op.id, ...older }, update, { upsert: true });
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error; // the document is already newer than this event
-    }
-  }
-
-  private release() {
-    if (this.waiters.length === 0) return;
-    const still: typeof this.waiters = [];
-    for (const waiter of this.waiters) (waiter.position <= this.position ? waiter.resolve(true) : still.push(waiter));
-    this.waiters = still;
-  }
-
-  /** Resolves true once this instance has applied `position`; false after `timeoutMs` or a stop. */
-  waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
-    if (this.position >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: (reached: boolean) => {
-          clearTimeout(timer);
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve(reached);
-        },
-      };
-      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
-      this.waiters.push(waiter);
-    });
-  }
-
-  async stop() {
-    await this.subscription.stop();
-    // Whoever waits here is told at once; the runner then waits on the generation that replaced this one.
-    for (const waiter of [...this.waiters]) waiter.resolve(false);
-  }
-
-  async drop() {
-    for (const name of Object.keys(this.definition.collections)) await this.collection(name).drop();
-    await this.subscription.forget();
-  }
 }
 
 /**

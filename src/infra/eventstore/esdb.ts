@@ -12,111 +12,41 @@
  * TransactionEnd prepare), i.e. the commit position of the last event appended.
  * Only legacy explicit transactions (TCP client API; this service never writes one) put several
  * events under one commit position C with smaller prepare positions. Resuming from `{C, C}` then
- * skips that whole transaction at once, on the server and here alike, and the ordering checks below
- * compare full (commit, prepare) pairs so they never drop such events; their port positions repeat.
+ * skips that whole transaction at once, on the server and here alike, and the ordering checks
+ * (comparePositions, in esdb-mapping.ts) compare full (commit, prepare) pairs so they never drop
+ * such events; their port positions repeat.
  *
  * Reads of $all from a position are inclusive on the server and subscriptions are exclusive; both
- * are made exclusive here by skipping anything at or before the position asked for. KurrentDB
- * rejects a position that is not a record boundary: only positions this adapter handed out (event
- * positions, append results) or 0n may be passed back.
+ * are made exclusive here (and in esdb-subscription.ts) by skipping anything at or before the
+ * position asked for. KurrentDB rejects a position that is not a record boundary: only positions
+ * this adapter handed out (event positions, append results) or 0n may be passed back.
  */
 import {
-  ANY,
   BACKWARDS,
   END,
   EventStoreDBClient,
   FORWARDS,
-  NO_STREAM,
   START,
-  STREAM_EXISTS,
   StreamNotFoundError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
-  eventTypeFilter,
-  excludeSystemEvents,
   jsonEvent,
-  streamNameFilter,
   type AllStreamResolvedEvent,
-  type AppendExpectedRevision,
   type Direction,
-  type Filter,
   type Position,
   type ReadPosition,
-  type RecordedEvent as EsdbRecordedEvent,
-  type ResolvedEvent,
 } from '@eventstore/db-client';
 import {
   WrongExpectedVersionError,
   matchesFilter,
-  type AllFilter,
-  type EventMetadata,
   type EventStore,
-  type ExpectedRevision,
   type RecordedEvent,
   type Subscription,
 } from '../../ports/event-store.js';
+import { comparePositions, isSystemEvent, positionOf, toEsdbRevision, toRecorded } from './esdb-mapping.js';
+import { subscribeToAll } from './esdb-subscription.js';
 
 const READ_PAGE = 1000;
 const HEAD_PAGE = 100;
-
-const toEsdbRevision = (expected: ExpectedRevision): AppendExpectedRevision => {
-  switch (expected) {
-    case 'no_stream':
-      return NO_STREAM;
-    case 'stream_exists':
-      return STREAM_EXISTS;
-    case 'any':
-      return ANY;
-    default:
-      return expected;
-  }
-};
-
-/** Data and metadata of our events are JSON objects; anything else (foreign events) reads as {}. */
-const asObject = (value: unknown): Record<string, unknown> => {
-  let parsed = value;
-  if (parsed instanceof Uint8Array) {
-    try {
-      parsed = JSON.parse(Buffer.from(parsed).toString('utf8'));
-    } catch {
-      return {};
-    }
-  }
-  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-    ? (parsed as Record<string, unknown>)
-    : {};
-};
-
-const positionOf = (resolved: ResolvedEvent | AllStreamResolvedEvent): Position | undefined => {
-  if (resolved.event?.position) return resolved.event.position;
-  const commit = resolved.commitPosition;
-  return commit === undefined ? undefined : { commit, prepare: commit };
-};
-
-const comparePositions = (a: Position, b: Position): number =>
-  a.commit !== b.commit ? (a.commit < b.commit ? -1 : 1) : a.prepare === b.prepare ? 0 : a.prepare < b.prepare ? -1 : 1;
-
-const isSystemEvent = (event: EsdbRecordedEvent): boolean =>
-  event.streamId.startsWith('$') || event.type.startsWith('$');
-
-const toRecorded = (event: EsdbRecordedEvent, position: bigint): RecordedEvent => ({
-  id: event.id,
-  type: event.type,
-  data: asObject(event.data),
-  metadata: asObject(event.metadata) as EventMetadata,
-  streamId: event.streamId,
-  revision: event.revision,
-  position,
-  // 6.x converts the server's .NET ticks into a Date already.
-  created: event.created,
-});
-
-/** One server-side filter per subscription; `matchesFilter` still applies the whole filter exactly. */
-const serverFilter = (filter: AllFilter | undefined): Filter => {
-  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: filter.streamPrefixes });
-  // Prefix matching over-selects (`A` also matches `AB`); the exact check happens client-side.
-  if (filter?.eventTypes?.length) return eventTypeFilter({ prefixes: filter.eventTypes });
-  return excludeSystemEvents();
-};
 
 export async function openEsdbEventStore(connectionString: string): Promise<EventStore> {
   const client = EventStoreDBClient.connectionString(connectionString);
@@ -242,75 +172,7 @@ export async function openEsdbEventStore(connectionString: string): Promise<Even
       }
     },
 
-    subscribeAll({ fromPosition = 0n, filter }, handler) {
-      const sub = client.subscribeToAll({
-        fromPosition: fromPosition > 0n ? { commit: fromPosition, prepare: fromPosition } : START,
-        filter: serverFilter(filter),
-        resolveLinkTos: false,
-      });
-      // Errors reach the loop through its iterator; this keeps a late one (after teardown) from
-      // becoming an uncaught 'error' event.
-      sub.on('error', () => undefined);
-
-      let last: Position | undefined = fromPosition > 0n ? { commit: fromPosition, prepare: fromPosition } : undefined;
-      let stopRequested = false;
-      let tornDown = false;
-      const teardown = async () => {
-        if (tornDown) return;
-        tornDown = true;
-        try {
-          await sub.unsubscribe();
-        } catch {
-          // The call may already have failed; there is nothing left to cancel.
-        }
-        // Ends the iteration even when no event is pending.
-        sub.destroy();
-      };
-
-      const run = async (): Promise<void> => {
-        let failure: { error: unknown } | undefined;
-        try {
-          for await (const resolved of sub) {
-            if (stopRequested) break;
-            const position = positionOf(resolved);
-            if (!resolved.event || !position) continue;
-            if (last && comparePositions(position, last) <= 0) continue;
-            last = position;
-            if (isSystemEvent(resolved.event) || !matchesFilter(resolved.event.streamId, resolved.event.type, filter)) {
-              continue;
-            }
-            try {
-              await handler(toRecorded(resolved.event, position.commit));
-            } catch (error) {
-              failure = { error };
-              break;
-            }
-          }
-          if (!failure && !stopRequested) failure = { error: new Error('The $all subscription ended unexpectedly') };
-        } catch (error) {
-          // Tearing the stream down in stop() may surface as a premature close: not a failure.
-          if (!stopRequested) failure = { error };
-        } finally {
-          active.delete(subscription);
-          await teardown();
-        }
-        if (failure) throw failure.error;
-      };
-
-      const done = run();
-      // `done` is for the caller to observe; an unobserved rejection must not crash the process.
-      done.catch(() => undefined);
-      const subscription: Subscription = {
-        done,
-        async stop() {
-          stopRequested = true;
-          await teardown();
-          await done.catch(() => undefined);
-        },
-      };
-      active.add(subscription);
-      return subscription;
-    },
+    subscribeAll: (options, handler) => subscribeToAll(client, active, options, handler),
 
     headPosition,
 

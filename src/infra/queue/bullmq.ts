@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, Worker, type Job as BullJob, type JobsOptions } from 'bullmq';
+import { Queue, type Worker, type Job as BullJob, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JOB_RETENTION_MS, type Job, type JobProcessor, type JobQueue } from '../../ports/job-queue.js';
+import { JOB_RETENTION_MS, type JobProcessor, type JobQueue } from '../../ports/job-queue.js';
+import { retryWhileUnreachable, waitUntilReady } from './bullmq-connection.js';
+import { encodeId, isEnvelope, type Envelope } from './bullmq-envelope.js';
+import { startJobWorker } from './bullmq-worker.js';
 
 /**
  * The job queue on Redis, with BullMQ.
@@ -48,66 +50,11 @@ export interface BullmqJobQueueOptions {
   onError?: (error: unknown) => void;
 }
 
-interface Envelope {
-  payload: Record<string, unknown>;
-  token: string;
-  secretFields: string[];
-}
-
 const DEFAULT_ATTEMPTS = 5;
 const DEFAULT_BACKOFF_MS = 1000;
-const RETRY_STEP_MS = 200;
 const STRIP_TIMEOUT_MS = 10_000;
 const RETENTION = { age: Math.floor(JOB_RETENTION_MS / 1000) };
 const COUNTED_STATES = ['waiting', 'prioritized', 'delayed', 'active'] as const;
-
-const isEnvelope = (data: unknown): data is Envelope =>
-  typeof data === 'object' && data !== null && 'payload' in data && 'token' in data && Array.isArray((data as Envelope).secretFields);
-
-/**
- * BullMQ refuses ids that are integers or hold ':', and an id spelled like one of a queue's own keys
- * ('delayed', 'meta', 'wait', …: lowercase letters and hyphens) would overwrite that key. The port
- * takes any string: such ids, the empty one, and any starting with '~' are stored as
- * '~' + encodeURIComponent(id), a bijection. Event ids (UUIDs) are stored as they are.
- */
-const encodeId = (id: string): string =>
-  id === '' || /^\d+$/.test(id) || /^[a-z-]+$/.test(id) || id.includes(':') || id.startsWith('~')
-    ? `~${encodeURIComponent(id)}`
-    : id;
-const decodeId = (id: string): string => (id.startsWith('~') ? decodeURIComponent(id.slice(1)) : id);
-
-/** Failures that mean "Redis is not reachable right now", worth another try. */
-const isConnectionError = (error: unknown): boolean => {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    error.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/.test(error.message) ||
-    code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT'
-  );
-};
-
-const waitUntilReady = (client: Redis, timeoutMs: number): Promise<void> => {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    let lastError: unknown;
-    const onError = (error: unknown) => (lastError = error);
-    const done = (error?: unknown) => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('error', onError);
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve();
-    };
-    const onReady = () => done();
-    const timer = setTimeout(
-      () => done(new Error(`Redis did not answer within ${timeoutMs} ms${lastError instanceof Error ? `: ${lastError.message}` : ''}`)),
-      timeoutMs,
-    );
-    client.on('ready', onReady);
-    client.on('error', onError);
-  });
-};
 
 export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQueueOptions = {}): Promise<JobQueue> {
   const prefix = options.prefix ?? 'accounts';
@@ -165,17 +112,7 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
   };
 
   /** Runs `attempt` again while Redis is unreachable, for at most `timeoutMs`. */
-  const retrying = async <T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (closed || !isConnectionError(error) || Date.now() + RETRY_STEP_MS > until) throw error;
-        await sleep(RETRY_STEP_MS);
-      }
-    }
-  };
+  const retrying = <T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> => retryWhileUnreachable(timeoutMs, attempt, () => closed);
 
   const track = (work: Promise<void>) => {
     const tracked = work.catch(onError).finally(() => pending.delete(tracked));
@@ -233,34 +170,12 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
     process(name, processor, processOptions = {}) {
       if (closed) throw new Error('the job queue is closed');
       if (workers.has(name)) throw new Error(`jobs named ${name} are already processed by this queue`);
-      const run = processor as JobProcessor;
-      const worker = new Worker(
-        name,
-        async (bullJob: BullJob) => {
-          const job: Job = {
-            id: decodeId(bullJob.id!),
-            name: bullJob.name,
-            data: isEnvelope(bullJob.data) ? bullJob.data.payload : (bullJob.data as Record<string, unknown>),
-            attempt: bullJob.attemptsMade + 1,
-          };
-          try {
-            await run(job);
-          } catch (error) {
-            // BullMQ records error.message; anything thrown that is not an Error still gets one.
-            throw error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
-          }
-        },
-        { connection: workerConnection, prefix, concurrency: processOptions.concurrency ?? 1 },
-      );
-      // Every reconnection attempt while Redis is down is an 'error' too: those are not news.
-      worker.on('error', (error) => {
-        if (!isConnectionError(error)) onError(error);
-      });
-      worker.on('completed', (bullJob) => stripSecrets(name, bullJob));
-      worker.on('failed', (bullJob) => {
-        if (!bullJob) return;
-        const final = Boolean(bullJob.finishedOn) || bullJob.attemptsMade >= (bullJob.opts.attempts ?? 1);
-        if (final) stripSecrets(name, bullJob);
+      const worker = startJobWorker(name, processor as JobProcessor, {
+        connection: workerConnection,
+        prefix,
+        concurrency: processOptions.concurrency ?? 1,
+        onError,
+        finished: (bullJob) => stripSecrets(name, bullJob),
       });
       workers.set(name, worker);
       // For depth() and inspect() of other instances; a failure is repaired by the next add().

@@ -1,0 +1,230 @@
+/** MemoryCollection: one collection's frozen documents and its indexes, and the Collection port's operations on them. */
+import { Query } from 'mingo';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type UpdateDocument,
+  type UpdateResult,
+} from '../../ports/read-store.js';
+import { fastTest, isPlainValue, projected, sortedBy, updated, upsertSeed, valueAt } from './memory-query.js';
+
+interface Index {
+  fields: string[];
+  unique: boolean;
+  sparse: boolean;
+  entries: Map<string, Set<string>>;
+}
+
+const deepFreeze = <T>(value: T): T => {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+};
+
+/**
+ * One collection in memory, queried and updated with mingo (Mongo's own query and update
+ * language). Documents are stored frozen and replaced on write, so reads hand them out without a
+ * copy. Equality lookups on `_id` or an indexed field are O(1).
+ */
+export class MemoryCollection<T extends Doc> implements Collection<T> {
+  private readonly docs = new Map<string, T>();
+  private readonly indexes: Index[] = [];
+  private readonly queries = new Map<string, Query>();
+
+  constructor(readonly name: string) {}
+
+  private query(filter: Filter): Query {
+    const key = JSON.stringify(filter);
+    let query = this.queries.get(key);
+    if (!query) {
+      query = new Query(filter, {});
+      if (this.queries.size > 1000) this.queries.clear();
+      this.queries.set(key, query);
+    }
+    return query;
+  }
+
+  private indexKey(index: Index, doc: Record<string, unknown>): string | null {
+    const values = index.fields.map((f) => valueAt(doc, f));
+    if (index.sparse && values[0] === undefined) return null;
+    return JSON.stringify(values.map((v) => (v === undefined ? null : v)));
+  }
+
+  /** Candidates for a filter: from `_id` or an index when the filter pins one by equality. */
+  private candidates(filter: Filter): Iterable<T> {
+    const id = filter._id;
+    if (isPlainValue(id)) {
+      const doc = this.docs.get(String(id));
+      return doc ? [doc] : [];
+    }
+    for (const index of this.indexes) {
+      const values = index.fields.map((f) => filter[f]);
+      if (values.every((v) => v !== undefined && isPlainValue(v))) {
+        const ids = index.entries.get(JSON.stringify(values)) ?? new Set<string>();
+        return [...ids].map((docId) => this.docs.get(docId)!);
+      }
+    }
+    return this.docs.values();
+  }
+
+  private matching(filter: Filter, limit = Infinity): T[] {
+    const test = fastTest(filter) ?? (Object.keys(filter).length ? ((query: Query) => (doc: T) => query.test(doc))(this.query(filter)) : null);
+    const found: T[] = [];
+    for (const doc of this.candidates(filter)) {
+      if (!test || test(doc)) found.push(doc);
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  private checkUnique(doc: T, replacing?: T) {
+    for (const index of this.indexes) {
+      if (!index.unique) continue;
+      const key = this.indexKey(index, doc);
+      if (key === null) continue;
+      const holders = index.entries.get(key);
+      if (holders && [...holders].some((id) => id !== replacing?._id)) throw new DuplicateKeyError(this.name, key);
+    }
+  }
+
+  private indexDoc(doc: T, add: boolean) {
+    for (const index of this.indexes) {
+      const key = this.indexKey(index, doc);
+      if (key === null) continue;
+      let set = index.entries.get(key);
+      if (add) {
+        if (!set) index.entries.set(key, (set = new Set()));
+        set.add(doc._id);
+      } else if (set) {
+        set.delete(doc._id);
+        if (set.size === 0) index.entries.delete(key);
+      }
+    }
+  }
+
+  private store(next: T, previous?: T) {
+    this.checkUnique(next, previous);
+    if (previous) this.indexDoc(previous, false);
+    this.docs.set(next._id, deepFreeze(next));
+    this.indexDoc(next, true);
+  }
+
+  async findOne(filter: Filter) {
+    // The hottest lookup of all, `{_id}` alone, straight from the Map.
+    const id = filter._id;
+    if (typeof id === 'string') {
+      let only = true;
+      for (const field in filter) if (field !== '_id') { only = false; break; }
+      if (only) {
+        const doc = this.docs.get(id);
+        return doc !== undefined && doc._id === id ? doc : null;
+      }
+    }
+    return this.matching(filter, 1)[0] ?? null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}) {
+    const sorted = options.sort;
+    let docs = this.matching(filter, sorted ? Infinity : (options.skip ?? 0) + (options.limit ?? Infinity));
+    if (sorted) docs = sortedBy(docs, sorted);
+    const start = options.skip ?? 0;
+    docs = docs.slice(start, options.limit === undefined ? undefined : start + options.limit);
+    return options.projection ? projected(docs, options.projection) : docs;
+  }
+
+  async countDocuments(filter: Filter = {}) {
+    return Object.keys(filter).length ? this.matching(filter).length : this.docs.size;
+  }
+
+  async updateOne(filter: Filter, update: UpdateDocument, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
+    const [doc] = this.matching(filter, 1);
+    if (doc) {
+      const next = updated(this.name, doc, update, false);
+      this.store(next, doc);
+      return { matchedCount: 1, modifiedCount: 1, upsertedCount: 0 };
+    }
+    if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
+    const seed = upsertSeed(filter);
+    if (typeof seed._id !== 'string') throw new Error(`${this.name}: an upsert needs an _id in its filter`);
+    if (this.docs.has(seed._id)) throw new DuplicateKeyError(this.name, seed._id);
+    this.store(updated(this.name, seed as T, update, true));
+    return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
+  }
+
+  async updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult> {
+    const docs = this.matching(filter);
+    for (const doc of docs) this.store(updated(this.name, doc, update, false), doc);
+    return { matchedCount: docs.length, modifiedCount: docs.length, upsertedCount: 0 };
+  }
+
+  async deleteOne(filter: Filter) {
+    const [doc] = this.matching(filter, 1);
+    if (!doc) return { deletedCount: 0 };
+    this.indexDoc(doc, false);
+    this.docs.delete(doc._id);
+    return { deletedCount: 1 };
+  }
+
+  async deleteMany(filter: Filter) {
+    const docs = this.matching(filter);
+    for (const doc of docs) {
+      this.indexDoc(doc, false);
+      this.docs.delete(doc._id);
+    }
+    return { deletedCount: docs.length };
+  }
+
+  async createIndex(spec: IndexSpec) {
+    const fields = Object.keys(spec.keys);
+    if (this.indexes.some((i) => i.fields.join() === fields.join())) return;
+    const index: Index = { fields, unique: Boolean(spec.unique), sparse: Boolean(spec.sparse), entries: new Map() };
+    this.indexes.push(index);
+    for (const doc of this.docs.values()) {
+      const key = this.indexKey(index, doc);
+      if (key === null) continue;
+      if (index.unique && index.entries.has(key)) {
+        this.indexes.pop();
+        throw new DuplicateKeyError(this.name, key);
+      }
+      let set = index.entries.get(key);
+      if (!set) index.entries.set(key, (set = new Set()));
+      set.add(doc._id);
+    }
+  }
+
+  async drop() {
+    this.docs.clear();
+    this.indexes.length = 0;
+  }
+
+  get size() {
+    return this.docs.size;
+  }
+
+  /** Its documents and index definitions, for a snapshot. */
+  dump(): CollectionDump {
+    return {
+      name: this.name,
+      indexes: this.indexes.map((index) => ({ keys: Object.fromEntries(index.fields.map((f) => [f, 1])), unique: index.unique, sparse: index.sparse })),
+      docs: [...this.docs.values()],
+    };
+  }
+
+  /** Fills an empty collection from a dump: indexes first, then every document (checked, frozen, indexed). */
+  async load(dump: CollectionDump) {
+    for (const spec of dump.indexes) await this.createIndex(spec as IndexSpec);
+    for (const doc of dump.docs) this.store(doc as T);
+  }
+}
+
+export interface CollectionDump {
+  name: string;
+  indexes: { keys: Record<string, 1>; unique: boolean; sparse: boolean }[];
+  docs: Doc[];
+}
