@@ -29,14 +29,16 @@ module.exports = {
     },
     {
       name: 'infra-only-from-composition-root',
-      comment: 'only the composition root picks adapters (src/service.ts; src/cli.ts, whose backup copies the SQLite file): everything above src/infra/ talks to the ports in src/ports/',
+      comment:
+        'only the composition root picks adapters (src/service.ts; src/cli.ts, whose backup copies the SQLite file): everything above src/infra/ talks to the ports in src/ports/',
       severity: 'error',
       from: { path: '^(domain|projections|workers|src)/', pathNot: ['^src/infra/', ...COMPOSITION_ROOT] },
       to: { path: '^src/infra/' },
     },
     {
       name: 'infra-implements-ports',
-      comment: 'src/infra/ imports only src/ports/, itself and libraries: every port is declared in src/ports/, none above the adapters',
+      comment:
+        'src/infra/ imports only src/ports/, itself and libraries: every port is declared in src/ports/, none above the adapters',
       severity: 'error',
       from: { path: '^src/infra/' },
       to: { path: '^(domain|projections|workers|src)/', pathNot: '^src/(infra|ports)/' },
@@ -52,6 +54,10 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js'],
+    },
   },
 };

@@ -13,11 +13,27 @@ import { createService } from '../src/service.js';
  */
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
 const rounds = Number(values.rounds);
-const config = loadConfig({ ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'login-timing-')), PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_MAX: '0', WORKERS: 'off' });
+const config = loadConfig({
+  ...process.env,
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'login-timing-')),
+  PORT: '0',
+  HOST: '127.0.0.1',
+  RATE_LIMIT_MAX: '0',
+  WORKERS: 'off',
+});
 const service = await createService(config, { logger: pino({ level: 'silent' }) });
 const port = await service.listen();
-const post = (body: unknown) => fetch(`http://127.0.0.1:${port}/api/v1/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-await fetch(`http://127.0.0.1:${port}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'timed_user', password: 'Timed-pass-123' }) });
+const post = (body: unknown) =>
+  fetch(`http://127.0.0.1:${port}/api/v1/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+await fetch(`http://127.0.0.1:${port}/api/v1/auth/register`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ username: 'timed_user', password: 'Timed-pass-123' }),
+});
 
 const time = async (username: string) => {
   const started = process.hrtime.bigint();

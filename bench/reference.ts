@@ -8,7 +8,10 @@ import express from 'express';
  * does beyond this — verifying tokens, checking revocation, deciding and appending — is what
  * the ratios measure.
  */
-const seed = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { credential: string; user: Record<string, unknown> }[];
+const seed = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as {
+  credential: string;
+  user: Record<string, unknown>;
+}[];
 const users = new Map(seed.map((entry) => [entry.credential, entry.user]));
 
 const app = express();
@@ -17,7 +20,8 @@ app.disable('etag');
 app.set('query parser', 'simple');
 app.use(express.json({ limit: '64kb' }));
 
-const credentialOf = (req: express.Request) => (req.headers['x-api-key'] as string | undefined) ?? req.headers.authorization?.slice('Bearer '.length) ?? '';
+const credentialOf = (req: express.Request) =>
+  (req.headers['x-api-key'] as string | undefined) ?? req.headers.authorization?.slice('Bearer '.length) ?? '';
 const userOf = (req: express.Request, res: express.Response) => {
   const user = users.get(credentialOf(req));
   if (!user) res.status(401).json({ detail: 'Send Authorization: Bearer <token>', code: 'unauthenticated' });

@@ -16,7 +16,10 @@ import { apiCall, rssMb } from './lib.js';
  * driven by autocannon from here, every scenario with its own reference measured in the same run.
  * Prints a table per scenario and a summary, and writes bench/results/latest.json.
  */
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { accounts: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '8' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { accounts: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '8' } },
+});
 const BENCH_STARTED = Date.now();
 const ACCOUNTS = Number(values.accounts);
 const SECONDS = Number(values.seconds);
@@ -24,9 +27,16 @@ const COST = Number(process.env.BCRYPT_COST ?? 11);
 const wanted = new Set(positionals);
 const runs = (name: string) => wanted.size === 0 || wanted.has(name);
 
-interface Proc { url: string; child: ChildProcess; stop(): Promise<void> }
+interface Proc {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
 async function startProcess(script: string, args: string[], env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 600_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -36,15 +46,24 @@ async function startProcess(script: string, args: string[], env: Record<string, 
     });
     child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-  return { url, child, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 /** A port that was free a moment ago. */
-const freePort = () => new Promise<number>((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address() as { port: number };
-    probe.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
   });
-});
 /** Node flags for the service under test, e.g. BENCH_SERVICE_FLAGS="--cpu-prof --cpu-prof-dir=prof" for its profile. */
 const SERVICE_FLAGS = (process.env.BENCH_SERVICE_FLAGS ?? '').split(' ').filter(Boolean);
 /**
@@ -54,26 +73,69 @@ const SERVICE_FLAGS = (process.env.BENCH_SERVICE_FLAGS ?? '').split(' ').filter(
 async function service(dataDir: string, cost: number, sync: 'full' | 'normal' = 'full'): Promise<Proc> {
   const port = await freePort();
   const child = spawn(process.execPath, [...SERVICE_FLAGS, 'dist/src/main.js'], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', BCRYPT_COST: String(cost), EMBEDDED_SYNC: sync },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '0',
+      BCRYPT_COST: String(cost),
+      EMBEDDED_SYNC: sync,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 600_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('the service did not start');
-    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) break;
+    if (
+      (await fetch(`${url}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      break;
   }
-  return { url, child, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 const api = apiCall;
 
-interface Measured { rps: number; p50: number; p99: number; errors: number }
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 /** One autocannon run; `next` gives each request its headers and body. */
-async function measure(url: string, method: string, path: string, next: () => { headers: Record<string, string>; body?: string }, connections = 50, seconds = SECONDS): Promise<Measured> {
+async function measure(
+  url: string,
+  method: string,
+  path: string,
+  next: () => { headers: Record<string, string>; body?: string },
+  connections = 50,
+  seconds = SECONDS,
+): Promise<Measured> {
   const result = await autocannon({
-    url, connections, duration: seconds,
+    url,
+    connections,
+    duration: seconds,
     requests: [{ method: method as 'GET', path, setupRequest: (request) => ({ ...request, ...next() }) }],
   });
-  return { rps: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx };
+  return {
+    rps: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
 }
 /**
  * Connections for what is bound by password hashing: two per hashing thread, as the raw pool's
@@ -89,7 +151,12 @@ const ROUNDS = 4;
  */
 type Next = () => { headers: Record<string, string>; body?: string };
 async function sideBySide(
-  ours: string, reference: string, method: string, path: string, next: Next, connections = 50,
+  ours: string,
+  reference: string,
+  method: string,
+  path: string,
+  next: Next,
+  connections = 50,
   /** When the two sides call different paths (a peer's own API). */
   sides?: { ours: { path: string; next: Next }; reference: { path: string; next: Next } },
 ) {
@@ -114,16 +181,32 @@ async function sideBySide(
 }
 const rotate = <T>(items: T[]) => {
   let i = 0;
-  return () => items[(i++) % items.length]!;
+  return () => items[i++ % items.length]!;
 };
 
 /** `rate` is per second, or seconds where the row says `seconds`. */
-interface Row { scenario: string; ours: Measured | { rate: number }; reference: Measured | { rate: number }; ratio: number; target: string; met: boolean; note?: string; seconds?: boolean }
+interface Row {
+  scenario: string;
+  ours: Measured | { rate: number };
+  reference: Measured | { rate: number };
+  ratio: number;
+  target: string;
+  met: boolean;
+  note?: string;
+  seconds?: boolean;
+}
 const rows: Row[] = [];
-const fmt = (m: Measured | { rate: number }, seconds = false) => ('rps' in m ? `${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors` : seconds ? `${m.rate.toFixed(1)} s` : `${m.rate.toFixed(1)}/s`);
+const fmt = (m: Measured | { rate: number }, seconds = false) =>
+  'rps' in m
+    ? `${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`
+    : seconds
+      ? `${m.rate.toFixed(1)} s`
+      : `${m.rate.toFixed(1)}/s`;
 const record = (row: Row) => {
   rows.push(row);
-  console.log(`\n### ${row.scenario}\n| | result |\n|---|---|\n| ours | ${fmt(row.ours, row.seconds)} |\n| reference | ${fmt(row.reference, row.seconds)} |\n| ratio | ${row.ratio.toFixed(2)} (target ${row.target}) ${row.met ? 'met' : '**not met**'} |${row.note ? `\n| note | ${row.note} |` : ''}`);
+  console.log(
+    `\n### ${row.scenario}\n| | result |\n|---|---|\n| ours | ${fmt(row.ours, row.seconds)} |\n| reference | ${fmt(row.reference, row.seconds)} |\n| ratio | ${row.ratio.toFixed(2)} (target ${row.target}) ${row.met ? 'met' : '**not met**'} |${row.note ? `\n| note | ${row.note} |` : ''}`,
+  );
 };
 
 const HTTP_SCENARIOS = ['session', 'acl', 'apikey', 'check', 'command', 'hashing', 'contention', 'peer'];
@@ -134,40 +217,53 @@ let accountsRss: number | null = null;
 // both are done before anything is.
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const bigDir = mkdtempSync(join(tmpdir(), 'bench-events-'));
-const eventsSeeded = runs('rebuild') || runs('startup')
-  ? new Promise<void>((resolve, reject) => {
-    console.log(`seeding ${EVENTS} events for the rebuild and start-up figures (in the background)…`);
-    const seeding = spawn(process.execPath, ['dist/bench/seed-events.js', '--events', String(EVENTS)], { env: { ...process.env, DATA_DIR: bigDir, EMBEDDED_SYNC: 'normal' }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let last = '';
-    seeding.stdout!.on('data', (chunk: Buffer) => {
-      last = chunk.toString().trim().split(/[\r\n]/).pop() || last;
-    });
-    seeding.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`seeding events failed (${code})`));
-      console.log(last);
-      resolve();
-    });
-  })
-  : Promise.resolve();
+const eventsSeeded =
+  runs('rebuild') || runs('startup')
+    ? new Promise<void>((resolve, reject) => {
+        console.log(`seeding ${EVENTS} events for the rebuild and start-up figures (in the background)…`);
+        const seeding = spawn(process.execPath, ['dist/bench/seed-events.js', '--events', String(EVENTS)], {
+          env: { ...process.env, DATA_DIR: bigDir, EMBEDDED_SYNC: 'normal' },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let last = '';
+        seeding.stdout!.on('data', (chunk: Buffer) => {
+          last =
+            chunk
+              .toString()
+              .trim()
+              .split(/[\r\n]/)
+              .pop() || last;
+        });
+        seeding.on('exit', (code) => {
+          if (code !== 0) return reject(new Error(`seeding events failed (${code})`));
+          console.log(last);
+          resolve();
+        });
+      })
+    : Promise.resolve();
 // Never an unhandled rejection before it is awaited.
 eventsSeeded.catch(() => undefined);
 
 if (HTTP_SCENARIOS.some(runs)) {
   // ---- Seeding: accounts through the command path (HTTP registrations), at a low cost, then a restart at the real cost.
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  console.log(`seeding ${ACCOUNTS} accounts through POST /auth/register (BCRYPT_COST=4 and EMBEDDED_SYNC=normal for the seeding only)…`);
+  console.log(
+    `seeding ${ACCOUNTS} accounts through POST /auth/register (BCRYPT_COST=4 and EMBEDDED_SYNC=normal for the seeding only)…`,
+  );
   let svc = await service(dataDir, 4, 'normal');
   const seedStarted = Date.now();
   const sample: { username: string; password: string }[] = [];
   let made = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    for (let i = made++; i < ACCOUNTS; i = made++) {
-      const body = { username: `bench_${i}`, password: `Bench-pass-${i}-q`, email: `bench${i}@example.test` };
-      const answer = await api(svc.url, 'POST', '/auth/register', body);
-      if (answer.status !== 201) throw new Error(`seeding failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-      if (i < 1000) sample.push(body);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      for (let i = made++; i < ACCOUNTS; i = made++) {
+        const body = { username: `bench_${i}`, password: `Bench-pass-${i}-q`, email: `bench${i}@example.test` };
+        const answer = await api(svc.url, 'POST', '/auth/register', body);
+        if (answer.status !== 201) throw new Error(`seeding failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+        if (i < 1000) sample.push(body);
+      }
+    }),
+  );
   console.log(`seeded in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s`);
   await svc.stop();
   await eventsSeeded;
@@ -179,14 +275,17 @@ if (HTTP_SCENARIOS.some(runs)) {
   // Accounts whose hashes have the real cost, for the logins (the seeded ones hash at cost 4).
   const realCost: { username: string; password: string }[] = [];
   if (runs('hashing') || runs('peer')) {
-    await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
-      for (let i = worker; i < 64; i += 8) {
-        const body = { username: `cost_${i}`, password: `Cost-pass-${i}-q` };
-        const answer = await api(svc.url, 'POST', '/auth/register', body);
-        if (answer.status !== 201) throw new Error(`registering failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-        realCost.push(body);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        for (let i = worker; i < 64; i += 8) {
+          const body = { username: `cost_${i}`, password: `Cost-pass-${i}-q` };
+          const answer = await api(svc.url, 'POST', '/auth/register', body);
+          if (answer.status !== 201)
+            throw new Error(`registering failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+          realCost.push(body);
+        }
+      }),
+    );
   }
 
   // Credentials for the read scenarios: sessions, ACL tokens and API keys of 1,000 accounts.
@@ -195,14 +294,27 @@ if (HTTP_SCENARIOS.some(runs)) {
   const apiKeys: string[] = [];
   const seed: { credential: string; user: Record<string, unknown> }[] = [];
   for (const account of sample.slice(0, 1000)) {
-    const token = (await api(svc.url, 'POST', '/auth', { username: account.username, password: account.password })).body.access_token as string;
+    const token = (await api(svc.url, 'POST', '/auth', { username: account.username, password: account.password })).body
+      .access_token as string;
     const user = (await api(svc.url, 'GET', '/auth', undefined, { authorization: `Bearer ${token}` })).body;
     sessions.push(token);
     seed.push({ credential: token, user: { ...user } });
     if (sessions.length <= 200) {
-      const acl = (await api(svc.url, 'POST', '/auth/acls', { name: 'bench', allowed_endpoints: ['GET /api/v1/auth', 'PUT /api/v1/auth/me'] }, { authorization: `Bearer ${token}` })).body;
-      const aclToken = (await api(svc.url, 'POST', `/auth/acls/${acl.id}/tokens`, {}, { authorization: `Bearer ${token}` })).body.token as string;
-      const key = (await api(svc.url, 'POST', '/auth/me/tokens', { name: 'bench' }, { authorization: `Bearer ${token}` })).body.token as string;
+      const acl = (
+        await api(
+          svc.url,
+          'POST',
+          '/auth/acls',
+          { name: 'bench', allowed_endpoints: ['GET /api/v1/auth', 'PUT /api/v1/auth/me'] },
+          { authorization: `Bearer ${token}` },
+        )
+      ).body;
+      const aclToken = (
+        await api(svc.url, 'POST', `/auth/acls/${acl.id}/tokens`, {}, { authorization: `Bearer ${token}` })
+      ).body.token as string;
+      const key = (
+        await api(svc.url, 'POST', '/auth/me/tokens', { name: 'bench' }, { authorization: `Bearer ${token}` })
+      ).body.token as string;
       aclTokens.push(aclToken);
       apiKeys.push(key);
       seed.push({ credential: aclToken, user: { ...user } }, { credential: key, user: { ...user } });
@@ -216,34 +328,85 @@ if (HTTP_SCENARIOS.some(runs)) {
   try {
     if (runs('session')) {
       const next = rotate(sessions);
-      const { ours, reference: ref, ratio } = await sideBySide(svc.url, reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
-      record({ scenario: `GET /api/v1/auth, session token, ${ACCOUNTS} accounts`, ours, reference: ref, ratio, target: '≥ 0.9', met: ratio >= 0.9 });
+      const {
+        ours,
+        reference: ref,
+        ratio,
+      } = await sideBySide(svc.url, reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
+      record({
+        scenario: `GET /api/v1/auth, session token, ${ACCOUNTS} accounts`,
+        ours,
+        reference: ref,
+        ratio,
+        target: '≥ 0.9',
+        met: ratio >= 0.9,
+      });
     }
     if (runs('acl')) {
       const next = rotate(aclTokens);
-      const { ours, reference: ref, ratio } = await sideBySide(svc.url, reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
-      record({ scenario: 'GET /api/v1/auth, ACL token', ours, reference: ref, ratio, target: '≥ 0.85', met: ratio >= 0.85 });
+      const {
+        ours,
+        reference: ref,
+        ratio,
+      } = await sideBySide(svc.url, reference.url, 'GET', '/api/v1/auth', () => bearer(next()));
+      record({
+        scenario: 'GET /api/v1/auth, ACL token',
+        ours,
+        reference: ref,
+        ratio,
+        target: '≥ 0.85',
+        met: ratio >= 0.85,
+      });
     }
     if (runs('apikey')) {
       const next = rotate(apiKeys);
-      const { ours, reference: ref, ratio } = await sideBySide(svc.url, reference.url, 'GET', '/api/v1/auth', () => ({ headers: { 'x-api-key': next() } }));
-      record({ scenario: 'GET /api/v1/auth, API key', ours, reference: ref, ratio, target: '≥ 0.85', met: ratio >= 0.85 });
+      const {
+        ours,
+        reference: ref,
+        ratio,
+      } = await sideBySide(svc.url, reference.url, 'GET', '/api/v1/auth', () => ({ headers: { 'x-api-key': next() } }));
+      record({
+        scenario: 'GET /api/v1/auth, API key',
+        ours,
+        reference: ref,
+        ratio,
+        target: '≥ 0.85',
+        met: ratio >= 0.85,
+      });
     }
     if (runs('check')) {
       const next = rotate(sessions);
       const body = JSON.stringify({ method: 'GET', path: '/api/v1/things/1' });
-      const request = () => ({ headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' }, body });
-      const { ours, reference: ref, ratio } = await sideBySide(svc.url, reference.url, 'POST', '/api/v1/auth/check', request);
+      const request = () => ({
+        headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' },
+        body,
+      });
+      const {
+        ours,
+        reference: ref,
+        ratio,
+      } = await sideBySide(svc.url, reference.url, 'POST', '/api/v1/auth/check', request);
       record({ scenario: 'POST /api/v1/auth/check', ours, reference: ref, ratio, target: '≥ 0.9', met: ratio >= 0.9 });
     }
     if (runs('command')) {
       const next = rotate(sessions);
       let n = 0;
-      const request = () => ({ headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' }, body: JSON.stringify({ display_name: `Bench ${n++ % 1000}` }) });
-      const { ours, reference: ref, ratio } = await sideBySide(svc.url, reference.url, 'PUT', '/api/v1/auth/me', request);
+      const request = () => ({
+        headers: { authorization: `Bearer ${next()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ display_name: `Bench ${n++ % 1000}` }),
+      });
+      const {
+        ours,
+        reference: ref,
+        ratio,
+      } = await sideBySide(svc.url, reference.url, 'PUT', '/api/v1/auth/me', request);
       record({
-        scenario: 'PUT /api/v1/auth/me (load, decide, append, project, wait), 50 connections', ours, reference: ref, ratio,
-        target: '≥ 0.6, 0 errors, p99 ≤ 50 ms', met: ratio >= 0.6 && ours.errors === 0 && ours.p99 <= 50,
+        scenario: 'PUT /api/v1/auth/me (load, decide, append, project, wait), 50 connections',
+        ours,
+        reference: ref,
+        ratio,
+        target: '≥ 0.6, 0 errors, p99 ≤ 50 ms',
+        met: ratio >= 0.6 && ours.errors === 0 && ours.p99 <= 50,
       });
     }
     if (runs('hashing')) {
@@ -252,58 +415,172 @@ if (HTTP_SCENARIOS.some(runs)) {
       const pool = await createBcryptPool({ cost: COST, threads });
       const poolStarted = Date.now();
       let hashes = 0;
-      await Promise.all(Array.from({ length: threads * 2 }, async () => {
-        while (Date.now() - poolStarted < SECONDS * 1000) {
-          await pool.hash('Bench-pass-raw-1');
-          hashes += 1;
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: threads * 2 }, async () => {
+          while (Date.now() - poolStarted < SECONDS * 1000) {
+            await pool.hash('Bench-pass-raw-1');
+            hashes += 1;
+          }
+        }),
+      );
       const poolRate = hashes / ((Date.now() - poolStarted) / 1000);
       await pool.close();
       let r = 0;
-      const register = await measure(svc.url, 'POST', '/api/v1/auth/register', () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `fresh_${process.pid}_${r++}`, password: `Fresh-pass-${r}-q` }) }), HASHING_CONNECTIONS);
-      record({ scenario: `POST /api/v1/auth/register vs the raw bcrypt pool (cost ${COST}, ${threads} threads)`, ours: register, reference: { rate: poolRate }, ratio: register.rps / poolRate, target: '≥ 0.9', met: register.rps / poolRate >= 0.9 });
+      const register = await measure(
+        svc.url,
+        'POST',
+        '/api/v1/auth/register',
+        () => ({
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: `fresh_${process.pid}_${r++}`, password: `Fresh-pass-${r}-q` }),
+        }),
+        HASHING_CONNECTIONS,
+      );
+      record({
+        scenario: `POST /api/v1/auth/register vs the raw bcrypt pool (cost ${COST}, ${threads} threads)`,
+        ours: register,
+        reference: { rate: poolRate },
+        ratio: register.rps / poolRate,
+        target: '≥ 0.9',
+        met: register.rps / poolRate >= 0.9,
+      });
       const nextAccount = rotate(realCost);
-      const login = await measure(svc.url, 'POST', '/api/v1/auth', () => {
-        const a = nextAccount();
-        return { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: a.username, password: a.password }) };
-      }, HASHING_CONNECTIONS);
-      record({ scenario: `POST /api/v1/auth (login) vs the raw bcrypt pool`, ours: login, reference: { rate: poolRate }, ratio: login.rps / poolRate, target: '≥ 0.9', met: login.rps / poolRate >= 0.9 });
+      const login = await measure(
+        svc.url,
+        'POST',
+        '/api/v1/auth',
+        () => {
+          const a = nextAccount();
+          return {
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: a.username, password: a.password }),
+          };
+        },
+        HASHING_CONNECTIONS,
+      );
+      record({
+        scenario: `POST /api/v1/auth (login) vs the raw bcrypt pool`,
+        ours: login,
+        reference: { rate: poolRate },
+        ratio: login.rps / poolRate,
+        target: '≥ 0.9',
+        met: login.rps / poolRate >= 0.9,
+      });
     }
     if (runs('contention')) {
       const next = rotate(sessions);
       const alone = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()), 10);
       const nextAccount = rotate(sample);
-      const loginLoad = measure(svc.url, 'POST', '/api/v1/auth/register', () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `busy_${process.pid}_${nextAccount().username}_${Math.random().toString(36).slice(2)}`, password: 'Busy-pass-123-q' }) }), 32);
+      const loginLoad = measure(
+        svc.url,
+        'POST',
+        '/api/v1/auth/register',
+        () => ({
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            username: `busy_${process.pid}_${nextAccount().username}_${Math.random().toString(36).slice(2)}`,
+            password: 'Busy-pass-123-q',
+          }),
+        }),
+        32,
+      );
       const underLoad = await measure(svc.url, 'GET', '/api/v1/auth', () => bearer(next()), 10);
       await loginLoad;
       const ratio = underLoad.p99 / Math.max(1, alone.p99);
-      record({ scenario: 'GET /api/v1/auth p99 while registrations saturate the bcrypt pool', ours: underLoad, reference: alone, ratio, target: '≤ 3 (p99 under load / alone)', met: ratio <= 3 });
+      record({
+        scenario: 'GET /api/v1/auth p99 while registrations saturate the bcrypt pool',
+        ours: underLoad,
+        reference: alone,
+        ratio,
+        target: '≤ 3 (p99 under load / alone)',
+        met: ratio <= 3,
+      });
     }
     if (runs('peer')) {
       // better-auth with email and password on its SQLite set-up (bench/peer-better-auth.ts).
-      const peer = await startProcess('dist/bench/peer-better-auth.js', [mkdtempSync(join(tmpdir(), 'bench-peer-'))], { NODE_ENV: 'production' });
+      const peer = await startProcess('dist/bench/peer-better-auth.js', [mkdtempSync(join(tmpdir(), 'bench-peer-'))], {
+        NODE_ENV: 'production',
+      });
       try {
         const json = { 'content-type': 'application/json' };
         const peerCookies: string[] = [];
         const peerAccounts: { email: string; password: string }[] = [];
         for (let i = 0; i < 64; i += 1) {
           const account = { email: `peer${i}@example.test`, password: `Peer-pass-${i}-q` };
-          const answer = await fetch(`${peer.url}/api/auth/sign-up/email`, { method: 'POST', headers: json, body: JSON.stringify({ ...account, name: `Peer ${i}` }) });
+          const answer = await fetch(`${peer.url}/api/auth/sign-up/email`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ ...account, name: `Peer ${i}` }),
+          });
           if (answer.status !== 200) throw new Error(`peer sign-up failed: ${answer.status} ${await answer.text()}`);
           await answer.arrayBuffer();
-          peerCookies.push(answer.headers.getSetCookie().map((cookie) => cookie.split(';')[0]!).join('; '));
+          peerCookies.push(
+            answer.headers
+              .getSetCookie()
+              .map((cookie) => cookie.split(';')[0]!)
+              .join('; '),
+          );
           peerAccounts.push(account);
         }
         let n = 0;
-        const oursUp = await measure(svc.url, 'POST', '/api/v1/auth/register', () => ({ headers: json, body: JSON.stringify({ username: `up_${process.pid}_${n++}`, password: `Up-pass-${n}-q` }) }), HASHING_CONNECTIONS);
-        const theirsUp = await measure(peer.url, 'POST', '/api/auth/sign-up/email', () => ({ headers: json, body: JSON.stringify({ email: `up${process.pid}_${n++}@example.test`, password: `Up-pass-${n}-q`, name: 'Up' }) }), HASHING_CONNECTIONS);
-        record({ scenario: `peer: sign-up, ours (bcrypt cost ${COST}) vs better-auth (its scrypt)`, ours: oursUp, reference: theirsUp, ratio: oursUp.rps / theirsUp.rps, target: 'report', met: true, note: 'both bound by their password hash, which differ in cost' });
+        const oursUp = await measure(
+          svc.url,
+          'POST',
+          '/api/v1/auth/register',
+          () => ({
+            headers: json,
+            body: JSON.stringify({ username: `up_${process.pid}_${n++}`, password: `Up-pass-${n}-q` }),
+          }),
+          HASHING_CONNECTIONS,
+        );
+        const theirsUp = await measure(
+          peer.url,
+          'POST',
+          '/api/auth/sign-up/email',
+          () => ({
+            headers: json,
+            body: JSON.stringify({
+              email: `up${process.pid}_${n++}@example.test`,
+              password: `Up-pass-${n}-q`,
+              name: 'Up',
+            }),
+          }),
+          HASHING_CONNECTIONS,
+        );
+        record({
+          scenario: `peer: sign-up, ours (bcrypt cost ${COST}) vs better-auth (its scrypt)`,
+          ours: oursUp,
+          reference: theirsUp,
+          ratio: oursUp.rps / theirsUp.rps,
+          target: 'report',
+          met: true,
+          note: 'both bound by their password hash, which differ in cost',
+        });
         const ourLogin = rotate(realCost);
         const theirLogin = rotate(peerAccounts);
-        const oursIn = await measure(svc.url, 'POST', '/api/v1/auth', () => ({ headers: json, body: JSON.stringify(ourLogin()) }), HASHING_CONNECTIONS);
-        const theirsIn = await measure(peer.url, 'POST', '/api/auth/sign-in/email', () => ({ headers: json, body: JSON.stringify(theirLogin()) }), HASHING_CONNECTIONS);
-        record({ scenario: 'peer: sign-in, ours vs better-auth', ours: oursIn, reference: theirsIn, ratio: oursIn.rps / theirsIn.rps, target: 'report', met: true, note: 'both bound by their password hash' });
+        const oursIn = await measure(
+          svc.url,
+          'POST',
+          '/api/v1/auth',
+          () => ({ headers: json, body: JSON.stringify(ourLogin()) }),
+          HASHING_CONNECTIONS,
+        );
+        const theirsIn = await measure(
+          peer.url,
+          'POST',
+          '/api/auth/sign-in/email',
+          () => ({ headers: json, body: JSON.stringify(theirLogin()) }),
+          HASHING_CONNECTIONS,
+        );
+        record({
+          scenario: 'peer: sign-in, ours vs better-auth',
+          ours: oursIn,
+          reference: theirsIn,
+          ratio: oursIn.rps / theirsIn.rps,
+          target: 'report',
+          met: true,
+          note: 'both bound by their password hash',
+        });
         // Session reads: our GET /auth with a session token against its get-session with its cookie, in alternating rounds.
         const ourSession = rotate(sessions);
         const theirSession = rotate(peerCookies);
@@ -311,7 +588,14 @@ if (HTTP_SCENARIOS.some(runs)) {
           ours: { path: '/api/v1/auth', next: () => bearer(ourSession()) },
           reference: { path: '/api/auth/get-session', next: () => ({ headers: { cookie: theirSession() } }) },
         });
-        record({ scenario: 'peer: session read, our GET /api/v1/auth vs better-auth GET /api/auth/get-session', ours: reads.ours, reference: reads.reference, ratio: reads.ratio, target: '≥ 2', met: reads.ratio >= 2 });
+        record({
+          scenario: 'peer: session read, our GET /api/v1/auth vs better-auth GET /api/auth/get-session',
+          ours: reads.ours,
+          reference: reads.reference,
+          ratio: reads.ratio,
+          target: '≥ 2',
+          met: reads.ratio >= 2,
+        });
       } finally {
         await peer.stop();
       }
@@ -333,7 +617,9 @@ if (runs('rebuild') || runs('startup')) {
   const folded = new Map<string, Record<string, unknown>>();
   let read = 0;
   for (let from = 0; ; ) {
-    const rows = db.prepare('SELECT position, stream, type, data FROM events WHERE position > ? ORDER BY position LIMIT 5000').all(from) as { position: number; stream: string; type: string; data: string }[];
+    const rows = db
+      .prepare('SELECT position, stream, type, data FROM events WHERE position > ? ORDER BY position LIMIT 5000')
+      .all(from) as { position: number; stream: string; type: string; data: string }[];
     if (rows.length === 0) break;
     for (const row of rows) {
       const data = JSON.parse(row.data) as Record<string, unknown>;
@@ -346,9 +632,20 @@ if (runs('rebuild') || runs('startup')) {
   const rawRate = read / (Number(process.hrtime.bigint() - rawStarted) / 1e9);
 
   if (runs('rebuild')) {
-    const rebuilt = spawnSync(process.execPath, ['dist/src/cli.js', 'rebuild', 'me'], { env: { ...process.env, DATA_DIR: bigDir }, encoding: 'utf8' });
+    const rebuilt = spawnSync(process.execPath, ['dist/src/cli.js', 'rebuild', 'me'], {
+      env: { ...process.env, DATA_DIR: bigDir },
+      encoding: 'utf8',
+    });
     const rate = Number(/\((\d+) events\/s\)/.exec(rebuilt.stdout)?.[1] ?? 0);
-    record({ scenario: `rebuild of me from ${EVENTS} events (npm run cli -- rebuild me)`, ours: { rate }, reference: { rate: rawRate }, ratio: rate / rawRate, target: '≥ 0.5', met: rate / rawRate >= 0.5, note: 'reference: a raw loop reading the same SQLite rows into a Map (no unsealing)' });
+    record({
+      scenario: `rebuild of me from ${EVENTS} events (npm run cli -- rebuild me)`,
+      ours: { rate },
+      reference: { rate: rawRate },
+      ratio: rate / rawRate,
+      target: '≥ 0.5',
+      met: rate / rawRate >= 0.5,
+      note: 'reference: a raw loop reading the same SQLite rows into a Map (no unsealing)',
+    });
   }
   if (runs('startup')) {
     const emptyDir = mkdtempSync(join(tmpdir(), 'bench-empty-'));
@@ -366,8 +663,26 @@ if (runs('rebuild') || runs('startup')) {
     const warmSeconds = (Date.now() - warmStarted) / 1000;
     const perHundredK = ((rssMb(warm.child.pid!) - emptyRss) / (EVENTS / 10)) * 100_000;
     await warm.stop();
-    record({ scenario: `start-up to ready with ${EVENTS} events, warm (read-model snapshot of the last clean stop)`, ours: { rate: warmSeconds }, reference: { rate: 20 }, ratio: warmSeconds / 20, target: '≤ 20 s', met: warmSeconds <= 20, seconds: true, note: `RSS above an empty service: ${perHundredK.toFixed(0)} MB per 100k accounts` });
-    record({ scenario: `start-up to ready with ${EVENTS} events, cold (no snapshot: after a crash)`, ours: { rate: coldSeconds }, reference: { rate: 20 }, ratio: coldSeconds / 20, target: '≤ 20 s', met: coldSeconds <= 20, seconds: true, note: 'every read model folds every event' });
+    record({
+      scenario: `start-up to ready with ${EVENTS} events, warm (read-model snapshot of the last clean stop)`,
+      ours: { rate: warmSeconds },
+      reference: { rate: 20 },
+      ratio: warmSeconds / 20,
+      target: '≤ 20 s',
+      met: warmSeconds <= 20,
+      seconds: true,
+      note: `RSS above an empty service: ${perHundredK.toFixed(0)} MB per 100k accounts`,
+    });
+    record({
+      scenario: `start-up to ready with ${EVENTS} events, cold (no snapshot: after a crash)`,
+      ours: { rate: coldSeconds },
+      reference: { rate: 20 },
+      ratio: coldSeconds / 20,
+      target: '≤ 20 s',
+      met: coldSeconds <= 20,
+      seconds: true,
+      note: 'every read model folds every event',
+    });
   }
 }
 
@@ -377,12 +692,37 @@ const commit = (() => {
 })();
 const totalMinutes = (Date.now() - BENCH_STARTED) / 60_000;
 console.log('\n## Summary\n');
-console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, BCRYPT_COST=${COST}, commit ${commit}; ${ACCOUNTS} accounts, ${SECONDS} s per side; the whole run took ${totalMinutes.toFixed(1)} minutes.`);
+console.log(
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, BCRYPT_COST=${COST}, commit ${commit}; ${ACCOUNTS} accounts, ${SECONDS} s per side; the whole run took ${totalMinutes.toFixed(1)} minutes.`,
+);
 console.log('\n| scenario | ours | reference | ratio | target | met |\n|---|---|---|---|---|---|');
-for (const row of rows) console.log(`| ${row.scenario} | ${fmt(row.ours, row.seconds)} | ${fmt(row.reference, row.seconds)} | ${row.ratio.toFixed(2)} | ${row.target} | ${row.met ? 'yes' : '**no**'} |`);
+for (const row of rows)
+  console.log(
+    `| ${row.scenario} | ${fmt(row.ours, row.seconds)} | ${fmt(row.reference, row.seconds)} | ${row.ratio.toFixed(2)} | ${row.target} | ${row.met ? 'yes' : '**no**'} |`,
+  );
 if (startSeconds !== null && accountsRss !== null) {
-  console.log(`| start-up to ready, ${ACCOUNTS} accounts (after the seeding run's clean stop) | ${startSeconds.toFixed(1)} s | — | — | report | — |`);
+  console.log(
+    `| start-up to ready, ${ACCOUNTS} accounts (after the seeding run's clean stop) | ${startSeconds.toFixed(1)} s | — | — | report | — |`,
+  );
   console.log(`| RSS after start with ${ACCOUNTS} accounts | ${accountsRss.toFixed(0)} MB | — | — | report | — |`);
 }
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), commit, minutes: totalMinutes, node: process.version, cores: cpus().length, cost: COST, accounts: ACCOUNTS, startSeconds, accountsRss, rows }, null, 2));
+writeFileSync(
+  'bench/results/latest.json',
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      commit,
+      minutes: totalMinutes,
+      node: process.version,
+      cores: cpus().length,
+      cost: COST,
+      accounts: ACCOUNTS,
+      startSeconds,
+      accountsRss,
+      rows,
+    },
+    null,
+    2,
+  ),
+);

@@ -21,7 +21,10 @@ const config = loadConfig({ ...process.env, WORKERS: 'off' });
 const stores = await openStores(config, () => new Date());
 const codec = createEventCodec(stores.keyStore);
 const users = Math.ceil(total / perUser);
-const bar = new SingleBar({ format: 'seeding |{bar}| {percentage}% | {value}/{total} events | ETA {eta_formatted}' }, Presets.shades_classic);
+const bar = new SingleBar(
+  { format: 'seeding |{bar}| {percentage}% | {value}/{total} events | ETA {eta_formatted}' },
+  Presets.shades_classic,
+);
 bar.start(users * perUser, 0);
 const started = Date.now();
 // Many accounts in flight at once, so that the store's group commit writes them in few transactions.
@@ -35,25 +38,47 @@ const seedOne = async (i: number) => {
     {
       type: 'UserRegistered',
       data: {
-        userId, username, usernameClaim: `unique-username-${createHash('sha256').update(username).digest('hex')}`, email: `${username}@example.test`,
-        emailClaim: null, displayName: `Seed ${i}`, passwordHash: '$2b$04$seedseedseedseedseedseOqK8cX2b0yq1m7pC0rXo4f9n8b8Q1uW', isAdmin: false, setupClaim: null,
+        userId,
+        username,
+        usernameClaim: `unique-username-${createHash('sha256').update(username).digest('hex')}`,
+        email: `${username}@example.test`,
+        emailClaim: null,
+        displayName: `Seed ${i}`,
+        passwordHash: '$2b$04$seedseedseedseedseedseOqK8cX2b0yq1m7pC0rXo4f9n8b8Q1uW',
+        isAdmin: false,
+        setupClaim: null,
       },
     },
-    { type: 'UsrKeyIssued', data: { usrKey: randomUUID(), usrHash: createHash('sha256').update(userId).digest('hex'), previousUsrHash: null } },
-    { type: 'SessionStarted', data: { sessionId: randomUUID(), method: 'register', ip: '127.0.0.1', userAgent: 'seed' } },
-    ...Array.from({ length: perUser - 3 }, (_, n): UserEvent => ({ type: 'DisplayNameChanged', data: { displayName: `Seed ${i} v${n}` } })),
+    {
+      type: 'UsrKeyIssued',
+      data: { usrKey: randomUUID(), usrHash: createHash('sha256').update(userId).digest('hex'), previousUsrHash: null },
+    },
+    {
+      type: 'SessionStarted',
+      data: { sessionId: randomUUID(), method: 'register', ip: '127.0.0.1', userAgent: 'seed' },
+    },
+    ...Array.from(
+      { length: perUser - 3 },
+      (_, n): UserEvent => ({ type: 'DisplayNameChanged', data: { displayName: `Seed ${i} v${n}` } }),
+    ),
   ];
   const context = { commandId: randomUUID(), correlationId: 'seed', actor: userId, ip: '127.0.0.1', userAgent: 'seed' };
-  await stores.eventStore.append(userStream(userId), await codec.encode(userStream(userId), events, context, 0n), { expectedRevision: 'no_stream' });
+  await stores.eventStore.append(userStream(userId), await codec.encode(userStream(userId), events, context, 0n), {
+    expectedRevision: 'no_stream',
+  });
   done += 1;
   if (done % 500 === 0) bar.update(done * perUser);
 };
-await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-  for (let i = next++; i < users; i = next++) await seedOne(i);
-}));
+await Promise.all(
+  Array.from({ length: IN_FLIGHT }, async () => {
+    for (let i = next++; i < users; i = next++) await seedOne(i);
+  }),
+);
 bar.update(users * perUser);
 bar.stop();
-console.log(`${users * perUser} events (${users} accounts) in ${((Date.now() - started) / 1000).toFixed(1)} s; head ${await stores.eventStore.headPosition()}`);
+console.log(
+  `${users * perUser} events (${users} accounts) in ${((Date.now() - started) / 1000).toFixed(1)} s; head ${await stores.eventStore.headPosition()}`,
+);
 await stores.queue.close();
 await stores.eventStore.close();
 await stores.keyStore.close();

@@ -13,13 +13,24 @@ import { apiCall, rssMb } from './lib.js';
  * answers (5xx, or a status no scenario expects), the child's RSS, and after the load stops how
  * long the read models take to reach the head. Run by hand, never in CI.
  */
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '60' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '60' } },
+});
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'soak-'));
 const child = spawn(process.execPath, ['dist/src/main.js'], {
-  env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'info', BCRYPT_COST: process.env.BCRYPT_COST ?? '10' },
+  env: {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'info',
+    BCRYPT_COST: process.env.BCRYPT_COST ?? '10',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const url = await new Promise<string>((resolve, reject) => {
@@ -33,7 +44,8 @@ const url = await new Promise<string>((resolve, reject) => {
 });
 
 const childRss = () => rssMb(child.pid!);
-const api = (method: string, path: string, body?: unknown, token?: string) => apiCall(url, method, path, body, token ? { authorization: `Bearer ${token}` } : {});
+const api = (method: string, path: string, body?: unknown, token?: string) =>
+  apiCall(url, method, path, body, token ? { authorization: `Bearer ${token}` } : {});
 
 const admin = { username: 'soak_admin', password: 'Soak-admin-pass-1' };
 const adminToken = (await api('POST', '/auth/register', admin)).body.access_token as string;
@@ -51,34 +63,69 @@ const expect = (kind: string, status: number, ok: number[]) => {
 };
 let made = 0;
 const scenarios: [number, () => Promise<void>][] = [
-  [55, async () => {
-    const u = users[Math.floor(Math.random() * users.length)]!;
-    expect('GET /auth', (await api('GET', '/auth', undefined, u.token)).status, [200]);
-  }],
-  [10, async () => {
-    const u = users[Math.floor(Math.random() * users.length)]!;
-    expect('POST /auth (login)', (await api('POST', '/auth', { username: u.username, password: u.password })).status, [200]);
-  }],
-  [15, async () => {
-    const u = users[Math.floor(Math.random() * users.length)]!;
-    expect('PUT /auth/me', (await api('PUT', '/auth/me', { display_name: `Soak ${Date.now() % 1000}` }, u.token)).status, [200]);
-  }],
-  [12, async () => {
-    const u = users[Math.floor(Math.random() * users.length)]!;
-    const acl = await api('POST', '/auth/acls', { name: 'soak', allowed_endpoints: ['GET /api/v1/auth'] }, u.token);
-    expect('POST /auth/acls', acl.status, [201]);
-    const token = await api('POST', `/auth/acls/${acl.body.id}/tokens`, {}, u.token);
-    expect('POST …/tokens', token.status, [201]);
-    expect('GET /auth (ACL token)', (await api('GET', '/auth', undefined, token.body.token)).status, [200]);
-    expect('DELETE /auth/acls/{id}', (await api('DELETE', `/auth/acls/${acl.body.id}`, undefined, u.token)).status, [200]);
-  }],
-  [3, async () => {
-    made += 1;
-    expect('POST /auth/register', (await api('POST', '/auth/register', { username: `soak_new_${made}`, password: `Soak-new-pass-${made}` })).status, [201]);
-  }],
-  [5, async () => {
-    expect('GET /admin/projections', (await api('GET', '/admin/projections', undefined, adminToken)).status, [200]);
-  }],
+  [
+    55,
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)]!;
+      expect('GET /auth', (await api('GET', '/auth', undefined, u.token)).status, [200]);
+    },
+  ],
+  [
+    10,
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)]!;
+      expect(
+        'POST /auth (login)',
+        (await api('POST', '/auth', { username: u.username, password: u.password })).status,
+        [200],
+      );
+    },
+  ],
+  [
+    15,
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)]!;
+      expect(
+        'PUT /auth/me',
+        (await api('PUT', '/auth/me', { display_name: `Soak ${Date.now() % 1000}` }, u.token)).status,
+        [200],
+      );
+    },
+  ],
+  [
+    12,
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)]!;
+      const acl = await api('POST', '/auth/acls', { name: 'soak', allowed_endpoints: ['GET /api/v1/auth'] }, u.token);
+      expect('POST /auth/acls', acl.status, [201]);
+      const token = await api('POST', `/auth/acls/${acl.body.id}/tokens`, {}, u.token);
+      expect('POST …/tokens', token.status, [201]);
+      expect('GET /auth (ACL token)', (await api('GET', '/auth', undefined, token.body.token)).status, [200]);
+      expect(
+        'DELETE /auth/acls/{id}',
+        (await api('DELETE', `/auth/acls/${acl.body.id}`, undefined, u.token)).status,
+        [200],
+      );
+    },
+  ],
+  [
+    3,
+    async () => {
+      made += 1;
+      expect(
+        'POST /auth/register',
+        (await api('POST', '/auth/register', { username: `soak_new_${made}`, password: `Soak-new-pass-${made}` }))
+          .status,
+        [201],
+      );
+    },
+  ],
+  [
+    5,
+    async () => {
+      expect('GET /admin/projections', (await api('GET', '/admin/projections', undefined, adminToken)).status, [200]);
+    },
+  ],
 ];
 const total = scenarios.reduce((sum, [weight]) => sum + weight, 0);
 const pick = () => {
@@ -95,7 +142,9 @@ const report = () => {
   const requests = [...counts.values()].reduce((a, b) => a + b, 0);
   samples.push({ at: Math.round((Date.now() - started) / 1000), rss: Math.round(childRss()), requests });
   const last = samples.at(-1)!;
-  console.log(`${String(last.at).padStart(4)} s  ${String(requests).padStart(7)} requests  ${String(errors.length).padStart(3)} errors  RSS ${last.rss} MB`);
+  console.log(
+    `${String(last.at).padStart(4)} s  ${String(requests).padStart(7)} requests  ${String(errors.length).padStart(3)} errors  RSS ${last.rss} MB`,
+  );
 };
 const reporter = setInterval(report, 30_000);
 while (Date.now() < until) {
@@ -132,7 +181,9 @@ console.log('\n| figure | value |\n|---|---|');
 console.log(`| duration | ${minutes} min at ~${rate} operations/s |`);
 console.log(`| requests answered | ${[...counts.values()].reduce((a, b) => a + b, 0)} |`);
 console.log(`| error answers (5xx or unexpected) | ${errors.length} |`);
-console.log(`| RSS first half / second half (mean) | ${mean(firstHalf).toFixed(0)} MB / ${mean(secondHalf).toFixed(0)} MB |`);
+console.log(
+  `| RSS first half / second half (mean) | ${mean(firstHalf).toFixed(0)} MB / ${mean(secondHalf).toFixed(0)} MB |`,
+);
 console.log(`| RSS min / max | ${Math.min(...rss)} MB / ${Math.max(...rss)} MB |`);
 console.log(`| projection lag back to 0 after the load | ${lagZeroMs >= 0 ? `${lagZeroMs} ms` : 'not within 30 s'} |`);
 console.log(`| measured | ${new Date().toISOString()}, Node ${process.version} |`);

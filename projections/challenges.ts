@@ -37,7 +37,14 @@ export const challengesProjection: Projection = {
       const data = event.data as Issued;
       const key = keyOf(data);
       if (!key) return [];
-      return [{ collection: CHALLENGES, kind: 'upsert', id: challengeKey(data.purpose, key), update: { $set: { challengeId, expiresAt: data.expiresAt } } }];
+      return [
+        {
+          collection: CHALLENGES,
+          kind: 'upsert',
+          id: challengeKey(data.purpose, key),
+          update: { $set: { challengeId, expiresAt: data.expiresAt } },
+        },
+      ];
     }
     // A used challenge points nowhere any more. A burned one stays, so that trying it again is
     // answered 410 `challenge_used` until a new code replaces it.

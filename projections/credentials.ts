@@ -28,32 +28,86 @@ export const credentialsProjection: Projection = {
     [ACLS]: [{ keys: { userId: 1 } }],
     [TOKENS]: [{ keys: { userId: 1 } }, { keys: { aclId: 1 } }, { keys: { keyId: 1 } }],
   },
-  handles: ['AclCreated', 'AclRenamed', 'AclEndpointsChanged', 'AclTokenIssued', 'AclTokenRevoked', 'AclDeleted', 'ApiKeyCreated', 'ApiKeyRevoked', 'UserDeleted'],
+  handles: [
+    'AclCreated',
+    'AclRenamed',
+    'AclEndpointsChanged',
+    'AclTokenIssued',
+    'AclTokenRevoked',
+    'AclDeleted',
+    'ApiKeyCreated',
+    'ApiKeyRevoked',
+    'UserDeleted',
+  ],
   project(event): ProjectionOp[] {
     const aclId = aclIdOf(event);
     switch (event.type) {
       case 'AclCreated': {
         const data = event.data as Acl<'AclCreated'>;
-        return [{
-          collection: ACLS, kind: 'upsert', id: data.aclId,
-          update: { $set: { userId: data.ownerId, name: data.name, allowed_endpoints: data.allowedEndpoints, created_at: at(event), token_count: 0 } },
-        }];
+        return [
+          {
+            collection: ACLS,
+            kind: 'upsert',
+            id: data.aclId,
+            update: {
+              $set: {
+                userId: data.ownerId,
+                name: data.name,
+                allowed_endpoints: data.allowedEndpoints,
+                created_at: at(event),
+                token_count: 0,
+              },
+            },
+          },
+        ];
       }
       case 'AclRenamed':
-        return [{ collection: ACLS, kind: 'update', filter: { _id: aclId }, update: { $set: { name: (event.data as Acl<'AclRenamed'>).name } } }];
+        return [
+          {
+            collection: ACLS,
+            kind: 'update',
+            filter: { _id: aclId },
+            update: { $set: { name: (event.data as Acl<'AclRenamed'>).name } },
+          },
+        ];
       case 'AclEndpointsChanged':
-        return [{ collection: ACLS, kind: 'update', filter: { _id: aclId }, update: { $set: { allowed_endpoints: (event.data as Acl<'AclEndpointsChanged'>).allowedEndpoints } } }];
+        return [
+          {
+            collection: ACLS,
+            kind: 'update',
+            filter: { _id: aclId },
+            update: { $set: { allowed_endpoints: (event.data as Acl<'AclEndpointsChanged'>).allowedEndpoints } },
+          },
+        ];
       case 'AclTokenIssued': {
         const data = event.data as Acl<'AclTokenIssued'>;
         return [
           { collection: ACLS, kind: 'update', filter: { _id: aclId }, update: { $inc: { token_count: 1 } } },
-          { collection: TOKENS, kind: 'upsert', id: aclTokenKey(data.tokenId), update: { $set: { kind: 'acl', tokenId: data.tokenId, aclId, userId: data.ownerId, created_at: at(event), expires_at: data.expiresAt } } },
+          {
+            collection: TOKENS,
+            kind: 'upsert',
+            id: aclTokenKey(data.tokenId),
+            update: {
+              $set: {
+                kind: 'acl',
+                tokenId: data.tokenId,
+                aclId,
+                userId: data.ownerId,
+                created_at: at(event),
+                expires_at: data.expiresAt,
+              },
+            },
+          },
         ];
       }
       case 'AclTokenRevoked':
         return [
           { collection: ACLS, kind: 'update', filter: { _id: aclId }, update: { $inc: { token_count: -1 } } },
-          { collection: TOKENS, kind: 'delete', filter: { _id: aclTokenKey((event.data as Acl<'AclTokenRevoked'>).tokenId) } },
+          {
+            collection: TOKENS,
+            kind: 'delete',
+            filter: { _id: aclTokenKey((event.data as Acl<'AclTokenRevoked'>).tokenId) },
+          },
         ];
       case 'AclDeleted':
         return [
@@ -62,10 +116,25 @@ export const credentialsProjection: Projection = {
         ];
       case 'ApiKeyCreated': {
         const data = event.data as Key<'ApiKeyCreated'>;
-        return [{
-          collection: TOKENS, kind: 'upsert', id: apiKeyKey(data.keyHash),
-          update: { $set: { kind: 'apikey', keyId: data.keyId, userId: data.ownerId, name: data.name, prefix: data.prefix, keyHash: data.keyHash, created_at: at(event), expires_at: data.expiresAt } },
-        }];
+        return [
+          {
+            collection: TOKENS,
+            kind: 'upsert',
+            id: apiKeyKey(data.keyHash),
+            update: {
+              $set: {
+                kind: 'apikey',
+                keyId: data.keyId,
+                userId: data.ownerId,
+                name: data.name,
+                prefix: data.prefix,
+                keyHash: data.keyHash,
+                created_at: at(event),
+                expires_at: data.expiresAt,
+              },
+            },
+          },
+        ];
       }
       case 'ApiKeyRevoked':
         return [{ collection: TOKENS, kind: 'delete', filter: { keyId: (event.data as Key<'ApiKeyRevoked'>).keyId } }];

@@ -7,4 +7,11 @@ import { sessionsProjection } from './sessions.js';
 import type { Projection } from './types.js';
 
 /** Every read model; the runner keeps each one up to date. */
-export const projections: Projection[] = [meProjection, lookupsProjection, sessionsProjection, challengesProjection, credentialsProjection, invitesProjection];
+export const projections: Projection[] = [
+  meProjection,
+  lookupsProjection,
+  sessionsProjection,
+  challengesProjection,
+  credentialsProjection,
+  invitesProjection,
+];

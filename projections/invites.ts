@@ -17,16 +17,38 @@ export const invitesProjection: Projection = {
     switch (event.type as InviteEvent['type'] | 'UserDeleted') {
       case 'InviteIssued': {
         const data = event.data as Data<'InviteIssued'>;
-        return [{
-          collection: INVITES, kind: 'upsert', id: data.inviteId,
-          update: { $set: { issuerId: data.issuerId, uses_left: data.uses, expires_at: data.expiresAt, role: data.role, revoked: false, created_at: event.created.toISOString() } },
-        }];
+        return [
+          {
+            collection: INVITES,
+            kind: 'upsert',
+            id: data.inviteId,
+            update: {
+              $set: {
+                issuerId: data.issuerId,
+                uses_left: data.uses,
+                expires_at: data.expiresAt,
+                role: data.role,
+                revoked: false,
+                created_at: event.created.toISOString(),
+              },
+            },
+          },
+        ];
       }
       case 'InviteUsed':
       case 'InviteUseReturned':
-        return [{ collection: INVITES, kind: 'update', filter: { _id: inviteId }, update: { $set: { uses_left: (event.data as Data<'InviteUsed'>).usesLeft } } }];
+        return [
+          {
+            collection: INVITES,
+            kind: 'update',
+            filter: { _id: inviteId },
+            update: { $set: { uses_left: (event.data as Data<'InviteUsed'>).usesLeft } },
+          },
+        ];
       case 'InviteRevoked':
-        return [{ collection: INVITES, kind: 'update', filter: { _id: inviteId }, update: { $set: { revoked: true } } }];
+        return [
+          { collection: INVITES, kind: 'update', filter: { _id: inviteId }, update: { $set: { revoked: true } } },
+        ];
       case 'UserDeleted':
         // A deleted account's open invites go with it.
         return [{ collection: INVITES, kind: 'delete', filter: { issuerId: userIdOfStream(event.streamId) } }];

@@ -32,8 +32,19 @@ export const lookupsProjection: Projection = {
   name: 'lookups',
   version: 2,
   collections: { [LOOKUPS]: [{ keys: { userId: 1 } }] },
-  handles: ['UserRegistered', 'EmailChanged', 'UsernameChanged', 'UsrKeyIssued', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked', 'LnurlKeyUnlinked',
-    'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'UserDeleted'],
+  handles: [
+    'UserRegistered',
+    'EmailChanged',
+    'UsernameChanged',
+    'UsrKeyIssued',
+    'NostrKeyLinked',
+    'NostrKeyUnlinked',
+    'LnurlKeyLinked',
+    'LnurlKeyUnlinked',
+    'OAuthIdentityLinked',
+    'OAuthIdentityUnlinked',
+    'UserDeleted',
+  ],
   project(event) {
     const userId = userIdOfStream(event.streamId);
     switch (event.type as UserEvent['type']) {
@@ -59,7 +70,9 @@ export const lookupsProjection: Projection = {
       case 'UsrKeyIssued': {
         const data = event.data as Data<'UsrKeyIssued'>;
         return [
-          ...(data.previousUsrHash ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: usrKey(data.previousUsrHash) } } as ProjectionOp] : []),
+          ...(data.previousUsrHash
+            ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: usrKey(data.previousUsrHash) } } as ProjectionOp]
+            : []),
           point(usrKey(data.usrHash), event),
         ];
       }
@@ -77,7 +90,9 @@ export const lookupsProjection: Projection = {
       }
       case 'LnurlKeyUnlinked': {
         const linkingKey = (event.data as Data<'LnurlKeyUnlinked'>).linkingKey;
-        return linkingKey ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: lnurlKey(linkingKey), userId } }] : [];
+        return linkingKey
+          ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: lnurlKey(linkingKey), userId } }]
+          : [];
       }
       case 'OAuthIdentityLinked': {
         const data = event.data as Data<'OAuthIdentityLinked'>;
@@ -85,7 +100,9 @@ export const lookupsProjection: Projection = {
       }
       case 'OAuthIdentityUnlinked': {
         const data = event.data as Data<'OAuthIdentityUnlinked'>;
-        return data.subject ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: oauthKey(data.provider, data.subject), userId } }] : [];
+        return data.subject
+          ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: oauthKey(data.provider, data.subject), userId } }]
+          : [];
       }
       case 'UserDeleted':
         return [{ collection: LOOKUPS, kind: 'delete', filter: { userId } }];

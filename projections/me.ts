@@ -8,7 +8,12 @@ export const USERS = 'users';
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
 /** Sets fields of one user (and `updated_at`), with more update operators when given. */
-const set = (id: string, event: ProjectedEvent, fields: Record<string, unknown>, more: Record<string, unknown> = {}): ProjectionOp => ({
+const set = (
+  id: string,
+  event: ProjectedEvent,
+  fields: Record<string, unknown>,
+  more: Record<string, unknown> = {},
+): ProjectionOp => ({
   collection: USERS,
   kind: 'update',
   filter: { _id: id },
@@ -20,9 +25,27 @@ export const meProjection: Projection = {
   version: 3,
   collections: { [USERS]: [] },
   handles: [
-    'UserRegistered', 'DisplayNameChanged', 'NameChanged', 'EmailChanged', 'EmailVerified', 'UsernameChanged', 'PasswordChanged',
-    'TotpEnabled', 'TotpDisabled', 'UserDisabled', 'UserEnabled', 'NostrKeyLinked', 'NostrKeyUnlinked', 'LnurlKeyLinked',
-    'LnurlKeyUnlinked', 'OAuthIdentityLinked', 'OAuthIdentityUnlinked', 'AdminGranted', 'AdminRevoked', 'UserDeleted', 'PasswordRemoved',
+    'UserRegistered',
+    'DisplayNameChanged',
+    'NameChanged',
+    'EmailChanged',
+    'EmailVerified',
+    'UsernameChanged',
+    'PasswordChanged',
+    'TotpEnabled',
+    'TotpDisabled',
+    'UserDisabled',
+    'UserEnabled',
+    'NostrKeyLinked',
+    'NostrKeyUnlinked',
+    'LnurlKeyLinked',
+    'LnurlKeyUnlinked',
+    'OAuthIdentityLinked',
+    'OAuthIdentityUnlinked',
+    'AdminGranted',
+    'AdminRevoked',
+    'UserDeleted',
+    'PasswordRemoved',
   ],
   project(event) {
     const id = userIdOfStream(event.streamId);
@@ -62,7 +85,14 @@ export const meProjection: Projection = {
       case 'DisplayNameChanged':
         return [set(id, event, { display_name: (event.data as Data<'DisplayNameChanged'>).displayName })];
       case 'EmailChanged':
-        return [set(id, event, { email: (event.data as Data<'EmailChanged'>).email, email_verified: false }, { $pull: { auth_methods: 'email' } })];
+        return [
+          set(
+            id,
+            event,
+            { email: (event.data as Data<'EmailChanged'>).email, email_verified: false },
+            { $pull: { auth_methods: 'email' } },
+          ),
+        ];
       case 'EmailVerified':
         // A verified address is a way in: email codes.
         return [set(id, event, { email_verified: true }, { $addToSet: { auth_methods: 'email' } })];
@@ -72,7 +102,22 @@ export const meProjection: Projection = {
         return [set(id, event, { totp_enabled: false })];
       case 'NostrKeyLinked': {
         const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
-        return pubkey ? [set(id, event, {}, { $addToSet: { nostr_pubkeys: pubkey, auth_methods: 'nostr', identities: { method: 'nostr', id: pubkey } } })] : [];
+        return pubkey
+          ? [
+              set(
+                id,
+                event,
+                {},
+                {
+                  $addToSet: {
+                    nostr_pubkeys: pubkey,
+                    auth_methods: 'nostr',
+                    identities: { method: 'nostr', id: pubkey },
+                  },
+                },
+              ),
+            ]
+          : [];
       }
       case 'NostrKeyUnlinked': {
         const data = event.data as Data<'NostrKeyUnlinked'>;
@@ -82,7 +127,16 @@ export const meProjection: Projection = {
       }
       case 'LnurlKeyLinked': {
         const linkingKey = (event.data as Data<'LnurlKeyLinked'>).linkingKey;
-        return linkingKey ? [set(id, event, {}, { $addToSet: { auth_methods: 'lnurl', identities: { method: 'lnurl', id: linkingKey } } })] : [];
+        return linkingKey
+          ? [
+              set(
+                id,
+                event,
+                {},
+                { $addToSet: { auth_methods: 'lnurl', identities: { method: 'lnurl', id: linkingKey } } },
+              ),
+            ]
+          : [];
       }
       case 'LnurlKeyUnlinked': {
         const data = event.data as Data<'LnurlKeyUnlinked'>;
@@ -118,7 +172,14 @@ export const meProjection: Projection = {
       case 'UsernameChanged':
         return [set(id, event, { username: (event.data as Data<'UsernameChanged'>).username })];
       case 'PasswordChanged':
-        return [set(id, event, { has_password: true, must_reset_password: false }, { $addToSet: { auth_methods: 'password' } })];
+        return [
+          set(
+            id,
+            event,
+            { has_password: true, must_reset_password: false },
+            { $addToSet: { auth_methods: 'password' } },
+          ),
+        ];
       case 'PasswordRemoved':
         return [set(id, event, { has_password: false }, { $pull: { auth_methods: 'password' } })];
       case 'UserDeleted':

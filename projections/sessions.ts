@@ -22,13 +22,21 @@ export const sessionsProjection: Projection = {
             kind: 'upsert',
             id: data.sessionId,
             update: {
-              $set: { userId, method: data.method, ip: data.ip, user_agent: data.userAgent, created_at: event.created.toISOString() },
+              $set: {
+                userId,
+                method: data.method,
+                ip: data.ip,
+                user_agent: data.userAgent,
+                created_at: event.created.toISOString(),
+              },
             },
           },
         ];
       }
       case 'SessionEnded':
-        return [{ collection: SESSIONS, kind: 'delete', filter: { _id: (event.data as Data<'SessionEnded'>).sessionId } }];
+        return [
+          { collection: SESSIONS, kind: 'delete', filter: { _id: (event.data as Data<'SessionEnded'>).sessionId } },
+        ];
       case 'UserDeleted':
         return [{ collection: SESSIONS, kind: 'delete', filter: { userId } }];
       default:

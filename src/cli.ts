@@ -60,22 +60,35 @@ async function resolveUser(service: Service, who: string): Promise<string> {
 function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '(none)';
   const columns = Object.keys(rows[0]!);
-  const cell = (value: unknown) => (value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const cell = (value: unknown) =>
+    value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
+  ].join('\n');
 }
 
 /** Calls a running server's admin API. */
 async function remote(url: string, token: string, method: string, path: string): Promise<any> {
-  const response = await fetch(`${url.replace(/\/+$/, '')}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${url.replace(/\/+$/, '')}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}` },
+  });
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) throw new Error(`${response.status} ${String(body.code)}: ${String(body.detail)}`);
   return body;
 }
 
 const isoTime = (value: string) => {
-  if (Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('must be an ISO 8601 time, e.g. 2026-01-15T10:30:00Z');
+  if (Number.isNaN(Date.parse(value)))
+    throw new InvalidArgumentError('must be an ISO 8601 time, e.g. 2026-01-15T10:30:00Z');
   return new Date(value);
 };
 
@@ -94,9 +107,17 @@ program
     await withService(async (service) => {
       const history = await service.accounts.userHistory(await resolveUser(service, who), options.asOf);
       if (options.json) return console.log(JSON.stringify(history, null, 2));
-      console.log(table(history.events.map((e) => ({
-        at: e.at, event: e.type, actor: e.metadata.actor, ip: e.metadata.ip, summary: summarize({ type: e.type, data: e.data } as DecodedEvent),
-      }))));
+      console.log(
+        table(
+          history.events.map((e) => ({
+            at: e.at,
+            event: e.type,
+            actor: e.metadata.actor,
+            ip: e.metadata.ip,
+            summary: summarize({ type: e.type, data: e.data } as DecodedEvent),
+          })),
+        ),
+      );
       console.log(`\nAs of ${history.as_of}: ${history.state ? JSON.stringify(history.state) : 'no account'}`);
     });
   });
@@ -113,10 +134,19 @@ program
     }
     await withService(async (service) => {
       const head = await service.eventStore.headPosition();
-      console.log(table(service.projections.status().map((p) => ({
-        name: p.name, version: p.version, generation: p.generation, position: String(p.position), head: String(head),
-        lag: String(head > p.position ? head - p.position : 0n), status: p.status,
-      }))));
+      console.log(
+        table(
+          service.projections.status().map((p) => ({
+            name: p.name,
+            version: p.version,
+            generation: p.generation,
+            position: String(p.position),
+            head: String(head),
+            lag: String(head > p.position ? head - p.position : 0n),
+            status: p.status,
+          })),
+        ),
+      );
     });
   });
 
@@ -124,16 +154,22 @@ program
   .command('rebuild')
   .description('rebuild a read model from the first event, with a progress bar')
   .argument('<name>', `one of: ${projections.map((p) => p.name).join(', ')}`)
-  .option('--url <url>', 'ask this running server to rebuild (it keeps serving the live version until the swap); needs --token')
+  .option(
+    '--url <url>',
+    'ask this running server to rebuild (it keeps serving the live version until the swap); needs --token',
+  )
   .option('--token <token>', "an admin's session token for --url")
   .action(async (name: string, options: { url?: string; token?: string }) => {
-    const bar = new SingleBar({
-      format: `${name} |{bar}| {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}`,
-      etaBuffer: 50,
-      // Without a terminal (CI, a log file) the bar is printed as a line every few seconds.
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-    }, Presets.shades_classic);
+    const bar = new SingleBar(
+      {
+        format: `${name} |{bar}| {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}`,
+        etaBuffer: 50,
+        // Without a terminal (CI, a log file) the bar is printed as a line every few seconds.
+        noTTYOutput: true,
+        notTTYSchedule: 5000,
+      },
+      Presets.shades_classic,
+    );
     if (options.url) {
       if (!options.token) throw new InvalidArgumentError('--url needs --token');
       const start = await remote(options.url, options.token, 'POST', `/admin/projections/${name}/rebuild`);
@@ -154,14 +190,24 @@ program
     // Only what a rebuild needs: the stores, the codec, and a runner for this one projection.
     const config = configOrDie();
     const stores = await openStores(config, () => new Date());
-    const runner = new ProjectionRunner({ eventStore: stores.eventStore, readStore: stores.readStore, codec: createEventCodec(stores.keyStore), logger: quiet }, [definition]);
+    const runner = new ProjectionRunner(
+      {
+        eventStore: stores.eventStore,
+        readStore: stores.readStore,
+        codec: createEventCodec(stores.keyStore),
+        logger: quiet,
+      },
+      [definition],
+    );
     try {
       const head = await stores.eventStore.headPosition();
       const started = Date.now();
       bar.start(Number(head), 0, { rate: 0 });
       const timer = setInterval(() => {
         const building = runner.status().find((p) => p.status === 'rebuilding') ?? runner.status()[0]!;
-        bar.update(Number(building.position), { rate: Math.round(building.processed / Math.max(0.001, (Date.now() - started) / 1000)) });
+        bar.update(Number(building.position), {
+          rate: Math.round(building.processed / Math.max(0.001, (Date.now() - started) / 1000)),
+        });
       }, 200);
       // A durable read store resumes the live version and builds the next one beside it; an
       // in-memory one starts empty, so starting it is the rebuild.
@@ -173,7 +219,9 @@ program
       const seconds = (Date.now() - started) / 1000;
       bar.update(Number(head), { rate: Math.round(done.processed / seconds) });
       bar.stop();
-      console.log(`${name}: ${done.processed} events in ${seconds.toFixed(1)} s (${Math.round(done.processed / seconds)} events/s)`);
+      console.log(
+        `${name}: ${done.processed} events in ${seconds.toFixed(1)} s (${Math.round(done.processed / seconds)} events/s)`,
+      );
     } finally {
       await runner.stop();
       await stores.queue.close();
@@ -193,19 +241,25 @@ program
   .action(async (options: { username: string; email?: string; password?: string }) => {
     await withService(async (service) => {
       const operator: Caller = { kind: 'session', userId: 'cli', sessionId: null, isAdmin: true, role: 'superadmin' };
-      const existing = await service.projections.collection('lookups', 'lookups').findOne({ _id: usernameKey(options.username) });
+      const existing = await service.projections
+        .collection('lookups', 'lookups')
+        .findOne({ _id: usernameKey(options.username) });
       let userId = existing?.userId as string | undefined;
       let password: string | null = null;
       let user;
       if (!userId) {
         password = options.password ?? process.env.ADMIN_PASSWORD ?? `${randomBytes(18).toString('base64url')}-A1`;
-        user = await service.accounts.provisionAdmin({ username: options.username, password, email: options.email ?? null }, CLI_REQUEST);
+        user = await service.accounts.provisionAdmin(
+          { username: options.username, password, email: options.email ?? null },
+          CLI_REQUEST,
+        );
         userId = user.id as string;
       } else {
         user = (await service.accounts.setAdmin(operator, userId, true, CLI_REQUEST)).user;
       }
       console.log(`${user.username} (${user.id}) is an admin${existing ? ' (the account existed)' : ''}`);
-      if (password && !options.password && !process.env.ADMIN_PASSWORD) console.log(`password (shown once): ${password}`);
+      if (password && !options.password && !process.env.ADMIN_PASSWORD)
+        console.log(`password (shown once): ${password}`);
     });
   });
 
@@ -234,7 +288,9 @@ program
       const file = options.out ?? `export-${userId}.json`;
       // `wx`: a new file only (mode 0600 holds, and no symlink is followed into another file).
       writeFileSync(file, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-      console.log(`wrote ${file}: ${events.length} events, ${exported.sessions.length} sessions, ${exported.acls.length} ACLs, ${exported.api_keys.length} API keys`);
+      console.log(
+        `wrote ${file}: ${events.length} events, ${exported.sessions.length} sessions, ${exported.acls.length} ACLs, ${exported.api_keys.length} API keys`,
+      );
     });
   });
 
@@ -244,7 +300,10 @@ program
   .argument('<file>', 'where to write the copy (must not exist)')
   .action(async (file: string) => {
     const config = configOrDie();
-    if (config.eventStoreUrl || config.mongoUrl) throw new InvalidArgumentError('backup copies the embedded SQLite file; back up EventStoreDB and MongoDB with their own tools');
+    if (config.eventStoreUrl || config.mongoUrl)
+      throw new InvalidArgumentError(
+        'backup copies the embedded SQLite file; back up EventStoreDB and MongoDB with their own tools',
+      );
     if (existsSync(file)) throw new InvalidArgumentError(`${file} exists; choose a new file`);
     const { totalPages } = await backupSqliteFile(join(config.dataDir, 'accounts.db'), file);
     console.log(`wrote ${file} (${totalPages} pages)`);

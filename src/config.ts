@@ -47,7 +47,9 @@ export const configSchema = z
     // Mail links append `/reset-password?token=…`, so the base can carry a path but no query or fragment.
     LINK_BASE_URL: z
       .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' })
-      .refine((v) => !/[?#]/.test(v), { message: 'must have no query string or fragment (mail links append a path and ?token=)' })
+      .refine((v) => !/[?#]/.test(v), {
+        message: 'must have no query string or fragment (mail links append a path and ?token=)',
+      })
       .optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     EMBEDDED_SYNC: z.enum(['full', 'normal'], { message: 'must be full or normal' }).default('full'),
@@ -119,7 +121,9 @@ export const configSchema = z
       trustProxy: trustProxy(env.TRUST_PROXY),
       serviceName: env.SERVICE_NAME,
       workers: env.WORKERS,
-      allowedRedirects: env.ALLOWED_REDIRECTS.split(',').map((v) => v.trim()).filter(Boolean),
+      allowedRedirects: env.ALLOWED_REDIRECTS.split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
       /** Filled from the OAUTH_<NAME>_* variables by loadConfig. */
       oauth: [] as OAuthProviderConfig[],
     };
@@ -142,7 +146,19 @@ export interface OAuthProviderConfig {
 /** Default issuers; a provider without one here needs OAUTH_<NAME>_ISSUER. */
 const KNOWN_ISSUERS: Record<string, string> = { google: 'https://accounts.google.com', github: 'https://github.com' };
 /** First path words under /auth that are routes of their own, so never provider names. */
-const RESERVED_PROVIDERS = new Set(['me', 'usr', 'nostr', 'lnurl', 'totp', 'sessions', 'identities', 'check', 'register', 'logout', 'token']);
+const RESERVED_PROVIDERS = new Set([
+  'me',
+  'usr',
+  'nostr',
+  'lnurl',
+  'totp',
+  'sessions',
+  'identities',
+  'check',
+  'register',
+  'logout',
+  'token',
+]);
 const OAUTH_VARIABLE = /^OAUTH_([A-Z0-9_]+?)_(ISSUER|CLIENT_ID|CLIENT_SECRET|API_URL)$/;
 
 /** OAUTH_<NAME>_ISSUER / _CLIENT_ID / _CLIENT_SECRET (and OAUTH_GITHUB_API_URL) → providers. */
@@ -159,14 +175,20 @@ function oauthProviders(input: Record<string, string>): { providers: OAuthProvid
   for (const [name, vars] of byName) {
     const prefix = `OAUTH_${name.toUpperCase()}`;
     const issuer = vars.ISSUER ?? KNOWN_ISSUERS[name];
-    if (RESERVED_PROVIDERS.has(name)) problems.push(`${prefix}_*: "${name}" is a route of its own, choose another provider name`);
-    else if (!vars.CLIENT_ID || !vars.CLIENT_SECRET) problems.push(`${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET: both are needed to enable ${name}`);
+    if (RESERVED_PROVIDERS.has(name))
+      problems.push(`${prefix}_*: "${name}" is a route of its own, choose another provider name`);
+    else if (!vars.CLIENT_ID || !vars.CLIENT_SECRET)
+      problems.push(`${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET: both are needed to enable ${name}`);
     else if (!issuer) problems.push(`${prefix}_ISSUER: needed for ${name} (the OIDC issuer URL)`);
     else if (!/^https?:\/\//.test(issuer)) problems.push(`${prefix}_ISSUER: must be an http(s) URL`);
     else if (vars.API_URL && name !== 'github') problems.push(`${prefix}_API_URL: only github has one`);
     else
       providers.push({
-        name, kind: name === 'github' ? 'github' : 'oidc', issuer, clientId: vars.CLIENT_ID, clientSecret: vars.CLIENT_SECRET,
+        name,
+        kind: name === 'github' ? 'github' : 'oidc',
+        issuer,
+        clientId: vars.CLIENT_ID,
+        clientSecret: vars.CLIENT_SECRET,
         ...(name === 'github' ? { apiUrl: (vars.API_URL ?? 'https://api.github.com').replace(/\/+$/, '') } : {}),
       });
   }
@@ -185,9 +207,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = configSchema.safeParse(input);
   const oauth = oauthProviders(input as Record<string, string>);
-  const problems = [...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)), ...oauth.problems];
+  const problems = [
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...oauth.problems,
+  ];
   for (const entry of result.data?.allowedRedirects ?? []) {
-    if (!URL.canParse(entry) || !/^https?:$/.test(new URL(entry).protocol)) problems.push(`ALLOWED_REDIRECTS: "${entry}" is not an absolute http(s) URL`);
+    if (!URL.canParse(entry) || !/^https?:$/.test(new URL(entry).protocol))
+      problems.push(`ALLOWED_REDIRECTS: "${entry}" is not an absolute http(s) URL`);
   }
   if (problems.length || !result.success) throw new ConfigError(problems);
   return { ...result.data, oauth: oauth.providers };

@@ -41,7 +41,8 @@ export function createMetrics() {
     observeCommand(outcome: CommandOutcome) {
       commands.inc({ aggregate: outcome.aggregate, outcome: outcome.outcome, code: outcome.code ?? '' });
       for (const event of outcome.events) {
-        if (event.type === 'LoginFailed') loginFailures.inc({ reason: String((event.data as { reason?: unknown }).reason ?? 'unknown') });
+        if (event.type === 'LoginFailed')
+          loginFailures.inc({ reason: String((event.data as { reason?: unknown }).reason ?? 'unknown') });
       }
     },
     /** Gauges read at scrape time: lag of each read model behind the store's head, and the queue's depth. */
@@ -54,7 +55,8 @@ export function createMetrics() {
         async collect() {
           const head = await deps.eventStore.headPosition();
           this.reset();
-          for (const p of deps.runner.status()) this.set({ projection: p.name, status: p.status }, Number(head > p.position ? head - p.position : 0n));
+          for (const p of deps.runner.status())
+            this.set({ projection: p.name, status: p.status }, Number(head > p.position ? head - p.position : 0n));
         },
       });
       new Gauge({

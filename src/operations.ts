@@ -3,11 +3,18 @@ import type { EventStore } from './ports/event-store.js';
 import type { ProjectionRunner, ProjectionStatus } from './projections/runner.js';
 
 /** What operators see of the read models, and the rebuild they can ask for. */
-export function projectionOperations(runner: ProjectionRunner, eventStore: EventStore, clock: () => Date = () => new Date()) {
+export function projectionOperations(
+  runner: ProjectionRunner,
+  eventStore: EventStore,
+  clock: () => Date = () => new Date(),
+) {
   const find = (name: string) => {
     const all = runner.status().filter((p) => p.name === name);
     if (all.length === 0) refuse('not_found', `No projection named ${name}`);
-    return { live: all.find((p) => p.status !== 'rebuilding')!, building: all.find((p) => p.status === 'rebuilding') ?? null };
+    return {
+      live: all.find((p) => p.status !== 'rebuilding')!,
+      building: all.find((p) => p.status === 'rebuilding') ?? null,
+    };
   };
 
   /** How far a generation has come: events read, the estimated total, the rate and the time left. */
@@ -15,7 +22,14 @@ export function projectionOperations(runner: ProjectionRunner, eventStore: Event
     const seconds = Math.max(0.001, (clock().getTime() - p.startedAt.getTime()) / 1000);
     // A rebuild reads from the first event: what is left is scaled by positions (which count events
     // in the embedded store and are commit offsets on EventStoreDB). A live generation has only its lag left.
-    const left = p.position >= head ? 0 : fromStart ? (p.position > 0n ? Math.round((p.processed * Number(head)) / Number(p.position)) - p.processed : Number(head)) : Number(head - p.position);
+    const left =
+      p.position >= head
+        ? 0
+        : fromStart
+          ? p.position > 0n
+            ? Math.round((p.processed * Number(head)) / Number(p.position)) - p.processed
+            : Number(head)
+          : Number(head - p.position);
     const total = p.processed + left;
     const rate = p.processed / seconds;
     return {

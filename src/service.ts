@@ -86,48 +86,105 @@ export interface Service {
 /** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
 export async function openStores(config: Config, clock: () => Date) {
   let sqlite: SqliteDatabase | null = null;
-  const embedded = () => (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db'), { synchronous: config.embeddedSync }));
-  const eventStore = config.eventStoreUrl ? await openEsdbEventStore(config.eventStoreUrl) : createSqliteEventStore(embedded(), clock);
+  const embedded = () =>
+    (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db'), { synchronous: config.embeddedSync }));
+  const eventStore = config.eventStoreUrl
+    ? await openEsdbEventStore(config.eventStoreUrl)
+    : createSqliteEventStore(embedded(), clock);
   const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
   // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
   // else the SQLite file.
   const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
-  const usageStore: UsageStore = config.mongoUrl ? createReadStoreUsageStore(readStore) : createSqliteUsageStore(embedded());
-  const queue = config.redisUrl ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs }) : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
-  return { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite: () => (sqlite as SqliteDatabase | null)?.close() };
+  const usageStore: UsageStore = config.mongoUrl
+    ? createReadStoreUsageStore(readStore)
+    : createSqliteUsageStore(embedded());
+  const queue = config.redisUrl
+    ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs })
+    : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
+  return {
+    eventStore,
+    readStore,
+    keyStore,
+    queue,
+    reactorCheckpoints,
+    usageStore,
+    closeSqlite: () => (sqlite as SqliteDatabase | null)?.close(),
+  };
 }
 
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite } = await openStores(config, clock);
+  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite } = await openStores(
+    config,
+    clock,
+  );
   const mailer = config.smtpUrl
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
     : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });
-  const privateKey = ed25519Key(config.jwtPrivateKey ? { pem: config.jwtPrivateKey } : { seed: await keyStore.getOrCreate('service:jwt-ed25519') });
-  const signer = await createTokenSigner({ privateKey, issuer: config.publicUrl, audience: config.jwtAudience, ttlMs: config.jwtTtlMs, clock });
+  const privateKey = ed25519Key(
+    config.jwtPrivateKey ? { pem: config.jwtPrivateKey } : { seed: await keyStore.getOrCreate('service:jwt-ed25519') },
+  );
+  const signer = await createTokenSigner({
+    privateKey,
+    issuer: config.publicUrl,
+    audience: config.jwtAudience,
+    ttlMs: config.jwtTtlMs,
+    clock,
+  });
   const runner = new ProjectionRunner({ eventStore, readStore, codec, logger }, projections);
   const metrics = createMetrics();
   const commands = new CommandHandler({ eventStore, codec, observe: metrics.observeCommand });
-  const claims = createClaims({ eventStore, commands, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock, graceMs: config.claimGraceMs });
-  const keyedLimiter = (points: number, durationS: number, keyPrefix: string) => createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
+  const claims = createClaims({
+    eventStore,
+    commands,
+    hmacKey: await keyStore.getOrCreate('service:claims-hmac'),
+    clock,
+    graceMs: config.claimGraceMs,
+  });
+  const keyedLimiter = (points: number, durationS: number, keyPrefix: string) =>
+    createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
   const limits = {
     issue: keyedLimiter(config.codeIssueLimit, 3600, 'issue'),
     failures: keyedLimiter(config.codeFailureLimit, 3600, 'failures'),
     // A name without an account locks exactly like an account does.
     unknownLogin: keyedLimiter(MAX_FAILED_LOGINS, LOCK_MS / 1000, 'unknown-login'),
   };
-  const challenges = createChallenges({ commands, projections: runner, hmacKey: await keyStore.getOrCreate('service:challenge-hmac'), clock });
+  const challenges = createChallenges({
+    commands,
+    projections: runner,
+    hmacKey: await keyStore.getOrCreate('service:challenge-hmac'),
+    clock,
+  });
   const usage = createUsageTracker({ store: usageStore, clock, logger });
   const accounts = createAccounts({
-    eventStore, codec, commands, projections: runner, hasher, signer, keyStore, claims, challenges, queue, limits, usage, clock, logger,
+    eventStore,
+    codec,
+    commands,
+    projections: runner,
+    hasher,
+    signer,
+    keyStore,
+    claims,
+    challenges,
+    queue,
+    limits,
+    usage,
+    clock,
+    logger,
     settings: {
-      registration: config.registration, invites: config.invites, allowUsrLogin: config.allowUsrLogin, readYourWritesTimeoutMs: config.readYourWritesTimeoutMs, reauthWindowMs: config.reauthWindowMs,
-      serviceName: config.serviceName, publicUrl: config.publicUrl, allowedRedirects: config.allowedRedirects,
+      registration: config.registration,
+      invites: config.invites,
+      allowUsrLogin: config.allowUsrLogin,
+      readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
+      reauthWindowMs: config.reauthWindowMs,
+      serviceName: config.serviceName,
+      publicUrl: config.publicUrl,
+      allowedRedirects: config.allowedRedirects,
     },
     oauth: createOAuthProviders(config.oauth),
     scratchStore: createMemoryReadStore,
@@ -140,15 +197,23 @@ export async function createService(config: Config, options: ServiceOptions = {}
     return user?.email_verified === true && typeof user.email === 'string' ? user.email : null;
   };
   const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf }));
-  const limiter = config.rateLimitMax > 0 ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl }) : null;
+  const limiter =
+    config.rateLimitMax > 0
+      ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl })
+      : null;
 
   // Embedded mode only (SQLite events, memory read models): the marker check reads positions as SQLite numbers them.
-  const snapshot = options.readModelSnapshot && !readStore.durable && !config.eventStoreUrl
-    ? {
-      storage: createFileSnapshotStorage(join(config.dataDir, SNAPSHOT_FILE)), readStore: readStore as SnapshottableReadStore, eventStore, keyStore, logger,
-      versions: Object.fromEntries(projections.map((p) => [p.name, p.version])),
-    }
-    : null;
+  const snapshot =
+    options.readModelSnapshot && !readStore.durable && !config.eventStoreUrl
+      ? {
+          storage: createFileSnapshotStorage(join(config.dataDir, SNAPSHOT_FILE)),
+          readStore: readStore as SnapshottableReadStore,
+          eventStore,
+          keyStore,
+          logger,
+          versions: Object.fromEntries(projections.map((p) => [p.name, p.version])),
+        }
+      : null;
   if (snapshot) await loadReadModelSnapshot(snapshot);
   await runner.start();
   await erasure.start();
@@ -156,7 +221,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
   if (config.workers === 'inline') {
     startWorkers({
-      queue, mailer,
+      queue,
+      mailer,
       mail: { serviceName: config.serviceName, publicUrl: config.publicUrl, linkBaseUrl: config.linkBaseUrl },
       expireChallenge: accounts.expireChallenge,
       fulfilPasswordReset: accounts.fulfilPasswordReset,
@@ -183,8 +249,16 @@ export async function createService(config: Config, options: ServiceOptions = {}
     await check('key store', () => keyStore.ping());
     const live = runner.status().filter((p) => p.status !== 'rebuilding');
     for (const p of live) if (p.status === 'retrying') reasons.push(`read model ${p.name} is failing and retrying`);
-    if (!reasons.length && !(await runner.waitFor(head, live.map((p) => p.name), 1000))) {
-      for (const p of runner.status()) if (p.status !== 'rebuilding' && p.position < head) reasons.push(`read model ${p.name} is behind`);
+    if (
+      !reasons.length &&
+      !(await runner.waitFor(
+        head,
+        live.map((p) => p.name),
+        1000,
+      ))
+    ) {
+      for (const p of runner.status())
+        if (p.status !== 'rebuilding' && p.position < head) reasons.push(`read model ${p.name} is behind`);
     }
     return {
       ready: reasons.length === 0,
@@ -194,7 +268,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
   };
 
   const app = createHttpApp({
-    accounts, signer, logger, readiness, publicUrl: config.publicUrl,
+    accounts,
+    signer,
+    logger,
+    readiness,
+    publicUrl: config.publicUrl,
     operations: projectionOperations(runner, eventStore),
     headPosition: () => eventStore.headPosition(),
     trustProxy: config.trustProxy,
@@ -202,12 +280,23 @@ export async function createService(config: Config, options: ServiceOptions = {}
     metrics,
     metricsToken: config.metricsToken,
   });
-  if (!config.metricsToken && config.nodeEnv === 'production') logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');
+  if (!config.metricsToken && config.nodeEnv === 'production')
+    logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');
   metrics.watch({ runner, eventStore, queue });
   let server: Server | null = null;
 
   return {
-    config, accounts, eventStore, readStore, keyStore, queue, mailer, projections: runner, hasher, routeTable: app.routeTable, http: app,
+    config,
+    accounts,
+    eventStore,
+    readStore,
+    keyStore,
+    queue,
+    mailer,
+    projections: runner,
+    hasher,
+    routeTable: app.routeTable,
+    http: app,
     async listen() {
       server = app.listen(config.port, config.host);
       await once(server, 'listening');

@@ -8,7 +8,9 @@ import { createService } from './service.js';
 async function main() {
   const config = configOrExit();
   if (!config.redisUrl) {
-    console.error('npm run worker needs REDIS_URL: without Redis, the server runs the workers itself (WORKERS=inline).');
+    console.error(
+      'npm run worker needs REDIS_URL: without Redis, the server runs the workers itself (WORKERS=inline).',
+    );
     process.exit(1);
   }
   const service = await createService({ ...config, workers: 'inline' });

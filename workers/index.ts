@@ -19,7 +19,10 @@ export function startWorkers(deps: {
   deps.queue.process<SendMailJob>(JOBS.sendMail, sendMailProcessor(deps.mailer, deps.mail), { concurrency: 4 });
   deps.queue.process(JOBS.expireChallenge, expireChallengeProcessor(deps.expireChallenge), { concurrency: 2 });
   // Requests answered 202 at once, whatever the address: the lookup and the mail happen here.
-  deps.queue.process<{ email: string }>(JOBS.requestPasswordReset, (job) => deps.fulfilPasswordReset(job.data.email), { concurrency: 2 });
-  deps.queue.process<{ email: string }>(JOBS.requestLoginCode, (job) => deps.fulfilLoginCode(job.data.email), { concurrency: 2 });
+  deps.queue.process<{ email: string }>(JOBS.requestPasswordReset, (job) => deps.fulfilPasswordReset(job.data.email), {
+    concurrency: 2,
+  });
+  deps.queue.process<{ email: string }>(JOBS.requestLoginCode, (job) => deps.fulfilLoginCode(job.data.email), {
+    concurrency: 2,
+  });
 }
-

@@ -14,8 +14,10 @@ const NOTICE: Record<string, (event: DecodedEvent) => MailTemplate | null> = {
   TotpDisabled: (event) => (event.data.reason === 'reclaimed' ? null : { kind: 'totp_disabled' }),
   AccountReclaimed: (event) => ({
     kind: 'account_reclaimed',
-    endedSessions: event.data.endedSessions as number, hadPassword: event.data.hadPassword as boolean,
-    hadTotp: event.data.hadTotp as boolean, unlinkedIdentities: event.data.unlinkedIdentities as number,
+    endedSessions: event.data.endedSessions as number,
+    hadPassword: event.data.hadPassword as boolean,
+    hadTotp: event.data.hadTotp as boolean,
+    unlinkedIdentities: event.data.unlinkedIdentities as number,
   }),
   BackupCodeUsed: () => ({ kind: 'backup_code_used' }),
 };
@@ -40,14 +42,22 @@ export function jobsReaction(deps: {
       if (now - event.created.getTime() > horizonMs) return;
       if (event.type === 'ChallengeIssued') {
         const expiresAt = new Date(event.data.expiresAt as string).getTime();
-        await deps.queue.add(JOBS.expireChallenge, { challengeId: event.data.challengeId as string }, { jobId: event.id, delayMs: Math.max(0, expiresAt - now) + 1000 });
+        await deps.queue.add(
+          JOBS.expireChallenge,
+          { challengeId: event.data.challengeId as string },
+          { jobId: event.id, delayMs: Math.max(0, expiresAt - now) + 1000 },
+        );
         return;
       }
       const template = NOTICE[event.type]!(event);
       if (!template) return;
       const to = await deps.verifiedEmailOf(userIdOfStream(event.streamId));
       if (!to) return;
-      await deps.queue.add(JOBS.sendMail, { kind: template.kind, to, template }, { jobId: event.id, attempts: 8, backoffMs: 2000, secretFields: ['to'] });
+      await deps.queue.add(
+        JOBS.sendMail,
+        { kind: template.kind, to, template },
+        { jobId: event.id, attempts: 8, backoffMs: 2000, secretFields: ['to'] },
+      );
     },
   };
 }

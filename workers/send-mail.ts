@@ -2,7 +2,6 @@ import { renderMail, type MailContext, type MailTemplate } from '../src/mail/tem
 import type { JobProcessor } from '../src/ports/job-queue.js';
 import type { Mailer } from '../src/ports/mailer.js';
 
-
 export interface SendMailJob extends Record<string, unknown> {
   kind: string;
   to: string;
@@ -10,7 +9,9 @@ export interface SendMailJob extends Record<string, unknown> {
 }
 
 /** Renders and sends one mail; a transport error throws, and the queue retries with backoff. */
-export const sendMailProcessor = (mailer: Mailer, context: MailContext): JobProcessor<SendMailJob> => async (job) => {
-  const { to, template } = job.data;
-  await mailer.send({ to, ...renderMail(template, context) });
-};
+export const sendMailProcessor =
+  (mailer: Mailer, context: MailContext): JobProcessor<SendMailJob> =>
+  async (job) => {
+    const { to, template } = job.data;
+    await mailer.send({ to, ...renderMail(template, context) });
+  };

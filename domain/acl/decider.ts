@@ -44,14 +44,27 @@ export const personalFields: { [T in AclEvent['type']]: string[] } = {
 
 export const aclStream = (aclId: string) => `acl-${aclId}`;
 
-export const initialState = (): AclState => ({ status: 'none', ownerId: null, name: null, allowedEndpoints: [], tokens: new Set(), revoked: new Set() });
+export const initialState = (): AclState => ({
+  status: 'none',
+  ownerId: null,
+  name: null,
+  allowedEndpoints: [],
+  tokens: new Set(),
+  revoked: new Set(),
+});
 
 const without = (set: ReadonlySet<string>, id: string) => new Set([...set].filter((x) => x !== id));
 
 export const evolve = (state: AclState, event: AclEvent): AclState => {
   switch (event.type) {
     case 'AclCreated':
-      return { ...state, status: 'active', ownerId: event.data.ownerId, name: event.data.name, allowedEndpoints: event.data.allowedEndpoints };
+      return {
+        ...state,
+        status: 'active',
+        ownerId: event.data.ownerId,
+        name: event.data.name,
+        allowedEndpoints: event.data.allowedEndpoints,
+      };
     case 'AclRenamed':
       return { ...state, name: event.data.name };
     case 'AclEndpointsChanged':
@@ -59,7 +72,11 @@ export const evolve = (state: AclState, event: AclEvent): AclState => {
     case 'AclTokenIssued':
       return { ...state, tokens: new Set([...state.tokens, event.data.tokenId]) };
     case 'AclTokenRevoked':
-      return { ...state, tokens: without(state.tokens, event.data.tokenId), revoked: new Set([...state.revoked, event.data.tokenId]) };
+      return {
+        ...state,
+        tokens: without(state.tokens, event.data.tokenId),
+        revoked: new Set([...state.revoked, event.data.tokenId]),
+      };
     case 'AclDeleted':
       return { ...state, status: 'deleted', tokens: new Set(), revoked: new Set([...state.revoked, ...state.tokens]) };
     default: {
@@ -71,15 +88,20 @@ export const evolve = (state: AclState, event: AclEvent): AclState => {
 
 /** A non-empty list of valid, distinct patterns, normalized; refuses naming each bad one. */
 export const normalizePatterns = (patterns: string[]): string[] => {
-  if (patterns.length === 0) refuse('validation_failed', 'An ACL needs at least one endpoint pattern', [{ path: 'allowed_endpoints', message: 'must not be empty' }]);
+  if (patterns.length === 0)
+    refuse('validation_failed', 'An ACL needs at least one endpoint pattern', [
+      { path: 'allowed_endpoints', message: 'must not be empty' },
+    ]);
   const issues: { path: string; message: string }[] = [];
   const normalized: string[] = [];
   patterns.forEach((raw, i) => {
     const parsed = parsePattern(raw);
-    if ('error' in parsed) issues.push({ path: `allowed_endpoints.${i}`, message: `${JSON.stringify(raw)} ${parsed.error}` });
+    if ('error' in parsed)
+      issues.push({ path: `allowed_endpoints.${i}`, message: `${JSON.stringify(raw)} ${parsed.error}` });
     else if (!normalized.includes(parsed.source)) normalized.push(parsed.source);
   });
-  if (issues.length) refuse('validation_failed', `Bad endpoint patterns: ${issues.map((i) => i.message).join('; ')}`, issues);
+  if (issues.length)
+    refuse('validation_failed', `Bad endpoint patterns: ${issues.map((i) => i.message).join('; ')}`, issues);
   return normalized;
 };
 
@@ -93,7 +115,12 @@ export const decide = (command: AclCommand, state: AclState): AclEvent[] => {
     case 'CreateAcl': {
       if (state.status !== 'none') return refuse('conflict', 'This ACL exists');
       const { aclId, ownerId, name } = command.data;
-      return [{ type: 'AclCreated', data: { aclId, ownerId, name, allowedEndpoints: normalizePatterns(command.data.allowedEndpoints) } }];
+      return [
+        {
+          type: 'AclCreated',
+          data: { aclId, ownerId, name, allowedEndpoints: normalizePatterns(command.data.allowedEndpoints) },
+        },
+      ];
     }
     case 'UpdateAcl': {
       requireOwned(state, command.data.ownerId);
@@ -103,7 +130,8 @@ export const decide = (command: AclCommand, state: AclState): AclEvent[] => {
       }
       if (command.data.allowedEndpoints !== undefined) {
         const next = normalizePatterns(command.data.allowedEndpoints);
-        if (next.join('\n') !== state.allowedEndpoints.join('\n')) events.push({ type: 'AclEndpointsChanged', data: { ownerId: command.data.ownerId, allowedEndpoints: next } });
+        if (next.join('\n') !== state.allowedEndpoints.join('\n'))
+          events.push({ type: 'AclEndpointsChanged', data: { ownerId: command.data.ownerId, allowedEndpoints: next } });
       }
       return events;
     }
@@ -114,9 +142,16 @@ export const decide = (command: AclCommand, state: AclState): AclEvent[] => {
       requireOwned(state, command.data.ownerId);
       const { expiresAt, now, tokenId } = command.data;
       if (expiresAt && expiresAt.getTime() <= now.getTime()) {
-        return refuse('validation_failed', 'expires_at must be in the future', [{ path: 'expires_at', message: 'must be in the future' }]);
+        return refuse('validation_failed', 'expires_at must be in the future', [
+          { path: 'expires_at', message: 'must be in the future' },
+        ]);
       }
-      return [{ type: 'AclTokenIssued', data: { tokenId, ownerId: state.ownerId!, expiresAt: expiresAt?.toISOString() ?? null } }];
+      return [
+        {
+          type: 'AclTokenIssued',
+          data: { tokenId, ownerId: state.ownerId!, expiresAt: expiresAt?.toISOString() ?? null },
+        },
+      ];
     }
     case 'RevokeAclToken': {
       requireOwned(state, command.data.ownerId);

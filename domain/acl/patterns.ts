@@ -30,7 +30,8 @@ export function parsePattern(input: string): EndpointPattern | { error: string }
   const match = /^(\S+) (\/\S*)$/.exec(input.trim());
   if (!match) return { error: 'must be "METHOD /path"' };
   const method = match[1]!.toUpperCase();
-  if (method !== '*' && !(METHODS as readonly string[]).includes(method)) return { error: `has an unknown method ${match[1]}` };
+  if (method !== '*' && !(METHODS as readonly string[]).includes(method))
+    return { error: `has an unknown method ${match[1]}` };
   let parts = match[2]!.split('/').slice(1);
   if (parts.length && parts[parts.length - 1] === '') parts = parts.slice(0, -1); // a trailing slash
   let rest = false;
@@ -51,7 +52,12 @@ export function parsePattern(input: string): EndpointPattern | { error: string }
       segments.push({ kind: 'literal', value: decoded });
     } else return { error: `has a segment it cannot match: ${part}` };
   }
-  return { source: `${method} /${[...parts, ...(rest ? ['**'] : [])].join('/')}`, method: method as Method | '*', segments, rest };
+  return {
+    source: `${method} /${[...parts, ...(rest ? ['**'] : [])].join('/')}`,
+    method: method as Method | '*',
+    segments,
+    rest,
+  };
 }
 
 const decodeSegment = (segment: string): string | null => {
@@ -78,7 +84,8 @@ export function requestSegments(path: string): string[] | null {
   const segments: string[] = [];
   for (const part of parts) {
     const decoded = decodeSegment(part);
-    if (decoded === null || decoded === '' || decoded === '.' || decoded === '..' || /[\\\x00-\x1f\x7f]/.test(decoded)) return null;
+    if (decoded === null || decoded === '' || decoded === '.' || decoded === '..' || /[\\\x00-\x1f\x7f]/.test(decoded))
+      return null;
     segments.push(decoded);
   }
   return segments;
@@ -89,7 +96,8 @@ export function matches(pattern: EndpointPattern, method: string, segments: stri
   const upper = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
   // `*` is any of the five methods an ACL can name, never OPTIONS, HEAD or anything else.
   if (pattern.method === '*' ? !(METHODS as readonly string[]).includes(upper) : pattern.method !== upper) return false;
-  if (pattern.rest ? segments.length < pattern.segments.length : segments.length !== pattern.segments.length) return false;
+  if (pattern.rest ? segments.length < pattern.segments.length : segments.length !== pattern.segments.length)
+    return false;
   return pattern.segments.every((segment, i) => segment.kind === 'one' || segment.value === segments[i]);
 }
 

@@ -7,11 +7,25 @@ import type { Decider } from '../shared/decider.js';
  * is ever stored; the key itself is shown once.
  */
 export type ApiKeyEvent =
-  | { type: 'ApiKeyCreated'; data: { keyId: string; ownerId: string; name: string; prefix: string; keyHash: string; expiresAt: string | null } }
+  | {
+      type: 'ApiKeyCreated';
+      data: { keyId: string; ownerId: string; name: string; prefix: string; keyHash: string; expiresAt: string | null };
+    }
   | { type: 'ApiKeyRevoked'; data: { keyId: string; ownerId: string; reason?: CredentialEndReason } };
 
 export type ApiKeyCommand =
-  | { type: 'CreateApiKey'; data: { keyId: string; ownerId: string; name: string; prefix: string; keyHash: string; expiresAt: Date | null; now: Date } }
+  | {
+      type: 'CreateApiKey';
+      data: {
+        keyId: string;
+        ownerId: string;
+        name: string;
+        prefix: string;
+        keyHash: string;
+        expiresAt: Date | null;
+        now: Date;
+      };
+    }
   | { type: 'RevokeApiKey'; data: { ownerId: string; reason?: CredentialEndReason } };
 
 export interface ApiKeyState {
@@ -46,7 +60,9 @@ export const decide = (command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[
       if (state.status !== 'none') return refuse('conflict', 'This key exists');
       const { now, expiresAt, ...data } = command.data;
       if (expiresAt && expiresAt.getTime() <= now.getTime()) {
-        return refuse('validation_failed', 'expires_at must be in the future', [{ path: 'expires_at', message: 'must be in the future' }]);
+        return refuse('validation_failed', 'expires_at must be in the future', [
+          { path: 'expires_at', message: 'must be in the future' },
+        ]);
       }
       return [{ type: 'ApiKeyCreated', data: { ...data, expiresAt: expiresAt?.toISOString() ?? null } }];
     }

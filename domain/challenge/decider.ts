@@ -6,7 +6,13 @@ import type { Decider } from '../shared/decider.js';
  * a password-reset token, a pending TOTP secret. Expiry is enforced when it is used; the expiry
  * job only records it.
  */
-export type ChallengePurpose = 'email_code' | 'email_verification' | 'password_reset' | 'totp_setup' | 'lnurl' | 'oauth';
+export type ChallengePurpose =
+  | 'email_code'
+  | 'email_verification'
+  | 'password_reset'
+  | 'totp_setup'
+  | 'lnurl'
+  | 'oauth';
 
 /** How long each kind of challenge lives: the one place the issuers and the mails read it from. */
 export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
@@ -109,7 +115,8 @@ const isPast = (state: ChallengeState, now: Date) => now.getTime() >= new Date(s
 /** Whether the challenge can still be answered at `now`; refuses with the documented 404/410 codes. */
 export const requireOpen = (state: ChallengeState, now: Date) => {
   if (state.status === 'none') refuse('not_found', 'No such code or token');
-  if (state.status === 'completed' || state.status === 'burned') refuse('challenge_used', 'This code or token was already used');
+  if (state.status === 'completed' || state.status === 'burned')
+    refuse('challenge_used', 'This code or token was already used');
   if (state.status === 'expired' || isPast(state, now)) refuse('challenge_expired', 'This code or token has expired');
 };
 
@@ -123,10 +130,14 @@ export const decide = (command: ChallengeCommand, state: ChallengeState): Challe
       if (command.data.secretMatches) return [{ type: 'ChallengeCompleted', data: {} }];
       const attempt = state.attempts + 1;
       const failed: ChallengeEvent = { type: 'ChallengeAttemptFailed', data: { attempt } };
-      return attempt >= state.issued!.maxAttempts ? [failed, { type: 'ChallengeBurned', data: { attempts: attempt } }] : [failed];
+      return attempt >= state.issued!.maxAttempts
+        ? [failed, { type: 'ChallengeBurned', data: { attempts: attempt } }]
+        : [failed];
     }
     case 'ExpireChallenge':
-      return (state.status === 'open' || state.status === 'signed') && isPast(state, command.data.now) ? [{ type: 'ChallengeExpired', data: {} }] : [];
+      return (state.status === 'open' || state.status === 'signed') && isPast(state, command.data.now)
+        ? [{ type: 'ChallengeExpired', data: {} }]
+        : [];
     case 'SignChallenge':
       requireOpen(state, command.data.now);
       // Signed exactly once: a second wallet callback must not change whom the poll signs in.
@@ -146,4 +157,8 @@ export const decide = (command: ChallengeCommand, state: ChallengeState): Challe
   }
 };
 
-export const challengeDecider: Decider<ChallengeCommand, ChallengeEvent, ChallengeState> = { initialState, evolve, decide };
+export const challengeDecider: Decider<ChallengeCommand, ChallengeEvent, ChallengeState> = {
+  initialState,
+  evolve,
+  decide,
+};

@@ -11,14 +11,20 @@ import type { Decider } from '../shared/decider.js';
 export type InviteRole = 'user' | 'admin';
 
 export type InviteEvent =
-  | { type: 'InviteIssued'; data: { inviteId: string; issuerId: string; uses: number; expiresAt: string | null; role: InviteRole } }
+  | {
+      type: 'InviteIssued';
+      data: { inviteId: string; issuerId: string; uses: number; expiresAt: string | null; role: InviteRole };
+    }
   /** `registrationId` is absent in older events: the use was then named by the account. */
   | { type: 'InviteUsed'; data: { userId: string; usesLeft: number; registrationId?: string } }
   | { type: 'InviteUseReturned'; data: { userId: string; usesLeft: number; registrationId?: string } }
   | { type: 'InviteRevoked'; data: { by: string } };
 
 export type InviteCommand =
-  | { type: 'IssueInvite'; data: { inviteId: string; issuerId: string; uses: number; expiresAt: string | null; role: InviteRole } }
+  | {
+      type: 'IssueInvite';
+      data: { inviteId: string; issuerId: string; uses: number; expiresAt: string | null; role: InviteRole };
+    }
   /** `registrationId`: this attempt at making the account (new for every attempt). */
   | { type: 'UseInvite'; data: { userId: string; registrationId: string; now: Date } }
   | { type: 'ReturnInviteUse'; data: { registrationId: string } }
@@ -36,18 +42,43 @@ export interface InviteState {
   uses: ReadonlyMap<string, string>;
 }
 
-export const personalFields: { [T in InviteEvent['type']]: string[] } = { InviteIssued: [], InviteUsed: [], InviteUseReturned: [], InviteRevoked: [] };
+export const personalFields: { [T in InviteEvent['type']]: string[] } = {
+  InviteIssued: [],
+  InviteUsed: [],
+  InviteUseReturned: [],
+  InviteRevoked: [],
+};
 
 export const inviteStream = (inviteId: string) => `invite-${inviteId}`;
 
-export const initialState = (): InviteState => ({ status: 'none', inviteId: null, issuerId: null, usesLeft: 0, expiresAt: null, role: 'user', uses: new Map() });
+export const initialState = (): InviteState => ({
+  status: 'none',
+  inviteId: null,
+  issuerId: null,
+  usesLeft: 0,
+  expiresAt: null,
+  role: 'user',
+  uses: new Map(),
+});
 
 export const evolve = (state: InviteState, event: InviteEvent): InviteState => {
   switch (event.type) {
     case 'InviteIssued':
-      return { ...state, status: 'active', inviteId: event.data.inviteId, issuerId: event.data.issuerId, usesLeft: event.data.uses, expiresAt: event.data.expiresAt, role: event.data.role };
+      return {
+        ...state,
+        status: 'active',
+        inviteId: event.data.inviteId,
+        issuerId: event.data.issuerId,
+        usesLeft: event.data.uses,
+        expiresAt: event.data.expiresAt,
+        role: event.data.role,
+      };
     case 'InviteUsed':
-      return { ...state, usesLeft: event.data.usesLeft, uses: new Map([...state.uses, [event.data.registrationId ?? event.data.userId, event.data.userId]]) };
+      return {
+        ...state,
+        usesLeft: event.data.usesLeft,
+        uses: new Map([...state.uses, [event.data.registrationId ?? event.data.userId, event.data.userId]]),
+      };
     case 'InviteUseReturned': {
       const uses = new Map(state.uses);
       uses.delete(event.data.registrationId ?? event.data.userId);
@@ -66,25 +97,44 @@ export const decide = (command: InviteCommand, state: InviteState): InviteEvent[
   switch (command.type) {
     case 'IssueInvite':
       if (state.status !== 'none') return refuse('conflict', 'This invite exists');
-      if (!Number.isInteger(command.data.uses) || command.data.uses < 1) return refuse('validation_failed', 'An invite needs at least one use');
+      if (!Number.isInteger(command.data.uses) || command.data.uses < 1)
+        return refuse('validation_failed', 'An invite needs at least one use');
       return [{ type: 'InviteIssued', data: command.data }];
     case 'UseInvite': {
       if (state.status === 'none') return refuse('invite_required', 'This invite is not valid');
       if (state.status === 'revoked') return refuse('invite_required', 'This invite was revoked');
-      if (state.expiresAt !== null && command.data.now.getTime() >= new Date(state.expiresAt).getTime()) return refuse('invite_required', 'This invite has expired');
+      if (state.expiresAt !== null && command.data.now.getTime() >= new Date(state.expiresAt).getTime())
+        return refuse('invite_required', 'This invite has expired');
       // The same account again (a retry after a crash): it shares the use it holds, and this
       // attempt, having taken nothing, can give nothing back.
       if ([...state.uses.values()].includes(command.data.userId)) return [];
       if (state.usesLeft < 1) return refuse('invite_required', 'This invite has been used up');
-      return [{ type: 'InviteUsed', data: { userId: command.data.userId, usesLeft: state.usesLeft - 1, registrationId: command.data.registrationId } }];
+      return [
+        {
+          type: 'InviteUsed',
+          data: {
+            userId: command.data.userId,
+            usesLeft: state.usesLeft - 1,
+            registrationId: command.data.registrationId,
+          },
+        },
+      ];
     }
     case 'ReturnInviteUse': {
       const userId = state.uses.get(command.data.registrationId);
-      return userId === undefined ? [] : [{ type: 'InviteUseReturned', data: { userId, usesLeft: state.usesLeft + 1, registrationId: command.data.registrationId } }];
+      return userId === undefined
+        ? []
+        : [
+            {
+              type: 'InviteUseReturned',
+              data: { userId, usesLeft: state.usesLeft + 1, registrationId: command.data.registrationId },
+            },
+          ];
     }
     case 'RevokeInvite':
       if (state.status === 'none') return refuse('not_found', 'No such invite');
-      if (state.issuerId !== command.data.by && !command.data.mayRevokeAny) return refuse('not_found', 'No such invite');
+      if (state.issuerId !== command.data.by && !command.data.mayRevokeAny)
+        return refuse('not_found', 'No such invite');
       return state.status === 'revoked' ? [] : [{ type: 'InviteRevoked', data: { by: command.data.by } }];
     default: {
       const _exhaustive: never = command;

@@ -5,5 +5,7 @@ export interface Decider<Command, Event, State> {
   decide: (command: Command, state: State) => Event[];
 }
 
-export const fold = <Event, State>(decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>, events: Event[]): State =>
-  events.reduce(decider.evolve, decider.initialState());
+export const fold = <Event, State>(
+  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+  events: Event[],
+): State => events.reduce(decider.evolve, decider.initialState());

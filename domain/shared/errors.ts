@@ -45,6 +45,11 @@ export class DomainError extends Error {
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
 
-export const refuse = (code: DomainErrorCode, message: string, issues?: ValidationIssue[], retryAfterSeconds?: number): never => {
+export const refuse = (
+  code: DomainErrorCode,
+  message: string,
+  issues?: ValidationIssue[],
+  retryAfterSeconds?: number,
+): never => {
   throw new DomainError(code, message, issues, retryAfterSeconds);
 };

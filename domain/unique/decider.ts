@@ -55,7 +55,8 @@ export const decide = (command: ClaimCommand, state: ClaimState): ClaimEvent[] =
     case 'Claim': {
       const { owner, now, graceMs, standing } = command.data;
       if (state.owner === owner) return [];
-      if (state.owner !== null && !isReclaimable(state, standing, now, graceMs)) return refuse('conflict', 'This value is taken');
+      if (state.owner !== null && !isReclaimable(state, standing, now, graceMs))
+        return refuse('conflict', 'This value is taken');
       return [{ type: 'ValueClaimed', data: { owner, at: now.toISOString(), takenOverFrom: state.owner } }];
     }
     case 'Release':

@@ -2,11 +2,17 @@ import type { UserEvent } from './events.js';
 import type { UserState } from './state.js';
 
 /** The claims of the linked keys and identities. */
-export const identityClaims = (state: UserState) => [...state.nostr.values(), ...state.lnurl.values(), ...state.oauth.values()];
+export const identityClaims = (state: UserState) => [
+  ...state.nostr.values(),
+  ...state.lnurl.values(),
+  ...state.oauth.values(),
+];
 
 /** The claims (unique-* stream names) the account holds now. */
 export const heldClaims = (state: UserState): string[] =>
-  [state.usernameClaim, state.emailClaim, state.setupClaim, ...identityClaims(state)].filter((c): c is string => c !== null);
+  [state.usernameClaim, state.emailClaim, state.setupClaim, ...identityClaims(state)].filter(
+    (c): c is string => c !== null,
+  );
 
 /** The claims an event gives up (the account held them until this event). */
 export const claimsGivenUp = (event: UserEvent): string[] => {
@@ -14,7 +20,9 @@ export const claimsGivenUp = (event: UserEvent): string[] => {
     case 'UsernameChanged':
       return event.data.previousUsernameClaim === event.data.usernameClaim ? [] : [event.data.previousUsernameClaim];
     case 'EmailChanged':
-      return event.data.previousEmailClaim && event.data.previousEmailClaim !== event.data.emailClaim ? [event.data.previousEmailClaim] : [];
+      return event.data.previousEmailClaim && event.data.previousEmailClaim !== event.data.emailClaim
+        ? [event.data.previousEmailClaim]
+        : [];
     case 'NostrKeyUnlinked':
     case 'LnurlKeyUnlinked':
     case 'OAuthIdentityUnlinked':

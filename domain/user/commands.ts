@@ -67,9 +67,22 @@ export type UserCommand =
       };
     }
   | { type: 'VerifyEmail'; data: { emailClaim: string } }
-  | { type: 'ChangeUsername'; data: { username: string; usernameClaim: string; passwordValid: boolean; secondFactor: SecondFactor; now: Date } }
+  | {
+      type: 'ChangeUsername';
+      data: { username: string; usernameClaim: string; passwordValid: boolean; secondFactor: SecondFactor; now: Date };
+    }
   /** `newUsr`: the person chose to end the account's other credentials, so the user key is replaced too. */
-  | { type: 'ChangePassword'; data: { passwordHash: string; oldPasswordValid: boolean; currentSessionId: string; secondFactor: SecondFactor; now: Date; newUsr?: { key: string; hash: string } } }
+  | {
+      type: 'ChangePassword';
+      data: {
+        passwordHash: string;
+        oldPasswordValid: boolean;
+        currentSessionId: string;
+        secondFactor: SecondFactor;
+        now: Date;
+        newUsr?: { key: string; hash: string };
+      };
+    }
   | { type: 'SetInitialPassword'; data: { passwordHash: string } }
   /** A reset ends every session and replaces the user key (`newUsr`); an unverified address is reclaimed first. */
   | { type: 'ResetPassword'; data: { passwordHash: string; newUsr: { key: string; hash: string } } }
@@ -78,20 +91,44 @@ export type UserCommand =
    * session, the password, the user key, two-factor and linked identities end) and the prover is
    * signed in.
    */
-  | { type: 'ReclaimByEmailCode'; data: { emailClaim: string; newUsr: { key: string; hash: string }; session: { sessionId: string; ip: string | null; userAgent: string | null } } }
-  | { type: 'EnableTotp'; data: { secret: string; codeValid: boolean; timeStep: number | null; backupCodeHashes: string[] } }
+  | {
+      type: 'ReclaimByEmailCode';
+      data: {
+        emailClaim: string;
+        newUsr: { key: string; hash: string };
+        session: { sessionId: string; ip: string | null; userAgent: string | null };
+      };
+    }
+  | {
+      type: 'EnableTotp';
+      data: { secret: string; codeValid: boolean; timeStep: number | null; backupCodeHashes: string[] };
+    }
   | { type: 'DisableTotp'; data: { secondFactor: SecondFactor; now: Date } }
   | { type: 'RegenerateBackupCodes'; data: { secondFactor: SecondFactor; backupCodeHashes: string[]; now: Date } }
   | {
       type: 'RecoverWithBackupCode';
-      data: { credentialsValid: boolean; codeHash: string; sessionId: string; ip: string | null; userAgent: string | null; now: Date };
+      data: {
+        credentialsValid: boolean;
+        codeHash: string;
+        sessionId: string;
+        ip: string | null;
+        userAgent: string | null;
+        now: Date;
+      };
     }
   | { type: 'DeleteUser'; data: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } }
   /**
    * `reauth`: the password (and second factor) sent with the request; null when the use case
    * found a sign-in recent enough (REAUTH_WINDOW) to stand as the proof.
    */
-  | { type: 'RotateUsrKey'; data: { key: string; hash: string; reauth: { passwordValid: boolean; secondFactor: SecondFactor; now: Date } | null } }
+  | {
+      type: 'RotateUsrKey';
+      data: {
+        key: string;
+        hash: string;
+        reauth: { passwordValid: boolean; secondFactor: SecondFactor; now: Date } | null;
+      };
+    }
   | { type: 'LinkNostrKey'; data: { pubkey: string; claim: string } }
   | { type: 'LinkLnurlKey'; data: { linkingKey: string; claim: string } }
   | { type: 'LinkOAuthIdentity'; data: { provider: string; subject: string; claim: string } }

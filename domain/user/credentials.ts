@@ -21,7 +21,9 @@ export const changePassword = (data: CommandData<'ChangePassword'>, state: UserS
   const others = [...state.sessions].filter((id) => id !== data.currentSessionId);
   return [
     { type: 'PasswordChanged', data: { passwordHash: data.passwordHash, initial: false } },
-    ...others.map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_changed' } })),
+    ...others.map(
+      (sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_changed' } }),
+    ),
     ...(data.newUsr ? [usrKeyReplaced(state, data.newUsr)] : []),
     ...proof.ok,
   ];
@@ -42,7 +44,10 @@ export const resetPassword = (data: CommandData<'ResetPassword'>, state: UserSta
   const live = reclaimed.some((e) => e.type === 'SessionEnded') ? [] : [...state.sessions];
   return [
     ...reclaimed,
-    { type: 'PasswordChanged', data: { passwordHash: data.passwordHash, initial: state.passwordHash === null, reset: true } },
+    {
+      type: 'PasswordChanged',
+      data: { passwordHash: data.passwordHash, initial: state.passwordHash === null, reset: true },
+    },
     ...live.map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'password_reset' } })),
     usrKeyReplaced(state, data.newUsr),
   ];
@@ -51,13 +56,16 @@ export const resetPassword = (data: CommandData<'ResetPassword'>, state: UserSta
 /** An email code proved a never-verified address: the account is reclaimed and the prover signed in. */
 export const reclaimByEmailCode = (data: CommandData<'ReclaimByEmailCode'>, state: UserState): UserEvent[] => {
   requireActive(state);
-  if (state.emailClaim !== data.emailClaim) return refuse('conflict', 'The email address changed since this code was sent');
+  if (state.emailClaim !== data.emailClaim)
+    return refuse('conflict', 'The email address changed since this code was sent');
   if (state.emailVerified) return refuse('conflict', 'The address is verified: sign in with the code instead');
   // Said to the person who proved the address: an admin's decision stands.
   if (state.disabled) return refuse('account_disabled', 'This account is disabled');
   return [
     ...reclaimedBy(state, 'email_code'),
-    ...(state.passwordHash !== null ? [{ type: 'PasswordRemoved', data: { reason: 'account_reclaimed' } } as UserEvent] : []),
+    ...(state.passwordHash !== null
+      ? [{ type: 'PasswordRemoved', data: { reason: 'account_reclaimed' } } as UserEvent]
+      : []),
     usrKeyReplaced(state, data.newUsr),
     sessionStarted({ ...data.session, method: 'email_code' }),
   ];
@@ -67,7 +75,8 @@ export const reclaimByEmailCode = (data: CommandData<'ReclaimByEmailCode'>, stat
 export const rotateUsrKey = (data: CommandData<'RotateUsrKey'>, state: UserState): UserEvent[] => {
   requireActive(state);
   if (!data.reauth) return [usrKeyReplaced(state, data)];
-  if (state.passwordHash === null) return refuse('reauth_required', 'This account has no password: sign in again, then replace the key');
+  if (state.passwordHash === null)
+    return refuse('reauth_required', 'This account has no password: sign in again, then replace the key');
   const proof = proveIdentity(state, data.reauth, { allowBackupCode: false });
   if ('failed' in proof) return proof.failed;
   return [usrKeyReplaced(state, data), ...proof.ok];

@@ -18,37 +18,62 @@ export { evolve, initialState, oauthIdentity, roleOf, type UserState } from './s
 /** Each command is decided by a named function in the module of its concern; this only dispatches. */
 export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
   switch (command.type) {
-    case 'RegisterUser': return registerUser(command.data, state);
+    case 'RegisterUser':
+      return registerUser(command.data, state);
     // sessions.ts
-    case 'StartSession': return startSession(command.data, state);
-    case 'EndSession': return endSession(command.data, state);
-    case 'RecoverWithBackupCode': return recoverWithBackupCode(command.data, state);
-    case 'RecordFailedCode': return recordFailedCode(command.data, state);
+    case 'StartSession':
+      return startSession(command.data, state);
+    case 'EndSession':
+      return endSession(command.data, state);
+    case 'RecoverWithBackupCode':
+      return recoverWithBackupCode(command.data, state);
+    case 'RecordFailedCode':
+      return recordFailedCode(command.data, state);
     // credentials.ts
-    case 'ChangePassword': return changePassword(command.data, state);
-    case 'SetInitialPassword': return setInitialPassword(command.data, state);
-    case 'ResetPassword': return resetPassword(command.data, state);
-    case 'ReclaimByEmailCode': return reclaimByEmailCode(command.data, state);
-    case 'RotateUsrKey': return rotateUsrKey(command.data, state);
+    case 'ChangePassword':
+      return changePassword(command.data, state);
+    case 'SetInitialPassword':
+      return setInitialPassword(command.data, state);
+    case 'ResetPassword':
+      return resetPassword(command.data, state);
+    case 'ReclaimByEmailCode':
+      return reclaimByEmailCode(command.data, state);
+    case 'RotateUsrKey':
+      return rotateUsrKey(command.data, state);
     // second-factor.ts
-    case 'EnableTotp': return enableTotp(command.data, state);
-    case 'DisableTotp': return disableTotp(command.data, state);
-    case 'RegenerateBackupCodes': return regenerateBackupCodes(command.data, state);
+    case 'EnableTotp':
+      return enableTotp(command.data, state);
+    case 'DisableTotp':
+      return disableTotp(command.data, state);
+    case 'RegenerateBackupCodes':
+      return regenerateBackupCodes(command.data, state);
     // identities.ts
-    case 'LinkNostrKey': return linkNostrKey(command.data, state);
-    case 'LinkLnurlKey': return linkLnurlKey(command.data, state);
-    case 'LinkOAuthIdentity': return linkOAuthIdentity(command.data, state);
-    case 'UnlinkIdentity': return unlinkIdentity(command.data, state);
+    case 'LinkNostrKey':
+      return linkNostrKey(command.data, state);
+    case 'LinkLnurlKey':
+      return linkLnurlKey(command.data, state);
+    case 'LinkOAuthIdentity':
+      return linkOAuthIdentity(command.data, state);
+    case 'UnlinkIdentity':
+      return unlinkIdentity(command.data, state);
     // profile.ts
-    case 'UpdateProfile': return updateProfile(command.data, state);
-    case 'VerifyEmail': return verifyEmail(command.data, state);
-    case 'ChangeUsername': return changeUsername(command.data, state);
+    case 'UpdateProfile':
+      return updateProfile(command.data, state);
+    case 'VerifyEmail':
+      return verifyEmail(command.data, state);
+    case 'ChangeUsername':
+      return changeUsername(command.data, state);
     // standing.ts
-    case 'DisableUser': return disableUser(command.data, state);
-    case 'EnableUser': return enableUser(command.data, state);
-    case 'GrantAdmin': return grantAdmin(command.data, state);
-    case 'RevokeAdmin': return revokeAdmin(command.data, state);
-    case 'DeleteUser': return deleteUser(command.data, state);
+    case 'DisableUser':
+      return disableUser(command.data, state);
+    case 'EnableUser':
+      return enableUser(command.data, state);
+    case 'GrantAdmin':
+      return grantAdmin(command.data, state);
+    case 'RevokeAdmin':
+      return revokeAdmin(command.data, state);
+    case 'DeleteUser':
+      return deleteUser(command.data, state);
     default: {
       const _exhaustive: never = command;
       return _exhaustive;

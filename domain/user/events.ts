@@ -3,8 +3,23 @@
 /** `superadmin` is the first account; only it grants or revokes `admin`. */
 export type Role = 'superadmin' | 'admin' | 'user';
 
-export type SessionMethod = 'password' | 'register' | 'email_code' | 'totp_recovery' | 'usr' | 'nostr' | 'lnurl' | `oauth:${string}`;
-export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'password_reset' | 'account_disabled' | 'account_deleted' | 'account_reclaimed';
+export type SessionMethod =
+  | 'password'
+  | 'register'
+  | 'email_code'
+  | 'totp_recovery'
+  | 'usr'
+  | 'nostr'
+  | 'lnurl'
+  | `oauth:${string}`;
+export type SessionEndReason =
+  | 'logout'
+  | 'revoked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_disabled'
+  | 'account_deleted'
+  | 'account_reclaimed';
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
 
 export type UserEvent =
@@ -30,11 +45,17 @@ export type UserEvent =
         invitedBy?: { inviteId: string; issuerId: string };
       };
     }
-  | { type: 'SessionStarted'; data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null } }
+  | {
+      type: 'SessionStarted';
+      data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null };
+    }
   | { type: 'SessionEnded'; data: { sessionId: string; reason: SessionEndReason } }
   | { type: 'DisplayNameChanged'; data: { displayName: string | null } }
   | { type: 'NameChanged'; data: { firstName: string | null; lastName: string | null } }
-  | { type: 'EmailChanged'; data: { email: string | null; emailClaim: string | null; previousEmailClaim: string | null } }
+  | {
+      type: 'EmailChanged';
+      data: { email: string | null; emailClaim: string | null; previousEmailClaim: string | null };
+    }
   | { type: 'EmailVerified'; data: { emailClaim: string } }
   | { type: 'UsernameChanged'; data: { username: string; usernameClaim: string; previousUsernameClaim: string } }
   | { type: 'PasswordChanged'; data: { passwordHash: string; initial: boolean; reset?: boolean } }
@@ -53,7 +74,10 @@ export type UserEvent =
   | { type: 'LnurlKeyUnlinked'; data: { linkingKey: string; claim: string; lastKey: boolean } }
   /** An OAuth/OIDC identity: the provider's name and its stable subject (`sub`, or GitHub's user id). */
   | { type: 'OAuthIdentityLinked'; data: { provider: string; subject: string; claim: string } }
-  | { type: 'OAuthIdentityUnlinked'; data: { provider: string; subject: string; claim: string; lastOfProvider: boolean } }
+  | {
+      type: 'OAuthIdentityUnlinked';
+      data: { provider: string; subject: string; claim: string; lastOfProvider: boolean };
+    }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'AdminGranted'; data: { by: string } }
@@ -64,7 +88,16 @@ export type UserEvent =
    * whoever set the account up may not be the address's owner, so everything set up before the
    * proof ends in the events that follow (pre-account takeover). What it found, for the audit and the notice.
    */
-  | { type: 'AccountReclaimed'; data: { via: 'email_code' | 'password_reset'; endedSessions: number; hadPassword: boolean; hadTotp: boolean; unlinkedIdentities: number } }
+  | {
+      type: 'AccountReclaimed';
+      data: {
+        via: 'email_code' | 'password_reset';
+        endedSessions: number;
+        hadPassword: boolean;
+        hadTotp: boolean;
+        unlinkedIdentities: number;
+      };
+    }
   /** The password is gone (the account was reclaimed by its address): the owner may set one. */
   | { type: 'PasswordRemoved'; data: { reason: 'account_reclaimed' } };
 

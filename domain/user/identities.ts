@@ -17,7 +17,12 @@ import { oauthIdentity, requireActive, type UserState } from './state.js';
  * (when the service allows it), and every linked key and identity. Unlinking the last is refused.
  */
 export const waysIn = (state: UserState, usrLoginAllowed: boolean): number =>
-  (state.passwordHash !== null ? 1 : 0) + (state.emailVerified ? 1 : 0) + (usrLoginAllowed && state.usrHash ? 1 : 0) + state.nostr.size + state.lnurl.size + state.oauth.size;
+  (state.passwordHash !== null ? 1 : 0) +
+  (state.emailVerified ? 1 : 0) +
+  (usrLoginAllowed && state.usrHash ? 1 : 0) +
+  state.nostr.size +
+  state.lnurl.size +
+  state.oauth.size;
 
 /** Linking what is linked already records nothing. */
 export const linkNostrKey = (data: CommandData<'LinkNostrKey'>, state: UserState): UserEvent[] => {
@@ -39,7 +44,10 @@ export const linkOAuthIdentity = (data: CommandData<'LinkOAuthIdentity'>, state:
 const oauthUnlinked = (identity: string, claim: string, state: UserState): UserEvent => {
   const provider = identity.slice(0, identity.indexOf(':'));
   const lastOfProvider = [...state.oauth.keys()].filter((key) => key.startsWith(`${provider}:`)).length === 1;
-  return { type: 'OAuthIdentityUnlinked', data: { provider, subject: identity.slice(provider.length + 1), claim, lastOfProvider } };
+  return {
+    type: 'OAuthIdentityUnlinked',
+    data: { provider, subject: identity.slice(provider.length + 1), claim, lastOfProvider },
+  };
 };
 
 /** Unlinks a key or identity the account has, unless it is the last way in; its claim is given up. */
@@ -50,7 +58,9 @@ export const unlinkIdentity = (data: CommandData<'UnlinkIdentity'>, state: UserS
   const claim = linked.get(id);
   if (!claim) return refuse('not_found', 'This identity is not linked to the account');
   if (waysIn(state, data.usrLoginAllowed) <= 1) return refuse('conflict', 'This is the last way into the account');
-  if (method === 'nostr') return [{ type: 'NostrKeyUnlinked', data: { pubkey: id, claim, lastKey: state.nostr.size === 1 } }];
-  if (method === 'lnurl') return [{ type: 'LnurlKeyUnlinked', data: { linkingKey: id, claim, lastKey: state.lnurl.size === 1 } }];
+  if (method === 'nostr')
+    return [{ type: 'NostrKeyUnlinked', data: { pubkey: id, claim, lastKey: state.nostr.size === 1 } }];
+  if (method === 'lnurl')
+    return [{ type: 'LnurlKeyUnlinked', data: { linkingKey: id, claim, lastKey: state.lnurl.size === 1 } }];
   return [oauthUnlinked(id, claim, state)];
 };

@@ -12,7 +12,11 @@ const proveForNewAddress = (reauth: ProfileUpdate['reauth'], state: UserState) =
     return refuse('invalid_credentials', 'Changing the email address needs the password');
   }
   const passwordValid = state.passwordHash === null ? true : reauth.passwordValid!;
-  return proveIdentity(state, { passwordValid, secondFactor: reauth.secondFactor, now: reauth.now }, { allowBackupCode: false });
+  return proveIdentity(
+    state,
+    { passwordValid, secondFactor: reauth.secondFactor, now: reauth.now },
+    { allowBackupCode: false },
+  );
 };
 
 /** Both names at once: a missing one keeps its value, and nothing is recorded when neither changes. */
@@ -22,7 +26,9 @@ const namesChanged = (names: ProfileUpdate['names'], state: UserState): UserEven
     firstName: names.firstName !== undefined ? names.firstName : state.names.firstName,
     lastName: names.lastName !== undefined ? names.lastName : state.names.lastName,
   };
-  return next.firstName !== state.names.firstName || next.lastName !== state.names.lastName ? [{ type: 'NameChanged', data: next }] : [];
+  return next.firstName !== state.names.firstName || next.lastName !== state.names.lastName
+    ? [{ type: 'NameChanged', data: next }]
+    : [];
 };
 
 /** The display name, the names and the address, each recorded only when given (the address only when it moves). */
@@ -34,10 +40,21 @@ export const updateProfile = (data: ProfileUpdate, state: UserState): UserEvent[
   if ('failed' in proof) return proof.failed;
   return [
     ...proof.ok,
-    ...(data.displayName !== undefined ? [{ type: 'DisplayNameChanged', data: { displayName: data.displayName } } as UserEvent] : []),
+    ...(data.displayName !== undefined
+      ? [{ type: 'DisplayNameChanged', data: { displayName: data.displayName } } as UserEvent]
+      : []),
     ...namesChanged(data.names, state),
     ...(movesEmail
-      ? [{ type: 'EmailChanged', data: { email: email?.value ?? null, emailClaim: email?.claim ?? null, previousEmailClaim: state.emailClaim } } as UserEvent]
+      ? [
+          {
+            type: 'EmailChanged',
+            data: {
+              email: email?.value ?? null,
+              emailClaim: email?.claim ?? null,
+              previousEmailClaim: state.emailClaim,
+            },
+          } as UserEvent,
+        ]
       : []),
   ];
 };
@@ -45,7 +62,8 @@ export const updateProfile = (data: ProfileUpdate, state: UserState): UserEvent[
 /** A code sent to the current address verifies it; one sent to an older address is refused. */
 export const verifyEmail = (data: CommandData<'VerifyEmail'>, state: UserState): UserEvent[] => {
   requireActive(state);
-  if (data.emailClaim !== state.emailClaim) return refuse('conflict', 'The email address changed since this code was sent');
+  if (data.emailClaim !== state.emailClaim)
+    return refuse('conflict', 'The email address changed since this code was sent');
   return state.emailVerified ? [] : [{ type: 'EmailVerified', data }];
 };
 
@@ -57,7 +75,10 @@ export const changeUsername = (data: CommandData<'ChangeUsername'>, state: UserS
   // The same name in another case keeps its claim and only changes how it is written.
   if (data.usernameClaim === state.usernameClaim && data.username === state.username) return [];
   return [
-    { type: 'UsernameChanged', data: { username: data.username, usernameClaim: data.usernameClaim, previousUsernameClaim: state.usernameClaim! } },
+    {
+      type: 'UsernameChanged',
+      data: { username: data.username, usernameClaim: data.usernameClaim, previousUsernameClaim: state.usernameClaim! },
+    },
     ...proof.ok,
   ];
 };

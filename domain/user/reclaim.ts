@@ -26,7 +26,11 @@ export function reclaimedBy(state: ReclaimableState, via: 'email_code' | 'passwo
   if (state.emailVerified || state.emailClaim === null) return [];
   const identities = state.nostr.size + state.lnurl.size + state.oauth.size;
   // An account nobody could have used yet (an admin made it and mailed the link) only has its address verified.
-  const setUpBySomeone = state.sessions.size > 0 || (state.passwordHash !== null && !state.mustResetPassword) || state.totpSecret !== null || identities > 0;
+  const setUpBySomeone =
+    state.sessions.size > 0 ||
+    (state.passwordHash !== null && !state.mustResetPassword) ||
+    state.totpSecret !== null ||
+    identities > 0;
   const verified: UserEvent = { type: 'EmailVerified', data: { emailClaim: state.emailClaim } };
   if (!setUpBySomeone) return [verified];
   const nostr = [...state.nostr];
@@ -37,17 +41,41 @@ export function reclaimedBy(state: ReclaimableState, via: 'email_code' | 'passwo
   const providers = new Map<string, number>();
   for (const [identity] of oauth) providers.set(providerOf(identity), (providers.get(providerOf(identity)) ?? 0) + 1);
   return [
-    { type: 'AccountReclaimed', data: { via, endedSessions: state.sessions.size, hadPassword: state.passwordHash !== null, hadTotp: state.totpSecret !== null, unlinkedIdentities: identities } },
+    {
+      type: 'AccountReclaimed',
+      data: {
+        via,
+        endedSessions: state.sessions.size,
+        hadPassword: state.passwordHash !== null,
+        hadTotp: state.totpSecret !== null,
+        unlinkedIdentities: identities,
+      },
+    },
     verified,
     ...(state.totpSecret !== null ? [{ type: 'TotpDisabled', data: { reason: 'reclaimed' } } as UserEvent] : []),
-    ...nostr.map(([pubkey, claim], i): UserEvent => ({ type: 'NostrKeyUnlinked', data: { pubkey, claim, lastKey: i === nostr.length - 1 } })),
-    ...lnurl.map(([linkingKey, claim], i): UserEvent => ({ type: 'LnurlKeyUnlinked', data: { linkingKey, claim, lastKey: i === lnurl.length - 1 } })),
+    ...nostr.map(
+      ([pubkey, claim], i): UserEvent => ({
+        type: 'NostrKeyUnlinked',
+        data: { pubkey, claim, lastKey: i === nostr.length - 1 },
+      }),
+    ),
+    ...lnurl.map(
+      ([linkingKey, claim], i): UserEvent => ({
+        type: 'LnurlKeyUnlinked',
+        data: { linkingKey, claim, lastKey: i === lnurl.length - 1 },
+      }),
+    ),
     ...oauth.map(([identity, claim]): UserEvent => {
       const provider = providerOf(identity);
       const left = providers.get(provider)! - 1;
       providers.set(provider, left);
-      return { type: 'OAuthIdentityUnlinked', data: { provider, subject: identity.slice(provider.length + 1), claim, lastOfProvider: left === 0 } };
+      return {
+        type: 'OAuthIdentityUnlinked',
+        data: { provider, subject: identity.slice(provider.length + 1), claim, lastOfProvider: left === 0 },
+      };
     }),
-    ...[...state.sessions].map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'account_reclaimed' } })),
+    ...[...state.sessions].map(
+      (sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'account_reclaimed' } }),
+    ),
   ];
 }

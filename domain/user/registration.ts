@@ -10,22 +10,43 @@ import type { UserState } from './state.js';
  */
 export const registerUser = (data: CommandData<'RegisterUser'>, state: UserState): UserEvent[] => {
   if (state.status !== 'none') return refuse('conflict', 'This account already exists');
-  const { session, emailVerified, usr, nostr, lnurl, oauth, role: asked, createdBy, mustResetPassword, invitedBy, names, ...account } = data;
+  const {
+    session,
+    emailVerified,
+    usr,
+    nostr,
+    lnurl,
+    oauth,
+    role: asked,
+    createdBy,
+    mustResetPassword,
+    invitedBy,
+    names,
+    ...account
+  } = data;
   const role: Role = account.setupClaim !== null ? 'superadmin' : (asked ?? 'user');
   return [
     {
       type: 'UserRegistered',
       data: {
-        ...account, isAdmin: role !== 'user', role,
-        ...(createdBy ? { createdBy } : {}), ...(mustResetPassword ? { mustResetPassword: true } : {}), ...(invitedBy ? { invitedBy } : {}),
+        ...account,
+        isAdmin: role !== 'user',
+        role,
+        ...(createdBy ? { createdBy } : {}),
+        ...(mustResetPassword ? { mustResetPassword: true } : {}),
+        ...(invitedBy ? { invitedBy } : {}),
       },
     },
     { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
     ...(nostr ? [{ type: 'NostrKeyLinked', data: nostr } as UserEvent] : []),
     ...(lnurl ? [{ type: 'LnurlKeyLinked', data: lnurl } as UserEvent] : []),
     ...(oauth ? [{ type: 'OAuthIdentityLinked', data: oauth } as UserEvent] : []),
-    ...(emailVerified && account.emailClaim ? [{ type: 'EmailVerified', data: { emailClaim: account.emailClaim } } as UserEvent] : []),
-    ...(names && (names.firstName !== null || names.lastName !== null) ? [{ type: 'NameChanged', data: names } as UserEvent] : []),
+    ...(emailVerified && account.emailClaim
+      ? [{ type: 'EmailVerified', data: { emailClaim: account.emailClaim } } as UserEvent]
+      : []),
+    ...(names && (names.firstName !== null || names.lastName !== null)
+      ? [{ type: 'NameChanged', data: names } as UserEvent]
+      : []),
     ...(session ? [sessionStarted({ ...session, method: session.method ?? 'register' })] : []),
   ];
 };

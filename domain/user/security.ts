@@ -26,7 +26,10 @@ export const loginFailure = (state: SecurityState, reason: LoginFailure, now: Da
   const consecutive = state.failedLogins + 1;
   const failed: UserEvent = { type: 'LoginFailed', data: { reason, consecutive } };
   if (consecutive < MAX_FAILED_LOGINS) return [failed];
-  return [failed, { type: 'AccountLocked', data: { until: new Date(now.getTime() + LOCK_MS).toISOString(), failures: consecutive } }];
+  return [
+    failed,
+    { type: 'AccountLocked', data: { until: new Date(now.getTime() + LOCK_MS).toISOString(), failures: consecutive } },
+  ];
 };
 
 /** Events that answer a login with a refusal after they are recorded. */
@@ -54,7 +57,8 @@ export const proveIdentity = (
       if (!factor.valid || factor.timeStep === null) return { failed: loginFailure(state, 'totp', proof.now) };
       return { ok: [{ type: 'TotpCodeAccepted', data: { timeStep: factor.timeStep } }] };
     case 'backup':
-      if (!options.allowBackupCode || !state.backupCodes.includes(factor.codeHash)) return { failed: loginFailure(state, 'backup_code', proof.now) };
+      if (!options.allowBackupCode || !state.backupCodes.includes(factor.codeHash))
+        return { failed: loginFailure(state, 'backup_code', proof.now) };
       return { ok: [{ type: 'BackupCodeUsed', data: { codeHash: factor.codeHash } }] };
   }
 };

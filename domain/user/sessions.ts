@@ -5,7 +5,12 @@ import { loginFailure, refuseIfLocked } from './security.js';
 import { requireActive, type UserState } from './state.js';
 
 /** A session's start, as every way in records it (the command may carry more than the event keeps). */
-export const sessionStarted = (data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null }): UserEvent => ({
+export const sessionStarted = (data: {
+  sessionId: string;
+  method: SessionMethod;
+  ip: string | null;
+  userAgent: string | null;
+}): UserEvent => ({
   type: 'SessionStarted',
   data: { sessionId: data.sessionId, method: data.method, ip: data.ip, userAgent: data.userAgent },
 });
@@ -28,7 +33,8 @@ export const startSession = (data: CommandData<'StartSession'>, state: UserState
   const started = sessionStarted(data);
   if (state.totpSecret === null) return [started];
   if (secondFactor.kind === 'none') return refuse('totp_required', 'A two-factor code is required');
-  if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null) return loginFailure(state, 'totp', now);
+  if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null)
+    return loginFailure(state, 'totp', now);
   return [started, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }];
 };
 

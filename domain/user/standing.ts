@@ -10,10 +10,13 @@ export const disableUser = (data: CommandData<'DisableUser'>, state: UserState):
   requireActive(state);
   if (state.disabled) return [];
   if (state.role === 'superadmin') return refuse('conflict', 'The superadmin cannot be disabled');
-  if (state.isAdmin && data.byRole !== 'superadmin') return refuse('forbidden', 'Only the superadmin disables an admin');
+  if (state.isAdmin && data.byRole !== 'superadmin')
+    return refuse('forbidden', 'Only the superadmin disables an admin');
   return [
     { type: 'UserDisabled', data: { by: data.by } },
-    ...[...state.sessions].map((sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'account_disabled' } })),
+    ...[...state.sessions].map(
+      (sessionId): UserEvent => ({ type: 'SessionEnded', data: { sessionId, reason: 'account_disabled' } }),
+    ),
   ];
 };
 
@@ -40,10 +43,17 @@ export const revokeAdmin = (data: CommandData<'RevokeAdmin'>, state: UserState):
 export const deleteUser = (data: CommandData<'DeleteUser'>, state: UserState): UserEvent[] => {
   requireActive(state);
   if (state.role === 'superadmin') return refuse('conflict', 'The superadmin account cannot be deleted');
-  if (state.passwordHash !== null && data.passwordValid === null) return refuse('invalid_credentials', 'The account password is required');
-  const proof = proveIdentity(state, { ...data, passwordValid: state.passwordHash === null ? true : data.passwordValid! }, { allowBackupCode: false });
+  if (state.passwordHash !== null && data.passwordValid === null)
+    return refuse('invalid_credentials', 'The account password is required');
+  const proof = proveIdentity(
+    state,
+    { ...data, passwordValid: state.passwordHash === null ? true : data.passwordValid! },
+    { allowBackupCode: false },
+  );
   if ('failed' in proof) return proof.failed;
   // The first-account claim stays held: deleting the first admin never re-opens set-up.
-  const released = [state.usernameClaim, state.emailClaim, ...identityClaims(state)].filter((c): c is string => c !== null);
+  const released = [state.usernameClaim, state.emailClaim, ...identityClaims(state)].filter(
+    (c): c is string => c !== null,
+  );
   return [{ type: 'UserDeleted', data: { releasedClaims: released } }];
 };

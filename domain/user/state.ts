@@ -65,7 +65,8 @@ export const initialState = (): UserState => ({
 });
 
 /** The role an account was made with (older events carry only isAdmin: the first account's). */
-export const roleOf = (data: { role?: Role; isAdmin: boolean }): Role => data.role ?? (data.isAdmin ? 'superadmin' : 'user');
+export const roleOf = (data: { role?: Role; isAdmin: boolean }): Role =>
+  data.role ?? (data.isAdmin ? 'superadmin' : 'user');
 
 const without = (map: ReadonlyMap<string, string>, key: string) => new Map([...map].filter(([k]) => k !== key));
 
@@ -104,13 +105,23 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'NameChanged':
       return { ...state, names: { firstName: event.data.firstName, lastName: event.data.lastName } };
     case 'EmailChanged':
-      return { ...state, emailClaim: event.data.emailClaim, emailVerified: false, credentialsEpoch: state.credentialsEpoch + 1 };
+      return {
+        ...state,
+        emailClaim: event.data.emailClaim,
+        emailVerified: false,
+        credentialsEpoch: state.credentialsEpoch + 1,
+      };
     case 'EmailVerified':
       return event.data.emailClaim === state.emailClaim ? { ...state, emailVerified: true } : state;
     case 'UsernameChanged':
       return { ...state, username: event.data.username, usernameClaim: event.data.usernameClaim };
     case 'PasswordChanged': {
-      const next = { ...state, passwordHash: event.data.passwordHash, credentialsEpoch: state.credentialsEpoch + 1, mustResetPassword: false };
+      const next = {
+        ...state,
+        passwordHash: event.data.passwordHash,
+        credentialsEpoch: state.credentialsEpoch + 1,
+        mustResetPassword: false,
+      };
       return event.data.reset ? { ...next, failedLogins: 0, lockedUntil: null } : next;
     }
     case 'LoginFailed':
@@ -138,7 +149,10 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'LnurlKeyUnlinked':
       return { ...state, lnurl: without(state.lnurl, event.data.linkingKey) };
     case 'OAuthIdentityLinked':
-      return { ...state, oauth: new Map([...state.oauth, [oauthIdentity(event.data.provider, event.data.subject), event.data.claim]]) };
+      return {
+        ...state,
+        oauth: new Map([...state.oauth, [oauthIdentity(event.data.provider, event.data.subject), event.data.claim]]),
+      };
     case 'OAuthIdentityUnlinked':
       return { ...state, oauth: without(state.oauth, oauthIdentity(event.data.provider, event.data.subject)) };
     case 'UserDisabled':
@@ -154,7 +168,19 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'PasswordRemoved':
       return { ...state, passwordHash: null, credentialsEpoch: state.credentialsEpoch + 1 };
     case 'UserDeleted':
-      return { ...state, status: 'deleted', sessions: new Set(), username: null, usernameClaim: null, emailClaim: null, totpSecret: null, usrKey: null, nostr: new Map(), lnurl: new Map(), oauth: new Map() };
+      return {
+        ...state,
+        status: 'deleted',
+        sessions: new Set(),
+        username: null,
+        usernameClaim: null,
+        emailClaim: null,
+        totpSecret: null,
+        usrKey: null,
+        nostr: new Map(),
+        lnurl: new Map(),
+        oauth: new Map(),
+      };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -12,7 +12,15 @@ import type { AccountServices, Written } from './services.js';
 import { toAdminUserObject } from './user-view.js';
 
 /** Never shown, not even to an admin: hashes and secrets that only the service may read. */
-const SECRET_FIELDS = new Set(['passwordHash', 'secret', 'backupCodeHashes', 'codeHash', 'usrKey', 'usrHash', 'previousUsrHash']);
+const SECRET_FIELDS = new Set([
+  'passwordHash',
+  'secret',
+  'backupCodeHashes',
+  'codeHash',
+  'usrKey',
+  'usrHash',
+  'previousUsrHash',
+]);
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 
@@ -51,7 +59,10 @@ export function adminAccounts(services: AccountServices, scratchStore: () => Rea
 
   const adminView = async (doc: Doc, userId: string) => {
     const state = await loadUser(userId);
-    const locked = state.lockedUntil && state.lockedUntil.getTime() > deps.clock().getTime() ? state.lockedUntil.toISOString() : null;
+    const locked =
+      state.lockedUntil && state.lockedUntil.getTime() > deps.clock().getTime()
+        ? state.lockedUntil.toISOString()
+        : null;
     return { ...toAdminUserObject(doc), locked_until: locked };
   };
 
@@ -71,7 +82,8 @@ export function adminAccounts(services: AccountServices, scratchStore: () => Rea
         filter.$or = [{ username: pattern }, { email: pattern }];
       }
       if (options.cursor !== undefined) {
-        if (!CURSOR.test(options.cursor)) refuse('validation_failed', 'cursor is not one this service gave', [{ path: 'cursor', message: 'invalid' }]);
+        if (!CURSOR.test(options.cursor))
+          refuse('validation_failed', 'cursor is not one this service gave', [{ path: 'cursor', message: 'invalid' }]);
         filter._id = { $gt: Buffer.from(options.cursor, 'base64url').toString('utf8') };
       }
       const page = await users().find(filter, { sort: { _id: 1 }, limit: options.limit + 1 });
@@ -88,22 +100,51 @@ export function adminAccounts(services: AccountServices, scratchStore: () => Rea
      * or, with `sendMail`, a mailed link to choose one; until a password is set, its token opens
      * only GET /auth, PUT /auth/update-password and POST /auth/logout.
      */
-    async createUser(caller: Caller, input: { username: string; email: string | null; role: 'user' | 'admin'; sendMail: boolean }, request: RequestInfo) {
-      if (input.role === 'admin' && caller.role !== 'superadmin') refuse('forbidden', 'Only the superadmin may make admins');
-      if (input.sendMail && !input.email) refuse('validation_failed', 'send_mail needs an email address', [{ path: 'email', message: 'required with send_mail' }]);
+    async createUser(
+      caller: Caller,
+      input: { username: string; email: string | null; role: 'user' | 'admin'; sendMail: boolean },
+      request: RequestInfo,
+    ) {
+      if (input.role === 'admin' && caller.role !== 'superadmin')
+        refuse('forbidden', 'Only the superadmin may make admins');
+      if (input.sendMail && !input.email)
+        refuse('validation_failed', 'send_mail needs an email address', [
+          { path: 'email', message: 'required with send_mail' },
+        ]);
       const temporary = input.sendMail ? null : `${randomBytes(15).toString('base64url')}-Tmp1`;
-      const made = await services.createAccount({
-        username: input.username, passwordHash: temporary ? await deps.hasher.hash(temporary) : null, email: input.email, displayName: null,
-        createdBy: caller.userId, role: input.role, mustResetPassword: true,
-      }, request, { session: false });
+      const made = await services.createAccount(
+        {
+          username: input.username,
+          passwordHash: temporary ? await deps.hasher.hash(temporary) : null,
+          email: input.email,
+          displayName: null,
+          createdBy: caller.userId,
+          role: input.role,
+          mustResetPassword: true,
+        },
+        request,
+        { session: false },
+      );
       if (input.sendMail && input.email) {
         const state = await loadUser(made.userId);
         const secret = randomBytes(32).toString('base64url');
         const { challengeId } = await deps.challenges.issue(
-          { purpose: 'password_reset', userId: made.userId, emailClaim: state.emailClaim, secret, ttlMs: ACCOUNT_SETUP_TTL_MS, maxAttempts: 1, epoch: state.credentialsEpoch },
+          {
+            purpose: 'password_reset',
+            userId: made.userId,
+            emailClaim: state.emailClaim,
+            secret,
+            ttlMs: ACCOUNT_SETUP_TTL_MS,
+            maxAttempts: 1,
+            epoch: state.credentialsEpoch,
+          },
           commandContext(request, caller.userId),
         );
-        await services.sendMail(input.email, { kind: 'account_created', token: `${challengeId}.${secret}`, username: input.username }, `mail:${challengeId}`);
+        await services.sendMail(
+          input.email,
+          { kind: 'account_created', token: `${challengeId}.${secret}`, username: input.username },
+          `mail:${challengeId}`,
+        );
       }
       await awaitReadModels(made);
       const doc = await users().findOne({ _id: made.userId });
@@ -116,10 +157,19 @@ export function adminAccounts(services: AccountServices, scratchStore: () => Rea
      */
     async provisionAdmin(input: { username: string; email: string | null; password: string }, request: RequestInfo) {
       services.requireStrongPassword(input.password, input.username, 'password');
-      const made = await services.createAccount({
-        username: input.username, passwordHash: await deps.hasher.hash(input.password), email: input.email, displayName: null,
-        createdBy: 'cli', role: 'admin', mustResetPassword: false,
-      }, request, { session: false });
+      const made = await services.createAccount(
+        {
+          username: input.username,
+          passwordHash: await deps.hasher.hash(input.password),
+          email: input.email,
+          displayName: null,
+          createdBy: 'cli',
+          role: 'admin',
+          mustResetPassword: false,
+        },
+        request,
+        { session: false },
+      );
       await awaitReadModels(made);
       return adminView((await users().findOne({ _id: made.userId }))!, made.userId);
     },
@@ -133,17 +183,27 @@ export function adminAccounts(services: AccountServices, scratchStore: () => Rea
 
     /** An admin disables or enables an account; disabling ends every session, and no credential of it works. */
     async setDisabled(caller: Caller, userId: string, disabled: boolean, request: RequestInfo) {
-      const result = await decideForUser(userId, () =>
-        disabled ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user' } } : { type: 'EnableUser', data: { by: caller.userId } }, commandContext(request, caller.userId));
+      const result = await decideForUser(
+        userId,
+        () =>
+          disabled
+            ? { type: 'DisableUser', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
+            : { type: 'EnableUser', data: { by: caller.userId } },
+        commandContext(request, caller.userId),
+      );
       return answer(userId, result);
     },
 
     /** POST /admin/users/{id}/grant-admin and /revoke-admin: the superadmin's alone. */
     async setAdmin(caller: Caller, userId: string, admin: boolean, request: RequestInfo) {
-      const result = await decideForUser(userId, () =>
-        admin
-          ? { type: 'GrantAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
-          : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }, commandContext(request, caller.userId));
+      const result = await decideForUser(
+        userId,
+        () =>
+          admin
+            ? { type: 'GrantAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } }
+            : { type: 'RevokeAdmin', data: { by: caller.userId, byRole: caller.role ?? 'user' } },
+        commandContext(request, caller.userId),
+      );
       return answer(userId, result);
     },
 
@@ -160,8 +220,12 @@ export function adminAccounts(services: AccountServices, scratchStore: () => Rea
       const scratch = scratchStore();
       await replayInto(scratch, meProjection, events);
       const doc = await scratch.collection(USERS).findOne({ _id: userId });
-      const state = events.reduce((s, e) => userDecider.evolve(s, e as unknown as UserEvent), userDecider.initialState());
-      const locked = state.lockedUntil && state.lockedUntil.getTime() > until.getTime() ? state.lockedUntil.toISOString() : null;
+      const state = events.reduce(
+        (s, e) => userDecider.evolve(s, e as unknown as UserEvent),
+        userDecider.initialState(),
+      );
+      const locked =
+        state.lockedUntil && state.lockedUntil.getTime() > until.getTime() ? state.lockedUntil.toISOString() : null;
       return {
         as_of: until.toISOString(),
         events: events.map(auditEntry),

@@ -45,7 +45,12 @@ export interface Challenges {
   expire(challengeId: string, ctx: CommandContext): Promise<void>;
 }
 
-export function createChallenges(deps: { commands: CommandHandler; projections: ProjectionRunner; hmacKey: Buffer; clock: () => Date }): Challenges {
+export function createChallenges(deps: {
+  commands: CommandHandler;
+  projections: ProjectionRunner;
+  hmacKey: Buffer;
+  clock: () => Date;
+}): Challenges {
   // Codes have little entropy: keyed with a service secret, a stored hash reveals nothing.
   const secretHash = (challengeId: string, secret: string) =>
     createHmac('sha256', deps.hmacKey).update(`${challengeId}:${secret}`).digest('hex');
@@ -65,13 +70,19 @@ export function createChallenges(deps: { commands: CommandHandler; projections: 
         maxAttempts: options.maxAttempts ?? 5,
         ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
       };
-      const result = await deps.commands.handle(challengeDecider, challengeStream(challengeId), (state) =>
-        challengeDecider.decide({ type: 'IssueChallenge', data }, state), ctx);
+      const result = await deps.commands.handle(
+        challengeDecider,
+        challengeStream(challengeId),
+        (state) => challengeDecider.decide({ type: 'IssueChallenge', data }, state),
+        ctx,
+      );
       return { challengeId, position: result.position, events: result.events };
     },
 
     async latest(purpose, key) {
-      const pointer = await deps.projections.collection('challenges', CHALLENGES).findOne({ _id: challengeKey(purpose, key) });
+      const pointer = await deps.projections
+        .collection('challenges', CHALLENGES)
+        .findOne({ _id: challengeKey(purpose, key) });
       return (pointer?.challengeId as string | undefined) ?? null;
     },
 
@@ -80,8 +91,19 @@ export function createChallenges(deps: { commands: CommandHandler; projections: 
     },
 
     async answer(challengeId, matches, ctx, wrong) {
-      const result = await deps.commands.handle(challengeDecider, challengeStream(challengeId), async (state) =>
-        challengeDecider.decide({ type: 'AttemptChallenge', data: { now: deps.clock(), secretMatches: state.status === 'open' && (await matches(state)) } }, state), ctx);
+      const result = await deps.commands.handle(
+        challengeDecider,
+        challengeStream(challengeId),
+        async (state) =>
+          challengeDecider.decide(
+            {
+              type: 'AttemptChallenge',
+              data: { now: deps.clock(), secretMatches: state.status === 'open' && (await matches(state)) },
+            },
+            state,
+          ),
+        ctx,
+      );
       if (result.events.some((e) => e.type === 'ChallengeBurned')) {
         throw new DomainError('challenge_used', 'Too many wrong answers: this code is burned; ask for a new one');
       }
@@ -92,12 +114,19 @@ export function createChallenges(deps: { commands: CommandHandler; projections: 
     secretMatches(state, secret) {
       const stored = state.issued?.secretHash;
       if (!stored) return false;
-      return timingSafeEqual(Buffer.from(stored, 'hex'), Buffer.from(secretHash(state.issued!.challengeId, secret), 'hex'));
+      return timingSafeEqual(
+        Buffer.from(stored, 'hex'),
+        Buffer.from(secretHash(state.issued!.challengeId, secret), 'hex'),
+      );
     },
 
     async expire(challengeId, ctx) {
-      await deps.commands.handle(challengeDecider, challengeStream(challengeId), (state) =>
-        challengeDecider.decide({ type: 'ExpireChallenge', data: { now: deps.clock() } }, state), ctx);
+      await deps.commands.handle(
+        challengeDecider,
+        challengeStream(challengeId),
+        (state) => challengeDecider.decide({ type: 'ExpireChallenge', data: { now: deps.clock() } }, state),
+        ctx,
+      );
     },
   };
 }

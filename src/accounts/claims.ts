@@ -7,7 +7,14 @@ import type { CommandHandler } from '../commands/handler.js';
 import type { CommandContext } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
 
-const TAKEN: Record<ClaimKind, DomainError['code']> = { username: 'username_taken', email: 'email_taken', setup: 'conflict', nostr: 'identity_taken', lnurl: 'identity_taken', oauth: 'identity_taken' };
+const TAKEN: Record<ClaimKind, DomainError['code']> = {
+  username: 'username_taken',
+  email: 'email_taken',
+  setup: 'conflict',
+  nostr: 'identity_taken',
+  lnurl: 'identity_taken',
+  oauth: 'identity_taken',
+};
 const TAKEN_MESSAGE: Record<ClaimKind, string> = {
   username: 'This username is taken',
   email: 'This email address is taken',
@@ -46,7 +53,10 @@ export function createClaims(deps: {
     const history = await deps.eventStore.readStream(userStream(owner));
     // Claim fields are never sealed, so the raw events answer this without a key.
     const gaveUp = history.some(
-      (e) => claimed !== undefined && e.position > claimed.position && claimsGivenUp(e as unknown as UserEvent).includes(stream),
+      (e) =>
+        claimed !== undefined &&
+        e.position > claimed.position &&
+        claimsGivenUp(e as unknown as UserEvent).includes(stream),
     );
     return gaveUp ? 'gone' : 'pending';
   };
@@ -56,13 +66,18 @@ export function createClaims(deps: {
     async claim(kind, value, owner, context) {
       const stream = streamOf(kind, value);
       try {
-        await deps.commands.handle(claimDecider, stream, async (state) => {
-          const ownerStanding = state.owner && state.owner !== owner ? await standing(state.owner, stream) : 'holds';
-          return claimDecider.decide(
-            { type: 'Claim', data: { owner, now: deps.clock(), graceMs: deps.graceMs, standing: ownerStanding } },
-            state,
-          );
-        }, context);
+        await deps.commands.handle(
+          claimDecider,
+          stream,
+          async (state) => {
+            const ownerStanding = state.owner && state.owner !== owner ? await standing(state.owner, stream) : 'holds';
+            return claimDecider.decide(
+              { type: 'Claim', data: { owner, now: deps.clock(), graceMs: deps.graceMs, standing: ownerStanding } },
+              state,
+            );
+          },
+          context,
+        );
       } catch (error) {
         if (isDomainError(error) && error.code === 'conflict') throw new DomainError(TAKEN[kind], TAKEN_MESSAGE[kind]);
         throw error;
@@ -70,7 +85,12 @@ export function createClaims(deps: {
       return stream;
     },
     async release(stream, owner, context) {
-      await deps.commands.handle(claimDecider, stream, (state) => claimDecider.decide({ type: 'Release', data: { owner } }, state), context);
+      await deps.commands.handle(
+        claimDecider,
+        stream,
+        (state) => claimDecider.decide({ type: 'Release', data: { owner } }, state),
+        context,
+      );
     },
     async holder(stream) {
       const { state } = await deps.commands.load(claimDecider, stream);

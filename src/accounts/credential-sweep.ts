@@ -24,11 +24,23 @@ export function credentialSweep(services: AccountServices) {
       const ctx = services.commandContext(request, userId);
       try {
         if (doc.kind === 'apikey') {
-          await deps.commands.handle<ApiKeyEvent, ApiKeyState>(apiKeyDecider, apiKeyStream(doc.keyId as string), (state) =>
-            apiKeyDecider.decide({ type: 'RevokeApiKey', data: { ownerId: userId, reason } }, state), ctx);
+          await deps.commands.handle<ApiKeyEvent, ApiKeyState>(
+            apiKeyDecider,
+            apiKeyStream(doc.keyId as string),
+            (state) => apiKeyDecider.decide({ type: 'RevokeApiKey', data: { ownerId: userId, reason } }, state),
+            ctx,
+          );
         } else {
-          await deps.commands.handle<AclEvent, AclState>(aclDecider, aclStream(doc.aclId as string), (state) =>
-            aclDecider.decide({ type: 'RevokeAclToken', data: { ownerId: userId, tokenId: doc.tokenId as string, reason } }, state), ctx);
+          await deps.commands.handle<AclEvent, AclState>(
+            aclDecider,
+            aclStream(doc.aclId as string),
+            (state) =>
+              aclDecider.decide(
+                { type: 'RevokeAclToken', data: { ownerId: userId, tokenId: doc.tokenId as string, reason } },
+                state,
+              ),
+            ctx,
+          );
         }
       } catch (error) {
         // Revoked or deleted meanwhile (its owner, a racing sweep): already what was wanted.

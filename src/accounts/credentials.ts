@@ -13,7 +13,11 @@ const API_KEY_PREFIX = 'ak_';
 const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 const aclView = (doc: Doc) => ({
-  id: doc._id, name: doc.name, allowed_endpoints: doc.allowed_endpoints, created_at: doc.created_at, token_count: doc.token_count ?? 0,
+  id: doc._id,
+  name: doc.name,
+  allowed_endpoints: doc.allowed_endpoints,
+  created_at: doc.created_at,
+  token_count: doc.token_count ?? 0,
 });
 
 /** ACLs, ACL tokens and API keys: the scoped credentials of an account. */
@@ -23,10 +27,30 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
   const tokens = () => deps.projections.collection('credentials', TOKENS);
   const parsed = new Map<string, EndpointPattern[]>();
 
-  const onAcl = (aclId: string, decide: (state: AclState) => Parameters<typeof aclDecider.decide>[0], request: RequestInfo, actor: string) =>
-    deps.commands.handle<AclEvent, AclState>(aclDecider, aclStream(aclId), (state) => aclDecider.decide(decide(state), state), commandContext(request, actor));
-  const onKey = (keyId: string, decide: (state: ApiKeyState) => Parameters<typeof apiKeyDecider.decide>[0], request: RequestInfo, actor: string) =>
-    deps.commands.handle<ApiKeyEvent, ApiKeyState>(apiKeyDecider, apiKeyStream(keyId), (state) => apiKeyDecider.decide(decide(state), state), commandContext(request, actor));
+  const onAcl = (
+    aclId: string,
+    decide: (state: AclState) => Parameters<typeof aclDecider.decide>[0],
+    request: RequestInfo,
+    actor: string,
+  ) =>
+    deps.commands.handle<AclEvent, AclState>(
+      aclDecider,
+      aclStream(aclId),
+      (state) => aclDecider.decide(decide(state), state),
+      commandContext(request, actor),
+    );
+  const onKey = (
+    keyId: string,
+    decide: (state: ApiKeyState) => Parameters<typeof apiKeyDecider.decide>[0],
+    request: RequestInfo,
+    actor: string,
+  ) =>
+    deps.commands.handle<ApiKeyEvent, ApiKeyState>(
+      apiKeyDecider,
+      apiKeyStream(keyId),
+      (state) => apiKeyDecider.decide(decide(state), state),
+      commandContext(request, actor),
+    );
 
   const ownAcl = async (caller: Caller, aclId: string) => {
     const doc = await acls().findOne({ _id: aclId });
@@ -59,7 +83,8 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
     throw new DomainError('token_revoked', 'This session has ended');
   };
 
-  const expired = (doc: Doc) => typeof doc.expires_at === 'string' && new Date(doc.expires_at).getTime() <= deps.clock().getTime();
+  const expired = (doc: Doc) =>
+    typeof doc.expires_at === 'string' && new Date(doc.expires_at).getTime() <= deps.clock().getTime();
 
   const userOf = async (userId: string) => {
     const user = await services.users().findOne({ _id: userId });
@@ -75,24 +100,53 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
 
     async createAcl(caller: Caller, input: { name: string; allowedEndpoints: string[] }, request: RequestInfo) {
       const aclId = randomUUID();
-      const result = await onAcl(aclId, () => ({ type: 'CreateAcl', data: { aclId, ownerId: caller.userId, name: input.name, allowedEndpoints: input.allowedEndpoints } }), request, caller.userId);
+      const result = await onAcl(
+        aclId,
+        () => ({
+          type: 'CreateAcl',
+          data: { aclId, ownerId: caller.userId, name: input.name, allowedEndpoints: input.allowedEndpoints },
+        }),
+        request,
+        caller.userId,
+      );
       await awaitReadModels(result);
       const made = result.events[0]!.data as { allowedEndpoints: string[] };
       // Built from what was decided, so a lagging read model never hides a created ACL.
       return {
-        acl: { id: aclId, name: input.name, allowed_endpoints: made.allowedEndpoints, created_at: (await acls().findOne({ _id: aclId }))?.created_at ?? deps.clock().toISOString(), token_count: 0 },
+        acl: {
+          id: aclId,
+          name: input.name,
+          allowed_endpoints: made.allowedEndpoints,
+          created_at: (await acls().findOne({ _id: aclId }))?.created_at ?? deps.clock().toISOString(),
+          token_count: 0,
+        },
         position: result.position,
       };
     },
 
-    async updateAcl(caller: Caller, aclId: string, input: { name?: string; allowedEndpoints?: string[] }, request: RequestInfo) {
-      const result = await onAcl(aclId, () => ({ type: 'UpdateAcl', data: { ownerId: caller.userId, ...input } }), request, caller.userId);
+    async updateAcl(
+      caller: Caller,
+      aclId: string,
+      input: { name?: string; allowedEndpoints?: string[] },
+      request: RequestInfo,
+    ) {
+      const result = await onAcl(
+        aclId,
+        () => ({ type: 'UpdateAcl', data: { ownerId: caller.userId, ...input } }),
+        request,
+        caller.userId,
+      );
       await awaitReadModels(result);
       return { acl: aclView(await ownAcl(caller, aclId)), position: result.position };
     },
 
     async deleteAcl(caller: Caller, aclId: string, request: RequestInfo) {
-      const result = await onAcl(aclId, () => ({ type: 'DeleteAcl', data: { ownerId: caller.userId } }), request, caller.userId);
+      const result = await onAcl(
+        aclId,
+        () => ({ type: 'DeleteAcl', data: { ownerId: caller.userId } }),
+        request,
+        caller.userId,
+      );
       await awaitReadModels(result);
       return result.position;
     },
@@ -101,22 +155,57 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
       await ownAcl(caller, aclId);
       const docs = await tokens().find({ aclId }, { sort: { created_at: 1 } });
       const used = await usage.lastUsed(docs.map((d) => d.tokenId as string));
-      return docs.map((d) => ({ id: d.tokenId, acl_id: aclId, created_at: d.created_at, expires_at: d.expires_at ?? null, last_used_at: used.get(d.tokenId as string) ?? null }));
+      return docs.map((d) => ({
+        id: d.tokenId,
+        acl_id: aclId,
+        created_at: d.created_at,
+        expires_at: d.expires_at ?? null,
+        last_used_at: used.get(d.tokenId as string) ?? null,
+      }));
     },
 
     async issueAclToken(caller: Caller, aclId: string, input: { expiresAt: Date | null }, request: RequestInfo) {
       const tokenId = randomUUID();
-      const result = await onAcl(aclId, () => ({ type: 'IssueAclToken', data: { ownerId: caller.userId, tokenId, expiresAt: input.expiresAt, now: deps.clock() } }), request, caller.userId);
-      await undoIfSessionEnded(caller, () => onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId, reason: 'session_ended' } }), request, caller.userId));
+      const result = await onAcl(
+        aclId,
+        () => ({
+          type: 'IssueAclToken',
+          data: { ownerId: caller.userId, tokenId, expiresAt: input.expiresAt, now: deps.clock() },
+        }),
+        request,
+        caller.userId,
+      );
+      await undoIfSessionEnded(caller, () =>
+        onAcl(
+          aclId,
+          () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId, reason: 'session_ended' } }),
+          request,
+          caller.userId,
+        ),
+      );
       await awaitReadModels(result);
       const token = await deps.signer.issueAclToken(caller.userId, aclId, tokenId, input.expiresAt);
       const doc = await tokens().findOne({ _id: aclTokenKey(tokenId) });
       const createdAt = doc?.created_at ?? deps.clock().toISOString();
-      return { body: { id: tokenId, token, acl_id: aclId, created_at: createdAt, expires_at: input.expiresAt?.toISOString() ?? null }, position: result.position };
+      return {
+        body: {
+          id: tokenId,
+          token,
+          acl_id: aclId,
+          created_at: createdAt,
+          expires_at: input.expiresAt?.toISOString() ?? null,
+        },
+        position: result.position,
+      };
     },
 
     async revokeAclToken(caller: Caller, aclId: string, tokenId: string, request: RequestInfo) {
-      const result = await onAcl(aclId, () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId } }), request, caller.userId);
+      const result = await onAcl(
+        aclId,
+        () => ({ type: 'RevokeAclToken', data: { ownerId: caller.userId, tokenId } }),
+        request,
+        caller.userId,
+      );
       await awaitReadModels(result);
       return result.position;
     },
@@ -125,32 +214,75 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
       const keyId = randomUUID();
       const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
       const prefix = key.slice(0, API_KEY_PREFIX.length + 6);
-      const result = await onKey(keyId, () => ({
-        type: 'CreateApiKey',
-        data: { keyId, ownerId: caller.userId, name: input.name, prefix, keyHash: hashKey(key), expiresAt: input.expiresAt, now: deps.clock() },
-      }), request, caller.userId);
-      await undoIfSessionEnded(caller, () => onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId, reason: 'session_ended' } }), request, caller.userId));
+      const result = await onKey(
+        keyId,
+        () => ({
+          type: 'CreateApiKey',
+          data: {
+            keyId,
+            ownerId: caller.userId,
+            name: input.name,
+            prefix,
+            keyHash: hashKey(key),
+            expiresAt: input.expiresAt,
+            now: deps.clock(),
+          },
+        }),
+        request,
+        caller.userId,
+      );
+      await undoIfSessionEnded(caller, () =>
+        onKey(
+          keyId,
+          () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId, reason: 'session_ended' } }),
+          request,
+          caller.userId,
+        ),
+      );
       await awaitReadModels(result);
       const doc = await tokens().findOne({ keyId });
       const createdAt = doc?.created_at ?? deps.clock().toISOString();
-      return { body: { id: keyId, name: input.name, token: key, prefix, created_at: createdAt, expires_at: input.expiresAt?.toISOString() ?? null }, position: result.position };
+      return {
+        body: {
+          id: keyId,
+          name: input.name,
+          token: key,
+          prefix,
+          created_at: createdAt,
+          expires_at: input.expiresAt?.toISOString() ?? null,
+        },
+        position: result.position,
+      };
     },
 
     async listApiKeys(caller: Caller) {
       const docs = await tokens().find({ userId: caller.userId, kind: 'apikey' }, { sort: { created_at: 1 } });
       const used = await usage.lastUsed(docs.map((d) => d.keyId as string));
-      return docs.map((d) => ({ id: d.keyId, name: d.name, prefix: d.prefix, created_at: d.created_at, expires_at: d.expires_at ?? null, last_used_at: used.get(d.keyId as string) ?? null }));
+      return docs.map((d) => ({
+        id: d.keyId,
+        name: d.name,
+        prefix: d.prefix,
+        created_at: d.created_at,
+        expires_at: d.expires_at ?? null,
+        last_used_at: used.get(d.keyId as string) ?? null,
+      }));
     },
 
     async revokeApiKey(caller: Caller, keyId: string, request: RequestInfo) {
-      const result = await onKey(keyId, () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId } }), request, caller.userId);
+      const result = await onKey(
+        keyId,
+        () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId } }),
+        request,
+        caller.userId,
+      );
       await awaitReadModels(result);
       return result.position;
     },
 
     /** An API key works while it is in the read model, unexpired, and its account exists. */
     async authenticateApiKey(key: string): Promise<Caller> {
-      if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) throw new DomainError('unauthenticated', 'The API key is not valid');
+      if (!key.startsWith(API_KEY_PREFIX) || key.length > 200)
+        throw new DomainError('unauthenticated', 'The API key is not valid');
       const hash = hashKey(key);
       const doc = await tokens().findOne({ _id: apiKeyKey(hash) });
       // The lookup is by hash; the stored hash is still compared in constant time.
@@ -159,18 +291,38 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
       }
       if (expired(doc)) throw new DomainError('token_expired', 'The API key has expired');
       const user = await userOf(doc.userId as string);
-      return { kind: 'apikey', userId: doc.userId as string, sessionId: null, isAdmin: user.is_admin === true, credentialId: doc.keyId as string };
+      return {
+        kind: 'apikey',
+        userId: doc.userId as string,
+        sessionId: null,
+        isAdmin: user.is_admin === true,
+        credentialId: doc.keyId as string,
+      };
     },
 
     /** An ACL token works while its token and its ACL are in the read model, unexpired, and its account exists. */
-    async authenticateAclToken(claims: { sub: string; tid: string; acl: string }): Promise<Caller & { patterns: EndpointPattern[] }> {
+    async authenticateAclToken(claims: {
+      sub: string;
+      tid: string;
+      acl: string;
+    }): Promise<Caller & { patterns: EndpointPattern[] }> {
       const doc = await tokens().findOne({ _id: aclTokenKey(claims.tid) });
-      if (!doc || doc.aclId !== claims.acl || doc.userId !== claims.sub) throw new DomainError('token_revoked', 'This token was revoked');
+      if (!doc || doc.aclId !== claims.acl || doc.userId !== claims.sub)
+        throw new DomainError('token_revoked', 'This token was revoked');
       if (expired(doc)) throw new DomainError('token_expired', 'The token has expired');
       const acl = await acls().findOne({ _id: claims.acl });
-      if (!acl || acl.userId !== claims.sub) throw new DomainError('token_revoked', 'The ACL of this token was deleted');
+      if (!acl || acl.userId !== claims.sub)
+        throw new DomainError('token_revoked', 'The ACL of this token was deleted');
       const user = await userOf(claims.sub);
-      return { kind: 'acl', userId: claims.sub, sessionId: null, isAdmin: user.is_admin === true, aclId: claims.acl, credentialId: claims.tid, patterns: patternsOf(acl) };
+      return {
+        kind: 'acl',
+        userId: claims.sub,
+        sessionId: null,
+        isAdmin: user.is_admin === true,
+        aclId: claims.acl,
+        credentialId: claims.tid,
+        patterns: patternsOf(acl),
+      };
     },
 
     /** Notes that a credential was used, once the request it came with was allowed. */

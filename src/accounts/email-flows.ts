@@ -29,7 +29,13 @@ export function emailFlows(services: AccountServices) {
   /** Refuses with 429 while a key has used up its budget. */
   const refuseIfSpent = async (bucket: 'issue' | 'failures', key: string) => {
     const decision = await deps.limits[bucket].check(key);
-    if (!decision.allowed) refuse('rate_limited', 'Too many codes or wrong answers for this address or account; wait a while', undefined, decision.retryAfterSeconds);
+    if (!decision.allowed)
+      refuse(
+        'rate_limited',
+        'Too many codes or wrong answers for this address or account; wait a while',
+        undefined,
+        decision.retryAfterSeconds,
+      );
   };
 
   return {
@@ -39,8 +45,14 @@ export function emailFlows(services: AccountServices) {
       const state = await loadUser(caller.userId);
       if (!me.email || !state.emailClaim) refuse('conflict', 'The account has no email address to verify');
       const spent = await deps.limits.issue.consume(`verify:${caller.userId}`);
-      if (!spent.allowed) refuse('rate_limited', 'Too many codes asked for; wait a while', undefined, spent.retryAfterSeconds);
-      const otpSession = await services.sendEmailVerification(caller.userId, me.email as string, state.emailClaim!, commandContext(request, caller.userId));
+      if (!spent.allowed)
+        refuse('rate_limited', 'Too many codes asked for; wait a while', undefined, spent.retryAfterSeconds);
+      const otpSession = await services.sendEmailVerification(
+        caller.userId,
+        me.email as string,
+        state.emailClaim!,
+        commandContext(request, caller.userId),
+      );
       return { otp_session: otpSession };
     },
 
@@ -53,13 +65,21 @@ export function emailFlows(services: AccountServices) {
         await refuseIfSpent('failures', `verify:${userId}`);
         // Only the newest code counts: asking again must not multiply the guesses.
         await services.catchUpWith(CHALLENGES);
-        if ((await deps.challenges.latest('email_verification', userId)) !== input.otpSession && challenge.status === 'open') throw stale();
+        if (
+          (await deps.challenges.latest('email_verification', userId)) !== input.otpSession &&
+          challenge.status === 'open'
+        )
+          throw stale();
       }
       const ctx = commandContext(request, userId);
       const matches = challenge.status === 'open' && deps.challenges.secretMatches(challenge, input.otp);
       if (!matches && userId && challenge.status === 'open') await deps.limits.failures.consume(`verify:${userId}`);
       const answered = await deps.challenges.answer(input.otpSession, () => matches, ctx, wrongCode());
-      const result = await decideForUser(answered.state.issued!.userId, () => ({ type: 'VerifyEmail', data: { emailClaim: answered.state.issued!.emailClaim! } }), ctx);
+      const result = await decideForUser(
+        answered.state.issued!.userId,
+        () => ({ type: 'VerifyEmail', data: { emailClaim: answered.state.issued!.emailClaim! } }),
+        ctx,
+      );
       await awaitReadModels(result, answered);
       return result.position ?? answered.position;
     },
@@ -78,11 +98,23 @@ export function emailFlows(services: AccountServices) {
       if (!(await deps.limits.issue.consume(`reset:${state.emailClaim}`)).allowed) return;
       const secret = randomToken();
       const { challengeId } = await deps.challenges.issue(
-        { purpose: 'password_reset', userId, emailClaim: state.emailClaim, secret, ttlMs: CHALLENGE_TTL_MS.password_reset, maxAttempts: 1, epoch: state.credentialsEpoch },
+        {
+          purpose: 'password_reset',
+          userId,
+          emailClaim: state.emailClaim,
+          secret,
+          ttlMs: CHALLENGE_TTL_MS.password_reset,
+          maxAttempts: 1,
+          epoch: state.credentialsEpoch,
+        },
         commandContext(SYSTEM, null),
       );
       // The token names its challenge, so no lookup table of tokens is needed.
-      await services.sendMail(email, { kind: 'password_reset', token: `${challengeId}.${secret}` }, `mail:${challengeId}`);
+      await services.sendMail(
+        email,
+        { kind: 'password_reset', token: `${challengeId}.${secret}` },
+        `mail:${challengeId}`,
+      );
     },
 
     /**
@@ -92,9 +124,11 @@ export function emailFlows(services: AccountServices) {
      */
     async resetPassword(input: { token: string; newPassword: string }, request: RequestInfo) {
       const [challengeId, secret, extra] = input.token.split('.');
-      if (!challengeId || !secret || extra !== undefined || !/^[0-9a-f-]{36}$/.test(challengeId)) refuse('invalid_credentials', 'The reset token is not valid');
+      if (!challengeId || !secret || extra !== undefined || !/^[0-9a-f-]{36}$/.test(challengeId))
+        refuse('invalid_credentials', 'The reset token is not valid');
       const challenge = await deps.challenges.load(challengeId!);
-      if (!challenge.issued || challenge.issued.purpose !== 'password_reset') refuse('invalid_credentials', 'The reset token is not valid');
+      if (!challenge.issued || challenge.issued.purpose !== 'password_reset')
+        refuse('invalid_credentials', 'The reset token is not valid');
       const userId = challenge.issued!.userId;
       const ctx = commandContext(request, userId);
       const invalid = new DomainError('invalid_credentials', 'The reset token is not valid');
@@ -103,7 +137,11 @@ export function emailFlows(services: AccountServices) {
         await deps.challenges.answer(challengeId!, () => false, ctx, invalid);
       }
       const state = await loadUser(userId);
-      if (state.status !== 'active' || state.emailClaim !== challenge.issued!.emailClaim || state.credentialsEpoch !== challenge.issued!.epoch) {
+      if (
+        state.status !== 'active' ||
+        state.emailClaim !== challenge.issued!.emailClaim ||
+        state.credentialsEpoch !== challenge.issued!.epoch
+      ) {
         if (challenge.status === 'open') throw stale();
       }
       services.requireStrongPassword(input.newPassword, state.username, 'new_password');
@@ -114,7 +152,11 @@ export function emailFlows(services: AccountServices) {
       // (the person asks for a new link); a second sweep after catches any made meanwhile.
       const reason = state.emailVerified ? 'password_reset' : 'account_reclaimed';
       await sweep(userId, reason, request);
-      const result = await decideForUser(userId, () => ({ type: 'ResetPassword', data: { passwordHash, newUsr: newUsrKey() } }), ctx);
+      const result = await decideForUser(
+        userId,
+        () => ({ type: 'ResetPassword', data: { passwordHash, newUsr: newUsrKey() } }),
+        ctx,
+      );
       await services.releaseAll(result.events.flatMap(claimsGivenUp), userId, ctx);
       await awaitReadModels(result);
       await sweep(userId, reason, request);
@@ -141,11 +183,20 @@ export function emailFlows(services: AccountServices) {
       const userId = existing ?? randomUUID();
       const code = sixDigitCode();
       const issued = await deps.challenges.issue(
-        { purpose: 'email_code', userId, secret: code, ttlMs: CHALLENGE_TTL_MS.email_code, maxAttempts: 5, emailClaim, email: existing ? null : email },
+        {
+          purpose: 'email_code',
+          userId,
+          secret: code,
+          ttlMs: CHALLENGE_TTL_MS.email_code,
+          maxAttempts: 5,
+          emailClaim,
+          email: existing ? null : email,
+        },
         commandContext(SYSTEM, null),
       );
       await awaitReadModels(issued);
-      if (existing || mayJoin) await services.sendMail(email, { kind: 'login_code', code }, `mail:${issued.challengeId}`);
+      if (existing || mayJoin)
+        await services.sendMail(email, { kind: 'login_code', code }, `mail:${issued.challengeId}`);
     },
 
     /**
@@ -156,7 +207,9 @@ export function emailFlows(services: AccountServices) {
       await deps.challenges.expire(challengeId, ctx);
       const challenge = await deps.challenges.load(challengeId);
       if (challenge.issued?.purpose !== 'email_code' || challenge.status === 'open') return;
-      const latest = challenge.issued.emailClaim ? await deps.challenges.latest('email_code', challenge.issued.emailClaim) : null;
+      const latest = challenge.issued.emailClaim
+        ? await deps.challenges.latest('email_code', challenge.issued.emailClaim)
+        : null;
       if (latest && latest !== challengeId) {
         const newer = await deps.challenges.load(latest);
         if (newer.issued?.userId === challenge.issued.userId) return;
@@ -165,7 +218,10 @@ export function emailFlows(services: AccountServices) {
     },
 
     /** POST /auth/verify-code: the newest code for the address logs in, or makes the account. */
-    async verifyLoginCode(input: { email: string; code: string; totpCode?: string; referrerToken?: string }, request: RequestInfo) {
+    async verifyLoginCode(
+      input: { email: string; code: string; totpCode?: string; referrerToken?: string },
+      request: RequestInfo,
+    ) {
       const invite = input.referrerToken ? { inviteId: inviteIdOf(input.referrerToken) } : undefined;
       const email = normalizeEmail(input.email);
       const emailClaim = deps.claims.streamOf('email', email);
@@ -187,7 +243,8 @@ export function emailFlows(services: AccountServices) {
       const reclaiming = existing && !state.emailVerified && state.emailClaim === emailClaim;
       if (matches && existing) {
         // Only a right code learns that 2FA is on; the code stays open for the second step.
-        if (!reclaiming && state.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required');
+        if (!reclaiming && state.totpSecret !== null && !input.totpCode)
+          refuse('totp_required', 'A two-factor code is required');
         if (state.emailClaim !== emailClaim) throw stale();
       }
       // Said before the code is spent, so the same code works again with the invite.
@@ -197,23 +254,44 @@ export function emailFlows(services: AccountServices) {
       if (!matches && challenge.status === 'open') {
         await deps.limits.failures.consume(`code:${emailClaim}`);
         // A wrong code for an account counts toward its lockout, like a wrong password.
-        if (existing) await decideForUser(userId, () => ({ type: 'RecordFailedCode', data: { now: deps.clock() } }), ctx);
+        if (existing)
+          await decideForUser(userId, () => ({ type: 'RecordFailedCode', data: { now: deps.clock() } }), ctx);
       }
       await deps.challenges.answer(challengeId, () => matches, ctx, wrongCode());
       if (!existing) {
         const username = `user_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-        return services.registerAccount({ userId, username, passwordHash: null, email, emailVerified: true, displayName: null, method: 'email_code', ...(invite ? { invite } : {}) }, request);
+        return services.registerAccount(
+          {
+            userId,
+            username,
+            passwordHash: null,
+            email,
+            emailVerified: true,
+            displayName: null,
+            method: 'email_code',
+            ...(invite ? { invite } : {}),
+          },
+          request,
+        );
       }
       // Ended before the reclaim too, so that a crash after it leaves no credential of the account's maker.
       if (reclaiming) await sweep(userId, 'account_reclaimed', request);
       let reclaimed = false;
-      const issued = await signIn(userId, {
-        method: 'email_code', firstFactor: () => true, totpCode: input.totpCode,
-        instead: (current, session) => {
-          reclaimed = current.emailClaim === emailClaim && !current.emailVerified;
-          return reclaimed ? { type: 'ReclaimByEmailCode', data: { emailClaim, newUsr: newUsrKey(), session } } : null;
+      const issued = await signIn(
+        userId,
+        {
+          method: 'email_code',
+          firstFactor: () => true,
+          totpCode: input.totpCode,
+          instead: (current, session) => {
+            reclaimed = current.emailClaim === emailClaim && !current.emailVerified;
+            return reclaimed
+              ? { type: 'ReclaimByEmailCode', data: { emailClaim, newUsr: newUsrKey(), session } }
+              : null;
+          },
         },
-      }, request);
+        request,
+      );
       if (reclaimed) {
         await services.releaseAll(issued.events.flatMap(claimsGivenUp), userId, ctx);
         await sweep(userId, 'account_reclaimed', request);

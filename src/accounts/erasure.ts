@@ -18,7 +18,8 @@ export function erasureReaction(deps: { keyStore: KeyStore; codec: EventCodec; c
       if (!(await deps.keyStore.isDestroyed(userId))) await deps.keyStore.destroy(userId);
       deps.codec.forget(userId);
       const context = { commandId: randomUUID(), correlationId: event.id, actor: null, ip: null, userAgent: null };
-      for (const claim of (event.data.releasedClaims as string[] | undefined) ?? []) await deps.claims.release(claim, userId, context);
+      for (const claim of (event.data.releasedClaims as string[] | undefined) ?? [])
+        await deps.claims.release(claim, userId, context);
     },
   };
 }

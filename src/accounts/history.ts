@@ -33,14 +33,16 @@ export function summarize(event: DecodedEvent): string {
   const data = event.data as Record<string, any>;
   switch (event.type) {
     case 'UserRegistered':
-      if (roleOf(data as { role?: Role; isAdmin: boolean }) === 'superadmin') return 'Account created (first account, superadmin)';
+      if (roleOf(data as { role?: Role; isAdmin: boolean }) === 'superadmin')
+        return 'Account created (first account, superadmin)';
       if (data.createdBy) return `Account created by an admin${data.role === 'admin' ? ' as an admin' : ''}`;
       if (data.invitedBy) return 'Account created with an invite';
       return 'Account created';
     case 'NameChanged':
       return 'Name changed';
     case 'SessionStarted':
-      if (typeof data.method === 'string' && data.method.startsWith('oauth:')) return `Signed in with ${data.method.slice('oauth:'.length)} (OAuth)`;
+      if (typeof data.method === 'string' && data.method.startsWith('oauth:'))
+        return `Signed in with ${data.method.slice('oauth:'.length)} (OAuth)`;
       return SIGN_IN[data.method as string] ?? `Signed in with ${data.method}`;
     case 'SessionEnded':
       return SESSION_END[data.reason as string] ?? 'Session ended';
@@ -61,8 +63,11 @@ export function summarize(event: DecodedEvent): string {
     case 'TotpEnabled':
       return 'Two-factor authentication turned on';
     case 'TotpDisabled':
-      if (data.reason === 'reclaimed') return 'Two-factor authentication ended: the account was reclaimed by its address';
-      return data.reason === 'recovery' ? 'Two-factor authentication turned off by recovery' : 'Two-factor authentication turned off';
+      if (data.reason === 'reclaimed')
+        return 'Two-factor authentication ended: the account was reclaimed by its address';
+      return data.reason === 'recovery'
+        ? 'Two-factor authentication turned off by recovery'
+        : 'Two-factor authentication turned off';
     case 'TotpCodeAccepted':
       return 'Two-factor code accepted';
     case 'BackupCodesRegenerated':

@@ -23,9 +23,14 @@ export function identityAccounts(services: AccountServices) {
     async unlinkIdentity(caller: Caller, method: string, id: string, request: RequestInfo) {
       const identity = identityOf(method, id);
       const ctx = commandContext(request, caller.userId);
-      const result = await decideForUser(caller.userId, () => ({ type: 'UnlinkIdentity', data: { ...identity, usrLoginAllowed: deps.settings.allowUsrLogin } }), ctx);
+      const result = await decideForUser(
+        caller.userId,
+        () => ({ type: 'UnlinkIdentity', data: { ...identity, usrLoginAllowed: deps.settings.allowUsrLogin } }),
+        ctx,
+      );
       const unlinked = result.events[0];
-      if (unlinked && 'claim' in unlinked.data) await services.releaseAll([unlinked.data.claim as string], caller.userId, ctx);
+      if (unlinked && 'claim' in unlinked.data)
+        await services.releaseAll([unlinked.data.claim as string], caller.userId, ctx);
       await awaitReadModels(result);
       return { user: await services.userObject(caller.userId), position: result.position };
     },

@@ -64,7 +64,8 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {
       const key = credential.apiKey ?? (credential.bearer?.startsWith('ak_') ? credential.bearer : undefined);
       if (key !== undefined) return scopedCredentials.authenticateApiKey(key);
-      if (!credential.bearer) throw new DomainError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>');
+      if (!credential.bearer)
+        throw new DomainError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>');
       const claims = await deps.signer.verify(credential.bearer);
       if (claims.sid) return selfService.authenticateSession({ ...claims, sid: claims.sid });
       return scopedCredentials.authenticateAclToken({ sub: claims.sub, tid: claims.tid!, acl: claims.acl! });
@@ -78,11 +79,13 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
     check(caller: Authenticated, method: string, path: string, table: RouteTable) {
       // A path that cannot be read one way only (`//`, `.`, `..`, a bad escape, a backslash) is
       // refused for every credential: a gateway that normalises it would call something else.
-      if (requestSegments(path) === null || !CHECKABLE_METHODS.has(method.toUpperCase())) return { allowed: false, user_id: caller.userId, acl_id: caller.aclId ?? null };
+      if (requestSegments(path) === null || !CHECKABLE_METHODS.has(method.toUpperCase()))
+        return { allowed: false, user_id: caller.userId, acl_id: caller.aclId ?? null };
       if (caller.kind === 'session') return { allowed: true, user_id: caller.userId, acl_id: caller.aclId ?? null };
       // Lower-cased, as the privileged patterns are: a path differing only in case is refused too.
       const privileged = allows(privilegedPatterns(table), method, path.toLowerCase());
-      const allowed = caller.kind === 'apikey' ? !privileged : !privileged && allows(caller.patterns ?? [], method, path);
+      const allowed =
+        caller.kind === 'apikey' ? !privileged : !privileged && allows(caller.patterns ?? [], method, path);
       return { allowed, user_id: caller.userId, acl_id: caller.aclId ?? null };
     },
 

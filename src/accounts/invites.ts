@@ -25,17 +25,39 @@ export function inviteAccounts(services: AccountServices) {
 
   return {
     /** POST /auth/invites: 201 with the token, shown this once (only its derived id is stored). */
-    async createInvite(caller: Caller, input: { uses: number; expiresAt: Date | null; role: InviteRole }, request: RequestInfo) {
-      if (deps.settings.invites === 'admins' && !caller.isAdmin) refuse('admin_only', 'Only admins may invite here (INVITES=admins)');
-      if (input.role === 'admin' && caller.role !== 'superadmin') refuse('forbidden', 'Only the superadmin may invite admins');
-      if (!Number.isInteger(input.uses) || input.uses < 1 || input.uses > MAX_USES) refuse('validation_failed', `uses must be 1 to ${MAX_USES}`, [{ path: 'uses', message: `must be 1 to ${MAX_USES}` }]);
-      if (input.expiresAt && input.expiresAt.getTime() <= deps.clock().getTime()) refuse('validation_failed', 'expires_at must be in the future', [{ path: 'expires_at', message: 'must be in the future' }]);
+    async createInvite(
+      caller: Caller,
+      input: { uses: number; expiresAt: Date | null; role: InviteRole },
+      request: RequestInfo,
+    ) {
+      if (deps.settings.invites === 'admins' && !caller.isAdmin)
+        refuse('admin_only', 'Only admins may invite here (INVITES=admins)');
+      if (input.role === 'admin' && caller.role !== 'superadmin')
+        refuse('forbidden', 'Only the superadmin may invite admins');
+      if (!Number.isInteger(input.uses) || input.uses < 1 || input.uses > MAX_USES)
+        refuse('validation_failed', `uses must be 1 to ${MAX_USES}`, [
+          { path: 'uses', message: `must be 1 to ${MAX_USES}` },
+        ]);
+      if (input.expiresAt && input.expiresAt.getTime() <= deps.clock().getTime())
+        refuse('validation_failed', 'expires_at must be in the future', [
+          { path: 'expires_at', message: 'must be in the future' },
+        ]);
       const token = `inv_${randomBytes(32).toString('base64url')}`;
       const inviteId = inviteIdOf(token);
       const expiresAt = input.expiresAt?.toISOString() ?? null;
-      const result = await decideForInvite(inviteId, { type: 'IssueInvite', data: { inviteId, issuerId: caller.userId, uses: input.uses, expiresAt, role: input.role } }, commandContext(request, caller.userId));
+      const result = await decideForInvite(
+        inviteId,
+        {
+          type: 'IssueInvite',
+          data: { inviteId, issuerId: caller.userId, uses: input.uses, expiresAt, role: input.role },
+        },
+        commandContext(request, caller.userId),
+      );
       await awaitReadModels(result);
-      return { invite: { id: inviteId, token, uses_left: input.uses, expires_at: expiresAt, role: input.role }, position: result.position };
+      return {
+        invite: { id: inviteId, token, uses_left: input.uses, expires_at: expiresAt, role: input.role },
+        position: result.position,
+      };
     },
 
     /** GET /auth/invites: the caller's invites (never their tokens). */
@@ -46,7 +68,11 @@ export function inviteAccounts(services: AccountServices) {
 
     /** DELETE /auth/invites/{id}: its issuer, or an admin, revokes it; later registrations with it are refused. */
     async revokeInvite(caller: Caller, inviteId: string, request: RequestInfo) {
-      const result = await decideForInvite(inviteId, { type: 'RevokeInvite', data: { by: caller.userId, mayRevokeAny: caller.isAdmin } }, commandContext(request, caller.userId));
+      const result = await decideForInvite(
+        inviteId,
+        { type: 'RevokeInvite', data: { by: caller.userId, mayRevokeAny: caller.isAdmin } },
+        commandContext(request, caller.userId),
+      );
       await awaitReadModels(result);
       const doc = await invites().findOne({ _id: inviteId });
       if (!doc) refuse('not_found', 'No such invite');

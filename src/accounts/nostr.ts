@@ -40,14 +40,21 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
   };
 
   /** Checks a proof for `method url` and spends its event id; answers the hex pubkey. */
-  const verifyProof = async (proof: { header?: string; body?: string }, method: string, url: string, request: RequestInfo): Promise<string> => {
+  const verifyProof = async (
+    proof: { header?: string; body?: string },
+    method: string,
+    url: string,
+    request: RequestInfo,
+  ): Promise<string> => {
     const event = parseProof(proof);
     if (event.kind !== NIP98_KIND) throw bad(`kind must be ${NIP98_KIND}`);
     const tag = (name: string) => event.tags.find((t) => Array.isArray(t) && t[0] === name)?.[1];
     if (tag('u') !== url) throw bad(`the u tag must be ${url}`);
-    if (typeof tag('method') !== 'string' || tag('method')!.toUpperCase() !== method) throw bad(`the method tag must be ${method}`);
+    if (typeof tag('method') !== 'string' || tag('method')!.toUpperCase() !== method)
+      throw bad(`the method tag must be ${method}`);
     const now = Math.floor(deps.clock().getTime() / 1000);
-    if (typeof event.created_at !== 'number' || Math.abs(now - event.created_at) > WINDOW_S) throw bad('created_at is not within 60 seconds');
+    if (typeof event.created_at !== 'number' || Math.abs(now - event.created_at) > WINDOW_S)
+      throw bad('created_at is not within 60 seconds');
     if (!verifyEvent(event)) throw bad('the signature does not match');
     const seen = `nip98-${createHmac('sha256', hmacKey).update(event.id).digest('hex')}`;
     const ctx = commandContext(request, null);
@@ -61,11 +68,15 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
     return event.pubkey.toLowerCase();
   };
 
-  const accountOf = async (pubkey: string) => ((await services.lookups().findOne({ _id: nostrKey(pubkey) }))?.userId as string | undefined) ?? null;
+  const accountOf = async (pubkey: string) =>
+    ((await services.lookups().findOne({ _id: nostrKey(pubkey) }))?.userId as string | undefined) ?? null;
 
   return {
     /** POST /auth/nostr: a known key signs in; an unknown one makes an account while registration is open. */
-    async loginWithNostr(proof: { header?: string; body?: string; totpCode?: string; referrerToken?: string }, request: RequestInfo) {
+    async loginWithNostr(
+      proof: { header?: string; body?: string; totpCode?: string; referrerToken?: string },
+      request: RequestInfo,
+    ) {
       const invite = proof.referrerToken ? { inviteId: inviteIdOf(proof.referrerToken) } : undefined;
       const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr`, request);
       const userId = await accountOf(pubkey);
@@ -74,13 +85,29 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
         const claim = await deps.claims.claim('nostr', pubkey, newId, commandContext(request, newId));
         const username = `nostr_${pubkey.slice(0, 12)}`;
         try {
-          return await services.registerAccount({ userId: newId, username, passwordHash: null, email: null, displayName: null, method: 'nostr', nostr: { pubkey, claim }, ...(invite ? { invite } : {}) }, request);
+          return await services.registerAccount(
+            {
+              userId: newId,
+              username,
+              passwordHash: null,
+              email: null,
+              displayName: null,
+              method: 'nostr',
+              nostr: { pubkey, claim },
+              ...(invite ? { invite } : {}),
+            },
+            request,
+          );
         } catch (error) {
           await services.releaseAll([claim], newId, commandContext(request, newId));
           throw error;
         }
       }
-      return signIn(userId, { method: 'nostr', firstFactor: (state) => state.nostr.has(pubkey), totpCode: proof.totpCode }, request);
+      return signIn(
+        userId,
+        { method: 'nostr', firstFactor: (state) => state.nostr.has(pubkey), totpCode: proof.totpCode },
+        request,
+      );
     },
 
     /** POST /auth/nostr/link: the signed-in account takes the key (409 when another has it). */

@@ -1,6 +1,12 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { CHALLENGE_TTL_MS, challengeDecider, challengeStream, type ChallengeEvent, type ChallengeState } from '../../domain/challenge/decider.js';
+import {
+  CHALLENGE_TTL_MS,
+  challengeDecider,
+  challengeStream,
+  type ChallengeEvent,
+  type ChallengeState,
+} from '../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { oauthIdentity, type UserState } from '../../domain/user/decider.js';
 import { USERNAME_PATTERN } from '../../domain/user/rules.js';
@@ -36,25 +42,56 @@ export function redirectAllowed(uri: string, allowed: readonly string[]): boolea
 export function oauthAccounts(services: AccountServices, providers: OAuthProviders, hmacKey: Buffer) {
   const { deps, commandContext, decideForUser } = services;
   const signIn = signInPath(services);
-  const derive = (purpose: string, state: string) => createHmac('sha256', hmacKey).update(`${purpose}:${state}`).digest('base64url');
-  const flowOf = (state: string, redirectUri: string) => ({ state, redirectUri, codeVerifier: derive('pkce', state), nonce: derive('nonce', state) });
+  const derive = (purpose: string, state: string) =>
+    createHmac('sha256', hmacKey).update(`${purpose}:${state}`).digest('base64url');
+  const flowOf = (state: string, redirectUri: string) => ({
+    state,
+    redirectUri,
+    codeVerifier: derive('pkce', state),
+    nonce: derive('nonce', state),
+  });
   const providerOf = (name: string) => providers.get(name) ?? refuse('not_found', `No sign-in provider named ${name}`);
   const onChallenge = (state: string, command: Parameters<typeof challengeDecider.decide>[0], request: RequestInfo) =>
-    deps.commands.handle<ChallengeEvent, ChallengeState>(challengeDecider, challengeStream(challengeOf(state)), (s) => challengeDecider.decide(command, s), commandContext(request, null));
+    deps.commands.handle<ChallengeEvent, ChallengeState>(
+      challengeDecider,
+      challengeStream(challengeOf(state)),
+      (s) => challengeDecider.decide(command, s),
+      commandContext(request, null),
+    );
 
   /** A new account for an identity nobody has: the provider's name when free, a verified address when free. */
-  const register = async (userId: string, provider: string, identity: ExternalIdentity, claim: string, request: RequestInfo, inviteId?: string) => {
-    const fallback = `${provider}_${createHash('sha256').update(identity.subject).digest('hex').slice(0, 12)}`.slice(0, 32);
+  const register = async (
+    userId: string,
+    provider: string,
+    identity: ExternalIdentity,
+    claim: string,
+    request: RequestInfo,
+    inviteId?: string,
+  ) => {
+    const fallback = `${provider}_${createHash('sha256').update(identity.subject).digest('hex').slice(0, 12)}`.slice(
+      0,
+      32,
+    );
     const preferred = identity.username?.toLowerCase();
     const names = preferred && USERNAME_PATTERN.test(preferred) ? [preferred, fallback] : [fallback];
     const emails = identity.email && identity.emailVerified ? [identity.email, null] : [null];
     for (const username of names) {
       for (const email of emails) {
         try {
-          return await services.registerAccount({
-            userId, username, passwordHash: null, email, emailVerified: email !== null, displayName: identity.name?.slice(0, 100) ?? null,
-            method: `oauth:${provider}`, oauth: { provider, subject: identity.subject, claim }, ...(inviteId ? { invite: { inviteId } } : {}),
-          }, request);
+          return await services.registerAccount(
+            {
+              userId,
+              username,
+              passwordHash: null,
+              email,
+              emailVerified: email !== null,
+              displayName: identity.name?.slice(0, 100) ?? null,
+              method: `oauth:${provider}`,
+              oauth: { provider, subject: identity.subject, claim },
+              ...(inviteId ? { invite: { inviteId } } : {}),
+            },
+            request,
+          );
         } catch (error) {
           // Never joins an existing account by its address (that is how accounts get taken over): it goes without.
           const taken = isDomainError(error) && (error.code === 'username_taken' || error.code === 'email_taken');
@@ -69,23 +106,49 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
     oauthProviderNames: () => [...providers.keys()],
 
     /** GET /auth/{provider}: the authorization URL to send the browser to. With a session: links. */
-    async startOAuth(name: string, caller: Caller | null, redirectUri: string | undefined, request: RequestInfo, referrerToken?: string) {
+    async startOAuth(
+      name: string,
+      caller: Caller | null,
+      redirectUri: string | undefined,
+      request: RequestInfo,
+      referrerToken?: string,
+    ) {
       const inviteId = referrerToken ? inviteIdOf(referrerToken) : undefined;
       const provider = providerOf(name);
       if (redirectUri !== undefined && !redirectAllowed(redirectUri, deps.settings.allowedRedirects)) {
-        refuse('validation_failed', 'redirect_uri is not on this service\'s ALLOWED_REDIRECTS list', [{ path: 'redirect_uri', message: 'not allowed' }]);
+        refuse('validation_failed', "redirect_uri is not on this service's ALLOWED_REDIRECTS list", [
+          { path: 'redirect_uri', message: 'not allowed' },
+        ]);
       }
       const state = randomBytes(32).toString('base64url');
       const flow = flowOf(state, redirectUri ?? `${deps.settings.publicUrl}/api/v1/auth/${name}/token`);
       const location = await provider.authorizationUrl(flow);
-      await deps.commands.handle(challengeDecider, challengeStream(challengeOf(state)), (s) => challengeDecider.decide({
-        type: 'IssueChallenge',
-        data: {
-          challengeId: challengeOf(state), purpose: 'oauth', userId: caller?.userId ?? randomUUID(), emailClaim: null, email: null, secretHash: null,
-          totpSecret: null, expiresAt: new Date(deps.clock().getTime() + CHALLENGE_TTL_MS.oauth).toISOString(), maxAttempts: 1,
-          action: caller ? 'link' : 'login', oauth: { provider: name, redirectUri: flow.redirectUri }, ...(inviteId ? { inviteId } : {}),
-        },
-      }, s), commandContext(request, caller?.userId ?? null));
+      await deps.commands.handle(
+        challengeDecider,
+        challengeStream(challengeOf(state)),
+        (s) =>
+          challengeDecider.decide(
+            {
+              type: 'IssueChallenge',
+              data: {
+                challengeId: challengeOf(state),
+                purpose: 'oauth',
+                userId: caller?.userId ?? randomUUID(),
+                emailClaim: null,
+                email: null,
+                secretHash: null,
+                totpSecret: null,
+                expiresAt: new Date(deps.clock().getTime() + CHALLENGE_TTL_MS.oauth).toISOString(),
+                maxAttempts: 1,
+                action: caller ? 'link' : 'login',
+                oauth: { provider: name, redirectUri: flow.redirectUri },
+                ...(inviteId ? { inviteId } : {}),
+              },
+            },
+            s,
+          ),
+        commandContext(request, caller?.userId ?? null),
+      );
       return { location, stateHash: stateHashOf(state) };
     },
 
@@ -95,17 +158,29 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
      * an account. With 2FA on and no code, 401 totp_required leaves the state signed for the account
      * until it expires, so the same call with `totp_code` (the code may be left out) finishes it.
      */
-    async finishOAuth(name: string, input: { code?: string; state?: string; totpCode?: string }, request: RequestInfo, finisher: Caller | null = null): Promise<Issued & { created: boolean }> {
+    async finishOAuth(
+      name: string,
+      input: { code?: string; state?: string; totpCode?: string },
+      request: RequestInfo,
+      finisher: Caller | null = null,
+    ): Promise<Issued & { created: boolean }> {
       providerOf(name);
       const state = input.state ?? '';
-      if (!STATE.test(state)) refuse('validation_failed', 'state is missing or not one this service issued', [{ path: 'state', message: 'invalid' }]);
+      if (!STATE.test(state))
+        refuse('validation_failed', 'state is missing or not one this service issued', [
+          { path: 'state', message: 'invalid' },
+        ]);
       const challenge = (await deps.commands.load(challengeDecider, challengeStream(challengeOf(state)))).state;
       const issued = challenge.issued;
       if (challenge.status === 'none' || issued?.purpose !== 'oauth' || issued.oauth?.provider !== name) {
-        return refuse('validation_failed', 'state is not one this service issued for this provider', [{ path: 'state', message: 'unknown' }]);
+        return refuse('validation_failed', 'state is not one this service issued for this provider', [
+          { path: 'state', message: 'unknown' },
+        ]);
       }
-      if (challenge.status === 'completed' || challenge.status === 'burned') refuse('challenge_used', 'This sign-in was already completed; start again');
-      if (challenge.status === 'expired' || deps.clock().getTime() >= new Date(issued.expiresAt).getTime()) refuse('challenge_expired', 'This sign-in took too long; start again');
+      if (challenge.status === 'completed' || challenge.status === 'burned')
+        refuse('challenge_used', 'This sign-in was already completed; start again');
+      if (challenge.status === 'expired' || deps.clock().getTime() >= new Date(issued.expiresAt).getTime())
+        refuse('challenge_expired', 'This sign-in took too long; start again');
 
       // Linking is finished by the account that started it: someone else's browser, sent the
       // provider's URL, must not attach its identity to that account.
@@ -115,24 +190,39 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
       let userId = challenge.signedFor;
       let subject: string | null = null;
       if (challenge.status === 'open') {
-        if (!input.code || input.code.length > 2048) refuse('validation_failed', 'code is missing', [{ path: 'code', message: 'required' }]);
+        if (!input.code || input.code.length > 2048)
+          refuse('validation_failed', 'code is missing', [{ path: 'code', message: 'required' }]);
         const identity = await providerOf(name).exchange(input.code!, flowOf(state, issued.oauth.redirectUri));
         subject = identity.subject;
         const ctx = commandContext(request, issued.userId);
         if (issued.action === 'link') {
           const claim = await deps.claims.claim('oauth', oauthIdentity(name, identity.subject), issued.userId, ctx);
-          await decideForUser(issued.userId, () => ({ type: 'LinkOAuthIdentity', data: { provider: name, subject: identity.subject, claim } }), ctx);
+          await decideForUser(
+            issued.userId,
+            () => ({ type: 'LinkOAuthIdentity', data: { provider: name, subject: identity.subject, claim } }),
+            ctx,
+          );
           userId = issued.userId;
         } else {
           await services.catchUpWith(LOOKUPS);
-          userId = ((await services.lookups().findOne({ _id: oauthKey(name, identity.subject) }))?.userId as string | undefined) ?? null;
+          userId =
+            ((await services.lookups().findOne({ _id: oauthKey(name, identity.subject) }))?.userId as
+              | string
+              | undefined) ?? null;
           if (!userId) {
             // Spent before the account is made: a state makes at most one account.
-            await onChallenge(state, { type: 'SignChallenge', data: { now: deps.clock(), userId: issued.userId } }, request);
+            await onChallenge(
+              state,
+              { type: 'SignChallenge', data: { now: deps.clock(), userId: issued.userId } },
+              request,
+            );
             await onChallenge(state, { type: 'TakeChallenge', data: { now: deps.clock() } }, request);
             const claim = await deps.claims.claim('oauth', oauthIdentity(name, identity.subject), issued.userId, ctx);
             try {
-              return { ...(await register(issued.userId, name, identity, claim, request, issued.inviteId)), created: true };
+              return {
+                ...(await register(issued.userId, name, identity, claim, request, issued.inviteId)),
+                created: true,
+              };
             } catch (error) {
               await services.releaseAll([claim], issued.userId, ctx);
               throw error;
@@ -142,11 +232,16 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
         await onChallenge(state, { type: 'SignChallenge', data: { now: deps.clock(), userId } }, request);
       }
       const account = await services.loadUser(userId!);
-      if (account.totpSecret !== null && !input.totpCode) refuse('totp_required', 'A two-factor code is required: send the same request with totp_code');
+      if (account.totpSecret !== null && !input.totpCode)
+        refuse('totp_required', 'A two-factor code is required: send the same request with totp_code');
       await onChallenge(state, { type: 'TakeChallenge', data: { now: deps.clock() } }, request);
       // The identity that signed in must be this account's now; a state signed earlier (the 2FA step) was checked then.
-      const firstFactor = (s: UserState) => (subject === null ? challenge.status === 'signed' : s.oauth.has(oauthIdentity(name, subject)));
-      return { ...(await signIn(userId!, { method: `oauth:${name}`, firstFactor, totpCode: input.totpCode }, request)), created: false };
+      const firstFactor = (s: UserState) =>
+        subject === null ? challenge.status === 'signed' : s.oauth.has(oauthIdentity(name, subject));
+      return {
+        ...(await signIn(userId!, { method: `oauth:${name}`, firstFactor, totpCode: input.totpCode }, request)),
+        created: false,
+      };
     },
   };
 }

@@ -18,7 +18,11 @@ export function outbox(shared: Shared) {
    */
   const sendMail = async (to: string, template: MailTemplate, jobId: string) => {
     try {
-      await deps.queue.add(JOBS.sendMail, { kind: template.kind, to, template }, { jobId, attempts: 8, backoffMs: 2000, secretFields: ['template', 'to'] });
+      await deps.queue.add(
+        JOBS.sendMail,
+        { kind: template.kind, to, template },
+        { jobId, attempts: 8, backoffMs: 2000, secretFields: ['template', 'to'] },
+      );
     } catch (err) {
       deps.logger.error({ err, kind: template.kind }, 'could not enqueue a mail');
       throw new DomainError('unavailable', 'Mail cannot be sent right now; try again shortly');
@@ -31,7 +35,11 @@ export function outbox(shared: Shared) {
    */
   const enqueueRequest = async (name: string, email: string) => {
     try {
-      await deps.queue.add(name, { email }, { jobId: randomUUID(), attempts: 5, backoffMs: 2000, secretFields: ['email'] });
+      await deps.queue.add(
+        name,
+        { email },
+        { jobId: randomUUID(), attempts: 5, backoffMs: 2000, secretFields: ['email'] },
+      );
     } catch (err) {
       deps.logger.error({ err, job: name }, 'could not enqueue a request');
       throw new DomainError('unavailable', 'Mail cannot be sent right now; try again shortly');
@@ -41,7 +49,10 @@ export function outbox(shared: Shared) {
   /** An email-verification code for the account's current address; answers its otp_session. */
   const sendEmailVerification = async (userId: string, email: string, emailClaim: string, ctx: CommandContext) => {
     const code = sixDigitCode();
-    const { challengeId } = await deps.challenges.issue({ purpose: 'email_verification', userId, emailClaim, secret: code, ttlMs: CHALLENGE_TTL_MS.email_verification }, ctx);
+    const { challengeId } = await deps.challenges.issue(
+      { purpose: 'email_verification', userId, emailClaim, secret: code, ttlMs: CHALLENGE_TTL_MS.email_verification },
+      ctx,
+    );
     await sendMail(email, { kind: 'email_verification', code, otpSession: challengeId }, `mail:${challengeId}`);
     return challengeId;
   };

@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { inviteDecider, inviteStream, type InviteCommand, type InviteEvent, type InviteState } from '../../domain/invite/decider.js';
+import {
+  inviteDecider,
+  inviteStream,
+  type InviteCommand,
+  type InviteEvent,
+  type InviteState,
+} from '../../domain/invite/decider.js';
 import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import type { CommandContext } from '../events/codec.js';
@@ -29,7 +35,8 @@ export function registration(shared: Shared) {
 
   /** Whether the first account exists; once it does, that never changes, so it is remembered. */
   const isSetUp = async () => {
-    if (!setupDone) setupDone = (await deps.claims.holder(deps.claims.streamOf('setup', SETUP_VALUE)))?.standing === 'holds';
+    if (!setupDone)
+      setupDone = (await deps.claims.holder(deps.claims.streamOf('setup', SETUP_VALUE)))?.standing === 'holds';
     return setupDone;
   };
 
@@ -49,14 +56,28 @@ export function registration(shared: Shared) {
 
   /** An invite's use, taken for a new account (given back should the registration fail). */
   const decideForInvite = (inviteId: string, command: InviteCommand, ctx: CommandContext) =>
-    deps.commands.handle<InviteEvent, InviteState>(inviteDecider, inviteStream(inviteId), (state) => inviteDecider.decide(command, state), ctx);
+    deps.commands.handle<InviteEvent, InviteState>(
+      inviteDecider,
+      inviteStream(inviteId),
+      (state) => inviteDecider.decide(command, state),
+      ctx,
+    );
 
   const takeInvite = async (inviteId: string, userId: string, registrationId: string, ctx: CommandContext) => {
-    const { state } = await decideForInvite(inviteId, { type: 'UseInvite', data: { userId, registrationId, now: deps.clock() } }, ctx);
+    const { state } = await decideForInvite(
+      inviteId,
+      { type: 'UseInvite', data: { userId, registrationId, now: deps.clock() } },
+      ctx,
+    );
     // An invite dies with its issuer's standing: a deleted or disabled account invites no one, and
     // with INVITES=admins neither does one that is no longer an admin.
     const issuer = await users().findOne({ _id: state.issuerId! });
-    if (!issuer || issuer.disabled === true || (deps.settings.invites === 'admins' && issuer.is_admin !== true) || (state.role === 'admin' && issuer.role !== 'superadmin')) {
+    if (
+      !issuer ||
+      issuer.disabled === true ||
+      (deps.settings.invites === 'admins' && issuer.is_admin !== true) ||
+      (state.role === 'admin' && issuer.role !== 'superadmin')
+    ) {
       await decideForInvite(inviteId, { type: 'ReturnInviteUse', data: { registrationId } }, ctx);
       refuse('invite_required', 'This invite is no longer valid');
     }
@@ -66,7 +87,8 @@ export function registration(shared: Shared) {
   /** The registration mode's refusal of a new account (once the first account exists). */
   const refuseByRegistrationMode = (withInvite: boolean) => {
     if (deps.settings.registration === 'closed') refuse('registration_closed', 'Registration is closed');
-    if (deps.settings.registration === 'invite' && !withInvite) refuse('invite_required', 'Registration needs an invite: send its token as referrer_token');
+    if (deps.settings.registration === 'invite' && !withInvite)
+      refuse('invite_required', 'Registration needs an invite: send its token as referrer_token');
   };
 
   /**
@@ -78,7 +100,13 @@ export function registration(shared: Shared) {
     input: NewAccount,
     request: RequestInfo,
     options: { session: boolean },
-  ): Promise<{ userId: string; sessionId: string | null; position: bigint | null; events: readonly { type: string }[]; usr: string }> => {
+  ): Promise<{
+    userId: string;
+    sessionId: string | null;
+    position: bigint | null;
+    events: readonly { type: string }[];
+    usr: string;
+  }> => {
     const userId = input.userId ?? randomUUID();
     // One spelling of an address everywhere: its claim, its lookup and the account (providers and admins may send any case).
     input = { ...input, email: input.email ? normalizeEmail(input.email) : null };
@@ -91,40 +119,52 @@ export function registration(shared: Shared) {
     // This attempt's name for the invite use it takes: only this attempt gives that use back.
     const registrationId = randomUUID();
     try {
-      if (input.invite && !setupClaim && !input.createdBy) invite = await takeInvite(input.invite.inviteId, userId, registrationId, ctx);
+      if (input.invite && !setupClaim && !input.createdBy)
+        invite = await takeInvite(input.invite.inviteId, userId, registrationId, ctx);
       claimed.push(await deps.claims.claim('username', normalizeUsername(input.username), userId, ctx));
       if (input.email) claimed.push(await deps.claims.claim('email', input.email, userId, ctx));
       const sessionId = options.session ? randomUUID() : null;
       const usr = newUsrKey();
       const role = input.role ?? (invite?.role === 'admin' ? 'admin' : undefined);
-      const result = await decideForUser(userId, () => ({
-        type: 'RegisterUser',
-        data: {
-          userId,
-          username: input.username,
-          usernameClaim: claimed[0]!,
-          email: input.email,
-          emailClaim: claimed[1] ?? null,
-          emailVerified: input.emailVerified ?? false,
-          displayName: input.displayName,
-          passwordHash: input.passwordHash,
-          setupClaim,
-          usr,
-          ...(input.nostr ? { nostr: input.nostr } : {}),
-          ...(input.lnurl ? { lnurl: input.lnurl } : {}),
-          ...(input.oauth ? { oauth: input.oauth } : {}),
-          ...(role ? { role } : {}),
-          ...(input.names ? { names: input.names } : {}),
-          ...(input.createdBy ? { createdBy: input.createdBy, mustResetPassword: input.mustResetPassword ?? false } : {}),
-          ...(invite ? { invitedBy: { inviteId: invite.inviteId, issuerId: invite.issuerId } } : {}),
-          session: sessionId ? { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent } : null,
-        },
-      }), ctx);
+      const result = await decideForUser(
+        userId,
+        () => ({
+          type: 'RegisterUser',
+          data: {
+            userId,
+            username: input.username,
+            usernameClaim: claimed[0]!,
+            email: input.email,
+            emailClaim: claimed[1] ?? null,
+            emailVerified: input.emailVerified ?? false,
+            displayName: input.displayName,
+            passwordHash: input.passwordHash,
+            setupClaim,
+            usr,
+            ...(input.nostr ? { nostr: input.nostr } : {}),
+            ...(input.lnurl ? { lnurl: input.lnurl } : {}),
+            ...(input.oauth ? { oauth: input.oauth } : {}),
+            ...(role ? { role } : {}),
+            ...(input.names ? { names: input.names } : {}),
+            ...(input.createdBy
+              ? { createdBy: input.createdBy, mustResetPassword: input.mustResetPassword ?? false }
+              : {}),
+            ...(invite ? { invitedBy: { inviteId: invite.inviteId, issuerId: invite.issuerId } } : {}),
+            session: sessionId
+              ? { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent }
+              : null,
+          },
+        }),
+        ctx,
+      );
       if (setupClaim) setupDone = true;
       return { userId, sessionId, position: result.position, events: result.events, usr: usr.key };
     } catch (error) {
       await releaseAll([...claimed, setupClaim], userId, ctx);
-      if (invite) await decideForInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { registrationId } }, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'invite use not given back'));
+      if (invite)
+        await decideForInvite(invite.inviteId, { type: 'ReturnInviteUse', data: { registrationId } }, ctx).catch(
+          (err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'invite use not given back'),
+        );
       throw error;
     }
   };

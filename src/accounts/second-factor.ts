@@ -17,7 +17,12 @@ export const totpUri = (issuer: string, account: string, secret: string) =>
  * Checks a 6-digit TOTP code at ±1 step of `now`, refusing any step at or before `afterStep`, so
  * that a code never works twice for an account.
  */
-export async function checkTotp(secret: string, code: string, now: Date, afterStep: number | null): Promise<{ valid: boolean; timeStep: number | null }> {
+export async function checkTotp(
+  secret: string,
+  code: string,
+  now: Date,
+  afterStep: number | null,
+): Promise<{ valid: boolean; timeStep: number | null }> {
   if (!/^\d{6}$/.test(code)) return { valid: false, timeStep: null };
   const result = await verify({
     secret,

@@ -18,7 +18,18 @@ import { secondFactorFrom } from './second-factor.js';
 
 /** Password accounts: registration, login, the profile, sessions, deletion and the own history. */
 export function selfServiceAccounts(services: AccountServices) {
-  const { deps, users, lookups, sessions, commandContext, awaitReadModels, decideForUser, loadUser, requireStrongPassword, passwordCheck } = services;
+  const {
+    deps,
+    users,
+    lookups,
+    sessions,
+    commandContext,
+    awaitReadModels,
+    decideForUser,
+    loadUser,
+    requireStrongPassword,
+    passwordCheck,
+  } = services;
   // When each session was last used: in memory only, bounded, never an event per request.
   const lastSeen = new BoundedCache<string, Date>(100_000);
   const seen = (sessionId: string, at: Date) => {
@@ -27,16 +38,23 @@ export function selfServiceAccounts(services: AccountServices) {
   const sweep = credentialSweep(services);
   const signIn = signInPath(services);
 
-
   /**
    * A failed login for a name without an account spends the same bcrypt time, and locks the
    * same way (5 in 15 minutes), so neither the answer nor its timing tells the two apart.
    */
   const refuseUnknown = async (login: string, password: string): Promise<never> => {
     await deps.hasher.verify(password, null);
-    const key = login.includes('@') ? deps.claims.streamOf('email', normalizeEmail(login)) : deps.claims.streamOf('username', normalizeUsername(login));
+    const key = login.includes('@')
+      ? deps.claims.streamOf('email', normalizeEmail(login))
+      : deps.claims.streamOf('username', normalizeUsername(login));
     const decision = await deps.limits.unknownLogin.consume(key);
-    if (!decision.allowed) refuse('account_locked', 'Too many failed logins; the account is locked for a while', undefined, decision.retryAfterSeconds);
+    if (!decision.allowed)
+      refuse(
+        'account_locked',
+        'Too many failed logins; the account is locked for a while',
+        undefined,
+        decision.retryAfterSeconds,
+      );
     return refuse('invalid_credentials', 'Invalid username or password');
   };
 
@@ -56,14 +74,26 @@ export function selfServiceAccounts(services: AccountServices) {
         setup_done: done,
         registration_open: deps.settings.registration === 'open' || !done,
         registration: done ? deps.settings.registration : 'open',
-        login_methods: ['password', 'email_code', 'nostr', 'lnurl', ...(deps.settings.allowUsrLogin ? ['usr'] : []), ...[...deps.oauth.keys()].map((name) => `oauth:${name}`)],
+        login_methods: [
+          'password',
+          'email_code',
+          'nostr',
+          'lnurl',
+          ...(deps.settings.allowUsrLogin ? ['usr'] : []),
+          ...[...deps.oauth.keys()].map((name) => `oauth:${name}`),
+        ],
       };
     },
 
     async register(
       input: {
-        username: string; password: string; email?: string | null; displayName?: string | null;
-        firstName?: string | null; lastName?: string | null; referrerToken?: string;
+        username: string;
+        password: string;
+        email?: string | null;
+        displayName?: string | null;
+        firstName?: string | null;
+        lastName?: string | null;
+        referrerToken?: string;
       },
       request: RequestInfo,
     ) {
@@ -72,9 +102,14 @@ export function selfServiceAccounts(services: AccountServices) {
       const passwordHash = await deps.hasher.hash(input.password);
       const made = await services.registerAccount(
         {
-          username: input.username, passwordHash, email: input.email ? normalizeEmail(input.email) : null, displayName: input.displayName ?? null,
+          username: input.username,
+          passwordHash,
+          email: input.email ? normalizeEmail(input.email) : null,
+          displayName: input.displayName ?? null,
           ...(invite ? { invite } : {}),
-          ...(input.firstName || input.lastName ? { names: { firstName: input.firstName ?? null, lastName: input.lastName ?? null } } : {}),
+          ...(input.firstName || input.lastName
+            ? { names: { firstName: input.firstName ?? null, lastName: input.lastName ?? null } }
+            : {}),
         },
         request,
       );
@@ -84,7 +119,11 @@ export function selfServiceAccounts(services: AccountServices) {
     async login(input: { username: string; password: string; totpCode?: string }, request: RequestInfo) {
       const userId = await findAccount(input.username);
       if (!userId) return refuseUnknown(input.username, input.password);
-      return signIn(userId, { method: 'password', firstFactor: passwordCheck(input.password), totpCode: input.totpCode }, request);
+      return signIn(
+        userId,
+        { method: 'password', firstFactor: passwordCheck(input.password), totpCode: input.totpCode },
+        request,
+      );
     },
 
     /** POST /auth/usr: the legacy user key logs in (TOTP and lockout apply as for passwords). */
@@ -94,13 +133,18 @@ export function selfServiceAccounts(services: AccountServices) {
       const userId = ((await lookups().findOne({ _id: usrLookup(hash) }))?.userId as string | undefined) ?? null;
       // 256 random bits: an unknown key says nothing about any account.
       if (!userId) return refuse('invalid_credentials', 'Invalid user key');
-      const firstFactor = (state: UserState) => state.usrHash !== null && timingSafeEqual(Buffer.from(state.usrHash, 'hex'), Buffer.from(hash, 'hex'));
+      const firstFactor = (state: UserState) =>
+        state.usrHash !== null && timingSafeEqual(Buffer.from(state.usrHash, 'hex'), Buffer.from(hash, 'hex'));
       return signIn(userId, { method: 'usr', firstFactor, totpCode: input.totpCode }, request);
     },
 
     async logout(caller: Caller, request: RequestInfo) {
       const sessionId = sessionOf(caller);
-      const result = await decideForUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'logout' } }), commandContext(request, caller.userId));
+      const result = await decideForUser(
+        caller.userId,
+        () => ({ type: 'EndSession', data: { sessionId, reason: 'logout' } }),
+        commandContext(request, caller.userId),
+      );
       lastSeen.delete(sessionId);
       await awaitReadModels(result);
       return result.position;
@@ -115,7 +159,14 @@ export function selfServiceAccounts(services: AccountServices) {
 
     async updateProfile(
       caller: Caller,
-      input: { displayName?: string | null; firstName?: string | null; lastName?: string | null; email?: string | null; password?: string; totpCode?: string },
+      input: {
+        displayName?: string | null;
+        firstName?: string | null;
+        lastName?: string | null;
+        email?: string | null;
+        password?: string;
+        totpCode?: string;
+      },
       request: RequestInfo,
     ) {
       const ctx = commandContext(request, caller.userId);
@@ -125,22 +176,35 @@ export function selfServiceAccounts(services: AccountServices) {
       // A claim this request took but did not use is not released here: a parallel request of the
       // same account may be using it. Unused, it is free for others after the grace period.
       const emailClaim = email ? await deps.claims.claim('email', email, caller.userId, ctx) : null;
-      const result = await decideForUser(caller.userId, async (state) => ({
-        type: 'UpdateProfile',
-        data: {
-          ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
-          ...(input.firstName !== undefined || input.lastName !== undefined ? { names: { firstName: input.firstName, lastName: input.lastName } } : {}),
-          ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
-          ...(email !== undefined
-            ? { reauth: { passwordValid: input.password === undefined ? null : await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now } }
-            : {}),
-        },
-      }), ctx);
+      const result = await decideForUser(
+        caller.userId,
+        async (state) => ({
+          type: 'UpdateProfile',
+          data: {
+            ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
+            ...(input.firstName !== undefined || input.lastName !== undefined
+              ? { names: { firstName: input.firstName, lastName: input.lastName } }
+              : {}),
+            ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
+            ...(email !== undefined
+              ? {
+                  reauth: {
+                    passwordValid: input.password === undefined ? null : await matches(state),
+                    secondFactor: await secondFactorFrom(state, input.totpCode, now),
+                    now,
+                  },
+                }
+              : {}),
+          },
+        }),
+        ctx,
+      );
       services.refuseFailedLogin(result.events);
       const changed = result.events.find((e) => e.type === 'EmailChanged');
       if (changed?.type === 'EmailChanged') {
         await services.releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
-        if (changed.data.email && changed.data.emailClaim) await services.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
+        if (changed.data.email && changed.data.emailClaim)
+          await services.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
       } else if (email && !result.state.emailVerified && result.state.emailClaim === emailClaim) {
         // The same, still unverified address sent again (say, after a 503): send the code again.
         await services.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
@@ -149,16 +213,30 @@ export function selfServiceAccounts(services: AccountServices) {
       return { user: await services.userObject(caller.userId), position: result.position };
     },
 
-    async changeUsername(caller: Caller, input: { newUsername: string; password: string; totpCode?: string }, request: RequestInfo) {
+    async changeUsername(
+      caller: Caller,
+      input: { newUsername: string; password: string; totpCode?: string },
+      request: RequestInfo,
+    ) {
       const ctx = commandContext(request, caller.userId);
       // As for emails: a claim taken but not used is left to the grace period, never released here.
       const claim = await deps.claims.claim('username', normalizeUsername(input.newUsername), caller.userId, ctx);
       const matches = passwordCheck(input.password);
       const now = deps.clock();
-      const result = await decideForUser(caller.userId, async (state) => ({
-        type: 'ChangeUsername',
-        data: { username: input.newUsername, usernameClaim: claim, passwordValid: await matches(state), secondFactor: await secondFactorFrom(state, input.totpCode, now), now },
-      }), ctx);
+      const result = await decideForUser(
+        caller.userId,
+        async (state) => ({
+          type: 'ChangeUsername',
+          data: {
+            username: input.newUsername,
+            usernameClaim: claim,
+            passwordValid: await matches(state),
+            secondFactor: await secondFactorFrom(state, input.totpCode, now),
+            now,
+          },
+        }),
+        ctx,
+      );
       services.refuseFailedLogin(result.events);
       const changed = result.events[0];
       if (changed?.type === 'UsernameChanged' && changed.data.previousUsernameClaim !== claim) {
@@ -173,20 +251,32 @@ export function selfServiceAccounts(services: AccountServices) {
      * also ends what was made before this proof: the user key is replaced, and every API key and
      * ACL token is revoked (after the proof, so that a stolen session cannot do it).
      */
-    async changePassword(caller: Caller, input: { oldPassword: string; newPassword: string; totpCode?: string; revokeCredentials?: boolean }, request: RequestInfo) {
+    async changePassword(
+      caller: Caller,
+      input: { oldPassword: string; newPassword: string; totpCode?: string; revokeCredentials?: boolean },
+      request: RequestInfo,
+    ) {
       const state = await loadUser(caller.userId);
       requireStrongPassword(input.newPassword, state.username, 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
       const matches = passwordCheck(input.oldPassword);
       const now = deps.clock();
       const newUsr = input.revokeCredentials ? newUsrKey() : undefined;
-      const result = await decideForUser(caller.userId, async (current) => ({
-        type: 'ChangePassword',
-        data: {
-          passwordHash, oldPasswordValid: await matches(current), currentSessionId: sessionOf(caller), secondFactor: await secondFactorFrom(current, input.totpCode, now), now,
-          ...(newUsr ? { newUsr } : {}),
-        },
-      }), commandContext(request, caller.userId));
+      const result = await decideForUser(
+        caller.userId,
+        async (current) => ({
+          type: 'ChangePassword',
+          data: {
+            passwordHash,
+            oldPasswordValid: await matches(current),
+            currentSessionId: sessionOf(caller),
+            secondFactor: await secondFactorFrom(current, input.totpCode, now),
+            now,
+            ...(newUsr ? { newUsr } : {}),
+          },
+        }),
+        commandContext(request, caller.userId),
+      );
       services.refuseFailedLogin(result.events);
       for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
       await awaitReadModels(result);
@@ -199,7 +289,11 @@ export function selfServiceAccounts(services: AccountServices) {
       requireStrongPassword(input.password, state.username, 'password');
       if (state.passwordHash !== null) refuse('conflict', 'The account already has a password');
       const passwordHash = await deps.hasher.hash(input.password);
-      const result = await decideForUser(caller.userId, () => ({ type: 'SetInitialPassword', data: { passwordHash } }), commandContext(request, caller.userId));
+      const result = await decideForUser(
+        caller.userId,
+        () => ({ type: 'SetInitialPassword', data: { passwordHash } }),
+        commandContext(request, caller.userId),
+      );
       await awaitReadModels(result);
       return result.position;
     },
@@ -218,7 +312,11 @@ export function selfServiceAccounts(services: AccountServices) {
     },
 
     async revokeSession(caller: Caller, sessionId: string, request: RequestInfo) {
-      const result = await decideForUser(caller.userId, () => ({ type: 'EndSession', data: { sessionId, reason: 'revoked' } }), commandContext(request, caller.userId));
+      const result = await decideForUser(
+        caller.userId,
+        () => ({ type: 'EndSession', data: { sessionId, reason: 'revoked' } }),
+        commandContext(request, caller.userId),
+      );
       lastSeen.delete(sessionId);
       await awaitReadModels(result);
       return result.position;
@@ -228,19 +326,30 @@ export function selfServiceAccounts(services: AccountServices) {
       const ctx = commandContext(request, caller.userId);
       const matches = passwordCheck(input.password);
       const now = deps.clock();
-      const result = await decideForUser(caller.userId, async (state) => ({
-        type: 'DeleteUser',
-        data: {
-          passwordValid: input.password === undefined ? null : await matches(state),
-          secondFactor: await secondFactorFrom(state, input.totpCode, now),
-          now,
-        },
-      }), ctx);
+      const result = await decideForUser(
+        caller.userId,
+        async (state) => ({
+          type: 'DeleteUser',
+          data: {
+            passwordValid: input.password === undefined ? null : await matches(state),
+            secondFactor: await secondFactorFrom(state, input.totpCode, now),
+            now,
+          },
+        }),
+        ctx,
+      );
       services.refuseFailedLogin(result.events);
       const deleted = result.events[0];
       // The events stay; destroying the key makes the personal data in them unreadable for good.
       // The erasure reactor does it too, at least once, should this process die right here.
-      await services.erase(caller.userId).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'key destruction failed; the erasure reactor retries'));
+      await services
+        .erase(caller.userId)
+        .catch((err: unknown) =>
+          deps.logger.error(
+            { err, correlationId: ctx.correlationId },
+            'key destruction failed; the erasure reactor retries',
+          ),
+        );
       if (deleted?.type === 'UserDeleted') await services.releaseAll(deleted.data.releasedClaims, caller.userId, ctx);
       await awaitReadModels(result);
       return result.position;
@@ -248,11 +357,18 @@ export function selfServiceAccounts(services: AccountServices) {
 
     async history(caller: Caller, options: { limit: number; before?: bigint }) {
       const events = await deps.eventStore.readStream(userStream(caller.userId), { direction: 'backwards' });
-      const page = events.filter((e) => options.before === undefined || e.position < options.before).slice(0, options.limit);
+      const page = events
+        .filter((e) => options.before === undefined || e.position < options.before)
+        .slice(0, options.limit);
       return Promise.all(
         page.map(async (stored) => {
           const event = await deps.codec.decode(stored);
-          return { type: event.type, at: event.created.toISOString(), position: String(event.position), summary: summarize(event) };
+          return {
+            type: event.type,
+            at: event.created.toISOString(),
+            position: String(event.position),
+            summary: summarize(event),
+          };
         }),
       );
     },
@@ -266,8 +382,13 @@ export function selfServiceAccounts(services: AccountServices) {
       if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
       seen(claims.sid, deps.clock());
       return {
-        kind: 'session', userId: claims.sub, sessionId: claims.sid, signedInAt: new Date(session.created_at as string), isAdmin: user.is_admin === true,
-        role: userRole(user), mustResetPassword: user.must_reset_password === true,
+        kind: 'session',
+        userId: claims.sub,
+        sessionId: claims.sid,
+        signedInAt: new Date(session.created_at as string),
+        isAdmin: user.is_admin === true,
+        role: userRole(user),
+        mustResetPassword: user.must_reset_password === true,
       };
     },
   };

@@ -41,8 +41,14 @@ export function createShared(deps: AccountsDeps) {
    * `readModelsShowing`); a command that appended nothing waits for nothing.
    */
   const awaitReadModels = async (...written: Written[]) => {
-    const position = written.reduce<bigint | null>((last, w) => (w.position !== null && (last === null || w.position > last) ? w.position : last), null);
-    await waitForReadModels(position, deps.projections.readModelsShowing(written.flatMap((w) => w.events.map((e) => e.type))));
+    const position = written.reduce<bigint | null>(
+      (last, w) => (w.position !== null && (last === null || w.position > last) ? w.position : last),
+      null,
+    );
+    await waitForReadModels(
+      position,
+      deps.projections.readModelsShowing(written.flatMap((w) => w.events.map((e) => e.type))),
+    );
   };
 
   /**
@@ -51,11 +57,21 @@ export function createShared(deps: AccountsDeps) {
    * collections about to be read.
    */
   const catchUpWith = async (...collections: string[]) =>
-    waitForReadModels(await deps.eventStore.headPosition(), [...new Set(collections.map((c) => deps.projections.readModelOf(c)))]);
+    waitForReadModels(await deps.eventStore.headPosition(), [
+      ...new Set(collections.map((c) => deps.projections.readModelOf(c))),
+    ]);
 
-  const decideForUser = (userId: string, decide: (state: UserState) => Promise<UserCommand> | UserCommand, ctx: CommandContext) =>
-    deps.commands.handle<UserEvent, UserState>(userDecider, userStream(userId), async (state) =>
-      userDecider.decide(await decide(state), state), ctx);
+  const decideForUser = (
+    userId: string,
+    decide: (state: UserState) => Promise<UserCommand> | UserCommand,
+    ctx: CommandContext,
+  ) =>
+    deps.commands.handle<UserEvent, UserState>(
+      userDecider,
+      userStream(userId),
+      async (state) => userDecider.decide(await decide(state), state),
+      ctx,
+    );
 
   const loadUser = async (userId: string) => (await deps.commands.load(userDecider, userStream(userId))).state;
 
@@ -101,7 +117,12 @@ export function createShared(deps: AccountsDeps) {
 
   const releaseAll = async (streams: (string | null)[], owner: string, ctx: CommandContext) => {
     for (const stream of streams) {
-      if (stream) await deps.claims.release(stream, owner, ctx).catch((err: unknown) => deps.logger.error({ err, correlationId: ctx.correlationId }, 'claim release failed'));
+      if (stream)
+        await deps.claims
+          .release(stream, owner, ctx)
+          .catch((err: unknown) =>
+            deps.logger.error({ err, correlationId: ctx.correlationId }, 'claim release failed'),
+          );
     }
   };
 
@@ -111,8 +132,22 @@ export function createShared(deps: AccountsDeps) {
   };
 
   return {
-    deps, users, lookups, sessions, commandContext, awaitReadModels, catchUpWith, decideForUser, loadUser, requireStrongPassword, passwordCheck,
-    refuseFailedLogin, issue, userObject, releaseAll, erase,
+    deps,
+    users,
+    lookups,
+    sessions,
+    commandContext,
+    awaitReadModels,
+    catchUpWith,
+    decideForUser,
+    loadUser,
+    requireStrongPassword,
+    passwordCheck,
+    refuseFailedLogin,
+    issue,
+    userObject,
+    releaseAll,
+    erase,
   };
 }
 

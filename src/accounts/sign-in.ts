@@ -21,7 +21,10 @@ export interface SignInProof {
    * A command that replaces the ordinary start for this account as it stands (an email code
    * reclaiming an account whose address was never verified); null for the ordinary start.
    */
-  instead?: (state: UserState, session: { sessionId: string; ip: string | null; userAgent: string | null }) => UserCommand | null;
+  instead?: (
+    state: UserState,
+    session: { sessionId: string; ip: string | null; userAgent: string | null },
+  ) => UserCommand | null;
 }
 
 /**
@@ -34,18 +37,31 @@ export interface SignInProof {
  */
 export function signInPath(services: AccountServices) {
   const { deps, commandContext, decideForUser } = services;
-  return async (userId: string, proof: SignInProof, request: RequestInfo): Promise<Issued & { events: readonly UserEvent[] }> => {
+  return async (
+    userId: string,
+    proof: SignInProof,
+    request: RequestInfo,
+  ): Promise<Issued & { events: readonly UserEvent[] }> => {
     const sessionId = randomUUID();
     const now = deps.clock();
     const session = { sessionId, ip: request.ip, userAgent: request.userAgent };
-    const result = await decideForUser(userId, async (state): Promise<UserCommand> => {
-      const replacement = proof.instead?.(state, session);
-      if (replacement) return replacement;
-      const firstFactor = await proof.firstFactor(state);
-      // The second factor is looked at only after the first one held.
-      const secondFactor = firstFactor ? await secondFactorFrom(state, proof.totpCode, now) : { kind: 'none' as const };
-      return { type: 'StartSession', data: { ...session, method: proof.method, credentialsValid: firstFactor, secondFactor, now } };
-    }, commandContext(request, userId));
+    const result = await decideForUser(
+      userId,
+      async (state): Promise<UserCommand> => {
+        const replacement = proof.instead?.(state, session);
+        if (replacement) return replacement;
+        const firstFactor = await proof.firstFactor(state);
+        // The second factor is looked at only after the first one held.
+        const secondFactor = firstFactor
+          ? await secondFactorFrom(state, proof.totpCode, now)
+          : { kind: 'none' as const };
+        return {
+          type: 'StartSession',
+          data: { ...session, method: proof.method, credentialsValid: firstFactor, secondFactor, now },
+        };
+      },
+      commandContext(request, userId),
+    );
     services.refuseFailedLogin(result.events);
     return { ...(await services.issue(userId, sessionId, result)), events: result.events };
   };

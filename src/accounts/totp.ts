@@ -3,10 +3,21 @@ import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.j
 import type { Caller, RequestInfo } from './types.js';
 import type { AccountServices } from './services.js';
 import { CHALLENGE_TTL_MS, requireOpen } from '../../domain/challenge/decider.js';
-import { checkTotp, hashBackupCode, newBackupCodes, newTotpSecret, secondFactorFrom, totpUri } from './second-factor.js';
+import {
+  checkTotp,
+  hashBackupCode,
+  newBackupCodes,
+  newTotpSecret,
+  secondFactorFrom,
+  totpUri,
+} from './second-factor.js';
 
 /** Two-factor authentication with TOTP and single-use backup codes. */
-export function totpAccounts(services: AccountServices, findAccount: (login: string) => Promise<string | null>, refuseUnknown: (login: string, password: string) => Promise<never>) {
+export function totpAccounts(
+  services: AccountServices,
+  findAccount: (login: string) => Promise<string | null>,
+  refuseUnknown: (login: string, password: string) => Promise<never>,
+) {
   const { deps, commandContext, awaitReadModels, decideForUser, loadUser, passwordCheck } = services;
 
   /**
@@ -24,15 +35,31 @@ export function totpAccounts(services: AccountServices, findAccount: (login: str
     requireOpen(pending, now);
     const checked = await checkTotp(pending.issued!.totpSecret!, input.code, now, null);
     if (!checked.valid) {
-      await deps.challenges.answer(challengeId!, () => false, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong'));
+      await deps.challenges.answer(
+        challengeId!,
+        () => false,
+        ctx,
+        new DomainError('invalid_totp', 'The two-factor code is wrong'),
+      );
       refuse('invalid_totp', 'The two-factor code is wrong');
     }
     const backup = newBackupCodes();
-    const result = await decideForUser(caller.userId, () => ({
-      type: 'EnableTotp',
-      data: { secret: pending.issued!.totpSecret!, codeValid: true, timeStep: checked.timeStep, backupCodeHashes: backup.hashes },
-    }), ctx);
-    await deps.challenges.answer(challengeId!, () => true, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong')).catch(() => undefined);
+    const result = await decideForUser(
+      caller.userId,
+      () => ({
+        type: 'EnableTotp',
+        data: {
+          secret: pending.issued!.totpSecret!,
+          codeValid: true,
+          timeStep: checked.timeStep,
+          backupCodeHashes: backup.hashes,
+        },
+      }),
+      ctx,
+    );
+    await deps.challenges
+      .answer(challengeId!, () => true, ctx, new DomainError('invalid_totp', 'The two-factor code is wrong'))
+      .catch(() => undefined);
     await awaitReadModels(result);
     return { backupCodes: backup.codes, position: result.position };
   };
@@ -43,7 +70,16 @@ export function totpAccounts(services: AccountServices, findAccount: (login: str
       const state = await loadUser(caller.userId);
       if (state.totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
       const secret = newTotpSecret();
-      const issued = await deps.challenges.issue({ purpose: 'totp_setup', userId: caller.userId, totpSecret: secret, ttlMs: CHALLENGE_TTL_MS.totp_setup, maxAttempts: 5 }, commandContext(request, caller.userId));
+      const issued = await deps.challenges.issue(
+        {
+          purpose: 'totp_setup',
+          userId: caller.userId,
+          totpSecret: secret,
+          ttlMs: CHALLENGE_TTL_MS.totp_setup,
+          maxAttempts: 5,
+        },
+        commandContext(request, caller.userId),
+      );
       await awaitReadModels(issued);
       return { secret, uri: totpUri(deps.settings.serviceName, state.username ?? caller.userId, secret) };
     },
@@ -58,7 +94,8 @@ export function totpAccounts(services: AccountServices, findAccount: (login: str
         return await enableWithPendingSecret(caller, input, request);
       } catch (error) {
         const spent = isDomainError(error) && (error.code === 'not_found' || error.code === 'challenge_used');
-        if (spent && (await loadUser(caller.userId)).totpSecret !== null) refuse('conflict', 'Two-factor authentication is already on');
+        if (spent && (await loadUser(caller.userId)).totpSecret !== null)
+          refuse('conflict', 'Two-factor authentication is already on');
         throw error;
       }
     },
@@ -66,9 +103,14 @@ export function totpAccounts(services: AccountServices, findAccount: (login: str
     /** DELETE /auth/totp: a TOTP code or a backup code turns 2FA off. */
     async disable(caller: Caller, input: { code: string }, request: RequestInfo) {
       const now = deps.clock();
-      const result = await decideForUser(caller.userId, async (state) => ({
-        type: 'DisableTotp', data: { secondFactor: await secondFactorFrom(state, input.code, now), now },
-      }), commandContext(request, caller.userId));
+      const result = await decideForUser(
+        caller.userId,
+        async (state) => ({
+          type: 'DisableTotp',
+          data: { secondFactor: await secondFactorFrom(state, input.code, now), now },
+        }),
+        commandContext(request, caller.userId),
+      );
       services.refuseFailedLogin(result.events);
       await awaitReadModels(result);
       return result.position;
@@ -78,9 +120,14 @@ export function totpAccounts(services: AccountServices, findAccount: (login: str
     async regenerateBackupCodes(caller: Caller, input: { code: string }, request: RequestInfo) {
       const now = deps.clock();
       const backup = newBackupCodes();
-      const result = await decideForUser(caller.userId, async (state) => ({
-        type: 'RegenerateBackupCodes', data: { secondFactor: await secondFactorFrom(state, input.code, now), backupCodeHashes: backup.hashes, now },
-      }), commandContext(request, caller.userId));
+      const result = await decideForUser(
+        caller.userId,
+        async (state) => ({
+          type: 'RegenerateBackupCodes',
+          data: { secondFactor: await secondFactorFrom(state, input.code, now), backupCodeHashes: backup.hashes, now },
+        }),
+        commandContext(request, caller.userId),
+      );
       services.refuseFailedLogin(result.events);
       return { backupCodes: backup.codes, position: result.position };
     },
@@ -92,10 +139,21 @@ export function totpAccounts(services: AccountServices, findAccount: (login: str
       const sessionId = randomUUID();
       const matches = passwordCheck(input.password);
       const now = deps.clock();
-      const result = await decideForUser(userId, async (state) => ({
-        type: 'RecoverWithBackupCode',
-        data: { credentialsValid: await matches(state), codeHash: hashBackupCode(input.backupCode), sessionId, ip: request.ip, userAgent: request.userAgent, now },
-      }), commandContext(request, userId));
+      const result = await decideForUser(
+        userId,
+        async (state) => ({
+          type: 'RecoverWithBackupCode',
+          data: {
+            credentialsValid: await matches(state),
+            codeHash: hashBackupCode(input.backupCode),
+            sessionId,
+            ip: request.ip,
+            userAgent: request.userAgent,
+            now,
+          },
+        }),
+        commandContext(request, userId),
+      );
       services.refuseFailedLogin(result.events);
       return services.issue(userId, sessionId, result);
     },

@@ -76,7 +76,10 @@ export interface AccountsDeps {
    * (`failures`, CODE_FAILURE_LIMIT an hour), and failed logins for names that have no account
    * (`unknownLogin`, the lockout's own numbers). Keys hold HMACs or ids, never an address.
    */
-  limits: Record<'issue' | 'failures' | 'unknownLogin', { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }>;
+  limits: Record<
+    'issue' | 'failures' | 'unknownLogin',
+    { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }
+  >;
   clock: () => Date;
   logger: Logger;
   settings: {

@@ -5,7 +5,12 @@ import type { UsageStore } from '../ports/usage-store.js';
  * When each ACL token and API key was last used, to the minute: noted in memory on every allowed
  * request, written at most once a minute per credential, never an event per request.
  */
-export function createUsageTracker(options: { store: UsageStore; clock: () => Date; logger: Logger; flushMs?: number }) {
+export function createUsageTracker(options: {
+  store: UsageStore;
+  clock: () => Date;
+  logger: Logger;
+  flushMs?: number;
+}) {
   const pending = new Map<string, Date>();
   const flush = async () => {
     const batch = [...pending.entries()];

@@ -1,6 +1,7 @@
 import type { Doc } from '../ports/read-store.js';
 
-export const userRole = (doc: Doc) => (doc.role ?? (doc.is_admin ? 'admin' : 'user')) as 'superadmin' | 'admin' | 'user';
+export const userRole = (doc: Doc) =>
+  (doc.role ?? (doc.is_admin ? 'admin' : 'user')) as 'superadmin' | 'admin' | 'user';
 
 /** The API's user object, from a `me` document. */
 export const toUserObject = (doc: Doc) => ({

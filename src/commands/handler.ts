@@ -55,7 +55,9 @@ export interface CommandOutcome {
 export class CommandHandler {
   private readonly cache = new BoundedCache<string, Cached>(CACHE_LIMIT);
 
-  constructor(private readonly deps: { eventStore: EventStore; codec: EventCodec; observe?: (outcome: CommandOutcome) => void }) {}
+  constructor(
+    private readonly deps: { eventStore: EventStore; codec: EventCodec; observe?: (outcome: CommandOutcome) => void },
+  ) {}
 
   private remember(streamId: string, entry: Cached) {
     this.cache.set(streamId, entry);
@@ -100,7 +102,12 @@ export class CommandHandler {
       return result;
     } catch (error) {
       const refused = isDomainError(error);
-      observe({ aggregate, outcome: refused ? 'refused' : 'failed', code: refused ? error.code : undefined, events: [] });
+      observe({
+        aggregate,
+        outcome: refused ? 'refused' : 'failed',
+        code: refused ? error.code : undefined,
+        events: [],
+      });
       throw error;
     }
   }

@@ -13,7 +13,12 @@ import { isSealed, seal, unseal } from './sealing.js';
 export const SCHEMA_VERSION = 1;
 
 const PERSONAL_FIELDS: Record<string, string[]> = {
-  ...userPersonalFields, ...claimPersonalFields, ...challengePersonalFields, ...aclPersonalFields, ...apiKeyPersonalFields, ...invitePersonalFields,
+  ...userPersonalFields,
+  ...claimPersonalFields,
+  ...challengePersonalFields,
+  ...aclPersonalFields,
+  ...apiKeyPersonalFields,
+  ...invitePersonalFields,
 };
 const PERSONAL_METADATA = ['ip', 'userAgent'] as const;
 
@@ -44,13 +49,19 @@ export const subjectOf = (streamId: string, data?: Record<string, unknown>): str
   if (streamId.startsWith('user-')) return userIdOfStream(streamId);
   if (streamId.startsWith('challenge-') && typeof data?.userId === 'string') return data.userId;
   // ACLs and API keys belong to an account; the events that carry personal data name it.
-  if ((streamId.startsWith('acl-') || streamId.startsWith('apikey-')) && typeof data?.ownerId === 'string') return data.ownerId;
+  if ((streamId.startsWith('acl-') || streamId.startsWith('apikey-')) && typeof data?.ownerId === 'string')
+    return data.ownerId;
   return null;
 };
 
 export interface EventCodec {
   /** `firstRevision` is where the events will land; it is part of their ids. */
-  encode(streamId: string, events: DomainEventLike[], context: CommandContext, firstRevision: bigint): Promise<NewEvent[]>;
+  encode(
+    streamId: string,
+    events: DomainEventLike[],
+    context: CommandContext,
+    firstRevision: bigint,
+  ): Promise<NewEvent[]>;
   decode(event: RecordedEvent): Promise<DecodedEvent>;
   /** Drops a cached key after it was destroyed. */
   forget(subject: string): void;

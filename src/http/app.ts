@@ -54,25 +54,31 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
  * when it is sane, else a new one) and the headers every answer carries, `?session=cookie`, and
  * the access line and latency metric once it is answered.
  */
-const everyRequest = (logger: Logger, metrics: Metrics | null, cookieRequest: (req: Request, res: Response) => void) => (req: Request, res: Response) => {
-  const started = performance.now();
-  const given = req.headers['x-request-id'];
-  req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', req.requestId);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Cache-Control', 'no-store');
-  cookieRequest(req, res);
-  if (logger.isLevelEnabled('debug')) logger.debug({ requestId: req.requestId, method: req.method }, 'request started');
-  res.on('finish', () => {
-    const seconds = (performance.now() - started) / 1000;
-    // The route pattern, not the path: a path may carry a one-time secret (an LNURL k1), a query
-    // string a token; bodies and headers are never logged. Unmatched paths are logged cut short.
-    const path = req.routePattern ?? req.originalUrl.split('?')[0]!.slice(0, 120);
-    logger.info({ requestId: req.requestId, method: req.method, path, status: res.statusCode, ms: seconds * 1000 }, 'request');
-    // The route pattern that matched, so ids in paths never become label values.
-    metrics?.observeRequest(req.method, req.routePattern ?? 'unmatched', res.statusCode, seconds);
-  });
-};
+const everyRequest =
+  (logger: Logger, metrics: Metrics | null, cookieRequest: (req: Request, res: Response) => void) =>
+  (req: Request, res: Response) => {
+    const started = performance.now();
+    const given = req.headers['x-request-id'];
+    req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.requestId);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    cookieRequest(req, res);
+    if (logger.isLevelEnabled('debug'))
+      logger.debug({ requestId: req.requestId, method: req.method }, 'request started');
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      // The route pattern, not the path: a path may carry a one-time secret (an LNURL k1), a query
+      // string a token; bodies and headers are never logged. Unmatched paths are logged cut short.
+      const path = req.routePattern ?? req.originalUrl.split('?')[0]!.slice(0, 120);
+      logger.info(
+        { requestId: req.requestId, method: req.method, path, status: res.statusCode, ms: seconds * 1000 },
+        'request',
+      );
+      // The route pattern that matched, so ids in paths never become label values.
+      metrics?.observeRequest(req.method, req.routePattern ?? 'unmatched', res.statusCode, seconds);
+    });
+  };
 
 export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntry[]; flatRouter: FlatRouter } {
   const app = express();

@@ -59,7 +59,10 @@ export type RouteHandler<Input = RouteInput> = (input: Input, req: Request, res:
  * handler is handed their values; a part named in `parsedByHandler` is the handler's to parse (a
  * route that reads it differently says why).
  */
-export type RouteAccess<P extends Schema, Q extends Schema, B extends Schema, Own extends RequestPart> = Omit<RouteDoc, RequestPart> & {
+export type RouteAccess<P extends Schema, Q extends Schema, B extends Schema, Own extends RequestPart> = Omit<
+  RouteDoc,
+  RequestPart
+> & {
   policy: Policy;
   params?: P;
   query?: Q;
@@ -82,32 +85,55 @@ export const bearerOf = (header: string | undefined) => (header ? BEARER.exec(he
 const OPEN_BEFORE_RESET = new Set(['GET /api/v1/auth', 'PUT /api/v1/auth/update-password', 'POST /api/v1/auth/logout']);
 
 /** The one place that decides session / ACL token / API key for every route. */
-export const authorize = (accounts: Accounts, policy: Policy, publicOrigin: string, cookies: CookieNames): RequestHandler => Object.assign(async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
-  if (policy === 'public') return next();
-  const apiKey = req.headers['x-api-key'];
-  let bearer = bearerOf(req.headers.authorization);
-  // A browser session: the cookie stands in for the header, and a change must pass the CSRF check.
-  if (apiKey === undefined && bearer === undefined && req.headers.authorization === undefined) {
-    bearer = cookiesOf(req)[cookies.session] || undefined;
-    if (bearer && !csrfPasses(req, publicOrigin, cookies)) return next(new HttpError('forbidden', `Cross-site request refused: send X-CSRF-Token with the ${cookies.csrf} cookie value`));
-  }
-  if (apiKey === undefined && bearer === undefined) return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>'));
-  const caller = await accounts.authenticate({ apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined, bearer });
-  const privileged = policy === 'session' || policy === 'admin';
-  if (caller.kind === 'acl' && policy !== 'credential') {
-    if (privileged) return next(new HttpError('acl_forbidden', 'ACL tokens may not call this endpoint'));
-    // The path the route was matched on, not the raw URL: the two must never be read differently.
-    if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.routedPath ?? req.path)) return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
-  }
-  if (caller.kind === 'apikey' && privileged) return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
-  if (caller.mustResetPassword && !OPEN_BEFORE_RESET.has(`${req.method} ${req.routePattern}`)) {
-    return next(new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)'));
-  }
-  if (policy === 'admin' && !caller.isAdmin) return next(new HttpError('admin_only', 'Only an admin may do this'));
-  accounts.recordUse(caller);
-  req.caller = caller;
-  next();
-}, { [AUTHORIZES]: true });
+export const authorize = (
+  accounts: Accounts,
+  policy: Policy,
+  publicOrigin: string,
+  cookies: CookieNames,
+): RequestHandler =>
+  Object.assign(
+    async (req: Request, _res: unknown, next: (error?: unknown) => void) => {
+      if (policy === 'public') return next();
+      const apiKey = req.headers['x-api-key'];
+      let bearer = bearerOf(req.headers.authorization);
+      // A browser session: the cookie stands in for the header, and a change must pass the CSRF check.
+      if (apiKey === undefined && bearer === undefined && req.headers.authorization === undefined) {
+        bearer = cookiesOf(req)[cookies.session] || undefined;
+        if (bearer && !csrfPasses(req, publicOrigin, cookies))
+          return next(
+            new HttpError(
+              'forbidden',
+              `Cross-site request refused: send X-CSRF-Token with the ${cookies.csrf} cookie value`,
+            ),
+          );
+      }
+      if (apiKey === undefined && bearer === undefined)
+        return next(new HttpError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>'));
+      const caller = await accounts.authenticate({
+        apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined,
+        bearer,
+      });
+      const privileged = policy === 'session' || policy === 'admin';
+      if (caller.kind === 'acl' && policy !== 'credential') {
+        if (privileged) return next(new HttpError('acl_forbidden', 'ACL tokens may not call this endpoint'));
+        // The path the route was matched on, not the raw URL: the two must never be read differently.
+        if (!accounts.aclAllows(caller.patterns ?? [], req.method, req.routedPath ?? req.path))
+          return next(new HttpError('acl_forbidden', 'The ACL of this token does not allow this endpoint'));
+      }
+      if (caller.kind === 'apikey' && privileged)
+        return next(new HttpError('forbidden', 'API keys may not call this endpoint'));
+      if (caller.mustResetPassword && !OPEN_BEFORE_RESET.has(`${req.method} ${req.routePattern}`)) {
+        return next(
+          new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)'),
+        );
+      }
+      if (policy === 'admin' && !caller.isAdmin) return next(new HttpError('admin_only', 'Only an admin may do this'));
+      accounts.recordUse(caller);
+      req.caller = caller;
+      next();
+    },
+    { [AUTHORIZES]: true },
+  );
 
 /**
  * Every route of the app with its policy, in one flat table (`handle` dispatches them), so that no
@@ -132,22 +158,38 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
        * `access` is the policy alone, or the policy with the route's OpenAPI description; the
        * handlers before the last are middleware (a rate limit), the last is the route's own.
        */
-      add<P extends Schema = undefined, Q extends Schema = undefined, B extends Schema = undefined, Own extends RequestPart = never>(
+      add<
+        P extends Schema = undefined,
+        Q extends Schema = undefined,
+        B extends Schema = undefined,
+        Own extends RequestPart = never,
+      >(
         method: Method,
         path: string,
         access: Policy | RouteAccess<P, Q, B, Own>,
         ...handlers: [...RequestHandler[], RouteHandler<Omit<RouteInput<P, Q, B>, Own>>]
       ) {
-        const { policy, parsedByHandler = [], ...doc } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
+        const {
+          policy,
+          parsedByHandler = [],
+          ...doc
+        } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
         table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
         const parser = parseBody && !doc.formBody ? [parseBody] : [];
         const handle = handlers.at(-1) as RouteHandler<RouteInput<P, Q, B>>;
         const middleware = handlers.slice(0, -1) as RequestHandler[];
-        const parseThenHandle: RequestHandler = (req, res) => handle(parseRequest(doc, req, parsedByHandler), req, res) as Promise<void> | void;
-        router.add(method, `${prefix}${path}`, [...parser, authorize(accounts, policy, publicOrigin, cookies), ...middleware, parseThenHandle]);
+        const parseThenHandle: RequestHandler = (req, res) =>
+          handle(parseRequest(doc, req, parsedByHandler), req, res) as Promise<void> | void;
+        router.add(method, `${prefix}${path}`, [
+          ...parser,
+          authorize(accounts, policy, publicOrigin, cookies),
+          ...middleware,
+          parseThenHandle,
+        ]);
       },
       /** Answers a command with the position of what it appended (see respond.ts). */
-      answerCommand: (res: Response, position: bigint | null, status: number, body: unknown) => answerCommand(res, position, headPosition, status, body),
+      answerCommand: (res: Response, position: bigint | null, status: number, body: unknown) =>
+        answerCommand(res, position, headPosition, status, body),
     }),
   };
 }
@@ -164,7 +206,8 @@ export async function optionalSession(accounts: Accounts, req: Request): Promise
   if (!bearer) return null;
   const caller = await accounts.authenticate({ bearer });
   if (caller.kind !== 'session') throw new HttpError('forbidden', 'Linking needs a login session');
-  if (caller.mustResetPassword) throw new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)');
+  if (caller.mustResetPassword)
+    throw new HttpError('password_reset_required', 'Set a new password first (PUT /api/v1/auth/update-password)');
   return caller;
 }
 

@@ -17,12 +17,17 @@ const json = express.json({
 });
 
 const hasBody = (headers: Record<string, string | string[] | undefined>) =>
-  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  headers['transfer-encoding'] !== undefined ||
+  (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
 /** A body sent with a `Content-Encoding` (gzip, br, deflate, …): plain bodies only, as the README says. */
 export const encodedBody = (headers: Record<string, string | string[] | undefined>): HttpError | null => {
   const encoding = headers['content-encoding'];
-  if (encoding === undefined || (typeof encoding === 'string' && ['', 'identity'].includes(encoding.trim().toLowerCase()))) return null;
+  if (
+    encoding === undefined ||
+    (typeof encoding === 'string' && ['', 'identity'].includes(encoding.trim().toLowerCase()))
+  )
+    return null;
   return new HttpError('unsupported_media_type', 'Send the body uncompressed: no Content-Encoding');
 };
 

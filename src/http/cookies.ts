@@ -40,7 +40,8 @@ declare module 'express-serve-static-core' {
  */
 const mayPlantSession = (req: Request) => req.headers['sec-fetch-site'] === 'same-origin' || req.sameBrowser === true;
 
-export const cookiesOf = (req: Request): Record<string, string | undefined> => (req.headers.cookie ? parse(req.headers.cookie) : {});
+export const cookiesOf = (req: Request): Record<string, string | undefined> =>
+  req.headers.cookie ? parse(req.headers.cookie) : {};
 
 /** Plain http is allowed only for a service on this machine (development); anywhere else the cookie is `Secure`. */
 const isLocalHttp = (publicUrl: string) => {
@@ -78,7 +79,13 @@ function answerWithCookie(req: Request, res: Response, secure: boolean, names: C
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
     const answer = body as { access_token?: unknown; expires_at?: unknown } | null;
-    if (res.statusCode < 300 && answer && typeof answer.access_token === 'string' && typeof answer.expires_at === 'string' && mayPlantSession(req)) {
+    if (
+      res.statusCode < 300 &&
+      answer &&
+      typeof answer.access_token === 'string' &&
+      typeof answer.expires_at === 'string' &&
+      mayPlantSession(req)
+    ) {
       setSessionCookies(res, names, answer.access_token, new Date(answer.expires_at), secure);
     }
     return json(body);
@@ -107,11 +114,26 @@ function setSessionCookies(res: Response, names: CookieNames, token: string, exp
 
 /** Remembers, in this browser, the hash of an OAuth state it was sent off with. */
 export function setOAuthStateCookie(res: Response, stateHash: string, publicUrl: string) {
-  res.append('Set-Cookie', serialize(cookieNames(publicUrl).oauthState, stateHash, { path: '/api/v1/auth', sameSite: 'lax', secure: !isLocalHttp(publicUrl), httpOnly: true, maxAge: 600 }));
+  res.append(
+    'Set-Cookie',
+    serialize(cookieNames(publicUrl).oauthState, stateHash, {
+      path: '/api/v1/auth',
+      sameSite: 'lax',
+      secure: !isLocalHttp(publicUrl),
+      httpOnly: true,
+      maxAge: 600,
+    }),
+  );
 }
 
 export function clearSessionCookies(res: Response, publicUrl: string) {
-  const common = { path: '/', sameSite: 'lax' as const, secure: !isLocalHttp(publicUrl), expires: new Date(0), maxAge: 0 };
+  const common = {
+    path: '/',
+    sameSite: 'lax' as const,
+    secure: !isLocalHttp(publicUrl),
+    expires: new Date(0),
+    maxAge: 0,
+  };
   const names = cookieNames(publicUrl);
   res.append('Set-Cookie', serialize(names.session, '', { ...common, httpOnly: true }));
   res.append('Set-Cookie', serialize(names.csrf, '', common));
@@ -128,7 +150,13 @@ export function csrfPasses(req: Request, publicOrigin: string, names: CookieName
   if (SAFE_METHODS.has(req.method)) return true;
   const header = req.headers[CSRF_HEADER];
   const cookie = cookiesOf(req)[names.csrf];
-  if (typeof header === 'string' && cookie && header.length === cookie.length && timingSafeEqual(Buffer.from(header), Buffer.from(cookie))) return true;
+  if (
+    typeof header === 'string' &&
+    cookie &&
+    header.length === cookie.length &&
+    timingSafeEqual(Buffer.from(header), Buffer.from(cookie))
+  )
+    return true;
   const origin = req.headers.origin;
   if (typeof origin === 'string') return origin === publicOrigin;
   return req.headers['sec-fetch-site'] === 'same-origin';

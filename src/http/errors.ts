@@ -47,43 +47,68 @@ export class HttpError extends Error {
   }
 }
 
-export const sendError = (res: Response, code: keyof typeof STATUS, detail: string, issues?: ValidationIssue[], retryAfterSeconds?: number, methods?: string[]) => {
+export const sendError = (
+  res: Response,
+  code: keyof typeof STATUS,
+  detail: string,
+  issues?: ValidationIssue[],
+  retryAfterSeconds?: number,
+  methods?: string[],
+) => {
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
   else if (code === 'unavailable') res.setHeader('Retry-After', '5');
   // `reauth_required` names the proofs the account can give (API.md).
-  res.status(STATUS[code]).json(issues ? { detail, code, issues } : methods ? { detail, code, methods } : { detail, code });
+  res
+    .status(STATUS[code])
+    .json(issues ? { detail, code, issues } : methods ? { detail, code, methods } : { detail, code });
 };
 
 export const notFound: RequestHandler = (_req, res) => sendError(res, 'not_found', 'No such endpoint');
 
 /** Body-parser failures, domain refusals and everything else, in the one documented shape. */
-export const errorHandler = (logger: Logger): ErrorRequestHandler => (error, req, res, _next) => {
-  if (res.headersSent) return;
-  if (isDomainError(error)) {
-    sendError(res, error.code, error.message, error.issues, error.retryAfterSeconds, (error as { methods?: string[] }).methods);
-    return;
-  }
-  if (error instanceof HttpError) {
-    sendError(res, error.code, error.message, error.issues, error.retryAfterSeconds);
-    return;
-  }
-  const type = (error as { type?: string }).type;
-  switch (type) {
-    case 'entity.too.large':
-      return sendError(res, 'payload_too_large', 'The body is larger than 64 KiB');
-    case 'entity.parse.failed':
-      return sendError(res, 'validation_failed', 'The body is not valid JSON', [{ path: '', message: 'malformed JSON' }]);
-    case 'entity.verify.failed':
-      return sendError(res, 'validation_failed', 'The body is not valid UTF-8', [{ path: '', message: 'invalid UTF-8' }]);
-    case 'charset.unsupported':
-    case 'encoding.unsupported':
-      return sendError(res, 'unsupported_media_type', 'Send JSON as UTF-8 (application/json; charset=utf-8)');
-    case 'request.aborted':
-    case 'request.size.invalid':
-      return sendError(res, 'validation_failed', 'The body was not received whole');
-  }
-  // The router could not decode a path parameter (`%C3%28`, a lone `%`): the client's URL is at fault.
-  if (error instanceof URIError) return sendError(res, 'validation_failed', 'The path is not validly percent-encoded UTF-8', [{ path: 'path', message: 'malformed percent-encoding' }]);
-  logger.error({ err: error, requestId: req.requestId }, 'unhandled error');
-  sendError(res, 'internal', 'Something went wrong on our side');
-};
+export const errorHandler =
+  (logger: Logger): ErrorRequestHandler =>
+  (error, req, res, _next) => {
+    if (res.headersSent) return;
+    if (isDomainError(error)) {
+      sendError(
+        res,
+        error.code,
+        error.message,
+        error.issues,
+        error.retryAfterSeconds,
+        (error as { methods?: string[] }).methods,
+      );
+      return;
+    }
+    if (error instanceof HttpError) {
+      sendError(res, error.code, error.message, error.issues, error.retryAfterSeconds);
+      return;
+    }
+    const type = (error as { type?: string }).type;
+    switch (type) {
+      case 'entity.too.large':
+        return sendError(res, 'payload_too_large', 'The body is larger than 64 KiB');
+      case 'entity.parse.failed':
+        return sendError(res, 'validation_failed', 'The body is not valid JSON', [
+          { path: '', message: 'malformed JSON' },
+        ]);
+      case 'entity.verify.failed':
+        return sendError(res, 'validation_failed', 'The body is not valid UTF-8', [
+          { path: '', message: 'invalid UTF-8' },
+        ]);
+      case 'charset.unsupported':
+      case 'encoding.unsupported':
+        return sendError(res, 'unsupported_media_type', 'Send JSON as UTF-8 (application/json; charset=utf-8)');
+      case 'request.aborted':
+      case 'request.size.invalid':
+        return sendError(res, 'validation_failed', 'The body was not received whole');
+    }
+    // The router could not decode a path parameter (`%C3%28`, a lone `%`): the client's URL is at fault.
+    if (error instanceof URIError)
+      return sendError(res, 'validation_failed', 'The path is not validly percent-encoded UTF-8', [
+        { path: 'path', message: 'malformed percent-encoding' },
+      ]);
+    logger.error({ err: error, requestId: req.requestId }, 'unhandled error');
+    sendError(res, 'internal', 'Something went wrong on our side');
+  };

@@ -28,7 +28,9 @@ export const answers = {
     has_password: z.boolean(),
     auth_methods: z.array(z.string()).describe('password, nostr, lnurl, oauth:<provider>, …'),
     nostr_pubkeys: z.array(z.string()),
-    identities: z.array(z.object({ method: z.string(), id: z.string() })).describe('As DELETE /auth/identities/{method}/{id} names them'),
+    identities: z
+      .array(z.object({ method: z.string(), id: z.string() }))
+      .describe('As DELETE /auth/identities/{method}/{id} names them'),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   }),
@@ -38,16 +40,34 @@ export const answers = {
 const errorBody = z.object({
   detail: z.string().describe('A message for people'),
   code: z.enum(Object.keys(STATUS) as [keyof typeof STATUS, ...(keyof typeof STATUS)[]]),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('Validation errors only'),
-  methods: z.array(z.string()).optional().describe('`reauth_required` only: the ways this account can prove itself again'),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('Validation errors only'),
+  methods: z
+    .array(z.string())
+    .optional()
+    .describe('`reauth_required` only: the ways this account can prove itself again'),
 });
 
 const POLICY: Record<Policy, { text: string; security: Json[] }> = {
   public: { text: 'Public: no credential needed.', security: [] },
-  user: { text: 'Policy `user`: a login session, an API key, or an ACL token whose ACL allows this endpoint.', security: [{ bearer: [] }, { apiKey: [] }] },
-  credential: { text: 'Policy `credential`: any valid credential (session, API key or ACL token); its ACL is not applied.', security: [{ bearer: [] }, { apiKey: [] }] },
-  session: { text: 'Policy `session`: a login session only; ACL tokens and API keys are refused with 403.', security: [{ bearer: [] }] },
-  admin: { text: "Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.", security: [{ bearer: [] }] },
+  user: {
+    text: 'Policy `user`: a login session, an API key, or an ACL token whose ACL allows this endpoint.',
+    security: [{ bearer: [] }, { apiKey: [] }],
+  },
+  credential: {
+    text: 'Policy `credential`: any valid credential (session, API key or ACL token); its ACL is not applied.',
+    security: [{ bearer: [] }, { apiKey: [] }],
+  },
+  session: {
+    text: 'Policy `session`: a login session only; ACL tokens and API keys are refused with 403.',
+    security: [{ bearer: [] }],
+  },
+  admin: {
+    text: "Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.",
+    security: [{ bearer: [] }],
+  },
 };
 
 const capital = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
@@ -58,15 +78,27 @@ const operationIdOf = (method: string, path: string) =>
   path
     .replace(/^\/api\/v1(?=\/)/, '')
     .split('/')
-    .map((segment) => (segment.startsWith(':') ? 'By' : '') + segment.split(/[^A-Za-z0-9]+/).map(capital).join(''))
+    .map(
+      (segment) =>
+        (segment.startsWith(':') ? 'By' : '') +
+        segment
+          .split(/[^A-Za-z0-9]+/)
+          .map(capital)
+          .join(''),
+    )
     .join('');
 
 /** The JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) of what a request may send. */
 function jsonSchema(schema: ZodType, components: Json, name: string): Json {
-  const { $schema: _, $defs, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Json;
+  const {
+    $schema: _,
+    $defs,
+    ...json
+  } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Json;
   if (!$defs) return json;
   // Shared or recursive parts: `#/$defs/x` would resolve against the document, so they move into components.
-  const moved = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', `"#/components/schemas/${name}.`)) as Json;
+  const moved = (value: unknown) =>
+    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', `"#/components/schemas/${name}.`)) as Json;
   for (const [key, def] of Object.entries($defs as Json)) components[`${name}.${key}`] = moved(def);
   return moved(json);
 }
@@ -85,8 +117,13 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
   const schemas: Json = { Error: jsonSchema(errorBody, {}, 'Error') };
   const responses: Json = {};
   for (const status of [...new Set(Object.values(STATUS))].sort((a, b) => a - b)) {
-    const codes = Object.entries(STATUS).filter(([, s]) => s === status).map(([code]) => `\`${code}\``);
-    responses[`Error${status}`] = { description: `Error: ${codes.join(', ')}`, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    const codes = Object.entries(STATUS)
+      .filter(([, s]) => s === status)
+      .map(([code]) => `\`${code}\``);
+    responses[`Error${status}`] = {
+      description: `Error: ${codes.join(', ')}`,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
   }
   const paths: Record<string, Json> = {};
   const operationIds = new Set<string>();
@@ -95,7 +132,8 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
   for (const entry of table) {
     const doc: RouteDoc = entry.doc ?? { summary: `${entry.method.toUpperCase()} ${entry.path}` };
     let operationId = operationIdOf(entry.method, entry.path);
-    for (let n = 2; operationIds.has(operationId); n += 1) operationId = `${operationIdOf(entry.method, entry.path)}${n}`;
+    for (let n = 2; operationIds.has(operationId); n += 1)
+      operationId = `${operationIdOf(entry.method, entry.path)}${n}`;
     operationIds.add(operationId);
     if (doc.tag) tags.add(doc.tag);
 
@@ -103,10 +141,16 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
     const query = doc.query ? jsonSchema(doc.query, schemas, `${operationId}.query`) : undefined;
     const parameters = [
       ...[...entry.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
-        name, in: 'path', required: true, schema: (params?.properties as Json | undefined)?.[name!] ?? { type: 'string' },
+        name,
+        in: 'path',
+        required: true,
+        schema: (params?.properties as Json | undefined)?.[name!] ?? { type: 'string' },
       })),
       ...Object.entries((query?.properties ?? {}) as Json).map(([name, schema]) => ({
-        name, in: 'query', required: ((query?.required ?? []) as string[]).includes(name), schema,
+        name,
+        in: 'query',
+        required: ((query?.required ?? []) as string[]).includes(name),
+        schema,
       })),
     ];
 
@@ -122,12 +166,18 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
 
     const answered: Json = {};
     for (const [status, answer] of Object.entries(doc.responses ?? { 200: { description: 'OK' } })) {
-      const content = answer.schema || answer.contentType
-        ? { [answer.contentType ?? 'application/json']: answer.schema ? { schema: jsonSchema(answer.schema, schemas, `${operationId}.${status}`) } : {} }
-        : undefined;
+      const content =
+        answer.schema || answer.contentType
+          ? {
+              [answer.contentType ?? 'application/json']: answer.schema
+                ? { schema: jsonSchema(answer.schema, schemas, `${operationId}.${status}`) }
+                : {},
+            }
+          : undefined;
       answered[status] = { description: answer.description, ...(content ? { content } : {}) };
     }
-    for (const status of errorStatuses(entry, doc)) answered[status] ??= { $ref: `#/components/responses/Error${status}` };
+    for (const status of errorStatuses(entry, doc))
+      answered[status] ??= { $ref: `#/components/responses/Error${status}` };
     answered.default = { $ref: '#/components/responses/Error500' };
 
     const path = entry.path.replace(/:(\w+)/g, '{$1}');
@@ -154,7 +204,12 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
       schemas,
       responses,
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A login session or an ACL token (an API key is accepted here too)' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A login session or an ACL token (an API key is accepted here too)',
+        },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
     },

@@ -27,11 +27,59 @@ const state = (req: Stateful) => {
 /** Installs the accessors on an express app's request prototype (`app.request`); one per field, so each stays monomorphic. */
 export function installRequestState(prototype: Request) {
   Object.defineProperties(prototype, {
-    requestId: { configurable: true, get(this: Stateful) { return states.get(this)?.requestId; }, set(this: Stateful, v: string) { state(this).requestId = v; } },
-    routePattern: { configurable: true, get(this: Stateful) { return states.get(this)?.routePattern; }, set(this: Stateful, v: string) { state(this).routePattern = v; } },
-    routedPath: { configurable: true, get(this: Stateful) { return states.get(this)?.routedPath; }, set(this: Stateful, v: string) { state(this).routedPath = v; } },
-    caller: { configurable: true, get(this: Stateful) { return states.get(this)?.caller; }, set(this: Stateful, v: unknown) { state(this).caller = v; } },
-    wantsCookie: { configurable: true, get(this: Stateful) { return states.get(this)?.wantsCookie; }, set(this: Stateful, v: boolean) { state(this).wantsCookie = v; } },
-    sameBrowser: { configurable: true, get(this: Stateful) { return states.get(this)?.sameBrowser; }, set(this: Stateful, v: boolean) { state(this).sameBrowser = v; } },
+    requestId: {
+      configurable: true,
+      get(this: Stateful) {
+        return states.get(this)?.requestId;
+      },
+      set(this: Stateful, v: string) {
+        state(this).requestId = v;
+      },
+    },
+    routePattern: {
+      configurable: true,
+      get(this: Stateful) {
+        return states.get(this)?.routePattern;
+      },
+      set(this: Stateful, v: string) {
+        state(this).routePattern = v;
+      },
+    },
+    routedPath: {
+      configurable: true,
+      get(this: Stateful) {
+        return states.get(this)?.routedPath;
+      },
+      set(this: Stateful, v: string) {
+        state(this).routedPath = v;
+      },
+    },
+    caller: {
+      configurable: true,
+      get(this: Stateful) {
+        return states.get(this)?.caller;
+      },
+      set(this: Stateful, v: unknown) {
+        state(this).caller = v;
+      },
+    },
+    wantsCookie: {
+      configurable: true,
+      get(this: Stateful) {
+        return states.get(this)?.wantsCookie;
+      },
+      set(this: Stateful, v: boolean) {
+        state(this).wantsCookie = v;
+      },
+    },
+    sameBrowser: {
+      configurable: true,
+      get(this: Stateful) {
+        return states.get(this)?.sameBrowser;
+      },
+      set(this: Stateful, v: boolean) {
+        state(this).sameBrowser = v;
+      },
+    },
   });
 }

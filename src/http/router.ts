@@ -30,7 +30,8 @@ function run(handlers: RequestHandler[], req: Request, res: Response, done: Next
     if (!handler) return done();
     try {
       const result = handler(req, res, next) as unknown;
-      if (result instanceof Promise) result.then(undefined, (rejected: unknown) => done(rejected ?? new Error('Rejected promise')));
+      if (result instanceof Promise)
+        result.then(undefined, (rejected: unknown) => done(rejected ?? new Error('Rejected promise')));
     } catch (thrown) {
       done(thrown);
     }
@@ -71,8 +72,14 @@ export class FlatRouter {
 
   /** Every route with its handlers, for the tests that check each one is authorised and documented. */
   list(): { method: string; pattern: string; handlers: RequestHandler[] }[] {
-    const exact = [...this.exact].map(([key, route]) => ({ method: key.split(' ')[0]!, pattern: route.pattern, handlers: route.handlers }));
-    const parameterised = [...this.parameterised].flatMap(([method, routes]) => routes.map((route) => ({ method, pattern: route.pattern, handlers: route.handlers })));
+    const exact = [...this.exact].map(([key, route]) => ({
+      method: key.split(' ')[0]!,
+      pattern: route.pattern,
+      handlers: route.handlers,
+    }));
+    const parameterised = [...this.parameterised].flatMap(([method, routes]) =>
+      routes.map((route) => ({ method, pattern: route.pattern, handlers: route.handlers })),
+    );
     return [...exact, ...parameterised];
   }
 
@@ -89,9 +96,15 @@ export class FlatRouter {
         const segment = route.segments[i]!;
         const part = parts[i]!;
         if (segment.charCodeAt(0) === 58 /* : */) {
-          if (part === '') { params = null; break; }
+          if (part === '') {
+            params = null;
+            break;
+          }
           params[segment.slice(1)] = part;
-        } else if (segment !== part) { params = null; break; }
+        } else if (segment !== part) {
+          params = null;
+          break;
+        }
       }
       if (params) {
         // Decoded only once the route is chosen: a malformed escape is the client's error, not a miss.
@@ -106,7 +119,8 @@ export class FlatRouter {
   private options(path: string, res: Response, next: NextFunction) {
     const allowed: string[] = [];
     try {
-      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) if (this.match(method, path)) allowed.push(method);
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+        if (this.match(method, path)) allowed.push(method);
     } catch (error) {
       return next(error);
     }

@@ -12,11 +12,19 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<
     path: issue.path.map(String).join('.'),
     message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
   }));
-  throw new HttpError('validation_failed', `Invalid request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, issues);
+  throw new HttpError(
+    'validation_failed',
+    `Invalid request: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+    issues,
+  );
 }
 
 /** The parts of a request a route may declare a schema for, as they came. */
-export interface RequestParts { params: unknown; query: unknown; body: unknown }
+export interface RequestParts {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
 export type RequestPart = keyof RequestParts;
 type Schema = z.ZodType | undefined;
 type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -48,12 +56,24 @@ const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
 /** The field shapes shared by several routes. */
 export const fields = {
-  username: z.string().min(3, 'must be 3 to 32 characters').max(32, 'must be 3 to 32 characters').regex(/^[a-zA-Z0-9_.-]+$/, 'may contain only a-z, 0-9, _, . and -'),
+  username: z
+    .string()
+    .min(3, 'must be 3 to 32 characters')
+    .max(32, 'must be 3 to 32 characters')
+    .regex(/^[a-zA-Z0-9_.-]+$/, 'may contain only a-z, 0-9, _, . and -'),
   password: z.string().min(8, 'must be 8 to 128 characters').max(128, 'must be 8 to 128 characters'),
   /** A password being checked, not chosen: any length up to the body limit is compared, never echoed. */
   existingPassword: z.string().min(1).max(1024),
-  email: z.string().max(254).pipe(z.email({ message: 'must be an email address' })),
-  displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').regex(NO_CONTROL, 'must not contain control characters'),
+  email: z
+    .string()
+    .max(254)
+    .pipe(z.email({ message: 'must be an email address' })),
+  displayName: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(100, 'must be at most 100 characters')
+    .regex(NO_CONTROL, 'must not contain control characters'),
   totpCode: z.string().max(32).optional(),
   /** An invite's token (`REGISTRATION=invite` needs one to make an account). */
   referrerToken: z.string().max(128).optional(),

@@ -22,7 +22,13 @@ export type MailTemplate =
   | { kind: 'totp_disabled' }
   | { kind: 'backup_code_used' }
   /** The address was proven on an account where it was never verified: what was ended. */
-  | { kind: 'account_reclaimed'; endedSessions: number; hadPassword: boolean; hadTotp: boolean; unlinkedIdentities: number };
+  | {
+      kind: 'account_reclaimed';
+      endedSessions: number;
+      hadPassword: boolean;
+      hadTotp: boolean;
+      unlinkedIdentities: number;
+    };
 
 export type MailKind = MailTemplate['kind'];
 
@@ -44,13 +50,16 @@ const RESET_TTL_MINUTES = CHALLENGE_TTL_MS.password_reset / 60_000;
  */
 export const MAIL_PAGES = { resetPassword: '/reset-password', setPassword: '/set-password' } as const;
 
-const pageLink = (linkBase: string, page: string, token: string) => `${trimUrl(linkBase)}${page}?token=${encodeURIComponent(token)}`;
+const pageLink = (linkBase: string, page: string, token: string) =>
+  `${trimUrl(linkBase)}${page}?token=${encodeURIComponent(token)}`;
 
 /** The link of a password-reset mail. */
-export const resetLink = (linkBase: string, token: string): string => pageLink(linkBase, MAIL_PAGES.resetPassword, token);
+export const resetLink = (linkBase: string, token: string): string =>
+  pageLink(linkBase, MAIL_PAGES.resetPassword, token);
 
 /** The link of an admin-made account's mail, to choose its first password. */
-export const setPasswordLink = (linkBase: string, token: string): string => pageLink(linkBase, MAIL_PAGES.setPassword, token);
+export const setPasswordLink = (linkBase: string, token: string): string =>
+  pageLink(linkBase, MAIL_PAGES.setPassword, token);
 
 /** What a mail says, independent of its format; rendered once as text and once as HTML. */
 type Block =
@@ -85,7 +94,10 @@ function content(template: MailTemplate, ctx: MailContext): Content {
         blocks: [
           { type: 'p', text: `Use this code to sign in to ${service}:` },
           { type: 'code', label: 'Sign-in code', value: template.code },
-          { type: 'p', text: `The code is valid for ${CODE_TTL_MINUTES} minutes and works once. A newer code replaces it.` },
+          {
+            type: 'p',
+            text: `The code is valid for ${CODE_TTL_MINUTES} minutes and works once. A newer code replaces it.`,
+          },
           { type: 'p', text: 'Never share this code: nobody from the service will ever ask you for it.' },
         ],
       };
@@ -109,7 +121,10 @@ function content(template: MailTemplate, ctx: MailContext): Content {
         subject: `Your ${service} account is ready`,
         requested: true,
         blocks: [
-          { type: 'p', text: `An administrator made you an account at ${service}. Your username is ${template.username}. Open this link to choose your password:` },
+          {
+            type: 'p',
+            text: `An administrator made you an account at ${service}. Your username is ${template.username}. Open this link to choose your password:`,
+          },
           { type: 'link', href: setPasswordLink(ctx.linkBaseUrl, template.token) },
           { type: 'p', text: `The link is valid for ${ACCOUNT_SETUP_TTL_MS / 86_400_000} days and works once.` },
         ],
@@ -119,7 +134,10 @@ function content(template: MailTemplate, ctx: MailContext): Content {
         subject: `Reset your ${service} password`,
         requested: true,
         blocks: [
-          { type: 'p', text: `Someone asked to reset the password of your ${service} account. Open this link to choose a new password:` },
+          {
+            type: 'p',
+            text: `Someone asked to reset the password of your ${service} account. Open this link to choose a new password:`,
+          },
           { type: 'link', href: resetLink(ctx.linkBaseUrl, template.token) },
           {
             type: 'p',
@@ -132,7 +150,10 @@ function content(template: MailTemplate, ctx: MailContext): Content {
         subject: `Your ${service} password was changed`,
         requested: false,
         blocks: [
-          { type: 'p', text: `The password of your ${service} account was just changed, and every other session was signed out.` },
+          {
+            type: 'p',
+            text: `The password of your ${service} account was just changed, and every other session was signed out.`,
+          },
           { type: 'p', text: NOT_YOU },
         ],
       };
@@ -162,11 +183,15 @@ function content(template: MailTemplate, ctx: MailContext): Content {
       };
     case 'account_reclaimed': {
       const ended = [
-        template.endedSessions > 0 ? `${template.endedSessions} signed-in session${template.endedSessions === 1 ? '' : 's'}` : null,
+        template.endedSessions > 0
+          ? `${template.endedSessions} signed-in session${template.endedSessions === 1 ? '' : 's'}`
+          : null,
         template.hadPassword ? 'the password it had' : null,
         'its user key, API keys and ACL tokens',
         template.hadTotp ? 'two-factor authentication' : null,
-        template.unlinkedIdentities > 0 ? `${template.unlinkedIdentities} linked sign-in${template.unlinkedIdentities === 1 ? '' : 's'} (Nostr, Lightning wallet or OAuth)` : null,
+        template.unlinkedIdentities > 0
+          ? `${template.unlinkedIdentities} linked sign-in${template.unlinkedIdentities === 1 ? '' : 's'} (Nostr, Lightning wallet or OAuth)`
+          : null,
       ].filter((part): part is string => part !== null);
       return {
         subject: `Your ${service} account was secured`,
@@ -176,7 +201,10 @@ function content(template: MailTemplate, ctx: MailContext): Content {
             type: 'p',
             text: `You just proved this address on a ${service} account where it had never been verified. Someone else may have set that account up with your address, so everything set up before was ended: ${ended.join(', ')}.`,
           },
-          { type: 'p', text: 'Only you can sign in now. Look over its username, profile and ACLs, and set a password or two-factor authentication again if you want them.' },
+          {
+            type: 'p',
+            text: 'Only you can sign in now. Look over its username, profile and ACLs, and set a password or two-factor authentication again if you want them.',
+          },
         ],
       };
     }
@@ -235,7 +263,9 @@ function renderHtml(subject: string, blocks: Block[], foot: string): string {
   return [
     '<!doctype html>',
     '<html>',
-    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>' + escapeHtml(subject) + '</title></head>',
+    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>' +
+      escapeHtml(subject) +
+      '</title></head>',
     '<body style="font-family:sans-serif;line-height:1.5;color:#222">',
     body,
     '<hr>',

@@ -31,12 +31,19 @@ const TIMEOUT_MS = 10_000;
 /** PKCE S256 (RFC 7636 §4.2). */
 export const codeChallengeOf = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
-const unavailable = (name: string, why: string) => new DomainError('unavailable', `The ${name} sign-in provider cannot be reached (${why}); try again shortly`);
-const refused = (name: string, why: string) => new DomainError('invalid_credentials', `${name} did not confirm the sign-in: ${why}`);
-const badCode = (name: string, why: string) => new DomainError('validation_failed', `The ${name} authorization code was refused: ${why}`);
+const unavailable = (name: string, why: string) =>
+  new DomainError('unavailable', `The ${name} sign-in provider cannot be reached (${why}); try again shortly`);
+const refused = (name: string, why: string) =>
+  new DomainError('invalid_credentials', `${name} did not confirm the sign-in: ${why}`);
+const badCode = (name: string, why: string) =>
+  new DomainError('validation_failed', `The ${name} authorization code was refused: ${why}`);
 
 /** A JSON request to a provider; network failures and 5xx say "unavailable", never a stack. */
-async function call(name: string, url: string, init: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  name: string,
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
@@ -47,7 +54,10 @@ async function call(name: string, url: string, init: RequestInit): Promise<{ sta
   const text = await response.text();
   try {
     const body = JSON.parse(text) as unknown;
-    return { status: response.status, body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {} };
+    return {
+      status: response.status,
+      body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
+    };
   } catch {
     // Form-encoded answers (GitHub's token endpoint without Accept) are read as such.
     return { status: response.status, body: Object.fromEntries(new URLSearchParams(text)) };
@@ -74,11 +84,17 @@ export function oidcProvider(config: OAuthProviderConfig): OAuthProvider {
   let discovery: Promise<{ meta: Discovery; jwks: ReturnType<typeof createRemoteJWKSet> }> | null = null;
   const discover = () => {
     discovery ??= (async () => {
-      const { status, body } = await call(config.name, `${config.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } });
+      const { status, body } = await call(
+        config.name,
+        `${config.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
+        { headers: { accept: 'application/json' } },
+      );
       const meta = body as unknown as Discovery;
-      if (status !== 200 || !meta.authorization_endpoint || !meta.token_endpoint || !meta.jwks_uri) throw unavailable(config.name, 'no usable discovery document');
+      if (status !== 200 || !meta.authorization_endpoint || !meta.token_endpoint || !meta.jwks_uri)
+        throw unavailable(config.name, 'no usable discovery document');
       // OIDC Discovery §4.3: the document must name the issuer it was fetched for.
-      if (meta.issuer !== config.issuer) throw unavailable(config.name, `discovery names issuer ${meta.issuer}, not ${config.issuer}`);
+      if (meta.issuer !== config.issuer)
+        throw unavailable(config.name, `discovery names issuer ${meta.issuer}, not ${config.issuer}`);
       return { meta, jwks: createRemoteJWKSet(new URL(meta.jwks_uri), { timeoutDuration: TIMEOUT_MS }) };
     })();
     // A failed discovery is tried again next time, not remembered.
@@ -90,15 +106,22 @@ export function oidcProvider(config: OAuthProviderConfig): OAuthProvider {
     const { meta, jwks } = await discover();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(idToken, jwks, { issuer: meta.issuer, audience: config.clientId, algorithms: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'RS384', 'RS512'] }));
+      ({ payload } = await jwtVerify(idToken, jwks, {
+        issuer: meta.issuer,
+        audience: config.clientId,
+        algorithms: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'RS384', 'RS512'],
+      }));
     } catch (error) {
-      if (error instanceof joseErrors.JWTClaimValidationFailed) throw refused(config.name, `the ID token's ${error.claim} claim is wrong`);
+      if (error instanceof joseErrors.JWTClaimValidationFailed)
+        throw refused(config.name, `the ID token's ${error.claim} claim is wrong`);
       if (error instanceof joseErrors.JWTExpired) throw refused(config.name, 'the ID token has expired');
-      if (error instanceof joseErrors.JOSEError) throw refused(config.name, 'the ID token is not validly signed by the issuer');
+      if (error instanceof joseErrors.JOSEError)
+        throw refused(config.name, 'the ID token is not validly signed by the issuer');
       throw error;
     }
     // Several audiences: this client must be the authorized party (OIDC Core §3.1.3.7).
-    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== config.clientId) throw refused(config.name, "the ID token's azp claim is wrong");
+    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== config.clientId)
+      throw refused(config.name, "the ID token's azp claim is wrong");
     if (payload.nonce !== request.nonce) throw refused(config.name, "the ID token's nonce does not match this sign-in");
     if (!str(payload.sub)) throw refused(config.name, 'the ID token has no subject');
     return payload;
@@ -110,16 +133,30 @@ export function oidcProvider(config: OAuthProviderConfig): OAuthProvider {
       const { meta } = await discover();
       const url = new URL(meta.authorization_endpoint);
       url.search = new URLSearchParams({
-        response_type: 'code', client_id: config.clientId, redirect_uri: request.redirectUri, scope: 'openid email profile',
-        state: request.state, nonce: request.nonce, code_challenge: codeChallengeOf(request.codeVerifier), code_challenge_method: 'S256',
+        response_type: 'code',
+        client_id: config.clientId,
+        redirect_uri: request.redirectUri,
+        scope: 'openid email profile',
+        state: request.state,
+        nonce: request.nonce,
+        code_challenge: codeChallengeOf(request.codeVerifier),
+        code_challenge_method: 'S256',
       }).toString();
       return url.toString();
     },
     async exchange(code, request) {
       const { meta } = await discover();
-      const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: request.redirectUri, code_verifier: request.codeVerifier });
+      const form = new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: request.redirectUri,
+        code_verifier: request.codeVerifier,
+      });
       const methods = meta.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+      const headers: Record<string, string> = {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      };
       if (methods.includes('client_secret_basic')) headers.authorization = basicAuth(config);
       else form.set('client_id', config.clientId), form.set('client_secret', config.clientSecret);
       const { status, body } = await call(config.name, meta.token_endpoint, { method: 'POST', headers, body: form });
@@ -130,8 +167,11 @@ export function oidcProvider(config: OAuthProviderConfig): OAuthProvider {
       // Providers that keep email and profile out of the ID token give them at userinfo, for the same subject.
       const accessToken = str(body.access_token);
       if (claims.email === undefined && meta.userinfo_endpoint && accessToken) {
-        const info = await call(config.name, meta.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
-        if (info.status === 200 && info.body.sub === claims.sub) Object.assign(claims, { ...info.body, sub: claims.sub });
+        const info = await call(config.name, meta.userinfo_endpoint, {
+          headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        });
+        if (info.status === 200 && info.body.sub === claims.sub)
+          Object.assign(claims, { ...info.body, sub: claims.sub });
       }
       return {
         subject: claims.sub as string,
@@ -148,31 +188,53 @@ export function oidcProvider(config: OAuthProviderConfig): OAuthProvider {
 export function githubProvider(config: OAuthProviderConfig): OAuthProvider {
   const api = async (path: string, token: string) =>
     call(config.name, `${config.apiUrl}${path}`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'accounts-service' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/vnd.github+json',
+        'x-github-api-version': '2022-11-28',
+        'user-agent': 'accounts-service',
+      },
     });
   return {
     name: config.name,
     async authorizationUrl(request) {
       const url = new URL(`${config.issuer.replace(/\/+$/, '')}/login/oauth/authorize`);
       url.search = new URLSearchParams({
-        client_id: config.clientId, redirect_uri: request.redirectUri, scope: 'read:user user:email', state: request.state,
-        code_challenge: codeChallengeOf(request.codeVerifier), code_challenge_method: 'S256', allow_signup: 'true',
+        client_id: config.clientId,
+        redirect_uri: request.redirectUri,
+        scope: 'read:user user:email',
+        state: request.state,
+        code_challenge: codeChallengeOf(request.codeVerifier),
+        code_challenge_method: 'S256',
+        allow_signup: 'true',
       }).toString();
       return url.toString();
     },
     async exchange(code, request) {
-      const form = new URLSearchParams({ client_id: config.clientId, client_secret: config.clientSecret, code, redirect_uri: request.redirectUri, code_verifier: request.codeVerifier });
+      const form = new URLSearchParams({
+        client_id: config.clientId,
+        client_secret: config.clientSecret,
+        code,
+        redirect_uri: request.redirectUri,
+        code_verifier: request.codeVerifier,
+      });
       const token = await call(config.name, `${config.issuer.replace(/\/+$/, '')}/login/oauth/access_token`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form,
       });
       // GitHub answers 200 with {error} for a bad code.
       const accessToken = str(token.body.access_token);
-      if (token.status !== 200 || !accessToken) throw badCode(config.name, str(token.body.error) ?? `HTTP ${token.status}`);
+      if (token.status !== 200 || !accessToken)
+        throw badCode(config.name, str(token.body.error) ?? `HTTP ${token.status}`);
       const user = await api('/user', accessToken);
-      if (user.status !== 200 || (typeof user.body.id !== 'number' && typeof user.body.id !== 'string')) throw refused(config.name, 'the user API did not answer');
+      if (user.status !== 200 || (typeof user.body.id !== 'number' && typeof user.body.id !== 'string'))
+        throw refused(config.name, 'the user API did not answer');
       const emails = await api('/user/emails', accessToken);
       const list: unknown = emails.status === 200 ? emails.body : [];
-      const primary = (Array.isArray(list) ? (list as Array<Record<string, unknown>>) : []).find((e) => e && e.primary === true && e.verified === true);
+      const primary = (Array.isArray(list) ? (list as Array<Record<string, unknown>>) : []).find(
+        (e) => e && e.primary === true && e.verified === true,
+      );
       return {
         subject: String(user.body.id),
         email: str(primary?.email),
@@ -187,4 +249,6 @@ export function githubProvider(config: OAuthProviderConfig): OAuthProvider {
 export type OAuthProviders = ReadonlyMap<string, OAuthProvider>;
 
 export const createOAuthProviders = (configs: OAuthProviderConfig[]): OAuthProviders =>
-  new Map(configs.map((config) => [config.name, config.kind === 'github' ? githubProvider(config) : oidcProvider(config)]));
+  new Map(
+    configs.map((config) => [config.name, config.kind === 'github' ? githubProvider(config) : oidcProvider(config)]),
+  );

@@ -27,11 +27,19 @@ export interface JobQueue {
   /** Adds a job; resolves false (and changes nothing) when its id is already known. */
   add<T extends Record<string, unknown>>(name: string, data: T, options: JobOptions): Promise<boolean>;
   /** Starts processing jobs of this name in this process. A processor that throws is retried with backoff. */
-  process<T extends Record<string, unknown>>(name: string, processor: JobProcessor<T>, options?: { concurrency?: number }): void;
+  process<T extends Record<string, unknown>>(
+    name: string,
+    processor: JobProcessor<T>,
+    options?: { concurrency?: number },
+  ): void;
   /** Jobs waiting, delayed or active. */
   depth(): Promise<number>;
   /** What the queue holds for a job id, for tests and operators (data without secrets once finished). */
-  inspect(jobId: string): Promise<{ state: 'waiting' | 'delayed' | 'active' | 'completed' | 'failed'; data: Record<string, unknown>; attemptsMade: number } | null>;
+  inspect(jobId: string): Promise<{
+    state: 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+    data: Record<string, unknown>;
+    attemptsMade: number;
+  } | null>;
   /** Takes no new jobs, waits for the active ones to finish, then closes its connections. */
   close(): Promise<void>;
 }

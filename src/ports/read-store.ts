@@ -82,5 +82,6 @@ export class DuplicateKeyError extends Error {
 
 export const isDuplicateKey = (error: unknown): boolean =>
   error instanceof DuplicateKeyError ||
-  (typeof error === 'object' && error !== null &&
+  (typeof error === 'object' &&
+    error !== null &&
     ((error as { code?: unknown }).code === 'duplicate_key' || (error as { code?: unknown }).code === 11000));

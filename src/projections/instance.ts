@@ -28,7 +28,12 @@ export class ProjectionInstance {
     private readonly deps: RunnerDeps,
   ) {
     this.handles = new Set(definition.handles);
-    this.subscription = new CheckpointedSubscription({ ...deps, checkpoints: readStoreCheckpoints(deps.readStore) }, `${definition.name}:${generation}`, (event) => this.apply(event), () => this.release());
+    this.subscription = new CheckpointedSubscription(
+      { ...deps, checkpoints: readStoreCheckpoints(deps.readStore) },
+      `${definition.name}:${generation}`,
+      (event) => this.apply(event),
+      () => this.release(),
+    );
   }
 
   get position() {
@@ -103,7 +108,7 @@ export class ProjectionInstance {
   private release() {
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
-    for (const waiter of this.waiters) (waiter.position <= this.position ? waiter.resolve(true) : still.push(waiter));
+    for (const waiter of this.waiters) waiter.position <= this.position ? waiter.resolve(true) : still.push(waiter);
     this.waiters = still;
   }
 

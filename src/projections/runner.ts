@@ -50,7 +50,12 @@ export class ProjectionRunner {
     for (const definition of this.definitions) {
       const entry = await registry.findOne({ _id: definition.name });
       const generation = entry?.generation ?? 1;
-      if (!entry) await registry.updateOne({ _id: definition.name }, { $set: { generation, version: definition.version } }, { upsert: true });
+      if (!entry)
+        await registry.updateOne(
+          { _id: definition.name },
+          { $set: { generation, version: definition.version } },
+          { upsert: true },
+        );
       const instance = new ProjectionInstance(definition, generation, this.deps);
       this.live.set(definition.name, instance);
       await instance.prepare();
@@ -71,7 +76,10 @@ export class ProjectionRunner {
    */
   private async catchUpTogether(instances: ProjectionInstance[]) {
     const failed = new Set<ProjectionInstance>();
-    let position = instances.reduce((least, i) => (i.position < least ? i.position : least), instances[0]?.position ?? 0n);
+    let position = instances.reduce(
+      (least, i) => (i.position < least ? i.position : least),
+      instances[0]?.position ?? 0n,
+    );
     for (;;) {
       const batch = await this.deps.eventStore.readAll({ fromPosition: position, maxCount: CATCH_UP_BATCH });
       if (batch.length === 0) return;
@@ -83,7 +91,10 @@ export class ProjectionRunner {
             if (pending) await pending;
           } catch (error) {
             failed.add(instance);
-            this.deps.logger.error({ err: error, projection: instance.definition.name }, 'catching up failed; its subscription retries');
+            this.deps.logger.error(
+              { err: error, projection: instance.definition.name },
+              'catching up failed; its subscription retries',
+            );
           }
         }
       }
@@ -158,7 +169,11 @@ export class ProjectionRunner {
       await current.stop();
       await this.deps.readStore
         .collection<RegistryDoc>(REGISTRY)
-        .updateOne({ _id: name }, { $set: { generation: next.generation, version: definition.version } }, { upsert: true });
+        .updateOne(
+          { _id: name },
+          { $set: { generation: next.generation, version: definition.version } },
+          { upsert: true },
+        );
       await current.drop();
     } finally {
       this.building.delete(name);

@@ -63,7 +63,8 @@ export async function loadReadModelSnapshot(deps: SnapshotDeps): Promise<boolean
     if (!buffer) return false;
     await storage.remove();
     envelope = deserialize(buffer) as Envelope;
-    if (envelope?.format !== FORMAT || typeof envelope.subject !== 'string') throw new Error('not a read-model snapshot of this version');
+    if (envelope?.format !== FORMAT || typeof envelope.subject !== 'string')
+      throw new Error('not a read-model snapshot of this version');
     const key = await keyStore.get(envelope.subject);
     if (!key) throw new Error('its key is gone (the snapshot was loaded before)');
     const decipher = createDecipheriv('aes-256-gcm', key, envelope.iv);
@@ -72,12 +73,17 @@ export async function loadReadModelSnapshot(deps: SnapshotDeps): Promise<boolean
     const plain = Buffer.concat([decipher.update(envelope.sealed), decipher.final()]);
     const started = Date.now();
     const marker = await readStore.restore(plain);
-    if (!sameVersions(marker.versions, deps.versions)) throw new Error('the read models have other versions in this code');
+    if (!sameVersions(marker.versions, deps.versions))
+      throw new Error('the read models have other versions in this code');
     if (marker.position > 0n) {
       const event = await eventAt(eventStore, marker.position);
-      if (event?.position !== marker.position || event.id !== marker.eventId) throw new Error(`the event store does not hold the event at ${marker.position} the snapshot was taken at`);
+      if (event?.position !== marker.position || event.id !== marker.eventId)
+        throw new Error(`the event store does not hold the event at ${marker.position} the snapshot was taken at`);
     }
-    logger.info({ position: String(marker.position), ms: Date.now() - started }, 'read models loaded from their snapshot');
+    logger.info(
+      { position: String(marker.position), ms: Date.now() - started },
+      'read models loaded from their snapshot',
+    );
     return true;
   } catch (error) {
     readStore.clear();
@@ -85,7 +91,8 @@ export async function loadReadModelSnapshot(deps: SnapshotDeps): Promise<boolean
     return false;
   } finally {
     // Whatever happened, this snapshot is never read again.
-    if (envelope && typeof envelope.subject === 'string') await keyStore.destroy(envelope.subject).catch(() => undefined);
+    if (envelope && typeof envelope.subject === 'string')
+      await keyStore.destroy(envelope.subject).catch(() => undefined);
   }
 }
 
@@ -93,7 +100,11 @@ export async function loadReadModelSnapshot(deps: SnapshotDeps): Promise<boolean
 export async function saveReadModelSnapshot(deps: SnapshotDeps): Promise<SnapshotMarker> {
   const { storage, readStore, eventStore, keyStore } = deps;
   const position = await eventStore.headPosition();
-  const marker: SnapshotMarker = { position, eventId: (await eventAt(eventStore, position))?.id ?? null, versions: deps.versions };
+  const marker: SnapshotMarker = {
+    position,
+    eventId: (await eventAt(eventStore, position))?.id ?? null,
+    versions: deps.versions,
+  };
   const subject = `service:read-model-snapshot:${randomUUID()}`;
   const key = await keyStore.getOrCreate(subject);
   const iv = randomBytes(12);

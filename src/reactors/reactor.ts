@@ -16,11 +16,17 @@ export class Reactor {
   private readonly handles: Set<string>;
 
   /** `checkpoints` must outlive the process: a reactor that forgot where it was would act twice. */
-  constructor(deps: { eventStore: EventStore; checkpoints: CheckpointStore; codec: EventCodec; logger: Logger }, reaction: Reaction) {
+  constructor(
+    deps: { eventStore: EventStore; checkpoints: CheckpointStore; codec: EventCodec; logger: Logger },
+    reaction: Reaction,
+  ) {
     this.handles = new Set(reaction.handles);
     this.subscription = new CheckpointedSubscription(deps, `reactor:${reaction.name}`, (event) => {
       if (!this.handles.has(event.type)) return false;
-      return deps.codec.decode(event).then((decoded) => reaction.react(decoded)).then(() => true);
+      return deps.codec
+        .decode(event)
+        .then((decoded) => reaction.react(decoded))
+        .then(() => true);
     });
   }
 

@@ -15,7 +15,9 @@ export const readStoreCheckpoints = (readStore: ReadStore): CheckpointStore => (
     return doc ? BigInt(doc.position as number) : null;
   },
   async set(id, position) {
-    await readStore.collection(CHECKPOINTS).updateOne({ _id: id }, { $set: { position: Number(position) } }, { upsert: true });
+    await readStore
+      .collection(CHECKPOINTS)
+      .updateOne({ _id: id }, { $set: { position: Number(position) } }, { upsert: true });
   },
   async delete(id) {
     await readStore.collection(CHECKPOINTS).deleteOne({ _id: id });
@@ -73,13 +75,18 @@ export class CheckpointedSubscription {
 
   private subscribe() {
     if (this.stopped) return;
-    const subscription = this.deps.eventStore.subscribeAll({ fromPosition: this.position }, (event) => this.apply(event));
+    const subscription = this.deps.eventStore.subscribeAll({ fromPosition: this.position }, (event) =>
+      this.apply(event),
+    );
     this.subscription = subscription;
     subscription.done.then(
       () => undefined,
       (error: unknown) => {
         this.failing = true;
-        this.deps.logger.error({ err: error, subscription: this.checkpointId }, 'subscription handler failed; retrying');
+        this.deps.logger.error(
+          { err: error, subscription: this.checkpointId },
+          'subscription handler failed; retrying',
+        );
         setTimeout(() => {
           if (this.subscription === subscription) this.subscribe();
         }, RETRY_MS).unref();

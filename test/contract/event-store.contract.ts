@@ -42,10 +42,14 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
 
     it('refuses every expected revision that does not hold with a typed conflict', async () => {
       const stream = `${prefix}-b`;
-      await expect(store.append(stream, [event()], { expectedRevision: 'stream_exists' })).rejects.toSatisfy(isWrongExpectedVersion);
+      await expect(store.append(stream, [event()], { expectedRevision: 'stream_exists' })).rejects.toSatisfy(
+        isWrongExpectedVersion,
+      );
       await expect(store.append(stream, [event()], { expectedRevision: 0n })).rejects.toSatisfy(isWrongExpectedVersion);
       await store.append(stream, [event()], { expectedRevision: 'no_stream' });
-      await expect(store.append(stream, [event()], { expectedRevision: 'no_stream' })).rejects.toSatisfy(isWrongExpectedVersion);
+      await expect(store.append(stream, [event()], { expectedRevision: 'no_stream' })).rejects.toSatisfy(
+        isWrongExpectedVersion,
+      );
       await expect(store.append(stream, [event()], { expectedRevision: 5n })).rejects.toSatisfy(isWrongExpectedVersion);
       await store.append(stream, [event()], { expectedRevision: 'stream_exists' });
       await store.append(stream, [event()], { expectedRevision: 'any' });
@@ -73,7 +77,9 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       const events = [event(), event()];
       await store.append(stream, events, { expectedRevision: 'no_stream' });
       await expect(store.append(stream, events, { expectedRevision: 1n })).rejects.toSatisfy(isWrongExpectedVersion);
-      await expect(store.append(stream, [events[0]!, event()], { expectedRevision: 'no_stream' })).rejects.toSatisfy(isWrongExpectedVersion);
+      await expect(store.append(stream, [events[0]!, event()], { expectedRevision: 'no_stream' })).rejects.toSatisfy(
+        isWrongExpectedVersion,
+      );
       expect(await store.append(stream, events, { expectedRevision: 'any' })).toMatchObject({ nextRevision: 1n });
       expect((await store.readStream(stream)).length).toBe(2);
     });
@@ -84,7 +90,12 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       written.metadata = { $correlationId: 'c1', $causationId: 'c2', actor: null, schemaVersion: 1 };
       await store.append(stream, [written], { expectedRevision: 'any' });
       const [read] = await store.readStream(stream);
-      expect(read).toMatchObject({ id: written.id, type: 'UserRegistered', data: written.data, metadata: written.metadata });
+      expect(read).toMatchObject({
+        id: written.id,
+        type: 'UserRegistered',
+        data: written.data,
+        metadata: written.metadata,
+      });
     });
 
     it('reads a missing stream as empty, and reads backwards and from a revision', async () => {
@@ -93,7 +104,9 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       await store.append(stream, [event('A'), event('B'), event('C')], { expectedRevision: 'no_stream' });
       expect((await store.readStream(stream, { direction: 'backwards' })).map((e) => e.type)).toEqual(['C', 'B', 'A']);
       expect((await store.readStream(stream, { fromRevision: 1n })).map((e) => e.type)).toEqual(['B', 'C']);
-      expect((await store.readStream(stream, { direction: 'backwards', maxCount: 1 })).map((e) => e.type)).toEqual(['C']);
+      expect((await store.readStream(stream, { direction: 'backwards', maxCount: 1 })).map((e) => e.type)).toEqual([
+        'C',
+      ]);
     });
 
     it('gives global positions that grow strictly, and readAll starts after the position given', async () => {
@@ -102,7 +115,10 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       const r1 = await store.append(a, [event('One')], { expectedRevision: 'no_stream' });
       await store.append(b, [event('Two')], { expectedRevision: 'no_stream' });
       await store.append(a, [event('Three')], { expectedRevision: 0n });
-      const all = await store.readAll({ fromPosition: r1.position - 1n < 0n ? 0n : r1.position - 1n, filter: { streamPrefixes: [prefix] } });
+      const all = await store.readAll({
+        fromPosition: r1.position - 1n < 0n ? 0n : r1.position - 1n,
+        filter: { streamPrefixes: [prefix] },
+      });
       const ours = all.filter((e) => e.streamId.startsWith(prefix));
       expect(ours.map((e) => e.type)).toEqual(['One', 'Two', 'Three']);
       for (let i = 1; i < ours.length; i += 1) expect(ours[i]!.position > ours[i - 1]!.position).toBe(true);
@@ -157,7 +173,10 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
         if (seen.length === total) resolveAll();
       });
       await writer;
-      await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`saw ${seen.length}`)), 20000))]);
+      await Promise.race([
+        all,
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`saw ${seen.length}`)), 20000)),
+      ]);
       await subscription.stop();
       expect(seen.map((e) => e.data.n)).toEqual(Array.from({ length: total }, (_, i) => i));
       for (let i = 1; i < seen.length; i += 1) expect(seen[i]!.position > seen[i - 1]!.position).toBe(true);
@@ -170,10 +189,13 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       const seen: string[] = [];
       let resolveOne!: () => void;
       const one = new Promise<void>((r) => (resolveOne = r));
-      const subscription = store.subscribeAll({ fromPosition: first.position, filter: { streamPrefixes: [prefix] } }, (e) => {
-        seen.push(e.type);
-        resolveOne();
-      });
+      const subscription = store.subscribeAll(
+        { fromPosition: first.position, filter: { streamPrefixes: [prefix] } },
+        (e) => {
+          seen.push(e.type);
+          resolveOne();
+        },
+      );
       await one;
       await subscription.stop();
       await store.append(s, [event('Later')], { expectedRevision: 1n });

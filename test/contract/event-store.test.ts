@@ -12,7 +12,13 @@ eventStoreContract('SQLite', async () => {
   const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'es-')), 'events.db'));
   const store = createSqliteEventStore(db);
   const close = store.close;
-  return { ...store, close: async () => { await close(); db.close(); } };
+  return {
+    ...store,
+    close: async () => {
+      await close();
+      db.close();
+    },
+  };
 });
 
 const esdbUrl = process.env.EVENTSTORE_URL;
@@ -29,7 +35,9 @@ describe('SQLite event store: two processes on one file (the CLI beside the serv
       seen.push(`${e.position}:${String(e.data.n)}:${e.streamId}`);
     });
     const put = (store: typeof a, stream: string, n: number) =>
-      store.append(stream, [{ id: randomUUID(), type: 'Happened', data: { n }, metadata: {} }], { expectedRevision: 'any' });
+      store.append(stream, [{ id: randomUUID(), type: 'Happened', data: { n }, metadata: {} }], {
+        expectedRevision: 'any',
+      });
     await put(a, 'mine-1', 1);
     await put(b, 'theirs-1', 2); // a position the subscriber's process never appended
     await put(a, 'mine-1', 3);

@@ -15,7 +15,13 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), 'jobs-')), 'jobs.db');
 jobQueueContract('SQLite', async () => {
   const db = openSqliteDatabase(tempDb());
   const queue = createSqliteJobQueue(db);
-  return { ...queue, close: async () => { await queue.close(); db.close(); } };
+  return {
+    ...queue,
+    close: async () => {
+      await queue.close();
+      db.close();
+    },
+  };
 });
 
 describe('SQLite job queue', () => {
@@ -36,7 +42,7 @@ describe('SQLite job queue', () => {
     for (const step of cleanup) await step();
   });
 
-  it('runs a job left active by a crashed process again, and ignores the dead attempt\'s outcome', async () => {
+  it("runs a job left active by a crashed process again, and ignores the dead attempt's outcome", async () => {
     const path = tempDb();
     const db = openDb(path);
     // The "crashed" process: its processor never finishes on its own.

@@ -9,7 +9,12 @@ import { keyStoreContract } from './key-store.contract.js';
 keyStoreContract('SQLite', async () => {
   const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys.db'));
   const keys = createSqliteKeyStore(db);
-  return { ...keys, close: async () => { db.close(); } };
+  return {
+    ...keys,
+    close: async () => {
+      db.close();
+    },
+  };
 });
 
 const mongoUrl = process.env.MONGO_URL;

@@ -16,36 +16,71 @@ export function readStoreContract(name: string, open: () => Promise<ReadStore>) 
     });
 
     it('upserts from the filter and update, then updates with Mongo operators', async () => {
-      await users.updateOne({ _id: 'u1' }, { $set: { name: 'ada', tags: ['a'] }, $setOnInsert: { created: 1 } }, { upsert: true });
-      await users.updateOne({ _id: 'u1' }, { $set: { name: 'ada l' }, $setOnInsert: { created: 2 }, $inc: { logins: 1 }, $addToSet: { tags: 'b' } }, { upsert: true });
+      await users.updateOne(
+        { _id: 'u1' },
+        { $set: { name: 'ada', tags: ['a'] }, $setOnInsert: { created: 1 } },
+        { upsert: true },
+      );
+      await users.updateOne(
+        { _id: 'u1' },
+        { $set: { name: 'ada l' }, $setOnInsert: { created: 2 }, $inc: { logins: 1 }, $addToSet: { tags: 'b' } },
+        { upsert: true },
+      );
       await users.updateOne({ _id: 'u1' }, { $addToSet: { tags: 'b' }, $unset: { missing: '' } });
       await users.updateOne({ _id: 'u1' }, { $pull: { tags: 'a' } });
-      expect(await users.findOne({ _id: 'u1' })).toEqual({ _id: 'u1', name: 'ada l', tags: ['b'], created: 1, logins: 1 });
+      expect(await users.findOne({ _id: 'u1' })).toEqual({
+        _id: 'u1',
+        name: 'ada l',
+        tags: ['b'],
+        created: 1,
+        logins: 1,
+      });
     });
 
     it('an update that matches nothing changes nothing, and a conditional upsert on a newer document is a duplicate key', async () => {
       await users.updateOne({ _id: 'u1' }, { $set: { _pos: 5 } }, { upsert: true });
       expect((await users.updateOne({ _id: 'u2' }, { $set: { x: 1 } })).matchedCount).toBe(0);
       expect(await users.findOne({ _id: 'u2' })).toBeNull();
-      const stale = users.updateOne({ _id: 'u1', _pos: { $lt: 3 } }, { $set: { _pos: 3, name: 'old' } }, { upsert: true });
+      const stale = users.updateOne(
+        { _id: 'u1', _pos: { $lt: 3 } },
+        { $set: { _pos: 3, name: 'old' } },
+        { upsert: true },
+      );
       await expect(stale).rejects.toSatisfy(isDuplicateKey);
       expect(await users.findOne({ _id: 'u1' })).toEqual({ _id: 'u1', _pos: 5 });
     });
 
     it('finds with Mongo queries, sort, skip, limit and projection', async () => {
       for (let i = 0; i < 10; i += 1) {
-        await users.updateOne({ _id: `u${i}` }, { $set: { n: i, even: i % 2 === 0, name: `user${i}` } }, { upsert: true });
+        await users.updateOne(
+          { _id: `u${i}` },
+          { $set: { n: i, even: i % 2 === 0, name: `user${i}` } },
+          { upsert: true },
+        );
       }
-      const found = await users.find({ even: true, n: { $gte: 2 } }, { sort: { n: -1 }, skip: 1, limit: 2, projection: { n: 1 } });
-      expect(found).toEqual([{ _id: 'u6', n: 6 }, { _id: 'u4', n: 4 }]);
+      const found = await users.find(
+        { even: true, n: { $gte: 2 } },
+        { sort: { n: -1 }, skip: 1, limit: 2, projection: { n: 1 } },
+      );
+      expect(found).toEqual([
+        { _id: 'u6', n: 6 },
+        { _id: 'u4', n: 4 },
+      ]);
       expect(await users.countDocuments({ n: { $in: [1, 2, 3] } })).toBe(3);
       expect(await users.countDocuments()).toBe(10);
-      expect((await users.find({ $or: [{ n: 1 }, { name: 'user9' }] }, { sort: { n: 1 } })).map((d) => d._id)).toEqual(['u1', 'u9']);
+      expect((await users.find({ $or: [{ n: 1 }, { name: 'user9' }] }, { sort: { n: 1 } })).map((d) => d._id)).toEqual([
+        'u1',
+        'u9',
+      ]);
       expect(await users.findOne({ name: { $regex: '^user7$' } })).toMatchObject({ _id: 'u7' });
     });
 
     it('updateMany and deleteMany touch every match and nothing else', async () => {
-      for (const [id, owner] of [['s1', 'a'], ['s2', 'a'], ['s3', 'b']] as const) {
+      for (const [id, owner] of [
+        ['s1', 'a'],
+        ['s2', 'a'],
+        ['s3', 'b'],
+      ] as const) {
         await users.updateOne({ _id: id }, { $set: { owner, live: true } }, { upsert: true });
       }
       expect((await users.updateMany({ owner: 'a' }, { $set: { live: false } })).matchedCount).toBe(2);
@@ -60,7 +95,9 @@ export function readStoreContract(name: string, open: () => Promise<ReadStore>) 
       await users.updateOne({ _id: 'a' }, { $set: { email: 'x@example.test' } }, { upsert: true });
       await users.updateOne({ _id: 'b' }, { $set: { other: 1 } }, { upsert: true });
       await users.updateOne({ _id: 'c' }, { $set: { other: 2 } }, { upsert: true });
-      await expect(users.updateOne({ _id: 'b' }, { $set: { email: 'x@example.test' } })).rejects.toSatisfy(isDuplicateKey);
+      await expect(users.updateOne({ _id: 'b' }, { $set: { email: 'x@example.test' } })).rejects.toSatisfy(
+        isDuplicateKey,
+      );
       expect(await users.findOne({ email: 'x@example.test' })).toMatchObject({ _id: 'a' });
       await users.updateOne({ _id: 'a' }, { $set: { email: 'y@example.test' } });
       expect(await users.findOne({ email: 'x@example.test' })).toBeNull();

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { startChild } from '../support/child.js';
 
 const post = async (url: string, path: string, body: unknown) => {
-  const response = await fetch(`${url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as any };
 };
 
@@ -56,7 +60,10 @@ describe('crash safety', () => {
 
     // No username claim is held by two live accounts.
     const db = new Database(join(dataDir, 'accounts.db'), { readonly: true });
-    const rows = db.prepare("SELECT stream, data FROM events WHERE type = 'UserRegistered'").all() as { stream: string; data: string }[];
+    const rows = db.prepare("SELECT stream, data FROM events WHERE type = 'UserRegistered'").all() as {
+      stream: string;
+      data: string;
+    }[];
     db.close();
     const claims = rows.map((r) => (JSON.parse(r.data) as { usernameClaim: string }).usernameClaim);
     expect(new Set(claims).size).toBe(claims.length);

@@ -50,7 +50,9 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
     const user = await register(server);
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
     const code = () => generate({ secret: setup.body.secret, epoch: Math.floor(server!.clock.now().getTime() / 1000) });
-    expect((await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await code() } })).status).toBe(200);
+    expect((await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await code() } })).status).toBe(
+      200,
+    );
     server.clock.advance(30_000);
 
     const { page } = await open();
@@ -71,13 +73,17 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
     const k1 = (await page.getAttribute('#lnurl', 'data-k1'))!;
     const link = (await page.getAttribute('#lightning-link', 'href'))!;
     expect(link.startsWith('lightning:LNURL1')).toBe(true);
-    const callbackUrl = Buffer.from(bech32.fromWords(bech32.decode(link.slice('lightning:'.length).toLowerCase(), 1023).words)).toString('utf8');
+    const callbackUrl = Buffer.from(
+      bech32.fromWords(bech32.decode(link.slice('lightning:'.length).toLowerCase(), 1023).words),
+    ).toString('utf8');
     expect(new URL(callbackUrl).searchParams.get('k1')).toBe(k1);
 
     // The wallet: a linking key, a DER signature over k1, and the callback with both.
     const secret = secp256k1.utils.randomSecretKey();
     const key = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
-    const sig = Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+    const sig = Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString(
+      'hex',
+    );
     const walletCall = new URL(callbackUrl.replace(/^http:\/\/localhost:\d+/, server.url));
     walletCall.searchParams.set('sig', sig);
     walletCall.searchParams.set('key', key);
@@ -100,7 +106,9 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
     await refused.page.fill('#password', user.password);
     await refused.page.click('#password-form button[type=submit]');
     await refused.page.waitForSelector('#success:not([hidden])');
-    expect(refused.page.url()).toBe(`${url}/login?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`);
+    expect(refused.page.url()).toBe(
+      `${url}/login?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`,
+    );
 
     const { page, context, errors } = await open(`/login?redirect_uri=${encodeURIComponent(`${url}/api/v1/auth/me`)}`);
     await page.fill('#username', user.username);

@@ -25,8 +25,13 @@ async function startSmtp() {
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-  return { url: `smtp://127.0.0.1:${port}`, received, copies, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    copies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +41,12 @@ describe.skipIf(!requireRedis())('mail through BullMQ survives a Redis outage', 
     const redis = await startRedis({ appendOnly: true });
     const smtp = await startSmtp();
     // An add waits at most 500 ms for Redis, so the 5 s outage is answered with 503s, not ridden out.
-    const server = await startServer({ REDIS_URL: redis.url, SMTP_URL: smtp.url, MAIL_FROM: 'accounts@example.test', QUEUE_ADD_TIMEOUT: '500ms' });
+    const server = await startServer({
+      REDIS_URL: redis.url,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'accounts@example.test',
+      QUEUE_ADD_TIMEOUT: '500ms',
+    });
     try {
       const user = await register(server);
       const total = 200;
@@ -81,7 +91,8 @@ describe.skipIf(!requireRedis())('mail through BullMQ survives a Redis outage', 
       await outage;
 
       const deadline = Date.now() + 90_000;
-      const missing = () => Array.from({ length: total }, (_, i) => `burst${i}@example.test`).filter((to) => !smtp.received.has(to));
+      const missing = () =>
+        Array.from({ length: total }, (_, i) => `burst${i}@example.test`).filter((to) => !smtp.received.has(to));
       while (missing().length && Date.now() < deadline) await pause(100);
       expect(missing()).toEqual([]);
       // Two kinds of "more than one mail": a request refused with 503 whose job reached Redis after
@@ -89,7 +100,9 @@ describe.skipIf(!requireRedis())('mail through BullMQ survives a Redis outage', 
       // (a job that was sent but whose completion Redis never recorded, then run again).
       const extra = [...smtp.received.values()].reduce((sum, n) => sum + n - 1, 0);
       const duplicates = [...smtp.copies.values()].reduce((sum, n) => sum + n - 1, 0);
-      console.log(`redis outage: ${total} addresses, ${unavailable} requests answered 503, ${extra} extra mail(s) after a 503, ${duplicates} true duplicate(s)`);
+      console.log(
+        `redis outage: ${total} addresses, ${unavailable} requests answered 503, ${extra} extra mail(s) after a 503, ${duplicates} true duplicate(s)`,
+      );
       expect(duplicates).toBeLessThanOrEqual(4);
       expect(healthDuringOutage).toEqual([200, 200]);
       expect(unavailable).toBeGreaterThan(0);

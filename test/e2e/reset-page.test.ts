@@ -25,7 +25,8 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   /** The password link of the `after`-th mail to `to` that carries one, as the .eml in DATA_DIR/mail has it. */
-  const mailedLink = async (to: string, after = 0) => passwordLinkIn(await waitForMail(server!.dataDir, to, { match: (mail) => passwordLinkIn(mail) !== null, after }))!;
+  const mailedLink = async (to: string, after = 0) =>
+    passwordLinkIn(await waitForMail(server!.dataDir, to, { match: (mail) => passwordLinkIn(mail) !== null, after }))!;
   const setPassword = async (page: Page, password: string, again = password) => {
     await page.fill('#new-password', password);
     await page.fill('#confirm-password', again);
@@ -42,7 +43,11 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     const user = await register(server);
     const { page, errors } = await openPage(browser, `${server.url}/login`);
     const requests: { url: string; body: string | null; referer: string | undefined }[] = [];
-    page.on('request', (request) => void requests.push({ url: request.url(), body: request.postData(), referer: request.headers().referer }));
+    page.on(
+      'request',
+      (request) =>
+        void requests.push({ url: request.url(), body: request.postData(), referer: request.headers().referer }),
+    );
 
     await page.click('#forgot-password');
     await page.waitForURL(`${server.url}/forgot-password`);
@@ -50,7 +55,9 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     await page.fill('#email', user.email);
     await page.click('#new-link-submit');
     await page.waitForSelector('#new-link-status:not([hidden])');
-    expect(await page.textContent('#new-link-status')).toContain(`If an account has this address, a link to choose a new password is on its way. It is valid for ${RESET_MINUTES} minutes`);
+    expect(await page.textContent('#new-link-status')).toContain(
+      `If an account has this address, a link to choose a new password is on its way. It is valid for ${RESET_MINUTES} minutes`,
+    );
     await shot(page, 'forgot-password');
 
     const link = await mailedLink(user.email);
@@ -63,15 +70,21 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     await shot(page, 'reset-password');
 
     await setPassword(page, 'Brand-new-secret-77', 'Brand-new-secret-78');
-    await expect.poll(() => page.textContent('#password-error')).toBe('The two passwords are not the same: type the same new password twice.');
+    await expect
+      .poll(() => page.textContent('#password-error'))
+      .toBe('The two passwords are not the same: type the same new password twice.');
     await setPassword(page, 'abababab');
-    await expect.poll(() => page.textContent('#password-error')).toBe('Choose another password. This password repeats too few characters.');
+    await expect
+      .poll(() => page.textContent('#password-error'))
+      .toBe('Choose another password. This password repeats too few characters.');
     // A reload of the tab keeps the link working, though the address no longer shows the token.
     await page.reload();
     expect(await page.isVisible('#password-form')).toBe(true);
     await setPassword(page, 'Brand-new-secret-77');
     await page.waitForSelector('#done:not([hidden])');
-    expect(await page.textContent('#done')).toContain('Your new password is set. Every session, API key and ACL token of your account has ended');
+    expect(await page.textContent('#done')).toContain(
+      'Your new password is set. Every session, API key and ACL token of your account has ended',
+    );
     expect(await page.isHidden('#password-panel')).toBe(true);
     await shot(page, 'reset-password-done');
 
@@ -129,7 +142,8 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     const second = await openPage(browser, link);
     await setPassword(second.page, 'Another-secret-88');
     await second.page.waitForSelector('#link-problem:not([hidden])');
-    const noLongerWorks = 'This link no longer works: it was already used, something newer replaced it (a newer link, password or email address), or it was damaged on its way. Ask for a new link below.';
+    const noLongerWorks =
+      'This link no longer works: it was already used, something newer replaced it (a newer link, password or email address), or it was damaged on its way. Ask for a new link below.';
     expect(await second.page.textContent('#link-problem')).toBe(noLongerWorks);
     expect(await second.page.isVisible('#new-link-form')).toBe(true);
     await shot(second.page, 'reset-password-used');
@@ -140,33 +154,56 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     const cut = await openPage(browser, newer.slice(0, newer.indexOf('token=') + 'token='.length + 20));
     await setPassword(cut.page, 'Another-secret-88');
     await cut.page.waitForSelector('#link-problem:not([hidden])');
-    expect(await cut.page.textContent('#link-problem')).toBe('This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.');
+    expect(await cut.page.textContent('#link-problem')).toBe(
+      'This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.',
+    );
     const damaged = await openPage(browser, newer.slice(0, -6));
     await setPassword(damaged.page, 'Another-secret-88');
     await damaged.page.waitForSelector('#link-problem:not([hidden])');
     expect(await damaged.page.textContent('#link-problem')).toBe(noLongerWorks);
 
     const bare = await openPage(browser, `${server.url}/reset-password`);
-    expect(await bare.page.textContent('#link-problem')).toBe('This page needs the link from your mail: open it again from there, or ask for a new link below.');
-    expect([await bare.page.isHidden('#password-panel'), await bare.page.isVisible('#new-link-form')]).toEqual([true, true]);
+    expect(await bare.page.textContent('#link-problem')).toBe(
+      'This page needs the link from your mail: open it again from there, or ask for a new link below.',
+    );
+    expect([await bare.page.isHidden('#password-panel'), await bare.page.isVisible('#new-link-form')]).toEqual([
+      true,
+      true,
+    ]);
     // Only the new password counts: the old one and the second try do not sign in.
-    expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: 'Another-secret-88' } })).status).toBe(401);
-    expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: 'Brand-new-secret-77' } })).status).toBe(200);
+    expect(
+      (await call(server, 'POST', '/auth', { body: { username: user.username, password: 'Another-secret-88' } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await call(server, 'POST', '/auth', { body: { username: user.username, password: 'Brand-new-secret-77' } }))
+        .status,
+    ).toBe(200);
     expect([...first.errors, ...second.errors, ...cut.errors, ...damaged.errors, ...bare.errors]).toEqual([]);
   });
 
   it("shows the server's own words for an answer it has none of its own for (a code added later)", async () => {
     server = await startPublicServer();
-    const { page, errors } = await openPage(browser, `${server.url}/reset-password?token=0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10.secret`);
+    const { page, errors } = await openPage(
+      browser,
+      `${server.url}/reset-password?token=0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10.secret`,
+    );
     await page.route('**/api/v1/auth/reset-password', (route) =>
-      route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ detail: 'This password appears in known data breaches', code: 'password_breached' }) }));
+      route.fulfill({
+        status: 400,
+        contentType: 'application/json',
+        body: JSON.stringify({ detail: 'This password appears in known data breaches', code: 'password_breached' }),
+      }),
+    );
     await setPassword(page, 'Brand-new-secret-77');
     await expect.poll(() => page.textContent('#password-error')).toBe('This password appears in known data breaches.');
     expect(await page.isVisible('#password-form')).toBe(true);
     await page.unroute('**/api/v1/auth/reset-password');
     await page.route('**/api/v1/auth/reset-password', (route) => route.abort());
     await setPassword(page, 'Brand-new-secret-77');
-    await expect.poll(() => page.textContent('#password-error')).toBe('The service could not be reached. Check your connection and try again.');
+    await expect
+      .poll(() => page.textContent('#password-error'))
+      .toBe('The service could not be reached. Check your connection and try again.');
     expect(errors).toEqual([]);
   });
 
@@ -181,15 +218,20 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     await page.fill('#email', 'someone@example.test');
     await page.click('#new-link-submit');
     await page.waitForSelector('#new-link-error:not([hidden])');
-    expect(await page.textContent('#new-link-error')).toMatch(/^Too many attempts from your network\. Try again in \d+ seconds\.$/);
+    expect(await page.textContent('#new-link-error')).toMatch(
+      /^Too many attempts from your network\. Try again in \d+ seconds\.$/,
+    );
     expect(await page.isHidden('#new-link-status')).toBe(true);
     expect(errors).toEqual([]);
   });
 
-  it("an admin-made account chooses its first password on the mailed /set-password page and signs in on /login", async () => {
+  it('an admin-made account chooses its first password on the mailed /set-password page and signs in on /login', async () => {
     server = await startPublicServer({ SERVICE_NAME: 'Acme ID' });
     const admin = await register(server);
-    const made = await call(server, 'POST', '/admin/users', { token: admin.token, body: { username: 'grace', email: 'grace@example.test', send_mail: true } });
+    const made = await call(server, 'POST', '/admin/users', {
+      token: admin.token,
+      body: { username: 'grace', email: 'grace@example.test', send_mail: true },
+    });
     expect(made.status).toBe(201);
     const link = await mailedLink('grace@example.test');
     expect(link.startsWith(`${server.url}/set-password?token=`)).toBe(true);

@@ -23,10 +23,19 @@ interface Account {
   apiKeys: string[];
 }
 
-const request = async (url: string, method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) => {
+const request = async (
+  url: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+) => {
   const response = await fetch(`${url}/api/v1${path}`, {
     method,
-    headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
     body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
     signal: AbortSignal.timeout(15_000),
   });
@@ -54,10 +63,20 @@ describe('crash safety under SIGKILL at random moments', () => {
         expect(login.status, `login of ${username}`).toBe(200);
         account.pending = null;
         account.token = login.body.access_token;
-        const acls = (await request(url, 'GET', '/auth/acls', { token: account.token! })).body.map((a: { id: string }) => a.id);
+        const acls = (await request(url, 'GET', '/auth/acls', { token: account.token! })).body.map(
+          (a: { id: string }) => a.id,
+        );
         expect(acls, `ACLs of ${username}`).toEqual(expect.arrayContaining(account.acls));
-        for (const key of account.apiKeys) expect((await request(url, 'GET', '/auth/me', { headers: { 'x-api-key': key } })).status, `API key of ${username}`).toBe(200);
-        for (const token of account.aclTokens) expect((await request(url, 'GET', `/auth/verify-token?token=${token}`)).body, `ACL token of ${username}`).toEqual({ valid: true });
+        for (const key of account.apiKeys)
+          expect(
+            (await request(url, 'GET', '/auth/me', { headers: { 'x-api-key': key } })).status,
+            `API key of ${username}`,
+          ).toBe(200);
+        for (const token of account.aclTokens)
+          expect(
+            (await request(url, 'GET', `/auth/verify-token?token=${token}`)).body,
+            `ACL token of ${username}`,
+          ).toEqual({ valid: true });
       }
     };
 
@@ -83,7 +102,14 @@ describe('crash safety under SIGKILL at random moments', () => {
               const answer = await request(child.url, 'POST', '/auth/register', { body: { username, password } });
               if (answer.status === 201) {
                 expect(accounts.has(username), `${username} given twice`).toBe(false);
-                accounts.set(username, { password, pending: null, token: answer.body.access_token, acls: [], aclTokens: [], apiKeys: [] });
+                accounts.set(username, {
+                  password,
+                  pending: null,
+                  token: answer.body.access_token,
+                  acls: [],
+                  aclTokens: [],
+                  apiKeys: [],
+                });
                 acknowledged += 1;
               } else expect(answer.status).toBe(409);
               continue;
@@ -95,20 +121,32 @@ describe('crash safety under SIGKILL at random moments', () => {
               if (roll < 0.6) {
                 const next = `Changed-pass-${round}-${worker}-${n}`;
                 account.pending = next;
-                const answer = await request(child.url, 'PUT', '/auth/update-password', { token: account.token!, body: { old_password: account.password, new_password: next } });
+                const answer = await request(child.url, 'PUT', '/auth/update-password', {
+                  token: account.token!,
+                  body: { old_password: account.password, new_password: next },
+                });
                 expect(answer.status, JSON.stringify(answer.body)).toBe(200);
                 account.password = next;
                 account.pending = null;
               } else if (roll < 0.8) {
-                const acl = await request(child.url, 'POST', '/auth/acls', { token: account.token!, body: { name: `acl${n}`, allowed_endpoints: ['GET /api/v1/auth/me'] } });
+                const acl = await request(child.url, 'POST', '/auth/acls', {
+                  token: account.token!,
+                  body: { name: `acl${n}`, allowed_endpoints: ['GET /api/v1/auth/me'] },
+                });
                 expect(acl.status).toBe(201);
                 account.acls.push(acl.body.id);
                 acknowledged += 1;
-                const token = await request(child.url, 'POST', `/auth/acls/${acl.body.id}/tokens`, { token: account.token!, body: {} });
+                const token = await request(child.url, 'POST', `/auth/acls/${acl.body.id}/tokens`, {
+                  token: account.token!,
+                  body: {},
+                });
                 expect(token.status).toBe(201);
                 account.aclTokens.push(token.body.token);
               } else {
-                const key = await request(child.url, 'POST', '/auth/me/tokens', { token: account.token!, body: { name: `key${n}` } });
+                const key = await request(child.url, 'POST', '/auth/me/tokens', {
+                  token: account.token!,
+                  body: { name: `key${n}` },
+                });
                 expect(key.status).toBe(201);
                 account.apiKeys.push(key.body.token);
               }
@@ -140,17 +178,24 @@ describe('crash safety under SIGKILL at random moments', () => {
     const db = new Database(join(dataDir, 'accounts.db'), { readonly: true });
     try {
       // No username is owned by two accounts: each claim stream has one holder among the registered accounts.
-      const registered = db.prepare("SELECT data FROM events WHERE type = 'UserRegistered'").all() as { data: string }[];
+      const registered = db.prepare("SELECT data FROM events WHERE type = 'UserRegistered'").all() as {
+        data: string;
+      }[];
       const claims = registered.map((row) => (JSON.parse(row.data) as { usernameClaim: string }).usernameClaim);
       expect(new Set(claims).size).toBe(claims.length);
       // No checkpoint is ahead of the data it claims to have read.
       const head = (db.prepare('SELECT MAX(position) AS head FROM events').get() as { head: number }).head;
-      const checkpoints = db.prepare('SELECT id, position FROM checkpoints').all() as { id: string; position: number }[];
+      const checkpoints = db.prepare('SELECT id, position FROM checkpoints').all() as {
+        id: string;
+        position: number;
+      }[];
       expect(checkpoints.length).toBeGreaterThan(0);
       for (const checkpoint of checkpoints) expect(checkpoint.position, checkpoint.id).toBeLessThanOrEqual(head);
     } finally {
       db.close();
     }
-    console.log(`crash scenario: ${rounds} kills, ${accounts.size} accounts, ${acknowledged} acknowledged commands, all present`);
+    console.log(
+      `crash scenario: ${rounds} kills, ${accounts.size} accounts, ${acknowledged} acknowledged commands, all present`,
+    );
   });
 });

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { call, newUser, register, startServer, TestClock, type TestServer } from '../support/server.js';
 import { waitForMail } from '../support/mail.js';
 
-const login = (server: TestServer, username: string, password: string) => call(server, 'POST', '/auth', { body: { username, password } });
+const login = (server: TestServer, username: string, password: string) =>
+  call(server, 'POST', '/auth', { body: { username, password } });
 
 describe('account lockout', () => {
   let server: TestServer;
@@ -22,7 +23,9 @@ describe('account lockout', () => {
     expect(Number((await login(server, user.username, user.password)).headers.get('retry-after'))).toBe(5 * 60);
     clock.advance(5 * 60_000);
     expect((await login(server, user.username, user.password)).status).toBe(200);
-    const history = (await call(server, 'GET', '/auth/me/history?limit=200', { token: user.token })).body.map((e: { type: string }) => e.type);
+    const history = (await call(server, 'GET', '/auth/me/history?limit=200', { token: user.token })).body.map(
+      (e: { type: string }) => e.type,
+    );
     expect(history.filter((t: string) => t === 'LoginFailed')).toHaveLength(5);
     expect(history).toContain('AccountLocked');
   });
@@ -41,9 +44,18 @@ describe('account lockout', () => {
     server = await startServer({}, { clock });
     const user = await register(server);
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
-    await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) } });
+    await call(server, 'POST', '/auth/totp', {
+      token: user.token,
+      body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) },
+    });
     for (let i = 0; i < 5; i += 1) {
-      expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password, totp_code: '000000' } })).status).toBe(401);
+      expect(
+        (
+          await call(server, 'POST', '/auth', {
+            body: { username: user.username, password: user.password, totp_code: '000000' },
+          })
+        ).status,
+      ).toBe(401);
     }
     expect((await login(server, user.username, user.password)).body.code).toBe('account_locked');
   });
@@ -55,7 +67,10 @@ describe('per-IP rate limits on unauthenticated endpoints', () => {
 
   it('past RATE_LIMIT_MAX a minute, an address gets 429 rate_limited with Retry-After', async () => {
     server = await startServer({ RATE_LIMIT_MAX: '3' });
-    for (let i = 0; i < 3; i += 1) expect((await call(server, 'POST', '/auth', { body: { username: 'someone', password: 'whatever-1' } })).status).toBe(401);
+    for (let i = 0; i < 3; i += 1)
+      expect(
+        (await call(server, 'POST', '/auth', { body: { username: 'someone', password: 'whatever-1' } })).status,
+      ).toBe(401);
     const limited = await call(server, 'POST', '/auth', { body: { username: 'someone', password: 'whatever-1' } });
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ detail: expect.any(String), code: 'rate_limited' });
@@ -73,7 +88,10 @@ describe('per-IP rate limits on unauthenticated endpoints', () => {
 
   it('RATE_LIMIT_MAX=0 turns per-IP limits off (lockout stays)', async () => {
     server = await startServer({ RATE_LIMIT_MAX: '0' });
-    for (let i = 0; i < 30; i += 1) expect((await call(server, 'POST', '/auth', { body: { username: `someone${i}`, password: 'whatever-1' } })).status).toBe(401);
+    for (let i = 0; i < 30; i += 1)
+      expect(
+        (await call(server, 'POST', '/auth', { body: { username: `someone${i}`, password: 'whatever-1' } })).status,
+      ).toBe(401);
   });
 
   it('a name without an account locks like one: five failures, then 429 account_locked, so the answers do not tell them apart', async () => {
@@ -81,7 +99,10 @@ describe('per-IP rate limits on unauthenticated endpoints', () => {
     const user = await register(server);
     const answers = async (username: string) => {
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i += 1) statuses.push((await call(server, 'POST', '/auth', { body: { username, password: 'Wrong-password-1' } })).status);
+      for (let i = 0; i < 6; i += 1)
+        statuses.push(
+          (await call(server, 'POST', '/auth', { body: { username, password: 'Wrong-password-1' } })).status,
+        );
       return statuses;
     };
     expect(await answers('nobody_here')).toEqual(await answers(user.username));
@@ -99,12 +120,20 @@ describe('security notices', () => {
     const user = await register(server);
     const sent = await call(server, 'POST', '/auth/me/send-otp', { token: user.token });
     const codeMail = await waitForMail(server.dataDir, user.email);
-    await call(server, 'POST', '/auth/verify-otp', { body: { otp: /\b(\d{6})\b/.exec(codeMail.text)![1], otp_session: sent.body.otp_session } });
+    await call(server, 'POST', '/auth/verify-otp', {
+      body: { otp: /\b(\d{6})\b/.exec(codeMail.text)![1], otp_session: sent.body.otp_session },
+    });
 
-    await call(server, 'PUT', '/auth/update-password', { token: user.token, body: { old_password: user.password, new_password: 'Another-sturdy-pass-9' } });
+    await call(server, 'PUT', '/auth/update-password', {
+      token: user.token,
+      body: { old_password: user.password, new_password: 'Another-sturdy-pass-9' },
+    });
     await waitForMail(server.dataDir, user.email, { match: (m) => /password was changed/i.test(m.subject) });
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
-    const on = await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) } });
+    const on = await call(server, 'POST', '/auth/totp', {
+      token: user.token,
+      body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) },
+    });
     await waitForMail(server.dataDir, user.email, { match: (m) => /two-factor.*(on|enabled)/i.test(m.subject) });
     await call(server, 'DELETE', '/auth/totp', { token: user.token, body: { code: on.body.backup_codes[0] } });
     await waitForMail(server.dataDir, user.email, { match: (m) => /backup code/i.test(m.subject) });
@@ -114,7 +143,10 @@ describe('security notices', () => {
   it('an unverified address gets no notice', async () => {
     server = await startServer();
     const user = await register(server);
-    await call(server, 'PUT', '/auth/update-password', { token: user.token, body: { old_password: user.password, new_password: 'Another-sturdy-pass-9' } });
+    await call(server, 'PUT', '/auth/update-password', {
+      token: user.token,
+      body: { old_password: user.password, new_password: 'Another-sturdy-pass-9' },
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const { mailbox } = await import('../support/mail.js');
     expect((await mailbox(server.dataDir)).filter((m) => m.to === user.email)).toEqual([]);

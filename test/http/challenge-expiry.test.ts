@@ -14,7 +14,8 @@ describe('challenge expiry', () => {
     const code = codeIn(await waitForMail(server.dataDir, user.email))!;
     const [issued] = await server.service.eventStore.readAll({ filter: { eventTypes: ['ChallengeIssued'] } });
     // The reactor scheduled the expiry with the event id as job id.
-    for (let i = 0; i < 100 && !(await server.service.queue.inspect(issued!.id)); i += 1) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !(await server.service.queue.inspect(issued!.id)); i += 1)
+      await new Promise((r) => setTimeout(r, 20));
     expect((await server.service.queue.inspect(issued!.id))?.state).toMatch(/waiting|delayed/);
 
     clock.advance(10 * 60_000 + 2000);
@@ -24,7 +25,9 @@ describe('challenge expiry', () => {
     const deadline = Date.now() + 5000;
     let expired: unknown[] = [];
     while (!expired.length && Date.now() < deadline) {
-      expired = await server.service.eventStore.readStream(issued!.streamId).then((events) => events.filter((e) => e.type === 'ChallengeExpired'));
+      expired = await server.service.eventStore
+        .readStream(issued!.streamId)
+        .then((events) => events.filter((e) => e.type === 'ChallengeExpired'));
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(expired).toHaveLength(1);
@@ -41,7 +44,8 @@ describe('challenge expiry', () => {
     expect(await server.service.keyStore.get(userId)).not.toBeNull();
     clock.advance(10 * 60_000 + 2000);
     const deadline = Date.now() + 5000;
-    while ((await server.service.keyStore.get(userId)) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await server.service.keyStore.get(userId)) !== null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await server.service.keyStore.get(userId)).toBeNull();
   });
 });

@@ -15,8 +15,20 @@ describe('uniqueness claims survive a crash between the claim and the account', 
     // What a crash right after the claim leaves behind: a claim, and no user-<owner> stream.
     const { eventStore, keyStore } = server.service;
     const commands = new CommandHandler({ eventStore, codec: createEventCodec(keyStore) });
-    const claims = createClaims({ eventStore, commands, hmacKey: await keyStore.getOrCreate('service:claims-hmac'), clock: clock.now, graceMs: 60_000 });
-    await claims.claim('username', 'orphaned', randomUUID(), { commandId: randomUUID(), correlationId: 'crash', actor: null, ip: null, userAgent: null });
+    const claims = createClaims({
+      eventStore,
+      commands,
+      hmacKey: await keyStore.getOrCreate('service:claims-hmac'),
+      clock: clock.now,
+      graceMs: 60_000,
+    });
+    await claims.claim('username', 'orphaned', randomUUID(), {
+      commandId: randomUUID(),
+      correlationId: 'crash',
+      actor: null,
+      ip: null,
+      userAgent: null,
+    });
 
     const early = await call(server, 'POST', '/auth/register', { body: newUser({ username: 'orphaned' }) });
     expect(early.status).toBe(409);
@@ -27,7 +39,9 @@ describe('uniqueness claims survive a crash between the claim and the account', 
 
   it('claim streams are named by an HMAC and never carry the value', async () => {
     server = await startServer();
-    await call(server, 'POST', '/auth/register', { body: newUser({ username: 'secret_name', email: 'secret@example.test' }) });
+    await call(server, 'POST', '/auth/register', {
+      body: newUser({ username: 'secret_name', email: 'secret@example.test' }),
+    });
     const events = await server.service.eventStore.readAll({ filter: { streamPrefixes: ['unique-'] } });
     expect(events.length).toBeGreaterThan(0);
     for (const event of events) {

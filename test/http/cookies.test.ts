@@ -4,21 +4,32 @@ import { call, register, startPublicServer, startServer, type TestServer } from 
 
 /** The cookies a Set-Cookie list sets, by name, with their attributes as written. */
 const cookiesFrom = (headers: Headers) =>
-  Object.fromEntries(headers.getSetCookie().map((line) => {
-    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
-    const eq = pair!.indexOf('=');
-    return [pair!.slice(0, eq), { value: pair!.slice(eq + 1), attributes: attributes.map((a) => a.toLowerCase()) }];
-  }));
+  Object.fromEntries(
+    headers.getSetCookie().map((line) => {
+      const [pair, ...attributes] = line.split(';').map((part) => part.trim());
+      const eq = pair!.indexOf('=');
+      return [pair!.slice(0, eq), { value: pair!.slice(eq + 1), attributes: attributes.map((a) => a.toLowerCase()) }];
+    }),
+  );
 
 /** What a browser marks a request from the service's own page with. */
 const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
 
 const cookieLogin = async (server: TestServer, names = { session: 'accounts_session', csrf: 'accounts_csrf' }) => {
   const user = await register(server);
-  const login = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: user.password }, headers: SAME_ORIGIN });
+  const login = await call(server, 'POST', '/auth?session=cookie', {
+    body: { username: user.username, password: user.password },
+    headers: SAME_ORIGIN,
+  });
   expect(login.status).toBe(200);
   const set = cookiesFrom(login.headers);
-  return { user, login, session: set[names.session]!, csrf: set[names.csrf]!, cookie: `${names.session}=${set[names.session]!.value}; ${names.csrf}=${set[names.csrf]!.value}` };
+  return {
+    user,
+    login,
+    session: set[names.session]!,
+    csrf: set[names.csrf]!,
+    cookie: `${names.session}=${set[names.session]!.value}; ${names.csrf}=${set[names.csrf]!.value}`,
+  };
 };
 
 describe('browser sessions (cookies) and CSRF', () => {
@@ -35,7 +46,9 @@ describe('browser sessions (cookies) and CSRF', () => {
     expect(csrf.attributes).not.toContain('httponly');
     expect(csrf.value.length).toBeGreaterThan(20);
     // Without the parameter no cookie is set: bearer clients see no change.
-    const plain = await call(server, 'POST', '/auth', { body: { username: (await register(server)).username, password: 'x' } });
+    const plain = await call(server, 'POST', '/auth', {
+      body: { username: (await register(server)).username, password: 'x' },
+    });
     expect(plain.headers.getSetCookie()).toEqual([]);
   });
 
@@ -49,8 +62,13 @@ describe('browser sessions (cookies) and CSRF', () => {
     }
     // Only the prefixed names are read: a bare cookie a subdomain planted authenticates nothing.
     expect((await call(server, 'GET', '/auth/me', { headers: { cookie } })).status).toBe(200);
-    expect((await call(server, 'GET', '/auth/me', { headers: { cookie: `accounts_session=${session.value}` } })).status).toBe(401);
-    const change = await call(server, 'PUT', '/auth/me', { body: { display_name: 'x' }, headers: { cookie: `${names.session}=${session.value}; accounts_csrf=${csrf.value}`, 'x-csrf-token': csrf.value } });
+    expect(
+      (await call(server, 'GET', '/auth/me', { headers: { cookie: `accounts_session=${session.value}` } })).status,
+    ).toBe(401);
+    const change = await call(server, 'PUT', '/auth/me', {
+      body: { display_name: 'x' },
+      headers: { cookie: `${names.session}=${session.value}; accounts_csrf=${csrf.value}`, 'x-csrf-token': csrf.value },
+    });
     expect(change.status).toBe(403);
     const out = await call(server, 'POST', '/auth/logout', { headers: { cookie, 'x-csrf-token': csrf.value } });
     expect(Object.keys(cookiesFrom(out.headers)).sort()).toEqual([names.csrf, names.session].sort());
@@ -60,7 +78,8 @@ describe('browser sessions (cookies) and CSRF', () => {
     server = await startPublicServer();
     const { cookie, csrf } = await cookieLogin(server);
     expect((await call(server, 'GET', '/auth/me', { headers: { cookie } })).status).toBe(200);
-    const change = (headers: Record<string, string>) => call(server, 'PUT', '/auth/me', { body: { display_name: 'Changed' }, headers: { cookie, ...headers } });
+    const change = (headers: Record<string, string>) =>
+      call(server, 'PUT', '/auth/me', { body: { display_name: 'Changed' }, headers: { cookie, ...headers } });
 
     const crossSite = await change({ origin: 'https://evil.example.test' });
     expect(crossSite.status).toBe(403);
@@ -87,7 +106,15 @@ describe('browser sessions (cookies) and CSRF', () => {
     expect((await call(server, 'GET', '/auth/me', { token: login.body.access_token })).status).toBe(401);
 
     const bearer = await register(server);
-    expect((await call(server, 'PUT', '/auth/me', { token: bearer.token, body: { display_name: 'Bearer' }, headers: { origin: 'https://elsewhere.example.test' } })).status).toBe(200);
+    expect(
+      (
+        await call(server, 'PUT', '/auth/me', {
+          token: bearer.token,
+          body: { display_name: 'Bearer' },
+          headers: { origin: 'https://elsewhere.example.test' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('every login takes ?session=cookie, also those whose query is strict (the LNURL poll)', async () => {
@@ -95,7 +122,9 @@ describe('browser sessions (cookies) and CSRF', () => {
     const secret = secp256k1.utils.randomSecretKey();
     const key = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
     const start = await call(server, 'GET', '/auth/lnurl');
-    const sig = Buffer.from(secp256k1.sign(Buffer.from(start.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+    const sig = Buffer.from(
+      secp256k1.sign(Buffer.from(start.body.k1, 'hex'), secret, { prehash: false, format: 'der' }),
+    ).toString('hex');
     await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${start.body.k1}&sig=${sig}&key=${key}`);
     const polled = await call(server, 'GET', `/auth/lnurl/${start.body.k1}?session=cookie`, { headers: SAME_ORIGIN });
     expect(polled.status).toBe(200);
@@ -103,16 +132,25 @@ describe('browser sessions (cookies) and CSRF', () => {
 
     // A link from another site to a signed k1 does not plant the signer's session in the visitor's browser.
     const other = await call(server, 'GET', '/auth/lnurl');
-    const otherSig = Buffer.from(secp256k1.sign(Buffer.from(other.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+    const otherSig = Buffer.from(
+      secp256k1.sign(Buffer.from(other.body.k1, 'hex'), secret, { prehash: false, format: 'der' }),
+    ).toString('hex');
     await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${other.body.k1}&sig=${otherSig}&key=${key}`);
-    const lured = await call(server, 'GET', `/auth/lnurl/${other.body.k1}?session=cookie`, { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } });
+    const lured = await call(server, 'GET', `/auth/lnurl/${other.body.k1}?session=cookie`, {
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
+    });
     expect(lured.status).toBe(200);
     expect(lured.headers.getSetCookie()).toEqual([]);
     // Nor a link opened outside the browser's pages (typed in, from a mail or a chat: `none`), nor a
     // request that says nothing of where it came from.
-    for (const headers of [{ 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' }, {}] as Record<string, string>[]) {
+    for (const headers of [{ 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' }, {}] as Record<
+      string,
+      string
+    >[]) {
       const next = await call(server, 'GET', '/auth/lnurl');
-      const nextSig = Buffer.from(secp256k1.sign(Buffer.from(next.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+      const nextSig = Buffer.from(
+        secp256k1.sign(Buffer.from(next.body.k1, 'hex'), secret, { prehash: false, format: 'der' }),
+      ).toString('hex');
       await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${next.body.k1}&sig=${nextSig}&key=${key}`);
       const planted = await call(server, 'GET', `/auth/lnurl/${next.body.k1}?session=cookie`, { headers });
       expect(planted.status).toBe(200);
@@ -120,13 +158,22 @@ describe('browser sessions (cookies) and CSRF', () => {
     }
 
     const user = await register(server);
-    const usr = await call(server, 'POST', '/auth/usr?session=cookie', { body: { usr: user.answer.body.usr }, headers: SAME_ORIGIN });
+    const usr = await call(server, 'POST', '/auth/usr?session=cookie', {
+      body: { usr: user.answer.body.usr },
+      headers: SAME_ORIGIN,
+    });
     expect(cookiesFrom(usr.headers).accounts_session).toBeDefined();
-    const made = await call(server, 'POST', '/auth/register?session=cookie', { body: { username: 'cookie_maker', password: 'Cookie-pass-123' }, headers: SAME_ORIGIN });
+    const made = await call(server, 'POST', '/auth/register?session=cookie', {
+      body: { username: 'cookie_maker', password: 'Cookie-pass-123' },
+      headers: SAME_ORIGIN,
+    });
     expect(made.status).toBe(201);
     expect(cookiesFrom(made.headers).accounts_session).toBeDefined();
     // A failed login sets nothing.
-    const failed = await call(server, 'POST', '/auth?session=cookie', { body: { username: user.username, password: 'Wrong-password-1' }, headers: SAME_ORIGIN });
+    const failed = await call(server, 'POST', '/auth?session=cookie', {
+      body: { username: user.username, password: 'Wrong-password-1' },
+      headers: SAME_ORIGIN,
+    });
     expect(failed.status).toBe(401);
     expect(failed.headers.getSetCookie()).toEqual([]);
   });

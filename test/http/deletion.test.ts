@@ -8,7 +8,12 @@ import { call, newUser, register, startServer, type TestServer } from '../suppor
 const rawRows = (server: TestServer) => {
   const db = new Database(join(server.dataDir, 'accounts.db'), { readonly: true });
   try {
-    return db.prepare('SELECT stream, type, data, metadata FROM events').all() as { stream: string; type: string; data: string; metadata: string }[];
+    return db.prepare('SELECT stream, type, data, metadata FROM events').all() as {
+      stream: string;
+      type: string;
+      data: string;
+      metadata: string;
+    }[];
   } finally {
     db.close();
   }
@@ -34,7 +39,9 @@ describe('account deletion and erasure', () => {
     const user = await register(server);
     const second = await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } });
     expect((await call(server, 'DELETE', '/auth/me', { token: user.token })).body.code).toBe('invalid_credentials');
-    expect((await call(server, 'DELETE', '/auth/me', { token: user.token, body: { password: 'Wrong-pass-123' } })).status).toBe(401);
+    expect(
+      (await call(server, 'DELETE', '/auth/me', { token: user.token, body: { password: 'Wrong-pass-123' } })).status,
+    ).toBe(401);
     const deleted = await call(server, 'DELETE', '/auth/me', { token: user.token, body: { password: user.password } });
     expect(deleted.status).toBe(200);
     expect(deleted.body).toEqual({ detail: 'Account deleted' });
@@ -42,8 +49,12 @@ describe('account deletion and erasure', () => {
     for (const token of [user.token, second.body.access_token]) {
       expect((await call(server, 'GET', '/auth', { token })).body.code).toBe('token_revoked');
     }
-    expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).status).toBe(401);
-    const again = await call(server, 'POST', '/auth/register', { body: newUser({ username: user.username, email: user.email }) });
+    expect(
+      (await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).status,
+    ).toBe(401);
+    const again = await call(server, 'POST', '/auth/register', {
+      body: newUser({ username: user.username, email: user.email }),
+    });
     expect(again.status).toBe(201);
   });
 
@@ -85,6 +96,8 @@ describe('account deletion and erasure', () => {
     server = await startServer({}, { dataDir });
     expect(await server.service.projections.collection('me', 'users').countDocuments()).toBe(2); // the superadmin and the one kept
     expect((await call(server, 'GET', '/auth', { token: keep.token })).status).toBe(200);
-    expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).status).toBe(401);
+    expect(
+      (await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).status,
+    ).toBe(401);
   });
 });

@@ -12,11 +12,15 @@ const expectErrorShape = (body: any, code: string) => {
 /** Sends raw bytes, for bodies fetch would not let through as they are. */
 const rawPost = (server: TestServer, path: string, body: Buffer, headers: Record<string, string>) =>
   new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const req = httpRequest(`${server.api}${path}`, { method: 'POST', headers: { 'content-length': String(body.length), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
-    });
+    const req = httpRequest(
+      `${server.api}${path}`,
+      { method: 'POST', headers: { 'content-length': String(body.length), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -43,7 +47,11 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
 
   it('malformed JSON is 400 validation_failed on every route', async () => {
     for (const [method, path, auth] of writeRoutes) {
-      const answer = await call(server, method, path, { raw: '{"username": ', headers: { 'content-type': 'application/json' }, token: auth ? token : undefined });
+      const answer = await call(server, method, path, {
+        raw: '{"username": ',
+        headers: { 'content-type': 'application/json' },
+        token: auth ? token : undefined,
+      });
       expect(answer.status, `${method} ${path}`).toBe(400);
       expectErrorShape(answer.body, 'validation_failed');
     }
@@ -51,11 +59,18 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
 
   it('a body that is not JSON is 415 unsupported_media_type', async () => {
     for (const [method, path, auth] of writeRoutes) {
-      const answer = await call(server, method, path, { raw: 'username=a&password=b', headers: { 'content-type': 'application/x-www-form-urlencoded' }, token: auth ? token : undefined });
+      const answer = await call(server, method, path, {
+        raw: 'username=a&password=b',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        token: auth ? token : undefined,
+      });
       expect(answer.status, `${method} ${path}`).toBe(415);
       expectErrorShape(answer.body, 'unsupported_media_type');
     }
-    const noType = await call(server, 'POST', '/auth', { raw: '{"username":"a","password":"b"}', headers: { 'content-type': 'text/plain' } });
+    const noType = await call(server, 'POST', '/auth', {
+      raw: '{"username":"a","password":"b"}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(noType.status).toBe(415);
   });
 
@@ -63,20 +78,33 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
     const before = await accountCount();
     const json = Buffer.from(JSON.stringify(newUser()));
     const bodies: [string, Buffer][] = [
-      ['gzip', gzipSync(json)], ['br', brotliCompressSync(json)], ['deflate', deflateSync(json)],
-      ['gzip', Buffer.from('definitely not gzip')], ['br', Buffer.from([0xff, 0xfe, 0x00, 0x01])], ['gzip, identity', gzipSync(json)],
+      ['gzip', gzipSync(json)],
+      ['br', brotliCompressSync(json)],
+      ['deflate', deflateSync(json)],
+      ['gzip', Buffer.from('definitely not gzip')],
+      ['br', Buffer.from([0xff, 0xfe, 0x00, 0x01])],
+      ['gzip, identity', gzipSync(json)],
     ];
     for (const [encoding, body] of bodies) {
-      const answer = await rawPost(server, '/auth/register', body, { 'content-type': 'application/json', 'content-encoding': encoding });
+      const answer = await rawPost(server, '/auth/register', body, {
+        'content-type': 'application/json',
+        'content-encoding': encoding,
+      });
       expect(answer.status, encoding).toBe(415);
       expectErrorShape(answer.body, 'unsupported_media_type');
     }
     // The route that also reads forms refuses them too.
-    const form = await rawPost(server, '/auth/verify-otp', gzipSync('--x--'), { 'content-type': 'multipart/form-data; boundary=x', 'content-encoding': 'gzip' });
+    const form = await rawPost(server, '/auth/verify-otp', gzipSync('--x--'), {
+      'content-type': 'multipart/form-data; boundary=x',
+      'content-encoding': 'gzip',
+    });
     expect(form.status).toBe(415);
     expect(await accountCount()).toBe(before);
     // `identity` is no encoding at all: the body is read (and this one refused for its content).
-    const plain = await rawPost(server, '/auth/register', Buffer.from(JSON.stringify(newUser({ username: '!' }))), { 'content-type': 'application/json', 'content-encoding': 'identity' });
+    const plain = await rawPost(server, '/auth/register', Buffer.from(JSON.stringify(newUser({ username: '!' }))), {
+      'content-type': 'application/json',
+      'content-encoding': 'identity',
+    });
     expect(plain.status).toBe(400);
   });
 
@@ -89,14 +117,25 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
 
   it('unknown fields, __proto__ and constructor keys are refused with 400 naming them, on every route', async () => {
     for (const [method, path, auth] of writeRoutes) {
-      for (const raw of ['{"surprise": 1}', '{"__proto__": {"is_admin": true}}', '{"constructor": {"prototype": {"x": 1}}}']) {
-        const answer = await call(server, method, path, { raw, headers: { 'content-type': 'application/json' }, token: auth ? token : undefined });
+      for (const raw of [
+        '{"surprise": 1}',
+        '{"__proto__": {"is_admin": true}}',
+        '{"constructor": {"prototype": {"x": 1}}}',
+      ]) {
+        const answer = await call(server, method, path, {
+          raw,
+          headers: { 'content-type': 'application/json' },
+          token: auth ? token : undefined,
+        });
         expect(answer.status, `${method} ${path} ${raw}`).toBe(400);
         expectErrorShape(answer.body, 'validation_failed');
         expect(answer.body.detail).toMatch(/surprise|__proto__|constructor|Required|expected/);
       }
     }
-    const polluted = await call(server, 'POST', '/auth/register', { raw: JSON.stringify(newUser()).replace('{', '{"__proto__":{"is_admin":true},'), headers: { 'content-type': 'application/json' } });
+    const polluted = await call(server, 'POST', '/auth/register', {
+      raw: JSON.stringify(newUser()).replace('{', '{"__proto__":{"is_admin":true},'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(polluted.status).toBe(400);
     expect(({} as Record<string, unknown>).is_admin).toBeUndefined();
     expect(await accountCount()).toBe(1);
@@ -129,11 +168,17 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
   });
 
   it('a body that is not UTF-8 is 400', async () => {
-    const bytes = Buffer.concat([Buffer.from('{"username":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","password":"Sturdy-pass-1"}')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"username":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('","password":"Sturdy-pass-1"}'),
+    ]);
     const answer = await rawPost(server, '/auth', bytes, { 'content-type': 'application/json' });
     expect(answer.status).toBe(400);
     expectErrorShape(answer.body, 'validation_failed');
-    const latin1 = await rawPost(server, '/auth', Buffer.from('{}'), { 'content-type': 'application/json; charset=latin1' });
+    const latin1 = await rawPost(server, '/auth', Buffer.from('{}'), {
+      'content-type': 'application/json; charset=latin1',
+    });
     expect(latin1.status).toBe(415);
   });
 
@@ -148,8 +193,18 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
 
   it('a path parameter that is not valid percent-encoded UTF-8 is 400, never a 500 (found by the fuzz)', async () => {
     const user = await register(server);
-    for (const path of ['/auth/sessions/%C3%28', '/auth/acls/%ZZ/tokens', '/auth/identities/nostr/%', '/admin/users/%ED%A0%80']) {
-      const answer = await call(server, path.startsWith('/auth/sessions') || path.startsWith('/auth/identities') ? 'DELETE' : 'GET', path, { token: user.token });
+    for (const path of [
+      '/auth/sessions/%C3%28',
+      '/auth/acls/%ZZ/tokens',
+      '/auth/identities/nostr/%',
+      '/admin/users/%ED%A0%80',
+    ]) {
+      const answer = await call(
+        server,
+        path.startsWith('/auth/sessions') || path.startsWith('/auth/identities') ? 'DELETE' : 'GET',
+        path,
+        { token: user.token },
+      );
       expect(answer.status, path).toBe(400);
       expectErrorShape(answer.body, 'validation_failed');
     }
@@ -161,7 +216,10 @@ describe('bad input gets a clear 4xx in the documented shape and changes nothing
     const upper = await call(server, 'GET', '/api/v1/AUTH/ME', { token });
     expect(upper.status).toBe(404);
     expectErrorShape(upper.body, 'not_found');
-    const head = await fetch(`${server.api}/auth/me`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+    const head = await fetch(`${server.api}/auth/me`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
     const options = await fetch(`${server.api}/auth/me`, { method: 'OPTIONS' });

@@ -11,7 +11,8 @@ const wallet = () => {
   const secret = secp256k1.utils.randomSecretKey();
   return {
     key: Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex'),
-    sign: (k1: string) => Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex'),
+    sign: (k1: string) =>
+      Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex'),
   };
 };
 
@@ -29,9 +30,12 @@ describe('a single-use invite makes one account under twenty parallel attempts',
     const invite = (await call(server, 'POST', '/auth/invites', { token: admin.token, body: { uses: 1 } })).body;
     return { admin, invite: invite.token as string, inviteId: invite.id as string };
   };
-  const accounts = async (adminToken: string) => (await call(server, 'GET', '/admin/users?limit=100', { token: adminToken })).body.users.length as number;
+  const accounts = async (adminToken: string) =>
+    (await call(server, 'GET', '/admin/users?limit=100', { token: adminToken })).body.users.length as number;
   const usesLeft = async (adminToken: string, inviteId: string) =>
-    (await call(server, 'GET', '/auth/invites', { token: adminToken })).body.find((i: { id: string }) => i.id === inviteId).uses_left as number;
+    (await call(server, 'GET', '/auth/invites', { token: adminToken })).body.find(
+      (i: { id: string }) => i.id === inviteId,
+    ).uses_left as number;
   const expectOneAccount = async (admin: { token: string }, inviteId: string) => {
     expect(await accounts(admin.token)).toBe(2); // the admin and one invited account
     expect(await usesLeft(admin.token, inviteId)).toBe(0);
@@ -39,18 +43,42 @@ describe('a single-use invite makes one account under twenty parallel attempts',
 
   it('password registrations', async () => {
     const { admin, invite, inviteId } = await setUp();
-    const answers = await Promise.all(Array.from({ length: RACERS }, () => call(server, 'POST', '/auth/register', { body: newUser({ referrer_token: invite }) })));
+    const answers = await Promise.all(
+      Array.from({ length: RACERS }, () =>
+        call(server, 'POST', '/auth/register', { body: newUser({ referrer_token: invite }) }),
+      ),
+    );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
-    expect(answers.filter((a) => a.status !== 201).every((a) => a.body.code === 'invite_required' || a.body.code === 'conflict')).toBe(true);
+    expect(
+      answers
+        .filter((a) => a.status !== 201)
+        .every((a) => a.body.code === 'invite_required' || a.body.code === 'conflict'),
+    ).toBe(true);
     await expectOneAccount(admin, inviteId);
   });
 
   it('Nostr keys', async () => {
     const { admin, invite, inviteId } = await setUp();
-    const proof = () => JSON.stringify(finalizeEvent({
-      kind: 27235, created_at: Math.floor(server.clock.now().getTime() / 1000), tags: [['u', `${server.api}/auth/nostr`], ['method', 'POST']], content: '',
-    }, generateSecretKey()));
-    const answers = await Promise.all(Array.from({ length: RACERS }, () => call(server, 'POST', '/auth/nostr', { body: { nostr_event: proof(), referrer_token: invite } })));
+    const proof = () =>
+      JSON.stringify(
+        finalizeEvent(
+          {
+            kind: 27235,
+            created_at: Math.floor(server.clock.now().getTime() / 1000),
+            tags: [
+              ['u', `${server.api}/auth/nostr`],
+              ['method', 'POST'],
+            ],
+            content: '',
+          },
+          generateSecretKey(),
+        ),
+      );
+    const answers = await Promise.all(
+      Array.from({ length: RACERS }, () =>
+        call(server, 'POST', '/auth/nostr', { body: { nostr_event: proof(), referrer_token: invite } }),
+      ),
+    );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     await expectOneAccount(admin, inviteId);
   });
@@ -60,7 +88,9 @@ describe('a single-use invite makes one account under twenty parallel attempts',
     const start = await call(server, 'GET', `/auth/lnurl?referrer_token=${invite}`);
     const k1 = start.body.k1 as string;
     const wallets = Array.from({ length: RACERS }, wallet);
-    const answers = await Promise.all(wallets.map((w) => call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${k1}&sig=${w.sign(k1)}&key=${w.key}`)));
+    const answers = await Promise.all(
+      wallets.map((w) => call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${k1}&sig=${w.sign(k1)}&key=${w.key}`)),
+    );
     expect(answers.filter((a) => a.body.status === 'OK')).toHaveLength(1);
     await expectOneAccount(admin, inviteId);
     const polled = await call(server, 'GET', `/auth/lnurl/${k1}`);
@@ -74,11 +104,19 @@ describe('a single-use invite makes one account under twenty parallel attempts',
 
   it('LNURL: twenty k1s carrying the invite, signed at once', async () => {
     const { admin, invite, inviteId } = await setUp();
-    const starts = await Promise.all(Array.from({ length: RACERS }, () => call(server, 'GET', `/auth/lnurl?referrer_token=${invite}`)));
-    const answers = await Promise.all(starts.map((start) => {
-      const w = wallet();
-      return call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${start.body.k1}&sig=${w.sign(start.body.k1)}&key=${w.key}`);
-    }));
+    const starts = await Promise.all(
+      Array.from({ length: RACERS }, () => call(server, 'GET', `/auth/lnurl?referrer_token=${invite}`)),
+    );
+    const answers = await Promise.all(
+      starts.map((start) => {
+        const w = wallet();
+        return call(
+          server,
+          'GET',
+          `/auth/lnurl/callback?tag=login&k1=${start.body.k1}&sig=${w.sign(start.body.k1)}&key=${w.key}`,
+        );
+      }),
+    );
     expect(answers.filter((a) => a.body.status === 'OK')).toHaveLength(1);
     await expectOneAccount(admin, inviteId);
   });
@@ -88,10 +126,22 @@ describe('a single-use invite makes one account under twenty parallel attempts',
     const addresses = Array.from({ length: RACERS }, (_, i) => `racer${i}@example.test`);
     for (const email of addresses) await call(server, 'POST', '/auth/send-code', { body: { email } });
     const codes = await Promise.all(addresses.map(async (email) => codeIn(await waitForMail(server.dataDir, email))!));
-    const same = await Promise.all(Array.from({ length: RACERS }, () => call(server, 'POST', '/auth/verify-code', { body: { email: addresses[0], code: codes[0], referrer_token: invite } })));
+    const same = await Promise.all(
+      Array.from({ length: RACERS }, () =>
+        call(server, 'POST', '/auth/verify-code', {
+          body: { email: addresses[0], code: codes[0], referrer_token: invite },
+        }),
+      ),
+    );
     expect(same.filter((a) => a.status === 201)).toHaveLength(1);
     await expectOneAccount(admin, inviteId);
-    const others = await Promise.all(addresses.slice(1).map((email, i) => call(server, 'POST', '/auth/verify-code', { body: { email, code: codes[i + 1], referrer_token: invite } })));
+    const others = await Promise.all(
+      addresses
+        .slice(1)
+        .map((email, i) =>
+          call(server, 'POST', '/auth/verify-code', { body: { email, code: codes[i + 1], referrer_token: invite } }),
+        ),
+    );
     expect(others.filter((a) => a.status === 201)).toHaveLength(0);
     await expectOneAccount(admin, inviteId);
   });

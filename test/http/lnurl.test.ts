@@ -8,7 +8,8 @@ import { call, register, startServer, TestClock, type TestServer } from '../supp
 const wallet = () => {
   const secret = secp256k1.utils.randomSecretKey();
   const key = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
-  const sign = (k1: string) => Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+  const sign = (k1: string) =>
+    Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
   return { key, sign };
 };
 
@@ -23,8 +24,15 @@ describe('LNURL-auth (LUD-04)', () => {
     server = await startServer();
     const w = wallet();
     const start = await call(server, 'GET', '/auth/lnurl?action=login');
-    expect(start.body).toEqual({ lnurl: expect.stringMatching(/^LNURL1[0-9A-Z]+$/), k1: expect.stringMatching(/^[0-9a-f]{64}$/), callback: expect.any(String), expires_at: expect.any(String) });
-    const decoded = Buffer.from(bech32.fromWords(bech32.decode(start.body.lnurl.toLowerCase(), 1023).words)).toString('utf8');
+    expect(start.body).toEqual({
+      lnurl: expect.stringMatching(/^LNURL1[0-9A-Z]+$/),
+      k1: expect.stringMatching(/^[0-9a-f]{64}$/),
+      callback: expect.any(String),
+      expires_at: expect.any(String),
+    });
+    const decoded = Buffer.from(bech32.fromWords(bech32.decode(start.body.lnurl.toLowerCase(), 1023).words)).toString(
+      'utf8',
+    );
     expect(decoded).toBe(start.body.callback);
     expect(new URL(start.body.callback).searchParams.get('k1')).toBe(start.body.k1);
     expect((await call(server, 'GET', `/auth/lnurl/${start.body.k1}`)).status).toBe(202);
@@ -52,12 +60,19 @@ describe('LNURL-auth (LUD-04)', () => {
     const w = wallet();
     expect((await call(server, 'GET', '/auth/lnurl?action=link')).status).toBe(401);
     const start = await call(server, 'GET', '/auth/lnurl?action=link', { token: user.token });
-    expect((await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key })).body).toEqual({ status: 'OK' });
-    expect((await call(server, 'GET', '/auth/me', { token: user.token })).body.auth_methods).toEqual(['password', 'lnurl']);
+    expect(
+      (await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key })).body,
+    ).toEqual({ status: 'OK' });
+    expect((await call(server, 'GET', '/auth/me', { token: user.token })).body.auth_methods).toEqual([
+      'password',
+      'lnurl',
+    ]);
     const login = await call(server, 'GET', '/auth/lnurl?action=login');
     await callback(server, { tag: 'login', k1: login.body.k1, sig: w.sign(login.body.k1), key: w.key });
     const token = await call(server, 'GET', `/auth/lnurl/${login.body.k1}`);
-    expect((await call(server, 'GET', '/auth/me', { token: token.body.access_token })).body.username).toBe(user.username);
+    expect((await call(server, 'GET', '/auth/me', { token: token.body.access_token })).body.username).toBe(
+      user.username,
+    );
   });
 
   it('answers the wallet with LUD-04 errors: bad signature, other key, unknown or reused k1, bad tag or key', async () => {
@@ -67,7 +82,10 @@ describe('LNURL-auth (LUD-04)', () => {
     const start = await call(server, 'GET', '/auth/lnurl');
     const k1 = start.body.k1 as string;
     const cases: [string, Record<string, string>][] = [
-      ['bad signature', { tag: 'login', k1, sig: w.sign(k1).replace(/.$/, (c) => (c === '0' ? '1' : '0')), key: w.key }],
+      [
+        'bad signature',
+        { tag: 'login', k1, sig: w.sign(k1).replace(/.$/, (c) => (c === '0' ? '1' : '0')), key: w.key },
+      ],
       ['signed by another key', { tag: 'login', k1, sig: other.sign(k1), key: w.key }],
       ['unknown k1', { tag: 'login', k1: 'ab'.repeat(32), sig: w.sign('ab'.repeat(32)), key: w.key }],
       ['tag', { tag: 'withdraw', k1, sig: w.sign(k1), key: w.key }],
@@ -88,7 +106,9 @@ describe('LNURL-auth (LUD-04)', () => {
     const w = wallet();
     const start = await call(server, 'GET', '/auth/lnurl');
     clock.advance(5 * 60_000 + 1000);
-    expect((await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key })).body.status).toBe('ERROR');
+    expect(
+      (await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key })).body.status,
+    ).toBe('ERROR');
     const poll = await call(server, 'GET', `/auth/lnurl/${start.body.k1}`);
     expect(poll.status).toBe(410);
     expect(poll.body.code).toBe('challenge_expired');
@@ -113,8 +133,21 @@ describe('LNURL-auth (LUD-04)', () => {
     const token = (await call(server, 'GET', `/auth/lnurl/${start.body.k1}`)).body.access_token;
     const nostrSecret = generateSecretKey();
     const linkUrl = `${server.service.config.publicUrl}/api/v1/auth/nostr/link`;
-    const event = finalizeEvent({ kind: 27235, created_at: Math.floor(Date.now() / 1000), tags: [['u', linkUrl], ['method', 'POST']], content: '' }, nostrSecret);
-    expect((await call(server, 'POST', '/auth/nostr/link', { token, body: { nostr_event: JSON.stringify(event) } })).status).toBe(200);
+    const event = finalizeEvent(
+      {
+        kind: 27235,
+        created_at: Math.floor(Date.now() / 1000),
+        tags: [
+          ['u', linkUrl],
+          ['method', 'POST'],
+        ],
+        content: '',
+      },
+      nostrSecret,
+    );
+    expect(
+      (await call(server, 'POST', '/auth/nostr/link', { token, body: { nostr_event: JSON.stringify(event) } })).status,
+    ).toBe(200);
     const unlinked = await call(server, 'DELETE', `/auth/identities/nostr/${getPublicKey(nostrSecret)}`, { token });
     expect(unlinked.status).toBe(200);
     expect(unlinked.body.auth_methods).toEqual(['lnurl']);
@@ -126,10 +159,19 @@ describe('LNURL-auth (LUD-04)', () => {
     const start = await call(server, 'GET', '/auth/lnurl');
     await callback(server, { tag: 'login', k1: start.body.k1, sig: w.sign(start.body.k1), key: w.key });
     const token = (await call(server, 'GET', `/auth/lnurl/${start.body.k1}`)).body.access_token as string;
-    expect((await call(server, 'GET', '/auth/me', { token })).body.identities).toEqual([{ method: 'lnurl', id: w.key }]);
+    expect((await call(server, 'GET', '/auth/me', { token })).body.identities).toEqual([
+      { method: 'lnurl', id: w.key },
+    ]);
     const last = await call(server, 'DELETE', `/auth/identities/lnurl/${w.key}`, { token });
     expect(last.status).toBe(409);
-    expect((await call(server, 'POST', '/auth/me/set-initial-password', { token, body: { password: 'A-sturdy-password-9' } })).status).toBe(200);
+    expect(
+      (
+        await call(server, 'POST', '/auth/me/set-initial-password', {
+          token,
+          body: { password: 'A-sturdy-password-9' },
+        })
+      ).status,
+    ).toBe(200);
     const unlinked = await call(server, 'DELETE', `/auth/identities/lnurl/${w.key.toUpperCase()}`, { token });
     expect(unlinked.status).toBe(200);
     expect(unlinked.body.auth_methods).toEqual(['password']);
@@ -138,6 +180,8 @@ describe('LNURL-auth (LUD-04)', () => {
     const next = await call(server, 'GET', '/auth/lnurl');
     await callback(server, { tag: 'login', k1: next.body.k1, sig: w.sign(next.body.k1), key: w.key });
     const fresh = await call(server, 'GET', `/auth/lnurl/${next.body.k1}`);
-    expect((await call(server, 'GET', '/auth/me', { token: fresh.body.access_token })).body.id).not.toBe(unlinked.body.id);
+    expect((await call(server, 'GET', '/auth/me', { token: fresh.body.access_token })).body.id).not.toBe(
+      unlinked.body.id,
+    );
   });
 });

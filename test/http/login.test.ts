@@ -8,9 +8,15 @@ describe('password login, logout and sessions', () => {
   it('logs in by username (any case) or email, and each login is a new session', async () => {
     server = await startServer();
     const user = await register(server);
-    const byName = await call(server, 'POST', '/auth', { body: { username: user.username.toUpperCase(), password: user.password } });
+    const byName = await call(server, 'POST', '/auth', {
+      body: { username: user.username.toUpperCase(), password: user.password },
+    });
     expect(byName.status).toBe(200);
-    expect(byName.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_at: expect.any(String) });
+    expect(byName.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'bearer',
+      expires_at: expect.any(String),
+    });
     expect(byName.headers.get('x-event-position')).toMatch(/^\d+$/);
     const byEmail = await call(server, 'POST', '/auth', { body: { username: user.email, password: user.password } });
     expect(byEmail.status).toBe(200);
@@ -18,8 +24,13 @@ describe('password login, logout and sessions', () => {
     expect(sessions.body).toHaveLength(3);
     expect(sessions.body.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
     expect(sessions.body[0]).toEqual({
-      id: expect.any(String), method: expect.any(String), created_at: expect.any(String), last_seen_at: expect.any(String),
-      ip: expect.stringContaining('127.0.0.1'), user_agent: expect.any(String), current: expect.any(Boolean),
+      id: expect.any(String),
+      method: expect.any(String),
+      created_at: expect.any(String),
+      last_seen_at: expect.any(String),
+      ip: expect.stringContaining('127.0.0.1'),
+      user_agent: expect.any(String),
+      current: expect.any(Boolean),
     });
   });
 
@@ -29,7 +40,9 @@ describe('password login, logout and sessions', () => {
     const before = server.service.hasher.operations;
     const unknown = await call(server, 'POST', '/auth', { body: { username: 'nobody_here', password: user.password } });
     const afterUnknown = server.service.hasher.operations;
-    const wrong = await call(server, 'POST', '/auth', { body: { username: user.username, password: 'Wrong-password-1' } });
+    const wrong = await call(server, 'POST', '/auth', {
+      body: { username: user.username, password: 'Wrong-password-1' },
+    });
     const afterWrong = server.service.hasher.operations;
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
@@ -43,7 +56,9 @@ describe('password login, logout and sessions', () => {
     server = await startServer();
     const user = await register(server);
     expect((await call(server, 'GET', '/auth')).body.code).toBe('unauthenticated');
-    expect((await call(server, 'GET', '/auth', { headers: { authorization: `Basic ${user.token}` } })).status).toBe(401);
+    expect((await call(server, 'GET', '/auth', { headers: { authorization: `Basic ${user.token}` } })).status).toBe(
+      401,
+    );
     const [h, p, s] = user.token.split('.');
     const tampered = `${h}.${p}.${s!.slice(0, -4)}AAAA`;
     const answer = await call(server, 'GET', '/auth', { token: tampered });
@@ -88,7 +103,7 @@ describe('password login, logout and sessions', () => {
     expect((await call(server, 'DELETE', '/auth/sessions/not-a-uuid', { token: user.token })).status).toBe(400);
   });
 
-  it('one user cannot revoke another user\'s session', async () => {
+  it("one user cannot revoke another user's session", async () => {
     server = await startServer();
     const alice = await register(server);
     const bob = await register(server);
@@ -101,7 +116,13 @@ describe('password login, logout and sessions', () => {
     server = await startServer();
     const jwks = await call(server, 'GET', '/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
-    expect(jwks.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.any(String) });
+    expect(jwks.body.keys[0]).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'EdDSA',
+      use: 'sig',
+      kid: expect.any(String),
+    });
     expect(jwks.body.keys[0].d).toBeUndefined();
   });
 });

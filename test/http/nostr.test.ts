@@ -8,12 +8,19 @@ import { call, register, startServer, TestClock, type TestServer } from '../supp
  * keeps the test's events distinct.
  */
 const proof = (secret: Uint8Array, url: string, options: { method?: string; createdAt?: number; kind?: number } = {}) =>
-  finalizeEvent({
-    kind: options.kind ?? 27235,
-    created_at: options.createdAt ?? Math.floor(Date.now() / 1000),
-    tags: [['u', url], ['method', options.method ?? 'POST'], ['nonce', Math.random().toString(36).slice(2)]],
-    content: '',
-  }, secret);
+  finalizeEvent(
+    {
+      kind: options.kind ?? 27235,
+      created_at: options.createdAt ?? Math.floor(Date.now() / 1000),
+      tags: [
+        ['u', url],
+        ['method', options.method ?? 'POST'],
+        ['nonce', Math.random().toString(36).slice(2)],
+      ],
+      content: '',
+    },
+    secret,
+  );
 const header = (event: object) => ({ authorization: `Nostr ${Buffer.from(JSON.stringify(event)).toString('base64')}` });
 
 describe('Nostr NIP-98', () => {
@@ -30,7 +37,9 @@ describe('Nostr NIP-98', () => {
     expect(first.status).toBe(201);
     const me = (await call(server, 'GET', '/auth/me', { token: first.body.access_token })).body;
     expect(me).toMatchObject({ nostr_pubkeys: [pubkey], auth_methods: ['nostr'], has_password: false });
-    const again = await call(server, 'POST', '/auth/nostr', { body: { nostr_event: JSON.stringify(proof(secret, loginUrl(server))) } });
+    const again = await call(server, 'POST', '/auth/nostr', {
+      body: { nostr_event: JSON.stringify(proof(secret, loginUrl(server))) },
+    });
     expect(again.status).toBe(200);
     expect((await call(server, 'GET', '/auth/me', { token: again.body.access_token })).body.id).toBe(me.id);
   });
@@ -81,29 +90,49 @@ describe('Nostr NIP-98', () => {
     const secret = generateSecretKey();
     const pubkey = getPublicKey(secret);
     const linkUrl = `${server.service.config.publicUrl}/api/v1/auth/nostr/link`;
-    const linked = await call(server, 'POST', '/auth/nostr/link', { token: user.token, body: { nostr_event: JSON.stringify(proof(secret, linkUrl)) } });
+    const linked = await call(server, 'POST', '/auth/nostr/link', {
+      token: user.token,
+      body: { nostr_event: JSON.stringify(proof(secret, linkUrl)) },
+    });
     expect(linked.status).toBe(200);
     expect(linked.body).toMatchObject({ nostr_pubkeys: [pubkey], auth_methods: ['password', 'nostr'] });
     const viaNostr = await call(server, 'POST', '/auth/nostr', { headers: header(proof(secret, loginUrl(server))) });
     expect(viaNostr.status).toBe(200);
-    expect((await call(server, 'GET', '/auth/me', { token: viaNostr.body.access_token })).body.username).toBe(user.username);
+    expect((await call(server, 'GET', '/auth/me', { token: viaNostr.body.access_token })).body.username).toBe(
+      user.username,
+    );
 
     const other = await register(server);
-    const taken = await call(server, 'POST', '/auth/nostr/link', { token: other.token, body: { nostr_event: JSON.stringify(proof(secret, linkUrl)) } });
+    const taken = await call(server, 'POST', '/auth/nostr/link', {
+      token: other.token,
+      body: { nostr_event: JSON.stringify(proof(secret, linkUrl)) },
+    });
     expect(taken.status).toBe(409);
     expect(taken.body.code).toBe('identity_taken');
 
     const unlinked = await call(server, 'DELETE', `/auth/identities/nostr/${pubkey}`, { token: user.token });
     expect(unlinked.body).toMatchObject({ nostr_pubkeys: [], auth_methods: ['password'] });
-    expect((await call(server, 'POST', '/auth/nostr/link', { token: other.token, body: { nostr_event: JSON.stringify(proof(secret, linkUrl)) } })).status).toBe(200);
+    expect(
+      (
+        await call(server, 'POST', '/auth/nostr/link', {
+          token: other.token,
+          body: { nostr_event: JSON.stringify(proof(secret, linkUrl)) },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('unlinking the last way in is refused with 409', async () => {
     server = await startServer({ ALLOW_USR_LOGIN: 'false' });
     const secret = generateSecretKey();
     const made = await call(server, 'POST', '/auth/nostr', { headers: header(proof(secret, loginUrl(server))) });
-    const refused = await call(server, 'DELETE', `/auth/identities/nostr/${getPublicKey(secret)}`, { token: made.body.access_token });
+    const refused = await call(server, 'DELETE', `/auth/identities/nostr/${getPublicKey(secret)}`, {
+      token: made.body.access_token,
+    });
     expect(refused.status).toBe(409);
-    expect((await call(server, 'DELETE', `/auth/identities/nostr/${'a'.repeat(64)}`, { token: made.body.access_token })).status).toBe(404);
+    expect(
+      (await call(server, 'DELETE', `/auth/identities/nostr/${'a'.repeat(64)}`, { token: made.body.access_token }))
+        .status,
+    ).toBe(404);
   });
 });

@@ -16,13 +16,25 @@ const oidcEnv = (issuer: string, name = 'KEYCLOAK') => ({
 /** Starts a sign-in at the service and plays the browser until the provider sends it back. */
 const signIn = async (server: TestServer, provider: string, options: { token?: string; redirectUri?: string } = {}) => {
   const start = `${server.api}/auth/${provider}${options.redirectUri ? `?redirect_uri=${encodeURIComponent(options.redirectUri)}` : ''}`;
-  const back = await browse(start, options.redirectUri ?? `${server.api}/auth/${provider}/token`, options.token ? { authorization: `Bearer ${options.token}` } : {});
+  const back = await browse(
+    start,
+    options.redirectUri ?? `${server.api}/auth/${provider}/token`,
+    options.token ? { authorization: `Bearer ${options.token}` } : {},
+  );
   const url = new URL(back.url);
-  return { url: back.url, code: url.searchParams.get('code')!, state: url.searchParams.get('state')!, status: back.status, body: back.body, cookie: back.cookie };
+  return {
+    url: back.url,
+    code: url.searchParams.get('code')!,
+    state: url.searchParams.get('state')!,
+    status: back.status,
+    body: back.body,
+    cookie: back.cookie,
+  };
 };
 
 /** The provider's redirect lands on the service's own token endpoint (the default redirect URI), in a browser signed in with `token`, if given. */
-const land = (server: TestServer, url: string, token?: string) => call(server, 'GET', url.slice(server.url.length), token ? { token } : {});
+const land = (server: TestServer, url: string, token?: string) =>
+  call(server, 'GET', url.slice(server.url.length), token ? { token } : {});
 
 describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider)', () => {
   let server: TestServer | undefined;
@@ -36,20 +48,44 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
   const start = async (env: Record<string, string> = {}, clock?: TestClock) => {
     // The client's redirect URIs must be known to the provider before the service's port is.
     const port = await import('../support/server.js').then((m) => m.freePort());
-    op = await startOidcProvider({ ...CLIENT, redirectUris: [`http://127.0.0.1:${port}/api/v1/auth/keycloak/token`, APP_CALLBACK] });
-    server = await startServer({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...oidcEnv(op.issuer), ALLOWED_REDIRECTS: 'http://app.example.test/signed-in', ...env }, { clock });
+    op = await startOidcProvider({
+      ...CLIENT,
+      redirectUris: [`http://127.0.0.1:${port}/api/v1/auth/keycloak/token`, APP_CALLBACK],
+    });
+    server = await startServer(
+      {
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        ...oidcEnv(op.issuer),
+        ALLOWED_REDIRECTS: 'http://app.example.test/signed-in',
+        ...env,
+      },
+      { clock },
+    );
     return { server, op };
   };
 
   it('a new identity makes an account (201), signs into it again (200), and shows in me', async () => {
     const { server, op } = await start();
-    op.signIn.person = { sub: 'alice-0001', email: 'alice@example.test', email_verified: true, name: 'Alice Liddell', preferred_username: 'alice' };
+    op.signIn.person = {
+      sub: 'alice-0001',
+      email: 'alice@example.test',
+      email_verified: true,
+      name: 'Alice Liddell',
+      preferred_username: 'alice',
+    };
     const first = await signIn(server, 'keycloak');
     const made = await land(server, first.url);
     expect(made.status).toBe(201);
     expect(made.body.token_type).toBe('bearer');
     const me = (await call(server, 'GET', '/auth/me', { token: made.body.access_token })).body;
-    expect(me).toMatchObject({ username: 'alice', email: 'alice@example.test', email_verified: true, display_name: 'Alice Liddell', has_password: false });
+    expect(me).toMatchObject({
+      username: 'alice',
+      email: 'alice@example.test',
+      email_verified: true,
+      display_name: 'Alice Liddell',
+      has_password: false,
+    });
     expect(me.auth_methods).toEqual(expect.arrayContaining(['oauth:keycloak', 'email']));
     expect(me.identities).toEqual([{ method: 'oauth:keycloak', id: 'alice-0001' }]);
 
@@ -64,7 +100,12 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
   it('another person with a taken username and address gets an account of its own, without the address', async () => {
     const { server, op } = await start();
     await register(server, { username: 'bob', email: 'bob@example.test' });
-    op.signIn.person = { sub: 'bob-at-idp', email: 'bob@example.test', email_verified: true, preferred_username: 'bob' };
+    op.signIn.person = {
+      sub: 'bob-at-idp',
+      email: 'bob@example.test',
+      email_verified: true,
+      preferred_username: 'bob',
+    };
     const made = await land(server, (await signIn(server, 'keycloak')).url);
     expect(made.status).toBe(201);
     const me = (await call(server, 'GET', '/auth/me', { token: made.body.access_token })).body;
@@ -82,7 +123,9 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     expect(me.auth_methods).toEqual(['password', 'oauth:keycloak']);
     expect(me.email).toBe(user.email);
     const login = await land(server, (await signIn(server, 'keycloak')).url);
-    expect((await call(server, 'GET', '/auth/me', { token: login.body.access_token })).body.username).toBe(user.username);
+    expect((await call(server, 'GET', '/auth/me', { token: login.body.access_token })).body.username).toBe(
+      user.username,
+    );
 
     // The same identity cannot be linked to a second account.
     const other = await register(server);
@@ -113,12 +156,16 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     op.signIn.person = { sub: 'kim-8' };
     const own = await signIn(server, 'keycloak');
     expect(own.cookie).toContain('accounts_oauth_state=');
-    const landed = await call(server, 'GET', own.url.slice(server.url.length), { headers: { cookie: own.cookie, 'sec-fetch-site': 'cross-site' } });
+    const landed = await call(server, 'GET', own.url.slice(server.url.length), {
+      headers: { cookie: own.cookie, 'sec-fetch-site': 'cross-site' },
+    });
     expect(landed.status).toBe(201);
     expect(landed.headers.getSetCookie().some((c) => c.startsWith('accounts_session='))).toBe(true);
 
     const planted = await signIn(server, 'keycloak');
-    const lured = await call(server, 'GET', `${planted.url.slice(server.url.length)}&session=cookie`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    const lured = await call(server, 'GET', `${planted.url.slice(server.url.length)}&session=cookie`, {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect(lured.status).toBe(200);
     expect(lured.headers.getSetCookie().some((c) => c.startsWith('accounts_session='))).toBe(false);
   });
@@ -126,14 +173,19 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
   it('an app redirect_uri must be allowed; the app then trades code and state with POST /token', async () => {
     const { server, op } = await start();
     op.signIn.person = { sub: 'dave-1' };
-    const refused = await fetch(`${server.api}/auth/keycloak?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`, { redirect: 'manual' });
+    const refused = await fetch(
+      `${server.api}/auth/keycloak?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`,
+      { redirect: 'manual' },
+    );
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { code: string }).code).toBe('validation_failed');
     const back = await signIn(server, 'keycloak', { redirectUri: APP_CALLBACK });
     expect(back.url.startsWith(`${APP_CALLBACK}?`)).toBe(true);
     const token = await call(server, 'POST', '/auth/keycloak/token', { body: { code: back.code, state: back.state } });
     expect(token.status).toBe(201);
-    expect((await call(server, 'GET', '/auth/me', { token: token.body.access_token })).body.username).toMatch(/^keycloak_/);
+    expect((await call(server, 'GET', '/auth/me', { token: token.body.access_token })).body.username).toMatch(
+      /^keycloak_/,
+    );
   });
 
   it('refuses a bad, reused or expired state, a state of another provider, and a forged code', async () => {
@@ -174,7 +226,9 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     await land(server, (await signIn(server, 'keycloak', { token: user.token })).url, user.token);
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
     const code = () => generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) });
-    expect((await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await code() } })).status).toBe(200);
+    expect((await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await code() } })).status).toBe(
+      200,
+    );
     clock.advance(30_000);
 
     const back = await signIn(server, 'keycloak');
@@ -218,19 +272,30 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     const backs: string[] = [];
     for (let i = 0; i < 20; i += 1) {
       op.signIn.person = { sub: `racer-${i}` };
-      backs.push((await browse(`${server.api}/auth/keycloak?referrer_token=${invite.token}`, `${server.api}/auth/keycloak/token`)).url);
+      backs.push(
+        (
+          await browse(
+            `${server.api}/auth/keycloak?referrer_token=${invite.token}`,
+            `${server.api}/auth/keycloak/token`,
+          )
+        ).url,
+      );
     }
     const answers = await Promise.all(backs.map((url) => land(server, url)));
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     // One sign-in's provider redirect, landed twenty times at once on a second invite.
     const second = (await call(server, 'POST', '/auth/invites', { token: admin.token, body: { uses: 1 } })).body;
     op.signIn.person = { sub: 'racer-twice' };
-    const back = (await browse(`${server.api}/auth/keycloak?referrer_token=${second.token}`, `${server.api}/auth/keycloak/token`)).url;
+    const back = (
+      await browse(`${server.api}/auth/keycloak?referrer_token=${second.token}`, `${server.api}/auth/keycloak/token`)
+    ).url;
     const again = await Promise.all(Array.from({ length: 20 }, () => land(server, back)));
     expect(again.filter((a) => a.status === 201)).toHaveLength(1);
     expect(again.filter((a) => a.status === 200)).toHaveLength(0);
     expect((await call(server, 'GET', '/admin/users', { token: admin.token })).body.users).toHaveLength(3);
-    const invites = (await call(server, 'GET', '/auth/invites', { token: admin.token })).body as { uses_left: number }[];
+    const invites = (await call(server, 'GET', '/auth/invites', { token: admin.token })).body as {
+      uses_left: number;
+    }[];
     expect(invites.map((i) => i.uses_left)).toEqual([0, 0]);
   });
 
@@ -277,11 +342,29 @@ describe('ID tokens are checked against the issuer (a crafted issuer)', () => {
     const crafted = issuer;
     const cases: [string, (c: { nonce: string; issuer: string }) => Promise<string>][] = [
       ['audience', (c) => crafted.sign({ sub: 's1', nonce: c.nonce, iss: c.issuer, aud: 'someone-else' })],
-      ['issuer', (c) => crafted.sign({ sub: 's1', nonce: c.nonce, iss: 'https://other-issuer.example.test', aud: CLIENT.clientId })],
+      [
+        'issuer',
+        (c) =>
+          crafted.sign({ sub: 's1', nonce: c.nonce, iss: 'https://other-issuer.example.test', aud: CLIENT.clientId }),
+      ],
       ['nonce', (c) => crafted.sign({ sub: 's1', nonce: `${c.nonce}x`, iss: c.issuer, aud: CLIENT.clientId })],
-      ['key', (c) => crafted.sign({ sub: 's1', nonce: c.nonce, iss: c.issuer, aud: CLIENT.clientId }, { key: otherKey })],
-      ['expiry', (c) => crafted.sign({ sub: 's1', nonce: c.nonce, iss: c.issuer, aud: CLIENT.clientId }, { expiresIn: Math.floor(Date.now() / 1000) - 600 })],
-      ['azp', (c) => crafted.sign({ sub: 's1', nonce: c.nonce, iss: c.issuer, aud: [CLIENT.clientId, 'another'], azp: 'another' })],
+      [
+        'key',
+        (c) => crafted.sign({ sub: 's1', nonce: c.nonce, iss: c.issuer, aud: CLIENT.clientId }, { key: otherKey }),
+      ],
+      [
+        'expiry',
+        (c) =>
+          crafted.sign(
+            { sub: 's1', nonce: c.nonce, iss: c.issuer, aud: CLIENT.clientId },
+            { expiresIn: Math.floor(Date.now() / 1000) - 600 },
+          ),
+      ],
+      [
+        'azp',
+        (c) =>
+          crafted.sign({ sub: 's1', nonce: c.nonce, iss: c.issuer, aud: [CLIENT.clientId, 'another'], azp: 'another' }),
+      ],
       ['subject', (c) => crafted.sign({ nonce: c.nonce, iss: c.issuer, aud: CLIENT.clientId })],
     ];
     for (const [why, idToken] of cases) {
@@ -321,7 +404,11 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
   const start = async (env: Record<string, string> = {}) => {
     github = await startGithubStandIn(CLIENT);
     server = await startPublicServer({
-      OAUTH_GITHUB_CLIENT_ID: CLIENT.clientId, OAUTH_GITHUB_CLIENT_SECRET: CLIENT.clientSecret, OAUTH_GITHUB_ISSUER: github.base, OAUTH_GITHUB_API_URL: github.base, ...env,
+      OAUTH_GITHUB_CLIENT_ID: CLIENT.clientId,
+      OAUTH_GITHUB_CLIENT_SECRET: CLIENT.clientSecret,
+      OAUTH_GITHUB_ISSUER: github.base,
+      OAUTH_GITHUB_API_URL: github.base,
+      ...env,
     });
     return { server, github };
   };
@@ -336,7 +423,12 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     const made = await land(server, (await signIn(server, 'github')).url);
     expect(made.status).toBe(201);
     const me = (await call(server, 'GET', '/auth/me', { token: made.body.access_token })).body;
-    expect(me).toMatchObject({ username: 'octocat', email: 'octo@example.test', email_verified: true, display_name: 'The Octocat' });
+    expect(me).toMatchObject({
+      username: 'octocat',
+      email: 'octo@example.test',
+      email_verified: true,
+      display_name: 'The Octocat',
+    });
     expect(me.identities).toEqual([{ method: 'oauth:github', id: '583231' }]);
     const again = await land(server, (await signIn(server, 'github')).url);
     expect(again.status).toBe(200);
@@ -346,7 +438,9 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     const user = await register(server);
     github.signIn.user = { id: 99, login: 'hubot', name: null };
     github.signIn.emails = [{ email: 'hubot@example.test', primary: true, verified: false }];
-    expect((await land(server, (await signIn(server, 'github', { token: user.token })).url, user.token)).status).toBe(200);
+    expect((await land(server, (await signIn(server, 'github', { token: user.token })).url, user.token)).status).toBe(
+      200,
+    );
     const linked = (await call(server, 'GET', '/auth/me', { token: user.token })).body;
     expect(linked.auth_methods).toEqual(['password', 'oauth:github']);
     expect(linked.email).toBe(user.email);
@@ -369,7 +463,14 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     expect((await call(server, 'DELETE', '/auth/identities/oauth:github/8', { token })).status).toBe(404);
     expect((await call(server, 'DELETE', '/auth/identities/password/7', { token })).status).toBe(400);
 
-    expect((await call(server, 'POST', '/auth/me/set-initial-password', { token, body: { password: 'A-sturdy-password-7' } })).status).toBe(200);
+    expect(
+      (
+        await call(server, 'POST', '/auth/me/set-initial-password', {
+          token,
+          body: { password: 'A-sturdy-password-7' },
+        })
+      ).status,
+    ).toBe(200);
     const unlinked = await call(server, 'DELETE', '/auth/identities/oauth:github/7', { token });
     expect(unlinked.status).toBe(200);
     expect(unlinked.body.auth_methods).toEqual(['password']);
@@ -377,6 +478,8 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     // The identity is free again: signing in with it makes a new account.
     const fresh = await land(server, (await signIn(server, 'github')).url);
     expect(fresh.status).toBe(201);
-    expect((await call(server, 'GET', '/auth/me', { token: fresh.body.access_token })).body.id).not.toBe(unlinked.body.id);
+    expect((await call(server, 'GET', '/auth/me', { token: fresh.body.access_token })).body.id).not.toBe(
+      unlinked.body.id,
+    );
   });
 });

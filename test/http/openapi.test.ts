@@ -5,7 +5,11 @@ import type { RouteEntry } from '../../src/http/auth.js';
 import { call, register, startServer, type TestServer } from '../support/server.js';
 
 type Json = Record<string, any>;
-interface Operation { path: string; method: string; op: Json }
+interface Operation {
+  path: string;
+  method: string;
+  op: Json;
+}
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
@@ -28,7 +32,10 @@ beforeAll(async () => {
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   document = answer.body;
   operations = Object.entries(document.paths as Json).flatMap(([path, item]) =>
-    Object.entries(item as Json).filter(([method]) => METHODS.includes(method)).map(([method, op]) => ({ path, method, op: op as Json })));
+    Object.entries(item as Json)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, op]) => ({ path, method, op: op as Json })),
+  );
   // The first account is the admin: it may call every route.
   admin = (await register(server)).token;
 });
@@ -41,7 +48,10 @@ describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1.0 document, public, and the same on every request', async () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
-    expect(document.components.securitySchemes).toMatchObject({ bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } });
+    expect(document.components.securitySchemes).toMatchObject({
+      bearer: { type: 'http', scheme: 'bearer' },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+    });
     expect((await call(server, 'GET', '/openapi.json')).body).toEqual(document);
   });
 
@@ -58,11 +68,16 @@ describe('GET /openapi.json', () => {
     const routed = server.service.http.flatRouter.list();
     expect(routed.length).toBe(operations.length);
     const documented = new Set(operations.map((o) => key(o.method, o.path)));
-    for (const route of routed) expect(documented.has(key(route.method.toLowerCase(), openApiPath(route.pattern))), `${route.method} ${route.pattern}`).toBe(true);
+    for (const route of routed)
+      expect(
+        documented.has(key(route.method.toLowerCase(), openApiPath(route.pattern))),
+        `${route.method} ${route.pattern}`,
+      ).toBe(true);
   });
 
   it('gives every route its own description, and every operation a summary and a unique operationId', () => {
-    for (const route of server.service.routeTable) expect(route.doc?.summary, key(route.method, route.path)).toBeTruthy();
+    for (const route of server.service.routeTable)
+      expect(route.doc?.summary, key(route.method, route.path)).toBeTruthy();
     for (const { method, path, op } of operations) {
       expect(op.summary, key(method, path)).toEqual(expect.stringMatching(/\S/));
       expect(op.operationId, key(method, path)).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
@@ -72,10 +87,19 @@ describe('GET /openapi.json', () => {
   });
 
   it('asks for the credentials the policy of the route accepts', () => {
-    const expected = { public: [], user: [{ bearer: [] }, { apiKey: [] }], credential: [{ bearer: [] }, { apiKey: [] }], session: [{ bearer: [] }], admin: [{ bearer: [] }] };
+    const expected = {
+      public: [],
+      user: [{ bearer: [] }, { apiKey: [] }],
+      credential: [{ bearer: [] }, { apiKey: [] }],
+      session: [{ bearer: [] }],
+      admin: [{ bearer: [] }],
+    };
     for (const route of server.service.routeTable) {
       const op = entryOf(route)!;
-      expect([op['x-policy'], op.security], key(route.method, route.path)).toEqual([route.policy, expected[route.policy]]);
+      expect([op['x-policy'], op.security], key(route.method, route.path)).toEqual([
+        route.policy,
+        expected[route.policy],
+      ]);
       expect(op.description).toContain(route.policy === 'public' ? 'Public' : `\`${route.policy}\``);
     }
   });
@@ -83,12 +107,20 @@ describe('GET /openapi.json', () => {
   it('documents every path parameter, and the shared error shape for the refusals', () => {
     for (const { method, path, op } of operations) {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      expect(op.parameters?.filter((p: Json) => p.in === 'path').map((p: Json) => p.name) ?? [], key(method, path)).toEqual(names);
+      expect(
+        op.parameters?.filter((p: Json) => p.in === 'path').map((p: Json) => p.name) ?? [],
+        key(method, path),
+      ).toEqual(names);
       expect(op.responses.default).toEqual({ $ref: '#/components/responses/Error500' });
-      if (op.parameters?.length || op.requestBody) expect(op.responses['400'], key(method, path)).toEqual({ $ref: '#/components/responses/Error400' });
+      if (op.parameters?.length || op.requestBody)
+        expect(op.responses['400'], key(method, path)).toEqual({ $ref: '#/components/responses/Error400' });
       if (op['x-policy'] !== 'public') expect(op.responses['401'], key(method, path)).toBeDefined();
     }
-    expect(document.components.schemas.Error).toMatchObject({ type: 'object', required: ['detail', 'code'], properties: { code: { enum: expect.arrayContaining(['validation_failed', 'not_found']) } } });
+    expect(document.components.schemas.Error).toMatchObject({
+      type: 'object',
+      required: ['detail', 'code'],
+      properties: { code: { enum: expect.arrayContaining(['validation_failed', 'not_found']) } },
+    });
   });
 
   it('resolves every $ref inside the document', () => {
@@ -106,7 +138,11 @@ describe('GET /openapi.json', () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
       expect(ref, ref).toMatch(/^#\//);
-      const target = ref.slice(2).split('/').map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~')).reduce<any>((at, part) => at?.[part], document);
+      const target = ref
+        .slice(2)
+        .split('/')
+        .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+        .reduce<any>((at, part) => at?.[part], document);
       expect(target, ref).toBeDefined();
     }
   });
@@ -121,27 +157,39 @@ describe('the documented schemas are the validating ones', () => {
       expect(schema, key(route.method, route.path)).toBeDefined();
       expect(schema.additionalProperties === false, key(route.method, route.path)).toBe(isStrict(route.doc!.body!));
     }
-    for (const route of server.service.routeTable.filter((r) => ['post', 'put', 'patch'].includes(r.method) && !r.doc?.body)) {
+    for (const route of server.service.routeTable.filter(
+      (r) => ['post', 'put', 'patch'].includes(r.method) && !r.doc?.body,
+    )) {
       expect(entryOf(route)!.requestBody, key(route.method, route.path)).toBeUndefined();
     }
   });
 
   it('refuses an unknown field in the body of every route documented with a closed body', async () => {
-    const closed = operations.filter((o) => o.op.requestBody?.content['application/json'].schema.additionalProperties === false);
+    const closed = operations.filter(
+      (o) => o.op.requestBody?.content['application/json'].schema.additionalProperties === false,
+    );
     expect(closed.length).toBeGreaterThan(20);
     for (const { method, path } of closed) {
       const route = server.service.routeTable.find((r) => r.method === method && openApiPath(r.path) === path)!;
-      const answer = await call(server, method.toUpperCase(), fill(route.path), { body: { zz_unknown_field: 1 }, token: admin });
+      const answer = await call(server, method.toUpperCase(), fill(route.path), {
+        body: { zz_unknown_field: 1 },
+        token: admin,
+      });
       expect([answer.status, answer.body.code], key(method, path)).toEqual([400, 'validation_failed']);
       expect(JSON.stringify(answer.body.issues), key(method, path)).toContain('zz_unknown_field');
     }
   });
 
-  it('lets an unknown field through where the documented body is open (the OAuth callback takes the provider\'s extras)', async () => {
-    const open = operations.filter((o) => o.op.requestBody && o.op.requestBody.content['application/json'].schema.additionalProperties !== false);
+  it("lets an unknown field through where the documented body is open (the OAuth callback takes the provider's extras)", async () => {
+    const open = operations.filter(
+      (o) => o.op.requestBody && o.op.requestBody.content['application/json'].schema.additionalProperties !== false,
+    );
     for (const { method, path } of open) {
       const route = server.service.routeTable.find((r) => r.method === method && openApiPath(r.path) === path)!;
-      const answer = await call(server, method.toUpperCase(), fill(route.path), { body: { zz_unknown_field: 1 }, token: admin });
+      const answer = await call(server, method.toUpperCase(), fill(route.path), {
+        body: { zz_unknown_field: 1 },
+        token: admin,
+      });
       expect(JSON.stringify(answer.body.issues ?? []), key(method, path)).not.toContain('zz_unknown_field');
     }
   });
@@ -150,7 +198,9 @@ describe('the documented schemas are the validating ones', () => {
     const guarded = server.service.routeTable.filter((r) => r.policy !== 'public' && r.doc?.body);
     expect(guarded.length).toBeGreaterThan(20);
     for (const route of guarded) {
-      const answer = await call(server, route.method.toUpperCase(), fill(route.path), { body: { zz_unknown_field: 1 } });
+      const answer = await call(server, route.method.toUpperCase(), fill(route.path), {
+        body: { zz_unknown_field: 1 },
+      });
       expect([answer.status, answer.body.code], key(route.method, route.path)).toEqual([401, 'unauthenticated']);
     }
   });
@@ -160,7 +210,10 @@ describe('the documented schemas are the validating ones', () => {
     expect(withParams.length).toBeGreaterThan(5);
     for (const route of withParams) {
       const path = `${route.path.replace(/:(\w+)/g, 'X'.repeat(300))}?zz_unknown_field=1`;
-      const answer = await call(server, route.method.toUpperCase(), path, { body: route.doc!.body ? { zz_unknown_field: 1 } : undefined, token: admin });
+      const answer = await call(server, route.method.toUpperCase(), path, {
+        body: route.doc!.body ? { zz_unknown_field: 1 } : undefined,
+        token: admin,
+      });
       expect([answer.status, answer.body.code], key(route.method, route.path)).toEqual([400, 'validation_failed']);
       const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
       for (const issue of answer.body.issues) expect(names, key(route.method, route.path)).toContain(issue.path);
@@ -171,7 +224,9 @@ describe('the documented schemas are the validating ones', () => {
     const closed = server.service.routeTable.filter((r) => r.doc?.query && isStrict(r.doc.query));
     expect(closed.length).toBeGreaterThan(5);
     for (const route of closed) {
-      const answer = await call(server, route.method.toUpperCase(), `${fill(route.path)}?zz_unknown_field=1`, { token: admin });
+      const answer = await call(server, route.method.toUpperCase(), `${fill(route.path)}?zz_unknown_field=1`, {
+        token: admin,
+      });
       expect([answer.status, answer.body.code], key(route.method, route.path)).toEqual([400, 'validation_failed']);
       expect(JSON.stringify(answer.body.issues), key(route.method, route.path)).toContain('zz_unknown_field');
     }

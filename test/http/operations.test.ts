@@ -34,7 +34,9 @@ describe('operations: metrics', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth\/register",status="201"\} 1/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth\/register",status="201"\} 1/,
+    );
     expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth",status="401"\} 1/);
     // Route patterns, never the ids inside paths.
     expect(text).toContain('route="/api/v1/auth/sessions/:id"');
@@ -48,13 +50,20 @@ describe('operations: metrics', () => {
 
   it('with METRICS_TOKEN, /metrics answers only its bearer token (401 otherwise, in the error shape)', async () => {
     server = await startServer({ METRICS_TOKEN: 'scrape-token-0123456789' });
-    for (const authorization of [undefined, 'Bearer wrong-token-0123456789', 'Bearer scrape-token-012345678', 'Basic c2NyYXBl']) {
+    for (const authorization of [
+      undefined,
+      'Bearer wrong-token-0123456789',
+      'Bearer scrape-token-012345678',
+      'Basic c2NyYXBl',
+    ]) {
       const refused = await fetch(`${server.url}/metrics`, { headers: authorization ? { authorization } : {} });
       expect(refused.status, authorization).toBe(401);
       expect(refused.headers.get('www-authenticate')).toContain('Bearer');
       expect(await refused.json()).toMatchObject({ code: 'unauthenticated' });
     }
-    const allowed = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+    const allowed = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: 'Bearer scrape-token-0123456789' },
+    });
     expect(allowed.status).toBe(200);
     expect(await allowed.text()).toContain('process_cpu_user_seconds_total');
   });
@@ -78,7 +87,10 @@ describe('operations: logs', () => {
     const secrets: string[] = [];
     const user = await register(server);
     secrets.push(user.password, user.token, user.answer.body.usr);
-    const login = await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password }, headers: { 'x-request-id': 'trace-me-42' } });
+    const login = await call(server, 'POST', '/auth', {
+      body: { username: user.username, password: user.password },
+      headers: { 'x-request-id': 'trace-me-42' },
+    });
     secrets.push(login.body.access_token);
     await call(server, 'POST', '/auth', { body: { username: user.username, password: 'Wrong-password-1' } });
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
@@ -86,7 +98,10 @@ describe('operations: logs', () => {
     const code = await generate({ secret: setup.body.secret, epoch: Math.floor(server.clock.now().getTime() / 1000) });
     const enabled = await call(server, 'POST', '/auth/totp', { token: user.token, body: { code } });
     secrets.push(...enabled.body.backup_codes);
-    const acl = await call(server, 'POST', '/auth/acls', { token: user.token, body: { name: 'reader', allowed_endpoints: ['GET /api/v1/auth/me'] } });
+    const acl = await call(server, 'POST', '/auth/acls', {
+      token: user.token,
+      body: { name: 'reader', allowed_endpoints: ['GET /api/v1/auth/me'] },
+    });
     const aclToken = await call(server, 'POST', `/auth/acls/${acl.body.id}/tokens`, { token: user.token, body: {} });
     secrets.push(aclToken.body.token);
     await call(server, 'GET', '/auth/me', { token: aclToken.body.token });
@@ -100,16 +115,26 @@ describe('operations: logs', () => {
     secrets.push(resetToken);
     const newPassword = 'A-fresh-password-77';
     secrets.push(newPassword);
-    expect((await call(server, 'PUT', '/auth/reset-password', { body: { reset_token: resetToken, new_password: newPassword } })).status).toBe(200);
+    expect(
+      (
+        await call(server, 'PUT', '/auth/reset-password', {
+          body: { reset_token: resetToken, new_password: newPassword },
+        })
+      ).status,
+    ).toBe(200);
     await call(server, 'POST', '/auth/send-code', { body: { email: 'someone.new@example.test' } });
     const codeMail = await waitForMail(server.dataDir, 'someone.new@example.test');
     secrets.push(codeIn(codeMail)!);
-    const made = await call(server, 'POST', '/auth/verify-code', { body: { email: 'someone.new@example.test', code: codeIn(codeMail) } });
+    const made = await call(server, 'POST', '/auth/verify-code', {
+      body: { email: 'someone.new@example.test', code: codeIn(codeMail) },
+    });
     secrets.push(made.body.access_token);
     // A wallet's key and signature are not secret, but k1 is a one-time bearer of the login.
     const lnurl = await call(server, 'GET', '/auth/lnurl');
     const secret = secp256k1.utils.randomSecretKey();
-    const sig = Buffer.from(secp256k1.sign(Buffer.from(lnurl.body.k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
+    const sig = Buffer.from(
+      secp256k1.sign(Buffer.from(lnurl.body.k1, 'hex'), secret, { prehash: false, format: 'der' }),
+    ).toString('hex');
     const linkingKey = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
     await call(server, 'GET', `/auth/lnurl/callback?tag=login&k1=${lnurl.body.k1}&sig=${sig}&key=${linkingKey}`);
     const polled = await call(server, 'GET', `/auth/lnurl/${lnurl.body.k1}`);
@@ -130,16 +155,28 @@ describe('operations: logs', () => {
     const inRequests = entries.filter((e) => e.msg === 'request' || e.msg === 'request started');
     expect(inRequests.length).toBeGreaterThan(30);
     for (const entry of inRequests) expect(entry.requestId).toEqual(expect.any(String));
-    expect(entries.filter((e) => e.requestId === 'trace-me-42').map((e) => e.msg)).toEqual(['request started', 'request']);
+    expect(entries.filter((e) => e.requestId === 'trace-me-42').map((e) => e.msg)).toEqual([
+      'request started',
+      'request',
+    ]);
   });
 });
 
 describe('operations: the redaction net', () => {
   it('writes secret-named fields as [redacted] wherever a careless log line puts them', () => {
     const { logger, lines } = capturedLogger();
-    logger.info({ password: 'p-leak-1', body: { new_password: 'p-leak-2' }, headers: { authorization: 'Bearer t-leak-3', 'x-api-key': 'ak_leak4' }, job: { token: 't-leak-5', secret: 's-leak-6' } }, 'careless');
+    logger.info(
+      {
+        password: 'p-leak-1',
+        body: { new_password: 'p-leak-2' },
+        headers: { authorization: 'Bearer t-leak-3', 'x-api-key': 'ak_leak4' },
+        job: { token: 't-leak-5', secret: 's-leak-6' },
+      },
+      'careless',
+    );
     const text = lines.join('\n');
-    for (const leak of ['p-leak-1', 'p-leak-2', 't-leak-3', 'ak_leak4', 't-leak-5', 's-leak-6']) expect(text).not.toContain(leak);
+    for (const leak of ['p-leak-1', 'p-leak-2', 't-leak-3', 'ak_leak4', 't-leak-5', 's-leak-6'])
+      expect(text).not.toContain(leak);
     expect(text).toContain('[redacted]');
   });
 });

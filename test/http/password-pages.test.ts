@@ -13,26 +13,49 @@ afterEach(async () => {
 /** One of each template: the type makes a new kind fail to compile until it is here. */
 const EVERY_TEMPLATE: { [K in MailKind]: Extract<MailTemplate, { kind: K }> } = {
   login_code: { kind: 'login_code', code: '555123' },
-  email_verification: { kind: 'email_verification', code: '771204', otpSession: '0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10' },
+  email_verification: {
+    kind: 'email_verification',
+    code: '771204',
+    otpSession: '0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10',
+  },
   password_reset: { kind: 'password_reset', token: '0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10.secret' },
   account_created: { kind: 'account_created', token: '0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10.secret', username: 'grace' },
   password_changed: { kind: 'password_changed' },
   totp_enabled: { kind: 'totp_enabled' },
   totp_disabled: { kind: 'totp_disabled' },
   backup_code_used: { kind: 'backup_code_used' },
-  account_reclaimed: { kind: 'account_reclaimed', endedSessions: 2, hadPassword: true, hadTotp: true, unlinkedIdentities: 1 },
+  account_reclaimed: {
+    kind: 'account_reclaimed',
+    endedSessions: 2,
+    hadPassword: true,
+    hadTotp: true,
+    unlinkedIdentities: 1,
+  },
 };
 
-const decodeEntities = (text: string) => text.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const decodeEntities = (text: string) =>
+  text
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 /** Every URL a reader could follow: the HTML part's hrefs, and any URL in either part's text (mail readers link those too). */
 const urlsIn = (mail: { text: string; html: string }) => {
   const hrefs = [...mail.html.matchAll(/href="([^"]*)"/g)].map((m) => decodeEntities(m[1]!));
-  const texts = [mail.text, decodeEntities(mail.html.replace(/<[^>]*>/g, ' '))].flatMap((part) => part.match(/https?:\/\/[^\s<>"')]+/g) ?? []);
+  const texts = [mail.text, decodeEntities(mail.html.replace(/<[^>]*>/g, ' '))].flatMap(
+    (part) => part.match(/https?:\/\/[^\s<>"')]+/g) ?? [],
+  );
   return [...new Set([...hrefs, ...texts].map((url) => url.replace(/[.,;:]+$/, '')))];
 };
 
-const PAGES = ['/reset-password?token=tok.secret-in-the-address', '/set-password?token=tok.secret-in-the-address', '/forgot-password', '/login'];
+const PAGES = [
+  '/reset-password?token=tok.secret-in-the-address',
+  '/set-password?token=tok.secret-in-the-address',
+  '/forgot-password',
+  '/login',
+];
 
 describe('the pages mail links lead to', () => {
   it('every link in every mail template resolves to a route that answers 200 HTML', async () => {
@@ -40,11 +63,18 @@ describe('the pages mail links lead to', () => {
     const { config } = server.service;
     const followed = new Set<string>();
     for (const template of Object.values(EVERY_TEMPLATE)) {
-      const mail = renderMail(template, { serviceName: config.serviceName, publicUrl: config.publicUrl, linkBaseUrl: config.linkBaseUrl });
+      const mail = renderMail(template, {
+        serviceName: config.serviceName,
+        publicUrl: config.publicUrl,
+        linkBaseUrl: config.linkBaseUrl,
+      });
       for (const url of urlsIn(mail)) {
         expect(url.startsWith(`${server.url}/`) || url === server.url, `${template.kind}: ${url}`).toBe(true);
         const answer = await fetch(url, { redirect: 'follow' });
-        expect([answer.status, answer.headers.get('content-type')], `${template.kind}: ${url}`).toEqual([200, 'text/html; charset=utf-8']);
+        expect([answer.status, answer.headers.get('content-type')], `${template.kind}: ${url}`).toEqual([
+          200,
+          'text/html; charset=utf-8',
+        ]);
         followed.add(new URL(url).pathname);
       }
     }
@@ -64,7 +94,10 @@ describe('the pages mail links lead to', () => {
       expect(csp, path).not.toMatch(/https?:|\*|unsafe/);
       expect(csp, path).toContain("frame-ancestors 'none'");
       expect(body, path).toContain(`<script nonce="${nonce}">`);
-      expect([...body.matchAll(/<script\b[^>]*>/g)].every((m) => m[0] === `<script nonce="${nonce}">`), path).toBe(true);
+      expect(
+        [...body.matchAll(/<script\b[^>]*>/g)].every((m) => m[0] === `<script nonce="${nonce}">`),
+        path,
+      ).toBe(true);
       expect(body, path).not.toMatch(/\b(src|href)="(https?:)?\/\//);
       expect(answer.headers.get('referrer-policy'), path).toBe('no-referrer');
       expect(answer.headers.get('x-frame-options'), path).toBe('DENY');
@@ -73,9 +106,11 @@ describe('the pages mail links lead to', () => {
     }
   });
 
-  it('/login links to the forgot-password page, and the service\'s own address leads to /login', async () => {
+  it("/login links to the forgot-password page, and the service's own address leads to /login", async () => {
     server = await startServer();
-    expect((await call(server, 'GET', '/login')).body).toContain('<a id="forgot-password" href="/forgot-password">Forgot password?</a>');
+    expect((await call(server, 'GET', '/login')).body).toContain(
+      '<a id="forgot-password" href="/forgot-password">Forgot password?</a>',
+    );
     const root = await fetch(`${server.url}/`, { redirect: 'manual' });
     expect([root.status, root.headers.get('location')]).toEqual([302, '/login']);
   });
@@ -99,13 +134,28 @@ describe('the pages mail links lead to', () => {
     const token = resetTokenIn(await waitForMail(server.dataDir, user.email))!;
     const secret = token.split('.')[1]!;
     const link = `?token=${encodeURIComponent(token)}`;
-    for (const path of [`/reset-password${link}`, `/reset-password/${link}`, `/set-password${link}`, `/reset-password${link}&zz=1`, `/reset-pass${link}`]) {
+    for (const path of [
+      `/reset-password${link}`,
+      `/reset-password/${link}`,
+      `/set-password${link}`,
+      `/reset-password${link}&zz=1`,
+      `/reset-pass${link}`,
+    ]) {
       await fetch(`${server.url}${path}`);
       await fetch(`${server.url}${path}`, { method: 'HEAD' });
     }
     await call(server, 'PUT', '/auth/reset-password', { body: { reset_token: token, new_password: 'correct' } });
-    expect((await call(server, 'PUT', '/auth/reset-password', { body: { reset_token: token, new_password: 'Brand-new-secret-77' } })).status).toBe(200);
-    await call(server, 'PUT', '/auth/reset-password', { body: { new_password: 'Brand-new-secret-77' }, headers: { authorization: `Bearer ${token}` } });
+    expect(
+      (
+        await call(server, 'PUT', '/auth/reset-password', {
+          body: { reset_token: token, new_password: 'Brand-new-secret-77' },
+        })
+      ).status,
+    ).toBe(200);
+    await call(server, 'PUT', '/auth/reset-password', {
+      body: { new_password: 'Brand-new-secret-77' },
+      headers: { authorization: `Bearer ${token}` },
+    });
 
     const log = lines.join('');
     expect(log).toContain('"path":"/reset-password"');
@@ -125,16 +175,28 @@ describe('LINK_BASE_URL', () => {
     expect(reset.html).toContain(`href="${passwordLinkIn(reset)}"`);
     expect(reset.text).toContain(`Sent by Accounts (${server.service.config.publicUrl})`);
     // What the app's page does with the token: the body…
-    const byBody = await call(server, 'PUT', '/api/v1/auth/reset-password', { body: { reset_token: resetTokenIn(reset), new_password: 'Brand-new-secret-77' } });
+    const byBody = await call(server, 'PUT', '/api/v1/auth/reset-password', {
+      body: { reset_token: resetTokenIn(reset), new_password: 'Brand-new-secret-77' },
+    });
     expect([byBody.status, byBody.body]).toEqual([200, { detail: 'Password reset' }]);
 
-    const made = await call(server, 'POST', '/admin/users', { token: (await call(server, 'POST', '/auth', { body: { username: admin.username, password: 'Brand-new-secret-77' } })).body.access_token, body: { username: 'grace', email: 'grace@example.test', send_mail: true } });
+    const made = await call(server, 'POST', '/admin/users', {
+      token: (
+        await call(server, 'POST', '/auth', { body: { username: admin.username, password: 'Brand-new-secret-77' } })
+      ).body.access_token,
+      body: { username: 'grace', email: 'grace@example.test', send_mail: true },
+    });
     expect(made.status).toBe(201);
     const setup = await waitForMail(server.dataDir, 'grace@example.test');
     expect(passwordLinkIn(setup)).toMatch(/^https:\/\/app\.example\.test\/account\/set-password\?token=[^&\s]+$/);
     // … or the Bearer header.
-    const byHeader = await call(server, 'PUT', '/api/v1/auth/reset-password', { body: { new_password: 'Her-own-pass-4217' }, headers: { authorization: `Bearer ${resetTokenIn(setup)}` } });
+    const byHeader = await call(server, 'PUT', '/api/v1/auth/reset-password', {
+      body: { new_password: 'Her-own-pass-4217' },
+      headers: { authorization: `Bearer ${resetTokenIn(setup)}` },
+    });
     expect(byHeader.status).toBe(200);
-    expect((await call(server, 'POST', '/auth', { body: { username: 'grace', password: 'Her-own-pass-4217' } })).status).toBe(200);
+    expect(
+      (await call(server, 'POST', '/auth', { body: { username: 'grace', password: 'Her-own-pass-4217' } })).status,
+    ).toBe(200);
   });
 });

@@ -7,7 +7,12 @@ describe('registration and set-up', () => {
 
   it('the first account is admin, the next is not, and setup-status says so', async () => {
     server = await startServer();
-    expect((await call(server, 'GET', '/auth/setup-status')).body).toEqual({ setup_done: false, registration_open: true, registration: 'open', login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'usr'] });
+    expect((await call(server, 'GET', '/auth/setup-status')).body).toEqual({
+      setup_done: false,
+      registration_open: true,
+      registration: 'open',
+      login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'usr'],
+    });
     const first = await register(server);
     expect(first.answer.body).toMatchObject({ token_type: 'bearer' });
     expect(new Date(first.answer.body.expires_at).getTime()).toBeGreaterThan(Date.now());
@@ -66,7 +71,9 @@ describe('registration and set-up', () => {
   it('an email left free by a refused registration can be registered at once', async () => {
     server = await startServer();
     await register(server, { username: 'taken_name' });
-    const refused = await call(server, 'POST', '/auth/register', { body: newUser({ username: 'taken_name', email: 'free@example.test' }) });
+    const refused = await call(server, 'POST', '/auth/register', {
+      body: newUser({ username: 'taken_name', email: 'free@example.test' }),
+    });
     expect(refused.status).toBe(409);
     const ok = await call(server, 'POST', '/auth/register', { body: newUser({ email: 'free@example.test' }) });
     expect(ok.status).toBe(201);
@@ -75,7 +82,9 @@ describe('registration and set-up', () => {
   it('fifty racing registrations of one username have exactly one winner; the rest get 409', async () => {
     server = await startServer();
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => call(server, 'POST', '/auth/register', { body: newUser({ username: 'contested' }) })),
+      Array.from({ length: 50 }, () =>
+        call(server, 'POST', '/auth/register', { body: newUser({ username: 'contested' }) }),
+      ),
     );
     expect(answers.filter((a) => a.status === 201).length).toBe(1);
     expect(answers.filter((a) => a.status === 409 && a.body.code === 'username_taken').length).toBe(49);
@@ -116,7 +125,10 @@ describe('registration and set-up', () => {
     const refused = await call(server, 'POST', '/auth/register', { body: newUser() });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('registration_closed');
-    expect((await call(server, 'GET', '/auth/setup-status')).body).toMatchObject({ setup_done: true, registration_open: false });
+    expect((await call(server, 'GET', '/auth/setup-status')).body).toMatchObject({
+      setup_done: true,
+      registration_open: false,
+    });
   });
 
   it('every command answer carries X-Event-Position and a read right after sees it', async () => {

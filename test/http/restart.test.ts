@@ -17,7 +17,9 @@ describe('state comes back from the event log', () => {
     const me = await call(server, 'GET', '/auth', { token: user.token });
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ username: user.username, display_name: 'Still Here', is_admin: true });
-    expect((await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).status).toBe(200);
+    expect(
+      (await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } })).status,
+    ).toBe(200);
     expect((await call(server, 'GET', '/.well-known/jwks.json')).body).toEqual(jwks);
     expect((await call(server, 'GET', '/auth/setup-status')).body.setup_done).toBe(true);
     expect((await call(server, 'GET', '/readyz')).status).toBe(200);

@@ -13,7 +13,11 @@ describe('security rules hold under concurrency', () => {
     const sent = await call(server, 'POST', '/auth/me/send-otp', { token: user.token });
     const code = codeIn(await waitForMail(server.dataDir, user.email))!;
     const wrong = code === '000000' ? '111111' : '000000';
-    const answers = await Promise.all(Array.from({ length: 20 }, () => call(server, 'POST', '/auth/verify-otp', { body: { otp: wrong, otp_session: sent.body.otp_session } })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call(server, 'POST', '/auth/verify-otp', { body: { otp: wrong, otp_session: sent.body.otp_session } }),
+      ),
+    );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 401)).toHaveLength(4);
     expect(statuses.filter((s) => s === 410)).toHaveLength(16);
@@ -24,17 +28,28 @@ describe('security rules hold under concurrency', () => {
     server = await startServer({}, { clock });
     const user = await register(server);
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
-    await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) } });
+    await call(server, 'POST', '/auth/totp', {
+      token: user.token,
+      body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) },
+    });
     clock.advance(30_000);
     const code = await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) });
-    const answers = await Promise.all(Array.from({ length: 10 }, () => call(server, 'POST', '/auth', { body: { username: user.username, password: user.password, totp_code: code } })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        call(server, 'POST', '/auth', { body: { username: user.username, password: user.password, totp_code: code } }),
+      ),
+    );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
   });
 
   it('thirty parallel wrong passwords: five 401s, then 429, never more failures than the lock allows', async () => {
     server = await startServer();
     const user = await register(server);
-    const answers = await Promise.all(Array.from({ length: 30 }, () => call(server, 'POST', '/auth', { body: { username: user.username, password: 'Wrong-password-1' } })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        call(server, 'POST', '/auth', { body: { username: user.username, password: 'Wrong-password-1' } }),
+      ),
+    );
     expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(25);
   });

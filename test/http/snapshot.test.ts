@@ -43,8 +43,17 @@ describe('read-model snapshot', () => {
     expect(me.body).toMatchObject({ username: alice.username, email: 'alice@example.test', display_name: 'Alice A.' });
     expect((await call(second, 'GET', '/auth', { token: bob.token })).body.username).toBe('bob_between');
     // The claims and lookups came back too: the name is taken, the login finds the account.
-    expect((await call(second, 'POST', '/auth/register', { body: { username: alice.username, password: 'Another-pass-123-q' } })).status).toBe(409);
-    expect((await call(second, 'POST', '/auth', { body: { username: 'alice@example.test', password: alice.password } })).status).toBe(200);
+    expect(
+      (
+        await call(second, 'POST', '/auth/register', {
+          body: { username: alice.username, password: 'Another-pass-123-q' },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (await call(second, 'POST', '/auth', { body: { username: 'alice@example.test', password: alice.password } }))
+        .status,
+    ).toBe(200);
   });
 
   it('is ignored when the event store does not hold the event it was taken at, and the read models are built from the events', async () => {
@@ -68,7 +77,13 @@ describe('read-model snapshot', () => {
     expect(listed.status).toBe(200);
     expect(JSON.stringify(listed.body)).toContain('erin_here');
     expect(JSON.stringify(listed.body)).not.toContain('elsewhere');
-    expect((await call(server, 'POST', '/auth/register', { body: { username: 'carol_elsewhere', password: 'Another-pass-123-q' } })).status).toBe(201);
+    expect(
+      (
+        await call(server, 'POST', '/auth/register', {
+          body: { username: 'carol_elsewhere', password: 'Another-pass-123-q' },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('is sealed: no personal data in clear on disk, loading destroys its key (a copy cannot be loaded again), a half-written one is removed', async () => {
@@ -78,7 +93,8 @@ describe('read-model snapshot', () => {
     await stop(first);
     const file = join(dataDir, SNAPSHOT_FILE);
     const bytes = readFileSync(file);
-    for (const secret of ['gina_sealed', 'gina.sealed@example.test']) expect(bytes.includes(Buffer.from(secret)), secret).toBe(false);
+    for (const secret of ['gina_sealed', 'gina.sealed@example.test'])
+      expect(bytes.includes(Buffer.from(secret)), secret).toBe(false);
 
     writeFileSync(`${file}.partial`, 'left by a save that died');
     const second = await start(dataDir);
@@ -89,7 +105,14 @@ describe('read-model snapshot', () => {
     // The copy taken before the load cannot be opened any more (its key is gone): built from the events instead.
     writeFileSync(file, bytes);
     const lines: string[] = [];
-    const third = await startServer({}, { dataDir, readModelSnapshot: true, logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
+    const third = await startServer(
+      {},
+      {
+        dataDir,
+        readModelSnapshot: true,
+        logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+      },
+    );
     servers.push(third);
     expect(lines.some((line) => line.includes('read-model snapshot not used'))).toBe(true);
     expect((await call(third, 'GET', '/auth', { token: gina.token })).body.email).toBe('gina.sealed@example.test');

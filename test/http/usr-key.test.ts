@@ -15,7 +15,9 @@ describe('legacy user key (usr)', () => {
     const login = await call(server, 'POST', '/auth/usr', { body: { usr: made.body.usr } });
     expect(login.status).toBe(200);
     expect(login.body.usr).toBeUndefined();
-    expect((await call(server, 'GET', '/auth/me', { token: login.body.access_token })).body.id).toBe((await call(server, 'GET', '/auth/me', { token })).body.id);
+    expect((await call(server, 'GET', '/auth/me', { token: login.body.access_token })).body.id).toBe(
+      (await call(server, 'GET', '/auth/me', { token })).body.id,
+    );
     expect(JSON.stringify((await server.service.eventStore.readAll()).map((e) => e.data))).not.toContain(made.body.usr);
     expect((await call(server, 'GET', '/auth/setup-status')).body.login_methods).toContain('usr');
   });
@@ -23,7 +25,9 @@ describe('legacy user key (usr)', () => {
   it('a wrong or rotated key is refused; rotation gives a new one that works', async () => {
     server = await startServer();
     const made = await call(server, 'POST', '/auth/register', { body: newUser() });
-    expect((await call(server, 'POST', '/auth/usr', { body: { usr: 'f'.repeat(64) } })).body.code).toBe('invalid_credentials');
+    expect((await call(server, 'POST', '/auth/usr', { body: { usr: 'f'.repeat(64) } })).body.code).toBe(
+      'invalid_credentials',
+    );
     const rotated = await call(server, 'POST', '/auth/usr-key', { token: made.body.access_token });
     expect(rotated.body.usr).toMatch(/^[0-9a-f]{64}$/);
     expect(rotated.body.usr).not.toBe(made.body.usr);
@@ -37,11 +41,16 @@ describe('legacy user key (usr)', () => {
     const made = await call(server, 'POST', '/auth/register', { body: newUser() });
     const token = made.body.access_token;
     const setup = await call(server, 'GET', '/auth/totp', { token });
-    await call(server, 'POST', '/auth/totp', { token, body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) } });
+    await call(server, 'POST', '/auth/totp', {
+      token,
+      body: { code: await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) }) },
+    });
     clock.advance(30_000);
     expect((await call(server, 'POST', '/auth/usr', { body: { usr: made.body.usr } })).body.code).toBe('totp_required');
     const code = await generate({ secret: setup.body.secret, epoch: Math.floor(clock.now().getTime() / 1000) });
-    expect((await call(server, 'POST', '/auth/usr', { body: { usr: made.body.usr, totp_code: code } })).status).toBe(200);
+    expect((await call(server, 'POST', '/auth/usr', { body: { usr: made.body.usr, totp_code: code } })).status).toBe(
+      200,
+    );
     await server.close();
 
     server = await startServer({ ALLOW_USR_LOGIN: 'false' });

@@ -10,7 +10,11 @@ import { createEmlMailer, maskAddress } from '../../src/infra/mail/eml.js';
 import { createSmtpMailer } from '../../src/infra/mail/smtp.js';
 import { renderMail, resetLink, setPasswordLink, type MailTemplate } from '../../src/mail/templates.js';
 
-const ctx = { serviceName: 'Acme Accounts', publicUrl: 'http://accounts.test:3000', linkBaseUrl: 'http://accounts.test:3000' };
+const ctx = {
+  serviceName: 'Acme Accounts',
+  publicUrl: 'http://accounts.test:3000',
+  linkBaseUrl: 'http://accounts.test:3000',
+};
 const FROM = 'Acme Accounts <accounts@acme.test>';
 
 function capturedLogger(): { logger: Logger; lines: string[] } {
@@ -161,7 +165,13 @@ describe('eml mailer', () => {
 
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!);
-    expect(entry).toMatchObject({ level: 30, msg: 'mail written', kind: 'login_code', to: 'b***@example.com', file: join(dir, name) });
+    expect(entry).toMatchObject({
+      level: 30,
+      msg: 'mail written',
+      kind: 'login_code',
+      to: 'b***@example.com',
+      file: join(dir, name),
+    });
     expect(lines[0]).not.toContain(code);
     expect(lines[0]).not.toContain('bob@');
 
@@ -179,10 +189,13 @@ describe('eml mailer', () => {
 
 describe('templates', () => {
   const secretsOf = (t: MailTemplate): string[] =>
-    t.kind === 'login_code' ? [t.code]
-    : t.kind === 'email_verification' ? [t.code, t.otpSession]
-    : t.kind === 'password_reset' || t.kind === 'account_created' ? [t.token]
-    : [];
+    t.kind === 'login_code'
+      ? [t.code]
+      : t.kind === 'email_verification'
+        ? [t.code, t.otpSession]
+        : t.kind === 'password_reset' || t.kind === 'account_created'
+          ? [t.token]
+          : [];
 
   const templates: MailTemplate[] = [
     { kind: 'login_code', code: '555123' },
@@ -221,12 +234,15 @@ describe('templates', () => {
     const reset = renderMail({ kind: 'password_reset', token: 'abc' }, { ...ctx, linkBaseUrl: 'https://id.example/' });
     expect(reset.text).toContain('https://id.example/reset-password?token=abc');
     expect(reset.text).toContain('30 minutes');
-    const setup = renderMail({ kind: 'account_created', token: 'abc', username: 'grace' }, { ...ctx, linkBaseUrl: 'https://id.example/' });
+    const setup = renderMail(
+      { kind: 'account_created', token: 'abc', username: 'grace' },
+      { ...ctx, linkBaseUrl: 'https://id.example/' },
+    );
     expect(setup.text).toContain('https://id.example/set-password?token=abc');
     expect(setup.text).toContain('7 days');
   });
 
-  it('points links at LINK_BASE_URL (an app\'s own pages, with a path) while the footer still names the service', () => {
+  it("points links at LINK_BASE_URL (an app's own pages, with a path) while the footer still names the service", () => {
     const appCtx = { ...ctx, linkBaseUrl: 'https://app.example.test/account' };
     const reset = renderMail({ kind: 'password_reset', token: 'a.b' }, appCtx);
     expect(reset.text).toContain(resetLink(appCtx.linkBaseUrl, 'a.b'));
@@ -248,7 +264,11 @@ describe('templates', () => {
 
   it('escapes every interpolated value in the HTML part', () => {
     const evil = '<script>alert(1)</script>';
-    const evilCtx = { serviceName: evil, publicUrl: `http://x.test/"><script>`, linkBaseUrl: `http://x.test/"><script>` };
+    const evilCtx = {
+      serviceName: evil,
+      publicUrl: `http://x.test/"><script>`,
+      linkBaseUrl: `http://x.test/"><script>`,
+    };
     const rendered: MailTemplate[] = [
       { kind: 'login_code', code: evil },
       { kind: 'email_verification', code: evil, otpSession: evil },

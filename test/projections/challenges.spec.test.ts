@@ -14,15 +14,27 @@ const issued = (id: string, purpose: ChallengePurpose, more: Partial<ChallengeIs
   challenge(id)({
     type: 'ChallengeIssued',
     data: {
-      challengeId: id, purpose, userId: ALICE, emailClaim: 'claim-email-alice', email: null, secretHash: 'hmac-of-code', totpSecret: null,
-      expiresAt: EXPIRES, maxAttempts: 5, ...more,
+      challengeId: id,
+      purpose,
+      userId: ALICE,
+      emailClaim: 'claim-email-alice',
+      email: null,
+      secretHash: 'hmac-of-code',
+      totpSecret: null,
+      expiresAt: EXPIRES,
+      maxAttempts: 5,
+      ...more,
     },
   });
 const completed = (id: string) => challenge(id)({ type: 'ChallengeCompleted', data: {} });
 
 describe('challenges projection: the newest open challenge for each purpose and key', () => {
   it('an email code is found by its address claim; a verification code and a TOTP set-up by the account', async () => {
-    await given([issued('c-1', 'email_code'), issued('c-2', 'email_verification'), issued('c-3', 'totp_setup', { totpSecret: 'SECRET', secretHash: null })]).then({
+    await given([
+      issued('c-1', 'email_code'),
+      issued('c-2', 'email_verification'),
+      issued('c-3', 'totp_setup', { totpSecret: 'SECRET', secretHash: null }),
+    ]).then({
       [CHALLENGES]: [
         { _id: 'email_code:claim-email-alice', challengeId: 'c-1', expiresAt: EXPIRES },
         { _id: `email_verification:${ALICE}`, challengeId: 'c-2', expiresAt: EXPIRES },
@@ -32,7 +44,11 @@ describe('challenges projection: the newest open challenge for each purpose and 
   });
 
   it('a reset link, an LNURL k1 and an OAuth state name their challenge themselves: no pointer', async () => {
-    await given([issued('c-1', 'password_reset'), issued('c-2', 'lnurl', { action: 'login' }), issued('c-3', 'oauth', { oauth: { provider: 'github', redirectUri: 'https://app.test/cb' } })]).then({
+    await given([
+      issued('c-1', 'password_reset'),
+      issued('c-2', 'lnurl', { action: 'login' }),
+      issued('c-3', 'oauth', { oauth: { provider: 'github', redirectUri: 'https://app.test/cb' } }),
+    ]).then({
       [CHALLENGES]: [],
     });
   });
@@ -50,7 +66,11 @@ describe('challenges projection: the newest open challenge for each purpose and 
   });
 
   it('using a replaced challenge leaves the newer one pointed to', async () => {
-    await given([issued('c-1', 'email_code'), issued('c-2', 'email_code', { expiresAt: LATER }), completed('c-1')]).then({
+    await given([
+      issued('c-1', 'email_code'),
+      issued('c-2', 'email_code', { expiresAt: LATER }),
+      completed('c-1'),
+    ]).then({
       [CHALLENGES]: [{ _id: 'email_code:claim-email-alice', challengeId: 'c-2', expiresAt: LATER }],
     });
   });

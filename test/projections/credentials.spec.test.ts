@@ -19,28 +19,64 @@ const acl1 = inStream<AclEvent>(`acl-${ACL_1}`);
 const acl2 = inStream<AclEvent>(`acl-${ACL_2}`);
 const aliceAccount = inStream<UserEvent>(`user-${ALICE}`);
 
-const aclCreated = (aclId: string, ownerId = ALICE): AclEvent => ({ type: 'AclCreated', data: { aclId, ownerId, name: 'read-only', allowedEndpoints: ['GET /api/v1/**'] } });
-const tokenIssued = (tokenId: string, ownerId = ALICE, expiresAt: string | null = null): AclEvent => ({ type: 'AclTokenIssued', data: { tokenId, ownerId, expiresAt } });
+const aclCreated = (aclId: string, ownerId = ALICE): AclEvent => ({
+  type: 'AclCreated',
+  data: { aclId, ownerId, name: 'read-only', allowedEndpoints: ['GET /api/v1/**'] },
+});
+const tokenIssued = (tokenId: string, ownerId = ALICE, expiresAt: string | null = null): AclEvent => ({
+  type: 'AclTokenIssued',
+  data: { tokenId, ownerId, expiresAt },
+});
 const tokenRevoked = (tokenId: string): AclEvent => ({ type: 'AclTokenRevoked', data: { ownerId: ALICE, tokenId } });
 const apiKeyCreated = (keyId: string, ownerId = ALICE) =>
   inStream<ApiKeyEvent>(`apikey-${keyId}`)({
     type: 'ApiKeyCreated',
-    data: { keyId, ownerId, name: `key ${keyId.slice(-1)}`, prefix: `ak_${keyId.slice(-1)}`, keyHash: `sha-${keyId.slice(-1)}`, expiresAt: EXPIRY },
+    data: {
+      keyId,
+      ownerId,
+      name: `key ${keyId.slice(-1)}`,
+      prefix: `ak_${keyId.slice(-1)}`,
+      keyHash: `sha-${keyId.slice(-1)}`,
+      expiresAt: EXPIRY,
+    },
   });
-const apiKeyRevoked = (keyId: string) => inStream<ApiKeyEvent>(`apikey-${keyId}`)({ type: 'ApiKeyRevoked', data: { keyId, ownerId: ALICE, reason: 'password_reset' } });
+const apiKeyRevoked = (keyId: string) =>
+  inStream<ApiKeyEvent>(`apikey-${keyId}`)({
+    type: 'ApiKeyRevoked',
+    data: { keyId, ownerId: ALICE, reason: 'password_reset' },
+  });
 
 /** An ACL document, created by the event at `created`. */
 const acl = (aclId: string, created: number, more: Record<string, unknown> = {}) => ({
-  _id: aclId, userId: ALICE, name: 'read-only', allowed_endpoints: ['GET /api/v1/**'], created_at: at(created), token_count: 0, ...more,
+  _id: aclId,
+  userId: ALICE,
+  name: 'read-only',
+  allowed_endpoints: ['GET /api/v1/**'],
+  created_at: at(created),
+  token_count: 0,
+  ...more,
 });
 /** A live ACL token's document, issued by the event at `issued`. */
 const aclToken = (tokenId: string, aclId: string, issued: number, userId = ALICE, expiresAt: string | null = null) => ({
-  _id: `acl:${tokenId}`, kind: 'acl', tokenId, aclId, userId, created_at: at(issued), expires_at: expiresAt,
+  _id: `acl:${tokenId}`,
+  kind: 'acl',
+  tokenId,
+  aclId,
+  userId,
+  created_at: at(issued),
+  expires_at: expiresAt,
 });
 /** A live API key's document, created by the event at `created`. */
 const apiKey = (keyId: string, created: number, userId = ALICE) => ({
-  _id: `key:sha-${keyId.slice(-1)}`, kind: 'apikey', keyId, userId, name: `key ${keyId.slice(-1)}`, prefix: `ak_${keyId.slice(-1)}`,
-  keyHash: `sha-${keyId.slice(-1)}`, created_at: at(created), expires_at: EXPIRY,
+  _id: `key:sha-${keyId.slice(-1)}`,
+  kind: 'apikey',
+  keyId,
+  userId,
+  name: `key ${keyId.slice(-1)}`,
+  prefix: `ak_${keyId.slice(-1)}`,
+  keyHash: `sha-${keyId.slice(-1)}`,
+  created_at: at(created),
+  expires_at: EXPIRY,
 });
 
 describe('credentials projection: live ACLs with their token counts, and every live ACL token and API key', () => {
@@ -52,8 +88,14 @@ describe('credentials projection: live ACLs with their token counts, and every l
     await given([
       acl1(aclCreated(ACL_1)),
       acl1({ type: 'AclRenamed', data: { ownerId: ALICE, name: 'writer' } }),
-      acl1({ type: 'AclEndpointsChanged', data: { ownerId: ALICE, allowedEndpoints: ['GET /api/v1/**', 'POST /api/v1/payments'] } }),
-    ]).then({ [ACLS]: [acl(ACL_1, 1, { name: 'writer', allowed_endpoints: ['GET /api/v1/**', 'POST /api/v1/payments'] })], [TOKENS]: [] });
+      acl1({
+        type: 'AclEndpointsChanged',
+        data: { ownerId: ALICE, allowedEndpoints: ['GET /api/v1/**', 'POST /api/v1/payments'] },
+      }),
+    ]).then({
+      [ACLS]: [acl(ACL_1, 1, { name: 'writer', allowed_endpoints: ['GET /api/v1/**', 'POST /api/v1/payments'] })],
+      [TOKENS]: [],
+    });
   });
 
   it('counts the tokens issued on an ACL, each of them a live credential with its expiry', async () => {
@@ -64,7 +106,12 @@ describe('credentials projection: live ACLs with their token counts, and every l
   });
 
   it('a revoked ACL token no longer works and no longer counts', async () => {
-    await given([acl1(aclCreated(ACL_1)), acl1(tokenIssued('t-1')), acl1(tokenIssued('t-2')), acl1(tokenRevoked('t-1'))]).then({
+    await given([
+      acl1(aclCreated(ACL_1)),
+      acl1(tokenIssued('t-1')),
+      acl1(tokenIssued('t-2')),
+      acl1(tokenRevoked('t-1')),
+    ]).then({
       [ACLS]: [acl(ACL_1, 1, { token_count: 1 })],
       [TOKENS]: [aclToken('t-2', ACL_1, 3)],
     });
@@ -72,20 +119,33 @@ describe('credentials projection: live ACLs with their token counts, and every l
 
   it("a deleted ACL takes its tokens with it; another ACL's stay", async () => {
     await given([
-      acl1(aclCreated(ACL_1)), acl2(aclCreated(ACL_2)), acl1(tokenIssued('t-1')), acl2(tokenIssued('t-2')),
+      acl1(aclCreated(ACL_1)),
+      acl2(aclCreated(ACL_2)),
+      acl1(tokenIssued('t-1')),
+      acl2(tokenIssued('t-2')),
       acl1({ type: 'AclDeleted', data: { ownerId: ALICE, revokedTokenIds: ['t-1'] } }),
     ]).then({ [ACLS]: [acl(ACL_2, 2, { token_count: 1 })], [TOKENS]: [aclToken('t-2', ACL_2, 4)] });
   });
 
   it('an API key is a live credential, found by its hash, until it is revoked', async () => {
-    await given([apiKeyCreated(KEY_1), apiKeyCreated(KEY_2)]).then({ [ACLS]: [], [TOKENS]: [apiKey(KEY_1, 1), apiKey(KEY_2, 2)] });
-    await given([apiKeyCreated(KEY_1), apiKeyCreated(KEY_2), apiKeyRevoked(KEY_1)]).then({ [ACLS]: [], [TOKENS]: [apiKey(KEY_2, 2)] });
+    await given([apiKeyCreated(KEY_1), apiKeyCreated(KEY_2)]).then({
+      [ACLS]: [],
+      [TOKENS]: [apiKey(KEY_1, 1), apiKey(KEY_2, 2)],
+    });
+    await given([apiKeyCreated(KEY_1), apiKeyCreated(KEY_2), apiKeyRevoked(KEY_1)]).then({
+      [ACLS]: [],
+      [TOKENS]: [apiKey(KEY_2, 2)],
+    });
   });
 
   it("a deleted account's ACLs, ACL tokens and API keys are all gone; another account's stay", async () => {
     await given([
-      acl1(aclCreated(ACL_1)), acl1(tokenIssued('t-1')), apiKeyCreated(KEY_1),
-      acl2(aclCreated(ACL_2, BOB)), acl2(tokenIssued('t-2', BOB)), apiKeyCreated(KEY_2, BOB),
+      acl1(aclCreated(ACL_1)),
+      acl1(tokenIssued('t-1')),
+      apiKeyCreated(KEY_1),
+      acl2(aclCreated(ACL_2, BOB)),
+      acl2(tokenIssued('t-2', BOB)),
+      apiKeyCreated(KEY_2, BOB),
       aliceAccount({ type: 'UserDeleted', data: { releasedClaims: [] } }),
     ]).then({
       [ACLS]: [acl(ACL_2, 4, { userId: BOB, token_count: 1 })],
@@ -95,10 +155,15 @@ describe('credentials projection: live ACLs with their token counts, and every l
 
   it('writes for every event type it handles', () => {
     expectEveryHandledTypeWrites(credentialsProjection, [
-      acl1(aclCreated(ACL_1)), acl1({ type: 'AclRenamed', data: { ownerId: ALICE, name: 'writer' } }),
+      acl1(aclCreated(ACL_1)),
+      acl1({ type: 'AclRenamed', data: { ownerId: ALICE, name: 'writer' } }),
       acl1({ type: 'AclEndpointsChanged', data: { ownerId: ALICE, allowedEndpoints: ['GET /api/v1/**'] } }),
-      acl1(tokenIssued('t-1')), acl1(tokenRevoked('t-1')), acl1({ type: 'AclDeleted', data: { ownerId: ALICE, revokedTokenIds: [] } }),
-      apiKeyCreated(KEY_1), apiKeyRevoked(KEY_1), aliceAccount({ type: 'UserDeleted', data: { releasedClaims: [] } }),
+      acl1(tokenIssued('t-1')),
+      acl1(tokenRevoked('t-1')),
+      acl1({ type: 'AclDeleted', data: { ownerId: ALICE, revokedTokenIds: [] } }),
+      apiKeyCreated(KEY_1),
+      apiKeyRevoked(KEY_1),
+      aliceAccount({ type: 'UserDeleted', data: { releasedClaims: [] } }),
     ]);
   });
 });

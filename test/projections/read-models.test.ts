@@ -66,7 +66,12 @@ const challengeEvents: ShownBy<ChallengeEvent> = {
   ChallengeExpired: [],
 };
 
-const inviteEvents: ShownBy<InviteEvent> = { InviteIssued: ['invites'], InviteUsed: ['invites'], InviteUseReturned: ['invites'], InviteRevoked: ['invites'] };
+const inviteEvents: ShownBy<InviteEvent> = {
+  InviteIssued: ['invites'],
+  InviteUsed: ['invites'],
+  InviteUseReturned: ['invites'],
+  InviteRevoked: ['invites'],
+};
 
 /** Claims are read from their own streams when taken; no read model shows them. */
 const claimEvents: ShownBy<ClaimEvent> = { ValueClaimed: [], ValueReleased: [] };
@@ -81,7 +86,11 @@ const vocabularies = [
   { aggregate: 'unique', shownBy: claimEvents, types: Object.keys(claimVocabulary) },
 ];
 
-const handledBy = (type: string) => projections.filter((p) => p.handles.includes(type)).map((p) => p.name).sort();
+const handledBy = (type: string) =>
+  projections
+    .filter((p) => p.handles.includes(type))
+    .map((p) => p.name)
+    .sort();
 
 describe('which read models each event changes', () => {
   it('names every read model there is', () => {
@@ -101,7 +110,9 @@ describe('which read models each event changes', () => {
 
   it('every type a projection handles is an event of some aggregate', () => {
     const known = new Set(vocabularies.flatMap((v) => v.types));
-    const unknown = projections.flatMap((p) => p.handles.filter((type) => !known.has(type)).map((type) => `${p.name}: ${type}`));
+    const unknown = projections.flatMap((p) =>
+      p.handles.filter((type) => !known.has(type)).map((type) => `${p.name}: ${type}`),
+    );
     expect(unknown).toEqual([]);
   });
 });

@@ -16,14 +16,27 @@ describe('read-model snapshot versions', () => {
     const db = openSqliteDatabase(join(dir, 'accounts.db'));
     const eventStore = createSqliteEventStore(db);
     const keyStore = createSqliteKeyStore(db);
-    await eventStore.append('thing-1', [{ id: '5f0c7e4e-8f8e-4c43-9d43-2f0d7a1c9e01', type: 'Happened', data: {}, metadata: {} }], { expectedRevision: 'no_stream' });
+    await eventStore.append(
+      'thing-1',
+      [{ id: '5f0c7e4e-8f8e-4c43-9d43-2f0d7a1c9e01', type: 'Happened', data: {}, metadata: {} }],
+      { expectedRevision: 'no_stream' },
+    );
     const deps = (versions: Record<string, number>) => {
       const readStore = createMemoryReadStore();
-      return { storage: createFileSnapshotStorage(join(dir, SNAPSHOT_FILE)), readStore, eventStore, keyStore, versions, logger: pino({ level: 'silent' }) };
+      return {
+        storage: createFileSnapshotStorage(join(dir, SNAPSHOT_FILE)),
+        readStore,
+        eventStore,
+        keyStore,
+        versions,
+        logger: pino({ level: 'silent' }),
+      };
     };
     const save = async () => {
       const saving = deps({ me: 3, lookups: 2 });
-      await saving.readStore.collection('me_g1').updateOne({ _id: 'u1' }, { $set: { username: 'x' } }, { upsert: true });
+      await saving.readStore
+        .collection('me_g1')
+        .updateOne({ _id: 'u1' }, { $set: { username: 'x' } }, { upsert: true });
       await saveReadModelSnapshot(saving);
     };
 

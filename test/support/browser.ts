@@ -17,7 +17,16 @@ export const launchChromium = (): Promise<Browser> =>
   chromium.launch({
     executablePath: CHROMIUM,
     // This machine's network is closed: Chromium must not try to reach Google at start.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 
 /** Where page tests leave their screenshots (ignored by git). */
@@ -29,7 +38,13 @@ export async function openPage(browser: Browser, url: string) {
   const page = await context.newPage();
   const errors: string[] = [];
   // A refused request is logged by the browser as a failed resource: not a fault of the page.
-  page.on('console', (message) => message.type() === 'error' && !message.text().startsWith('Failed to load resource') && errors.push(message.text()));
+  page.on(
+    'console',
+    (message) =>
+      message.type() === 'error' &&
+      !message.text().startsWith('Failed to load resource') &&
+      errors.push(message.text()),
+  );
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(url);
   return { page, errors, context };

@@ -10,7 +10,16 @@ export interface ChildServer {
 /** Runs the compiled service (`node dist/src/main.js`) as a child and waits until it listens. */
 export function startChild(env: Record<string, string>): Promise<ChildServer> {
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', LOG_LEVEL: 'info', NODE_ENV: 'test', RATE_LIMIT_MAX: '0', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      BCRYPT_COST: '4',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      RATE_LIMIT_MAX: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -40,7 +40,11 @@ export const projectionSpec = (projection: Projection) => (events: GivenEvent[])
       for (const index of indexes) await store.collection(name).createIndex(index);
     }
     await replayInto(store, projection, recorded(events));
-    const names = new Set([...Object.keys(projection.collections), ...Object.keys(expected), ...(await store.listCollections())]);
+    const names = new Set([
+      ...Object.keys(projection.collections),
+      ...Object.keys(expected),
+      ...(await store.listCollections()),
+    ]);
     const actual: Record<string, Doc[]> = {};
     const wanted: Record<string, Doc[]> = {};
     for (const name of [...names].sort()) {
@@ -57,7 +61,9 @@ export const projectionSpec = (projection: Projection) => (events: GivenEvent[])
  */
 export function expectEveryHandledTypeWrites(projection: Projection, examples: GivenEvent[]) {
   const events = recorded(examples);
-  const silent = projection.handles.filter((type) => !events.some((event) => event.type === type && projection.project(event).length > 0));
+  const silent = projection.handles.filter(
+    (type) => !events.some((event) => event.type === type && projection.project(event).length > 0),
+  );
   expect(silent, `${projection.name} handles these, but none of the examples makes it write`).toEqual([]);
   const unhandled = examples.map((event) => event.type).filter((type) => !projection.handles.includes(type));
   expect(unhandled, `${projection.name} does not handle these examples`).toEqual([]);

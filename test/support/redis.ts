@@ -23,7 +23,9 @@ export function requireRedis(): boolean {
   if (redisAvailable) return true;
   const message = 'redis-server is not on PATH: the Redis-backed tests cannot run (apt-get install redis-server).';
   if (process.env.CI === 'true') throw new Error(message);
-  process.stderr.write(`\n${'!'.repeat(100)}\n!!! ${message}\n!!! They are SKIPPED. CI runs them and fails without it.\n${'!'.repeat(100)}\n\n`);
+  process.stderr.write(
+    `\n${'!'.repeat(100)}\n!!! ${message}\n!!! They are SKIPPED. CI runs them and fails without it.\n${'!'.repeat(100)}\n\n`,
+  );
   return false;
 }
 
@@ -45,7 +47,9 @@ const freePort = (): Promise<number> =>
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 
@@ -78,13 +82,20 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--daemonize', 'no',
-    '--logfile', '',
-    '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
+    '--loglevel',
+    'warning',
     ...(options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   ];
   let child: ChildProcess | undefined;

@@ -24,12 +24,28 @@ export interface TestServer {
 }
 
 /** A real service listening on 127.0.0.1 with its own data dir; bcrypt at the lowest cost. */
-export async function startServer(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock; logger?: Logger; readModelSnapshot?: boolean } = {}): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { dataDir?: string; clock?: TestClock; logger?: Logger; readModelSnapshot?: boolean } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'accounts-test-'));
   const clock = options.clock ?? new TestClock(new Date());
   // Per-IP limits are off by default here (every test request comes from 127.0.0.1); their own test turns them on.
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', BCRYPT_THREADS: '2', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0', ...env });
-  const service = await createService(config, { clock: clock.now, logger: options.logger ?? pino({ level: 'silent' }), readModelSnapshot: options.readModelSnapshot ?? false });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    BCRYPT_COST: '4',
+    BCRYPT_THREADS: '2',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '0',
+    ...env,
+  });
+  const service = await createService(config, {
+    clock: clock.now,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    readModelSnapshot: options.readModelSnapshot ?? false,
+  });
   const port = await service.listen();
   const url = `http://127.0.0.1:${port}`;
   return { url, api: `${url}/api/v1`, service, dataDir, clock, close: () => service.close() };
@@ -46,7 +62,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** A server whose PUBLIC_URL is its own address (redirects back to it must work). */
-export async function startPublicServer(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock } = {}): Promise<TestServer> {
+export async function startPublicServer(
+  env: Record<string, string> = {},
+  options: { dataDir?: string; clock?: TestClock } = {},
+): Promise<TestServer> {
   const port = await freePort();
   return startServer({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...env }, options);
 }

@@ -11,7 +11,12 @@ describe('event codec', () => {
     const codec = createEventCodec(keys);
     const userId = randomUUID();
     const stream = `user-${userId}`;
-    const [encoded] = await codec.encode(stream, [{ type: 'DisplayNameChanged', data: { displayName: 'Ada' } }], { commandId: randomUUID(), correlationId: 'c', actor: userId, ip: '10.0.0.1', userAgent: 'ua' }, 0n);
+    const [encoded] = await codec.encode(
+      stream,
+      [{ type: 'DisplayNameChanged', data: { displayName: 'Ada' } }],
+      { commandId: randomUUID(), correlationId: 'c', actor: userId, ip: '10.0.0.1', userAgent: 'ua' },
+      0n,
+    );
     expect(JSON.stringify(encoded)).not.toContain('Ada');
     expect(JSON.stringify(encoded)).not.toContain('10.0.0.1');
     const recorded: RecordedEvent = { ...encoded!, streamId: stream, revision: 0n, position: 1n, created: new Date() };
@@ -31,10 +36,36 @@ describe('event codec', () => {
     const codec = createEventCodec(keys);
     const userId = randomUUID();
     const stream = `user-${userId}`;
-    const context = { commandId: randomUUID(), correlationId: 'c', actor: userId, ip: '10.0.0.2', userAgent: 'agent/1' };
-    const [one, two] = await codec.encode(stream, [{ type: 'DisplayNameChanged', data: { displayName: 'Bo' } }, { type: 'DisplayNameChanged', data: { displayName: 'Bea' } }], context, 0n);
-    const decodedOne = await codec.decode({ ...one!, streamId: stream, revision: 0n, position: 1n, created: new Date() });
-    const decodedTwo = await codec.decode({ ...two!, streamId: stream, revision: 1n, position: 2n, created: new Date() });
+    const context = {
+      commandId: randomUUID(),
+      correlationId: 'c',
+      actor: userId,
+      ip: '10.0.0.2',
+      userAgent: 'agent/1',
+    };
+    const [one, two] = await codec.encode(
+      stream,
+      [
+        { type: 'DisplayNameChanged', data: { displayName: 'Bo' } },
+        { type: 'DisplayNameChanged', data: { displayName: 'Bea' } },
+      ],
+      context,
+      0n,
+    );
+    const decodedOne = await codec.decode({
+      ...one!,
+      streamId: stream,
+      revision: 0n,
+      position: 1n,
+      created: new Date(),
+    });
+    const decodedTwo = await codec.decode({
+      ...two!,
+      streamId: stream,
+      revision: 1n,
+      position: 2n,
+      created: new Date(),
+    });
     expect(decodedOne.metadata.ip).toBe('10.0.0.2'); // opened before the erasure: it was already in memory
     await keys.destroy(userId);
     codec.forget(userId);

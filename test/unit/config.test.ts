@@ -8,21 +8,50 @@ describe('configuration', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      port: 3000, host: '0.0.0.0', publicUrl: 'http://localhost:3000', dataDir: './data', registration: 'open', invites: 'admins', allowUsrLogin: true,
-      bcryptCost: 11, jwtTtlMs: 7 * 86_400_000, rateLimitMax: 60, codeIssueLimit: 5, codeFailureLimit: 10, readYourWritesTimeoutMs: 2000, claimGraceMs: 60_000,
-      eventStoreUrl: undefined, mongoUrl: undefined, redisUrl: undefined,
+      port: 3000,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:3000',
+      dataDir: './data',
+      registration: 'open',
+      invites: 'admins',
+      allowUsrLogin: true,
+      bcryptCost: 11,
+      jwtTtlMs: 7 * 86_400_000,
+      rateLimitMax: 60,
+      codeIssueLimit: 5,
+      codeFailureLimit: 10,
+      readYourWritesTimeoutMs: 2000,
+      claimGraceMs: 60_000,
+      eventStoreUrl: undefined,
+      mongoUrl: undefined,
+      redisUrl: undefined,
     });
     expect(config.jwtAudience).toBe(config.publicUrl);
   });
 
   it('reads every variable it documents', () => {
     const config = loadConfig({
-      PORT: '8080', PUBLIC_URL: 'https://id.example.test/', ALLOW_NEW_ACCOUNTS: 'false', BCRYPT_COST: '12', JWT_TTL: '15m',
-      EVENTSTORE_URL: 'esdb://localhost:2113?tls=false', MONGO_URL: 'mongodb://localhost:27017/accounts', REDIS_URL: 'redis://localhost:6379',
+      PORT: '8080',
+      PUBLIC_URL: 'https://id.example.test/',
+      ALLOW_NEW_ACCOUNTS: 'false',
+      BCRYPT_COST: '12',
+      JWT_TTL: '15m',
+      EVENTSTORE_URL: 'esdb://localhost:2113?tls=false',
+      MONGO_URL: 'mongodb://localhost:27017/accounts',
+      REDIS_URL: 'redis://localhost:6379',
     });
-    expect(config).toMatchObject({ port: 8080, publicUrl: 'https://id.example.test', registration: 'closed', bcryptCost: 12, jwtTtlMs: 900_000 });
+    expect(config).toMatchObject({
+      port: 8080,
+      publicUrl: 'https://id.example.test',
+      registration: 'closed',
+      bcryptCost: 12,
+      jwtTtlMs: 900_000,
+    });
     // REGISTRATION supersedes its older alias.
-    expect(loadConfig({ REGISTRATION: 'invite', ALLOW_NEW_ACCOUNTS: 'false', INVITES: 'users' })).toMatchObject({ registration: 'invite', invites: 'users' });
+    expect(loadConfig({ REGISTRATION: 'invite', ALLOW_NEW_ACCOUNTS: 'false', INVITES: 'users' })).toMatchObject({
+      registration: 'invite',
+      invites: 'users',
+    });
     expect(() => loadConfig({ REGISTRATION: 'maybe' })).toThrow(/REGISTRATION/);
     expect(loadConfig({}).embeddedSync).toBe('full');
     expect(loadConfig({ EMBEDDED_SYNC: 'normal' }).embeddedSync).toBe('normal');
@@ -32,7 +61,11 @@ describe('configuration', () => {
   it("opens the embedded file with SQLite's synchronous as EMBEDDED_SYNC says (FULL unless asked)", async () => {
     const { openSqliteDatabase } = await import('../../src/infra/sqlite/database.js');
     const dir = mkdtempSync(join(tmpdir(), 'sync-'));
-    for (const [options, level] of [[{}, 2], [{ synchronous: 'full' as const }, 2], [{ synchronous: 'normal' as const }, 1]] as const) {
+    for (const [options, level] of [
+      [{}, 2],
+      [{ synchronous: 'full' as const }, 2],
+      [{ synchronous: 'normal' as const }, 1],
+    ] as const) {
       const db = openSqliteDatabase(join(dir, `${level}-${JSON.stringify(options).length}.db`), options);
       expect(db.pragma('synchronous', { simple: true })).toBe(level);
       db.close();
@@ -42,13 +75,21 @@ describe('configuration', () => {
   it('names every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', BCRYPT_COST: '99', JWT_TTL: 'forever', MONGO_URL: 'http://nope', ALLOW_NEW_ACCOUNTS: 'maybe', PUBLIC_URL: 'not a url' });
+      loadConfig({
+        PORT: 'eighty',
+        BCRYPT_COST: '99',
+        JWT_TTL: 'forever',
+        MONGO_URL: 'http://nope',
+        ALLOW_NEW_ACCOUNTS: 'maybe',
+        PUBLIC_URL: 'not a url',
+      });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of ['PORT', 'BCRYPT_COST', 'JWT_TTL', 'MONGO_URL', 'ALLOW_NEW_ACCOUNTS', 'PUBLIC_URL']) expect(message).toContain(name);
+    for (const name of ['PORT', 'BCRYPT_COST', 'JWT_TTL', 'MONGO_URL', 'ALLOW_NEW_ACCOUNTS', 'PUBLIC_URL'])
+      expect(message).toContain(name);
   });
 
   it('treats an empty variable as unset', () => {
@@ -57,15 +98,32 @@ describe('configuration', () => {
 
   it('reads OAuth providers from OAUTH_<NAME>_* (google and github know their issuers) and ALLOWED_REDIRECTS', () => {
     const config = loadConfig({
-      OAUTH_GOOGLE_CLIENT_ID: 'g', OAUTH_GOOGLE_CLIENT_SECRET: 'gs',
-      OAUTH_GITHUB_CLIENT_ID: 'h', OAUTH_GITHUB_CLIENT_SECRET: 'hs',
-      OAUTH_MY_IDP_ISSUER: 'https://idp.example.test/realms/main', OAUTH_MY_IDP_CLIENT_ID: 'm', OAUTH_MY_IDP_CLIENT_SECRET: 'ms',
+      OAUTH_GOOGLE_CLIENT_ID: 'g',
+      OAUTH_GOOGLE_CLIENT_SECRET: 'gs',
+      OAUTH_GITHUB_CLIENT_ID: 'h',
+      OAUTH_GITHUB_CLIENT_SECRET: 'hs',
+      OAUTH_MY_IDP_ISSUER: 'https://idp.example.test/realms/main',
+      OAUTH_MY_IDP_CLIENT_ID: 'm',
+      OAUTH_MY_IDP_CLIENT_SECRET: 'ms',
       ALLOWED_REDIRECTS: 'https://app.example.test, https://other.example.test/cb',
     });
     expect(config.oauth).toEqual([
       { name: 'google', kind: 'oidc', issuer: 'https://accounts.google.com', clientId: 'g', clientSecret: 'gs' },
-      { name: 'github', kind: 'github', issuer: 'https://github.com', clientId: 'h', clientSecret: 'hs', apiUrl: 'https://api.github.com' },
-      { name: 'my_idp', kind: 'oidc', issuer: 'https://idp.example.test/realms/main', clientId: 'm', clientSecret: 'ms' },
+      {
+        name: 'github',
+        kind: 'github',
+        issuer: 'https://github.com',
+        clientId: 'h',
+        clientSecret: 'hs',
+        apiUrl: 'https://api.github.com',
+      },
+      {
+        name: 'my_idp',
+        kind: 'oidc',
+        issuer: 'https://idp.example.test/realms/main',
+        clientId: 'm',
+        clientSecret: 'ms',
+      },
     ]);
     expect(config.allowedRedirects).toEqual(['https://app.example.test', 'https://other.example.test/cb']);
   });
@@ -74,24 +132,44 @@ describe('configuration', () => {
     let error: unknown;
     try {
       loadConfig({
-        OAUTH_GOOGLE_CLIENT_ID: 'g', OAUTH_KEYCLOAK_CLIENT_ID: 'k', OAUTH_KEYCLOAK_CLIENT_SECRET: 'ks',
-        OAUTH_ME_ISSUER: 'https://x.test', OAUTH_ME_CLIENT_ID: 'a', OAUTH_ME_CLIENT_SECRET: 'b', ALLOWED_REDIRECTS: 'javascript:alert(1)',
+        OAUTH_GOOGLE_CLIENT_ID: 'g',
+        OAUTH_KEYCLOAK_CLIENT_ID: 'k',
+        OAUTH_KEYCLOAK_CLIENT_SECRET: 'ks',
+        OAUTH_ME_ISSUER: 'https://x.test',
+        OAUTH_ME_CLIENT_ID: 'a',
+        OAUTH_ME_CLIENT_SECRET: 'b',
+        ALLOWED_REDIRECTS: 'javascript:alert(1)',
       });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const part of ['OAUTH_GOOGLE_CLIENT_SECRET', 'OAUTH_KEYCLOAK_ISSUER', 'OAUTH_ME_*', 'ALLOWED_REDIRECTS']) expect(message).toContain(part);
+    for (const part of ['OAUTH_GOOGLE_CLIENT_SECRET', 'OAUTH_KEYCLOAK_ISSUER', 'OAUTH_ME_*', 'ALLOWED_REDIRECTS'])
+      expect(message).toContain(part);
   });
 
   it('points mail links at PUBLIC_URL unless LINK_BASE_URL names an http(s) base (a path is fine, a query or fragment is not)', () => {
     expect(loadConfig({}).linkBaseUrl).toBe('http://localhost:3000');
     expect(loadConfig({ PUBLIC_URL: 'https://id.example.test/' }).linkBaseUrl).toBe('https://id.example.test');
-    const config = loadConfig({ PUBLIC_URL: 'https://id.example.test', LINK_BASE_URL: 'https://app.example.test/account/' });
-    expect([config.publicUrl, config.linkBaseUrl, config.jwtAudience]).toEqual(['https://id.example.test', 'https://app.example.test/account', 'https://id.example.test']);
+    const config = loadConfig({
+      PUBLIC_URL: 'https://id.example.test',
+      LINK_BASE_URL: 'https://app.example.test/account/',
+    });
+    expect([config.publicUrl, config.linkBaseUrl, config.jwtAudience]).toEqual([
+      'https://id.example.test',
+      'https://app.example.test/account',
+      'https://id.example.test',
+    ]);
     expect(loadConfig({ LINK_BASE_URL: '' }).linkBaseUrl).toBe('http://localhost:3000');
-    for (const bad of ['ftp://app.example.test', 'javascript:alert(1)', 'not a url', '/reset', 'https://app.example.test/?x=1', 'https://app.example.test/#top']) {
+    for (const bad of [
+      'ftp://app.example.test',
+      'javascript:alert(1)',
+      'not a url',
+      '/reset',
+      'https://app.example.test/?x=1',
+      'https://app.example.test/#top',
+    ]) {
       expect(() => loadConfig({ LINK_BASE_URL: bad }), bad).toThrow(/LINK_BASE_URL/);
     }
   });

@@ -11,8 +11,12 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
-const historyQuery = z.strictObject({ as_of: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time' }).optional() });
-const projectionParams = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a projection name') });
+const historyQuery = z.strictObject({
+  as_of: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time' }).optional(),
+});
+const projectionParams = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a projection name'),
+});
 const noBody = z.strictObject({});
 const adminUser = answers.user.extend({ disabled: z.boolean(), locked_until: z.iso.datetime().nullable().optional() });
 const userList = z.object({ users: z.array(adminUser), next_cursor: z.string().nullable() });
@@ -23,84 +27,181 @@ const createBody = z.strictObject({
   role: z.enum(['user', 'admin']).default('user'),
   send_mail: z.boolean().default(false),
 });
-const created = z.object({ user: adminUser, temporary_password: z.string().optional().describe('Shown this once; absent with send_mail') });
+const created = z.object({
+  user: adminUser,
+  temporary_password: z.string().optional().describe('Shown this once; absent with send_mail'),
+});
 const tag = 'Admin';
 const userAnswer = { 200: { description: 'The user object, with `disabled`', schema: adminUser } };
 
 /** Administration: an admin's login session only (403 `admin_only` otherwise). */
 export function adminRoutes(accounts: Accounts, operations: ProjectionOperations, routes: Routes): void {
+  routes.add(
+    'get',
+    '/admin/users',
+    {
+      policy: 'admin',
+      tag,
+      summary: 'List and search users (by username or email), a page at a time',
+      query: listQuery,
+      responses: { 200: { description: 'A page of users; `next_cursor` is null on the last one', schema: userList } },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await accounts.listUsers(query));
+    },
+  );
 
-  routes.add('get', '/admin/users', {
-    policy: 'admin', tag, summary: 'List and search users (by username or email), a page at a time', query: listQuery,
-    responses: { 200: { description: 'A page of users; `next_cursor` is null on the last one', schema: userList } },
-  }, async ({ query }, _req, res) => {
-    res.json(await accounts.listUsers(query));
-  });
+  routes.add(
+    'post',
+    '/admin/users',
+    {
+      policy: 'admin',
+      tag,
+      summary: 'Make an account: a temporary password, or a mailed link to set one',
+      body: createBody,
+      description:
+        'The account has `must_reset_password: true`; until it sets a password its token works only for GET /auth, PUT /auth/update-password and POST /auth/logout (403 `password_reset_required`). Only the superadmin makes admins.',
+      responses: { 201: { description: 'The account, and its temporary password (once)', schema: created } },
+      errors: [403, 409],
+    },
+    async ({ body }, req, res) => {
+      const made = await accounts.createUser(
+        callerOf(req),
+        { username: body.username, email: body.email ?? null, role: body.role, sendMail: body.send_mail },
+        requestInfo(req),
+      );
+      await routes.answerCommand(res, made.position, 201, {
+        user: made.user,
+        ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}),
+      });
+    },
+  );
 
-  routes.add('post', '/admin/users', {
-    policy: 'admin', tag, summary: 'Make an account: a temporary password, or a mailed link to set one', body: createBody,
-    description: 'The account has `must_reset_password: true`; until it sets a password its token works only for GET /auth, PUT /auth/update-password and POST /auth/logout (403 `password_reset_required`). Only the superadmin makes admins.',
-    responses: { 201: { description: 'The account, and its temporary password (once)', schema: created } },
-    errors: [403, 409],
-  }, async ({ body }, req, res) => {
-    const made = await accounts.createUser(callerOf(req), { username: body.username, email: body.email ?? null, role: body.role, sendMail: body.send_mail }, requestInfo(req));
-    await routes.answerCommand(res, made.position, 201, { user: made.user, ...(made.temporaryPassword ? { temporary_password: made.temporaryPassword } : {}) });
-  });
+  routes.add(
+    'get',
+    '/admin/users/:id',
+    {
+      policy: 'admin',
+      tag,
+      summary: 'One user, with `disabled` and `locked_until`',
+      params: userParams,
+      responses: { 200: { description: 'The user object', schema: adminUser } },
+    },
+    async ({ params }, _req, res) => {
+      res.json(await accounts.getUser(params.id));
+    },
+  );
 
-  routes.add('get', '/admin/users/:id', {
-    policy: 'admin', tag, summary: 'One user, with `disabled` and `locked_until`', params: userParams,
-    responses: { 200: { description: 'The user object', schema: adminUser } },
-  }, async ({ params }, _req, res) => {
-    res.json(await accounts.getUser(params.id));
-  });
+  routes.add(
+    'get',
+    '/admin/users/:id/history',
+    {
+      policy: 'admin',
+      tag,
+      summary: "The replay of a user's stream up to an instant",
+      params: userParams,
+      query: historyQuery,
+      responses: {
+        200: {
+          description: '`{"events": [{"type","at","position","data"}], "state": <the user as it stood at as_of>}`',
+        },
+      },
+    },
+    async ({ params, query }, _req, res) => {
+      res.json(await accounts.userHistory(params.id, query.as_of ? new Date(query.as_of) : undefined));
+    },
+  );
 
-  routes.add('get', '/admin/users/:id/history', {
-    policy: 'admin', tag, summary: "The replay of a user's stream up to an instant", params: userParams, query: historyQuery,
-    responses: { 200: { description: '`{"events": [{"type","at","position","data"}], "state": <the user as it stood at as_of>}`' } },
-  }, async ({ params, query }, _req, res) => {
-    res.json(await accounts.userHistory(params.id, query.as_of ? new Date(query.as_of) : undefined));
-  });
-
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    routes.add('post', `/admin/users/:id/${action}`, {
-      policy: 'admin', tag, summary: disabled ? 'Disable an account: every token of it is revoked' : 'Enable a disabled account',
-      params: userParams, body: noBody, responses: userAnswer, errors: [409],
-    }, async ({ params }, req, res) => {
-      const { user, position } = await accounts.setDisabled(callerOf(req), params.id, disabled, requestInfo(req));
-      await routes.answerCommand(res, position, 200, user);
-    });
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    routes.add(
+      'post',
+      `/admin/users/:id/${action}`,
+      {
+        policy: 'admin',
+        tag,
+        summary: disabled ? 'Disable an account: every token of it is revoked' : 'Enable a disabled account',
+        params: userParams,
+        body: noBody,
+        responses: userAnswer,
+        errors: [409],
+      },
+      async ({ params }, req, res) => {
+        const { user, position } = await accounts.setDisabled(callerOf(req), params.id, disabled, requestInfo(req));
+        await routes.answerCommand(res, position, 200, user);
+      },
+    );
   }
 
-  for (const [action, admin] of [['grant-admin', true], ['revoke-admin', false]] as const) {
-    routes.add('post', `/admin/users/:id/${action}`, {
-      policy: 'admin', tag, summary: admin ? 'Make a user an admin' : 'Take admin away from a user (the superadmin only; the superadmin itself stays one)',
-      params: userParams, body: noBody, responses: userAnswer, errors: [409],
-    }, async ({ params }, req, res) => {
-      const { user, position } = await accounts.setAdmin(callerOf(req), params.id, admin, requestInfo(req));
-      await routes.answerCommand(res, position, 200, user);
-    });
+  for (const [action, admin] of [
+    ['grant-admin', true],
+    ['revoke-admin', false],
+  ] as const) {
+    routes.add(
+      'post',
+      `/admin/users/:id/${action}`,
+      {
+        policy: 'admin',
+        tag,
+        summary: admin
+          ? 'Make a user an admin'
+          : 'Take admin away from a user (the superadmin only; the superadmin itself stays one)',
+        params: userParams,
+        body: noBody,
+        responses: userAnswer,
+        errors: [409],
+      },
+      async ({ params }, req, res) => {
+        const { user, position } = await accounts.setAdmin(callerOf(req), params.id, admin, requestInfo(req));
+        await routes.answerCommand(res, position, 200, user);
+      },
+    );
   }
 
-  routes.add('get', '/admin/projections', {
-    policy: 'admin', tag, summary: 'The projections, their positions and lag',
-    responses: { 200: { description: '`[{"name","version","position","head_position","lag","status"}]`' } },
-  }, async (_input, _req, res) => {
-    res.json(await operations.list());
-  });
+  routes.add(
+    'get',
+    '/admin/projections',
+    {
+      policy: 'admin',
+      tag,
+      summary: 'The projections, their positions and lag',
+      responses: { 200: { description: '`[{"name","version","position","head_position","lag","status"}]`' } },
+    },
+    async (_input, _req, res) => {
+      res.json(await operations.list());
+    },
+  );
 
-  routes.add('get', '/admin/projections/:name', {
-    policy: 'admin', tag, summary: "A projection's progress", params: projectionParams,
-    responses: { 200: { description: '`{"status","processed","total","events_per_sec","eta_s"}`' } },
-  }, async ({ params }, _req, res) => {
-    res.json(await operations.progress(params.name));
-  });
+  routes.add(
+    'get',
+    '/admin/projections/:name',
+    {
+      policy: 'admin',
+      tag,
+      summary: "A projection's progress",
+      params: projectionParams,
+      responses: { 200: { description: '`{"status","processed","total","events_per_sec","eta_s"}`' } },
+    },
+    async ({ params }, _req, res) => {
+      res.json(await operations.progress(params.name));
+    },
+  );
 
-  routes.add('post', '/admin/projections/:name/rebuild', {
-    policy: 'admin', tag, summary: 'Rebuild a projection; the live version serves until the new one has caught up',
-    params: projectionParams, body: noBody,
-    responses: { 202: { description: 'Rebuilding', schema: rebuilding } },
-  }, async ({ params }, _req, res) => {
-    res.status(202).json(operations.rebuild(params.name));
-  });
-
+  routes.add(
+    'post',
+    '/admin/projections/:name/rebuild',
+    {
+      policy: 'admin',
+      tag,
+      summary: 'Rebuild a projection; the live version serves until the new one has caught up',
+      params: projectionParams,
+      body: noBody,
+      responses: { 202: { description: 'Rebuilding', schema: rebuilding } },
+    },
+    async ({ params }, _req, res) => {
+      res.status(202).json(operations.rebuild(params.name));
+    },
+  );
 }

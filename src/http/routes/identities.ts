@@ -11,12 +11,25 @@ const tag = 'Identities';
 
 /** Linked identities: `DELETE /auth/identities/{method}/{id}`, as `identities` in the user object names them. */
 export function identityRoutes(accounts: Accounts, routes: Routes): void {
-  routes.add('delete', '/auth/identities/:method/:id', {
-    policy: 'session', tag, summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account', params: identityParams,
-    responses: { 200: { description: 'The user object', schema: answers.user } },
-    errors: [409],
-  }, async ({ params }, req, res) => {
-    const { user, position } = await accounts.unlinkIdentity(callerOf(req), params.method, params.id, requestInfo(req));
-    await routes.answerCommand(res, position, 200, user);
-  });
+  routes.add(
+    'delete',
+    '/auth/identities/:method/:id',
+    {
+      policy: 'session',
+      tag,
+      summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account',
+      params: identityParams,
+      responses: { 200: { description: 'The user object', schema: answers.user } },
+      errors: [409],
+    },
+    async ({ params }, req, res) => {
+      const { user, position } = await accounts.unlinkIdentity(
+        callerOf(req),
+        params.method,
+        params.id,
+        requestInfo(req),
+      );
+      await routes.answerCommand(res, position, 200, user);
+    },
+  );
 }

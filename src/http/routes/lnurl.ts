@@ -6,8 +6,16 @@ import { tokenAnswer } from '../respond.js';
 import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
-const startQuery = z.strictObject({ action: z.enum(['login', 'register', 'link', 'auth']).default('login'), referrer_token: fields.referrerToken });
-const callbackQuery = z.object({ tag: z.string().max(16).optional(), k1: z.string().max(128).optional(), sig: z.string().max(256).optional(), key: z.string().max(128).optional() });
+const startQuery = z.strictObject({
+  action: z.enum(['login', 'register', 'link', 'auth']).default('login'),
+  referrer_token: fields.referrerToken,
+});
+const callbackQuery = z.object({
+  tag: z.string().max(16).optional(),
+  k1: z.string().max(128).optional(),
+  sig: z.string().max(256).optional(),
+  key: z.string().max(128).optional(),
+});
 const pollParams = z.strictObject({ k1: z.string().max(128) });
 const pollQuery = z.strictObject({ totp_code: z.string().max(32).optional() });
 const challenge = z.object({ lnurl: z.string(), k1: z.string(), callback: z.string(), expires_at: z.iso.datetime() });
@@ -16,48 +24,74 @@ const tag = 'LNURL-auth';
 
 /** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
 export function lnurlRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
-
   // Public, except that `action=link` needs the account's bearer token.
-  routes.add('get', '/auth/lnurl', {
-    policy: 'public', tag, summary: 'Start an LNURL-auth login, registration or link', query: startQuery,
-    description: "`action=link` needs the account's session as `Authorization: Bearer`.",
-    responses: { 200: { description: 'The LNURL to show the wallet, and the k1 to poll', schema: challenge } },
-    errors: [401, 403, 429],
-  }, limit, async ({ query }, req, res) => {
-    const caller = query.action === 'link' ? await optionalSession(accounts, req) : null;
-    res.json(await accounts.startLnurl(query.action, caller, requestInfo(req), query.referrer_token));
-  });
+  routes.add(
+    'get',
+    '/auth/lnurl',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Start an LNURL-auth login, registration or link',
+      query: startQuery,
+      description: "`action=link` needs the account's session as `Authorization: Bearer`.",
+      responses: { 200: { description: 'The LNURL to show the wallet, and the k1 to poll', schema: challenge } },
+      errors: [401, 403, 429],
+    },
+    limit,
+    async ({ query }, req, res) => {
+      const caller = query.action === 'link' ? await optionalSession(accounts, req) : null;
+      res.json(await accounts.startLnurl(query.action, caller, requestInfo(req), query.referrer_token));
+    },
+  );
 
   // The wallet's call: LUD-04 JSON, HTTP 200 either way.
-  routes.add('get', '/auth/lnurl/callback', {
-    policy: 'public', tag, summary: "The wallet's LUD-04 callback", query: callbackQuery,
-    responses: { 200: { description: 'LUD-04 JSON, HTTP 200 whether it succeeded or not', schema: walletAnswer } },
-    errors: [429],
-    // A bad query is a LUD-04 error the wallet can show (HTTP 200), not our 400.
-    parsedByHandler: ['query'],
-  }, limit, async (_input, req, res) => {
-    const query = callbackQuery.safeParse(req.query);
-    if (!query.success) {
-      res.json({ status: 'ERROR', reason: 'bad query' });
-      return;
-    }
-    res.json(await accounts.lnurlCallback(query.data, requestInfo(req)));
-  });
-
-  routes.add('get', '/auth/lnurl/:k1', {
-    policy: 'public', tag, summary: 'Poll a k1 until a wallet has signed it; the token comes exactly once', params: pollParams, query: pollQuery,
-    responses: {
-      200: { description: 'The token answer', schema: answers.token },
-      202: { description: 'Not signed yet', schema: z.object({ status: z.literal('pending') }) },
+  routes.add(
+    'get',
+    '/auth/lnurl/callback',
+    {
+      policy: 'public',
+      tag,
+      summary: "The wallet's LUD-04 callback",
+      query: callbackQuery,
+      responses: { 200: { description: 'LUD-04 JSON, HTTP 200 whether it succeeded or not', schema: walletAnswer } },
+      errors: [429],
+      // A bad query is a LUD-04 error the wallet can show (HTTP 200), not our 400.
+      parsedByHandler: ['query'],
     },
-    errors: [401, 403, 410, 429],
-  }, limit, async ({ params, query }, req, res) => {
-    const answer = await accounts.pollLnurl(params.k1, query.totp_code, requestInfo(req));
-    if (answer.pending) {
-      res.status(202).json({ status: 'pending' });
-      return;
-    }
-    await routes.answerCommand(res, answer.issued.position, 200, tokenAnswer(answer.issued));
-  });
+    limit,
+    async (_input, req, res) => {
+      const query = callbackQuery.safeParse(req.query);
+      if (!query.success) {
+        res.json({ status: 'ERROR', reason: 'bad query' });
+        return;
+      }
+      res.json(await accounts.lnurlCallback(query.data, requestInfo(req)));
+    },
+  );
 
+  routes.add(
+    'get',
+    '/auth/lnurl/:k1',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Poll a k1 until a wallet has signed it; the token comes exactly once',
+      params: pollParams,
+      query: pollQuery,
+      responses: {
+        200: { description: 'The token answer', schema: answers.token },
+        202: { description: 'Not signed yet', schema: z.object({ status: z.literal('pending') }) },
+      },
+      errors: [401, 403, 410, 429],
+    },
+    limit,
+    async ({ params, query }, req, res) => {
+      const answer = await accounts.pollLnurl(params.k1, query.totp_code, requestInfo(req));
+      if (answer.pending) {
+        res.status(202).json({ status: 'pending' });
+        return;
+      }
+      await routes.answerCommand(res, answer.issued.position, 200, tokenAnswer(answer.issued));
+    },
+  );
 }

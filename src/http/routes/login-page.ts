@@ -62,26 +62,47 @@ const STYLE = `
 /** GET /login: a sign-in page for people, served by the service itself (no build step, no outside assets). */
 export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
   // Every mail names PUBLIC_URL as its sender, and mail readers make it a link: it must lead somewhere.
-  routes.add('get', '/', {
-    policy: 'public', tag: 'Pages', summary: "The service's own address: sends a person to the sign-in page",
-    responses: { 302: { description: 'To /login' } },
-  }, (_input, _req, res) => {
-    res.redirect(302, '/login');
-  });
+  routes.add(
+    'get',
+    '/',
+    {
+      policy: 'public',
+      tag: 'Pages',
+      summary: "The service's own address: sends a person to the sign-in page",
+      responses: { 302: { description: 'To /login' } },
+    },
+    (_input, _req, res) => {
+      res.redirect(302, '/login');
+    },
+  );
 
   // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
-  routes.add('get', '/login', {
-    policy: 'public', tag: 'Pages', summary: 'A sign-in page for people (password and LNURL-auth)', query: pageQuery,
-    description: 'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
-    responses: { 200: { description: 'The page', contentType: 'text/html' } },
-    errors: [429],
-  }, limit, async ({ query: { redirect_uri } }, req, res) => {
-    const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
-    const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
-    const link = `lightning:${lnurl}`;
-    const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-    const serviceName = escapeHtml(accounts.serviceName());
-    sendPage(res, { title: `Sign in · ${accounts.serviceName()}`, style: STYLE, script: SCRIPT, dataImages: true, body: `<main id="login" data-api="/api/v1"${redirect ? ` data-redirect="${escapeHtml(redirect)}"` : ''}>
+  routes.add(
+    'get',
+    '/login',
+    {
+      policy: 'public',
+      tag: 'Pages',
+      summary: 'A sign-in page for people (password and LNURL-auth)',
+      query: pageQuery,
+      description:
+        'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
+      responses: { 200: { description: 'The page', contentType: 'text/html' } },
+      errors: [429],
+    },
+    limit,
+    async ({ query: { redirect_uri } }, req, res) => {
+      const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
+      const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
+      const link = `lightning:${lnurl}`;
+      const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      const serviceName = escapeHtml(accounts.serviceName());
+      sendPage(res, {
+        title: `Sign in · ${accounts.serviceName()}`,
+        style: STYLE,
+        script: SCRIPT,
+        dataImages: true,
+        body: `<main id="login" data-api="/api/v1"${redirect ? ` data-redirect="${escapeHtml(redirect)}"` : ''}>
 <h1>Sign in to ${serviceName}</h1>${redirect_uri && !redirect ? '\n<p id="redirect-refused" class="error" role="alert">This page will not send you back to that address: it is not on the list of allowed redirects.</p>' : ''}
 <p id="success" class="success" role="status" hidden></p>
 <div id="panels">
@@ -114,6 +135,8 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
 <details><summary>LNURL</summary><code id="lnurl-text">${escapeHtml(lnurl)}</code></details>
 </section>
 </div>
-</main>` });
-  });
+</main>`,
+      });
+    },
+  );
 }

@@ -14,24 +14,29 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
 export function metricsRoutes(metrics: Metrics, token: string | null, routes: Routes): void {
   // Compared as digests: the comparison takes the same time whatever the length sent.
   const expected = token === null ? null : digest(token);
-  routes.add('get', '/metrics', {
-    policy: 'public',
-    summary: 'Prometheus metrics',
-    tag: 'Operations',
-    description:
-      'Request latency by route and status, command outcomes, login failures, projection lag, queue depth and process metrics, in the Prometheus text format. ' +
-      'When the service sets METRICS_TOKEN, send it as `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).',
-    responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain' } },
-    errors: [401],
-  }, async (_input, req, res) => {
-    if (expected) {
-      const sent = bearerOf(req.headers.authorization);
-      if (!sent || !timingSafeEqual(digest(sent), expected)) {
-        res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-        throw new HttpError('unauthenticated', 'Send Authorization: Bearer <METRICS_TOKEN>');
+  routes.add(
+    'get',
+    '/metrics',
+    {
+      policy: 'public',
+      summary: 'Prometheus metrics',
+      tag: 'Operations',
+      description:
+        'Request latency by route and status, command outcomes, login failures, projection lag, queue depth and process metrics, in the Prometheus text format. ' +
+        'When the service sets METRICS_TOKEN, send it as `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).',
+      responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain' } },
+      errors: [401],
+    },
+    async (_input, req, res) => {
+      if (expected) {
+        const sent = bearerOf(req.headers.authorization);
+        if (!sent || !timingSafeEqual(digest(sent), expected)) {
+          res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+          throw new HttpError('unauthenticated', 'Send Authorization: Bearer <METRICS_TOKEN>');
+        }
       }
-    }
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
+      res.setHeader('Content-Type', metrics.registry.contentType);
+      res.send(await metrics.registry.metrics());
+    },
+  );
 }

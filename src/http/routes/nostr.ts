@@ -6,35 +6,58 @@ import { tokenAnswer } from '../respond.js';
 import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
-const loginBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384).optional(), totp_code: fields.totpCode, referrer_token: fields.referrerToken });
+const loginBody = z.strictObject({
+  nostr_event: z.string().min(2).max(16_384).optional(),
+  totp_code: fields.totpCode,
+  referrer_token: fields.referrerToken,
+});
 const linkBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384) });
 const tag = 'Nostr';
 
 /** Nostr NIP-98: sign in, link a key to the signed-in account, unlink it. */
 export function nostrRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
-
-  routes.add('post', '/auth/nostr', {
-    policy: 'public', tag, summary: 'Log in with a NIP-98 event; an unknown key makes an account (when registration is open)', body: loginBody,
-    description: 'The event comes as `Authorization: Nostr <base64 event>` or as `nostr_event` (the event JSON as a string): '
-      + 'kind 27235, `u` tag the public URL of this path, `method` tag POST, `created_at` within 60 s, never used before.',
-    responses: {
-      200: { description: 'The token answer', schema: answers.token },
-      201: { description: 'The token answer, for an account made by this login', schema: answers.token },
+  routes.add(
+    'post',
+    '/auth/nostr',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Log in with a NIP-98 event; an unknown key makes an account (when registration is open)',
+      body: loginBody,
+      description:
+        'The event comes as `Authorization: Nostr <base64 event>` or as `nostr_event` (the event JSON as a string): ' +
+        'kind 27235, `u` tag the public URL of this path, `method` tag POST, `created_at` within 60 s, never used before.',
+      responses: {
+        200: { description: 'The token answer', schema: answers.token },
+        201: { description: 'The token answer, for an account made by this login', schema: answers.token },
+      },
+      errors: [401, 403, 409, 410, 429],
     },
-    errors: [401, 403, 409, 410, 429],
-  }, limit, async ({ body }, req, res) => {
-    const header = req.headers.authorization?.startsWith('Nostr ') ? req.headers.authorization : undefined;
-    const issued = await accounts.loginWithNostr({ header, body: body.nostr_event, totpCode: body.totp_code, referrerToken: body.referrer_token }, requestInfo(req));
-    await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
-  });
+    limit,
+    async ({ body }, req, res) => {
+      const header = req.headers.authorization?.startsWith('Nostr ') ? req.headers.authorization : undefined;
+      const issued = await accounts.loginWithNostr(
+        { header, body: body.nostr_event, totpCode: body.totp_code, referrerToken: body.referrer_token },
+        requestInfo(req),
+      );
+      await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
+    },
+  );
 
-  routes.add('post', '/auth/nostr/link', {
-    policy: 'session', tag, summary: 'Link a Nostr key (a NIP-98 event signed by it) to the account', body: linkBody,
-    responses: { 200: { description: 'The user object', schema: answers.user } },
-    errors: [409, 410],
-  }, async ({ body }, req, res) => {
-    const { user, position } = await accounts.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
-    await routes.answerCommand(res, position, 200, user);
-  });
-
+  routes.add(
+    'post',
+    '/auth/nostr/link',
+    {
+      policy: 'session',
+      tag,
+      summary: 'Link a Nostr key (a NIP-98 event signed by it) to the account',
+      body: linkBody,
+      responses: { 200: { description: 'The user object', schema: answers.user } },
+      errors: [409, 410],
+    },
+    async ({ body }, req, res) => {
+      const { user, position } = await accounts.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
+      await routes.answerCommand(res, position, 200, user);
+    },
+  );
 }

@@ -9,9 +9,16 @@ import { fields, parse } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const providerParams = z.strictObject({ provider: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be a provider name') });
-const startQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional(), referrer_token: fields.referrerToken });
+const startQuery = z.strictObject({
+  redirect_uri: z.string().max(2048).optional(),
+  referrer_token: fields.referrerToken,
+});
 // The provider's redirect may add its own parameters (iss, scope, authuser…): only ours are read.
-const tokenInput = z.object({ code: z.string().max(2048).optional(), state: z.string().max(128).optional(), totp_code: fields.totpCode });
+const tokenInput = z.object({
+  code: z.string().max(2048).optional(),
+  state: z.string().max(128).optional(),
+  totp_code: fields.totpCode,
+});
 const tag = 'OAuth';
 const tokenAnswers = {
   200: { description: 'The token answer', schema: answers.token },
@@ -23,38 +30,78 @@ const tokenAnswers = {
  * Unknown or unconfigured providers are 404.
  */
 export function oauthRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
-
   // Public; with a session's Bearer token the identity is linked to that account instead.
-  routes.add('get', '/auth/:provider', {
-    policy: 'public', tag, summary: 'Start an OAuth / OIDC login: a redirect to the provider (state and PKCE)', params: providerParams, query: startQuery,
-    description: "With a session's `Authorization: Bearer` the identity is linked to that account instead. Unknown or unconfigured providers are 404.",
-    responses: { 302: { description: 'To the provider' } },
-    errors: [401, 403, 429],
-  }, limit, async ({ params, query }, req, res) => {
-    const caller = await optionalSession(accounts, req);
-    const { location, stateHash } = await accounts.startOAuth(params.provider, caller, query.redirect_uri, requestInfo(req), query.referrer_token);
-    setOAuthStateCookie(res, stateHash, accounts.publicUrl());
-    res.redirect(302, location);
-  });
+  routes.add(
+    'get',
+    '/auth/:provider',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Start an OAuth / OIDC login: a redirect to the provider (state and PKCE)',
+      params: providerParams,
+      query: startQuery,
+      description:
+        "With a session's `Authorization: Bearer` the identity is linked to that account instead. Unknown or unconfigured providers are 404.",
+      responses: { 302: { description: 'To the provider' } },
+      errors: [401, 403, 429],
+    },
+    limit,
+    async ({ params, query }, req, res) => {
+      const caller = await optionalSession(accounts, req);
+      const { location, stateHash } = await accounts.startOAuth(
+        params.provider,
+        caller,
+        query.redirect_uri,
+        requestInfo(req),
+        query.referrer_token,
+      );
+      setOAuthStateCookie(res, stateHash, accounts.publicUrl());
+      res.redirect(302, location);
+    },
+  );
 
   const finish = async (provider: string, input: z.output<typeof tokenInput>, req: Request, res: Response) => {
     const started = cookiesOf(req)[cookieNames(accounts.publicUrl()).oauthState];
-    if (started && input.state && started === stateHashOf(input.state)) continueBrowserSignIn(req, res, accounts.publicUrl());
+    if (started && input.state && started === stateHashOf(input.state))
+      continueBrowserSignIn(req, res, accounts.publicUrl());
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);
-    const issued = await accounts.finishOAuth(provider, { code: input.code, state: input.state, totpCode: input.totp_code }, requestInfo(req), finisher);
+    const issued = await accounts.finishOAuth(
+      provider,
+      { code: input.code, state: input.state, totpCode: input.totp_code },
+      requestInfo(req),
+      finisher,
+    );
     await routes.answerCommand(res, issued.position, issued.created ? 201 : 200, tokenAnswer(issued));
   };
   const finishDoc = {
-    policy: 'public' as const, tag, params: providerParams, query: tokenInput, responses: tokenAnswers, errors: [401, 403, 409, 410, 429],
+    policy: 'public' as const,
+    tag,
+    params: providerParams,
+    query: tokenInput,
+    responses: tokenAnswers,
+    errors: [401, 403, 409, 410, 429],
     description: "The provider's redirect may add parameters of its own: only these are read.",
   };
-  routes.add('get', '/auth/:provider/token', { ...finishDoc, summary: "Finish an OAuth login with the provider's code and state" }, limit,
-    ({ params, query }, req, res) => finish(params.provider, query, req, res));
-  routes.add('post', '/auth/:provider/token', {
-    ...finishDoc, summary: 'Finish an OAuth login (code and state in the body or the query)', body: tokenInput,
-    // The code and state may come in the query or the body: one input, the body's fields over the query's.
-    parsedByHandler: ['query', 'body'],
-  }, limit, ({ params }, req, res) => finish(params.provider, parse(tokenInput, { ...req.query, ...(req.body ?? {}) }), req, res));
-
+  routes.add(
+    'get',
+    '/auth/:provider/token',
+    { ...finishDoc, summary: "Finish an OAuth login with the provider's code and state" },
+    limit,
+    ({ params, query }, req, res) => finish(params.provider, query, req, res),
+  );
+  routes.add(
+    'post',
+    '/auth/:provider/token',
+    {
+      ...finishDoc,
+      summary: 'Finish an OAuth login (code and state in the body or the query)',
+      body: tokenInput,
+      // The code and state may come in the query or the body: one input, the body's fields over the query's.
+      parsedByHandler: ['query', 'body'],
+    },
+    limit,
+    ({ params }, req, res) =>
+      finish(params.provider, parse(tokenInput, { ...req.query, ...(req.body ?? {}) }), req, res),
+  );
 }

@@ -28,34 +28,66 @@ export function opsRoutes(options: {
   table: () => RouteEntry[];
 }): void {
   const { routes } = options;
-  routes.add('get', '/healthz', {
-    policy: 'public', tag, summary: 'Liveness: the process is up',
-    responses: { 200: { description: 'Up', schema: healthAnswer } },
-  }, (_input, _req, res) => {
-    res.json({ status: 'ok' });
-  });
-  routes.add('get', '/readyz', {
-    policy: 'public', tag, summary: 'Readiness: stores reachable, projections caught up within a bound',
-    responses: { 200: { description: 'Ready, with details', schema: readyAnswer } },
-    errors: [503],
-  }, async (_input, _req, res) => {
-    const { ready, reasons, ...details } = await options.readiness();
-    if (ready) res.json({ status: 'ready', ...details });
-    else sendError(res, 'unavailable', `Not ready: ${reasons.join('; ')}`);
-  });
-  routes.add('get', '/.well-known/jwks.json', {
-    policy: 'public', tag, summary: 'The public keys of the access-token signer (JWKS)',
-    responses: { 200: { description: 'A JSON Web Key Set', schema: jwksAnswer } },
-  }, (_input, _req, res) => {
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.json(options.signer.jwks());
-  });
+  routes.add(
+    'get',
+    '/healthz',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Liveness: the process is up',
+      responses: { 200: { description: 'Up', schema: healthAnswer } },
+    },
+    (_input, _req, res) => {
+      res.json({ status: 'ok' });
+    },
+  );
+  routes.add(
+    'get',
+    '/readyz',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Readiness: stores reachable, projections caught up within a bound',
+      responses: { 200: { description: 'Ready, with details', schema: readyAnswer } },
+      errors: [503],
+    },
+    async (_input, _req, res) => {
+      const { ready, reasons, ...details } = await options.readiness();
+      if (ready) res.json({ status: 'ready', ...details });
+      else sendError(res, 'unavailable', `Not ready: ${reasons.join('; ')}`);
+    },
+  );
+  routes.add(
+    'get',
+    '/.well-known/jwks.json',
+    {
+      policy: 'public',
+      tag,
+      summary: 'The public keys of the access-token signer (JWKS)',
+      responses: { 200: { description: 'A JSON Web Key Set', schema: jwksAnswer } },
+    },
+    (_input, _req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      res.json(options.signer.jwks());
+    },
+  );
   let document: OpenApiDocument | undefined;
-  routes.add('get', '/openapi.json', {
-    policy: 'public', tag, summary: 'This OpenAPI 3.1 document, built from the schemas that validate the requests',
-    responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
-  }, (_input, _req, res) => {
-    document ??= openApiDocument(options.table(), { title: 'Accounts service', version: 'v1', description: DESCRIPTION });
-    res.json(document);
-  });
+  routes.add(
+    'get',
+    '/openapi.json',
+    {
+      policy: 'public',
+      tag,
+      summary: 'This OpenAPI 3.1 document, built from the schemas that validate the requests',
+      responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
+    },
+    (_input, _req, res) => {
+      document ??= openApiDocument(options.table(), {
+        title: 'Accounts service',
+        version: 'v1',
+        description: DESCRIPTION,
+      });
+      res.json(document);
+    },
+  );
 }

@@ -9,14 +9,24 @@ import { NEW_LINK_SCRIPT, RESET_SCRIPT } from './password-scripts.js';
 // Not strict: a mail tracker or a scanner may add parameters of its own (`utm_*`), and the page
 // answers the same whatever comes; only `token` is read, in the browser.
 const linkQuery = z.object({
-  token: z.string().max(512).optional().describe('The token from the mail; the page sends it in the body of PUT /api/v1/auth/reset-password'),
+  token: z
+    .string()
+    .max(512)
+    .optional()
+    .describe('The token from the mail; the page sends it in the body of PUT /api/v1/auth/reset-password'),
 });
 const tag = 'Pages';
 const html = { 200: { description: 'The page', contentType: 'text/html' } };
 const RESET_MINUTES = CHALLENGE_TTL_MS.password_reset / 60_000;
 
 /** What differs between the page of a reset mail and the page of an admin-made account's mail. */
-interface Words { title: string; intro: string; button: string; done: string; doneLink: string }
+interface Words {
+  title: string;
+  intro: string;
+  button: string;
+  done: string;
+  doneLink: string;
+}
 
 /** The form that mails a new reset link (`POST /auth/reset-password`), on every password page. */
 const newLinkForm = (button: string) => `<form id="new-link-form">
@@ -30,7 +40,9 @@ const newLinkForm = (button: string) => `<form id="new-link-form">
 const NEEDS_SCRIPT = '<noscript><p class="notice">This page needs JavaScript.</p></noscript>';
 
 /** The page a mail's link opens: the new password twice, the answer in words, a new link when this one will not do. */
-const passwordPage = (words: Words) => `<main id="password-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
+const passwordPage = (
+  words: Words,
+) => `<main id="password-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
 <h1>${escapeHtml(words.title)}</h1>
 <p id="intro">${escapeHtml(words.intro)}</p>
 ${NEEDS_SCRIPT}
@@ -65,13 +77,27 @@ ${newLinkForm('Send a new link')}
 export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
   const service = () => accounts.serviceName();
   const linkPage = (path: string, summary: string, words: () => Words) =>
-    routes.add('get', path, {
-      policy: 'public', tag, summary, query: linkQuery, responses: html,
-      description: 'A page for people: it reads `token` in the browser and sends it in the body of `PUT /api/v1/auth/reset-password`. Answered with `Referrer-Policy: no-referrer`.',
-    }, (_input, _req, res) => {
-      const page = words();
-      sendPage(res, { title: `${page.title} · ${service()}`, body: passwordPage(page), script: NEW_LINK_SCRIPT + RESET_SCRIPT });
-    });
+    routes.add(
+      'get',
+      path,
+      {
+        policy: 'public',
+        tag,
+        summary,
+        query: linkQuery,
+        responses: html,
+        description:
+          'A page for people: it reads `token` in the browser and sends it in the body of `PUT /api/v1/auth/reset-password`. Answered with `Referrer-Policy: no-referrer`.',
+      },
+      (_input, _req, res) => {
+        const page = words();
+        sendPage(res, {
+          title: `${page.title} · ${service()}`,
+          body: passwordPage(page),
+          script: NEW_LINK_SCRIPT + RESET_SCRIPT,
+        });
+      },
+    );
 
   linkPage(MAIL_PAGES.resetPassword, 'The page a password-reset mail links to: choose a new password', () => ({
     title: 'Choose a new password',
@@ -89,14 +115,22 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
     doneLink: 'Sign in',
   }));
 
-  routes.add('get', '/forgot-password', {
-    policy: 'public', tag, summary: 'A page for people that mails a password-reset link', responses: html,
-    description: 'Sends the address to `POST /api/v1/auth/reset-password` (per-IP limited there); the answer is the same whether or not the address has an account.',
-  }, (_input, _req, res) => {
-    sendPage(res, {
-      title: `Forgot your password? · ${service()}`,
-      script: NEW_LINK_SCRIPT,
-      body: `<main id="forgot-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
+  routes.add(
+    'get',
+    '/forgot-password',
+    {
+      policy: 'public',
+      tag,
+      summary: 'A page for people that mails a password-reset link',
+      responses: html,
+      description:
+        'Sends the address to `POST /api/v1/auth/reset-password` (per-IP limited there); the answer is the same whether or not the address has an account.',
+    },
+    (_input, _req, res) => {
+      sendPage(res, {
+        title: `Forgot your password? · ${service()}`,
+        script: NEW_LINK_SCRIPT,
+        body: `<main id="forgot-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
 <h1>Forgot your password?</h1>
 <p>Enter the email address of your ${escapeHtml(service())} account. If an account has it, we mail it a link to choose a new password.</p>
 ${NEEDS_SCRIPT}
@@ -105,6 +139,7 @@ ${newLinkForm('Mail me a link')}
 </section>
 <p><a id="back-to-login" href="/login">Back to sign in</a></p>
 </main>`,
-    });
-  });
+      });
+    },
+  );
 }

@@ -102,7 +102,9 @@ export async function openEsdbEventStore(connectionString: string): Promise<Even
       try {
         result = await client.appendToStream(
           stream,
-          events.map((event) => jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata })),
+          events.map((event) =>
+            jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata }),
+          ),
           { expectedRevision: toEsdbRevision(expectedRevision) },
         );
       } catch (error) {
@@ -149,8 +151,7 @@ export async function openEsdbEventStore(connectionString: string): Promise<Even
       const { fromPosition = 0n, filter, maxCount } = options;
       if (maxCount !== undefined && maxCount <= 0) return [];
       // maxCount counts events after filtering, so a filtered read may need several pages.
-      const pageSize =
-        maxCount === undefined || filter ? READ_PAGE : Math.max(2, Math.min(READ_PAGE, maxCount + 1));
+      const pageSize = maxCount === undefined || filter ? READ_PAGE : Math.max(2, Math.min(READ_PAGE, maxCount + 1));
       let after: Position | undefined = fromPosition > 0n ? { commit: fromPosition, prepare: fromPosition } : undefined;
       const events: RecordedEvent[] = [];
       for (;;) {

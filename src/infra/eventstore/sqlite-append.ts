@@ -42,7 +42,8 @@ export function createAppend(
     const first = findById.get(stream, events[0]!.id);
     if (!first) return null;
     const placed =
-      expected === 'any' || expected === 'stream_exists' ||
+      expected === 'any' ||
+      expected === 'stream_exists' ||
       (expected === 'no_stream' && first.revision === 0) ||
       (typeof expected === 'bigint' && expected === BigInt(first.revision - 1));
     let last: { position: number } | undefined;
@@ -82,8 +83,14 @@ export function createAppend(
         position = Number(info.lastInsertRowid);
         // As a reader would get it back (parsed from what was stored), for the recent-events tail.
         written.push({
-          id: event.id, type: event.type, data: JSON.parse(data) as Record<string, unknown>, metadata: JSON.parse(metadata) as Record<string, unknown>,
-          streamId: stream, revision: BigInt(revision), position: BigInt(position), created: new Date(createdAt.getTime()),
+          id: event.id,
+          type: event.type,
+          data: JSON.parse(data) as Record<string, unknown>,
+          metadata: JSON.parse(metadata) as Record<string, unknown>,
+          streamId: stream,
+          revision: BigInt(revision),
+          position: BigInt(position),
+          created: new Date(createdAt.getTime()),
         });
       }
       upsertRevision.run(stream, revision);
@@ -96,26 +103,36 @@ export function createAppend(
    * transaction (one fsync), each in a savepoint of its own, so a stream's revision check refuses
    * only that append and the others commit. None is answered before the commit is on disk.
    */
-  let waiting: { stream: string; events: NewEvent[]; expected: ExpectedRevision; resolve: (result: AppendResult) => void; reject: (error: unknown) => void }[] = [];
+  let waiting: {
+    stream: string;
+    events: NewEvent[];
+    expected: ExpectedRevision;
+    resolve: (result: AppendResult) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   const commitWaiting = () => {
     const batch = waiting;
     waiting = [];
     let outcomes: ({ result: AppendResult & { written?: RecordedEvent[] } } | { error: unknown })[];
     try {
-      outcomes = db.transaction(() =>
-        batch.map((job) => {
-          try {
-            return { result: appendTransaction(job.stream, job.events, job.expected) };
-          } catch (error) {
-            return { error };
-          }
-        }),
-      ).immediate();
+      outcomes = db
+        .transaction(() =>
+          batch.map((job) => {
+            try {
+              return { result: appendTransaction(job.stream, job.events, job.expected) };
+            } catch (error) {
+              return { error };
+            }
+          }),
+        )
+        .immediate();
     } catch (error) {
       for (const job of batch) job.reject(error);
       return;
     }
-    committed(outcomes.flatMap((outcome) => ('result' in outcome && outcome.result.written ? [outcome.result.written] : [])));
+    committed(
+      outcomes.flatMap((outcome) => ('result' in outcome && outcome.result.written ? [outcome.result.written] : [])),
+    );
     outcomes.forEach((outcome, i) => {
       if ('error' in outcome) return batch[i]!.reject(outcome.error);
       const { nextRevision, position } = outcome.result;
@@ -126,7 +143,8 @@ export function createAppend(
   return (stream, events, { expectedRevision }) => {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise<AppendResult>((resolve, reject) => {
-      if (waiting.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1) setImmediate(commitWaiting);
+      if (waiting.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1)
+        setImmediate(commitWaiting);
     });
   };
 }

@@ -1,5 +1,11 @@
 /** Subscriptions to the SQLite event store: a poll loop that sleeps until this process appends, or POLL_MS. */
-import type { EventHandler, ReadAllOptions, RecordedEvent, SubscribeAllOptions, Subscription } from '../../ports/event-store.js';
+import type {
+  EventHandler,
+  ReadAllOptions,
+  RecordedEvent,
+  SubscribeAllOptions,
+  Subscription,
+} from '../../ports/event-store.js';
 
 const SUBSCRIPTION_BATCH = 500;
 /** Another process (the CLI) may append to the same file; live subscribers poll at this pace too. */

@@ -34,7 +34,12 @@ export class RecentEvents {
     }
     if (tail[low]!.position !== from + 1n) return null;
     const served: RecordedEvent[] = [tail[low]!];
-    for (let i = low + 1; i < tail.length && served.length < maxCount && tail[i]!.position === tail[i - 1]!.position + 1n; i += 1) served.push(tail[i]!);
+    for (
+      let i = low + 1;
+      i < tail.length && served.length < maxCount && tail[i]!.position === tail[i - 1]!.position + 1n;
+      i += 1
+    )
+      served.push(tail[i]!);
     return served;
   }
 }

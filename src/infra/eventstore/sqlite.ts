@@ -1,6 +1,12 @@
 /** createSqliteEventStore: the events table and its reads, put together with the append, the recent-events tail and the subscriptions. */
 import type { SqliteDatabase } from '../sqlite/database.js';
-import type { AllFilter, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../../ports/event-store.js';
+import type {
+  AllFilter,
+  EventStore,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from '../../ports/event-store.js';
 import { createAppend } from './sqlite-append.js';
 import { AppendSignal, subscribeAll } from './sqlite-subscription.js';
 import { RecentEvents } from './sqlite-tail.js';
@@ -100,7 +106,8 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     const from = options.fromPosition ?? 0n;
     const batchKey = !options.filter && options.maxCount !== undefined ? `${from}:${options.maxCount}` : null;
     if (!options.filter) {
-      const served = useTail && options.maxCount !== undefined && options.maxCount > 0 ? tail.after(from, options.maxCount) : null;
+      const served =
+        useTail && options.maxCount !== undefined && options.maxCount > 0 ? tail.after(from, options.maxCount) : null;
       if (served) return served;
       const cached = batchKey === null ? undefined : batches.get(batchKey);
       if (cached) return cached;
@@ -139,7 +146,8 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     async readAll(options) {
       return readAllSync(options);
     },
-    subscribeAll: (options, handler) => subscribeAll(signal, (readOptions) => readAllSync(readOptions, true), options, handler),
+    subscribeAll: (options, handler) =>
+      subscribeAll(signal, (readOptions) => readAllSync(readOptions, true), options, handler),
     async headPosition() {
       return BigInt(head.get()?.position ?? 0);
     },

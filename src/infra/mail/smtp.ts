@@ -15,10 +15,7 @@ export function createSmtpMailer(options: { url: string; from: string; logger: L
   return {
     async send(message) {
       const info = await transporter.sendMail(toNodemailerMessage(options.from, message));
-      options.logger.info(
-        { kind: message.kind, to: maskAddress(message.to), messageId: info.messageId },
-        'mail sent',
-      );
+      options.logger.info({ kind: message.kind, to: maskAddress(message.to), messageId: info.messageId }, 'mail sent');
       return { messageId: info.messageId };
     },
 

@@ -10,8 +10,13 @@ export const isConnectionError = (error: unknown): boolean => {
   const code = (error as { code?: unknown }).code;
   return (
     error.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/.test(error.message) ||
-    code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT'
+    /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/.test(
+      error.message,
+    ) ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ETIMEDOUT'
   );
 };
 
@@ -30,7 +35,12 @@ export const waitUntilReady = (client: Redis, timeoutMs: number): Promise<void> 
     };
     const onReady = () => done();
     const timer = setTimeout(
-      () => done(new Error(`Redis did not answer within ${timeoutMs} ms${lastError instanceof Error ? `: ${lastError.message}` : ''}`)),
+      () =>
+        done(
+          new Error(
+            `Redis did not answer within ${timeoutMs} ms${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
+          ),
+        ),
       timeoutMs,
     );
     client.on('ready', onReady);
@@ -39,7 +49,11 @@ export const waitUntilReady = (client: Redis, timeoutMs: number): Promise<void> 
 };
 
 /** Runs `attempt` again while Redis is unreachable, for at most `timeoutMs`, and not once the queue is `closed()`. */
-export const retryWhileUnreachable = async <T>(timeoutMs: number, attempt: () => Promise<T>, closed: () => boolean): Promise<T> => {
+export const retryWhileUnreachable = async <T>(
+  timeoutMs: number,
+  attempt: () => Promise<T>,
+  closed: () => boolean,
+): Promise<T> => {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -8,7 +8,11 @@ export interface Envelope {
 }
 
 export const isEnvelope = (data: unknown): data is Envelope =>
-  typeof data === 'object' && data !== null && 'payload' in data && 'token' in data && Array.isArray((data as Envelope).secretFields);
+  typeof data === 'object' &&
+  data !== null &&
+  'payload' in data &&
+  'token' in data &&
+  Array.isArray((data as Envelope).secretFields);
 
 /**
  * BullMQ refuses ids that are integers or hold ':', and an id spelled like one of a queue's own keys

@@ -112,7 +112,8 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
   };
 
   /** Runs `attempt` again while Redis is unreachable, for at most `timeoutMs`. */
-  const retrying = <T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> => retryWhileUnreachable(timeoutMs, attempt, () => closed);
+  const retrying = <T>(timeoutMs: number, attempt: () => Promise<T>): Promise<T> =>
+    retryWhileUnreachable(timeoutMs, attempt, () => closed);
 
   const track = (work: Promise<void>) => {
     const tracked = work.catch(onError).finally(() => pending.delete(tracked));

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from '../sqlite/database.js';
-import { JOB_RETENTION_MS, type Job, type JobOptions, type JobProcessor, type JobQueue } from '../../ports/job-queue.js';
+import {
+  JOB_RETENTION_MS,
+  type Job,
+  type JobOptions,
+  type JobProcessor,
+  type JobQueue,
+} from '../../ports/job-queue.js';
 
 /**
  * The embedded job queue: one SQLite table in the service's own file, BullMQ's semantics.
@@ -81,7 +87,7 @@ interface Processing {
 }
 
 const errorMessage = (error: unknown): string =>
-  error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  error instanceof Error ? error.message : typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
 
 const withoutSecrets = (json: string, secretFieldsJson: string): string => {
   const secretFields = JSON.parse(secretFieldsJson) as string[];
@@ -97,22 +103,28 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
   const onError = options.onError ?? ((error: unknown) => console.error('job queue (sqlite):', error));
   db.exec(SCHEMA);
 
-  const find = db.prepare<[string, string], Pick<JobRow, 'state' | 'finished_at'>>(
-    'SELECT state, finished_at FROM jobs WHERE name = ? AND id = ?',
-  ).safeIntegers(false);
+  const find = db
+    .prepare<[string, string], Pick<JobRow, 'state' | 'finished_at'>>(
+      'SELECT state, finished_at FROM jobs WHERE name = ? AND id = ?',
+    )
+    .safeIntegers(false);
   const remove = db.prepare<[string, string]>('DELETE FROM jobs WHERE name = ? AND id = ?');
   const insert = db.prepare<[string, string, string, number, number, number, string, number]>(
     `INSERT INTO jobs (name, id, data, state, run_at, max_attempts, backoff_ms, secret_fields, created_at)
      VALUES (?, ?, ?, 'waiting', ?, ?, ?, ?, ?)`,
   );
-  const claim = db.prepare<[string, string, number], JobRow>(
-    `UPDATE jobs SET state = 'active', lock = ?
+  const claim = db
+    .prepare<[string, string, number], JobRow>(
+      `UPDATE jobs SET state = 'active', lock = ?
       WHERE rowid = (SELECT rowid FROM jobs WHERE name = ? AND state = 'waiting' AND run_at <= ? ORDER BY run_at, rowid LIMIT 1)
       RETURNING name, id, data, state, run_at, attempts_made, max_attempts, backoff_ms, secret_fields, finished_at`,
-  ).safeIntegers(false);
-  const nextDue = db.prepare<[string], { run_at: number | null }>(
-    "SELECT MIN(run_at) AS run_at FROM jobs WHERE name = ? AND state = 'waiting'",
-  ).safeIntegers(false);
+    )
+    .safeIntegers(false);
+  const nextDue = db
+    .prepare<[string], { run_at: number | null }>(
+      "SELECT MIN(run_at) AS run_at FROM jobs WHERE name = ? AND state = 'waiting'",
+    )
+    .safeIntegers(false);
   const complete = db.prepare<[string, number, string, string, string]>(
     `UPDATE jobs SET state = 'completed', data = ?, attempts_made = attempts_made + 1, finished_at = ?, lock = NULL
       WHERE name = ? AND id = ? AND lock = ?`,
@@ -125,17 +137,28 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
     `UPDATE jobs SET state = 'waiting', last_error = ?, attempts_made = attempts_made + 1, run_at = ?, lock = NULL
       WHERE name = ? AND id = ? AND lock = ?`,
   );
-  const recover = db.prepare<[string]>("UPDATE jobs SET state = 'waiting', lock = NULL WHERE name = ? AND state = 'active'");
+  const recover = db.prepare<[string]>(
+    "UPDATE jobs SET state = 'waiting', lock = NULL WHERE name = ? AND state = 'active'",
+  );
   const prune = db.prepare<[number]>("DELETE FROM jobs WHERE state IN ('completed', 'failed') AND finished_at <= ?");
-  const countLive = db.prepare<[], { n: number }>(
-    "SELECT COUNT(*) AS n FROM jobs WHERE state IN ('waiting', 'active')",
-  ).safeIntegers(false);
-  const byId = db.prepare<[string], JobRow>(
-    'SELECT * FROM jobs WHERE id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
-  ).safeIntegers(false);
+  const countLive = db
+    .prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('waiting', 'active')")
+    .safeIntegers(false);
+  const byId = db
+    .prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+    .safeIntegers(false);
 
   const addTransaction = db.transaction(
-    (name: string, id: string, data: string, runAt: number, attempts: number, backoffMs: number, secretFields: string, now: number) => {
+    (
+      name: string,
+      id: string,
+      data: string,
+      runAt: number,
+      attempts: number,
+      backoffMs: number,
+      secretFields: string,
+      now: number,
+    ) => {
       const known = find.get(name, id);
       if (known) {
         const expired = known.finished_at !== null && known.finished_at <= now - JOB_RETENTION_MS;
@@ -178,7 +201,12 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
   };
 
   const run = (loop: Processing, row: JobRow, lock: string) => {
-    const job: Job = { id: row.id, name: row.name, data: JSON.parse(row.data) as Record<string, unknown>, attempt: row.attempts_made + 1 };
+    const job: Job = {
+      id: row.id,
+      name: row.name,
+      data: JSON.parse(row.data) as Record<string, unknown>,
+      attempt: row.attempts_made + 1,
+    };
     const attempt: Promise<void> = (async () => {
       let error: { message: string } | null = null;
       try {
@@ -229,13 +257,20 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
       const attempts = jobOptions.attempts ?? DEFAULT_ATTEMPTS;
       const backoffMs = jobOptions.backoffMs ?? DEFAULT_BACKOFF_MS;
       const delayMs = jobOptions.delayMs ?? 0;
-      if (!Number.isInteger(attempts) || attempts < 1) throw new Error(`attempts must be a positive integer, not ${attempts}`);
+      if (!Number.isInteger(attempts) || attempts < 1)
+        throw new Error(`attempts must be a positive integer, not ${attempts}`);
       if (!(backoffMs >= 0) || !(delayMs >= 0)) throw new Error('backoffMs and delayMs must not be negative');
       const now = clock();
       maybePrune();
       const added = addTransaction.immediate(
-        name, jobOptions.jobId, JSON.stringify(data), now + delayMs, attempts, backoffMs,
-        JSON.stringify(jobOptions.secretFields ?? []), now,
+        name,
+        jobOptions.jobId,
+        JSON.stringify(data),
+        now + delayMs,
+        attempts,
+        backoffMs,
+        JSON.stringify(jobOptions.secretFields ?? []),
+        now,
       );
       const loop = processing.get(name);
       if (added && loop) queueMicrotask(() => pump(loop));
@@ -246,8 +281,15 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
       if (closed) throw new Error('the job queue is closed');
       if (processing.has(name)) throw new Error(`jobs named ${name} are already processed by this queue`);
       const concurrency = processOptions.concurrency ?? 1;
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, not ${concurrency}`);
-      const loop: Processing = { name, processor: processor as JobProcessor, concurrency, running: new Set(), timer: undefined };
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error(`concurrency must be a positive integer, not ${concurrency}`);
+      const loop: Processing = {
+        name,
+        processor: processor as JobProcessor,
+        concurrency,
+        running: new Set(),
+        timer: undefined,
+      };
       processing.set(name, loop);
       recover.run(name);
       queueMicrotask(() => pump(loop));

@@ -7,8 +7,17 @@ import type { RateLimiter } from '../../ports/rate-limiter.js';
  * there is one (an in-memory limiter takes over while Redis is down, so the API keeps answering),
  * in memory otherwise.
  */
-export function createRateLimiter(options: { points: number; durationS: number; redisUrl?: string; keyPrefix?: string }): RateLimiter {
-  const memory = new RateLimiterMemory({ points: options.points, duration: options.durationS, keyPrefix: options.keyPrefix ?? 'rl' });
+export function createRateLimiter(options: {
+  points: number;
+  durationS: number;
+  redisUrl?: string;
+  keyPrefix?: string;
+}): RateLimiter {
+  const memory = new RateLimiterMemory({
+    points: options.points,
+    duration: options.durationS,
+    keyPrefix: options.keyPrefix ?? 'rl',
+  });
   let redis: Redis | null = null;
   let limiter: RateLimiterMemory | RateLimiterRedis = memory;
   if (options.redisUrl) {
@@ -29,13 +38,16 @@ export function createRateLimiter(options: { points: number; durationS: number; 
         await limiter.consume(key);
         return { allowed: true };
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.ceil(rejection.msBeforeNext / 1000) };
+        if (rejection instanceof RateLimiterRes)
+          return { allowed: false, retryAfterSeconds: Math.ceil(rejection.msBeforeNext / 1000) };
         throw rejection;
       }
     },
     async check(key) {
       const res = await limiter.get(key);
-      return res && res.remainingPoints <= 0 ? { allowed: false, retryAfterSeconds: Math.ceil(res.msBeforeNext / 1000) } : { allowed: true };
+      return res && res.remainingPoints <= 0
+        ? { allowed: false, retryAfterSeconds: Math.ceil(res.msBeforeNext / 1000) }
+        : { allowed: true };
     },
     async close() {
       redis?.disconnect();

@@ -74,7 +74,14 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   }
 
   private matching(filter: Filter, limit = Infinity): T[] {
-    const test = fastTest(filter) ?? (Object.keys(filter).length ? ((query: Query) => (doc: T) => query.test(doc))(this.query(filter)) : null);
+    const test =
+      fastTest(filter) ??
+      (Object.keys(filter).length
+        ? (
+            (query: Query) => (doc: T) =>
+              query.test(doc)
+          )(this.query(filter))
+        : null);
     const found: T[] = [];
     for (const doc of this.candidates(filter)) {
       if (!test || test(doc)) found.push(doc);
@@ -120,7 +127,11 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
     const id = filter._id;
     if (typeof id === 'string') {
       let only = true;
-      for (const field in filter) if (field !== '_id') { only = false; break; }
+      for (const field in filter)
+        if (field !== '_id') {
+          only = false;
+          break;
+        }
       if (only) {
         const doc = this.docs.get(id);
         return doc !== undefined && doc._id === id ? doc : null;
@@ -211,7 +222,11 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   dump(): CollectionDump {
     return {
       name: this.name,
-      indexes: this.indexes.map((index) => ({ keys: Object.fromEntries(index.fields.map((f) => [f, 1])), unique: index.unique, sparse: index.sparse })),
+      indexes: this.indexes.map((index) => ({
+        keys: Object.fromEntries(index.fields.map((f) => [f, 1])),
+        unique: index.unique,
+        sparse: index.sparse,
+      })),
       docs: [...this.docs.values()],
     };
   }

@@ -16,7 +16,9 @@ export const isPlainValue = (value: unknown): boolean =>
   value === null || ['string', 'number', 'boolean'].includes(typeof value);
 
 const isOperatorObject = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) &&
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
   Object.keys(value).some((k) => k.startsWith('$'));
 
 /**
@@ -39,7 +41,12 @@ export function fastTest(filter: Filter): ((doc: Record<string, unknown>) => boo
     }
     const not = (expected as { $not?: { $gte?: unknown } } | null)?.$not;
     const bound = not?.$gte;
-    if (Object.keys(expected as object).length === 1 && not && Object.keys(not).length === 1 && typeof bound === 'number') {
+    if (
+      Object.keys(expected as object).length === 1 &&
+      not &&
+      Object.keys(not).length === 1 &&
+      typeof bound === 'number'
+    ) {
       checks.push((doc) => {
         const actual = doc[field];
         if (actual === undefined || actual === null) return true;
@@ -79,7 +86,9 @@ export const sortedBy = <T extends Doc>(docs: T[], sort: NonNullable<FindOptions
 
 /** A find's projection: the fields listed with 1 (and `_id`), or every field but those listed with 0. */
 export const projected = <T extends Doc>(docs: T[], projection: NonNullable<FindOptions['projection']>): T[] => {
-  const include = Object.entries(projection).filter(([, v]) => v === 1).map(([k]) => k);
+  const include = Object.entries(projection)
+    .filter(([, v]) => v === 1)
+    .map(([k]) => k);
   return docs.map((doc) => {
     const out: Record<string, unknown> = {};
     if (include.length) {

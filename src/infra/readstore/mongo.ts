@@ -98,14 +98,22 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
         upsert: Boolean(options.upsert),
       }),
     );
-    return { matchedCount: result.matchedCount, modifiedCount: result.modifiedCount, upsertedCount: result.upsertedCount };
+    return {
+      matchedCount: result.matchedCount,
+      modifiedCount: result.modifiedCount,
+      upsertedCount: result.upsertedCount,
+    };
   }
 
   async updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult> {
     const result = await this.mapErrors(() =>
       this.collection.updateMany(filter as MongoFilter<StoredDoc>, update as UpdateFilter<StoredDoc>),
     );
-    return { matchedCount: result.matchedCount, modifiedCount: result.modifiedCount, upsertedCount: result.upsertedCount };
+    return {
+      matchedCount: result.matchedCount,
+      modifiedCount: result.modifiedCount,
+      upsertedCount: result.upsertedCount,
+    };
   }
 
   async deleteOne(filter: Filter) {

@@ -9,7 +9,9 @@ export const createReadStoreUsageStore = (readStore: ReadStore): UsageStore => (
   },
   async record(entries) {
     for (const [id, at] of entries) {
-      await readStore.collection('credential_usage').updateOne({ _id: id }, { $max: { last_used_at: at } }, { upsert: true });
+      await readStore
+        .collection('credential_usage')
+        .updateOne({ _id: id }, { $max: { last_used_at: at } }, { upsert: true });
     }
   },
 });

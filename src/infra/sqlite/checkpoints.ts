@@ -5,7 +5,9 @@ import type { SqliteDatabase } from './database.js';
 export function createSqliteCheckpoints(db: SqliteDatabase): CheckpointStore {
   db.exec('CREATE TABLE IF NOT EXISTS checkpoints (id TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID');
   const select = db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE id = ?');
-  const upsert = db.prepare<[string, number]>('INSERT INTO checkpoints (id, position) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position');
+  const upsert = db.prepare<[string, number]>(
+    'INSERT INTO checkpoints (id, position) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position',
+  );
   const remove = db.prepare<[string]>('DELETE FROM checkpoints WHERE id = ?');
   return {
     async get(id) {
