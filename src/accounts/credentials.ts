@@ -1,16 +1,13 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { aclDecider, aclStream, type AclEvent, type AclState } from '../../domain/acl/decider.js';
 import { allows, parsePattern, type EndpointPattern } from '../../domain/acl/patterns.js';
-import { apiKeyDecider, apiKeyStream, type ApiKeyEvent, type ApiKeyState } from '../../domain/apikey/decider.js';
 import { DomainError, refuse } from '../../domain/shared/errors.js';
-import { ACLS, TOKENS, aclTokenKey, apiKeyKey } from '../../projections/credentials.js';
+import { ACLS, TOKENS, aclTokenKey } from '../../projections/credentials.js';
 import type { Doc } from '../ports/read-store.js';
 import type { Caller, RequestInfo } from './types.js';
 import type { AccountServices } from './services.js';
 import type { UsageTracker } from './usage.js';
-
-const API_KEY_PREFIX = 'ak_';
-const hashKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+import { credentialChecks } from './credential-checks.js';
 
 const aclView = (doc: Doc) => ({
   id: doc._id,
@@ -20,7 +17,7 @@ const aclView = (doc: Doc) => ({
   token_count: doc.token_count ?? 0,
 });
 
-/** ACLs, ACL tokens and API keys: the scoped credentials of an account. */
+/** ACLs and ACL tokens: the scoped credentials of an account (API keys: api-keys.ts). */
 export function credentials(services: AccountServices, usage: UsageTracker) {
   const { deps, commandContext, awaitReadModels } = services;
   const acls = () => deps.projections.collection('credentials', ACLS);
@@ -39,19 +36,6 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
       (state) => aclDecider.decide(decide(state), state),
       commandContext(request, actor),
     );
-  const onKey = (
-    keyId: string,
-    decide: (state: ApiKeyState) => Parameters<typeof apiKeyDecider.decide>[0],
-    request: RequestInfo,
-    actor: string,
-  ) =>
-    deps.commands.handle<ApiKeyEvent, ApiKeyState>(
-      apiKeyDecider,
-      apiKeyStream(keyId),
-      (state) => apiKeyDecider.decide(decide(state), state),
-      commandContext(request, actor),
-    );
-
   const ownAcl = async (caller: Caller, aclId: string) => {
     const doc = await acls().findOne({ _id: aclId });
     if (!doc || doc.userId !== caller.userId) return refuse('not_found', 'No such ACL');
@@ -71,27 +55,7 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
     return patterns;
   };
 
-  /**
-   * A credential made by a session that ended while the request was on its way (a reset or a
-   * reclaim ends every session, then sweeps the credentials made before) is revoked at once: no
-   * credential outlives the session that made it in that moment.
-   */
-  const undoIfSessionEnded = async (caller: Caller, revoke: () => Promise<unknown>) => {
-    if (caller.kind !== 'session' || !caller.sessionId) return;
-    if ((await services.loadUser(caller.userId)).sessions.has(caller.sessionId)) return;
-    await revoke();
-    throw new DomainError('token_revoked', 'This session has ended');
-  };
-
-  const expired = (doc: Doc) =>
-    typeof doc.expires_at === 'string' && new Date(doc.expires_at).getTime() <= deps.clock().getTime();
-
-  const userOf = async (userId: string) => {
-    const user = await services.users().findOne({ _id: userId });
-    if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
-    if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
-    return user;
-  };
+  const { undoIfSessionEnded, expired, accountOf } = credentialChecks(services);
 
   return {
     async listAcls(caller: Caller) {
@@ -210,96 +174,6 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
       return result.position;
     },
 
-    async createApiKey(caller: Caller, input: { name: string; expiresAt: Date | null }, request: RequestInfo) {
-      const keyId = randomUUID();
-      const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-      const prefix = key.slice(0, API_KEY_PREFIX.length + 6);
-      const result = await onKey(
-        keyId,
-        () => ({
-          type: 'CreateApiKey',
-          data: {
-            keyId,
-            ownerId: caller.userId,
-            name: input.name,
-            prefix,
-            keyHash: hashKey(key),
-            expiresAt: input.expiresAt,
-            now: deps.clock(),
-          },
-        }),
-        request,
-        caller.userId,
-      );
-      await undoIfSessionEnded(caller, () =>
-        onKey(
-          keyId,
-          () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId, reason: 'session_ended' } }),
-          request,
-          caller.userId,
-        ),
-      );
-      await awaitReadModels(result);
-      const doc = await tokens().findOne({ keyId });
-      const createdAt = doc?.created_at ?? deps.clock().toISOString();
-      return {
-        body: {
-          id: keyId,
-          name: input.name,
-          token: key,
-          prefix,
-          created_at: createdAt,
-          expires_at: input.expiresAt?.toISOString() ?? null,
-        },
-        position: result.position,
-      };
-    },
-
-    async listApiKeys(caller: Caller) {
-      const docs = await tokens().find({ userId: caller.userId, kind: 'apikey' }, { sort: { created_at: 1 } });
-      const used = await usage.lastUsed(docs.map((d) => d.keyId as string));
-      return docs.map((d) => ({
-        id: d.keyId,
-        name: d.name,
-        prefix: d.prefix,
-        created_at: d.created_at,
-        expires_at: d.expires_at ?? null,
-        last_used_at: used.get(d.keyId as string) ?? null,
-      }));
-    },
-
-    async revokeApiKey(caller: Caller, keyId: string, request: RequestInfo) {
-      const result = await onKey(
-        keyId,
-        () => ({ type: 'RevokeApiKey', data: { ownerId: caller.userId } }),
-        request,
-        caller.userId,
-      );
-      await awaitReadModels(result);
-      return result.position;
-    },
-
-    /** An API key works while it is in the read model, unexpired, and its account exists. */
-    async authenticateApiKey(key: string): Promise<Caller> {
-      if (!key.startsWith(API_KEY_PREFIX) || key.length > 200)
-        throw new DomainError('unauthenticated', 'The API key is not valid');
-      const hash = hashKey(key);
-      const doc = await tokens().findOne({ _id: apiKeyKey(hash) });
-      // The lookup is by hash; the stored hash is still compared in constant time.
-      if (!doc || !timingSafeEqual(Buffer.from(doc.keyHash as string, 'hex'), Buffer.from(hash, 'hex'))) {
-        throw new DomainError('unauthenticated', 'The API key is not valid or was revoked');
-      }
-      if (expired(doc)) throw new DomainError('token_expired', 'The API key has expired');
-      const user = await userOf(doc.userId as string);
-      return {
-        kind: 'apikey',
-        userId: doc.userId as string,
-        sessionId: null,
-        isAdmin: user.is_admin === true,
-        credentialId: doc.keyId as string,
-      };
-    },
-
     /** An ACL token works while its token and its ACL are in the read model, unexpired, and its account exists. */
     async authenticateAclToken(claims: {
       sub: string;
@@ -313,7 +187,7 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
       const acl = await acls().findOne({ _id: claims.acl });
       if (!acl || acl.userId !== claims.sub)
         throw new DomainError('token_revoked', 'The ACL of this token was deleted');
-      const user = await userOf(claims.sub);
+      const user = await accountOf(claims.sub);
       return {
         kind: 'acl',
         userId: claims.sub,

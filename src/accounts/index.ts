@@ -1,9 +1,13 @@
 import { DomainError } from '../../domain/shared/errors.js';
 import { allows, METHODS, parsePattern, requestSegments, type EndpointPattern } from '../../domain/acl/patterns.js';
 import { selfServiceAccounts } from './self-service.js';
+import { profileAccounts } from './profile.js';
+import { sessionAccounts } from './sessions.js';
 import { usrKeyAccounts } from './usr-key.js';
 import { credentials } from './credentials.js';
+import { apiKeyAccounts } from './api-keys.js';
 import { emailFlows } from './email-flows.js';
+import { emailCodeAccounts } from './email-code.js';
 import { createAccountServices } from './services.js';
 import type { AccountsDeps, Caller } from './types.js';
 import { totpAccounts } from './totp.js';
@@ -42,14 +46,20 @@ const parsePrivileged = (table: RouteTable): EndpointPattern[] =>
 /** The application's account services, built once from their dependencies. */
 export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scratchStore: () => ReadStore }) {
   const services = createAccountServices(deps);
-  const selfService = selfServiceAccounts(services);
+  const loginSessions = sessionAccounts(services);
+  const selfService = selfServiceAccounts(services, loginSessions.forgetSession);
   const scopedCredentials = credentials(services, deps.usage);
+  const apiKeys = apiKeyAccounts(services, deps.usage);
   return {
     ...selfService,
+    ...loginSessions,
+    ...profileAccounts(services),
     ...usrKeyAccounts(services),
     ...emailFlows(services),
+    ...emailCodeAccounts(services),
     ...totpAccounts(services, selfService.findAccount, selfService.refuseUnknown),
     ...scopedCredentials,
+    ...apiKeys,
     ...nostrAccounts(services, deps.hmacKey),
     ...lnurlAccounts(services),
     ...oauthAccounts(services, deps.oauth, deps.hmacKey),
@@ -63,11 +73,11 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {
       const key = credential.apiKey ?? (credential.bearer?.startsWith('ak_') ? credential.bearer : undefined);
-      if (key !== undefined) return scopedCredentials.authenticateApiKey(key);
+      if (key !== undefined) return apiKeys.authenticateApiKey(key);
       if (!credential.bearer)
         throw new DomainError('unauthenticated', 'Send Authorization: Bearer <token> or X-API-Key: <key>');
       const claims = await deps.signer.verify(credential.bearer);
-      if (claims.sid) return selfService.authenticateSession({ ...claims, sid: claims.sid });
+      if (claims.sid) return loginSessions.authenticateSession({ ...claims, sid: claims.sid });
       return scopedCredentials.authenticateAclToken({ sub: claims.sub, tid: claims.tid!, acl: claims.acl! });
     },
 
@@ -96,7 +106,7 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
      */
     async verifyToken(token: string): Promise<boolean> {
       try {
-        if (token.startsWith('ak_')) return (await scopedCredentials.authenticateApiKey(token)).kind === 'apikey';
+        if (token.startsWith('ak_')) return (await apiKeys.authenticateApiKey(token)).kind === 'apikey';
         const claims = await deps.signer.verify(token);
         if (!claims.tid || !claims.acl) return false;
         await scopedCredentials.authenticateAclToken({ sub: claims.sub, tid: claims.tid, acl: claims.acl });

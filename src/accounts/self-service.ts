@@ -1,11 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
-import { BoundedCache } from '../bounded-cache.js';
-import { DomainError, refuse } from '../../domain/shared/errors.js';
+import { refuse } from '../../domain/shared/errors.js';
 import { userStream } from '../../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
 import { emailKey, usernameKey, usrKey as usrLookup } from '../../projections/lookups.js';
 import { summarize } from './history.js';
-import { userJson, userRole } from './user-view.js';
+import { userJson } from './user-view.js';
 import type { UserState } from '../../domain/user/decider.js';
 import { credentialSweep } from './credential-sweep.js';
 import { signInPath } from './sign-in.js';
@@ -13,16 +12,14 @@ import { sessionOf, type Caller, type RequestInfo } from './types.js';
 import { hashUsrKey, newUsrKey } from './usr-key.js';
 import { inviteIdOf } from './registration.js';
 import type { AccountServices } from './services.js';
-import type { AccessClaims } from '../tokens/jwt.js';
 import { secondFactorFrom } from './second-factor.js';
 
-/** Password accounts: registration, login, the profile, sessions, deletion and the own history. */
-export function selfServiceAccounts(services: AccountServices) {
+/** The account itself: set-up status, password registration and login, password changes, deletion and the own history. */
+export function selfServiceAccounts(services: AccountServices, forgetSession: (sessionId: string) => void) {
   const {
     deps,
     users,
     lookups,
-    sessions,
     commandContext,
     awaitReadModels,
     decideForUser,
@@ -31,10 +28,6 @@ export function selfServiceAccounts(services: AccountServices) {
     passwordCheck,
   } = services;
   // When each session was last used: in memory only, bounded, never an event per request.
-  const lastSeen = new BoundedCache<string, Date>(100_000);
-  const seen = (sessionId: string, at: Date) => {
-    lastSeen.set(sessionId, at);
-  };
   const sweep = credentialSweep(services);
   const signIn = signInPath(services);
 
@@ -138,112 +131,11 @@ export function selfServiceAccounts(services: AccountServices) {
       return signIn(userId, { method: 'usr', firstFactor, totpCode: input.totpCode }, request);
     },
 
-    async logout(caller: Caller, request: RequestInfo) {
-      const sessionId = sessionOf(caller);
-      const result = await decideForUser(
-        caller.userId,
-        () => ({ type: 'EndSession', data: { sessionId, reason: 'logout' } }),
-        commandContext(request, caller.userId),
-      );
-      lastSeen.delete(sessionId);
-      await awaitReadModels(result);
-      return result.position;
-    },
-
     /** The user object as JSON text (`GET /auth`): serialised once per version of the account. */
     async meJson(userId: string): Promise<string> {
       const doc = await users().findOne({ _id: userId });
       if (!doc) return refuse('not_found', 'No such account');
       return userJson(doc);
-    },
-
-    async updateProfile(
-      caller: Caller,
-      input: {
-        displayName?: string | null;
-        firstName?: string | null;
-        lastName?: string | null;
-        email?: string | null;
-        password?: string;
-        totpCode?: string;
-      },
-      request: RequestInfo,
-    ) {
-      const ctx = commandContext(request, caller.userId);
-      const email = input.email === undefined ? undefined : input.email === null ? null : normalizeEmail(input.email);
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
-      // A claim this request took but did not use is not released here: a parallel request of the
-      // same account may be using it. Unused, it is free for others after the grace period.
-      const emailClaim = email ? await deps.claims.claim('email', email, caller.userId, ctx) : null;
-      const result = await decideForUser(
-        caller.userId,
-        async (state) => ({
-          type: 'UpdateProfile',
-          data: {
-            ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
-            ...(input.firstName !== undefined || input.lastName !== undefined
-              ? { names: { firstName: input.firstName, lastName: input.lastName } }
-              : {}),
-            ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
-            ...(email !== undefined
-              ? {
-                  reauth: {
-                    passwordValid: input.password === undefined ? null : await matches(state),
-                    secondFactor: await secondFactorFrom(state, input.totpCode, now),
-                    now,
-                  },
-                }
-              : {}),
-          },
-        }),
-        ctx,
-      );
-      services.refuseFailedLogin(result.events);
-      const changed = result.events.find((e) => e.type === 'EmailChanged');
-      if (changed?.type === 'EmailChanged') {
-        await services.releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
-        if (changed.data.email && changed.data.emailClaim)
-          await services.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
-      } else if (email && !result.state.emailVerified && result.state.emailClaim === emailClaim) {
-        // The same, still unverified address sent again (say, after a 503): send the code again.
-        await services.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
-      }
-      await awaitReadModels(result);
-      return { user: await services.userObject(caller.userId), position: result.position };
-    },
-
-    async changeUsername(
-      caller: Caller,
-      input: { newUsername: string; password: string; totpCode?: string },
-      request: RequestInfo,
-    ) {
-      const ctx = commandContext(request, caller.userId);
-      // As for emails: a claim taken but not used is left to the grace period, never released here.
-      const claim = await deps.claims.claim('username', normalizeUsername(input.newUsername), caller.userId, ctx);
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
-      const result = await decideForUser(
-        caller.userId,
-        async (state) => ({
-          type: 'ChangeUsername',
-          data: {
-            username: input.newUsername,
-            usernameClaim: claim,
-            passwordValid: await matches(state),
-            secondFactor: await secondFactorFrom(state, input.totpCode, now),
-            now,
-          },
-        }),
-        ctx,
-      );
-      services.refuseFailedLogin(result.events);
-      const changed = result.events[0];
-      if (changed?.type === 'UsernameChanged' && changed.data.previousUsernameClaim !== claim) {
-        await services.releaseAll([changed.data.previousUsernameClaim], caller.userId, ctx);
-      }
-      await awaitReadModels(result);
-      return { user: await services.userObject(caller.userId), position: result.position };
     },
 
     /**
@@ -278,7 +170,7 @@ export function selfServiceAccounts(services: AccountServices) {
         commandContext(request, caller.userId),
       );
       services.refuseFailedLogin(result.events);
-      for (const event of result.events) if (event.type === 'SessionEnded') lastSeen.delete(event.data.sessionId);
+      for (const event of result.events) if (event.type === 'SessionEnded') forgetSession(event.data.sessionId);
       await awaitReadModels(result);
       if (input.revokeCredentials) await sweep(caller.userId, 'password_changed', request);
       return result.position;
@@ -294,30 +186,6 @@ export function selfServiceAccounts(services: AccountServices) {
         () => ({ type: 'SetInitialPassword', data: { passwordHash } }),
         commandContext(request, caller.userId),
       );
-      await awaitReadModels(result);
-      return result.position;
-    },
-
-    async listSessions(caller: Caller) {
-      const docs = await sessions().find({ userId: caller.userId }, { sort: { created_at: -1 } });
-      return docs.map((doc) => ({
-        id: doc._id,
-        method: doc.method,
-        created_at: doc.created_at,
-        last_seen_at: (lastSeen.get(doc._id) ?? new Date(doc.created_at as string)).toISOString(),
-        ip: doc.ip ?? null,
-        user_agent: doc.user_agent ?? null,
-        current: doc._id === caller.sessionId,
-      }));
-    },
-
-    async revokeSession(caller: Caller, sessionId: string, request: RequestInfo) {
-      const result = await decideForUser(
-        caller.userId,
-        () => ({ type: 'EndSession', data: { sessionId, reason: 'revoked' } }),
-        commandContext(request, caller.userId),
-      );
-      lastSeen.delete(sessionId);
       await awaitReadModels(result);
       return result.position;
     },
@@ -371,25 +239,6 @@ export function selfServiceAccounts(services: AccountServices) {
           };
         }),
       );
-    },
-
-    /** A session token works only while its session is live and its account exists. */
-    async authenticateSession(claims: AccessClaims & { sid: string }): Promise<Caller> {
-      const session = await sessions().findOne({ _id: claims.sid });
-      if (!session || session.userId !== claims.sub) throw new DomainError('token_revoked', 'This session has ended');
-      const user = await users().findOne({ _id: claims.sub });
-      if (!user) throw new DomainError('token_revoked', 'This account no longer exists');
-      if (user.disabled === true) throw new DomainError('account_disabled', 'This account is disabled');
-      seen(claims.sid, deps.clock());
-      return {
-        kind: 'session',
-        userId: claims.sub,
-        sessionId: claims.sid,
-        signedInAt: new Date(session.created_at as string),
-        isAdmin: user.is_admin === true,
-        role: userRole(user),
-        mustResetPassword: user.must_reset_password === true,
-      };
     },
   };
 }
