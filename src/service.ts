@@ -1,4 +1,4 @@
-import { createOAuthProviders } from './oauth/providers.js';
+import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { projectionOperations } from './operations.js';

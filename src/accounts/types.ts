@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Role, SessionMethod } from '../../domain/user/events.js';
 import type { CommandHandler } from '../commands/handler.js';
 import type { EventCodec } from '../events/codec.js';
-import type { OAuthProviders } from '../oauth/providers.js';
+import type { OAuthProviders } from '../login-methods/oauth/providers.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';

@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import type { Accounts } from '../../accounts/index.js';
 import { requestInfo, type Routes } from '../auth.js';
 import { z } from 'zod';
-import { redirectAllowed } from '../../accounts/oauth.js';
+import { redirectAllowed } from '../../login-methods/oauth/oauth.js';
 import { escapeHtml, sendPage } from '../page.js';
 
 const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });

@@ -1,12 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { verifyEvent, type Event } from 'nostr-tools/pure';
-import { DomainError } from '../../domain/shared/errors.js';
-import { nostrKey } from '../../projections/lookups.js';
-import { isWrongExpectedVersion } from '../ports/event-store.js';
-import type { Caller, RequestInfo } from './types.js';
-import { inviteIdOf } from './registration.js';
-import type { AccountServices } from './services.js';
-import { signInPath } from './sign-in.js';
+import { DomainError } from '../../../domain/shared/errors.js';
+import { nostrKey } from '../../../projections/lookups.js';
+import { isWrongExpectedVersion } from '../../ports/event-store.js';
+import type { Caller, RequestInfo } from '../../accounts/types.js';
+import { inviteIdOf } from '../../accounts/registration.js';
+import type { AccountServices } from '../../accounts/services.js';
+import { signInPath } from '../../accounts/sign-in.js';
 
 const NIP98_KIND = 27235;
 const WINDOW_S = 60;

@@ -6,16 +6,16 @@ import {
   challengeStream,
   type ChallengeEvent,
   type ChallengeState,
-} from '../../domain/challenge/decider.js';
-import { isDomainError, refuse } from '../../domain/shared/errors.js';
-import { oauthIdentity, type UserState } from '../../domain/user/decider.js';
-import { USERNAME_PATTERN } from '../../domain/user/rules.js';
-import { LOOKUPS, oauthKey } from '../../projections/lookups.js';
-import type { ExternalIdentity, OAuthProviders } from '../oauth/providers.js';
-import type { Caller, Issued, RequestInfo } from './types.js';
-import { inviteIdOf } from './registration.js';
-import type { AccountServices } from './services.js';
-import { signInPath } from './sign-in.js';
+} from '../../../domain/challenge/decider.js';
+import { isDomainError, refuse } from '../../../domain/shared/errors.js';
+import { oauthIdentity, type UserState } from '../../../domain/user/decider.js';
+import { USERNAME_PATTERN } from '../../../domain/user/rules.js';
+import { LOOKUPS, oauthKey } from '../../../projections/lookups.js';
+import type { ExternalIdentity, OAuthProviders } from './providers.js';
+import type { Caller, Issued, RequestInfo } from '../../accounts/types.js';
+import { inviteIdOf } from '../../accounts/registration.js';
+import type { AccountServices } from '../../accounts/services.js';
+import { signInPath } from '../../accounts/sign-in.js';
 
 // The state names its challenge; PKCE verifier and nonce are derived from it with a service key,
 // so no secret of the flow is ever written to the event log.

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { optionalSession, requestInfo, type Routes } from '../auth.js';
-import { tokenAnswer } from '../respond.js';
-import { fields } from '../validate.js';
-import { answers } from '../openapi.js';
+import { optionalSession, requestInfo, type Routes } from '../../http/auth.js';
+import { tokenAnswer } from '../../http/respond.js';
+import { fields } from '../../http/validate.js';
+import { answers } from '../../http/openapi.js';
 
 const startQuery = z.strictObject({
   action: z.enum(['login', 'register', 'link', 'auth']).default('login'),

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { tokenAnswer } from '../respond.js';
-import { fields } from '../validate.js';
-import { answers } from '../openapi.js';
+import { callerOf, requestInfo, type Routes } from '../../http/auth.js';
+import { tokenAnswer } from '../../http/respond.js';
+import { fields } from '../../http/validate.js';
+import { answers } from '../../http/openapi.js';
 
 const loginBody = z.strictObject({
   nostr_event: z.string().min(2).max(16_384).optional(),

@@ -8,13 +8,13 @@ import {
   challengeStream,
   type ChallengeEvent,
   type ChallengeState,
-} from '../../domain/challenge/decider.js';
-import { isDomainError, refuse } from '../../domain/shared/errors.js';
-import { LOOKUPS, lnurlKey } from '../../projections/lookups.js';
-import type { Caller, RequestInfo } from './types.js';
-import { inviteIdOf } from './registration.js';
-import type { AccountServices } from './services.js';
-import { signInPath } from './sign-in.js';
+} from '../../../domain/challenge/decider.js';
+import { isDomainError, refuse } from '../../../domain/shared/errors.js';
+import { LOOKUPS, lnurlKey } from '../../../projections/lookups.js';
+import type { Caller, RequestInfo } from '../../accounts/types.js';
+import { inviteIdOf } from '../../accounts/registration.js';
+import type { AccountServices } from '../../accounts/services.js';
+import { signInPath } from '../../accounts/sign-in.js';
 
 export type LnurlAction = 'login' | 'register' | 'link' | 'auth';
 // k1 names its challenge: the wallet's callback and the poll need no lookup table.

@@ -1,12 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { optionalSession, requestInfo, type Routes } from '../auth.js';
-import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../cookies.js';
-import { stateHashOf } from '../../accounts/oauth.js';
-import { tokenAnswer } from '../respond.js';
-import { fields, parse } from '../validate.js';
-import { answers } from '../openapi.js';
+import { optionalSession, requestInfo, type Routes } from '../../http/auth.js';
+import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../../http/cookies.js';
+import { stateHashOf } from './oauth.js';
+import { tokenAnswer } from '../../http/respond.js';
+import { fields, parse } from '../../http/validate.js';
+import { answers } from '../../http/openapi.js';
 
 const providerParams = z.strictObject({ provider: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be a provider name') });
 const startQuery = z.strictObject({
