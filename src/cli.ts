@@ -14,7 +14,8 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { createEventCodec, type DecodedEvent } from './events/codec.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { backupSqliteFile } from './infra/sqlite/database.js';
-import { createService, openStores, type Service } from './service.js';
+import { openStores } from './composition/stores.js';
+import { createService, type Service } from './service.js';
 import { userStream } from '../domain/user/events.js';
 
 /**
