@@ -5,7 +5,7 @@ import type { UserEvent } from '../domain/user/events.js';
 import { userStream } from '../domain/user/events.js';
 import { loadConfig } from '../src/config.js';
 import { createEventCodec } from '../src/events/codec.js';
-import { openStores } from '../src/service.js';
+import { openStores } from '../src/composition/stores.js';
 
 /**
  * Fills DATA_DIR's event store with `--events` events for measuring rebuilds and start-up: accounts

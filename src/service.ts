@@ -1,57 +1,40 @@
-import { createOAuthProviders } from './login-methods/oauth/providers.js';
-import { createLogger } from './logging.js';
-import { createMetrics } from './metrics.js';
-import { projectionOperations } from './operations.js';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
-import { projections } from '../projections/index.js';
-import { LOCK_MS, MAX_FAILED_LOGINS } from '../domain/user/security.js';
-import { createAccounts, type Accounts } from './accounts/index.js';
-import { createChallenges } from './accounts/challenges.js';
-import { createUsageTracker } from './accounts/usage.js';
-import { createSqliteUsageStore } from './infra/sqlite/usage.js';
-import { createReadStoreUsageStore } from './infra/readstore/usage.js';
-import type { UsageStore } from './ports/usage-store.js';
-import type { RouteEntry } from './http/auth.js';
 import type { Express } from 'express';
-import type { FlatRouter } from './http/router.js';
-import { loadReadModelSnapshot, saveReadModelSnapshot } from './projections/snapshot.js';
-import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
-import { USERS } from '../projections/me.js';
-import { jobsReaction, startWorkers } from '../workers/index.js';
-import { createEmlMailer } from './infra/mail/eml.js';
-import { createSmtpMailer } from './infra/mail/smtp.js';
-import { openBullmqJobQueue } from './infra/queue/bullmq.js';
-import { createSqliteJobQueue } from './infra/queue/sqlite.js';
-import { createRateLimiter } from './infra/ratelimit/limiter.js';
-import type { JobQueue } from './ports/job-queue.js';
-import type { Mailer } from './ports/mailer.js';
+import type { Logger } from 'pino';
+import { LOCK_MS, MAX_FAILED_LOGINS } from '../domain/user/security.js';
+import { projections } from '../projections/index.js';
+import { createChallenges } from './accounts/challenges.js';
 import { createClaims } from './accounts/claims.js';
-import { erasureReaction } from './accounts/erasure.js';
-import { Reactor } from './reactors/reactor.js';
-import type { Config } from './config.js';
+import { createAccounts, type Accounts } from './accounts/index.js';
+import { createUsageTracker } from './accounts/usage.js';
 import { CommandHandler } from './commands/handler.js';
+import { createReactors, startInlineWorkers } from './composition/reactors.js';
+import { createReadiness } from './composition/readiness.js';
+import { createMailer, openStores } from './composition/stores.js';
+import type { Config } from './config.js';
 import { createEventCodec } from './events/codec.js';
 import { createHttpApp } from './http/app.js';
-import type { Readiness } from './http/routes/ops.js';
+import type { RouteEntry } from './http/auth.js';
+import type { FlatRouter } from './http/router.js';
 import { createBcryptPool } from './infra/bcrypt/pool.js';
-import type { PasswordHasher } from './ports/password-hasher.js';
-import { openEsdbEventStore } from './infra/eventstore/esdb.js';
-import { createSqliteEventStore } from './infra/eventstore/sqlite.js';
-import { openMongoKeyStore } from './infra/keystore/mongo.js';
-import { createSqliteKeyStore } from './infra/keystore/sqlite.js';
+import { createRateLimiter } from './infra/ratelimit/limiter.js';
 import { createMemoryReadStore } from './infra/readstore/memory.js';
-import { openMongoReadStore } from './infra/readstore/mongo.js';
-import { openSqliteDatabase, type SqliteDatabase } from './infra/sqlite/database.js';
+import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
+import { createLogger } from './logging.js';
+import { createMetrics } from './metrics.js';
+import { createOAuthProviders } from './login-methods/oauth/providers.js';
+import { projectionOperations } from './operations.js';
 import type { EventStore } from './ports/event-store.js';
+import type { JobQueue } from './ports/job-queue.js';
 import type { KeyStore } from './ports/key-store.js';
+import type { Mailer } from './ports/mailer.js';
+import type { PasswordHasher } from './ports/password-hasher.js';
 import type { ReadStore, SnapshottableReadStore } from './ports/read-store.js';
 import { ProjectionRunner } from './projections/runner.js';
-import { readStoreCheckpoints } from './subscriptions/checkpointed.js';
-import { createSqliteCheckpoints } from './infra/sqlite/checkpoints.js';
+import { loadReadModelSnapshot, saveReadModelSnapshot } from './projections/snapshot.js';
 import { createTokenSigner, ed25519Key } from './tokens/jwt.js';
 
 export interface ServiceOptions {
@@ -83,36 +66,6 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
-export async function openStores(config: Config, clock: () => Date) {
-  let sqlite: SqliteDatabase | null = null;
-  const embedded = () =>
-    (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db'), { synchronous: config.embeddedSync }));
-  const eventStore = config.eventStoreUrl
-    ? await openEsdbEventStore(config.eventStoreUrl)
-    : createSqliteEventStore(embedded(), clock);
-  const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
-  const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
-  // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
-  // else the SQLite file.
-  const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
-  const usageStore: UsageStore = config.mongoUrl
-    ? createReadStoreUsageStore(readStore)
-    : createSqliteUsageStore(embedded());
-  const queue = config.redisUrl
-    ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs })
-    : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
-  return {
-    eventStore,
-    readStore,
-    keyStore,
-    queue,
-    reactorCheckpoints,
-    usageStore,
-    closeSqlite: () => (sqlite as SqliteDatabase | null)?.close(),
-  };
-}
-
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
@@ -121,9 +74,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     config,
     clock,
   );
-  const mailer = config.smtpUrl
-    ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
-    : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
+  const mailer = createMailer(config, logger);
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });
   const privateKey = ed25519Key(
@@ -190,13 +141,17 @@ export async function createService(config: Config, options: ServiceOptions = {}
     scratchStore: createMemoryReadStore,
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
-  const reactorDeps = { eventStore, checkpoints: reactorCheckpoints, codec, logger };
-  const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));
-  const verifiedEmailOf = async (userId: string) => {
-    const user = await runner.collection('me', USERS).findOne({ _id: userId });
-    return user?.email_verified === true && typeof user.email === 'string' ? user.email : null;
-  };
-  const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf }));
+  const { erasure, jobs } = createReactors({
+    eventStore,
+    checkpoints: reactorCheckpoints,
+    codec,
+    logger,
+    keyStore,
+    claims,
+    queue,
+    clock,
+    runner,
+  });
   const limiter =
     config.rateLimitMax > 0
       ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl })
@@ -220,52 +175,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const caughtUp = await runner.catchUp();
   logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
   if (config.workers === 'inline') {
-    startWorkers({
-      queue,
-      mailer,
-      mail: { serviceName: config.serviceName, publicUrl: config.publicUrl, linkBaseUrl: config.linkBaseUrl },
-      expireChallenge: accounts.expireChallenge,
-      fulfilPasswordReset: accounts.fulfilPasswordReset,
-      fulfilLoginCode: accounts.fulfilLoginCode,
-    });
+    startInlineWorkers({ config, queue, mailer, accounts });
     // After the read models: a notice looks up the address in `me`, which must be complete.
     await jobs.start();
   }
 
-  /** Ready: every store answers, and every read model reaches the store's head within a second. */
-  const readiness = async (): Promise<Readiness> => {
-    const reasons: string[] = [];
-    const check = async (name: string, probe: () => Promise<unknown>) => {
-      try {
-        await probe();
-      } catch (error) {
-        logger.warn({ err: error }, `${name} unreachable`);
-        reasons.push(`${name} unreachable`);
-      }
-    };
-    let head = 0n;
-    await check('event store', async () => (head = await eventStore.headPosition()));
-    await check('read store', () => readStore.ping());
-    await check('key store', () => keyStore.ping());
-    const live = runner.status().filter((p) => p.status !== 'rebuilding');
-    for (const p of live) if (p.status === 'retrying') reasons.push(`read model ${p.name} is failing and retrying`);
-    if (
-      !reasons.length &&
-      !(await runner.waitFor(
-        head,
-        live.map((p) => p.name),
-        1000,
-      ))
-    ) {
-      for (const p of runner.status())
-        if (p.status !== 'rebuilding' && p.position < head) reasons.push(`read model ${p.name} is behind`);
-    }
-    return {
-      ready: reasons.length === 0,
-      reasons,
-      projections: runner.status().map((p) => ({ name: p.name, status: p.status, position: String(p.position) })),
-    };
-  };
+  const readiness = createReadiness({ eventStore, readStore, keyStore, runner, logger });
 
   const app = createHttpApp({
     accounts,

@@ -1,0 +1,52 @@
+/** The reactors (erasure; events into jobs) and, with WORKERS=inline, the job processors in this process. */
+import type { Logger } from 'pino';
+import { USERS } from '../../projections/me.js';
+import { jobsReaction, startWorkers } from '../../workers/index.js';
+import type { Claims } from '../accounts/claims.js';
+import { erasureReaction } from '../accounts/erasure.js';
+import type { Accounts } from '../accounts/index.js';
+import type { Config } from '../config.js';
+import type { EventCodec } from '../events/codec.js';
+import type { CheckpointStore } from '../ports/checkpoint-store.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { KeyStore } from '../ports/key-store.js';
+import type { Mailer } from '../ports/mailer.js';
+import type { ProjectionRunner } from '../projections/runner.js';
+import { Reactor } from '../reactors/reactor.js';
+
+/** Builds both reactors, unstarted: erasure runs in every process, jobs only where the workers run. */
+export function createReactors(deps: {
+  eventStore: EventStore;
+  checkpoints: CheckpointStore;
+  codec: EventCodec;
+  logger: Logger;
+  keyStore: KeyStore;
+  claims: Claims;
+  queue: JobQueue;
+  clock: () => Date;
+  runner: ProjectionRunner;
+}): { erasure: Reactor; jobs: Reactor } {
+  const { eventStore, checkpoints, codec, logger, keyStore, claims, queue, clock, runner } = deps;
+  const reactorDeps = { eventStore, checkpoints, codec, logger };
+  const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));
+  const verifiedEmailOf = async (userId: string) => {
+    const user = await runner.collection('me', USERS).findOne({ _id: userId });
+    return user?.email_verified === true && typeof user.email === 'string' ? user.email : null;
+  };
+  const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf }));
+  return { erasure, jobs };
+}
+
+/** Registers every job processor on the queue, in this process (WORKERS=inline). */
+export function startInlineWorkers(deps: { config: Config; queue: JobQueue; mailer: Mailer; accounts: Accounts }) {
+  const { config, queue, mailer, accounts } = deps;
+  startWorkers({
+    queue,
+    mailer,
+    mail: { serviceName: config.serviceName, publicUrl: config.publicUrl, linkBaseUrl: config.linkBaseUrl },
+    expireChallenge: accounts.expireChallenge,
+    fulfilPasswordReset: accounts.fulfilPasswordReset,
+    fulfilLoginCode: accounts.fulfilLoginCode,
+  });
+}

@@ -1,0 +1,58 @@
+/** The adapters the configuration picks: event, read, key and usage stores, checkpoints, job queue and mailer. */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { openEsdbEventStore } from '../infra/eventstore/esdb.js';
+import { createSqliteEventStore } from '../infra/eventstore/sqlite.js';
+import { openMongoKeyStore } from '../infra/keystore/mongo.js';
+import { createSqliteKeyStore } from '../infra/keystore/sqlite.js';
+import { createEmlMailer } from '../infra/mail/eml.js';
+import { createSmtpMailer } from '../infra/mail/smtp.js';
+import { openBullmqJobQueue } from '../infra/queue/bullmq.js';
+import { createSqliteJobQueue } from '../infra/queue/sqlite.js';
+import { createMemoryReadStore } from '../infra/readstore/memory.js';
+import { openMongoReadStore } from '../infra/readstore/mongo.js';
+import { createReadStoreUsageStore } from '../infra/readstore/usage.js';
+import { createSqliteCheckpoints } from '../infra/sqlite/checkpoints.js';
+import { openSqliteDatabase, type SqliteDatabase } from '../infra/sqlite/database.js';
+import { createSqliteUsageStore } from '../infra/sqlite/usage.js';
+import type { Mailer } from '../ports/mailer.js';
+import type { UsageStore } from '../ports/usage-store.js';
+import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
+
+/** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
+export async function openStores(config: Config, clock: () => Date) {
+  let sqlite: SqliteDatabase | null = null;
+  const embedded = () =>
+    (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db'), { synchronous: config.embeddedSync }));
+  const eventStore = config.eventStoreUrl
+    ? await openEsdbEventStore(config.eventStoreUrl)
+    : createSqliteEventStore(embedded(), clock);
+  const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
+  const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
+  // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
+  // else the SQLite file.
+  const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
+  const usageStore: UsageStore = config.mongoUrl
+    ? createReadStoreUsageStore(readStore)
+    : createSqliteUsageStore(embedded());
+  const queue = config.redisUrl
+    ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs })
+    : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
+  return {
+    eventStore,
+    readStore,
+    keyStore,
+    queue,
+    reactorCheckpoints,
+    usageStore,
+    closeSqlite: () => (sqlite as SqliteDatabase | null)?.close(),
+  };
+}
+
+/** The mailer: SMTP when a URL is configured, else .eml files in DATA_DIR/mail. */
+export function createMailer(config: Config, logger: Logger): Mailer {
+  return config.smtpUrl
+    ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
+    : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
+}
