@@ -25,6 +25,7 @@ import { createMemoryReadStore } from './infra/readstore/memory.js';
 import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
+import { loginMethods } from './login-methods/index.js';
 import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { projectionOperations } from './operations.js';
 import type { EventStore } from './ports/event-store.js';
@@ -112,6 +113,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     clock,
   });
   const usage = createUsageTracker({ store: usageStore, clock, logger });
+  const oauth = createOAuthProviders(config.oauth);
+  // The one list of ways in: the HTTP app adds their routes, setup-status lists their names.
+  const methods = loginMethods({ allowUsrLogin: config.allowUsrLogin, oauthProviders: [...oauth.keys()] });
   const accounts = createAccounts({
     eventStore,
     codec,
@@ -136,8 +140,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
       serviceName: config.serviceName,
       publicUrl: config.publicUrl,
       allowedRedirects: config.allowedRedirects,
+      loginMethods: methods.flatMap((method) => method.names),
     },
-    oauth: createOAuthProviders(config.oauth),
+    oauth,
     scratchStore: createMemoryReadStore,
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
@@ -194,6 +199,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     limiter,
     metrics,
     metricsToken: config.metricsToken,
+    loginMethods: methods,
   });
   if (!config.metricsToken && config.nodeEnv === 'production')
     logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');

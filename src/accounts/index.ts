@@ -3,11 +3,12 @@ import { allows, METHODS, parsePattern, requestSegments, type EndpointPattern } 
 import { selfServiceAccounts } from './self-service.js';
 import { profileAccounts } from './profile.js';
 import { sessionAccounts } from './sessions.js';
-import { usrKeyAccounts } from './usr-key.js';
+import { usrKeyAccounts } from '../login-methods/usr-key/usr-key.js';
+import { passwordAccounts } from '../login-methods/password/password.js';
 import { credentials } from './credentials.js';
 import { apiKeyAccounts } from './api-keys.js';
 import { emailFlows } from './email-flows.js';
-import { emailCodeAccounts } from './email-code.js';
+import { emailCodeAccounts } from '../login-methods/email-code/email-code.js';
 import { createAccountServices } from './services.js';
 import type { AccountsDeps, Caller } from './types.js';
 import { totpAccounts } from './totp.js';
@@ -48,16 +49,18 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
   const services = createAccountServices(deps);
   const loginSessions = sessionAccounts(services);
   const selfService = selfServiceAccounts(services, loginSessions.forgetSession);
+  const password = passwordAccounts(services);
   const scopedCredentials = credentials(services, deps.usage);
   const apiKeys = apiKeyAccounts(services, deps.usage);
   return {
     ...selfService,
+    ...password,
     ...loginSessions,
     ...profileAccounts(services),
     ...usrKeyAccounts(services),
     ...emailFlows(services),
     ...emailCodeAccounts(services),
-    ...totpAccounts(services, selfService.findAccount, selfService.refuseUnknown),
+    ...totpAccounts(services, password.findAccount, password.refuseUnknown),
     ...scopedCredentials,
     ...apiKeys,
     ...nostrAccounts(services, deps.hmacKey),

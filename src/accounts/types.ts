@@ -86,6 +86,8 @@ export interface AccountsDeps {
     registration: 'open' | 'invite' | 'closed';
     invites: 'admins' | 'users';
     allowUsrLogin: boolean;
+    /** The names of the ways in, from the one list of login methods (`src/login-methods/`). */
+    loginMethods: readonly string[];
     readYourWritesTimeoutMs: number;
     /** REAUTH_WINDOW: a sign-in this recent proves the person for a sensitive read. */
     reauthWindowMs: number;

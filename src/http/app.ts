@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/index.js';
+import type { LoginMethod } from '../login-methods/types.js';
 import type { ProjectionOperations } from '../operations.js';
 import type { TokenSigner } from '../tokens/jwt.js';
 import { jsonBody } from './body.js';
@@ -13,11 +14,8 @@ import { opsRoutes, type Readiness } from './routes/ops.js';
 import { totpRoutes } from './routes/totp.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
-import { nostrRoutes } from '../login-methods/nostr/routes.js';
-import { lnurlRoutes } from '../login-methods/lnurl/routes.js';
 import { identityRoutes } from './routes/identities.js';
 import { inviteRoutes } from './routes/invites.js';
-import { oauthRoutes } from '../login-methods/oauth/routes.js';
 import { loginPageRoutes } from './routes/login-page.js';
 import { passwordPageRoutes } from './routes/password-pages.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -43,6 +41,8 @@ export interface HttpDeps {
   metrics: Metrics | null;
   /** METRICS_TOKEN: the bearer token /metrics asks for; null leaves it public. */
   metricsToken: string | null;
+  /** Every way in: each adds its routes. */
+  loginMethods: readonly LoginMethod[];
   /** Per-IP limit for unauthenticated endpoints; null when RATE_LIMIT_MAX=0. */
   limiter: RateLimiter | null;
 }
@@ -103,12 +103,10 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   totpRoutes(deps.accounts, api, limit);
   credentialRoutes(deps.accounts, api, limit);
   adminRoutes(deps.accounts, deps.operations, api);
-  nostrRoutes(deps.accounts, api, limit);
-  lnurlRoutes(deps.accounts, api, limit);
   identityRoutes(deps.accounts, api);
   inviteRoutes(deps.accounts, api);
-  // `/auth/:provider` is tried after every exact path and after the parameterised paths added before it.
-  oauthRoutes(deps.accounts, api, limit);
+  // Every way in; OAuth's `/auth/:provider` comes last, after every other path.
+  for (const method of deps.loginMethods) method.routes(deps.accounts, api, limit);
   // One middleware for every request: what each one goes through first, then the route (see FlatRouter).
   app.use((req, res, next) => {
     first(req, res);

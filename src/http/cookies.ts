@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'cookie';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 
 export const CSRF_HEADER = 'x-csrf-token';
 

@@ -5,7 +5,6 @@ import type { Accounts } from '../../accounts/index.js';
 import { bearerOf, callerOf, requestInfo, type Routes } from '../auth.js';
 import { encodedBody, jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
-import { tokenAnswer } from '../respond.js';
 import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
@@ -18,15 +17,6 @@ const otpBody = z.strictObject({
   otp_session: z.uuid({ message: 'must be the otp_session you were given' }),
 });
 const resetBody = z.strictObject({ reset_token: z.string().min(1).max(512).optional(), new_password: fields.password });
-const codeBody = z.strictObject({
-  email: fields.email,
-  code: z
-    .string()
-    .trim()
-    .regex(/^\d{6}$/, 'must be the 6-digit code'),
-  totp_code: fields.totpCode,
-  referrer_token: fields.referrerToken,
-});
 const noBody = z.strictObject({});
 const tag = 'Email';
 
@@ -52,7 +42,7 @@ const jsonOrForm: RequestHandler = (req, res, next) => {
   });
 };
 
-/** Email verification, password reset, and passwordless email codes. */
+/** Email verification and password reset (sign-in codes: src/login-methods/email-code/). */
 export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
   routes.add(
     'post',
@@ -134,49 +124,6 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
         ]);
       const position = await accounts.resetPassword({ token, newPassword: body.new_password }, requestInfo(req));
       await routes.answerCommand(res, position, 200, { detail: 'Password reset' });
-    },
-  );
-
-  routes.add(
-    'post',
-    '/auth/send-code',
-    {
-      policy: 'public',
-      tag,
-      summary: 'Mail a 6-digit login code (valid 10 min)',
-      body: emailBody,
-      description: 'Answers 202 whether or not the address belongs to an account.',
-      responses: { 202: { description: 'Accepted', schema: answers.detail } },
-      errors: [429],
-    },
-    limit,
-    async ({ body }, _req, res) => {
-      await accounts.sendLoginCode({ email: body.email });
-      await routes.answerCommand(res, null, 202, { detail: 'If this address can sign in, a code is on its way' });
-    },
-  );
-
-  routes.add(
-    'post',
-    '/auth/verify-code',
-    {
-      policy: 'public',
-      tag,
-      summary: 'Log in with a mailed code; 5 wrong codes burn it',
-      body: codeBody,
-      responses: {
-        200: { description: 'The token answer', schema: answers.token },
-        201: { description: 'The token answer, for an account made by this login', schema: answers.token },
-      },
-      errors: [401, 403, 410, 429],
-    },
-    limit,
-    async ({ body }, req, res) => {
-      const issued = await accounts.verifyLoginCode(
-        { email: body.email, code: body.code, totpCode: body.totp_code, referrerToken: body.referrer_token },
-        requestInfo(req),
-      );
-      await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
     },
   );
 }

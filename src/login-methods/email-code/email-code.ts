@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { refuse } from '../../domain/shared/errors.js';
-import { normalizeEmail } from '../../domain/user/rules.js';
-import { CHALLENGES } from '../../projections/challenges.js';
-import { LOOKUPS } from '../../projections/lookups.js';
-import { claimsGivenUp } from '../../domain/user/decider.js';
-import { credentialSweep } from './credential-sweep.js';
-import { signInPath } from './sign-in.js';
-import type { RequestInfo } from './types.js';
-import { newUsrKey } from './usr-key.js';
-import { inviteIdOf } from './registration.js';
-import type { AccountServices } from './services.js';
-import { mailboxChecks, stale, SYSTEM, wrongCode } from './mailbox-checks.js';
-import { JOBS } from '../jobs.js';
-import { CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
-import { sixDigitCode } from './second-factor.js';
+import { refuse } from '../../../domain/shared/errors.js';
+import { normalizeEmail } from '../../../domain/user/rules.js';
+import { CHALLENGES } from '../../../projections/challenges.js';
+import { LOOKUPS } from '../../../projections/lookups.js';
+import { claimsGivenUp } from '../../../domain/user/decider.js';
+import { credentialSweep } from '../../accounts/credential-sweep.js';
+import { signInPath } from '../../accounts/sign-in.js';
+import type { RequestInfo } from '../../accounts/types.js';
+import { newUsrKey } from '../../accounts/usr-key.js';
+import { inviteIdOf } from '../../accounts/registration.js';
+import type { AccountServices } from '../../accounts/services.js';
+import { mailboxChecks, stale, SYSTEM, wrongCode } from '../../accounts/mailbox-checks.js';
+import { JOBS } from '../../jobs.js';
+import { CHALLENGE_TTL_MS } from '../../../domain/challenge/decider.js';
+import { sixDigitCode } from '../../accounts/second-factor.js';
 
 /**
  * Passwordless sign-in by email code: the request (the same 202 for every address), the worker's

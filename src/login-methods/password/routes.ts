@@ -1,0 +1,82 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import { requestInfo, type Routes } from '../../http/auth.js';
+import { answers } from '../../http/openapi.js';
+import { tokenAnswer } from '../../http/respond.js';
+import { fields } from '../../http/validate.js';
+
+const tag = 'Registration and login';
+
+const registerBody = z.strictObject({
+  username: fields.username,
+  password: fields.password,
+  email: fields.email.nullish(),
+  display_name: fields.displayName.nullish(),
+  first_name: fields.displayName.nullish(),
+  last_name: fields.displayName.nullish(),
+  referrer_token: fields.referrerToken,
+});
+
+const loginBody = z.strictObject({
+  username: z.string().min(1).max(254),
+  password: fields.existingPassword,
+  totp_code: fields.totpCode,
+});
+
+/** Registration with a password, and password login. */
+export function passwordRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+  routes.add(
+    'post',
+    '/auth/register',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Register an account (the very first one becomes the superadmin)',
+      body: registerBody,
+      responses: {
+        201: { description: 'The token answer; `usr` is the legacy user key, shown this once', schema: answers.token },
+      },
+      errors: [403, 409, 429],
+    },
+    limit,
+    async ({ body }, req, res) => {
+      const issued = await accounts.register(
+        {
+          username: body.username,
+          password: body.password,
+          email: body.email ?? null,
+          displayName: body.display_name ?? null,
+          firstName: body.first_name ?? null,
+          lastName: body.last_name ?? null,
+          referrerToken: body.referrer_token,
+        },
+        requestInfo(req),
+      );
+      await routes.answerCommand(res, issued.position, 201, tokenAnswer(issued));
+    },
+  );
+
+  routes.add(
+    'post',
+    '/auth',
+    {
+      policy: 'public',
+      tag,
+      summary: 'Log in with a username (or email) and password',
+      body: loginBody,
+      description:
+        '401 `totp_required` when 2FA is on and no code came; 429 `account_locked` after 5 consecutive failures.',
+      responses: { 200: { description: 'The token answer', schema: answers.token } },
+      errors: [401, 403, 429],
+    },
+    limit,
+    async ({ body }, req, res) => {
+      const issued = await accounts.login(
+        { username: body.username, password: body.password, totpCode: body.totp_code },
+        requestInfo(req),
+      );
+      await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
+    },
+  );
+}

@@ -1,0 +1,74 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import { callerOf, requestInfo, type Routes } from '../../http/auth.js';
+import { answers } from '../../http/openapi.js';
+import { tokenAnswer } from '../../http/respond.js';
+import { fields } from '../../http/validate.js';
+
+const tag = 'Registration and login';
+
+const usrBody = z.strictObject({ usr: z.string().min(1).max(256), totp_code: fields.totpCode });
+const rotateUsrBody = z.strictObject({ password: fields.existingPassword.optional(), totp_code: fields.totpCode });
+const usrKey = z.object({ usr: z.string() });
+
+/** The legacy user key: its login, and showing or replacing it. */
+export function usrKeyRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+  routes.add(
+    'post',
+    '/auth/usr',
+    {
+      policy: 'public',
+      tag,
+      summary: "Log in with the account's secret user key (legacy)",
+      body: usrBody,
+      responses: { 200: { description: 'The token answer', schema: answers.token } },
+      errors: [401, 403, 429],
+    },
+    limit,
+    async ({ body }, req, res) => {
+      const issued = await accounts.loginWithUsr({ usr: body.usr, totpCode: body.totp_code }, requestInfo(req));
+      await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
+    },
+  );
+
+  routes.add(
+    'get',
+    '/auth/usr-key',
+    {
+      policy: 'session',
+      tag,
+      summary: "Show the account's secret user key",
+      description:
+        'Only to a session that signed in at most `REAUTH_WINDOW` ago (default 5 minutes); otherwise 403 `reauth_required` with the `methods` the account can sign in with.',
+      responses: { 200: { description: 'The user key', schema: usrKey } },
+      errors: [403],
+    },
+    async (_input, req, res) => {
+      res.json(await accounts.showUsrKey(callerOf(req)));
+    },
+  );
+
+  routes.add(
+    'post',
+    '/auth/usr-key',
+    {
+      policy: 'session',
+      tag,
+      summary: "Replace the account's secret user key",
+      body: rotateUsrBody,
+      description:
+        'Needs the `password` (and `totp_code` with 2FA), or a sign-in at most `REAUTH_WINDOW` old (403 `reauth_required` otherwise).',
+      responses: { 200: { description: 'The new user key', schema: usrKey } },
+      errors: [401, 403, 429],
+    },
+    async ({ body }, req, res) => {
+      const { usr, position } = await accounts.rotateUsrKey(
+        callerOf(req),
+        { password: body.password, totpCode: body.totp_code },
+        requestInfo(req),
+      );
+      await routes.answerCommand(res, position, 200, { usr });
+    },
+  );
+}
