@@ -1,8 +1,8 @@
 import { generate } from 'otplib';
-import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeIn, mailbox, resetTokenIn, verifyAddress, waitForMail } from '../support/mail.js';
 import { call, register, startPublicServer, TestClock, type TestServer } from '../support/server.js';
+import { nostrSigner } from '../support/signers.js';
 
 const totpAt = (secret: string, clock: TestClock) =>
   generate({ secret, epoch: Math.floor(clock.now().getTime() / 1000) });
@@ -24,23 +24,8 @@ async function setUpEverything(server: TestServer, overrides: Record<string, unk
   ).body;
   const aclToken = (await call(server, 'POST', `/auth/acls/${acl.id}/tokens`, { token, body: {} })).body
     .token as string;
-  const nostrKey = generateSecretKey();
-  const nostrProof = (path: string) =>
-    JSON.stringify(
-      finalizeEvent(
-        {
-          kind: 27235,
-          created_at: Math.floor(server.clock.now().getTime() / 1000),
-          tags: [
-            ['u', `${server.api}${path}`],
-            ['method', 'POST'],
-            ['nonce', Math.random().toString(36)],
-          ],
-          content: '',
-        },
-        nostrKey,
-      ),
-    );
+  const nostr = nostrSigner(server.clock);
+  const nostrProof = (path: string) => nostr.proof(`${server.api}${path}`);
   expect(
     (await call(server, 'POST', '/auth/nostr/link', { token, body: { nostr_event: nostrProof('/auth/nostr/link') } }))
       .status,

@@ -1,20 +1,11 @@
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeIn, waitForMail } from '../support/mail.js';
 import { call, newUser, register, startPublicServer, type TestServer } from '../support/server.js';
+import { lightningWallet, nostrSigner } from '../support/signers.js';
 
 const RACERS = 20;
 
-/** A Lightning wallet: its linking key and a signature over a k1. */
-const wallet = () => {
-  const secret = secp256k1.utils.randomSecretKey();
-  return {
-    key: Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex'),
-    sign: (k1: string) =>
-      Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex'),
-  };
-};
+const wallet = lightningWallet;
 
 /**
  * Every way of making an account, raced: twenty parallel attempts on one single-use invite make
@@ -59,21 +50,8 @@ describe('a single-use invite makes one account under twenty parallel attempts',
 
   it('Nostr keys', async () => {
     const { admin, invite, inviteId } = await setUp();
-    const proof = () =>
-      JSON.stringify(
-        finalizeEvent(
-          {
-            kind: 27235,
-            created_at: Math.floor(server.clock.now().getTime() / 1000),
-            tags: [
-              ['u', `${server.api}/auth/nostr`],
-              ['method', 'POST'],
-            ],
-            content: '',
-          },
-          generateSecretKey(),
-        ),
-      );
+    // Twenty different keys, each new: twenty attempts at making an account.
+    const proof = () => nostrSigner(server.clock).proof(`${server.api}/auth/nostr`);
     const answers = await Promise.all(
       Array.from({ length: RACERS }, () =>
         call(server, 'POST', '/auth/nostr', { body: { nostr_event: proof(), referrer_token: invite } }),

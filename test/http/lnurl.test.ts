@@ -1,17 +1,10 @@
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bech32 } from 'bech32';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, register, startServer, TestClock, type TestServer } from '../support/server.js';
+import { lightningWallet } from '../support/signers.js';
 
-/** A wallet's LNURL-auth key (LUD-04/05 style): signs k1 with DER secp256k1. */
-const wallet = () => {
-  const secret = secp256k1.utils.randomSecretKey();
-  const key = Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex');
-  const sign = (k1: string) =>
-    Buffer.from(secp256k1.sign(Buffer.from(k1, 'hex'), secret, { prehash: false, format: 'der' })).toString('hex');
-  return { key, sign };
-};
+const wallet = lightningWallet;
 
 const callback = (server: TestServer, query: Record<string, string>) =>
   call(server, 'GET', `/auth/lnurl/callback?${new URLSearchParams(query).toString()}`);
