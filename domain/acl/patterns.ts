@@ -104,6 +104,9 @@ export function matches(pattern: EndpointPattern, method: string, segments: stri
 /** Whether any of the patterns allows the request. */
 export function allows(patterns: EndpointPattern[], method: string, path: string): boolean {
   const segments = requestSegments(path);
-  if (segments === null) return false;
-  return patterns.some((pattern) => matches(pattern, method, segments));
+  return segments !== null && allowsSegments(patterns, method, segments);
 }
+
+/** The same, for a path already read into segments (`requestSegments`). */
+export const allowsSegments = (patterns: EndpointPattern[], method: string, segments: string[]): boolean =>
+  patterns.some((pattern) => matches(pattern, method, segments));

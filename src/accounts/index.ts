@@ -1,5 +1,11 @@
 import { DomainError } from '../../domain/shared/errors.js';
-import { allows, METHODS, parsePattern, requestSegments, type EndpointPattern } from '../../domain/acl/patterns.js';
+import {
+  allowsSegments,
+  METHODS,
+  parsePattern,
+  requestSegments,
+  type EndpointPattern,
+} from '../../domain/acl/patterns.js';
 import { selfServiceAccounts } from './self-service.js';
 import { profileAccounts } from './profile.js';
 import { sessionAccounts } from './sessions.js';
@@ -92,13 +98,19 @@ export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scrat
     check(caller: Authenticated, method: string, path: string, table: RouteTable) {
       // A path that cannot be read one way only (`//`, `.`, `..`, a bad escape, a backslash) is
       // refused for every credential: a gateway that normalises it would call something else.
-      if (requestSegments(path) === null || !CHECKABLE_METHODS.has(method.toUpperCase()))
+      const segments = requestSegments(path);
+      if (segments === null || !CHECKABLE_METHODS.has(method.toUpperCase()))
         return { allowed: false, user_id: caller.userId, acl_id: caller.aclId ?? null };
       if (caller.kind === 'session') return { allowed: true, user_id: caller.userId, acl_id: caller.aclId ?? null };
-      // Lower-cased, as the privileged patterns are: a path differing only in case is refused too.
-      const privileged = allows(privilegedPatterns(table), method, path.toLowerCase());
+      // Read once. Lower-cased after decoding, as the privileged patterns are: a path differing only
+      // in case, written plainly or as an escape (`%41uth`), is refused too.
+      const privileged = allowsSegments(
+        privilegedPatterns(table),
+        method,
+        segments.map((s) => s.toLowerCase()),
+      );
       const allowed =
-        caller.kind === 'apikey' ? !privileged : !privileged && allows(caller.patterns ?? [], method, path);
+        caller.kind === 'apikey' ? !privileged : !privileged && allowsSegments(caller.patterns ?? [], method, segments);
       return { allowed, user_id: caller.userId, acl_id: caller.aclId ?? null };
     },
 

@@ -346,6 +346,8 @@ describe('POST /auth/check', () => {
       acl_id: null,
     });
     expect((await ask(withKey(key), 'DELETE', '/API/V1/AUTH/ME')).body.allowed).toBe(false);
+    // Case hidden in an escape is still case: a gateway that decodes it calls the privileged route.
+    expect((await ask(withKey(key), 'GET', '/api/v1/%41uth/usr-key')).body.allowed).toBe(false);
     expect((await ask({ token: issued.token }, 'GET', '/api/v1/wallet\\x#')).body.allowed).toBe(false);
     expect((await ask({}, 'GET', '/x')).status).toBe(401);
   });
