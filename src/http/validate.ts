@@ -78,3 +78,6 @@ export const fields = {
   /** An invite's token (`REGISTRATION=invite` needs one to make an account). */
   referrerToken: z.string().max(128).optional(),
 };
+
+/** A body of one email address (a reset link or a sign-in code is asked for it). */
+export const emailOnlyBody = z.strictObject({ email: fields.email });

@@ -76,7 +76,7 @@ const inviteEvents: ShownBy<InviteEvent> = {
 /** Claims are read from their own streams when taken; no read model shows them. */
 const claimEvents: ShownBy<ClaimEvent> = { ValueClaimed: [], ValueReleased: [] };
 
-/** Every aggregate's vocabulary. (The one event outside them, `Nip98EventUsed`, only spends a proof: src/accounts/nostr.ts.) */
+/** Every aggregate's vocabulary. (The one event outside them, `Nip98EventUsed`, only spends a proof: src/login-methods/nostr/nostr.ts.) */
 const vocabularies = [
   { aggregate: 'user', shownBy: userEvents, types: Object.keys(userVocabulary) },
   { aggregate: 'acl', shownBy: aclEvents, types: Object.keys(aclVocabulary) },

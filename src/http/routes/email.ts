@@ -5,10 +5,9 @@ import type { Accounts } from '../../accounts/index.js';
 import { bearerOf, callerOf, requestInfo, type Routes } from '../auth.js';
 import { encodedBody, jsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
-import { fields } from '../validate.js';
+import { emailOnlyBody, fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
-const emailBody = z.strictObject({ email: fields.email });
 const otpBody = z.strictObject({
   otp: z
     .string()
@@ -89,7 +88,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       policy: 'public',
       tag,
       summary: 'Mail a one-time password reset token (valid 30 min)',
-      body: emailBody,
+      body: emailOnlyBody,
       description: 'Answers 202 whether or not the address belongs to an account.',
       responses: { 202: { description: 'Accepted', schema: answers.detail } },
       errors: [429],

@@ -4,11 +4,10 @@ import type { Accounts } from '../../accounts/index.js';
 import { requestInfo, type Routes } from '../../http/auth.js';
 import { answers } from '../../http/openapi.js';
 import { tokenAnswer } from '../../http/respond.js';
-import { fields } from '../../http/validate.js';
+import { emailOnlyBody, fields } from '../../http/validate.js';
 
 const tag = 'Email';
 
-const emailBody = z.strictObject({ email: fields.email });
 const codeBody = z.strictObject({
   email: fields.email,
   code: z
@@ -28,7 +27,7 @@ export function emailCodeRoutes(accounts: Accounts, routes: Routes, limit: Reque
       policy: 'public',
       tag,
       summary: 'Mail a 6-digit login code (valid 10 min)',
-      body: emailBody,
+      body: emailOnlyBody,
       description: 'Answers 202 whether or not the address belongs to an account.',
       responses: { 202: { description: 'Accepted', schema: answers.detail } },
       errors: [429],
