@@ -2,17 +2,18 @@ import { userIdOfStream, type UserEvent } from '../domain/user/events.js';
 import { normalizeEmail, normalizeUsername } from '../domain/user/rules.js';
 import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 
-/** `lookups`: `username:<name>`, `email:<address>` and `usr:<SHA-256 of the user key>` → user id, for logins. */
+/** `lookups`: `username:<name>`, `email:<address>`, `usr:<SHA-256 of the user key>` and linked identities → user id, for logins. */
 export const LOOKUPS = 'lookups';
 
 export const usernameKey = (username: string) => `username:${normalizeUsername(username)}`;
 export const emailKey = (email: string) => `email:${normalizeEmail(email)}`;
 /** The legacy user key is looked up by its SHA-256 only. */
 export const usrKey = (usrHash: string) => `usr:${usrHash}`;
-export const nostrKey = (pubkey: string) => `nostr:${pubkey.toLowerCase()}`;
-export const lnurlKey = (linkingKey: string) => `lnurl:${linkingKey.toLowerCase()}`;
-/** Subjects are compared exactly: OIDC says `sub` is case-sensitive. */
-export const oauthKey = (provider: string, subject: string) => `oauth:${provider}:${subject}`;
+/**
+ * A linked key or identity: `nostr:<hex>`, `lnurl:<hex>`, `oauth:<provider>:<subject>`. Ids are
+ * compared exactly (keys arrive lower-cased; OIDC says `sub` is case-sensitive).
+ */
+export const identityLookupKey = (method: string, id: string) => `${method}:${id}`;
 
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
@@ -37,12 +38,8 @@ export const lookupsProjection: Projection = {
     'EmailChanged',
     'UsernameChanged',
     'UsrKeyIssued',
-    'NostrKeyLinked',
-    'NostrKeyUnlinked',
-    'LnurlKeyLinked',
-    'LnurlKeyUnlinked',
-    'OAuthIdentityLinked',
-    'OAuthIdentityUnlinked',
+    'IdentityLinked',
+    'IdentityUnlinked',
     'UserDeleted',
   ],
   project(event) {
@@ -76,32 +73,14 @@ export const lookupsProjection: Projection = {
           point(usrKey(data.usrHash), event),
         ];
       }
-      case 'NostrKeyLinked': {
-        const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
-        return pubkey ? [point(nostrKey(pubkey), event)] : [];
+      case 'IdentityLinked': {
+        const { method, id } = event.data as Data<'IdentityLinked'>;
+        return id ? [point(identityLookupKey(method, id), event)] : [];
       }
-      case 'LnurlKeyLinked': {
-        const linkingKey = (event.data as Data<'LnurlKeyLinked'>).linkingKey;
-        return linkingKey ? [point(lnurlKey(linkingKey), event)] : [];
-      }
-      case 'NostrKeyUnlinked': {
-        const pubkey = (event.data as Data<'NostrKeyUnlinked'>).pubkey;
-        return pubkey ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: nostrKey(pubkey), userId } }] : [];
-      }
-      case 'LnurlKeyUnlinked': {
-        const linkingKey = (event.data as Data<'LnurlKeyUnlinked'>).linkingKey;
-        return linkingKey
-          ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: lnurlKey(linkingKey), userId } }]
-          : [];
-      }
-      case 'OAuthIdentityLinked': {
-        const data = event.data as Data<'OAuthIdentityLinked'>;
-        return data.subject ? [point(oauthKey(data.provider, data.subject), event)] : [];
-      }
-      case 'OAuthIdentityUnlinked': {
-        const data = event.data as Data<'OAuthIdentityUnlinked'>;
-        return data.subject
-          ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: oauthKey(data.provider, data.subject), userId } }]
+      case 'IdentityUnlinked': {
+        const { method, id } = event.data as Data<'IdentityUnlinked'>;
+        return id
+          ? [{ collection: LOOKUPS, kind: 'delete', filter: { _id: identityLookupKey(method, id), userId } }]
           : [];
       }
       case 'UserDeleted':

@@ -36,12 +36,8 @@ export const meProjection: Projection = {
     'TotpDisabled',
     'UserDisabled',
     'UserEnabled',
-    'NostrKeyLinked',
-    'NostrKeyUnlinked',
-    'LnurlKeyLinked',
-    'LnurlKeyUnlinked',
-    'OAuthIdentityLinked',
-    'OAuthIdentityUnlinked',
+    'IdentityLinked',
+    'IdentityUnlinked',
     'AdminGranted',
     'AdminRevoked',
     'UserDeleted',
@@ -73,7 +69,6 @@ export const meProjection: Projection = {
                 totp_enabled: false,
                 has_password: data.passwordHash !== null,
                 auth_methods: data.passwordHash !== null ? ['password'] : [],
-                nostr_pubkeys: [],
                 identities: [],
                 created_at: at,
                 updated_at: at,
@@ -100,62 +95,17 @@ export const meProjection: Projection = {
         return [set(id, event, { totp_enabled: true })];
       case 'TotpDisabled':
         return [set(id, event, { totp_enabled: false })];
-      case 'NostrKeyLinked': {
-        const pubkey = (event.data as Data<'NostrKeyLinked'>).pubkey;
-        return pubkey
-          ? [
-              set(
-                id,
-                event,
-                {},
-                {
-                  $addToSet: {
-                    nostr_pubkeys: pubkey,
-                    auth_methods: 'nostr',
-                    identities: { method: 'nostr', id: pubkey },
-                  },
-                },
-              ),
-            ]
-          : [];
+      case 'IdentityLinked': {
+        // Erased (a replay after the account's key is gone): nothing to show.
+        const { method, id: identity } = event.data as Data<'IdentityLinked'>;
+        if (!identity) return [];
+        return [set(id, event, {}, { $addToSet: { auth_methods: method, identities: { method, id: identity } } })];
       }
-      case 'NostrKeyUnlinked': {
-        const data = event.data as Data<'NostrKeyUnlinked'>;
-        if (!data.pubkey) return [];
-        const pull = { nostr_pubkeys: data.pubkey, identities: { method: 'nostr', id: data.pubkey } };
-        return [set(id, event, {}, { $pull: data.lastKey ? { ...pull, auth_methods: 'nostr' } : pull })];
-      }
-      case 'LnurlKeyLinked': {
-        const linkingKey = (event.data as Data<'LnurlKeyLinked'>).linkingKey;
-        return linkingKey
-          ? [
-              set(
-                id,
-                event,
-                {},
-                { $addToSet: { auth_methods: 'lnurl', identities: { method: 'lnurl', id: linkingKey } } },
-              ),
-            ]
-          : [];
-      }
-      case 'LnurlKeyUnlinked': {
-        const data = event.data as Data<'LnurlKeyUnlinked'>;
-        if (!data.linkingKey) return [];
-        const pull = { identities: { method: 'lnurl', id: data.linkingKey } };
-        return [set(id, event, {}, { $pull: data.lastKey ? { ...pull, auth_methods: 'lnurl' } : pull })];
-      }
-      case 'OAuthIdentityLinked': {
-        const data = event.data as Data<'OAuthIdentityLinked'>;
-        if (!data.subject) return [];
-        const method = `oauth:${data.provider}`;
-        return [set(id, event, {}, { $addToSet: { auth_methods: method, identities: { method, id: data.subject } } })];
-      }
-      case 'OAuthIdentityUnlinked': {
-        const data = event.data as Data<'OAuthIdentityUnlinked'>;
-        if (!data.subject) return [];
-        const method = `oauth:${data.provider}`;
-        const pull = { identities: { method, id: data.subject } };
-        return [set(id, event, {}, { $pull: data.lastOfProvider ? { ...pull, auth_methods: method } : pull })];
+      case 'IdentityUnlinked': {
+        const { method, id: identity, lastOfMethod } = event.data as Data<'IdentityUnlinked'>;
+        if (!identity) return [];
+        const pull = { identities: { method, id: identity } };
+        return [set(id, event, {}, { $pull: lastOfMethod ? { ...pull, auth_methods: method } : pull })];
       }
       case 'UserDisabled':
         return [set(id, event, { disabled: true })];

@@ -9,6 +9,7 @@ import { projections } from '../projections/index.js';
 import { createChallenges } from './accounts/challenges.js';
 import { createClaims } from './accounts/claims.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
+import { createAccountServices } from './accounts/services.js';
 import { createUsageTracker } from './accounts/usage.js';
 import { CommandHandler } from './commands/handler.js';
 import { createReactors, startInlineWorkers } from './composition/reactors.js';
@@ -25,7 +26,7 @@ import { createMemoryReadStore } from './infra/readstore/memory.js';
 import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
-import { loginMethods } from './login-methods/index.js';
+import { loginMethods, startLoginMethods } from './login-methods/index.js';
 import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { projectionOperations } from './operations.js';
 import type { EventStore } from './ports/event-store.js';
@@ -114,9 +115,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
   });
   const usage = createUsageTracker({ store: usageStore, clock, logger });
   const oauth = createOAuthProviders(config.oauth);
-  // The one list of ways in: the HTTP app adds their routes, setup-status lists their names.
+  // The one list of ways in: the accounts layer reads their facts, the HTTP app adds their routes.
   const methods = loginMethods({ allowUsrLogin: config.allowUsrLogin, oauthProviders: [...oauth.keys()] });
-  const accounts = createAccounts({
+  const services = createAccountServices({
     eventStore,
     codec,
     commands,
@@ -128,7 +129,6 @@ export async function createService(config: Config, options: ServiceOptions = {}
     challenges,
     queue,
     limits,
-    usage,
     clock,
     logger,
     settings: {
@@ -140,12 +140,13 @@ export async function createService(config: Config, options: ServiceOptions = {}
       serviceName: config.serviceName,
       publicUrl: config.publicUrl,
       allowedRedirects: config.allowedRedirects,
-      loginMethods: methods.flatMap((method) => method.names),
     },
+    loginMethods: methods,
     oauth,
-    scratchStore: createMemoryReadStore,
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
+  const accounts = createAccounts(services, { usage, scratchStore: createMemoryReadStore });
+  const ways = startLoginMethods(methods, services);
   const { erasure, jobs } = createReactors({
     eventStore,
     checkpoints: reactorCheckpoints,
@@ -180,7 +181,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const caughtUp = await runner.catchUp();
   logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
   if (config.workers === 'inline') {
-    startInlineWorkers({ config, queue, mailer, accounts });
+    startInlineWorkers({ config, queue, mailer, accounts, emailCodes: ways.useCases });
     // After the read models: a notice looks up the address in `me`, which must be complete.
     await jobs.start();
   }
@@ -200,6 +201,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     metrics,
     metricsToken: config.metricsToken,
     loginMethods: methods,
+    loginRoutes: ways.addRoutes,
+    startLnurl: ways.useCases.startLnurl,
   });
   if (!config.metricsToken && config.nodeEnv === 'production')
     logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');

@@ -70,5 +70,6 @@ export const decide = (command: ClaimCommand, state: ClaimState): ClaimEvent[] =
 
 export const claimDecider: Decider<ClaimCommand, ClaimEvent, ClaimState> = { initialState, evolve, decide };
 
-export type ClaimKind = 'username' | 'email' | 'setup' | 'nostr' | 'lnurl' | 'oauth';
+/** A username, an address, the set-up, or a linked identity's family (`nostr`, `lnurl`, `oauth`: see `identityClaim`). */
+export type ClaimKind = 'username' | 'email' | 'setup' | (string & {});
 export const personalFields: { [T in ClaimEvent['type']]: string[] } = { ValueClaimed: [], ValueReleased: [] };

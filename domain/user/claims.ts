@@ -2,11 +2,7 @@ import type { UserEvent } from './events.js';
 import type { UserState } from './state.js';
 
 /** The claims of the linked keys and identities. */
-export const identityClaims = (state: UserState) => [
-  ...state.nostr.values(),
-  ...state.lnurl.values(),
-  ...state.oauth.values(),
-];
+export const identityClaims = (state: UserState) => [...state.identities.values()].map((linked) => linked.claim);
 
 /** The claims (unique-* stream names) the account holds now. */
 export const heldClaims = (state: UserState): string[] =>
@@ -23,9 +19,7 @@ export const claimsGivenUp = (event: UserEvent): string[] => {
       return event.data.previousEmailClaim && event.data.previousEmailClaim !== event.data.emailClaim
         ? [event.data.previousEmailClaim]
         : [];
-    case 'NostrKeyUnlinked':
-    case 'LnurlKeyUnlinked':
-    case 'OAuthIdentityUnlinked':
+    case 'IdentityUnlinked':
       return [event.data.claim];
     case 'UserDeleted':
       return event.data.releasedClaims;

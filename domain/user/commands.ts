@@ -1,7 +1,5 @@
 import type { Role, SessionEndReason, SessionMethod } from './events.js';
 
-export type IdentityMethod = 'nostr' | 'lnurl' | 'oauth';
-
 /**
  * A second factor as the application found it: checking a TOTP code needs the secret and the
  * clock, so that is done outside and comes in as a fact; a backup code comes as its hash, which
@@ -30,9 +28,8 @@ export type UserCommand =
         passwordHash: string | null;
         setupClaim: string | null;
         usr: { key: string; hash: string };
-        nostr?: { pubkey: string; claim: string };
-        lnurl?: { linkingKey: string; claim: string };
-        oauth?: { provider: string; subject: string; claim: string };
+        /** The key or identity the account is made with (Nostr, LNURL-auth, OAuth). */
+        identity?: { method: string; id: string; claim: string };
         session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null } | null;
         /** For an account an admin makes: its role (never superadmin), who made it, and a temporary password. */
         role?: Exclude<Role, 'superadmin'>;
@@ -129,14 +126,13 @@ export type UserCommand =
         reauth: { passwordValid: boolean; secondFactor: SecondFactor; now: Date } | null;
       };
     }
-  | { type: 'LinkNostrKey'; data: { pubkey: string; claim: string } }
-  | { type: 'LinkLnurlKey'; data: { linkingKey: string; claim: string } }
-  | { type: 'LinkOAuthIdentity'; data: { provider: string; subject: string; claim: string } }
+  /** Links a key or identity (`method` as sessions name it, `id` its name there) the caller has proven. */
+  | { type: 'LinkIdentity'; data: { method: string; id: string; claim: string } }
   /**
-   * Unlinks a Nostr key, a linking key or an OAuth identity (`id` is `<provider>:<subject>`).
+   * Unlinks a linked key or identity.
    * `usrLoginAllowed` says whether the legacy user key counts as a way in (a service setting).
    */
-  | { type: 'UnlinkIdentity'; data: { method: IdentityMethod; id: string; usrLoginAllowed: boolean } }
+  | { type: 'UnlinkIdentity'; data: { method: string; id: string; usrLoginAllowed: boolean } }
   /**
    * By an admin (`byRole` their role: only the superadmin disables an admin). There is no "last
    * admin" to protect: the superadmin can be neither disabled, demoted nor deleted.

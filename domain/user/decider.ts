@@ -2,7 +2,7 @@ import type { Decider } from '../shared/decider.js';
 import type { UserCommand } from './commands.js';
 import { changePassword, reclaimByEmailCode, resetPassword, rotateUsrKey, setInitialPassword } from './credentials.js';
 import type { UserEvent } from './events.js';
-import { linkLnurlKey, linkNostrKey, linkOAuthIdentity, unlinkIdentity } from './identities.js';
+import { linkIdentity, unlinkIdentity } from './identities.js';
 import { changeUsername, updateProfile, verifyEmail } from './profile.js';
 import { registerUser } from './registration.js';
 import { disableTotp, enableTotp, regenerateBackupCodes } from './second-factor.js';
@@ -11,9 +11,9 @@ import { deleteUser, disableUser, enableUser, grantAdmin, revokeAdmin } from './
 import { evolve, initialState, type UserState } from './state.js';
 
 export { claimsGivenUp, heldClaims } from './claims.js';
-export { waysIn } from './identities.js';
+export { identityClaim, waysIn } from './identities.js';
 export { failedLogin } from './security.js';
-export { evolve, initialState, oauthIdentity, roleOf, type UserState } from './state.js';
+export { evolve, identityKey, initialState, roleOf, type LinkedIdentity, type UserState } from './state.js';
 
 /** Each command is decided by a named function in the module of its concern; this only dispatches. */
 export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
@@ -48,12 +48,8 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'RegenerateBackupCodes':
       return regenerateBackupCodes(command.data, state);
     // identities.ts
-    case 'LinkNostrKey':
-      return linkNostrKey(command.data, state);
-    case 'LinkLnurlKey':
-      return linkLnurlKey(command.data, state);
-    case 'LinkOAuthIdentity':
-      return linkOAuthIdentity(command.data, state);
+    case 'LinkIdentity':
+      return linkIdentity(command.data, state);
     case 'UnlinkIdentity':
       return unlinkIdentity(command.data, state);
     // profile.ts

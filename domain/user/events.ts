@@ -68,16 +68,15 @@ export type UserEvent =
   | { type: 'BackupCodeUsed'; data: { codeHash: string } }
   /** The legacy user key: sealed (it can be shown again), and its SHA-256 for the login lookup. */
   | { type: 'UsrKeyIssued'; data: { usrKey: string; usrHash: string; previousUsrHash: string | null } }
-  | { type: 'NostrKeyLinked'; data: { pubkey: string; claim: string } }
-  | { type: 'NostrKeyUnlinked'; data: { pubkey: string; claim: string; lastKey: boolean } }
-  | { type: 'LnurlKeyLinked'; data: { linkingKey: string; claim: string } }
-  | { type: 'LnurlKeyUnlinked'; data: { linkingKey: string; claim: string; lastKey: boolean } }
-  /** An OAuth/OIDC identity: the provider's name and its stable subject (`sub`, or GitHub's user id). */
-  | { type: 'OAuthIdentityLinked'; data: { provider: string; subject: string; claim: string } }
-  | {
-      type: 'OAuthIdentityUnlinked';
-      data: { provider: string; subject: string; claim: string; lastOfProvider: boolean };
-    }
+  /**
+   * A key or identity that signs in: `method` as sessions name it (`nostr`, `lnurl`,
+   * `oauth:<provider>`), `id` its name there (a hex key, the provider's stable subject), `claim`
+   * the unique-* stream that keeps it to one account. The last of a method leaving says so (the
+   * method leaves `auth_methods`). Stored NostrKey…, LnurlKey… and OAuthIdentity… events are read
+   * as these (`upcast.ts`).
+   */
+  | { type: 'IdentityLinked'; data: { method: string; id: string; claim: string } }
+  | { type: 'IdentityUnlinked'; data: { method: string; id: string; claim: string; lastOfMethod: boolean } }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'AdminGranted'; data: { by: string } }
@@ -126,12 +125,8 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   BackupCodesRegenerated: [],
   BackupCodeUsed: [],
   UsrKeyIssued: ['usrKey'],
-  NostrKeyLinked: ['pubkey'],
-  NostrKeyUnlinked: ['pubkey'],
-  LnurlKeyLinked: ['linkingKey'],
-  LnurlKeyUnlinked: ['linkingKey'],
-  OAuthIdentityLinked: ['subject'],
-  OAuthIdentityUnlinked: ['subject'],
+  IdentityLinked: ['id'],
+  IdentityUnlinked: ['id'],
   UserDisabled: [],
   UserEnabled: [],
   AdminGranted: [],

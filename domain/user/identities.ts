@@ -1,16 +1,23 @@
 /**
- * Linked identities: Nostr keys, LNURL-auth linking keys, OAuth/OIDC identities.
- *
- * The events stay specific to each method (NostrKeyLinked, LnurlKeyLinked, OAuthIdentityLinked
- * and their Unlinked) rather than one generic linked/unlinked pair: each carries facts of its own
- * method (`lastKey` for a key, `provider` + `subject` and `lastOfProvider` for OAuth) that the
- * `me` projection reads, and stored events stay as they were written. A generic pair, with
- * an upcaster for the stored events, belongs to the work that makes each login method a folder.
+ * Linked keys and identities: Nostr keys, LNURL-auth linking keys, OAuth/OIDC identities, and any
+ * way in added later that proves a key or an outside identity. One pair of events for them all
+ * (`IdentityLinked` / `IdentityUnlinked` with the method and its id): a new login method adds no
+ * case here, in the projections or in the history.
  */
 import { refuse } from '../shared/errors.js';
 import type { CommandData } from './commands.js';
 import type { UserEvent } from './events.js';
-import { oauthIdentity, requireActive, type UserState } from './state.js';
+import { identityKey, requireActive, type LinkedIdentity, type UserState } from './state.js';
+
+/**
+ * The unique-* claim that keeps an identity to one account: its kind is the method's family
+ * (`oauth` for every provider), its key the rest (`github:<subject>` for `oauth:github`). These
+ * are the names the claims were made under before the events became generic.
+ */
+export const identityClaim = (method: string, id: string): { kind: string; key: string } => {
+  const [kind, ...rest] = method.split(':');
+  return { kind: kind!, key: [...rest, id].join(':') };
+};
 
 /**
  * The ways into the account: a password, a verified address (email codes), the legacy user key
@@ -20,47 +27,33 @@ export const waysIn = (state: UserState, usrLoginAllowed: boolean): number =>
   (state.passwordHash !== null ? 1 : 0) +
   (state.emailVerified ? 1 : 0) +
   (usrLoginAllowed && state.usrHash ? 1 : 0) +
-  state.nostr.size +
-  state.lnurl.size +
-  state.oauth.size;
+  state.identities.size;
 
 /** Linking what is linked already records nothing. */
-export const linkNostrKey = (data: CommandData<'LinkNostrKey'>, state: UserState): UserEvent[] => {
+export const linkIdentity = (data: CommandData<'LinkIdentity'>, state: UserState): UserEvent[] => {
   requireActive(state);
-  return state.nostr.has(data.pubkey) ? [] : [{ type: 'NostrKeyLinked', data }];
+  return state.identities.has(identityKey(data.method, data.id)) ? [] : [{ type: 'IdentityLinked', data }];
 };
 
-export const linkLnurlKey = (data: CommandData<'LinkLnurlKey'>, state: UserState): UserEvent[] => {
-  requireActive(state);
-  return state.lnurl.has(data.linkingKey) ? [] : [{ type: 'LnurlKeyLinked', data }];
-};
-
-export const linkOAuthIdentity = (data: CommandData<'LinkOAuthIdentity'>, state: UserState): UserEvent[] => {
-  requireActive(state);
-  return state.oauth.has(oauthIdentity(data.provider, data.subject)) ? [] : [{ type: 'OAuthIdentityLinked', data }];
-};
-
-/** An OAuth identity (`<provider>:<subject>`) leaves; the last of its provider says so (the method leaves `auth_methods`). */
-const oauthUnlinked = (identity: string, claim: string, state: UserState): UserEvent => {
-  const provider = identity.slice(0, identity.indexOf(':'));
-  const lastOfProvider = [...state.oauth.keys()].filter((key) => key.startsWith(`${provider}:`)).length === 1;
-  return {
-    type: 'OAuthIdentityUnlinked',
-    data: { provider, subject: identity.slice(provider.length + 1), claim, lastOfProvider },
-  };
+/** The events that unlink `leaving` (in order), each saying whether it is the last of its method. */
+export const identitiesUnlinked = (
+  linked: ReadonlyMap<string, LinkedIdentity>,
+  leaving: readonly LinkedIdentity[],
+): UserEvent[] => {
+  const left = new Map<string, number>();
+  for (const { method } of linked.values()) left.set(method, (left.get(method) ?? 0) + 1);
+  return leaving.map(({ method, id, claim }): UserEvent => {
+    const remaining = left.get(method)! - 1;
+    left.set(method, remaining);
+    return { type: 'IdentityUnlinked', data: { method, id, claim, lastOfMethod: remaining === 0 } };
+  });
 };
 
 /** Unlinks a key or identity the account has, unless it is the last way in; its claim is given up. */
 export const unlinkIdentity = (data: CommandData<'UnlinkIdentity'>, state: UserState): UserEvent[] => {
   requireActive(state);
-  const { method, id } = data;
-  const linked = method === 'nostr' ? state.nostr : method === 'lnurl' ? state.lnurl : state.oauth;
-  const claim = linked.get(id);
-  if (!claim) return refuse('not_found', 'This identity is not linked to the account');
+  const linked = state.identities.get(identityKey(data.method, data.id));
+  if (!linked) return refuse('not_found', 'This identity is not linked to the account');
   if (waysIn(state, data.usrLoginAllowed) <= 1) return refuse('conflict', 'This is the last way into the account');
-  if (method === 'nostr')
-    return [{ type: 'NostrKeyUnlinked', data: { pubkey: id, claim, lastKey: state.nostr.size === 1 } }];
-  if (method === 'lnurl')
-    return [{ type: 'LnurlKeyUnlinked', data: { linkingKey: id, claim, lastKey: state.lnurl.size === 1 } }];
-  return [oauthUnlinked(id, claim, state)];
+  return identitiesUnlinked(state.identities, [linked]);
 };

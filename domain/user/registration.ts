@@ -14,9 +14,7 @@ export const registerUser = (data: CommandData<'RegisterUser'>, state: UserState
     session,
     emailVerified,
     usr,
-    nostr,
-    lnurl,
-    oauth,
+    identity,
     role: asked,
     createdBy,
     mustResetPassword,
@@ -38,9 +36,7 @@ export const registerUser = (data: CommandData<'RegisterUser'>, state: UserState
       },
     },
     { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
-    ...(nostr ? [{ type: 'NostrKeyLinked', data: nostr } as UserEvent] : []),
-    ...(lnurl ? [{ type: 'LnurlKeyLinked', data: lnurl } as UserEvent] : []),
-    ...(oauth ? [{ type: 'OAuthIdentityLinked', data: oauth } as UserEvent] : []),
+    ...(identity ? [{ type: 'IdentityLinked', data: identity } as UserEvent] : []),
     ...(emailVerified && account.emailClaim
       ? [{ type: 'EmailVerified', data: { emailClaim: account.emailClaim } } as UserEvent]
       : []),

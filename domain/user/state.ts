@@ -28,13 +28,19 @@ export interface UserState extends SecurityState {
   /** The legacy user key (plain in memory only) and its hash. */
   usrKey: string | null;
   usrHash: string | null;
-  /** Linked Nostr public keys (hex) and their claims. */
-  nostr: ReadonlyMap<string, string>;
-  /** Linked LNURL-auth linking keys (hex) and their claims. */
-  lnurl: ReadonlyMap<string, string>;
-  /** Linked OAuth/OIDC identities (`<provider>:<subject>`) and their claims. */
-  oauth: ReadonlyMap<string, string>;
+  /** Linked keys and identities (Nostr keys, LNURL linking keys, OAuth identities) by `identityKey`. */
+  identities: ReadonlyMap<string, LinkedIdentity>;
 }
+
+/** A key or identity linked to the account, and the claim that keeps it to this one. */
+export interface LinkedIdentity {
+  method: string;
+  id: string;
+  claim: string;
+}
+
+/** How the account names a linked identity: `<method>:<id>` (`nostr:<hex>`, `oauth:github:<subject>`). */
+export const identityKey = (method: string, id: string) => `${method}:${id}`;
 
 export const initialState = (): UserState => ({
   status: 'none',
@@ -54,9 +60,7 @@ export const initialState = (): UserState => ({
   disabled: false,
   usrKey: null,
   usrHash: null,
-  nostr: new Map(),
-  lnurl: new Map(),
-  oauth: new Map(),
+  identities: new Map(),
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -68,10 +72,7 @@ export const initialState = (): UserState => ({
 export const roleOf = (data: { role?: Role; isAdmin: boolean }): Role =>
   data.role ?? (data.isAdmin ? 'superadmin' : 'user');
 
-const without = (map: ReadonlyMap<string, string>, key: string) => new Map([...map].filter(([k]) => k !== key));
-
-/** How an OAuth identity is named in the account and in its claim: `<provider>:<subject>`. */
-export const oauthIdentity = (provider: string, subject: string) => `${provider}:${subject}`;
+const without = <V>(map: ReadonlyMap<string, V>, key: string) => new Map([...map].filter(([k]) => k !== key));
 
 const withSession = (sessions: ReadonlySet<string>, id: string, live: boolean) => {
   const next = new Set(sessions);
@@ -140,21 +141,12 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, backupCodes: state.backupCodes.filter((hash) => hash !== event.data.codeHash) };
     case 'UsrKeyIssued':
       return { ...state, usrKey: event.data.usrKey, usrHash: event.data.usrHash };
-    case 'NostrKeyLinked':
-      return { ...state, nostr: new Map([...state.nostr, [event.data.pubkey, event.data.claim]]) };
-    case 'LnurlKeyLinked':
-      return { ...state, lnurl: new Map([...state.lnurl, [event.data.linkingKey, event.data.claim]]) };
-    case 'NostrKeyUnlinked':
-      return { ...state, nostr: without(state.nostr, event.data.pubkey) };
-    case 'LnurlKeyUnlinked':
-      return { ...state, lnurl: without(state.lnurl, event.data.linkingKey) };
-    case 'OAuthIdentityLinked':
-      return {
-        ...state,
-        oauth: new Map([...state.oauth, [oauthIdentity(event.data.provider, event.data.subject), event.data.claim]]),
-      };
-    case 'OAuthIdentityUnlinked':
-      return { ...state, oauth: without(state.oauth, oauthIdentity(event.data.provider, event.data.subject)) };
+    case 'IdentityLinked': {
+      const { method, id, claim } = event.data;
+      return { ...state, identities: new Map([...state.identities, [identityKey(method, id), { method, id, claim }]]) };
+    }
+    case 'IdentityUnlinked':
+      return { ...state, identities: without(state.identities, identityKey(event.data.method, event.data.id)) };
     case 'UserDisabled':
       return { ...state, disabled: true, sessions: new Set() };
     case 'UserEnabled':
@@ -177,9 +169,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         emailClaim: null,
         totpSecret: null,
         usrKey: null,
-        nostr: new Map(),
-        lnurl: new Map(),
-        oauth: new Map(),
+        identities: new Map(),
       };
     default: {
       const _exhaustive: never = event;

@@ -7,22 +7,13 @@ import type { CommandHandler } from '../commands/handler.js';
 import type { CommandContext } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
 
-const TAKEN: Record<ClaimKind, DomainError['code']> = {
-  username: 'username_taken',
-  email: 'email_taken',
-  setup: 'conflict',
-  nostr: 'identity_taken',
-  lnurl: 'identity_taken',
-  oauth: 'identity_taken',
+/** Every other kind is a linked identity's: its login method words the message (`identityAccounts`). */
+const TAKEN: Record<string, [DomainError['code'], string]> = {
+  username: ['username_taken', 'This username is taken'],
+  email: ['email_taken', 'This email address is taken'],
+  setup: ['conflict', 'The service is already set up'],
 };
-const TAKEN_MESSAGE: Record<ClaimKind, string> = {
-  username: 'This username is taken',
-  email: 'This email address is taken',
-  setup: 'The service is already set up',
-  nostr: 'This Nostr key belongs to another account',
-  lnurl: 'This linking key belongs to another account',
-  oauth: 'This identity belongs to another account',
-};
+const IDENTITY_TAKEN: [DomainError['code'], string] = ['identity_taken', 'This identity belongs to another account'];
 
 export interface Claims {
   /** The claim stream of a value; the name holds only an HMAC, never the value. */
@@ -79,7 +70,8 @@ export function createClaims(deps: {
           context,
         );
       } catch (error) {
-        if (isDomainError(error) && error.code === 'conflict') throw new DomainError(TAKEN[kind], TAKEN_MESSAGE[kind]);
+        if (isDomainError(error) && error.code === 'conflict')
+          throw new DomainError(...(TAKEN[kind] ?? IDENTITY_TAKEN));
         throw error;
       }
       return stream;

@@ -1,6 +1,7 @@
 import { roleOf } from '../../domain/user/decider.js';
 import type { Role, SessionEndReason } from '../../domain/user/events.js';
 import type { DecodedEvent } from '../events/codec.js';
+import { identityKindOf, identityKinds, type LoginMethodFacts } from './login-methods.js';
 
 const SESSION_END: Record<string, string> = {
   logout: 'Signed out',
@@ -12,14 +13,10 @@ const SESSION_END: Record<string, string> = {
   account_reclaimed: 'Session ended: the account was reclaimed by its address',
 } satisfies Record<SessionEndReason, string>;
 
+/** Sessions no login method starts on its own: the one a registration opens, and two-factor recovery. */
 const SIGN_IN: Record<string, string> = {
   register: 'Signed in at registration',
-  password: 'Signed in with password',
-  email_code: 'Signed in with an email code',
   totp_recovery: 'Signed in with a backup code (two-factor recovery)',
-  usr: 'Signed in with the user key',
-  nostr: 'Signed in with Nostr',
-  lnurl: 'Signed in with a Lightning wallet (LNURL-auth)',
 };
 
 const FAILURE: Record<string, string> = {
@@ -28,9 +25,16 @@ const FAILURE: Record<string, string> = {
   backup_code: 'Failed sign-in: wrong backup code',
 };
 
-/** A line a person can read for each event of their own audit trail. */
-export function summarize(event: DecodedEvent): string {
+/** A line a person can read for each event of their own audit trail; each login method words its own. */
+export const historyLines =
+  (methods: readonly LoginMethodFacts[]) =>
+  (event: DecodedEvent): string =>
+    summarize(event, methods);
+
+function summarize(event: DecodedEvent, methods: readonly LoginMethodFacts[]): string {
   const data = event.data as Record<string, any>;
+  const method = typeof data.method === 'string' ? data.method : '';
+  const identity = () => identityKindOf(identityKinds(methods), method);
   switch (event.type) {
     case 'UserRegistered':
       if (roleOf(data as { role?: Role; isAdmin: boolean }) === 'superadmin')
@@ -41,9 +45,11 @@ export function summarize(event: DecodedEvent): string {
     case 'NameChanged':
       return 'Name changed';
     case 'SessionStarted':
-      if (typeof data.method === 'string' && data.method.startsWith('oauth:'))
-        return `Signed in with ${data.method.slice('oauth:'.length)} (OAuth)`;
-      return SIGN_IN[data.method as string] ?? `Signed in with ${data.method}`;
+      return (
+        SIGN_IN[method] ??
+        methods.map((m) => m.signedIn(method)).find((line) => line !== undefined) ??
+        `Signed in with ${method}`
+      );
     case 'SessionEnded':
       return SESSION_END[data.reason as string] ?? 'Session ended';
     case 'DisplayNameChanged':
@@ -76,18 +82,10 @@ export function summarize(event: DecodedEvent): string {
       return 'A backup code was used';
     case 'UsrKeyIssued':
       return data.previousUsrHash ? 'New user key made; the old one no longer works' : 'User key made';
-    case 'NostrKeyLinked':
-      return 'Nostr key linked';
-    case 'LnurlKeyLinked':
-      return 'Lightning wallet (LNURL-auth) linked';
-    case 'NostrKeyUnlinked':
-      return 'Nostr key unlinked';
-    case 'LnurlKeyUnlinked':
-      return 'Lightning wallet (LNURL-auth) unlinked';
-    case 'OAuthIdentityLinked':
-      return `${data.provider} account linked (OAuth)`;
-    case 'OAuthIdentityUnlinked':
-      return `${data.provider} account unlinked (OAuth)`;
+    case 'IdentityLinked':
+      return identity()?.linked(method) ?? `${method} identity linked`;
+    case 'IdentityUnlinked':
+      return identity()?.unlinked(method) ?? `${method} identity unlinked`;
     case 'UserDisabled':
       return 'Account disabled by an admin';
     case 'UserEnabled':

@@ -1,31 +1,67 @@
-import type { IdentityMethod } from '../../domain/user/commands.js';
-import { oauthIdentity } from '../../domain/user/decider.js';
-import { refuse } from '../../domain/shared/errors.js';
+import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
+import { identityClaim, identityKey, type UserState } from '../../domain/user/decider.js';
+import { identityLookupKey, LOOKUPS } from '../../projections/lookups.js';
+import type { CommandContext } from '../events/codec.js';
+import { identityKindOf, type LinkedIdentityKind } from './login-methods.js';
+import type { Shared } from './shared.js';
 import type { Caller, RequestInfo } from './types.js';
-import type { AccountServices } from './services.js';
 
 /**
- * What `DELETE /auth/identities/{method}/{id}` names: `nostr` + hex pubkey, `lnurl` + hex linking
- * key, or `oauth:<provider>` + the provider's subject. Answers the domain's method and id.
+ * Linked keys and identities, for every login method that proves one (Nostr, LNURL-auth, OAuth):
+ * find the account of one, claim it, link it, check it, unlink it. What differs per method (its
+ * ids, its words) comes from the method's `identity` in the list of login methods.
  */
-export function identityOf(method: string, id: string): { method: IdentityMethod; id: string } {
-  if (method === 'nostr' && /^[0-9a-fA-F]{64}$/.test(id)) return { method, id: id.toLowerCase() };
-  if (method === 'lnurl' && /^0[23][0-9a-fA-F]{64}$/.test(id)) return { method, id: id.toLowerCase() };
-  const oauth = /^oauth:([a-z0-9_]{1,32})$/.exec(method);
-  if (oauth && id.length > 0 && id.length <= 255) return { method: 'oauth', id: oauthIdentity(oauth[1]!, id) };
-  return refuse('not_found', 'No such identity on this account');
-}
-
-/** Linked identities: one way to unlink any of them, refused when it is the last way in. */
-export function identityAccounts(services: AccountServices) {
+export function identityAccounts(services: Shared, kinds: readonly LinkedIdentityKind[]) {
   const { deps, commandContext, decideForUser, awaitReadModels } = services;
+  const kindOf = (method: string) => identityKindOf(kinds, method);
+
+  /** Claims the identity for `owner`; another account's answers 409 `identity_taken` in the method's words. */
+  const claimIdentity = async (method: string, id: string, owner: string, ctx: CommandContext) => {
+    const { kind, key } = identityClaim(method, id);
+    try {
+      return await deps.claims.claim(kind, key, owner, ctx);
+    } catch (error) {
+      const taken = kindOf(method)?.taken;
+      if (taken && isDomainError(error) && error.code === 'identity_taken')
+        throw new DomainError('identity_taken', taken);
+      throw error;
+    }
+  };
+
   return {
+    claimIdentity,
+
+    /** The account the identity is linked to, as the `lookups` read model has it now. */
+    async accountWithIdentity(method: string, id: string, options: { caughtUp?: boolean } = {}) {
+      if (options.caughtUp) await services.catchUpWith(LOOKUPS);
+      return (
+        ((await services.lookups().findOne({ _id: identityLookupKey(method, id) }))?.userId as string | undefined) ??
+        null
+      );
+    },
+
+    /** Whether the account (as its stream has it) holds the identity: the first factor of a sign-in with it. */
+    holdsIdentity: (method: string, id: string) => (state: UserState) => state.identities.has(identityKey(method, id)),
+
+    /** Claims the identity and links it to the account; the claim is given back when the account refuses it. */
+    async linkIdentity(userId: string, method: string, id: string, ctx: CommandContext) {
+      const claim = await claimIdentity(method, id, userId, ctx);
+      try {
+        return await decideForUser(userId, () => ({ type: 'LinkIdentity', data: { method, id, claim } }), ctx);
+      } catch (error) {
+        await services.releaseAll([claim], userId, ctx);
+        throw error;
+      }
+    },
+
+    /** `DELETE /auth/identities/{method}/{id}`: refused when it is the last way in; its claim is given up. */
     async unlinkIdentity(caller: Caller, method: string, id: string, request: RequestInfo) {
-      const identity = identityOf(method, id);
+      const linked = kindOf(method)?.idOf(method, id) ?? null;
+      if (linked === null) return refuse('not_found', 'No such identity on this account');
       const ctx = commandContext(request, caller.userId);
       const result = await decideForUser(
         caller.userId,
-        () => ({ type: 'UnlinkIdentity', data: { ...identity, usrLoginAllowed: deps.settings.allowUsrLogin } }),
+        () => ({ type: 'UnlinkIdentity', data: { method, id: linked, usrLoginAllowed: deps.settings.allowUsrLogin } }),
         ctx,
       );
       const unlinked = result.events[0];
@@ -36,3 +72,5 @@ export function identityAccounts(services: AccountServices) {
     },
   };
 }
+
+export type IdentityServices = ReturnType<typeof identityAccounts>;

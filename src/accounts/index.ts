@@ -9,19 +9,12 @@ import {
 import { selfServiceAccounts } from './self-service.js';
 import { profileAccounts } from './profile.js';
 import { sessionAccounts } from './sessions.js';
-import { usrKeyAccounts } from '../login-methods/usr-key/usr-key.js';
-import { passwordAccounts } from '../login-methods/password/password.js';
 import { credentials } from './credentials.js';
 import { apiKeyAccounts } from './api-keys.js';
 import { emailFlows } from './email-flows.js';
-import { emailCodeAccounts } from '../login-methods/email-code/email-code.js';
-import { createAccountServices } from './services.js';
-import type { AccountsDeps, Caller } from './types.js';
+import type { AccountServices } from './services.js';
+import type { Caller } from './types.js';
 import { totpAccounts } from './totp.js';
-import { nostrAccounts } from '../login-methods/nostr/nostr.js';
-import { lnurlAccounts } from '../login-methods/lnurl/lnurl.js';
-import { identityAccounts } from './identities.js';
-import { oauthAccounts } from '../login-methods/oauth/oauth.js';
 import { adminAccounts } from './admin.js';
 import { inviteAccounts } from './invites.js';
 import type { UsageTracker } from './usage.js';
@@ -50,30 +43,30 @@ const parsePrivileged = (table: RouteTable): EndpointPattern[] =>
     .map((route) => parsePattern(`${route.method.toUpperCase()} ${route.path.replace(/:[A-Za-z_]+/g, '*')}`))
     .filter((p): p is EndpointPattern => !('error' in p));
 
-/** The application's account services, built once from their dependencies. */
-export function createAccounts(deps: AccountsDeps & { usage: UsageTracker; scratchStore: () => ReadStore }) {
-  const services = createAccountServices(deps);
+/**
+ * The accounts layer the routes call: sessions, the account itself, two-factor, scoped
+ * credentials, admin, invites. The ways in add their own use cases (`src/login-methods/`).
+ */
+export function createAccounts(
+  services: AccountServices,
+  extra: { usage: UsageTracker; scratchStore: () => ReadStore },
+) {
+  const { deps } = services;
   const loginSessions = sessionAccounts(services);
   const selfService = selfServiceAccounts(services, loginSessions.forgetSession);
-  const password = passwordAccounts(services);
-  const scopedCredentials = credentials(services, deps.usage);
-  const apiKeys = apiKeyAccounts(services, deps.usage);
+  const scopedCredentials = credentials(services, extra.usage);
+  const apiKeys = apiKeyAccounts(services, extra.usage);
   return {
     ...selfService,
-    ...password,
     ...loginSessions,
     ...profileAccounts(services),
-    ...usrKeyAccounts(services),
     ...emailFlows(services),
-    ...emailCodeAccounts(services),
-    ...totpAccounts(services, password.findAccount, password.refuseUnknown),
+    ...totpAccounts(services),
     ...scopedCredentials,
     ...apiKeys,
-    ...nostrAccounts(services, deps.hmacKey),
-    ...lnurlAccounts(services),
-    ...oauthAccounts(services, deps.oauth, deps.hmacKey),
-    ...identityAccounts(services),
-    ...adminAccounts(services, deps.scratchStore),
+    unlinkIdentity: services.unlinkIdentity,
+    summarize: services.summarize,
+    ...adminAccounts(services, extra.scratchStore),
     ...inviteAccounts(services),
     serviceName: () => deps.settings.serviceName,
     publicUrl: () => deps.settings.publicUrl,

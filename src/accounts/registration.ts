@@ -141,9 +141,7 @@ export function registration(shared: Shared) {
             passwordHash: input.passwordHash,
             setupClaim,
             usr,
-            ...(input.nostr ? { nostr: input.nostr } : {}),
-            ...(input.lnurl ? { lnurl: input.lnurl } : {}),
-            ...(input.oauth ? { oauth: input.oauth } : {}),
+            ...(input.identity ? { identity: input.identity } : {}),
             ...(role ? { role } : {}),
             ...(input.names ? { names: input.names } : {}),
             ...(input.createdBy

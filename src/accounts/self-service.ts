@@ -1,6 +1,5 @@
 import { refuse } from '../../domain/shared/errors.js';
 import { userStream } from '../../domain/user/events.js';
-import { summarize } from './history.js';
 import { userJson } from './user-view.js';
 import { credentialSweep } from './credential-sweep.js';
 import { sessionOf, type Caller, type RequestInfo } from './types.js';
@@ -29,7 +28,7 @@ export function selfServiceAccounts(services: AccountServices, forgetSession: (s
         setup_done: done,
         registration_open: deps.settings.registration === 'open' || !done,
         registration: done ? deps.settings.registration : 'open',
-        login_methods: deps.settings.loginMethods,
+        login_methods: deps.loginMethods.flatMap((method) => method.names),
       };
     },
 
@@ -137,7 +136,7 @@ export function selfServiceAccounts(services: AccountServices, forgetSession: (s
             type: event.type,
             at: event.created.toISOString(),
             position: String(event.position),
-            summary: summarize(event),
+            summary: services.summarize(event),
           };
         }),
       );

@@ -11,14 +11,12 @@ import {
   secondFactorFrom,
   totpUri,
 } from './second-factor.js';
+import { loginNames } from './login-names.js';
 
 /** Two-factor authentication with TOTP and single-use backup codes. */
-export function totpAccounts(
-  services: AccountServices,
-  findAccount: (login: string) => Promise<string | null>,
-  refuseUnknown: (login: string, password: string) => Promise<never>,
-) {
+export function totpAccounts(services: AccountServices) {
   const { deps, commandContext, awaitReadModels, decideForUser, loadUser, passwordCheck } = services;
+  const { findAccount, refuseUnknown } = loginNames(services);
 
   /**
    * The code is checked against the pending secret first; a wrong one is recorded on the

@@ -3,6 +3,7 @@ import type { Role, SessionMethod } from '../../domain/user/events.js';
 import type { CommandHandler } from '../commands/handler.js';
 import type { EventCodec } from '../events/codec.js';
 import type { OAuthProviders } from '../login-methods/oauth/providers.js';
+import type { LoginMethodFacts } from './login-methods.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
@@ -86,8 +87,6 @@ export interface AccountsDeps {
     registration: 'open' | 'invite' | 'closed';
     invites: 'admins' | 'users';
     allowUsrLogin: boolean;
-    /** The names of the ways in, from the one list of login methods (`src/login-methods/`). */
-    loginMethods: readonly string[];
     readYourWritesTimeoutMs: number;
     /** REAUTH_WINDOW: a sign-in this recent proves the person for a sensitive read. */
     reauthWindowMs: number;
@@ -96,6 +95,8 @@ export interface AccountsDeps {
     /** ALLOWED_REDIRECTS: where a sign-in may send the browser back to. */
     allowedRedirects: readonly string[];
   };
+  /** The one list of ways in (`src/login-methods/`): setup-status, unlinking and the history read it. */
+  loginMethods: readonly LoginMethodFacts[];
   /** The configured OAuth 2 / OIDC providers by name. */
   oauth: OAuthProviders;
   /** The service key behind HMACs of one-time identifiers (NIP-98 event ids). */
@@ -111,9 +112,8 @@ export interface NewAccount {
   emailVerified?: boolean;
   displayName: string | null;
   method?: SessionMethod;
-  nostr?: { pubkey: string; claim: string };
-  lnurl?: { linkingKey: string; claim: string };
-  oauth?: { provider: string; subject: string; claim: string };
+  /** The key or identity it is made with, claimed for it already. */
+  identity?: { method: string; id: string; claim: string };
   names?: { firstName: string | null; lastName: string | null };
   /** The invite it registers with (`REGISTRATION=invite` needs one). */
   invite?: { inviteId: string };

@@ -3,6 +3,8 @@ import type { Doc } from '../ports/read-store.js';
 export const userRole = (doc: Doc) =>
   (doc.role ?? (doc.is_admin ? 'admin' : 'user')) as 'superadmin' | 'admin' | 'user';
 
+const identitiesOf = (doc: Doc) => (doc.identities ?? []) as Array<{ method: string; id: string }>;
+
 /** The API's user object, from a `me` document. */
 export const toUserObject = (doc: Doc) => ({
   id: doc._id,
@@ -18,9 +20,12 @@ export const toUserObject = (doc: Doc) => ({
   totp_enabled: doc.totp_enabled ?? false,
   has_password: doc.has_password ?? false,
   auth_methods: doc.auth_methods ?? [],
-  nostr_pubkeys: doc.nostr_pubkeys ?? [],
+  /** The contract's older field for Nostr keys, kept for the clients written against it. */
+  nostr_pubkeys: identitiesOf(doc)
+    .filter((identity) => identity.method === 'nostr')
+    .map((identity) => identity.id),
   /** Every linked key and identity, as `DELETE /auth/identities/{method}/{id}` names them. */
-  identities: (doc.identities ?? []) as Array<{ method: string; id: string }>,
+  identities: identitiesOf(doc),
   created_at: doc.created_at,
   updated_at: doc.updated_at,
 });

@@ -1,6 +1,5 @@
 /** `history`: an account's audit trail, replayed from its events. */
 import type { Command } from 'commander';
-import { summarize } from '../accounts/history.js';
 import type { DecodedEvent } from '../events/codec.js';
 import { isoTime, resolveUser, table, withService } from './shared.js';
 
@@ -22,7 +21,7 @@ export function registerHistory(program: Command): void {
               event: e.type,
               actor: e.metadata.actor,
               ip: e.metadata.ip,
-              summary: summarize({ type: e.type, data: e.data } as DecodedEvent),
+              summary: service.accounts.summarize({ type: e.type, data: e.data } as DecodedEvent),
             })),
           ),
         );

@@ -5,6 +5,7 @@ import { jobsReaction, startWorkers } from '../../workers/index.js';
 import type { Claims } from '../accounts/claims.js';
 import { erasureReaction } from '../accounts/erasure.js';
 import type { Accounts } from '../accounts/index.js';
+import type { LoginUseCases } from '../login-methods/index.js';
 import type { Config } from '../config.js';
 import type { EventCodec } from '../events/codec.js';
 import type { CheckpointStore } from '../ports/checkpoint-store.js';
@@ -39,14 +40,21 @@ export function createReactors(deps: {
 }
 
 /** Registers every job processor on the queue, in this process (WORKERS=inline). */
-export function startInlineWorkers(deps: { config: Config; queue: JobQueue; mailer: Mailer; accounts: Accounts }) {
-  const { config, queue, mailer, accounts } = deps;
+export function startInlineWorkers(deps: {
+  config: Config;
+  queue: JobQueue;
+  mailer: Mailer;
+  accounts: Accounts;
+  /** The email-code login's halves of its jobs. */
+  emailCodes: Pick<LoginUseCases, 'expireChallenge' | 'fulfilLoginCode'>;
+}) {
+  const { config, queue, mailer, accounts, emailCodes } = deps;
   startWorkers({
     queue,
     mailer,
     mail: { serviceName: config.serviceName, publicUrl: config.publicUrl, linkBaseUrl: config.linkBaseUrl },
-    expireChallenge: accounts.expireChallenge,
+    expireChallenge: emailCodes.expireChallenge,
     fulfilPasswordReset: accounts.fulfilPasswordReset,
-    fulfilLoginCode: accounts.fulfilLoginCode,
+    fulfilLoginCode: emailCodes.fulfilLoginCode,
   });
 }

@@ -3,6 +3,7 @@ import type { EventMetadata, NewEvent, RecordedEvent } from '../ports/event-stor
 import { BoundedCache } from '../bounded-cache.js';
 import type { KeyStore } from '../ports/key-store.js';
 import { personalFields as userPersonalFields, userIdOfStream } from '../../domain/user/events.js';
+import { legacyPersonalFields, upcastUserEvent } from '../../domain/user/upcast.js';
 import { personalFields as claimPersonalFields } from '../../domain/unique/decider.js';
 import { personalFields as challengePersonalFields } from '../../domain/challenge/decider.js';
 import { personalFields as aclPersonalFields } from '../../domain/acl/decider.js';
@@ -13,6 +14,7 @@ import { isSealed, seal, unseal } from './sealing.js';
 export const SCHEMA_VERSION = 1;
 
 const PERSONAL_FIELDS: Record<string, string[]> = {
+  ...legacyPersonalFields,
   ...userPersonalFields,
   ...claimPersonalFields,
   ...challengePersonalFields,
@@ -163,7 +165,10 @@ export function createEventCodec(keys: KeyStore): EventCodec {
         }
       }
     }
-    return { ...event, data: upcast(event.type, data, Number(metadata.schemaVersion ?? 1)), metadata, erased };
+    const current = upcastUserEvent(event.type, data);
+    const renamed = current.renamed;
+    const erasedNow = renamed ? erased.map((field) => renamed[field] ?? field) : erased;
+    return { ...event, type: current.type, data: current.data, metadata, erased: erasedNow };
   }
 }
 
@@ -187,6 +192,3 @@ function unsealOnRead(metadata: EventMetadata, field: string, key: Buffer, conte
     },
   });
 }
-
-/** Old event versions are upcast on read; stored events are never rewritten. None exist yet. */
-const upcast = (_type: string, data: Record<string, unknown>, _schemaVersion: number) => data;

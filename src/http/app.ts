@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/index.js';
-import type { LoginMethod } from '../login-methods/types.js';
+import type { LoginMethodFacts } from '../accounts/login-methods.js';
+import type { LoginUseCases } from '../login-methods/index.js';
 import type { ProjectionOperations } from '../operations.js';
 import type { TokenSigner } from '../tokens/jwt.js';
 import { jsonBody } from './body.js';
@@ -21,7 +22,7 @@ import { passwordPageRoutes } from './routes/password-pages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { cookieSessions } from './cookies.js';
 import type { Metrics } from '../metrics.js';
-import { routeTable, type RouteEntry } from './auth.js';
+import { routeTable, type RouteEntry, type Routes } from './auth.js';
 import type { FlatRouter } from './router.js';
 import { installRequestState } from './request-state.js';
 import { perIpLimit } from './rate-limit.js';
@@ -41,8 +42,11 @@ export interface HttpDeps {
   metrics: Metrics | null;
   /** METRICS_TOKEN: the bearer token /metrics asks for; null leaves it public. */
   metricsToken: string | null;
-  /** Every way in: each adds its routes. */
-  loginMethods: readonly LoginMethod[];
+  /** Every way in: what they say of themselves (the identities route), and their routes. */
+  loginMethods: readonly LoginMethodFacts[];
+  loginRoutes: (accounts: Accounts, routes: Routes, limit: RequestHandler) => void;
+  /** The sign-in page offers LNURL-auth beside the password. */
+  startLnurl: LoginUseCases['startLnurl'];
   /** Per-IP limit for unauthenticated endpoints; null when RATE_LIMIT_MAX=0. */
   limiter: RateLimiter | null;
 }
@@ -93,7 +97,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: ops, table: () => routes.table });
   const limit = perIpLimit(deps.limiter);
   if (deps.metrics) metricsRoutes(deps.metrics, deps.metricsToken, ops);
-  loginPageRoutes(deps.accounts, ops, limit);
+  loginPageRoutes(deps.accounts, ops, limit, deps.startLnurl);
   passwordPageRoutes(deps.accounts, ops);
   // The API's routes read JSON only (the one that also takes multipart/form-data parses its own body).
   const api = routes.scope('/api/v1', jsonBody);
@@ -103,10 +107,10 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   totpRoutes(deps.accounts, api, limit);
   credentialRoutes(deps.accounts, api, limit);
   adminRoutes(deps.accounts, deps.operations, api);
-  identityRoutes(deps.accounts, api);
+  identityRoutes(deps.accounts, api, deps.loginMethods);
   inviteRoutes(deps.accounts, api);
   // Every way in; OAuth's `/auth/:provider` comes last, after every other path.
-  for (const method of deps.loginMethods) method.routes(deps.accounts, api, limit);
+  deps.loginRoutes(deps.accounts, api, limit);
   // One middleware for every request: what each one goes through first, then the route (see FlatRouter).
   app.use((req, res, next) => {
     first(req, res);

@@ -5,6 +5,7 @@ import type { EventStore, RecordedEvent } from '../ports/event-store.js';
 import { isDuplicateKey, type Collection, type ReadStore } from '../ports/read-store.js';
 import type { EventCodec } from '../events/codec.js';
 import { CheckpointedSubscription, readStoreCheckpoints } from '../subscriptions/checkpointed.js';
+import { storedTypes } from '../../domain/user/upcast.js';
 
 export interface RunnerDeps {
   eventStore: EventStore;
@@ -27,7 +28,8 @@ export class ProjectionInstance {
     readonly generation: number,
     private readonly deps: RunnerDeps,
   ) {
-    this.handles = new Set(definition.handles);
+    // Stored events of older shapes are filtered by their stored type, and read as today's.
+    this.handles = new Set(storedTypes(definition.handles));
     this.subscription = new CheckpointedSubscription(
       { ...deps, checkpoints: readStoreCheckpoints(deps.readStore) },
       `${definition.name}:${generation}`,

@@ -3,6 +3,7 @@ import type { DecodedEvent, EventCodec } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { CheckpointStore } from '../ports/checkpoint-store.js';
 import { CheckpointedSubscription } from '../subscriptions/checkpointed.js';
+import { storedTypes } from '../../domain/user/upcast.js';
 
 /** Side effects that follow events, at least once each: reactions must be idempotent. */
 export interface Reaction {
@@ -20,7 +21,7 @@ export class Reactor {
     deps: { eventStore: EventStore; checkpoints: CheckpointStore; codec: EventCodec; logger: Logger },
     reaction: Reaction,
   ) {
-    this.handles = new Set(reaction.handles);
+    this.handles = new Set(storedTypes(reaction.handles));
     this.subscription = new CheckpointedSubscription(deps, `reactor:${reaction.name}`, (event) => {
       if (!this.handles.has(event.type)) return false;
       return deps.codec

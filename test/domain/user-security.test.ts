@@ -296,8 +296,8 @@ describe('user decider: email and reset', () => {
       usrIssued,
       totpOn,
       started('s1'),
-      { type: 'NostrKeyLinked', data: { pubkey: 'p1', claim: 'unique-nostr-p1' } },
-      { type: 'OAuthIdentityLinked', data: { provider: 'github', subject: '7', claim: 'unique-oauth-7' } },
+      { type: 'IdentityLinked', data: { method: 'nostr', id: 'p1', claim: 'unique-nostr-p1' } },
+      { type: 'IdentityLinked', data: { method: 'oauth:github', id: '7', claim: 'unique-oauth-7' } },
     ])
       .when(reset)
       .then([
@@ -307,10 +307,10 @@ describe('user decider: email and reset', () => {
         },
         verified,
         { type: 'TotpDisabled', data: { reason: 'reclaimed' } },
-        { type: 'NostrKeyUnlinked', data: { pubkey: 'p1', claim: 'unique-nostr-p1', lastKey: true } },
+        { type: 'IdentityUnlinked', data: { method: 'nostr', id: 'p1', claim: 'unique-nostr-p1', lastOfMethod: true } },
         {
-          type: 'OAuthIdentityUnlinked',
-          data: { provider: 'github', subject: '7', claim: 'unique-oauth-7', lastOfProvider: true },
+          type: 'IdentityUnlinked',
+          data: { method: 'oauth:github', id: '7', claim: 'unique-oauth-7', lastOfMethod: true },
         },
         { type: 'SessionEnded', data: { sessionId: 's1', reason: 'account_reclaimed' } },
         { type: 'PasswordChanged', data: { passwordHash: 'r', initial: false, reset: true } },

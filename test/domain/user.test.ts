@@ -279,43 +279,48 @@ describe('user decider', () => {
 
   describe('UnlinkIdentity', () => {
     const github = (subject: string): UserEvent => ({
-      type: 'OAuthIdentityLinked',
-      data: { provider: 'github', subject, claim: `unique-oauth-${subject}` },
+      type: 'IdentityLinked',
+      data: { method: 'oauth:github', id: subject, claim: `unique-oauth-${subject}` },
     });
-    const wallet: UserEvent = { type: 'LnurlKeyLinked', data: { linkingKey: '02aa', claim: 'unique-lnurl-a' } };
-    const unlink = (method: 'nostr' | 'lnurl' | 'oauth', id: string, usrLoginAllowed = false): UserCommand => ({
+    const wallet: UserEvent = {
+      type: 'IdentityLinked',
+      data: { method: 'lnurl', id: '02aa', claim: 'unique-lnurl-a' },
+    };
+    const walletUnlinked: UserEvent = {
+      type: 'IdentityUnlinked',
+      data: { method: 'lnurl', id: '02aa', claim: 'unique-lnurl-a', lastOfMethod: true },
+    };
+    const unlink = (method: string, id: string, usrLoginAllowed = false): UserCommand => ({
       type: 'UnlinkIdentity',
       data: { method, id, usrLoginAllowed },
     });
     it('unlinks one of two identities of a provider, keeping the provider as a method', () =>
       given([passwordless, github('1'), github('2')])
-        .when(unlink('oauth', 'github:1'))
+        .when(unlink('oauth:github', '1'))
         .then([
           {
-            type: 'OAuthIdentityUnlinked',
-            data: { provider: 'github', subject: '1', claim: 'unique-oauth-1', lastOfProvider: false },
+            type: 'IdentityUnlinked',
+            data: { method: 'oauth:github', id: '1', claim: 'unique-oauth-1', lastOfMethod: false },
           },
         ]));
     it('refuses the last way in', () =>
       given([passwordless, github('1')])
-        .when(unlink('oauth', 'github:1'))
+        .when(unlink('oauth:github', '1'))
         .thenRefuses('conflict'));
     it('counts the user key as a way in when the service allows its login', () =>
       given([passwordless, usrIssued, github('1')])
-        .when(unlink('oauth', 'github:1', true))
+        .when(unlink('oauth:github', '1', true))
         .then([
           {
-            type: 'OAuthIdentityUnlinked',
-            data: { provider: 'github', subject: '1', claim: 'unique-oauth-1', lastOfProvider: true },
+            type: 'IdentityUnlinked',
+            data: { method: 'oauth:github', id: '1', claim: 'unique-oauth-1', lastOfMethod: true },
           },
         ]));
     it('counts a password, and any other identity', () => {
-      given([registered, wallet])
-        .when(unlink('lnurl', '02aa'))
-        .then([{ type: 'LnurlKeyUnlinked', data: { linkingKey: '02aa', claim: 'unique-lnurl-a', lastKey: true } }]);
+      given([registered, wallet]).when(unlink('lnurl', '02aa')).then([walletUnlinked]);
       given([passwordless, wallet, github('1')])
         .when(unlink('lnurl', '02aa'))
-        .then([{ type: 'LnurlKeyUnlinked', data: { linkingKey: '02aa', claim: 'unique-lnurl-a', lastKey: true } }]);
+        .then([walletUnlinked]);
     });
     it('refuses an identity the account does not have', () =>
       given([registered, wallet]).when(unlink('nostr', 'ff')).thenRefuses('not_found'));

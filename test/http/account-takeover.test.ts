@@ -110,7 +110,7 @@ describe('pre-account takeover: proving a never-verified address reclaims the ac
     const history = (await call(server, 'GET', '/auth/me/history?limit=50', { token: signedIn.body.access_token }))
       .body as { type: string }[];
     expect(history.map((e) => e.type)).toEqual(
-      expect.arrayContaining(['AccountReclaimed', 'PasswordRemoved', 'TotpDisabled', 'NostrKeyUnlinked']),
+      expect.arrayContaining(['AccountReclaimed', 'PasswordRemoved', 'TotpDisabled', 'IdentityUnlinked']),
     );
   });
 

@@ -39,7 +39,8 @@ const bobRegistered = () => bob(registration(BOB, 'bob', 'bob@example.test'));
 const toAlice = (key: string) => ({ _id: key, userId: ALICE });
 const toBob = (key: string) => ({ _id: key, userId: BOB });
 
-const PUBKEY = 'AbCd'.repeat(16);
+// Login methods lower-case hex keys before linking (and the upcaster lower-cases stored legacy events).
+const PUBKEY = 'abcd'.repeat(16);
 const usrIssued = (usrHash: string, previousUsrHash: string | null) =>
   alice({ type: 'UsrKeyIssued', data: { usrKey: `usr-key-${usrHash}`, usrHash, previousUsrHash } });
 const emailChanged = (email: string | null) =>
@@ -47,20 +48,16 @@ const emailChanged = (email: string | null) =>
     type: 'EmailChanged',
     data: { email, emailClaim: email && `claim-email-${email}`, previousEmailClaim: 'claim-email-alice@example.test' },
   });
-const nostrLinked = (pubkey: string) => alice({ type: 'NostrKeyLinked', data: { pubkey, claim: 'claim-nostr' } });
-const nostrUnlinked = (pubkey: string) =>
-  alice({ type: 'NostrKeyUnlinked', data: { pubkey, claim: 'claim-nostr', lastKey: true } });
-const lnurlLinked = (linkingKey: string) =>
-  alice({ type: 'LnurlKeyLinked', data: { linkingKey, claim: 'claim-lnurl' } });
-const lnurlUnlinked = (linkingKey: string) =>
-  alice({ type: 'LnurlKeyUnlinked', data: { linkingKey, claim: 'claim-lnurl', lastKey: true } });
-const oauthLinked = (provider: string, subject: string) =>
-  alice({ type: 'OAuthIdentityLinked', data: { provider, subject, claim: `claim-${provider}-${subject}` } });
-const oauthUnlinked = (provider: string, subject: string) =>
-  alice({
-    type: 'OAuthIdentityUnlinked',
-    data: { provider, subject, claim: `claim-${provider}-${subject}`, lastOfProvider: true },
-  });
+const linked = (method: string, id: string) =>
+  alice({ type: 'IdentityLinked', data: { method, id, claim: `claim-${method}-${id}` } });
+const unlinked = (method: string, id: string) =>
+  alice({ type: 'IdentityUnlinked', data: { method, id, claim: `claim-${method}-${id}`, lastOfMethod: true } });
+const nostrLinked = (pubkey: string) => linked('nostr', pubkey);
+const nostrUnlinked = (pubkey: string) => unlinked('nostr', pubkey);
+const lnurlLinked = (linkingKey: string) => linked('lnurl', linkingKey);
+const lnurlUnlinked = (linkingKey: string) => unlinked('lnurl', linkingKey);
+const oauthLinked = (provider: string, subject: string) => linked(`oauth:${provider}`, subject);
+const oauthUnlinked = (provider: string, subject: string) => unlinked(`oauth:${provider}`, subject);
 const aliceDeleted = () => alice({ type: 'UserDeleted', data: { releasedClaims: [] } });
 
 describe('lookups projection: username, email, user key and identities → account, for logins', () => {
@@ -129,16 +126,16 @@ describe('lookups projection: username, email, user key and identities → accou
     });
   });
 
-  it('a linked Nostr key or wallet finds the account by its lower-case key until it is unlinked', async () => {
-    await given([aliceRegistered(null), nostrLinked(PUBKEY), lnurlLinked('02ABCDEF')]).then({
+  it('a linked Nostr key or wallet finds the account by its key until it is unlinked', async () => {
+    await given([aliceRegistered(null), nostrLinked(PUBKEY), lnurlLinked('02abcdef')]).then({
       [LOOKUPS]: [toAlice('username:alice'), toAlice(`nostr:${PUBKEY.toLowerCase()}`), toAlice('lnurl:02abcdef')],
     });
     await given([
       aliceRegistered(null),
       nostrLinked(PUBKEY),
-      lnurlLinked('02ABCDEF'),
+      lnurlLinked('02abcdef'),
       nostrUnlinked(PUBKEY),
-      lnurlUnlinked('02ABCDEF'),
+      lnurlUnlinked('02abcdef'),
     ]).then({
       [LOOKUPS]: [toAlice('username:alice')],
     });
@@ -163,7 +160,7 @@ describe('lookups projection: username, email, user key and identities → accou
     await given([
       aliceRegistered(null),
       bobRegistered(),
-      bob({ type: 'NostrKeyLinked', data: { pubkey: PUBKEY, claim: 'claim-nostr' } }),
+      bob({ type: 'IdentityLinked', data: { method: 'nostr', id: PUBKEY, claim: 'claim-nostr' } }),
       nostrUnlinked(PUBKEY),
     ]).then({
       [LOOKUPS]: [

@@ -45,7 +45,6 @@ const aliceDoc = (changes: Record<string, unknown> = {}) => ({
   totp_enabled: false,
   has_password: true,
   auth_methods: ['password'],
-  nostr_pubkeys: [],
   identities: [],
   created_at: at(1),
   updated_at: at(1),
@@ -54,21 +53,17 @@ const aliceDoc = (changes: Record<string, unknown> = {}) => ({
 
 const PUBKEY_1 = 'a'.repeat(64);
 const PUBKEY_2 = 'b'.repeat(64);
-const nostrLinked = (pubkey: string) =>
-  alice({ type: 'NostrKeyLinked', data: { pubkey, claim: `claim-nostr-${pubkey}` } });
-const nostrUnlinked = (pubkey: string, lastKey: boolean) =>
-  alice({ type: 'NostrKeyUnlinked', data: { pubkey, claim: `claim-nostr-${pubkey}`, lastKey } });
-const lnurlLinked = (linkingKey: string) =>
-  alice({ type: 'LnurlKeyLinked', data: { linkingKey, claim: `claim-lnurl-${linkingKey}` } });
-const lnurlUnlinked = (linkingKey: string, lastKey: boolean) =>
-  alice({ type: 'LnurlKeyUnlinked', data: { linkingKey, claim: `claim-lnurl-${linkingKey}`, lastKey } });
-const oauthLinked = (provider: string, subject: string) =>
-  alice({ type: 'OAuthIdentityLinked', data: { provider, subject, claim: `claim-${provider}-${subject}` } });
+const linked = (method: string, id: string) =>
+  alice({ type: 'IdentityLinked', data: { method, id, claim: `claim-${method}-${id}` } });
+const unlinked = (method: string, id: string, lastOfMethod: boolean) =>
+  alice({ type: 'IdentityUnlinked', data: { method, id, claim: `claim-${method}-${id}`, lastOfMethod } });
+const nostrLinked = (pubkey: string) => linked('nostr', pubkey);
+const nostrUnlinked = (pubkey: string, lastKey: boolean) => unlinked('nostr', pubkey, lastKey);
+const lnurlLinked = (linkingKey: string) => linked('lnurl', linkingKey);
+const lnurlUnlinked = (linkingKey: string, lastKey: boolean) => unlinked('lnurl', linkingKey, lastKey);
+const oauthLinked = (provider: string, subject: string) => linked(`oauth:${provider}`, subject);
 const oauthUnlinked = (provider: string, subject: string, lastOfProvider: boolean) =>
-  alice({
-    type: 'OAuthIdentityUnlinked',
-    data: { provider, subject, claim: `claim-${provider}-${subject}`, lastOfProvider },
-  });
+  unlinked(`oauth:${provider}`, subject, lastOfProvider);
 const emailChanged = (email: string | null) =>
   alice({
     type: 'EmailChanged',
@@ -90,7 +85,6 @@ describe('me projection: the user object of GET /auth/me', () => {
         aliceDoc({
           has_password: false,
           auth_methods: ['nostr'],
-          nostr_pubkeys: [PUBKEY_1],
           identities: [{ method: 'nostr', id: PUBKEY_1 }],
           updated_at: at(2),
         }),
@@ -246,7 +240,6 @@ describe('me projection: the user object of GET /auth/me', () => {
         [USERS]: [
           aliceDoc({
             auth_methods: ['password', 'nostr'],
-            nostr_pubkeys: [PUBKEY_2],
             identities: [{ method: 'nostr', id: PUBKEY_2 }],
             updated_at: at(4),
           }),
@@ -361,7 +354,6 @@ describe('me projection: the user object of GET /auth/me', () => {
       [USERS]: [
         aliceDoc({
           auth_methods: ['password', 'nostr'],
-          nostr_pubkeys: [PUBKEY_1],
           identities: [{ method: 'nostr', id: PUBKEY_1 }],
           updated_at: at(2),
         }),

@@ -30,12 +30,8 @@ const userEvents: ShownBy<UserEvent> = {
   BackupCodesRegenerated: [], // the codes are shown once, in the answer; no read model holds them
   BackupCodeUsed: [],
   UsrKeyIssued: ['lookups'], // the user object does not list the user key among auth_methods
-  NostrKeyLinked: ['me', 'lookups'],
-  NostrKeyUnlinked: ['me', 'lookups'],
-  LnurlKeyLinked: ['me', 'lookups'],
-  LnurlKeyUnlinked: ['me', 'lookups'],
-  OAuthIdentityLinked: ['me', 'lookups'],
-  OAuthIdentityUnlinked: ['me', 'lookups'],
+  IdentityLinked: ['me', 'lookups'],
+  IdentityUnlinked: ['me', 'lookups'],
   UserDisabled: ['me'], // its sessions end in SessionEnded events of their own
   UserEnabled: ['me'],
   AdminGranted: ['me'],

@@ -1,16 +1,23 @@
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
+import { identityKinds, type LinkedIdentityKind, type LoginMethodFacts } from '../../accounts/login-methods.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answers } from '../openapi.js';
 
-const identityParams = z.strictObject({
-  method: z.string().regex(/^(nostr|lnurl|oauth:[a-z0-9_]{1,32})$/, 'must be nostr, lnurl or oauth:<provider>'),
-  id: z.string().min(1).max(255),
-});
+/** `{method}` is one that links keys or identities, as the login methods that do name them. */
+const identityParams = (kinds: readonly LinkedIdentityKind[]) => {
+  const names = kinds.map((kind) => kind.methodName);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? 'none');
+  return z.strictObject({
+    method: z.string().regex(new RegExp(`^(${kinds.map((kind) => kind.methodPattern).join('|')})$`), `must be ${list}`),
+    id: z.string().min(1).max(255),
+  });
+};
 const tag = 'Identities';
 
 /** Linked identities: `DELETE /auth/identities/{method}/{id}`, as `identities` in the user object names them. */
-export function identityRoutes(accounts: Accounts, routes: Routes): void {
+export function identityRoutes(accounts: Accounts, routes: Routes, methods: readonly LoginMethodFacts[]): void {
+  const kinds = identityKinds(methods);
   routes.add(
     'delete',
     '/auth/identities/:method/:id',
@@ -18,7 +25,7 @@ export function identityRoutes(accounts: Accounts, routes: Routes): void {
       policy: 'session',
       tag,
       summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account',
-      params: identityParams,
+      params: identityParams(kinds),
       responses: { 200: { description: 'The user object', schema: answers.user } },
       errors: [409],
     },

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import QRCode from 'qrcode';
 import type { Accounts } from '../../accounts/index.js';
+import type { LoginUseCases } from '../../login-methods/index.js';
 import { requestInfo, type Routes } from '../auth.js';
 import { z } from 'zod';
 import { redirectAllowed } from '../../login-methods/oauth/oauth.js';
@@ -60,7 +61,12 @@ const STYLE = `
 `;
 
 /** GET /login: a sign-in page for people, served by the service itself (no build step, no outside assets). */
-export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+export function loginPageRoutes(
+  accounts: Accounts,
+  routes: Routes,
+  limit: RequestHandler,
+  startLnurl: LoginUseCases['startLnurl'],
+): void {
   // Every mail names PUBLIC_URL as its sender, and mail readers make it a link: it must lead somewhere.
   routes.add(
     'get',
@@ -93,7 +99,7 @@ export function loginPageRoutes(accounts: Accounts, routes: Routes, limit: Reque
     limit,
     async ({ query: { redirect_uri } }, req, res) => {
       const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
-      const { lnurl, k1 } = await accounts.startLnurl('login', null, requestInfo(req));
+      const { lnurl, k1 } = await startLnurl('login', null, requestInfo(req));
       const link = `lightning:${lnurl}`;
       const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       const serviceName = escapeHtml(accounts.serviceName());

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
+import type { emailCodeAccounts } from './email-code.js';
 import { requestInfo, type Routes } from '../../http/auth.js';
 import { answers } from '../../http/openapi.js';
 import { tokenAnswer } from '../../http/respond.js';
@@ -19,7 +20,12 @@ const codeBody = z.strictObject({
 });
 
 /** Passwordless sign-in: a 6-digit code mailed to the address. */
-export function emailCodeRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+export function emailCodeRoutes(
+  useCases: ReturnType<typeof emailCodeAccounts>,
+  accounts: Accounts,
+  routes: Routes,
+  limit: RequestHandler,
+): void {
   routes.add(
     'post',
     '/auth/send-code',
@@ -34,7 +40,7 @@ export function emailCodeRoutes(accounts: Accounts, routes: Routes, limit: Reque
     },
     limit,
     async ({ body }, _req, res) => {
-      await accounts.sendLoginCode({ email: body.email });
+      await useCases.sendLoginCode({ email: body.email });
       await routes.answerCommand(res, null, 202, { detail: 'If this address can sign in, a code is on its way' });
     },
   );
@@ -55,7 +61,7 @@ export function emailCodeRoutes(accounts: Accounts, routes: Routes, limit: Reque
     },
     limit,
     async ({ body }, req, res) => {
-      const issued = await accounts.verifyLoginCode(
+      const issued = await useCases.verifyLoginCode(
         { email: body.email, code: body.code, totpCode: body.totp_code, referrerToken: body.referrer_token },
         requestInfo(req),
       );

@@ -10,7 +10,6 @@ import {
   type ChallengeState,
 } from '../../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../../domain/shared/errors.js';
-import { LOOKUPS, lnurlKey } from '../../../projections/lookups.js';
 import type { Caller, RequestInfo } from '../../accounts/types.js';
 import { inviteIdOf } from '../../accounts/registration.js';
 import type { AccountServices } from '../../accounts/services.js';
@@ -64,8 +63,7 @@ export function lnurlAccounts(services: AccountServices) {
   ): Promise<{ userId: string; step: 'link' | 'known' | 'make' }> => {
     const issued = challenge.issued!;
     if (issued.action === 'link') return { userId: issued.userId, step: 'link' };
-    await services.catchUpWith(LOOKUPS);
-    const known = (await services.lookups().findOne({ _id: lnurlKey(key) }))?.userId as string | undefined;
+    const known = await services.accountWithIdentity('lnurl', key, { caughtUp: true });
     return known ? { userId: known, step: 'known' } : { userId: issued.userId, step: 'make' };
   };
 
@@ -79,12 +77,12 @@ export function lnurlAccounts(services: AccountServices) {
     if (target.step === 'known') return;
     const issued = challenge.issued!;
     const ctx = commandContext(request, target.userId);
-    const claim = await deps.claims.claim('lnurl', key, target.userId, ctx);
+    if (target.step === 'link') {
+      await services.linkIdentity(target.userId, 'lnurl', key, ctx);
+      return;
+    }
+    const claim = await services.claimIdentity('lnurl', key, target.userId, ctx);
     try {
-      if (target.step === 'link') {
-        await decideForUser(target.userId, () => ({ type: 'LinkLnurlKey', data: { linkingKey: key, claim } }), ctx);
-        return;
-      }
       await services.createAccount(
         {
           userId: target.userId,
@@ -93,7 +91,7 @@ export function lnurlAccounts(services: AccountServices) {
           email: null,
           displayName: null,
           method: 'lnurl',
-          lnurl: { linkingKey: key, claim },
+          identity: { method: 'lnurl', id: key, claim },
           ...(issued.inviteId ? { invite: { inviteId: issued.inviteId } } : {}),
         },
         request,

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
+import type { lnurlAccounts } from './lnurl.js';
 import { optionalSession, requestInfo, type Routes } from '../../http/auth.js';
 import { tokenAnswer } from '../../http/respond.js';
 import { fields } from '../../http/validate.js';
@@ -23,7 +24,12 @@ const walletAnswer = z.object({ status: z.enum(['OK', 'ERROR']), reason: z.strin
 const tag = 'LNURL-auth';
 
 /** LNURL-auth (LUD-04): start, the wallet's callback, and the poll that hands out the token. */
-export function lnurlRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+export function lnurlRoutes(
+  useCases: ReturnType<typeof lnurlAccounts>,
+  accounts: Accounts,
+  routes: Routes,
+  limit: RequestHandler,
+): void {
   // Public, except that `action=link` needs the account's bearer token.
   routes.add(
     'get',
@@ -40,7 +46,7 @@ export function lnurlRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     limit,
     async ({ query }, req, res) => {
       const caller = query.action === 'link' ? await optionalSession(accounts, req) : null;
-      res.json(await accounts.startLnurl(query.action, caller, requestInfo(req), query.referrer_token));
+      res.json(await useCases.startLnurl(query.action, caller, requestInfo(req), query.referrer_token));
     },
   );
 
@@ -65,7 +71,7 @@ export function lnurlRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
         res.json({ status: 'ERROR', reason: 'bad query' });
         return;
       }
-      res.json(await accounts.lnurlCallback(query.data, requestInfo(req)));
+      res.json(await useCases.lnurlCallback(query.data, requestInfo(req)));
     },
   );
 
@@ -86,7 +92,7 @@ export function lnurlRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     },
     limit,
     async ({ params, query }, req, res) => {
-      const answer = await accounts.pollLnurl(params.k1, query.totp_code, requestInfo(req));
+      const answer = await useCases.pollLnurl(params.k1, query.totp_code, requestInfo(req));
       if (answer.pending) {
         res.status(202).json({ status: 'pending' });
         return;

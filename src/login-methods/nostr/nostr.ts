@@ -1,7 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { verifyEvent, type Event } from 'nostr-tools/pure';
 import { DomainError } from '../../../domain/shared/errors.js';
-import { nostrKey } from '../../../projections/lookups.js';
 import { isWrongExpectedVersion } from '../../ports/event-store.js';
 import type { Caller, RequestInfo } from '../../accounts/types.js';
 import { inviteIdOf } from '../../accounts/registration.js';
@@ -18,8 +17,9 @@ const bad = (why: string) => new DomainError('invalid_credentials', `Invalid Nos
  * before: each accepted event id is recorded in a stream of its own, appended only if it does not
  * exist yet, so a replay fails everywhere, across restarts and instances.
  */
-export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
-  const { deps, commandContext, decideForUser, awaitReadModels } = services;
+export function nostrAccounts(services: AccountServices) {
+  const { deps, commandContext, awaitReadModels } = services;
+  const hmacKey = deps.hmacKey;
   const signIn = signInPath(services);
 
   const parseProof = (proof: { header?: string; body?: string }): Event => {
@@ -68,9 +68,6 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
     return event.pubkey.toLowerCase();
   };
 
-  const accountOf = async (pubkey: string) =>
-    ((await services.lookups().findOne({ _id: nostrKey(pubkey) }))?.userId as string | undefined) ?? null;
-
   return {
     /** POST /auth/nostr: a known key signs in; an unknown one makes an account while registration is open. */
     async loginWithNostr(
@@ -79,10 +76,10 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
     ) {
       const invite = proof.referrerToken ? { inviteId: inviteIdOf(proof.referrerToken) } : undefined;
       const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr`, request);
-      const userId = await accountOf(pubkey);
+      const userId = await services.accountWithIdentity('nostr', pubkey);
       if (!userId) {
         const newId = randomUUID();
-        const claim = await deps.claims.claim('nostr', pubkey, newId, commandContext(request, newId));
+        const claim = await services.claimIdentity('nostr', pubkey, newId, commandContext(request, newId));
         const username = `nostr_${pubkey.slice(0, 12)}`;
         try {
           return await services.registerAccount(
@@ -93,7 +90,7 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
               email: null,
               displayName: null,
               method: 'nostr',
-              nostr: { pubkey, claim },
+              identity: { method: 'nostr', id: pubkey, claim },
               ...(invite ? { invite } : {}),
             },
             request,
@@ -105,7 +102,7 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
       }
       return signIn(
         userId,
-        { method: 'nostr', firstFactor: (state) => state.nostr.has(pubkey), totpCode: proof.totpCode },
+        { method: 'nostr', firstFactor: services.holdsIdentity('nostr', pubkey), totpCode: proof.totpCode },
         request,
       );
     },
@@ -114,8 +111,7 @@ export function nostrAccounts(services: AccountServices, hmacKey: Buffer) {
     async linkNostr(caller: Caller, proof: { header?: string; body?: string }, request: RequestInfo) {
       const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr/link`, request);
       const ctx = commandContext(request, caller.userId);
-      const claim = await deps.claims.claim('nostr', pubkey, caller.userId, ctx);
-      const result = await decideForUser(caller.userId, () => ({ type: 'LinkNostrKey', data: { pubkey, claim } }), ctx);
+      const result = await services.linkIdentity(caller.userId, 'nostr', pubkey, ctx);
       await awaitReadModels(result);
       return { user: await services.userObject(caller.userId), position: result.position };
     },

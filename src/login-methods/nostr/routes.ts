@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
+import type { nostrAccounts } from './nostr.js';
 import { callerOf, requestInfo, type Routes } from '../../http/auth.js';
 import { tokenAnswer } from '../../http/respond.js';
 import { fields } from '../../http/validate.js';
@@ -15,7 +16,12 @@ const linkBody = z.strictObject({ nostr_event: z.string().min(2).max(16_384) });
 const tag = 'Nostr';
 
 /** Nostr NIP-98: sign in, link a key to the signed-in account, unlink it. */
-export function nostrRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+export function nostrRoutes(
+  useCases: ReturnType<typeof nostrAccounts>,
+  accounts: Accounts,
+  routes: Routes,
+  limit: RequestHandler,
+): void {
   routes.add(
     'post',
     '/auth/nostr',
@@ -36,7 +42,7 @@ export function nostrRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     limit,
     async ({ body }, req, res) => {
       const header = req.headers.authorization?.startsWith('Nostr ') ? req.headers.authorization : undefined;
-      const issued = await accounts.loginWithNostr(
+      const issued = await useCases.loginWithNostr(
         { header, body: body.nostr_event, totpCode: body.totp_code, referrerToken: body.referrer_token },
         requestInfo(req),
       );
@@ -56,7 +62,7 @@ export function nostrRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       errors: [409, 410],
     },
     async ({ body }, req, res) => {
-      const { user, position } = await accounts.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
+      const { user, position } = await useCases.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
       await routes.answerCommand(res, position, 200, user);
     },
   );

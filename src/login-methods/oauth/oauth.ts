@@ -8,10 +8,8 @@ import {
   type ChallengeState,
 } from '../../../domain/challenge/decider.js';
 import { isDomainError, refuse } from '../../../domain/shared/errors.js';
-import { oauthIdentity, type UserState } from '../../../domain/user/decider.js';
 import { USERNAME_PATTERN } from '../../../domain/user/rules.js';
-import { LOOKUPS, oauthKey } from '../../../projections/lookups.js';
-import type { ExternalIdentity, OAuthProviders } from './providers.js';
+import type { ExternalIdentity } from './providers.js';
 import type { Caller, Issued, RequestInfo } from '../../accounts/types.js';
 import { inviteIdOf } from '../../accounts/registration.js';
 import type { AccountServices } from '../../accounts/services.js';
@@ -39,8 +37,9 @@ export function redirectAllowed(uri: string, allowed: readonly string[]): boolea
 }
 
 /** OAuth 2 / OIDC: start (state + PKCE as a challenge), then the code for a token. */
-export function oauthAccounts(services: AccountServices, providers: OAuthProviders, hmacKey: Buffer) {
-  const { deps, commandContext, decideForUser } = services;
+export function oauthAccounts(services: AccountServices) {
+  const { deps, commandContext } = services;
+  const { oauth: providers, hmacKey } = deps;
   const signIn = signInPath(services);
   const derive = (purpose: string, state: string) =>
     createHmac('sha256', hmacKey).update(`${purpose}:${state}`).digest('base64url');
@@ -87,7 +86,7 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
               emailVerified: email !== null,
               displayName: identity.name?.slice(0, 100) ?? null,
               method: `oauth:${provider}`,
-              oauth: { provider, subject: identity.subject, claim },
+              identity: { method: `oauth:${provider}`, id: identity.subject, claim },
               ...(inviteId ? { invite: { inviteId } } : {}),
             },
             request,
@@ -196,19 +195,10 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
         subject = identity.subject;
         const ctx = commandContext(request, issued.userId);
         if (issued.action === 'link') {
-          const claim = await deps.claims.claim('oauth', oauthIdentity(name, identity.subject), issued.userId, ctx);
-          await decideForUser(
-            issued.userId,
-            () => ({ type: 'LinkOAuthIdentity', data: { provider: name, subject: identity.subject, claim } }),
-            ctx,
-          );
+          await services.linkIdentity(issued.userId, `oauth:${name}`, identity.subject, ctx);
           userId = issued.userId;
         } else {
-          await services.catchUpWith(LOOKUPS);
-          userId =
-            ((await services.lookups().findOne({ _id: oauthKey(name, identity.subject) }))?.userId as
-              | string
-              | undefined) ?? null;
+          userId = await services.accountWithIdentity(`oauth:${name}`, identity.subject, { caughtUp: true });
           if (!userId) {
             // Spent before the account is made: a state makes at most one account.
             await onChallenge(
@@ -217,7 +207,7 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
               request,
             );
             await onChallenge(state, { type: 'TakeChallenge', data: { now: deps.clock() } }, request);
-            const claim = await deps.claims.claim('oauth', oauthIdentity(name, identity.subject), issued.userId, ctx);
+            const claim = await services.claimIdentity(`oauth:${name}`, identity.subject, issued.userId, ctx);
             try {
               return {
                 ...(await register(issued.userId, name, identity, claim, request, issued.inviteId)),
@@ -236,8 +226,8 @@ export function oauthAccounts(services: AccountServices, providers: OAuthProvide
         refuse('totp_required', 'A two-factor code is required: send the same request with totp_code');
       await onChallenge(state, { type: 'TakeChallenge', data: { now: deps.clock() } }, request);
       // The identity that signed in must be this account's now; a state signed earlier (the 2FA step) was checked then.
-      const firstFactor = (s: UserState) =>
-        subject === null ? challenge.status === 'signed' : s.oauth.has(oauthIdentity(name, subject));
+      const firstFactor =
+        subject === null ? () => challenge.status === 'signed' : services.holdsIdentity(`oauth:${name}`, subject);
       return {
         ...(await signIn(userId!, { method: `oauth:${name}`, firstFactor, totpCode: input.totpCode }, request)),
         created: false,

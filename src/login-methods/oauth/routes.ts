@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../../http/auth.js';
 import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../../http/cookies.js';
-import { stateHashOf } from './oauth.js';
+import { stateHashOf, type oauthAccounts } from './oauth.js';
 import { tokenAnswer } from '../../http/respond.js';
 import { fields, parse } from '../../http/validate.js';
 import { answers } from '../../http/openapi.js';
@@ -29,7 +29,12 @@ const tokenAnswers = {
  * OAuth 2 / OIDC sign-in. Mounted last: `/auth/{provider}` must not shadow the other /auth routes.
  * Unknown or unconfigured providers are 404.
  */
-export function oauthRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+export function oauthRoutes(
+  useCases: ReturnType<typeof oauthAccounts>,
+  accounts: Accounts,
+  routes: Routes,
+  limit: RequestHandler,
+): void {
   // Public; with a session's Bearer token the identity is linked to that account instead.
   routes.add(
     'get',
@@ -48,7 +53,7 @@ export function oauthRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     limit,
     async ({ params, query }, req, res) => {
       const caller = await optionalSession(accounts, req);
-      const { location, stateHash } = await accounts.startOAuth(
+      const { location, stateHash } = await useCases.startOAuth(
         params.provider,
         caller,
         query.redirect_uri,
@@ -66,7 +71,7 @@ export function oauthRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       continueBrowserSignIn(req, res, accounts.publicUrl());
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);
-    const issued = await accounts.finishOAuth(
+    const issued = await useCases.finishOAuth(
       provider,
       { code: input.code, state: input.state, totpCode: input.totp_code },
       requestInfo(req),

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
+import type { passwordAccounts } from './password.js';
 import { requestInfo, type Routes } from '../../http/auth.js';
 import { answers } from '../../http/openapi.js';
 import { tokenAnswer } from '../../http/respond.js';
@@ -25,7 +26,12 @@ const loginBody = z.strictObject({
 });
 
 /** Registration with a password, and password login. */
-export function passwordRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+export function passwordRoutes(
+  useCases: ReturnType<typeof passwordAccounts>,
+  accounts: Accounts,
+  routes: Routes,
+  limit: RequestHandler,
+): void {
   routes.add(
     'post',
     '/auth/register',
@@ -41,7 +47,7 @@ export function passwordRoutes(accounts: Accounts, routes: Routes, limit: Reques
     },
     limit,
     async ({ body }, req, res) => {
-      const issued = await accounts.register(
+      const issued = await useCases.register(
         {
           username: body.username,
           password: body.password,
@@ -72,7 +78,7 @@ export function passwordRoutes(accounts: Accounts, routes: Routes, limit: Reques
     },
     limit,
     async ({ body }, req, res) => {
-      const issued = await accounts.login(
+      const issued = await useCases.login(
         { username: body.username, password: body.password, totpCode: body.totp_code },
         requestInfo(req),
       );

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
+import type { usrKeyAccounts } from './usr-key.js';
 import { callerOf, requestInfo, type Routes } from '../../http/auth.js';
 import { answers } from '../../http/openapi.js';
 import { tokenAnswer } from '../../http/respond.js';
@@ -13,7 +14,12 @@ const rotateUsrBody = z.strictObject({ password: fields.existingPassword.optiona
 const usrKey = z.object({ usr: z.string() });
 
 /** The legacy user key: its login, and showing or replacing it. */
-export function usrKeyRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
+export function usrKeyRoutes(
+  useCases: ReturnType<typeof usrKeyAccounts>,
+  accounts: Accounts,
+  routes: Routes,
+  limit: RequestHandler,
+): void {
   routes.add(
     'post',
     '/auth/usr',
@@ -27,7 +33,7 @@ export function usrKeyRoutes(accounts: Accounts, routes: Routes, limit: RequestH
     },
     limit,
     async ({ body }, req, res) => {
-      const issued = await accounts.loginWithUsr({ usr: body.usr, totpCode: body.totp_code }, requestInfo(req));
+      const issued = await useCases.loginWithUsr({ usr: body.usr, totpCode: body.totp_code }, requestInfo(req));
       await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
     },
   );
@@ -45,7 +51,7 @@ export function usrKeyRoutes(accounts: Accounts, routes: Routes, limit: RequestH
       errors: [403],
     },
     async (_input, req, res) => {
-      res.json(await accounts.showUsrKey(callerOf(req)));
+      res.json(await useCases.showUsrKey(callerOf(req)));
     },
   );
 
@@ -63,7 +69,7 @@ export function usrKeyRoutes(accounts: Accounts, routes: Routes, limit: RequestH
       errors: [401, 403, 429],
     },
     async ({ body }, req, res) => {
-      const { usr, position } = await accounts.rotateUsrKey(
+      const { usr, position } = await useCases.rotateUsrKey(
         callerOf(req),
         { password: body.password, totpCode: body.totp_code },
         requestInfo(req),
