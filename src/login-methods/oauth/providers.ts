@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { DomainError } from '../../../domain/shared/errors.js';
-import type { OAuthProviderConfig } from '../../config.js';
+import type { OAuthProviderConfig } from './config.js';
 
 /** Who the provider says signed in: its stable subject, and what it tells of the person. */
 export interface ExternalIdentity {
