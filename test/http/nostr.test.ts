@@ -108,10 +108,17 @@ describe('Nostr NIP-98', () => {
       body: { nostr_event: JSON.stringify(proof(secret, linkUrl)) },
     });
     expect(taken.status).toBe(409);
-    expect(taken.body.code).toBe('identity_taken');
+    expect(taken.body).toMatchObject({ code: 'identity_taken', detail: 'This Nostr key belongs to another account' });
 
     const unlinked = await call(server, 'DELETE', `/auth/identities/nostr/${pubkey}`, { token: user.token });
     expect(unlinked.body).toMatchObject({ nostr_pubkeys: [], auth_methods: ['password'] });
+    // The login method words its own lines of the account's history.
+    const history = (await call(server, 'GET', '/auth/me/history', { token: user.token })).body;
+    expect(history.slice(0, 3).map((entry: { type: string; summary: string }) => [entry.type, entry.summary])).toEqual([
+      ['IdentityUnlinked', 'Nostr key unlinked'],
+      ['SessionStarted', 'Signed in with Nostr'],
+      ['IdentityLinked', 'Nostr key linked'],
+    ]);
     expect(
       (
         await call(server, 'POST', '/auth/nostr/link', {

@@ -475,6 +475,14 @@ describe('GitHub (OAuth app, not OIDC) against a local stand-in of its endpoints
     expect(unlinked.status).toBe(200);
     expect(unlinked.body.auth_methods).toEqual(['password']);
     expect(unlinked.body.identities).toEqual([]);
+    const history = (await call(server, 'GET', '/auth/me/history', { token })).body as { summary: string }[];
+    expect(history.map((entry) => entry.summary)).toEqual(
+      expect.arrayContaining([
+        'github account unlinked (OAuth)',
+        'Signed in with github (OAuth)',
+        'github account linked (OAuth)',
+      ]),
+    );
     // The identity is free again: signing in with it makes a new account.
     const fresh = await land(server, (await signIn(server, 'github')).url);
     expect(fresh.status).toBe(201);
