@@ -22,6 +22,7 @@ const keyOf = (data: Issued): string | null => {
     case 'password_reset':
     case 'lnurl':
     case 'oauth':
+    case 'passkey':
       return null; // its token (k1, state) names the challenge itself
   }
 };

@@ -1,4 +1,5 @@
 import { roleOf } from '../domain/user/decider.js';
+import { PASSKEY } from '../domain/user/passkey-use.js';
 import { userIdOfStream, type UserEvent } from '../domain/user/events.js';
 import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 
@@ -42,6 +43,9 @@ export const meProjection: Projection = {
     'AdminRevoked',
     'UserDeleted',
     'PasswordRemoved',
+    'PasskeyAdded',
+    'PasskeyRenamed',
+    'PasskeyUsed',
   ],
   project(event) {
     const id = userIdOfStream(event.streamId);
@@ -70,6 +74,7 @@ export const meProjection: Projection = {
                 has_password: data.passwordHash !== null,
                 auth_methods: data.passwordHash !== null ? ['password'] : [],
                 identities: [],
+                passkeys: {},
                 created_at: at,
                 updated_at: at,
               },
@@ -105,7 +110,51 @@ export const meProjection: Projection = {
         const { method, id: identity, lastOfMethod } = event.data as Data<'IdentityUnlinked'>;
         if (!identity) return [];
         const pull = { identities: { method, id: identity } };
-        return [set(id, event, {}, { $pull: lastOfMethod ? { ...pull, auth_methods: method } : pull })];
+        return [
+          set(
+            id,
+            event,
+            {},
+            {
+              $pull: lastOfMethod ? { ...pull, auth_methods: method } : pull,
+              // A passkey's own facts leave with it (nothing to unset for any other method).
+              ...(method === PASSKEY ? { $unset: { [`passkeys.${identity}`]: '' } } : {}),
+            },
+          ),
+        ];
+      }
+      case 'PasskeyAdded': {
+        const data = event.data as Data<'PasskeyAdded'>;
+        if (!data.credentialId) return [];
+        const passkey = {
+          id: data.credentialId,
+          name: data.name,
+          created_at: event.created.toISOString(),
+          last_used_at: null,
+          backed_up: data.backedUp,
+          transports: data.transports,
+        };
+        return [set(id, event, { [`passkeys.${data.credentialId}`]: passkey })];
+      }
+      case 'PasskeyRenamed': {
+        const data = event.data as Data<'PasskeyRenamed'>;
+        return data.credentialId ? [set(id, event, { [`passkeys.${data.credentialId}.name`]: data.name })] : [];
+      }
+      case 'PasskeyUsed': {
+        const data = event.data as Data<'PasskeyUsed'>;
+        if (!data.credentialId) return [];
+        const path = `passkeys.${data.credentialId}`;
+        // Its use is not a change of the account: `updated_at` stays.
+        return [
+          {
+            collection: USERS,
+            kind: 'update',
+            filter: { _id: id, [path]: { $exists: true } },
+            update: {
+              $set: { [`${path}.last_used_at`]: event.created.toISOString(), [`${path}.backed_up`]: data.backedUp },
+            },
+          },
+        ];
       }
       case 'UserDisabled':
         return [set(id, event, { disabled: true })];

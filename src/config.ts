@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { oauthProviders, type OAuthProviderConfig } from './login-methods/oauth/config.js';
+import { passkeyConfig, type PasskeyConfig } from './login-methods/passkey/config.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -127,6 +128,8 @@ export const configSchema = z
         .filter(Boolean),
       /** Filled from the OAUTH_<NAME>_* variables by loadConfig. */
       oauth: [] as OAuthProviderConfig[],
+      /** Filled from PASSKEY_RP_ID and PASSKEY_ORIGINS (defaults from PUBLIC_URL) by loadConfig. */
+      passkeys: { id: '', name: '', origins: [] } as PasskeyConfig,
     };
   });
 
@@ -151,10 +154,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
     ...oauth.problems,
   ];
+  const passkeys = result.success
+    ? passkeyConfig(input as Record<string, string>, result.data.publicUrl, result.data.serviceName)
+    : null;
+  if (passkeys) problems.push(...passkeys.problems);
   for (const entry of result.data?.allowedRedirects ?? []) {
     if (!URL.canParse(entry) || !/^https?:$/.test(new URL(entry).protocol))
       problems.push(`ALLOWED_REDIRECTS: "${entry}" is not an absolute http(s) URL`);
   }
   if (problems.length || !result.success) throw new ConfigError(problems);
-  return { ...result.data, oauth: oauth.providers };
+  return { ...result.data, oauth: oauth.providers, passkeys: passkeys!.passkeys };
 }

@@ -140,6 +140,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       serviceName: config.serviceName,
       publicUrl: config.publicUrl,
       allowedRedirects: config.allowedRedirects,
+      passkeys: config.passkeys,
     },
     loginMethods: methods,
     oauth,

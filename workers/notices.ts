@@ -20,6 +20,7 @@ const NOTICE: Record<string, (event: DecodedEvent) => MailTemplate | null> = {
     unlinkedIdentities: event.data.unlinkedIdentities as number,
   }),
   BackupCodeUsed: () => ({ kind: 'backup_code_used' }),
+  PasskeyCounterRegressed: () => ({ kind: 'passkey_cloned' }),
 };
 
 /**

@@ -12,7 +12,8 @@ export type ChallengePurpose =
   | 'password_reset'
   | 'totp_setup'
   | 'lnurl'
-  | 'oauth';
+  | 'oauth'
+  | 'passkey';
 
 /** How long each kind of challenge lives: the one place the issuers and the mails read it from. */
 export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
@@ -22,6 +23,7 @@ export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
   password_reset: 30 * 60_000,
   lnurl: 5 * 60_000,
   oauth: 10 * 60_000,
+  passkey: 5 * 60_000,
 };
 
 /** A set-password link in the mail of an account an admin made lives longer than a reset link. */
@@ -48,9 +50,18 @@ export type ChallengeIssuedData = {
   action?: 'login' | 'register' | 'link' | 'auth';
   /** OAuth: the provider, and the redirect URI the code is bound to (the token request repeats it). */
   oauth?: { provider: string; redirectUri: string };
-  /** LNURL and OAuth: the invite a new account would register with. */
+  /** LNURL, OAuth and passkey sign-up: the invite a new account would register with. */
   inviteId?: string;
+  /** Passkey sign-up: the username the new account takes (sealed). */
+  username?: string | null;
+  /**
+   * Passkeys: the ceremony the options were made for (adding one to an account, signing up,
+   * signing in or proving the person), and for adding or signing up, the WebAuthn user handle.
+   */
+  passkey?: { ceremony: PasskeyCeremony; userHandle?: string };
 };
+
+export type PasskeyCeremony = 'add' | 'sign-up' | 'sign-in';
 
 export type ChallengeEvent =
   | { type: 'ChallengeIssued'; data: ChallengeIssuedData }
@@ -77,7 +88,7 @@ export interface ChallengeState {
 }
 
 export const personalFields: { [T in ChallengeEvent['type']]: string[] } = {
-  ChallengeIssued: ['email', 'totpSecret'],
+  ChallengeIssued: ['email', 'totpSecret', 'username'],
   ChallengeAttemptFailed: [],
   ChallengeBurned: [],
   ChallengeSigned: [],

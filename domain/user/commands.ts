@@ -8,7 +8,35 @@ import type { Role, SessionEndReason, SessionMethod } from './events.js';
 export type SecondFactor =
   | { kind: 'none' }
   | { kind: 'totp'; valid: boolean; timeStep: number | null }
-  | { kind: 'backup'; codeHash: string };
+  | { kind: 'backup'; codeHash: string }
+  | ({ kind: 'passkey' } & PasskeyAssertion);
+
+/**
+ * A WebAuthn assertion as the ceremony checked it (challenge, origin, RP ID, signature against the
+ * stored public key): `valid` false when the signature did not hold. The counter is compared by the
+ * decision, against the account as it stands.
+ */
+export interface PasskeyAssertion {
+  credentialId: string;
+  valid: boolean;
+  counter: number;
+  backedUp: boolean;
+  /** The authenticator checked the person (PIN, biometrics): a sign-in with it needs no second factor. */
+  userVerified: boolean;
+}
+
+/** A passkey as registration verified it, with the claim on its credential id. */
+export interface NewPasskey {
+  credentialId: string;
+  claim: string;
+  publicKey: string;
+  counter: number;
+  name: string;
+  transports: string[];
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
+  userHandle: string;
+}
 
 /**
  * Commands carry what the decision needs and nothing the domain could not know: checks that need
@@ -30,6 +58,8 @@ export type UserCommand =
         usr: { key: string; hash: string };
         /** The key or identity the account is made with (Nostr, LNURL-auth, OAuth). */
         identity?: { method: string; id: string; claim: string };
+        /** The passkey the account is made with (sign-up with a passkey). */
+        passkey?: NewPasskey;
         session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null } | null;
         /** For an account an admin makes: its role (never superadmin), who made it, and a temporary password. */
         role?: Exclude<Role, 'superadmin'>;
@@ -48,6 +78,8 @@ export type UserCommand =
         userAgent: string | null;
         credentialsValid: boolean;
         secondFactor: SecondFactor;
+        /** A passkey sign-in: the assertion that is its first factor (its use is recorded). */
+        passkey?: PasskeyAssertion;
         now: Date;
       };
     }
@@ -124,6 +156,17 @@ export type UserCommand =
         key: string;
         hash: string;
         reauth: { passwordValid: boolean; secondFactor: SecondFactor; now: Date } | null;
+      };
+    }
+  | { type: 'AddPasskey'; data: NewPasskey }
+  | { type: 'RenamePasskey'; data: { credentialId: string; name: string } }
+  /** With the proof a sensitive change needs: the password (and second factor), or a passkey. */
+  | {
+      type: 'RemovePasskey';
+      data: {
+        credentialId: string;
+        usrLoginAllowed: boolean;
+        reauth: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date };
       };
     }
   /** Links a key or identity (`method` as sessions name it, `id` its name there) the caller has proven. */

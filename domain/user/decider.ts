@@ -3,6 +3,7 @@ import type { UserCommand } from './commands.js';
 import { changePassword, reclaimByEmailCode, resetPassword, rotateUsrKey, setInitialPassword } from './credentials.js';
 import type { UserEvent } from './events.js';
 import { linkIdentity, unlinkIdentity } from './identities.js';
+import { addPasskey, removePasskey, renamePasskey } from './passkeys.js';
 import { changeUsername, updateProfile, verifyEmail } from './profile.js';
 import { registerUser } from './registration.js';
 import { disableTotp, enableTotp, regenerateBackupCodes } from './second-factor.js';
@@ -48,6 +49,12 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
     case 'RegenerateBackupCodes':
       return regenerateBackupCodes(command.data, state);
     // identities.ts
+    case 'AddPasskey':
+      return addPasskey(command.data, state);
+    case 'RenamePasskey':
+      return renamePasskey(command.data, state);
+    case 'RemovePasskey':
+      return removePasskey(command.data, state);
     case 'LinkIdentity':
       return linkIdentity(command.data, state);
     case 'UnlinkIdentity':

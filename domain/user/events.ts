@@ -11,6 +11,7 @@ export type SessionMethod =
   | 'usr'
   | 'nostr'
   | 'lnurl'
+  | 'passkey'
   | `oauth:${string}`;
 export type SessionEndReason =
   | 'logout'
@@ -20,7 +21,7 @@ export type SessionEndReason =
   | 'account_disabled'
   | 'account_deleted'
   | 'account_reclaimed';
-export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code';
+export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code' | 'passkey';
 
 export type UserEvent =
   | {
@@ -77,6 +78,25 @@ export type UserEvent =
    */
   | { type: 'IdentityLinked'; data: { method: string; id: string; claim: string } }
   | { type: 'IdentityUnlinked'; data: { method: string; id: string; claim: string; lastOfMethod: boolean } }
+  /** A passkey's own facts; its credential id is also linked as an identity of method `passkey`. */
+  | {
+      type: 'PasskeyAdded';
+      data: {
+        credentialId: string;
+        publicKey: string;
+        counter: number;
+        name: string;
+        transports: string[];
+        backedUp: boolean;
+        deviceType: 'singleDevice' | 'multiDevice';
+        userHandle: string;
+      };
+    }
+  | { type: 'PasskeyRenamed'; data: { credentialId: string; name: string } }
+  /** A sign-in or proof with it: its signature counter, and whether it is backed up now. */
+  | { type: 'PasskeyUsed'; data: { credentialId: string; counter: number; backedUp: boolean } }
+  /** Its counter went backwards (a cloned authenticator): the use was refused, the owner is told. */
+  | { type: 'PasskeyCounterRegressed'; data: { credentialId: string; counter: number; storedCounter: number } }
   | { type: 'UserDisabled'; data: { by: string } }
   | { type: 'UserEnabled'; data: { by: string } }
   | { type: 'AdminGranted'; data: { by: string } }
@@ -127,6 +147,10 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   UsrKeyIssued: ['usrKey'],
   IdentityLinked: ['id'],
   IdentityUnlinked: ['id'],
+  PasskeyAdded: ['credentialId', 'publicKey', 'name', 'userHandle'],
+  PasskeyRenamed: ['credentialId', 'name'],
+  PasskeyUsed: ['credentialId'],
+  PasskeyCounterRegressed: ['credentialId'],
   UserDisabled: [],
   UserEnabled: [],
   AdminGranted: [],

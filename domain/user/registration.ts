@@ -1,6 +1,7 @@
 import { refuse } from '../shared/errors.js';
 import type { CommandData } from './commands.js';
 import type { Role, UserEvent } from './events.js';
+import { passkeyAdded } from './passkeys.js';
 import { sessionStarted } from './sessions.js';
 import type { UserState } from './state.js';
 
@@ -15,6 +16,7 @@ export const registerUser = (data: CommandData<'RegisterUser'>, state: UserState
     emailVerified,
     usr,
     identity,
+    passkey,
     role: asked,
     createdBy,
     mustResetPassword,
@@ -37,6 +39,7 @@ export const registerUser = (data: CommandData<'RegisterUser'>, state: UserState
     },
     { type: 'UsrKeyIssued', data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: null } },
     ...(identity ? [{ type: 'IdentityLinked', data: identity } as UserEvent] : []),
+    ...(passkey ? passkeyAdded(passkey) : []),
     ...(emailVerified && account.emailClaim
       ? [{ type: 'EmailVerified', data: { emailClaim: account.emailClaim } } as UserEvent]
       : []),

@@ -1,55 +1,36 @@
 import { refuse } from '../shared/errors.js';
 import type { SecondFactor } from './commands.js';
-import type { LoginFailure, UserEvent } from './events.js';
+import type { UserEvent } from './events.js';
+import { loginFailure, refuseIfLocked } from './lockout.js';
+import { passkeyUse } from './passkey-use.js';
+import type { UserState } from './state.js';
 
-/** Consecutive failed logins that lock an account, and for how long. */
-export const MAX_FAILED_LOGINS = 5;
-export const LOCK_MS = 15 * 60_000;
-
-export interface SecurityState {
-  totpSecret: string | null;
-  lastTotpStep: number | null;
-  backupCodes: readonly string[];
-  failedLogins: number;
-  lockedUntil: Date | null;
-}
-
-export const refuseIfLocked = (state: SecurityState, now: Date) => {
-  if (state.lockedUntil && state.lockedUntil.getTime() > now.getTime()) {
-    const seconds = Math.ceil((state.lockedUntil.getTime() - now.getTime()) / 1000);
-    refuse('account_locked', 'Too many failed logins; the account is locked for a while', undefined, seconds);
-  }
-};
-
-/** A failed login is recorded; the fifth in a row locks the account. */
-export const loginFailure = (state: SecurityState, reason: LoginFailure, now: Date): UserEvent[] => {
-  const consecutive = state.failedLogins + 1;
-  const failed: UserEvent = { type: 'LoginFailed', data: { reason, consecutive } };
-  if (consecutive < MAX_FAILED_LOGINS) return [failed];
-  return [
-    failed,
-    { type: 'AccountLocked', data: { until: new Date(now.getTime() + LOCK_MS).toISOString(), failures: consecutive } },
-  ];
-};
-
-/** Events that answer a login with a refusal after they are recorded. */
-export const failedLogin = (events: UserEvent[]) => events.find((e) => e.type === 'LoginFailed');
+export {
+  failedLogin,
+  LOCK_MS,
+  loginFailure,
+  MAX_FAILED_LOGINS,
+  refuseIfLocked,
+  type SecurityState,
+} from './lockout.js';
 
 /**
  * The proof a sensitive command needs (the password, when it asks for one, and the second factor
- * when 2FA is on). A wrong password or code is recorded as a failed login, so that a stolen
+ * when 2FA is on; or a passkey of the account in place of both). A wrong password or code is recorded as a failed login, so that a stolen
  * session cannot guess them without limit: the fifth locks the account. `ok` holds the events
  * that record a second factor's use, so that no TOTP code works twice and no backup code again.
  */
 export const proveIdentity = (
-  state: SecurityState,
+  state: UserState,
   proof: { passwordValid?: boolean; secondFactor: SecondFactor; now: Date },
   options: { allowBackupCode: boolean },
 ): { ok: UserEvent[] } | { failed: UserEvent[] } => {
   refuseIfLocked(state, proof.now);
   if (proof.passwordValid === false) return { failed: loginFailure(state, 'password', proof.now) };
-  if (state.totpSecret === null) return { ok: [] };
   const factor = proof.secondFactor;
+  // A passkey proves the person on its own (possession, and the device's own check): its use is recorded.
+  if (factor.kind === 'passkey') return passkeyUse(state, factor, proof.now);
+  if (state.totpSecret === null) return { ok: [] };
   switch (factor.kind) {
     case 'none':
       return refuse('totp_required', 'A two-factor code is required');

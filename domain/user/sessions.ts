@@ -1,5 +1,6 @@
 import { refuse } from '../shared/errors.js';
 import type { CommandData } from './commands.js';
+import { passkeyUse } from './passkey-use.js';
 import type { SessionMethod, UserEvent } from './events.js';
 import { loginFailure, refuseIfLocked } from './security.js';
 import { requireActive, type UserState } from './state.js';
@@ -16,10 +17,17 @@ export const sessionStarted = (data: {
 });
 
 /** What a sign-in checks before its second factor; the failure to record when the credentials were wrong, else null. */
-const firstFactorFailure = (state: UserState, credentialsValid: boolean, now: Date): UserEvent[] | null => {
+const firstFactorFailure = (
+  state: UserState,
+  credentialsValid: boolean,
+  now: Date,
+  /** A passkey sign-in whose assertion failed: what records it (a cloned authenticator too). */
+  passkeyFailure: UserEvent[] | null = null,
+): UserEvent[] | null => {
   // An unknown or deleted account and a wrong password must be indistinguishable.
   if (state.status !== 'active') return refuse('invalid_credentials', 'Invalid username or password');
   refuseIfLocked(state, now);
+  if (passkeyFailure) return passkeyFailure;
   if (!credentialsValid) return loginFailure(state, 'password', now);
   // Said only to someone who proved the password.
   if (state.disabled) return refuse('account_disabled', 'This account is disabled');
@@ -27,15 +35,23 @@ const firstFactorFailure = (state: UserState, credentialsValid: boolean, now: Da
 };
 
 export const startSession = (data: CommandData<'StartSession'>, state: UserState): UserEvent[] => {
-  const { now, secondFactor } = data;
-  const failed = firstFactorFailure(state, data.credentialsValid, now);
+  const { now, secondFactor, passkey } = data;
+  // A passkey sign-in: the assertion is the first factor; a cloned one is recorded and refused.
+  const firstUse = passkey ? passkeyUse(state, passkey, now) : { ok: [] };
+  const failed = firstFactorFailure(state, data.credentialsValid, now, 'failed' in firstUse ? firstUse.failed : null);
   if (failed) return failed;
+  const used = 'ok' in firstUse ? firstUse.ok : [];
   const started = sessionStarted(data);
-  if (state.totpSecret === null) return [started];
+  // A passkey that checked the person is two factors already (possession and a PIN or biometrics).
+  if (state.totpSecret === null || passkey?.userVerified) return [started, ...used];
+  if (secondFactor.kind === 'passkey') {
+    const second = passkeyUse(state, secondFactor, now);
+    return 'failed' in second ? second.failed : [started, ...used, ...second.ok];
+  }
   if (secondFactor.kind === 'none') return refuse('totp_required', 'A two-factor code is required');
   if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null)
     return loginFailure(state, 'totp', now);
-  return [started, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }];
+  return [started, ...used, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }];
 };
 
 export const endSession = (data: CommandData<'EndSession'>, state: UserState): UserEvent[] => {

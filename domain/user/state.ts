@@ -1,6 +1,6 @@
 import { refuse } from '../shared/errors.js';
 import type { Role, UserEvent } from './events.js';
-import type { SecurityState } from './security.js';
+import type { SecurityState } from './lockout.js';
 
 /** The user aggregate's state, folded from its events; every command module decides on it. */
 export interface UserState extends SecurityState {
@@ -28,8 +28,22 @@ export interface UserState extends SecurityState {
   /** The legacy user key (plain in memory only) and its hash. */
   usrKey: string | null;
   usrHash: string | null;
-  /** Linked keys and identities (Nostr keys, LNURL linking keys, OAuth identities) by `identityKey`. */
+  /** Linked keys and identities (Nostr keys, LNURL linking keys, OAuth identities, passkeys) by `identityKey`. */
   identities: ReadonlyMap<string, LinkedIdentity>;
+  /** What the account keeps of each passkey, by credential id (a passkey signs in while its identity is linked). */
+  passkeys: ReadonlyMap<string, StoredPasskey>;
+  /** The account's WebAuthn user handle, once it has had a passkey (random; never the id or the name). */
+  passkeyUserHandle: string | null;
+}
+
+/** What the account keeps of a passkey (`publicKey` base64url, as registration verified it). */
+export interface StoredPasskey {
+  publicKey: string;
+  counter: number;
+  name: string;
+  transports: string[];
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
 }
 
 /** A key or identity linked to the account, and the claim that keeps it to this one. */
@@ -61,6 +75,8 @@ export const initialState = (): UserState => ({
   usrKey: null,
   usrHash: null,
   identities: new Map(),
+  passkeys: new Map(),
+  passkeyUserHandle: null,
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -146,7 +162,29 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, identities: new Map([...state.identities, [identityKey(method, id), { method, id, claim }]]) };
     }
     case 'IdentityUnlinked':
-      return { ...state, identities: without(state.identities, identityKey(event.data.method, event.data.id)) };
+      return {
+        ...state,
+        identities: without(state.identities, identityKey(event.data.method, event.data.id)),
+        passkeys: without(state.passkeys, event.data.id),
+      };
+    case 'PasskeyAdded': {
+      const { credentialId, userHandle, ...passkey } = event.data;
+      return {
+        ...state,
+        passkeys: new Map([...state.passkeys, [credentialId, passkey]]),
+        passkeyUserHandle: state.passkeyUserHandle ?? userHandle,
+      };
+    }
+    case 'PasskeyRenamed':
+    case 'PasskeyUsed': {
+      const passkey = state.passkeys.get(event.data.credentialId);
+      if (!passkey) return state;
+      const { credentialId: _id, ...change } = event.data;
+      const next = { ...passkey, ...change };
+      return { ...state, passkeys: new Map([...state.passkeys, [event.data.credentialId, next]]) };
+    }
+    case 'PasskeyCounterRegressed':
+      return state;
     case 'UserDisabled':
       return { ...state, disabled: true, sessions: new Set() };
     case 'UserEnabled':
@@ -170,6 +208,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         totpSecret: null,
         usrKey: null,
         identities: new Map(),
+        passkeys: new Map(),
       };
     default: {
       const _exhaustive: never = event;

@@ -23,6 +23,9 @@ export interface IssueOptions {
   email?: string | null;
   totpSecret?: string | null;
   epoch?: number;
+  inviteId?: string;
+  username?: string | null;
+  passkey?: ChallengeIssuedData['passkey'];
 }
 
 export interface Challenges {
@@ -69,6 +72,9 @@ export function createChallenges(deps: {
         expiresAt: new Date(deps.clock().getTime() + options.ttlMs).toISOString(),
         maxAttempts: options.maxAttempts ?? 5,
         ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
+        ...(options.inviteId !== undefined ? { inviteId: options.inviteId } : {}),
+        ...(options.username !== undefined ? { username: options.username } : {}),
+        ...(options.passkey !== undefined ? { passkey: options.passkey } : {}),
       };
       const result = await deps.commands.handle(
         challengeDecider,

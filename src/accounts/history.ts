@@ -86,6 +86,14 @@ function summarize(event: DecodedEvent, methods: readonly LoginMethodFacts[]): s
       return identity()?.linked(method) ?? `${method} identity linked`;
     case 'IdentityUnlinked':
       return identity()?.unlinked(method) ?? `${method} identity unlinked`;
+    case 'PasskeyAdded':
+      return `Passkey "${data.name}" added (${data.backedUp ? 'synced across devices' : 'on one device'})`;
+    case 'PasskeyRenamed':
+      return `Passkey renamed to "${data.name}"`;
+    case 'PasskeyUsed':
+      return 'Passkey used';
+    case 'PasskeyCounterRegressed':
+      return 'Refused a passkey whose signature counter went backwards: a copy of it may exist';
     case 'UserDisabled':
       return 'Account disabled by an admin';
     case 'UserEnabled':

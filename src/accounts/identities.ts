@@ -11,7 +11,11 @@ import type { Caller, RequestInfo } from './types.js';
  * find the account of one, claim it, link it, check it, unlink it. What differs per method (its
  * ids, its words) comes from the method's `identity` in the list of login methods.
  */
-export function identityAccounts(services: Shared, kinds: readonly LinkedIdentityKind[]) {
+export function identityAccounts(
+  services: Shared,
+  kinds: readonly LinkedIdentityKind[],
+  unlinkable: readonly LinkedIdentityKind[] = kinds,
+) {
   const { deps, commandContext, decideForUser, awaitReadModels } = services;
   const kindOf = (method: string) => identityKindOf(kinds, method);
 
@@ -56,7 +60,7 @@ export function identityAccounts(services: Shared, kinds: readonly LinkedIdentit
 
     /** `DELETE /auth/identities/{method}/{id}`: refused when it is the last way in; its claim is given up. */
     async unlinkIdentity(caller: Caller, method: string, id: string, request: RequestInfo) {
-      const linked = kindOf(method)?.idOf(method, id) ?? null;
+      const linked = identityKindOf(unlinkable, method)?.idOf(method, id) ?? null;
       if (linked === null) return refuse('not_found', 'No such identity on this account');
       const ctx = commandContext(request, caller.userId);
       const result = await decideForUser(

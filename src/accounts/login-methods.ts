@@ -26,7 +26,16 @@ export interface LinkedIdentityKind {
   unlinked(method: string): string;
   /** The 409 `identity_taken` message when another account has it. */
   taken: string;
+  /**
+   * The route that removes one, when `DELETE /auth/identities/{method}/{id}` may not (a passkey's
+   * removal asks for a proof of the person); such a kind is left out of that route.
+   */
+  removedBy?: string;
 }
+
+/** The kinds `DELETE /auth/identities/{method}/{id}` unlinks (not those with a removal of their own). */
+export const unlinkableKinds = (methods: readonly LoginMethodFacts[]): LinkedIdentityKind[] =>
+  identityKinds(methods).filter((kind) => kind.removedBy === undefined);
 
 /** The identity kinds of the methods that have one. */
 export const identityKinds = (methods: readonly LoginMethodFacts[]): LinkedIdentityKind[] =>

@@ -1,11 +1,11 @@
 import { normalizeEmail, normalizeUsername } from '../../domain/user/rules.js';
-import { secondFactorFrom } from './second-factor.js';
+import type { PersonProofInput } from './person-proofs.js';
 import type { AccountServices } from './services.js';
 import type { Caller, RequestInfo } from './types.js';
 
 /** The profile: names, display name, the address (with the password), the username. */
 export function profileAccounts(services: AccountServices) {
-  const { deps, commandContext, awaitReadModels, decideForUser, passwordCheck } = services;
+  const { deps, commandContext, awaitReadModels, decideForUser } = services;
 
   return {
     async updateProfile(
@@ -17,13 +17,21 @@ export function profileAccounts(services: AccountServices) {
         email?: string | null;
         password?: string;
         totpCode?: string;
+        passkey?: PersonProofInput['passkey'];
       },
       request: RequestInfo,
     ) {
       const ctx = commandContext(request, caller.userId);
       const email = input.email === undefined ? undefined : input.email === null ? null : normalizeEmail(input.email);
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
+      // The proof is asked for only when the address moves; a passkey's challenge is spent only then.
+      const proof =
+        email !== undefined
+          ? await services.proofOf(
+              caller.userId,
+              { password: input.password, totpCode: input.totpCode, passkey: input.passkey },
+              request,
+            )
+          : null;
       // A claim this request took but did not use is not released here: a parallel request of the
       // same account may be using it. Unused, it is free for others after the grace period.
       const emailClaim = email ? await deps.claims.claim('email', email, caller.userId, ctx) : null;
@@ -37,15 +45,7 @@ export function profileAccounts(services: AccountServices) {
               ? { names: { firstName: input.firstName, lastName: input.lastName } }
               : {}),
             ...(email !== undefined ? { email: email && emailClaim ? { value: email, claim: emailClaim } : null } : {}),
-            ...(email !== undefined
-              ? {
-                  reauth: {
-                    passwordValid: input.password === undefined ? null : await matches(state),
-                    secondFactor: await secondFactorFrom(state, input.totpCode, now),
-                    now,
-                  },
-                }
-              : {}),
+            ...(proof ? { reauth: await proof(state) } : {}),
           },
         }),
         ctx,
@@ -65,26 +65,28 @@ export function profileAccounts(services: AccountServices) {
     },
     async changeUsername(
       caller: Caller,
-      input: { newUsername: string; password: string; totpCode?: string },
+      input: { newUsername: string; password?: string; totpCode?: string; passkey?: PersonProofInput['passkey'] },
       request: RequestInfo,
     ) {
       const ctx = commandContext(request, caller.userId);
       // As for emails: a claim taken but not used is left to the grace period, never released here.
       const claim = await deps.claims.claim('username', normalizeUsername(input.newUsername), caller.userId, ctx);
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
+      const proof = await services.proofOf(caller.userId, input, request);
       const result = await decideForUser(
         caller.userId,
-        async (state) => ({
-          type: 'ChangeUsername',
-          data: {
-            username: input.newUsername,
-            usernameClaim: claim,
-            passwordValid: await matches(state),
-            secondFactor: await secondFactorFrom(state, input.totpCode, now),
-            now,
-          },
-        }),
+        async (state) => {
+          const { passwordValid, secondFactor, now } = await proof(state);
+          return {
+            type: 'ChangeUsername',
+            data: {
+              username: input.newUsername,
+              usernameClaim: claim,
+              passwordValid: passwordValid ?? false,
+              secondFactor,
+              now,
+            },
+          };
+        },
         ctx,
       );
       services.refuseFailedLogin(result.events);

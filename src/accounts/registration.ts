@@ -142,6 +142,7 @@ export function registration(shared: Shared) {
             setupClaim,
             usr,
             ...(input.identity ? { identity: input.identity } : {}),
+            ...(input.passkey ? { passkey: input.passkey } : {}),
             ...(role ? { role } : {}),
             ...(input.names ? { names: input.names } : {}),
             ...(input.createdBy

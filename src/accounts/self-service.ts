@@ -6,6 +6,7 @@ import { sessionOf, type Caller, type RequestInfo } from './types.js';
 import { newUsrKey } from './usr-key.js';
 import type { AccountServices } from './services.js';
 import { secondFactorFrom } from './second-factor.js';
+import type { PersonProofInput } from './person-proofs.js';
 
 /** The account itself: set-up status, the user object, password changes, deletion and the own history. */
 export function selfServiceAccounts(services: AccountServices, forgetSession: (sessionId: string) => void) {
@@ -91,20 +92,13 @@ export function selfServiceAccounts(services: AccountServices, forgetSession: (s
       return result.position;
     },
 
-    async deleteAccount(caller: Caller, input: { password?: string; totpCode?: string }, request: RequestInfo) {
+    /** DELETE /auth/me: with the password (and second factor), or a passkey of the account. */
+    async deleteAccount(caller: Caller, input: PersonProofInput, request: RequestInfo) {
       const ctx = commandContext(request, caller.userId);
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
+      const proof = await services.proofOf(caller.userId, input, request);
       const result = await decideForUser(
         caller.userId,
-        async (state) => ({
-          type: 'DeleteUser',
-          data: {
-            passwordValid: input.password === undefined ? null : await matches(state),
-            secondFactor: await secondFactorFrom(state, input.totpCode, now),
-            now,
-          },
-        }),
+        async (state) => ({ type: 'DeleteUser', data: await proof(state) }),
         ctx,
       );
       services.refuseFailedLogin(result.events);
@@ -137,6 +131,8 @@ export function selfServiceAccounts(services: AccountServices, forgetSession: (s
             at: event.created.toISOString(),
             position: String(event.position),
             summary: services.summarize(event),
+            ip: (event.metadata.ip as string | null | undefined) ?? null,
+            user_agent: (event.metadata.userAgent as string | null | undefined) ?? null,
           };
         }),
       );

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { UserCommand } from '../../domain/user/commands.js';
+import { isDomainError } from '../../domain/shared/errors.js';
+import type { PasskeyAssertion, SecondFactor, UserCommand } from '../../domain/user/commands.js';
 import type { UserState } from '../../domain/user/decider.js';
 import type { SessionMethod, UserEvent } from '../../domain/user/events.js';
 import type { Issued, RequestInfo } from './types.js';
@@ -17,6 +18,10 @@ export interface SignInProof {
   firstFactor: (state: UserState) => boolean | Promise<boolean>;
   /** The TOTP or backup code the person sent, if any. */
   totpCode?: string;
+  /** A passkey sign-in: the checked assertion that is the first factor (with user verification, both). */
+  passkey?: PasskeyAssertion;
+  /** A passkey as the second factor (a password sign-in finished with a passkey instead of a code). */
+  secondFactorPasskey?: PasskeyAssertion;
   /**
    * A command that replaces the ordinary start for this account as it stands (an email code
    * reclaiming an account whose address was never verified); null for the ordinary start.
@@ -52,19 +57,37 @@ export function signInPath(services: AccountServices) {
         if (replacement) return replacement;
         const firstFactor = await proof.firstFactor(state);
         // The second factor is looked at only after the first one held.
-        const secondFactor = firstFactor
-          ? await secondFactorFrom(state, proof.totpCode, now)
-          : { kind: 'none' as const };
+        const secondFactor: SecondFactor = !firstFactor
+          ? { kind: 'none' }
+          : proof.secondFactorPasskey
+            ? { kind: 'passkey', ...proof.secondFactorPasskey }
+            : await secondFactorFrom(state, proof.totpCode, now);
         return {
           type: 'StartSession',
-          data: { ...session, method: proof.method, credentialsValid: firstFactor, secondFactor, now },
+          data: {
+            ...session,
+            method: proof.method,
+            credentialsValid: firstFactor,
+            secondFactor,
+            ...(proof.passkey ? { passkey: proof.passkey } : {}),
+            now,
+          },
         };
       },
       commandContext(request, userId),
-    );
+    ).catch((error) => namingSecondFactors(error, () => services.loadUser(userId)));
     services.refuseFailedLogin(result.events);
     return { ...(await services.issue(userId, sessionId, result)), events: result.events };
   };
 }
 
 export type SignIn = ReturnType<typeof signInPath>;
+
+/** `totp_required` says which second factors the account has: a code, and a passkey when it has one. */
+async function namingSecondFactors(error: unknown, account: () => Promise<UserState>): Promise<never> {
+  if (isDomainError(error) && error.code === 'totp_required') {
+    const state = await account();
+    throw Object.assign(error, { secondFactors: ['totp', ...(state.passkeys.size > 0 ? ['passkey'] : [])] });
+  }
+  throw error;
+}

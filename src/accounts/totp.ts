@@ -12,6 +12,8 @@ import {
   totpUri,
 } from './second-factor.js';
 import { loginNames } from './login-names.js';
+import type { PersonProofInput } from './person-proofs.js';
+import type { UserState } from '../../domain/user/decider.js';
 
 /** Two-factor authentication with TOTP and single-use backup codes. */
 export function totpAccounts(services: AccountServices) {
@@ -98,15 +100,22 @@ export function totpAccounts(services: AccountServices) {
       }
     },
 
-    /** DELETE /auth/totp: a TOTP code or a backup code turns 2FA off. */
-    async disable(caller: Caller, input: { code: string }, request: RequestInfo) {
+    /** DELETE /auth/totp: a TOTP code, a backup code, or a passkey of the account turns 2FA off. */
+    async disable(
+      caller: Caller,
+      input: { code?: string; passkey?: PersonProofInput['passkey'] },
+      request: RequestInfo,
+    ) {
       const now = deps.clock();
+      const proof = input.passkey
+        ? await services.proofOf(caller.userId, { passkey: input.passkey }, request)
+        : async (state: UserState) => ({ secondFactor: await secondFactorFrom(state, input.code, now), now });
       const result = await decideForUser(
         caller.userId,
-        async (state) => ({
-          type: 'DisableTotp',
-          data: { secondFactor: await secondFactorFrom(state, input.code, now), now },
-        }),
+        async (state) => {
+          const { secondFactor } = await proof(state);
+          return { type: 'DisableTotp', data: { secondFactor, now } };
+        },
         commandContext(request, caller.userId),
       );
       services.refuseFailedLogin(result.events);

@@ -4,6 +4,8 @@ import type { CommandHandler } from '../commands/handler.js';
 import type { EventCodec } from '../events/codec.js';
 import type { OAuthProviders } from '../login-methods/oauth/providers.js';
 import type { LoginMethodFacts } from './login-methods.js';
+import type { NewPasskey } from '../../domain/user/commands.js';
+import type { RelyingParty } from './passkey-ceremonies.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
@@ -94,6 +96,8 @@ export interface AccountsDeps {
     publicUrl: string;
     /** ALLOWED_REDIRECTS: where a sign-in may send the browser back to. */
     allowedRedirects: readonly string[];
+    /** The WebAuthn relying party passkeys are made for and checked against. */
+    passkeys: RelyingParty;
   };
   /** The one list of ways in (`src/login-methods/`): setup-status, unlinking and the history read it. */
   loginMethods: readonly LoginMethodFacts[];
@@ -114,6 +118,8 @@ export interface NewAccount {
   method?: SessionMethod;
   /** The key or identity it is made with, claimed for it already. */
   identity?: { method: string; id: string; claim: string };
+  /** The passkey it is made with (its credential id claimed for it already). */
+  passkey?: NewPasskey;
   names?: { firstName: string | null; lastName: string | null };
   /** The invite it registers with (`REGISTRATION=invite` needs one). */
   invite?: { inviteId: string };

@@ -3,6 +3,21 @@ import type { Doc } from '../ports/read-store.js';
 export const userRole = (doc: Doc) =>
   (doc.role ?? (doc.is_admin ? 'admin' : 'user')) as 'superadmin' | 'admin' | 'user';
 
+/** A passkey as the API shows it. */
+export interface PasskeyView {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  backed_up: boolean;
+  transports: string[];
+}
+
+export const passkeysOf = (doc: Doc): PasskeyView[] =>
+  Object.values((doc.passkeys ?? {}) as Record<string, PasskeyView>).sort((a, b) =>
+    a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
+  );
+
 const identitiesOf = (doc: Doc) => (doc.identities ?? []) as Array<{ method: string; id: string }>;
 
 /** The API's user object, from a `me` document. */
@@ -26,6 +41,8 @@ export const toUserObject = (doc: Doc) => ({
     .map((identity) => identity.id),
   /** Every linked key and identity, as `DELETE /auth/identities/{method}/{id}` names them. */
   identities: identitiesOf(doc),
+  /** Its passkeys, oldest first. */
+  passkeys: passkeysOf(doc),
   created_at: doc.created_at,
   updated_at: doc.updated_at,
 });

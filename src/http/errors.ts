@@ -53,15 +53,19 @@ export const sendError = (
   detail: string,
   issues?: ValidationIssue[],
   retryAfterSeconds?: number,
-  methods?: string[],
+  extra?: { methods?: string[]; second_factors?: string[] },
 ) => {
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
   else if (code === 'unavailable') res.setHeader('Retry-After', '5');
-  // `reauth_required` names the proofs the account can give (API.md).
-  res
-    .status(STATUS[code])
-    .json(issues ? { detail, code, issues } : methods ? { detail, code, methods } : { detail, code });
+  // `reauth_required` names the proofs the account can give (API.md), `totp_required` its second factors.
+  res.status(STATUS[code]).json(issues ? { detail, code, issues } : { detail, code, ...extra });
 };
+
+/** What a refusal names beyond its code: the proofs (`methods`), the second factors (`second_factors`). */
+const extraOf = (error: { methods?: string[]; secondFactors?: string[] }) => ({
+  ...(error.methods ? { methods: error.methods } : {}),
+  ...(error.secondFactors ? { second_factors: error.secondFactors } : {}),
+});
 
 export const notFound: RequestHandler = (_req, res) => sendError(res, 'not_found', 'No such endpoint');
 
@@ -77,7 +81,7 @@ export const errorHandler =
         error.message,
         error.issues,
         error.retryAfterSeconds,
-        (error as { methods?: string[] }).methods,
+        extraOf(error as { methods?: string[]; secondFactors?: string[] }),
       );
       return;
     }

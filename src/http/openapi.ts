@@ -5,7 +5,18 @@ import { STATUS } from './errors.js';
 type Json = Record<string, unknown>;
 
 /** The answers several routes share, for the document only: no answer is parsed with these. */
+/** A passkey of the account. */
+const passkey = z.object({
+  id: z.string().describe('The credential id (base64url)'),
+  name: z.string(),
+  created_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime().nullable(),
+  backed_up: z.boolean().describe('Synced to other devices by its provider (a multi-device passkey)'),
+  transports: z.array(z.string()),
+});
+
 export const answers = {
+  passkey,
   detail: z.object({ detail: z.string() }),
   token: z.object({
     access_token: z.string(),
@@ -30,7 +41,8 @@ export const answers = {
     nostr_pubkeys: z.array(z.string()),
     identities: z
       .array(z.object({ method: z.string(), id: z.string() }))
-      .describe('As DELETE /auth/identities/{method}/{id} names them'),
+      .describe('As DELETE /auth/identities/{method}/{id} names them (passkeys: DELETE /auth/passkeys/{id})'),
+    passkeys: z.array(passkey),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   }),
@@ -48,6 +60,10 @@ const errorBody = z.object({
     .array(z.string())
     .optional()
     .describe('`reauth_required` only: the ways this account can prove itself again'),
+  second_factors: z
+    .array(z.enum(['totp', 'passkey']))
+    .optional()
+    .describe('`totp_required` only: the second factors this account has'),
 });
 
 const POLICY: Record<Policy, { text: string; security: Json[] }> = {

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { z } from 'zod';
 import { HttpError } from './errors.js';
 
@@ -54,6 +55,13 @@ export function parseRequest<P extends Schema, Q extends Schema, B extends Schem
 
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
+/** A WebAuthn binary field as JSON carries it: base64url, at most `max` characters. */
+const base64url = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]*={0,2}$/, 'must be base64url');
+
 /** The field shapes shared by several routes. */
 export const fields = {
   username: z
@@ -77,7 +85,48 @@ export const fields = {
   totpCode: z.string().max(32).optional(),
   /** An invite's token (`REGISTRATION=invite` needs one to make an account). */
   referrerToken: z.string().max(128).optional(),
+  /** A passkey's answer to request options (`navigator.credentials.get`, as @simplewebauthn/browser returns it). */
+  passkeyAssertion: z
+    .object({
+      id: base64url(1400),
+      rawId: base64url(1400),
+      type: z.literal('public-key'),
+      response: z.object({
+        clientDataJSON: base64url(4096),
+        authenticatorData: base64url(4096),
+        signature: base64url(1024),
+        userHandle: base64url(128).optional(),
+      }),
+      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    })
+    .describe(
+      "The browser's answer (PublicKeyCredential as JSON) to options from POST /auth/passkeys/authentication/options",
+    ),
+  /** A new passkey's answer to creation options (`navigator.credentials.create`). */
+  passkeyAttestation: z
+    .object({
+      id: base64url(1400),
+      rawId: base64url(1400),
+      type: z.literal('public-key'),
+      response: z.object({
+        clientDataJSON: base64url(4096),
+        attestationObject: base64url(16_384),
+        transports: z.array(z.string().max(32)).max(8).optional(),
+        authenticatorData: base64url(16_384).optional(),
+        publicKey: base64url(2048).optional(),
+        publicKeyAlgorithm: z.number().int().optional(),
+      }),
+      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    })
+    .describe("The browser's answer (PublicKeyCredential as JSON) to the creation options"),
 };
+
+/** A passkey assertion as the use cases take it (the schema checked its shape; the ceremony checks the rest). */
+export const assertionOf = (
+  assertion: z.output<typeof fields.passkeyAssertion> | undefined,
+): AuthenticationResponseJSON | undefined => assertion as unknown as AuthenticationResponseJSON | undefined;
 
 /** A body of one email address (a reset link or a sign-in code is asked for it). */
 export const emailOnlyBody = z.strictObject({ email: fields.email });

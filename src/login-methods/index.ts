@@ -6,6 +6,7 @@ import { emailCode } from './email-code/index.js';
 import { lnurl } from './lnurl/index.js';
 import { nostr } from './nostr/index.js';
 import { oauth } from './oauth/index.js';
+import { passkey } from './passkey/index.js';
 import { password } from './password/index.js';
 import type { LoginMethod } from './types.js';
 import { usrKey } from './usr-key/index.js';
@@ -19,7 +20,7 @@ export type { LinkedIdentityKind, LoginMethod, LoginMethodFacts } from './types.
  * `index.ts` like these, and one entry here.
  */
 export const loginMethods = (options: { allowUsrLogin: boolean; oauthProviders: readonly string[] }) =>
-  [password, emailCode, nostr, lnurl, usrKey(options.allowUsrLogin), oauth(options.oauthProviders)] as const;
+  [password, emailCode, nostr, lnurl, passkey, usrKey(options.allowUsrLogin), oauth(options.oauthProviders)] as const;
 
 export type LoginMethods = ReturnType<typeof loginMethods>;
 

@@ -21,6 +21,8 @@ export type MailTemplate =
   | { kind: 'totp_enabled' }
   | { kind: 'totp_disabled' }
   | { kind: 'backup_code_used' }
+  /** A passkey answered with a signature counter lower than before: the sign-in was refused. */
+  | { kind: 'passkey_cloned' }
   /** The address was proven on an account where it was never verified: what was ended. */
   | {
       kind: 'account_reclaimed';
@@ -216,6 +218,22 @@ function content(template: MailTemplate, ctx: MailContext): Content {
           {
             type: 'p',
             text: `One of your two-factor backup codes was just used on your ${service} account. Each code works once; create new ones when you run low.`,
+          },
+          { type: 'p', text: NOT_YOU },
+        ],
+      };
+    case 'passkey_cloned':
+      return {
+        subject: `A copy of one of your ${service} passkeys may exist`,
+        requested: false,
+        blocks: [
+          {
+            type: 'p',
+            text: `Someone just tried to sign in to your ${service} account with one of your passkeys, but its signature counter went backwards: that happens when the passkey was copied off the device that made it. The sign-in was refused.`,
+          },
+          {
+            type: 'p',
+            text: 'Sign in, look at your passkeys, and remove the one you no longer trust; then add it again from your device.',
           },
           { type: 'p', text: NOT_YOU },
         ],

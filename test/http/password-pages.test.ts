@@ -24,6 +24,7 @@ const EVERY_TEMPLATE: { [K in MailKind]: Extract<MailTemplate, { kind: K }> } = 
   totp_enabled: { kind: 'totp_enabled' },
   totp_disabled: { kind: 'totp_disabled' },
   backup_code_used: { kind: 'backup_code_used' },
+  passkey_cloned: { kind: 'passkey_cloned' },
   account_reclaimed: {
     kind: 'account_reclaimed',
     endedSessions: 2,

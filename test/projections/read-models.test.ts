@@ -32,6 +32,10 @@ const userEvents: ShownBy<UserEvent> = {
   UsrKeyIssued: ['lookups'], // the user object does not list the user key among auth_methods
   IdentityLinked: ['me', 'lookups'],
   IdentityUnlinked: ['me', 'lookups'],
+  PasskeyAdded: ['me'], // its credential id is linked (and looked up) by the IdentityLinked beside it
+  PasskeyRenamed: ['me'],
+  PasskeyUsed: ['me'], // last_used_at
+  PasskeyCounterRegressed: [], // for the audit and the notice
   UserDisabled: ['me'], // its sessions end in SessionEnded events of their own
   UserEnabled: ['me'],
   AdminGranted: ['me'],

@@ -3,7 +3,7 @@ import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type RouteHandler, type Routes } from '../auth.js';
 import { sendJsonText } from '../respond.js';
 import { HttpError } from '../errors.js';
-import { fields } from '../validate.js';
+import { assertionOf, fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const profileBody = z.strictObject({
@@ -11,15 +11,22 @@ const profileBody = z.strictObject({
   first_name: fields.displayName.nullable().optional(),
   last_name: fields.displayName.nullable().optional(),
   email: fields.email.nullable().optional(),
-  /** Needed (with totp_code when 2FA is on) when the email changes. */
+  /** Needed (with totp_code when 2FA is on) when the email changes; or `passkey` instead. */
   password: fields.existingPassword.optional(),
   totp_code: fields.totpCode,
+  passkey: fields.passkeyAssertion.optional(),
 });
-const usernameBody = z.strictObject({
-  new_username: fields.username,
-  password: fields.existingPassword,
-  totp_code: fields.totpCode,
-});
+const usernameBody = z
+  .strictObject({
+    new_username: fields.username,
+    password: fields.existingPassword.optional(),
+    totp_code: fields.totpCode,
+    passkey: fields.passkeyAssertion.optional(),
+  })
+  .refine((body) => body.password !== undefined || body.passkey !== undefined, {
+    message: 'send the password (and totp_code with 2FA), or a passkey',
+    path: ['password'],
+  });
 const passwordBody = z.strictObject({
   old_password: fields.existingPassword,
   new_password: fields.password,
@@ -30,7 +37,11 @@ const passwordBody = z.strictObject({
     .describe('Also replace the user key and revoke every API key and ACL token (default false)'),
 });
 const initialPasswordBody = z.strictObject({ password: fields.password });
-const deleteBody = z.strictObject({ password: fields.existingPassword.optional(), totp_code: fields.totpCode });
+const deleteBody = z.strictObject({
+  password: fields.existingPassword.optional(),
+  totp_code: fields.totpCode,
+  passkey: fields.passkeyAssertion.optional(),
+});
 const historyQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z
@@ -52,7 +63,15 @@ const sessionList = z.array(
   }),
 );
 const historyList = z.array(
-  z.object({ type: z.string(), at: z.iso.datetime(), position: z.string(), summary: z.string() }),
+  z.object({
+    type: z.string(),
+    at: z.iso.datetime(),
+    position: z.string(),
+    summary: z.string(),
+    /** Where the request that caused it came from (null once the account is erased, or when unknown). */
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+  }),
 );
 const tag = 'Account';
 const userAnswer = { 200: { description: 'The user object', schema: answers.user } };
@@ -88,7 +107,10 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
       // Through an ACL token or an API key, only the names may change.
       if (
         callerOf(req).kind !== 'session' &&
-        (body.email !== undefined || body.password !== undefined || body.totp_code !== undefined)
+        (body.email !== undefined ||
+          body.password !== undefined ||
+          body.totp_code !== undefined ||
+          body.passkey !== undefined)
       ) {
         throw new HttpError(
           callerOf(req).kind === 'acl' ? 'acl_forbidden' : 'forbidden',
@@ -104,6 +126,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
           email: body.email,
           password: body.password,
           totpCode: body.totp_code,
+          passkey: assertionOf(body.passkey),
         },
         requestInfo(req),
       );
@@ -125,7 +148,12 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     async ({ body }, req, res) => {
       const { user, position } = await accounts.changeUsername(
         callerOf(req),
-        { newUsername: body.new_username, password: body.password, totpCode: body.totp_code },
+        {
+          newUsername: body.new_username,
+          password: body.password,
+          totpCode: body.totp_code,
+          passkey: assertionOf(body.passkey),
+        },
         requestInfo(req),
       );
       await routes.answerCommand(res, position, 200, user);
@@ -222,7 +250,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     async ({ body }, req, res) => {
       const position = await accounts.deleteAccount(
         callerOf(req),
-        { password: body.password, totpCode: body.totp_code },
+        { password: body.password, totpCode: body.totp_code, passkey: assertionOf(body.passkey) },
         requestInfo(req),
       );
       await routes.answerCommand(res, position, 200, { detail: 'Account deleted' });

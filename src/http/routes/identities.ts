@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { identityKinds, type LinkedIdentityKind, type LoginMethodFacts } from '../../accounts/login-methods.js';
+import { unlinkableKinds, type LinkedIdentityKind, type LoginMethodFacts } from '../../accounts/login-methods.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answers } from '../openapi.js';
 
@@ -17,7 +17,7 @@ const tag = 'Identities';
 
 /** Linked identities: `DELETE /auth/identities/{method}/{id}`, as `identities` in the user object names them. */
 export function identityRoutes(accounts: Accounts, routes: Routes, methods: readonly LoginMethodFacts[]): void {
-  const kinds = identityKinds(methods);
+  const kinds = unlinkableKinds(methods);
   routes.add(
     'delete',
     '/auth/identities/:method/:id',

@@ -3,10 +3,16 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { tokenAnswer } from '../respond.js';
-import { fields } from '../validate.js';
+import { assertionOf, fields } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const codeBody = z.strictObject({ code: z.string().trim().min(1).max(32) });
+const disableBody = z
+  .strictObject({ code: z.string().trim().min(1).max(32).optional(), passkey: fields.passkeyAssertion.optional() })
+  .refine((body) => body.code !== undefined || body.passkey !== undefined, {
+    message: 'send a TOTP or backup code, or a passkey',
+    path: ['code'],
+  });
 const recoverBody = z.strictObject({
   username: z.string().min(1).max(254),
   password: fields.existingPassword,
@@ -60,12 +66,16 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     {
       policy: 'session',
       tag,
-      summary: 'Turn 2FA off with a TOTP or backup code',
-      body: codeBody,
+      summary: 'Turn 2FA off with a TOTP or backup code, or a passkey',
+      body: disableBody,
       responses: { 200: { description: '2FA disabled', schema: answers.detail } },
     },
     async ({ body }, req, res) => {
-      const position = await accounts.disable(callerOf(req), { code: body.code }, requestInfo(req));
+      const position = await accounts.disable(
+        callerOf(req),
+        { ...(body.code !== undefined ? { code: body.code } : {}), passkey: assertionOf(body.passkey) },
+        requestInfo(req),
+      );
       await routes.answerCommand(res, position, 200, { detail: '2FA disabled' });
     },
   );

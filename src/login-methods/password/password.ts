@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { normalizeEmail } from '../../../domain/user/rules.js';
 import { loginNames } from '../../accounts/login-names.js';
 import { inviteIdOf } from '../../accounts/registration.js';
@@ -42,12 +43,24 @@ export function passwordAccounts(services: AccountServices) {
       );
       return made;
     },
-    async login(input: { username: string; password: string; totpCode?: string }, request: RequestInfo) {
+    /** With 2FA on, the second factor is a code (`totpCode`) or a passkey of the account (`passkey`). */
+    async login(
+      input: { username: string; password: string; totpCode?: string; passkey?: AuthenticationResponseJSON },
+      request: RequestInfo,
+    ) {
       const userId = await findAccount(input.username);
       if (!userId) return refuseUnknown(input.username, input.password);
+      const passkey = input.passkey
+        ? (await services.verifyPasskeyAssertion(input.passkey, request, userId)).assertion
+        : undefined;
       return signIn(
         userId,
-        { method: 'password', firstFactor: passwordCheck(input.password), totpCode: input.totpCode },
+        {
+          method: 'password',
+          firstFactor: passwordCheck(input.password),
+          totpCode: input.totpCode,
+          ...(passkey ? { secondFactorPasskey: passkey } : {}),
+        },
         request,
       );
     },

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
@@ -23,6 +24,7 @@ const loginBody = z.strictObject({
   username: z.string().min(1).max(254),
   password: fields.existingPassword,
   totp_code: fields.totpCode,
+  passkey: fields.passkeyAssertion.optional(),
 });
 
 /** Registration with a password, and password login. */
@@ -72,14 +74,21 @@ export function passwordRoutes(
       summary: 'Log in with a username (or email) and password',
       body: loginBody,
       description:
-        '401 `totp_required` when 2FA is on and no code came; 429 `account_locked` after 5 consecutive failures.',
+        '401 `totp_required` when 2FA is on and no second factor came (`second_factors` names those the account has: ' +
+        '`totp`, and `passkey` when it has one); the second factor is `totp_code` or `passkey` (an assertion for ' +
+        'options from POST /auth/passkeys/authentication/options). 429 `account_locked` after 5 consecutive failures.',
       responses: { 200: { description: 'The token answer', schema: answers.token } },
       errors: [401, 403, 429],
     },
     limit,
     async ({ body }, req, res) => {
       const issued = await useCases.login(
-        { username: body.username, password: body.password, totpCode: body.totp_code },
+        {
+          username: body.username,
+          password: body.password,
+          totpCode: body.totp_code,
+          ...(body.passkey ? { passkey: body.passkey as unknown as AuthenticationResponseJSON } : {}),
+        },
         requestInfo(req),
       );
       await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
