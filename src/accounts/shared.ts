@@ -100,6 +100,7 @@ export function createShared(deps: AccountsDeps) {
     if (failure?.type !== 'LoginFailed') return;
     if (failure.data.reason === 'password') refuse('invalid_credentials', 'Invalid username or password');
     if (failure.data.reason === 'email_code') refuse('invalid_credentials', 'The code is wrong');
+    if (failure.data.reason === 'passkey') refuse('invalid_credentials', 'The passkey could not be verified');
     refuse('invalid_totp', 'The two-factor code is wrong or was already used');
   };
 

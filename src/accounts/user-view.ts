@@ -14,8 +14,9 @@ export interface PasskeyView {
 }
 
 export const passkeysOf = (doc: Doc): PasskeyView[] =>
+  // Stable: passkeys added in the same millisecond keep the order they were added in.
   Object.values((doc.passkeys ?? {}) as Record<string, PasskeyView>).sort((a, b) =>
-    a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
+    a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0,
   );
 
 const identitiesOf = (doc: Doc) => (doc.identities ?? []) as Array<{ method: string; id: string }>;
