@@ -14,14 +14,7 @@ import type { PasskeyAssertion } from '../../domain/user/commands.js';
 import { passkeyOf, PASSKEY } from '../../domain/user/passkey-use.js';
 import type { IdentityServices } from './identities.js';
 import type { Shared } from './shared.js';
-import type { RequestInfo } from './types.js';
-
-/** The relying party: `PASSKEY_RP_ID` and `PASSKEY_ORIGINS`, by default from `PUBLIC_URL`. */
-export interface RelyingParty {
-  id: string;
-  name: string;
-  origins: readonly string[];
-}
+import type { RelyingParty, RequestInfo } from './types.js';
 
 const TIMEOUT_MS = CHALLENGE_TTL_MS.passkey;
 const bad = (detail: string) => new DomainError('invalid_credentials', `Invalid passkey answer: ${detail}`);

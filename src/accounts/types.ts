@@ -5,7 +5,6 @@ import type { EventCodec } from '../events/codec.js';
 import type { OAuthProviders } from '../login-methods/oauth/providers.js';
 import type { LoginMethodFacts } from './login-methods.js';
 import type { NewPasskey } from '../../domain/user/commands.js';
-import type { RelyingParty } from './passkey-ceremonies.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
@@ -105,6 +104,13 @@ export interface AccountsDeps {
   oauth: OAuthProviders;
   /** The service key behind HMACs of one-time identifiers (NIP-98 event ids). */
   hmacKey: Buffer;
+}
+
+/** The WebAuthn relying party: `PASSKEY_RP_ID` and `PASSKEY_ORIGINS`, by default from `PUBLIC_URL`. */
+export interface RelyingParty {
+  id: string;
+  name: string;
+  origins: readonly string[];
 }
 
 /** What a new account is made of; every way of registering fills part of it. */

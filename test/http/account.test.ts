@@ -175,6 +175,9 @@ describe('the account', () => {
       at: expect.any(String),
       position: expect.stringMatching(/^\d+$/),
       summary: 'Display name changed',
+      // Where the change came from, read from the event's sealed metadata.
+      ip: '127.0.0.1',
+      user_agent: expect.any(String),
     });
     expect(JSON.stringify(all.body)).not.toContain('One');
     const page = await call(server, 'GET', `/auth/me/history?limit=2&before=${all.body[1].position}`, {

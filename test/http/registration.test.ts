@@ -11,7 +11,7 @@ describe('registration and set-up', () => {
       setup_done: false,
       registration_open: true,
       registration: 'open',
-      login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'usr'],
+      login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'passkey', 'usr'],
     });
     const first = await register(server);
     expect(first.answer.body).toMatchObject({ token_type: 'bearer' });
@@ -44,6 +44,7 @@ describe('registration and set-up', () => {
         auth_methods: ['password'],
         nostr_pubkeys: [],
         identities: [],
+        passkeys: [],
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         updated_at: expect.any(String),
       });

@@ -46,6 +46,7 @@ const aliceDoc = (changes: Record<string, unknown> = {}) => ({
   has_password: true,
   auth_methods: ['password'],
   identities: [],
+  passkeys: {},
   created_at: at(1),
   updated_at: at(1),
   ...changes,
@@ -386,7 +387,60 @@ describe('me projection: the user object of GET /auth/me', () => {
       lnurlUnlinked('02aa', true),
       oauthLinked('github', '1001'),
       oauthUnlinked('github', '1001', true),
+      ...passkeyAdded('cred-1'),
+      alice({ type: 'PasskeyRenamed', data: { credentialId: 'cred-1', name: 'Phone' } }),
+      alice({ type: 'PasskeyUsed', data: { credentialId: 'cred-1', counter: 1, backedUp: true } }),
       alice({ type: 'UserDeleted', data: { releasedClaims: [] } }),
     ]);
   });
+
+  it('lists a passkey with its name, creation and last use; it leaves with its identity', async () => {
+    const passkey = {
+      id: 'cred-1',
+      name: 'Phone',
+      created_at: at(3),
+      last_used_at: at(5),
+      backed_up: true,
+      transports: ['internal', 'hybrid'],
+    };
+    await given([
+      aliceRegistered(),
+      ...passkeyAdded('cred-1'),
+      alice({ type: 'PasskeyRenamed', data: { credentialId: 'cred-1', name: 'Phone' } }),
+      alice({ type: 'PasskeyUsed', data: { credentialId: 'cred-1', counter: 1, backedUp: true } }),
+    ]).then({
+      [USERS]: [
+        aliceDoc({
+          auth_methods: ['password', 'passkey'],
+          identities: [{ method: 'passkey', id: 'cred-1' }],
+          passkeys: { 'cred-1': passkey },
+          // A use is no change of the account.
+          updated_at: at(4),
+        }),
+      ],
+    });
+    await given([aliceRegistered(), ...passkeyAdded('cred-1'), unlinked('passkey', 'cred-1', true)]).then({
+      [USERS]: [aliceDoc({ updated_at: at(4) })],
+    });
+  });
 });
+
+/** A passkey as the domain records it: its identity, then its own facts. */
+function passkeyAdded(credentialId: string) {
+  return [
+    linked('passkey', credentialId),
+    alice({
+      type: 'PasskeyAdded',
+      data: {
+        credentialId,
+        publicKey: 'pk',
+        counter: 0,
+        name: 'Passkey',
+        transports: ['internal', 'hybrid'],
+        backedUp: false,
+        deviceType: 'multiDevice',
+        userHandle: 'handle',
+      },
+    }),
+  ];
+}
