@@ -38,6 +38,8 @@ export interface PageContent {
   style?: string;
   /** Allows `data:` images (the login page's QR code); nothing else is ever loaded. */
   dataImages?: boolean;
+  /** Scripts this service serves itself (`/assets/…`), run before the page's script with the same nonce. */
+  assets?: readonly string[];
 }
 
 /** Answers 200 with a page and its headers: a nonce CSP, no framing, no referrer. */
@@ -60,7 +62,7 @@ export function sendPage(res: Response, page: PageContent): void {
 </head>
 <body>
 ${page.body}
-<script nonce="${nonce}">${page.script}</script>
+${(page.assets ?? []).map((src) => `<script nonce="${nonce}" src="${escapeHtml(src)}"></script>\n`).join('')}<script nonce="${nonce}">${page.script}</script>
 </body>
 </html>`);
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { RequestHandler } from 'express';
 import QRCode from 'qrcode';
 import type { Accounts } from '../../accounts/index.js';
@@ -9,9 +12,18 @@ import { escapeHtml, sendPage } from '../page.js';
 
 const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
 
+/** @simplewebauthn/browser's own bundle (a global `SimpleWebAuthnBrowser`), served from here: no CDN. */
+const WEBAUTHN_ASSET = '/assets/simplewebauthn-browser.js';
+const webauthnBundle = () => {
+  // The package exports no path to its bundle: it lies beside its entry point's folder.
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(dirname(entry)), 'dist', 'bundle', 'index.umd.min.js'));
+};
+
 /**
  * The page's script: the password form posts to the API, a TOTP field appears when the answer
- * asks for a code, and the LNURL-auth k1 is polled until a wallet signs it. Logins ask for a
+ * asks for a code, the LNURL-auth k1 is polled until a wallet signs it, and passkeys sign in (a
+ * button, or autofill in the username field) and sign up. Logins ask for a
  * browser session (`?session=cookie`): the token never has to live in the page's JavaScript.
  * Once signed in, the page goes to the allow-listed redirect, or shows who signed in.
  */
@@ -53,6 +65,47 @@ async function poll() {
   show('lnurl-status', answer.code === 'challenge_expired' || answer.code === 'challenge_used' ? 'This code has expired: reload the page for a new one.' : (answer.detail || 'Sign-in failed.'));
 }
 setTimeout(poll, 1000);
+
+// Passkeys, through @simplewebauthn/browser: a button, autofill in the username field, and sign-up.
+const webauthn = window.SimpleWebAuthnBrowser;
+const post = (path, body) => fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body || {}) });
+async function passkeySignIn(autofill) {
+  const options = await post('/auth/passkeys/authentication/options').then((r) => r.json());
+  let response;
+  try {
+    response = await webauthn.startAuthentication({ optionsJSON: options, useBrowserAutofill: autofill });
+  } catch (error) {
+    if (!autofill) show('passkey-status', 'No passkey was used.');
+    return;
+  }
+  const body = { response };
+  if ($('passkey-totp-field').hidden === false && $('passkey-totp').value) body.totp_code = $('passkey-totp').value;
+  const answer = await post('/auth/passkeys/authentication?session=cookie', body);
+  if (answer.ok) return signedIn();
+  const refusal = await answer.json();
+  if (refusal.code === 'totp_required') { $('passkey-totp-field').hidden = false; return show('passkey-status', 'Enter the code from your authenticator app, then use your passkey again.'); }
+  show('passkey-status', refusal.detail || 'Sign-in failed.');
+}
+if (webauthn && webauthn.browserSupportsWebAuthn()) {
+  $('passkey-sign-in').addEventListener('click', () => passkeySignIn(false));
+  webauthn.browserSupportsWebAuthnAutofill().then((yes) => { if (yes) passkeySignIn(true); });
+  $('passkey-sign-up-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    show('passkey-status', '');
+    const wanted = { username: $('new-username').value };
+    if ($('new-email').value) wanted.email = $('new-email').value;
+    const optionsAnswer = await post('/auth/passkeys/sign-up/options', wanted);
+    const options = await optionsAnswer.json();
+    if (!optionsAnswer.ok) return show('passkey-status', options.detail || 'Sign-up failed.');
+    let response;
+    try { response = await webauthn.startRegistration({ optionsJSON: options }); } catch (error) { return show('passkey-status', 'No passkey was made.'); }
+    const made = await post('/auth/passkeys/sign-up?session=cookie', { response });
+    if (made.ok) return signedIn();
+    show('passkey-status', (await made.json()).detail || 'Sign-up failed.');
+  });
+} else {
+  $('passkey-panel').hidden = true;
+}
 `;
 
 const STYLE = `
@@ -82,6 +135,22 @@ export function loginPageRoutes(
     },
   );
 
+  const bundle = webauthnBundle();
+  routes.add(
+    'get',
+    WEBAUTHN_ASSET,
+    {
+      policy: 'public',
+      tag: 'Pages',
+      summary: "The sign-in page's WebAuthn helper (@simplewebauthn/browser), served by the service itself",
+      responses: { 200: { description: 'The script', contentType: 'text/javascript' } },
+    },
+    (_input, _req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=86400');
+      res.type('text/javascript').send(bundle);
+    },
+  );
+
   // Public, and limited per IP: each view issues a fresh LNURL-auth k1.
   routes.add(
     'get',
@@ -89,7 +158,7 @@ export function loginPageRoutes(
     {
       policy: 'public',
       tag: 'Pages',
-      summary: 'A sign-in page for people (password and LNURL-auth)',
+      summary: 'A sign-in page for people (password, passkey and LNURL-auth)',
       query: pageQuery,
       description:
         'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.',
@@ -108,6 +177,7 @@ export function loginPageRoutes(
         style: STYLE,
         script: SCRIPT,
         dataImages: true,
+        assets: [WEBAUTHN_ASSET],
         body: `<main id="login" data-api="/api/v1"${redirect ? ` data-redirect="${escapeHtml(redirect)}"` : ''}>
 <h1>Sign in to ${serviceName}</h1>${redirect_uri && !redirect ? '\n<p id="redirect-refused" class="error" role="alert">This page will not send you back to that address: it is not on the list of allowed redirects.</p>' : ''}
 <p id="success" class="success" role="status" hidden></p>
@@ -116,7 +186,7 @@ export function loginPageRoutes(
 <h2>Username and password</h2>
 <form id="password-form" autocomplete="on">
 <label for="username">Username or email</label>
-<input id="username" name="username" autocomplete="username" required>
+<input id="username" name="username" autocomplete="username webauthn" required>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <div id="totp-field" hidden>
@@ -127,6 +197,25 @@ export function loginPageRoutes(
 <p id="password-error" class="error" role="alert" hidden></p>
 </form>
 <p><a id="forgot-password" href="/forgot-password">Forgot password?</a></p>
+</section>
+<section id="passkey-panel">
+<h2>Passkey</h2>
+<p>Use the passkey on this device, your phone or your password manager: no password to type.</p>
+<button id="passkey-sign-in" type="button">Sign in with a passkey</button>
+<div id="passkey-totp-field" hidden>
+<label for="passkey-totp">Two-factor code</label>
+<input id="passkey-totp" inputmode="numeric" autocomplete="one-time-code">
+</div>
+<p id="passkey-status" role="status" hidden></p>
+<details id="passkey-sign-up"><summary>New here? Make an account with a passkey</summary>
+<form id="passkey-sign-up-form">
+<label for="new-username">Username</label>
+<input id="new-username" name="new-username" autocomplete="off" required minlength="3" maxlength="32">
+<label for="new-email">Email (optional)</label>
+<input id="new-email" name="new-email" type="email" autocomplete="email">
+<button type="submit">Make my account with a passkey</button>
+</form>
+</details>
 </section>
 <section id="lnurl" data-k1="${k1}">
 <h2>Lightning wallet</h2>
