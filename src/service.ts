@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -205,6 +206,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     loginRoutes: ways.addRoutes,
     startLnurl: ways.useCases.startLnurl,
   });
+  // Browsers take only a domain as the RP ID: with an IP address in PUBLIC_URL passkeys cannot work.
+  if (isIP(config.passkeys.id))
+    logger.warn(
+      { rpId: config.passkeys.id },
+      'passkeys need a domain name as RP ID: set PUBLIC_URL (or PASSKEY_RP_ID) to a name, localhost for local use',
+    );
   if (!config.metricsToken && config.nodeEnv === 'production')
     logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');
   metrics.watch({ runner, eventStore, queue });

@@ -149,6 +149,41 @@ describe('configuration', () => {
       expect(message).toContain(part);
   });
 
+  it('takes the passkey relying party from PUBLIC_URL, or PASSKEY_RP_ID and PASSKEY_ORIGINS, and refuses origins off it', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.test/' }).passkeys).toEqual({
+      id: 'id.example.test',
+      name: 'Accounts',
+      origins: ['https://id.example.test'],
+    });
+    const shared = loadConfig({
+      PUBLIC_URL: 'https://id.example.test',
+      PASSKEY_RP_ID: 'example.test',
+      PASSKEY_ORIGINS: 'https://app.example.test, https://id.example.test',
+    });
+    expect(shared.passkeys).toMatchObject({
+      id: 'example.test',
+      origins: ['https://app.example.test', 'https://id.example.test'],
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problems({ PASSKEY_RP_ID: 'example.test', PASSKEY_ORIGINS: 'https://evil.test' })).toContain(
+      'is not on PASSKEY_RP_ID',
+    );
+    expect(problems({ PASSKEY_RP_ID: 'example.test', PASSKEY_ORIGINS: 'http://id.example.test' })).toContain(
+      'needs https',
+    );
+    expect(problems({ PASSKEY_ORIGINS: 'https://id.example.test/path' })).toContain('is not an origin');
+    expect(problems({ PASSKEY_RP_ID: 'not a domain' })).toContain('PASSKEY_RP_ID');
+    // Plain http is fine on localhost, where browsers allow WebAuthn without TLS.
+    expect(problems({ PUBLIC_URL: 'http://localhost:3000' })).toBe('');
+  });
+
   it('points mail links at PUBLIC_URL unless LINK_BASE_URL names an http(s) base (a path is fine, a query or fragment is not)', () => {
     expect(loadConfig({}).linkBaseUrl).toBe('http://localhost:3000');
     expect(loadConfig({ PUBLIC_URL: 'https://id.example.test/' }).linkBaseUrl).toBe('https://id.example.test');
