@@ -149,6 +149,24 @@ describe('passkeys (WebAuthn)', () => {
     expect(history.filter((e: { type: string }) => e.type === 'LoginFailed').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('five wrong answers lock the account: its passkey, right or wrong, is refused until the lock ends', async () => {
+    server = await startServer();
+    const device = passkeyDevice(server);
+    expect((await device.signUp({ username: newUser().username })).status).toBe(201);
+    for (let i = 0; i < 5; i += 1) {
+      const tampered = await device.assertion();
+      tampered.response.signature = Buffer.from('not a signature').toString('base64url');
+      expect(
+        (await call(server, 'POST', '/auth/passkeys/authentication', { body: { response: tampered } })).status,
+      ).toBe(401);
+    }
+    const locked = await device.signIn();
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('account_locked');
+    server.clock.advance(16 * 60_000);
+    expect((await device.signIn()).status).toBe(200);
+  });
+
   it('a signature counter that goes backwards refuses the sign-in, is recorded, and mails the owner', async () => {
     server = await startServer();
     const device = passkeyDevice(server);
@@ -308,6 +326,9 @@ describe('passkeys (WebAuthn)', () => {
     const refused = await device.signIn();
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('account_disabled');
+    // An admin sees the account's passkeys on the user.
+    const seen = await call(server, 'GET', `/admin/users/${account.id}`, { token: admin.token });
+    expect(seen.body.passkeys).toEqual(account.passkeys);
 
     const other = passkeyDevice(server);
     const mine = await other.signUp({ username: newUser().username });
