@@ -128,6 +128,12 @@ describe('passkeys (WebAuthn)', () => {
     expect(replay.status).toBe(410);
     expect(replay.body.code).toBe('challenge_used');
 
+    // Options live 5 minutes.
+    const stale = await device.assertion();
+    server.clock.advance(5 * 60_000 + 1);
+    const expired = await call(server, 'POST', '/auth/passkeys/authentication', { body: { response: stale } });
+    expect([expired.status, expired.body.code]).toEqual([410, 'challenge_expired']);
+
     const stranger = passkeyDevice(server);
     await stranger.signUp({ username: newUser().username });
     const unknown = await passkeyDevice(server).authenticator;
