@@ -1,4 +1,4 @@
-import type { Role, SessionEndReason, SessionMethod } from './events.js';
+import type { Role, SessionEndReason, SessionMethod, UserEvent } from './events.js';
 
 /**
  * A second factor as the application found it: checking a TOTP code needs the secret and the
@@ -26,17 +26,7 @@ export interface PasskeyAssertion {
 }
 
 /** A passkey as registration verified it, with the claim on its credential id. */
-export interface NewPasskey {
-  credentialId: string;
-  claim: string;
-  publicKey: string;
-  counter: number;
-  name: string;
-  transports: string[];
-  backedUp: boolean;
-  deviceType: 'singleDevice' | 'multiDevice';
-  userHandle: string;
-}
+export type NewPasskey = Extract<UserEvent, { type: 'PasskeyAdded' }>['data'] & { claim: string };
 
 /**
  * Commands carry what the decision needs and nothing the domain could not know: checks that need

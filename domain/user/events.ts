@@ -21,6 +21,16 @@ export type SessionEndReason =
   | 'account_disabled'
   | 'account_deleted'
   | 'account_reclaimed';
+/** What the account keeps of a passkey (`publicKey` base64url, as registration verified it). */
+export type PasskeyFacts = {
+  publicKey: string;
+  counter: number;
+  name: string;
+  transports: string[];
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
+};
+
 export type LoginFailure = 'password' | 'totp' | 'backup_code' | 'email_code' | 'passkey';
 
 export type UserEvent =
@@ -79,19 +89,7 @@ export type UserEvent =
   | { type: 'IdentityLinked'; data: { method: string; id: string; claim: string } }
   | { type: 'IdentityUnlinked'; data: { method: string; id: string; claim: string; lastOfMethod: boolean } }
   /** A passkey's own facts; its credential id is also linked as an identity of method `passkey`. */
-  | {
-      type: 'PasskeyAdded';
-      data: {
-        credentialId: string;
-        publicKey: string;
-        counter: number;
-        name: string;
-        transports: string[];
-        backedUp: boolean;
-        deviceType: 'singleDevice' | 'multiDevice';
-        userHandle: string;
-      };
-    }
+  | { type: 'PasskeyAdded'; data: PasskeyFacts & { credentialId: string; userHandle: string } }
   | { type: 'PasskeyRenamed'; data: { credentialId: string; name: string } }
   /** A sign-in or proof with it: its signature counter, and whether it is backed up now. */
   | { type: 'PasskeyUsed'; data: { credentialId: string; counter: number; backedUp: boolean } }

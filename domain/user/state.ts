@@ -1,5 +1,5 @@
 import { refuse } from '../shared/errors.js';
-import type { Role, UserEvent } from './events.js';
+import type { PasskeyFacts, Role, UserEvent } from './events.js';
 import type { SecurityState } from './lockout.js';
 
 /** The user aggregate's state, folded from its events; every command module decides on it. */
@@ -36,15 +36,8 @@ export interface UserState extends SecurityState {
   passkeyUserHandle: string | null;
 }
 
-/** What the account keeps of a passkey (`publicKey` base64url, as registration verified it). */
-export interface StoredPasskey {
-  publicKey: string;
-  counter: number;
-  name: string;
-  transports: string[];
-  backedUp: boolean;
-  deviceType: 'singleDevice' | 'multiDevice';
-}
+/** What the account keeps of a passkey. */
+export type StoredPasskey = PasskeyFacts;
 
 /** A key or identity linked to the account, and the claim that keeps it to this one. */
 export interface LinkedIdentity {

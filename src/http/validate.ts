@@ -55,6 +55,17 @@ export function parseRequest<P extends Schema, Q extends Schema, B extends Schem
 
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
+/** A PublicKeyCredential as JSON (@simplewebauthn/browser's answers), around its ceremony's `response`. */
+const publicKeyCredential = <R extends z.ZodRawShape>(response: R) =>
+  z.object({
+    id: base64url(1400),
+    rawId: base64url(1400),
+    type: z.literal('public-key'),
+    response: z.object(response),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  });
+
 /** A WebAuthn binary field as JSON carries it: base64url, at most `max` characters. */
 const base64url = (max: number) =>
   z
@@ -86,41 +97,23 @@ export const fields = {
   /** An invite's token (`REGISTRATION=invite` needs one to make an account). */
   referrerToken: z.string().max(128).optional(),
   /** A passkey's answer to request options (`navigator.credentials.get`, as @simplewebauthn/browser returns it). */
-  passkeyAssertion: z
-    .object({
-      id: base64url(1400),
-      rawId: base64url(1400),
-      type: z.literal('public-key'),
-      response: z.object({
-        clientDataJSON: base64url(4096),
-        authenticatorData: base64url(4096),
-        signature: base64url(1024),
-        userHandle: base64url(128).optional(),
-      }),
-      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    })
-    .describe(
-      "The browser's answer (PublicKeyCredential as JSON) to options from POST /auth/passkeys/authentication/options",
-    ),
+  passkeyAssertion: publicKeyCredential({
+    clientDataJSON: base64url(4096),
+    authenticatorData: base64url(4096),
+    signature: base64url(1024),
+    userHandle: base64url(128).optional(),
+  }).describe(
+    "The browser's answer (PublicKeyCredential as JSON) to options from POST /auth/passkeys/authentication/options",
+  ),
   /** A new passkey's answer to creation options (`navigator.credentials.create`). */
-  passkeyAttestation: z
-    .object({
-      id: base64url(1400),
-      rawId: base64url(1400),
-      type: z.literal('public-key'),
-      response: z.object({
-        clientDataJSON: base64url(4096),
-        attestationObject: base64url(16_384),
-        transports: z.array(z.string().max(32)).max(8).optional(),
-        authenticatorData: base64url(16_384).optional(),
-        publicKey: base64url(2048).optional(),
-        publicKeyAlgorithm: z.number().int().optional(),
-      }),
-      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    })
-    .describe("The browser's answer (PublicKeyCredential as JSON) to the creation options"),
+  passkeyAttestation: publicKeyCredential({
+    clientDataJSON: base64url(4096),
+    attestationObject: base64url(16_384),
+    transports: z.array(z.string().max(32)).max(8).optional(),
+    authenticatorData: base64url(16_384).optional(),
+    publicKey: base64url(2048).optional(),
+    publicKeyAlgorithm: z.number().int().optional(),
+  }).describe("The browser's answer (PublicKeyCredential as JSON) to the creation options"),
 };
 
 /** A passkey assertion as the use cases take it (the schema checked its shape; the ceremony checks the rest). */

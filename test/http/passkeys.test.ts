@@ -1,21 +1,10 @@
-import { generate } from 'otplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForMail } from '../support/mail.js';
 import { originOf, passkeyDevice } from '../support/passkeys.js';
 import { call, newUser, register, startServer, TestClock, type TestServer } from '../support/server.js';
+import { codeAt, enableTotp as enable } from '../support/totp.js';
 
-const codeAt = (secret: string, clock: TestClock) =>
-  generate({ secret, epoch: Math.floor(clock.now().getTime() / 1000) });
-
-async function enableTotp(server: TestServer, token: string) {
-  const setup = await call(server, 'GET', '/auth/totp', { token });
-  const on = await call(server, 'POST', '/auth/totp', {
-    token,
-    body: { code: await codeAt(setup.body.secret, server.clock) },
-  });
-  expect(on.status).toBe(200);
-  return setup.body.secret as string;
-}
+const enableTotp = async (server: TestServer, token: string) => (await enable(server, token)).secret;
 
 const me = async (server: TestServer, token: string) => (await call(server, 'GET', '/auth/me', { token })).body;
 

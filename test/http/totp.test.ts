@@ -1,19 +1,6 @@
-import { generate } from 'otplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, register, startServer, TestClock, type TestServer } from '../support/server.js';
-
-const codeAt = (secret: string, clock: TestClock, offsetSteps = 0) =>
-  generate({ secret, epoch: Math.floor(clock.now().getTime() / 1000) + offsetSteps * 30 });
-
-async function enable(server: TestServer, token: string) {
-  const setup = await call(server, 'GET', '/auth/totp', { token });
-  const enabled = await call(server, 'POST', '/auth/totp', {
-    token,
-    body: { code: await codeAt(setup.body.secret, server.clock) },
-  });
-  expect(enabled.status).toBe(200);
-  return { secret: setup.body.secret as string, backupCodes: enabled.body.backup_codes as string[] };
-}
+import { codeAt, enableTotp } from '../support/totp.js';
 
 describe('two-factor authentication (TOTP)', () => {
   let server: TestServer;
@@ -52,7 +39,7 @@ describe('two-factor authentication (TOTP)', () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
     const user = await register(server);
-    const { secret } = await enable(server, user.token);
+    const { secret } = await enableTotp(server, user.token);
     const body = { username: user.username, password: user.password };
     expect((await call(server, 'POST', '/auth', { body })).body.code).toBe('totp_required');
     expect((await call(server, 'POST', '/auth', { body: { ...body, totp_code: '123' } })).body.code).toBe(
@@ -79,7 +66,7 @@ describe('two-factor authentication (TOTP)', () => {
     server = await startServer({}, { clock });
     await register(server); // the first account is the superadmin, which cannot be deleted
     const user = await register(server);
-    const { secret } = await enable(server, user.token);
+    const { secret } = await enableTotp(server, user.token);
     clock.advance(30_000);
     const change = { old_password: user.password, new_password: 'Another-sturdy-pass-9' };
     expect((await call(server, 'PUT', '/auth/update-password', { token: user.token, body: change })).body.code).toBe(
@@ -129,7 +116,7 @@ describe('two-factor authentication (TOTP)', () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
     const user = await register(server);
-    const { secret, backupCodes } = await enable(server, user.token);
+    const { secret, backupCodes } = await enableTotp(server, user.token);
     clock.advance(30_000);
     const fresh = await call(server, 'POST', '/auth/totp/backup-codes', {
       token: user.token,
@@ -156,7 +143,7 @@ describe('two-factor authentication (TOTP)', () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
     const user = await register(server);
-    const { backupCodes } = await enable(server, user.token);
+    const { backupCodes } = await enableTotp(server, user.token);
     const wrong = await call(server, 'POST', '/auth/totp/recover', {
       body: { username: user.username, password: user.password, backup_code: 'aaaa-bbbb-cccc-dddd' },
     });
@@ -184,7 +171,7 @@ describe('two-factor authentication (TOTP)', () => {
   it('the TOTP secret and backup codes never reach an event in plaintext', async () => {
     server = await startServer({}, { clock: new TestClock() });
     const user = await register(server);
-    const { secret, backupCodes } = await enable(server, user.token);
+    const { secret, backupCodes } = await enableTotp(server, user.token);
     const raw = JSON.stringify((await server.service.eventStore.readAll()).map((e) => e.data));
     expect(raw).not.toContain(secret);
     for (const code of backupCodes) expect(raw).not.toContain(code);
