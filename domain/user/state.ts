@@ -154,12 +154,16 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       const { method, id, claim } = event.data;
       return { ...state, identities: new Map([...state.identities, [identityKey(method, id), { method, id, claim }]]) };
     }
-    case 'IdentityUnlinked':
+    case 'IdentityUnlinked': {
+      const passkeys = without(state.passkeys, event.data.id);
       return {
         ...state,
         identities: without(state.identities, identityKey(event.data.method, event.data.id)),
-        passkeys: without(state.passkeys, event.data.id),
+        passkeys,
+        // With its last passkey gone (a reclaim, say), the next one gets a handle of its own.
+        passkeyUserHandle: passkeys.size > 0 ? state.passkeyUserHandle : null,
       };
+    }
     case 'PasskeyAdded': {
       const { credentialId, userHandle, ...passkey } = event.data;
       return {

@@ -1,8 +1,9 @@
 import { generate } from 'otplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeIn, mailbox, resetTokenIn, verifyAddress, waitForMail } from '../support/mail.js';
-import { call, register, startPublicServer, TestClock, type TestServer } from '../support/server.js';
+import { call, register, startPublicServer, startServer, TestClock, type TestServer } from '../support/server.js';
 import { nostrSigner } from '../support/signers.js';
+import { passkeyDevice } from '../support/passkeys.js';
 
 const totpAt = (secret: string, clock: TestClock) =>
   generate({ secret, epoch: Math.floor(clock.now().getTime() / 1000) });
@@ -112,6 +113,30 @@ describe('pre-account takeover: proving a never-verified address reclaims the ac
     expect(history.map((e) => e.type)).toEqual(
       expect.arrayContaining(['AccountReclaimed', 'PasswordRemoved', 'TotpDisabled', 'IdentityUnlinked']),
     );
+  });
+
+  it('a passkey the maker signed up with stops working when the owner proves the address', async () => {
+    server = await startServer({}, { clock: new TestClock() });
+    await register(server); // the superadmin
+    const victim = 'victim@example.test';
+    const maker = passkeyDevice(server);
+    const made = await maker.signUp({ username: 'victim_name', email: victim });
+    expect(made.status).toBe(201);
+    expect((await maker.signIn()).status).toBe(200);
+
+    await call(server, 'POST', '/auth/send-code', { body: { email: victim } });
+    const code = codeIn(await waitForMail(server.dataDir, victim, { match: (m) => /sign-in code/i.test(m.subject) }))!;
+    const signedIn = await call(server, 'POST', '/auth/verify-code', { body: { email: victim, code } });
+    expect(signedIn.status).toBe(200);
+    expect((await maker.signIn()).status).toBe(401);
+    const me = (await call(server, 'GET', '/auth/me', { token: signedIn.body.access_token })).body;
+    expect(me).toMatchObject({ passkeys: [], auth_methods: ['email'] });
+    // The owner's own passkey gets a user handle of its own, not the maker's.
+    const options = await call(server, 'POST', '/auth/passkeys/registration/options', {
+      token: signedIn.body.access_token,
+    });
+    const makersHandle = [...maker.authenticator.credentials.values()][0]!.userHandle;
+    expect(options.body.user.id).not.toBe(makersHandle);
   });
 
   it("a reset link to the address does the same, and the new password then signs in without the maker's two-factor", async () => {
