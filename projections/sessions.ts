@@ -10,7 +10,7 @@ export const sessionsProjection: Projection = {
   name: 'sessions',
   version: 1,
   collections: { [SESSIONS]: [{ keys: { userId: 1 } }] },
-  handles: ['SessionStarted', 'SessionEnded', 'UserDeleted'],
+  handles: ['SessionStarted', 'SessionProved', 'SessionEnded', 'UserDeleted'],
   project(event) {
     const userId = userIdOfStream(event.streamId);
     switch (event.type as UserEvent['type']) {
@@ -33,6 +33,16 @@ export const sessionsProjection: Projection = {
           },
         ];
       }
+      case 'SessionProved':
+        // A step-up: the session's proof is this recent (it stays the same session).
+        return [
+          {
+            collection: SESSIONS,
+            kind: 'update',
+            filter: { _id: (event.data as Data<'SessionProved'>).sessionId },
+            update: { $set: { proved_at: event.created.toISOString() } },
+          },
+        ];
       case 'SessionEnded':
         return [
           { collection: SESSIONS, kind: 'delete', filter: { _id: (event.data as Data<'SessionEnded'>).sessionId } },

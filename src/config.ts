@@ -73,7 +73,7 @@ export const configSchema = z
     CODE_ISSUE_LIMIT: int(5, 1, 10_000),
     CODE_FAILURE_LIMIT: int(10, 1, 10_000),
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
-    REAUTH_WINDOW: duration('5m'),
+    REAUTH_WINDOW: duration('10m'),
     CLAIM_GRACE: duration('60s'),
     QUEUE_ADD_TIMEOUT: duration('5s'),
     TRUST_PROXY: z.string().default('false'),

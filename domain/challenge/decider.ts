@@ -58,7 +58,9 @@ export type ChallengeIssuedData = {
    * Passkeys: the ceremony the options were made for (adding one to an account, signing up,
    * signing in or proving the person), and for adding or signing up, the WebAuthn user handle.
    */
-  passkey?: { ceremony: PasskeyCeremony; userHandle?: string };
+  passkey?: { ceremony: PasskeyCeremony };
+  /** Passkeys (adding one, signing up): the account's WebAuthn user handle (sealed). */
+  userHandle?: string;
 };
 
 export type PasskeyCeremony = 'add' | 'sign-up' | 'sign-in';
@@ -88,7 +90,7 @@ export interface ChallengeState {
 }
 
 export const personalFields: { [T in ChallengeEvent['type']]: string[] } = {
-  ChallengeIssued: ['email', 'totpSecret', 'username'],
+  ChallengeIssued: ['email', 'totpSecret', 'username', 'userHandle'],
   ChallengeAttemptFailed: [],
   ChallengeBurned: [],
   ChallengeSigned: [],

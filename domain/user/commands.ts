@@ -74,6 +74,11 @@ export type UserCommand =
       };
     }
   | { type: 'EndSession'; data: { sessionId: string; reason: SessionEndReason } }
+  /** Step-up: the password (and second factor), a passkey, or with no password the second factor alone. */
+  | {
+      type: 'ProveSession';
+      data: { sessionId: string; reauth: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } };
+    }
   | {
       type: 'UpdateProfile';
       data: {
@@ -88,7 +93,13 @@ export type UserCommand =
   | { type: 'VerifyEmail'; data: { emailClaim: string } }
   | {
       type: 'ChangeUsername';
-      data: { username: string; usernameClaim: string; passwordValid: boolean; secondFactor: SecondFactor; now: Date };
+      data: {
+        username: string;
+        usernameClaim: string;
+        passwordValid: boolean | null;
+        secondFactor: SecondFactor;
+        now: Date;
+      };
     }
   /** `newUsr`: the person chose to end the account's other credentials, so the user key is replaced too. */
   | {
@@ -148,7 +159,10 @@ export type UserCommand =
         reauth: { passwordValid: boolean; secondFactor: SecondFactor; now: Date } | null;
       };
     }
-  | { type: 'AddPasskey'; data: NewPasskey }
+  | {
+      type: 'AddPasskey';
+      data: { passkey: NewPasskey; reauth: { passwordValid: boolean | null; secondFactor: SecondFactor; now: Date } };
+    }
   | { type: 'RenamePasskey'; data: { credentialId: string; name: string } }
   /** With the proof a sensitive change needs: the password (and second factor), or a passkey. */
   | {

@@ -91,6 +91,8 @@ export type UserEvent =
   /** A passkey's own facts; its credential id is also linked as an identity of method `passkey`. */
   | { type: 'PasskeyAdded'; data: PasskeyFacts & { credentialId: string; userHandle: string } }
   | { type: 'PasskeyRenamed'; data: { credentialId: string; name: string } }
+  /** The person behind a live session proved it is them again: sensitive changes are open for a while (step-up). */
+  | { type: 'SessionProved'; data: { sessionId: string } }
   /** A sign-in or proof with it: its signature counter, and whether it is backed up now. */
   | { type: 'PasskeyUsed'; data: { credentialId: string; counter: number; backedUp: boolean } }
   /** Its counter went backwards (a cloned authenticator): the use was refused, the owner is told. */
@@ -147,6 +149,7 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   IdentityUnlinked: ['id'],
   PasskeyAdded: ['credentialId', 'publicKey', 'name', 'userHandle'],
   PasskeyRenamed: ['credentialId', 'name'],
+  SessionProved: [],
   PasskeyUsed: ['credentialId'],
   PasskeyCounterRegressed: ['credentialId'],
   UserDisabled: [],

@@ -7,25 +7,33 @@
  * account's (`passkey-use.ts`), so two racing uses cannot both pass one counter.
  */
 import { refuse } from '../shared/errors.js';
-import type { CommandData } from './commands.js';
+import type { CommandData, NewPasskey } from './commands.js';
 import type { UserEvent } from './events.js';
 import { identitiesUnlinked, waysIn } from './identities.js';
 import { PASSKEY, passkeyOf } from './passkey-use.js';
-import { proveIdentity } from './security.js';
+import { provePerson } from './security.js';
 import { identityKey, requireActive, type UserState } from './state.js';
 
 /** The events a new passkey is recorded with. */
-export const passkeyAdded = ({ claim, ...passkey }: CommandData<'AddPasskey'>): UserEvent[] => [
+export const passkeyAdded = ({ claim, ...passkey }: NewPasskey): UserEvent[] => [
   { type: 'IdentityLinked', data: { method: PASSKEY, id: passkey.credentialId, claim } },
   { type: 'PasskeyAdded', data: passkey },
 ];
 
 /** Adding what the account has already records nothing; every passkey of an account shares its user handle. */
+/**
+ * A new passkey stands in for the password and the second factor afterwards, so adding one needs
+ * that proof (`provePerson`: the password and second factor, or a passkey the account has); an
+ * account with neither a password nor a passkey shows its recent session (the step-up rule).
+ */
 export const addPasskey = (data: CommandData<'AddPasskey'>, state: UserState): UserEvent[] => {
   requireActive(state);
-  if (state.passkeyUserHandle !== null && data.userHandle !== state.passkeyUserHandle)
+  if (passkeyOf(state, data.passkey.credentialId)) return [];
+  if (state.passkeyUserHandle !== null && data.passkey.userHandle !== state.passkeyUserHandle)
     return refuse('conflict', 'This passkey was made for another account');
-  return passkeyOf(state, data.credentialId) ? [] : passkeyAdded(data);
+  const proof = provePerson(state, data.reauth);
+  if ('failed' in proof) return proof.failed;
+  return [...proof.ok, ...passkeyAdded(data.passkey)];
 };
 
 export const renamePasskey = (data: CommandData<'RenamePasskey'>, state: UserState): UserEvent[] => {
@@ -44,16 +52,7 @@ export const renamePasskey = (data: CommandData<'RenamePasskey'>, state: UserSta
 export const removePasskey = (data: CommandData<'RemovePasskey'>, state: UserState): UserEvent[] => {
   requireActive(state);
   if (!passkeyOf(state, data.credentialId)) return refuse('not_found', 'No such passkey on this account');
-  if (state.passwordHash === null && data.reauth.secondFactor.kind !== 'passkey')
-    return refuse('reauth_required', 'Prove it is you with a passkey of this account (`passkey`)');
-  if (state.passwordHash !== null && data.reauth.passwordValid === null && data.reauth.secondFactor.kind !== 'passkey')
-    return refuse('invalid_credentials', 'Removing a passkey needs the password, or a passkey');
-  const { passwordValid, ...reauth } = data.reauth;
-  const proof = proveIdentity(
-    state,
-    { ...reauth, passwordValid: passwordValid ?? undefined },
-    { allowBackupCode: false },
-  );
+  const proof = provePerson(state, data.reauth);
   if ('failed' in proof) return proof.failed;
   if (waysIn(state, data.usrLoginAllowed) <= 1) return refuse('conflict', 'This is the last way into the account');
   const linked = state.identities.get(identityKey(PASSKEY, data.credentialId))!;

@@ -1,22 +1,19 @@
 import { refuse } from '../shared/errors.js';
 import type { CommandData } from './commands.js';
 import type { UserEvent } from './events.js';
-import { proveIdentity } from './security.js';
+import { provePerson } from './security.js';
 import { requireActive, type UserState } from './state.js';
 
 type ProfileUpdate = CommandData<'UpdateProfile'>;
 
 /** Moving the address needs the password (when the account has one) and the second factor: a stolen session must not. */
 const proveForNewAddress = (reauth: ProfileUpdate['reauth'], state: UserState) => {
-  if (!reauth || (state.passwordHash !== null && reauth.passwordValid === null)) {
+  if (
+    !reauth ||
+    (state.passwordHash !== null && reauth.passwordValid === null && reauth.secondFactor.kind !== 'passkey')
+  )
     return refuse('invalid_credentials', 'Changing the email address needs the password');
-  }
-  const passwordValid = state.passwordHash === null ? true : reauth.passwordValid!;
-  return proveIdentity(
-    state,
-    { passwordValid, secondFactor: reauth.secondFactor, now: reauth.now },
-    { allowBackupCode: false },
-  );
+  return provePerson(state, reauth);
 };
 
 /** Both names at once: a missing one keeps its value, and nothing is recorded when neither changes. */
@@ -70,7 +67,7 @@ export const verifyEmail = (data: CommandData<'VerifyEmail'>, state: UserState):
 /** A new username for the password (and the second factor); the claim it gives up is named. */
 export const changeUsername = (data: CommandData<'ChangeUsername'>, state: UserState): UserEvent[] => {
   requireActive(state);
-  const proof = proveIdentity(state, data, { allowBackupCode: false });
+  const proof = provePerson(state, data);
   if ('failed' in proof) return proof.failed;
   // The same name in another case keeps its claim and only changes how it is written.
   if (data.usernameClaim === state.usernameClaim && data.username === state.username) return [];

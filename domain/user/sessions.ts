@@ -2,7 +2,7 @@ import { refuse } from '../shared/errors.js';
 import type { CommandData } from './commands.js';
 import { passkeyUse } from './passkey-use.js';
 import type { SessionMethod, UserEvent } from './events.js';
-import { loginFailure, refuseIfLocked } from './security.js';
+import { loginFailure, provePerson, refuseIfLocked } from './security.js';
 import { requireActive, type UserState } from './state.js';
 
 /** A session's start, as every way in records it (the command may carry more than the event keeps). */
@@ -52,6 +52,23 @@ export const startSession = (data: CommandData<'StartSession'>, state: UserState
   if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null)
     return loginFailure(state, 'totp', now);
   return [started, ...used, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }];
+};
+
+/**
+ * A live session's person proves it is them again (step-up). What counts: a passkey of the
+ * account; else the password (with the second factor when 2FA is on); an account with no password
+ * gives its second factor. Wrong proofs are failed sign-ins (5 lock the account).
+ */
+export const proveSession = (data: CommandData<'ProveSession'>, state: UserState): UserEvent[] => {
+  requireActive(state);
+  if (!state.sessions.has(data.sessionId)) return refuse('token_revoked', 'This session has ended');
+  const { passwordValid, secondFactor } = data.reauth;
+  // Nothing to weigh is no proof: an account with only its session signs in again instead.
+  if (passwordValid === null && secondFactor.kind === 'none')
+    return refuse('reauth_required', 'Send the password (and totp_code with 2FA on), a passkey, or sign in again');
+  const proof = provePerson(state, data.reauth);
+  if ('failed' in proof) return proof.failed;
+  return [{ type: 'SessionProved', data: { sessionId: data.sessionId } }, ...proof.ok];
 };
 
 export const endSession = (data: CommandData<'EndSession'>, state: UserState): UserEvent[] => {

@@ -2,7 +2,7 @@ import { refuse } from '../shared/errors.js';
 import { identityClaims } from './claims.js';
 import type { CommandData } from './commands.js';
 import type { UserEvent } from './events.js';
-import { proveIdentity } from './security.js';
+import { provePerson } from './security.js';
 import { requireActive, type UserState } from './state.js';
 
 /** By an admin: no login, every session ends. The superadmin is never disabled; only it disables an admin. */
@@ -43,13 +43,7 @@ export const revokeAdmin = (data: CommandData<'RevokeAdmin'>, state: UserState):
 export const deleteUser = (data: CommandData<'DeleteUser'>, state: UserState): UserEvent[] => {
   requireActive(state);
   if (state.role === 'superadmin') return refuse('conflict', 'The superadmin account cannot be deleted');
-  if (state.passwordHash !== null && data.passwordValid === null)
-    return refuse('invalid_credentials', 'The account password is required');
-  const proof = proveIdentity(
-    state,
-    { ...data, passwordValid: state.passwordHash === null ? true : data.passwordValid! },
-    { allowBackupCode: false },
-  );
+  const proof = provePerson(state, data);
   if ('failed' in proof) return proof.failed;
   // The first-account claim stays held: deleting the first admin never re-opens set-up.
   const released = [state.usernameClaim, state.emailClaim, ...identityClaims(state)].filter(

@@ -181,6 +181,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, passkeys: new Map([...state.passkeys, [event.data.credentialId, next]]) };
     }
     case 'PasskeyCounterRegressed':
+    case 'SessionProved':
       return state;
     case 'UserDisabled':
       return { ...state, disabled: true, sessions: new Set() };

@@ -26,6 +26,7 @@ export interface IssueOptions {
   inviteId?: string;
   username?: string | null;
   passkey?: ChallengeIssuedData['passkey'];
+  userHandle?: string;
 }
 
 export interface Challenges {
@@ -75,6 +76,7 @@ export function createChallenges(deps: {
         ...(options.inviteId !== undefined ? { inviteId: options.inviteId } : {}),
         ...(options.username !== undefined ? { username: options.username } : {}),
         ...(options.passkey !== undefined ? { passkey: options.passkey } : {}),
+        ...(options.userHandle !== undefined ? { userHandle: options.userHandle } : {}),
       };
       const result = await deps.commands.handle(
         challengeDecider,

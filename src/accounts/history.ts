@@ -50,6 +50,8 @@ function summarize(event: DecodedEvent, methods: readonly LoginMethodFacts[]): s
         methods.map((m) => m.signedIn(method)).find((line) => line !== undefined) ??
         `Signed in with ${method}`
       );
+    case 'SessionProved':
+      return 'Proved it is you again (for a sensitive change)';
     case 'SessionEnded':
       return SESSION_END[data.reason as string] ?? 'Session ended';
     case 'DisplayNameChanged':

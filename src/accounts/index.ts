@@ -15,6 +15,7 @@ import { emailFlows } from './email-flows.js';
 import type { AccountServices } from './services.js';
 import type { Caller } from './types.js';
 import { totpAccounts } from './totp.js';
+import { stepUp } from './step-up.js';
 import { adminAccounts } from './admin.js';
 import { inviteAccounts } from './invites.js';
 import type { UsageTracker } from './usage.js';
@@ -62,6 +63,7 @@ export function createAccounts(
     ...profileAccounts(services),
     ...emailFlows(services),
     ...totpAccounts(services),
+    ...stepUp(services),
     ...scopedCredentials,
     ...apiKeys,
     unlinkIdentity: services.unlinkIdentity,
@@ -71,6 +73,7 @@ export function createAccounts(
     serviceName: () => deps.settings.serviceName,
     publicUrl: () => deps.settings.publicUrl,
     allowedRedirects: () => deps.settings.allowedRedirects,
+    reauthWindowMs: () => deps.settings.reauthWindowMs,
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {

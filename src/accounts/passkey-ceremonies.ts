@@ -67,7 +67,8 @@ export function passkeyCeremonies(services: Shared & IdentityServices) {
         ttlMs: TIMEOUT_MS,
         maxAttempts: 1,
         secret: secret.toString('base64url'),
-        passkey: { ceremony, ...(data.userHandle ? { userHandle: data.userHandle } : {}) },
+        passkey: { ceremony },
+        ...(data.userHandle ? { userHandle: data.userHandle } : {}),
         ...(data.username !== undefined ? { username: data.username } : {}),
         ...(data.email !== undefined ? { email: data.email } : {}),
         ...(data.inviteId !== undefined ? { inviteId: data.inviteId } : {}),
@@ -130,8 +131,14 @@ export function passkeyCeremonies(services: Shared & IdentityServices) {
       const issued = await spendChallenge(response?.response?.clientDataJSON, 'sign-in', request);
       const credentialId = typeof response.id === 'string' ? response.id : '';
       const userId = credentialId ? await services.accountWithIdentity(PASSKEY, credentialId) : null;
-      if (!userId || (forUserId !== undefined && userId !== forUserId))
-        return refuse('invalid_credentials', 'This passkey is not known here');
+      // Another account's passkey proves nothing for this one: a failed proof of it (recorded, and
+      // answered like any wrong proof, so the answer says nothing about whose passkey it is).
+      if (forUserId !== undefined && userId !== forUserId)
+        return {
+          userId: forUserId,
+          assertion: { credentialId, valid: false, counter: 0, backedUp: false, userVerified: false },
+        };
+      if (!userId) return refuse('invalid_credentials', 'This passkey is not known here');
       const state = await services.loadUser(userId);
       const stored = passkeyOf(state, credentialId);
       if (!stored) return refuse('invalid_credentials', 'This passkey is not known here');

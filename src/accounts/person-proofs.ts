@@ -22,9 +22,9 @@ export interface PersonProof {
 }
 
 /**
- * The proof a sensitive change asks for: the password and, with 2FA on, a code; or a passkey of
- * the account in place of both (an account without a password makes its changes this way). The
- * passkey's assertion is checked once, before the command; the command compares its counter.
+ * The facts of the proof a sensitive change asks for (the decision weighs them: `provePerson` in
+ * `domain/user/security.ts`): the password and a code, or a passkey. The passkey's assertion is
+ * checked once, before the command; the command compares its counter and its user verification.
  */
 export function personProofs(services: Shared & Pick<PasskeyCeremonies, 'verifyPasskeyAssertion'>) {
   return {
@@ -34,13 +34,19 @@ export function personProofs(services: Shared & Pick<PasskeyCeremonies, 'verifyP
       request: RequestInfo,
     ): Promise<(state: UserState) => Promise<PersonProof>> {
       const now = services.deps.clock();
+      const matches = services.passwordCheck(input.password);
+      const passwordValid = async (state: UserState) => (input.password === undefined ? null : await matches(state));
+      // A passkey alone (with user verification) or with the password as its second factor: the decision says which.
       if (input.passkey) {
         const { assertion } = await services.verifyPasskeyAssertion(input.passkey, request, userId);
-        return async () => ({ passwordValid: true, secondFactor: { kind: 'passkey', ...assertion }, now });
+        return async (state) => ({
+          passwordValid: await passwordValid(state),
+          secondFactor: { kind: 'passkey', ...assertion },
+          now,
+        });
       }
-      const matches = services.passwordCheck(input.password);
       return async (state) => ({
-        passwordValid: input.password === undefined ? null : await matches(state),
+        passwordValid: await passwordValid(state),
         secondFactor: await secondFactorFrom(state, input.totpCode, now),
         now,
       });

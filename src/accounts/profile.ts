@@ -81,7 +81,7 @@ export function profileAccounts(services: AccountServices) {
             data: {
               username: input.newUsername,
               usernameClaim: claim,
-              passwordValid: passwordValid ?? false,
+              passwordValid,
               secondFactor,
               now,
             },

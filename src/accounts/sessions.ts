@@ -60,7 +60,8 @@ export function sessionAccounts(services: AccountServices) {
         kind: 'session',
         userId: claims.sub,
         sessionId: claims.sid,
-        signedInAt: new Date(session.created_at as string),
+        // Signed in, or proved again since (step-up): what the REAUTH_WINDOW is counted from.
+        provedAt: new Date((session.proved_at ?? session.created_at) as string),
         isAdmin: user.is_admin === true,
         role: userRole(user),
         mustResetPassword: user.must_reset_password === true,

@@ -35,7 +35,7 @@ export interface Caller {
   /** Only for sessions. */
   sessionId: string | null;
   /** Only for sessions: when its sign-in proved the person. */
-  signedInAt?: Date;
+  provedAt?: Date;
   isAdmin: boolean;
   /** The account's role; only a superadmin changes who is an admin. */
   role?: Role;

@@ -5,7 +5,8 @@ import { HttpError } from './errors.js';
 import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
 import { answerCommand } from './respond.js';
-import { parseRequest, type RequestPart, type RouteInput } from './validate.js';
+import { z } from 'zod';
+import { fields, parse, parseRequest, type RequestPart, type RouteInput } from './validate.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -68,6 +69,13 @@ export type RouteAccess<P extends Schema, Q extends Schema, B extends Schema, Ow
   query?: Q;
   body?: B;
   parsedByHandler?: readonly Own[];
+  /**
+   * A sensitive action (the step-up rule, `src/accounts/step-up.ts`): a session proven within
+   * REAUTH_WINDOW, or a proof in the body (`password` + `totp_code`, or `passkey`), else 403
+   * `reauth_required`. The proof fields are taken out of the body before the route's own schema
+   * parses it, and documented with it. A function decides per request (an admin invite only).
+   */
+  stepUp?: true | ((body: Record<string, unknown>) => boolean);
 };
 
 export interface RouteEntry {
@@ -172,9 +180,16 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         const {
           policy,
           parsedByHandler = [],
+          stepUp,
           ...doc
         } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
-        table.push({ method, path: `${prefix}${path}`, policy, ...('summary' in doc ? { doc: doc as RouteDoc } : {}) });
+        const documented = stepUp ? withProofFields(doc) : doc;
+        table.push({
+          method,
+          path: `${prefix}${path}`,
+          policy,
+          ...('summary' in documented ? { doc: documented as RouteDoc } : {}),
+        });
         const parser = parseBody && !doc.formBody ? [parseBody] : [];
         const handle = handlers.at(-1) as RouteHandler<RouteInput<P, Q, B>>;
         const middleware = handlers.slice(0, -1) as RequestHandler[];
@@ -183,6 +198,7 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         router.add(method, `${prefix}${path}`, [
           ...parser,
           authorize(accounts, policy, publicOrigin, cookies),
+          ...(stepUp ? [stepUpGate(accounts, stepUp)] : []),
           ...middleware,
           parseThenHandle,
         ]);
@@ -195,6 +211,43 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
 }
 
 export type Routes = ReturnType<ReturnType<typeof routeTable>['scope']>;
+
+/** The proof a step-up route takes in its body (see `RouteAccess.stepUp`). */
+const PROOF_FIELDS = {
+  password: fields.existingPassword.optional().describe('Step-up: the password, when the session is not recent'),
+  totp_code: fields.totpCode.describe('Step-up: with the password when 2FA is on (alone for an account without one)'),
+  passkey: fields.passkeyAssertion.optional().describe('Step-up: a passkey answer, instead of the password'),
+};
+const proofSchema = z.strictObject(PROOF_FIELDS);
+
+/** What the OpenAPI document says of a step-up route: its body with the proof fields, and the 403. */
+const withProofFields = <D extends Omit<RouteDoc, 'summary'> & { summary?: string }>(doc: D): D => ({
+  ...doc,
+  body: doc.body instanceof z.ZodObject ? doc.body.extend(PROOF_FIELDS) : proofSchema,
+  description: `${doc.description ? `${doc.description} ` : ''}A sensitive action: a session proven within REAUTH_WINDOW, or a proof in the body (\`password\` with \`totp_code\`, or \`passkey\`); otherwise 403 \`reauth_required\` with the \`methods\` the account can prove itself with.`,
+  errors: [...new Set([...(doc.errors ?? []), 403])],
+});
+
+/** Takes the proof out of the body (the route's schema parses the rest), and applies the step-up rule. */
+const stepUpGate =
+  (accounts: Accounts, stepUp: true | ((body: Record<string, unknown>) => boolean)): RequestHandler =>
+  (req, _res, next) => {
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    if (stepUp !== true && !stepUp(body)) return next();
+    const given = Object.fromEntries(
+      Object.keys(PROOF_FIELDS)
+        .filter((field) => field in body)
+        .map((field) => [field, body[field]]),
+    );
+    for (const field of Object.keys(given)) delete body[field];
+    let proof: z.output<typeof proofSchema>;
+    try {
+      proof = parse(proofSchema, given);
+    } catch (error) {
+      return next(error);
+    }
+    accounts.requireStepUp(req.caller!, proof, requestInfo(req)).then(() => next(), next);
+  };
 
 /**
  * The login session a public route may be called with (starting or finishing a link): the bearer

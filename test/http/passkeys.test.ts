@@ -31,7 +31,7 @@ describe('passkeys (WebAuthn)', () => {
       expect(handle).not.toContain(account.id);
       expect(handle).not.toContain(user.username);
 
-      const added = await device.add(user.token, 'Laptop');
+      const added = await device.add(user.token, 'Laptop', { password: user.password });
       expect(added.status).toBe(201);
       expect(added.body).toEqual({
         id: expect.any(String),
@@ -50,6 +50,20 @@ describe('passkeys (WebAuthn)', () => {
       expect(again.body.user.id).toBe(device.authenticator.credentials.get(added.body.id)!.userHandle);
     },
   );
+
+  it('adding a passkey needs the proof it will stand in for: the password (and code), or a passkey the account has', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const device = passkeyDevice(server);
+    const bare = await device.add(user.token);
+    expect([bare.status, bare.body.code]).toEqual([401, 'invalid_credentials']);
+    const wrong = await passkeyDevice(server).add(user.token, undefined, { password: 'not-the-password' });
+    expect(wrong.status).toBe(401);
+    expect((await me(server, user.token)).passkeys).toEqual([]);
+    // A refused passkey's credential id is free again: the same passkey joins with the proof.
+    const retried = await passkeyDevice(server).add(user.token, undefined, { password: user.password });
+    expect(retried.status).toBe(201);
+  });
 
   it('signs up with a passkey and no password, then signs in with it with no username typed (token or cookie)', async () => {
     server = await startServer();
@@ -185,9 +199,9 @@ describe('passkeys (WebAuthn)', () => {
   it('finishes a password login as the second factor (totp_required names it), and a passkey without user verification needs the code', async () => {
     server = await startServer({}, { clock: new TestClock() });
     const user = await register(server);
-    const secret = await enableTotp(server, user.token);
     const device = passkeyDevice(server, { userVerification: false });
-    expect((await device.add(user.token)).status).toBe(201);
+    expect((await device.add(user.token, undefined, { password: user.password })).status).toBe(201);
+    const secret = await enableTotp(server, user.token);
 
     const asked = await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } });
     expect(asked.status).toBe(401);
@@ -208,7 +222,7 @@ describe('passkeys (WebAuthn)', () => {
     // Another account's passkey is no second factor of this one.
     const other = await register(server);
     const otherDevice = passkeyDevice(server);
-    await otherDevice.add(other.token);
+    await otherDevice.add(other.token, undefined, { password: other.password });
     const foreign = await call(server, 'POST', '/auth', {
       body: { username: user.username, password: user.password, passkey: await otherDevice.assertion() },
     });
@@ -218,9 +232,9 @@ describe('passkeys (WebAuthn)', () => {
   it('a passkey with user verification signs in alone even with 2FA on', async () => {
     server = await startServer({}, { clock: new TestClock() });
     const user = await register(server);
-    await enableTotp(server, user.token);
     const device = passkeyDevice(server);
-    await device.add(user.token);
+    await device.add(user.token, undefined, { password: user.password });
+    await enableTotp(server, user.token);
     expect((await device.signIn()).status).toBe(200);
   });
 
@@ -247,9 +261,9 @@ describe('passkeys (WebAuthn)', () => {
   it('turns 2FA off with a passkey, and changes the address with one', async () => {
     server = await startServer({}, { clock: new TestClock() });
     const user = await register(server);
-    await enableTotp(server, user.token);
     const device = passkeyDevice(server);
-    await device.add(user.token);
+    await device.add(user.token, undefined, { password: user.password });
+    await enableTotp(server, user.token);
     const off = await call(server, 'DELETE', '/auth/totp', {
       token: user.token,
       body: { passkey: await device.assertion() },
@@ -269,8 +283,9 @@ describe('passkeys (WebAuthn)', () => {
     const user = await register(server);
     const laptop = passkeyDevice(server);
     const phone = passkeyDevice(server);
-    const first = (await laptop.add(user.token, 'Laptop')).body;
-    const second = (await phone.add(user.token, 'Phone')).body;
+    const first = (await laptop.add(user.token, 'Laptop', { password: user.password })).body;
+    // A passkey the account has is proof enough for the next one.
+    const second = (await phone.add(user.token, 'Phone', { passkey: await laptop.assertion() })).body;
     const listed = await call(server, 'GET', '/auth/passkeys', { token: user.token });
     expect(listed.body.map((p: { name: string }) => p.name)).toEqual(['Laptop', 'Phone']);
     const renamed = await call(server, 'PATCH', `/auth/passkeys/${first.id}`, {

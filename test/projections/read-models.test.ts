@@ -16,6 +16,7 @@ const userEvents: ShownBy<UserEvent> = {
   UserRegistered: ['me', 'lookups'],
   SessionStarted: ['sessions'],
   SessionEnded: ['sessions'],
+  SessionProved: ['sessions'], // proved_at: the step-up window
   DisplayNameChanged: ['me'],
   NameChanged: ['me'],
   EmailChanged: ['me', 'lookups'],

@@ -10,14 +10,17 @@ export function passkeyDevice(server: TestServer, options: SoftAuthenticatorOpti
   const origin = originOf(server);
   return {
     authenticator,
-    /** Adds a passkey to the signed-in account; answers the HTTP answer of POST /auth/passkeys/registration. */
-    async add(token: string, name?: string) {
+    /**
+     * Adds a passkey to the signed-in account with `proof` (the password, or a passkey answer, as
+     * the route asks); answers the HTTP answer of POST /auth/passkeys/registration.
+     */
+    async add(token: string, name?: string, proof: Record<string, unknown> = {}) {
       const options = await call(server, 'POST', '/auth/passkeys/registration/options', { token });
       if (options.status !== 200) throw new Error(`options: ${options.status} ${JSON.stringify(options.body)}`);
       const response = authenticator.register(options.body, origin);
       return call(server, 'POST', '/auth/passkeys/registration', {
         token,
-        body: { response, ...(name ? { name } : {}) },
+        body: { response, ...(name ? { name } : {}), ...proof },
       });
     },
     /** Signs up with a new passkey; answers the HTTP answer of POST /auth/passkeys/sign-up. */

@@ -195,6 +195,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
       tag,
       summary: 'Set a password on an account that has none',
       body: initialPasswordBody,
+      stepUp: true,
       responses: { 200: { description: 'Password set', schema: answers.detail } },
       errors: [409],
     },

@@ -4,6 +4,7 @@ import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answers } from '../openapi.js';
 import { clearSessionCookies } from '../cookies.js';
+import { assertionOf, fields } from '../validate.js';
 
 const noBody = z.strictObject({});
 const setupStatus = z.object({
@@ -13,6 +14,12 @@ const setupStatus = z.object({
   login_methods: z.array(z.string()),
 });
 const tag = 'Registration and login';
+const reauthBody = z.strictObject({
+  password: fields.existingPassword.optional(),
+  totp_code: fields.totpCode,
+  passkey: fields.passkeyAssertion.optional(),
+});
+const reauthAnswer = z.object({ detail: z.string(), proved_at: z.iso.datetime(), window_seconds: z.number().int() });
 
 /** Set-up status and logout (the ways in are in src/login-methods/). */
 export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHandler): void {
@@ -47,6 +54,35 @@ export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
       // A browser session's cookies go too (harmless for a bearer client).
       clearSessionCookies(res, accounts.publicUrl());
       await routes.answerCommand(res, position, 200, { detail: 'Logged out' });
+    },
+  );
+
+  routes.add(
+    'post',
+    '/auth/reauth',
+    {
+      policy: 'session',
+      tag,
+      summary: 'Prove it is you again: sensitive actions are open to this session for REAUTH_WINDOW',
+      body: reauthBody,
+      description:
+        'The password (with `totp_code` when 2FA is on), or `passkey` (an answer to options from ' +
+        'POST /auth/passkeys/authentication/options); an account without a password sends its two-factor code. ' +
+        'Wrong proofs count as failed sign-ins (5 lock the account).',
+      responses: { 200: { description: 'Proven', schema: reauthAnswer } },
+      errors: [401, 403, 429],
+    },
+    async ({ body }, req, res) => {
+      const { provedAt, position } = await accounts.proveSession(
+        callerOf(req),
+        { password: body.password, totp_code: body.totp_code, passkey: assertionOf(body.passkey) },
+        requestInfo(req),
+      );
+      await routes.answerCommand(res, position, 200, {
+        detail: 'Proven',
+        proved_at: provedAt.toISOString(),
+        window_seconds: Math.round(accounts.reauthWindowMs() / 1000),
+      });
     },
   );
 }

@@ -26,6 +26,7 @@ export function identityRoutes(accounts: Accounts, routes: Routes, methods: read
       tag,
       summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account',
       params: identityParams(kinds),
+      stepUp: true,
       responses: { 200: { description: 'The user object', schema: answers.user } },
       errors: [409],
     },

@@ -46,6 +46,8 @@ export function lnurlRoutes(
     limit,
     async ({ query }, req, res) => {
       const caller = query.action === 'link' ? await optionalSession(accounts, req) : null;
+      // Linking is a sensitive action: the one step-up rule (a public route, so applied here).
+      if (caller) await accounts.requireStepUp(caller, {}, requestInfo(req));
       res.json(await useCases.startLnurl(query.action, caller, requestInfo(req), query.referrer_token));
     },
   );

@@ -58,6 +58,7 @@ export function nostrRoutes(
       tag,
       summary: 'Link a Nostr key (a NIP-98 event signed by it) to the account',
       body: linkBody,
+      stepUp: true,
       responses: { 200: { description: 'The user object', schema: answers.user } },
       errors: [409, 410],
     },

@@ -53,6 +53,8 @@ export function oauthRoutes(
     limit,
     async ({ params, query }, req, res) => {
       const caller = await optionalSession(accounts, req);
+      // Linking is a sensitive action: the one step-up rule (a public route, so applied here).
+      if (caller) await accounts.requireStepUp(caller, {}, requestInfo(req));
       const { location, stateHash } = await useCases.startOAuth(
         params.provider,
         caller,

@@ -12,6 +12,7 @@ import type { PersonProofInput } from '../../accounts/person-proofs.js';
 import { inviteIdOf } from '../../accounts/registration.js';
 import type { AccountServices } from '../../accounts/services.js';
 import { signInPath } from '../../accounts/sign-in.js';
+import { stepUp } from '../../accounts/step-up.js';
 import type { Caller, RequestInfo } from '../../accounts/types.js';
 import type { NewPasskey } from '../../../domain/user/commands.js';
 
@@ -25,6 +26,7 @@ const DEFAULT_NAME = 'Passkey';
 export function passkeyAccounts(services: AccountServices) {
   const { deps, commandContext, decideForUser, awaitReadModels, loadUser } = services;
   const signIn = signInPath(services);
+  const stepUpRule = stepUp(services);
   const rp = () => services.relyingParty();
 
   /** Creation options: resident key and user verification preferred, attestation `none`, the account's passkeys excluded. */
@@ -60,7 +62,7 @@ export function passkeyAccounts(services: AccountServices) {
       issued.userId,
       commandContext(request, issued.userId),
     );
-    return { ...verified, claim, name: name ?? DEFAULT_NAME, userHandle: issued.passkey!.userHandle! };
+    return { ...verified, claim, name: name ?? DEFAULT_NAME, userHandle: issued.userHandle! };
   };
 
   const passkeyView = async (userId: string, credentialId: string) => {
@@ -86,21 +88,38 @@ export function passkeyAccounts(services: AccountServices) {
     /** POST /auth/passkeys/registration: the new passkey joins the account (201 the passkey). */
     async addPasskey(
       caller: Caller,
-      input: { response: RegistrationResponseJSON; name?: string },
+      input: { response: RegistrationResponseJSON; name?: string } & PersonProofInput,
       request: RequestInfo,
     ) {
+      const proven = input.password !== undefined || input.passkey !== undefined || input.totpCode !== undefined;
+      // An account with no password and no passkey has its session to show: a recent one (the step-up rule).
+      if (!proven && !stepUpRule.recentlyProved(caller))
+        await stepUpRule.reauthRequired(
+          caller,
+          'Adding a passkey needs a recent proof that it is you (POST /auth/reauth)',
+        );
       const issued = await services.spendPasskeyChallenge(input.response.response.clientDataJSON, 'add', request);
       if (issued.userId !== caller.userId) refuse('invalid_credentials', 'These options were made for another account');
+      const proof = await services.proofOf(caller.userId, input, request);
       const passkey = await newPasskey(input.response, issued, input.name, request);
       const ctx = commandContext(request, caller.userId);
-      try {
-        const result = await decideForUser(caller.userId, () => ({ type: 'AddPasskey', data: passkey }), ctx);
-        await awaitReadModels(result);
-        return { passkey: await passkeyView(caller.userId, passkey.credentialId), position: result.position };
-      } catch (error) {
-        await services.releaseAll([passkey.claim], caller.userId, ctx);
+      // The claim is given back only when the passkey did not join the account (never when it is linked).
+      const giveBack = async () => {
+        if (!passkeyOf(await loadUser(caller.userId), passkey.credentialId))
+          await services.releaseAll([passkey.claim], caller.userId, ctx);
+      };
+      const result = await decideForUser(
+        caller.userId,
+        async (state) => ({ type: 'AddPasskey', data: { passkey, reauth: await proof(state) } }),
+        ctx,
+      ).catch(async (error: unknown) => {
+        await giveBack();
         throw error;
-      }
+      });
+      if (!result.events.some((event) => event.type === 'PasskeyAdded')) await giveBack();
+      services.refuseFailedLogin(result.events);
+      await awaitReadModels(result);
+      return { passkey: await passkeyView(caller.userId, passkey.credentialId), position: result.position };
     },
 
     /** POST /auth/passkeys/sign-up/options: creation options for a new account with this name (and address). */
@@ -147,7 +166,9 @@ export function passkeyAccounts(services: AccountServices) {
           request,
         );
       } catch (error) {
-        await services.releaseAll([passkey.claim], issued.userId, commandContext(request, issued.userId));
+        // Given back only when the account was not made with it.
+        if (!passkeyOf(await loadUser(issued.userId), passkey.credentialId))
+          await services.releaseAll([passkey.claim], issued.userId, commandContext(request, issued.userId));
         throw error;
       }
     },

@@ -11,6 +11,11 @@ import type { PasskeyUseCases } from './passkey.js';
 const tag = 'Passkeys';
 const passkeyName = fields.displayName.optional();
 const newPasskeyBody = z.strictObject({ response: fields.passkeyAttestation, name: passkeyName });
+const addPasskeyBody = newPasskeyBody.extend({
+  password: fields.existingPassword.optional(),
+  totp_code: fields.totpCode,
+  passkey: fields.passkeyAssertion.optional(),
+});
 const signUpOptionsBody = z.strictObject({
   username: fields.username,
   email: fields.email.nullish(),
@@ -62,14 +67,24 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
       policy: 'session',
       tag,
       summary: 'Add the passkey the browser made for those options',
-      body: newPasskeyBody,
+      body: addPasskeyBody,
+      description:
+        'A passkey stands in for the password and the second factor afterwards, so adding one needs that proof: ' +
+        '`password` (with `totp_code` when 2FA is on), or `passkey` (one the account has). An account with neither a ' +
+        'password nor a passkey needs a session proven within REAUTH_WINDOW.',
       responses: { 201: { description: 'The passkey', schema: answers.passkey } },
       errors: [401, 404, 409, 410],
     },
     async ({ body }, req, res) => {
       const { passkey, position } = await useCases.addPasskey(
         callerOf(req),
-        { response: attestation(body.response), ...(body.name ? { name: body.name } : {}) },
+        {
+          response: attestation(body.response),
+          ...(body.name ? { name: body.name } : {}),
+          ...(body.password !== undefined ? { password: body.password } : {}),
+          ...(body.totp_code !== undefined ? { totpCode: body.totp_code } : {}),
+          ...(body.passkey ? { passkey: assertion(body.passkey) } : {}),
+        },
         requestInfo(req),
       );
       await routes.answerCommand(res, position, 201, passkey);

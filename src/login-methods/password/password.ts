@@ -50,8 +50,13 @@ export function passwordAccounts(services: AccountServices) {
     ) {
       const userId = await findAccount(input.username);
       if (!userId) return refuseUnknown(input.username, input.password);
+      // Any refusal of the passkey (an old challenge too) is a wrong second factor, weighed after
+      // the password like a wrong code: the answer never tells a known name from an unknown one.
       const passkey = input.passkey
-        ? (await services.verifyPasskeyAssertion(input.passkey, request, userId)).assertion
+        ? await services.verifyPasskeyAssertion(input.passkey, request, userId).then(
+            (verified) => verified.assertion,
+            () => ({ credentialId: '', valid: false, counter: 0, backedUp: false, userVerified: false }),
+          )
         : undefined;
       return signIn(
         userId,

@@ -10,7 +10,7 @@ import { fields } from '../../http/validate.js';
 const tag = 'Registration and login';
 
 const usrBody = z.strictObject({ usr: z.string().min(1).max(256), totp_code: fields.totpCode });
-const rotateUsrBody = z.strictObject({ password: fields.existingPassword.optional(), totp_code: fields.totpCode });
+const rotateUsrBody = z.strictObject({});
 const usrKey = z.object({ usr: z.string() });
 
 /** The legacy user key: its login, and showing or replacing it. */
@@ -45,10 +45,9 @@ export function usrKeyRoutes(
       policy: 'session',
       tag,
       summary: "Show the account's secret user key",
-      description:
-        'Only to a session that signed in at most `REAUTH_WINDOW` ago (default 5 minutes); otherwise 403 `reauth_required` with the `methods` the account can sign in with.',
+      description: 'Only to a session proven within `REAUTH_WINDOW` (sign in again, or POST /auth/reauth first).',
       responses: { 200: { description: 'The user key', schema: usrKey } },
-      errors: [403],
+      stepUp: true,
     },
     async (_input, req, res) => {
       res.json(await useCases.showUsrKey(callerOf(req)));
@@ -63,17 +62,12 @@ export function usrKeyRoutes(
       tag,
       summary: "Replace the account's secret user key",
       body: rotateUsrBody,
-      description:
-        'Needs the `password` (and `totp_code` with 2FA), or a sign-in at most `REAUTH_WINDOW` old (403 `reauth_required` otherwise).',
       responses: { 200: { description: 'The new user key', schema: usrKey } },
-      errors: [401, 403, 429],
+      errors: [401, 429],
+      stepUp: true,
     },
-    async ({ body }, req, res) => {
-      const { usr, position } = await useCases.rotateUsrKey(
-        callerOf(req),
-        { password: body.password, totpCode: body.totp_code },
-        requestInfo(req),
-      );
+    async (_input, req, res) => {
+      const { usr, position } = await useCases.rotateUsrKey(callerOf(req), requestInfo(req));
       await routes.answerCommand(res, position, 200, { usr });
     },
   );

@@ -8,23 +8,10 @@ import { signInPath } from '../../accounts/sign-in.js';
 import type { Caller, RequestInfo } from '../../accounts/types.js';
 import { hashUsrKey, newUsrKey } from '../../accounts/usr-key.js';
 
-/** The legacy user key: its login, and, for a signed-in account, showing it to a recent sign-in and replacing it with a proof. */
+/** The legacy user key: its login, and, for a signed-in account, showing and replacing it (step-up routes). */
 export function usrKeyAccounts(services: AccountServices) {
-  const { deps, users, lookups, commandContext, awaitReadModels, decideForUser, loadUser, passwordCheck } = services;
+  const { deps, lookups, commandContext, awaitReadModels, decideForUser, loadUser } = services;
   const signIn = signInPath(services);
-
-  /**
-   * A sensitive read needs a recent proof: a sign-in at most REAUTH_WINDOW old. The refusal names
-   * the ways this account can sign in again.
-   */
-  const requireRecentSignIn = async (caller: Caller, detail: string) => {
-    const at = caller.signedInAt?.getTime();
-    if (at !== undefined && deps.clock().getTime() - at <= deps.settings.reauthWindowMs) return;
-    const me = await users().findOne({ _id: caller.userId });
-    throw Object.assign(new DomainError('reauth_required', detail), {
-      methods: (me?.auth_methods as string[] | undefined) ?? [],
-    });
-  };
 
   return {
     /** POST /auth/usr: the legacy user key logs in (TOTP and lockout apply as for passwords). */
@@ -40,47 +27,22 @@ export function usrKeyAccounts(services: AccountServices) {
     },
     /**
      * GET /auth/usr-key: the account's legacy user key, a permanent login. A stolen session must
-     * not be able to read it, so it is shown only to a sign-in at most REAUTH_WINDOW old.
+     * not be able to read it: the route is a step-up route (a session proven within REAUTH_WINDOW).
      */
     async showUsrKey(caller: Caller) {
-      await requireRecentSignIn(
-        caller,
-        'Sign in again to see the user key (or replace it: POST /auth/usr-key with the password)',
-      );
       const state = await loadUser(caller.userId);
       if (!state.usrKey) refuse('not_found', 'This account has no user key');
       return { usr: state.usrKey! };
     },
 
-    /** POST /auth/usr-key: a new user key (the old one stops working), for a recent sign-in or with the password. */
-    async rotateUsrKey(caller: Caller, input: { password?: string; totpCode?: string }, request: RequestInfo) {
-      if (input.password === undefined)
-        await requireRecentSignIn(
-          caller,
-          'Send the password (and totp_code with 2FA), or sign in again, to replace the user key',
-        );
+    /** POST /auth/usr-key: a new user key (the old one stops working); a step-up route, like every sensitive action. */
+    async rotateUsrKey(caller: Caller, request: RequestInfo) {
       const usr = newUsrKey();
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
       const result = await decideForUser(
         caller.userId,
-        async (state) => ({
-          type: 'RotateUsrKey',
-          data: {
-            ...usr,
-            reauth:
-              input.password === undefined
-                ? null
-                : {
-                    passwordValid: await matches(state),
-                    secondFactor: await secondFactorFrom(state, input.totpCode, now),
-                    now,
-                  },
-          },
-        }),
+        () => ({ type: 'RotateUsrKey', data: { ...usr, reauth: null } }),
         commandContext(request, caller.userId),
       );
-      services.refuseFailedLogin(result.events);
       await awaitReadModels(result);
       return { usr: usr.key, position: result.position };
     },
