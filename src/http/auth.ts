@@ -1,12 +1,13 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
+import type { StepUpProof } from '../accounts/step-up.js';
 import { HttpError } from './errors.js';
 import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
 import { answerCommand } from './respond.js';
 import { z } from 'zod';
-import { fields, parse, parseRequest, type RequestPart, type RouteInput } from './validate.js';
+import { fields, parseRequest, type RequestPart, type RouteInput } from './validate.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -75,7 +76,7 @@ export type RouteAccess<P extends Schema, Q extends Schema, B extends Schema, Ow
    * `reauth_required`. The proof fields are taken out of the body before the route's own schema
    * parses it, and documented with it. A function decides per request (an admin invite only).
    */
-  stepUp?: true | ((body: Record<string, unknown>) => boolean);
+  stepUp?: true | ((body: Record<string, unknown>, caller: Authenticated) => boolean);
 };
 
 export interface RouteEntry {
@@ -183,7 +184,10 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
           stepUp,
           ...doc
         } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
-        const documented = stepUp ? withProofFields(doc) : doc;
+        // A field the route names itself (set-initial-password's new `password`) is never taken as a proof.
+        // A GET carries no body: only a recent session opens it (or POST /auth/reauth before it).
+        const proofFields = stepUp && method !== 'get' ? proofFieldsOf(doc.body) : {};
+        const documented = stepUp ? withProofFields(doc, proofFields) : doc;
         table.push({
           method,
           path: `${prefix}${path}`,
@@ -193,12 +197,19 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         const parser = parseBody && !doc.formBody ? [parseBody] : [];
         const handle = handlers.at(-1) as RouteHandler<RouteInput<P, Q, B>>;
         const middleware = handlers.slice(0, -1) as RequestHandler[];
-        const parseThenHandle: RequestHandler = (req, res) =>
-          handle(parseRequest(doc, req, parsedByHandler), req, res) as Promise<void> | void;
+        // A step-up route parses its body with the proof fields (params, query, body, in that order),
+        // applies the rule, and hands the handler its own fields only.
+        const parseThenHandle: RequestHandler = stepUp
+          ? async (req, res) => {
+              const input = parseRequest(documented, req, parsedByHandler) as RouteInput<P, Q, B>;
+              const { proof, own } = splitProof((input.body ?? {}) as Record<string, unknown>, proofFields);
+              if (stepUp === true || stepUp(own, req.caller!)) await accounts.requireStepUp(req.caller!, proof, requestInfo(req));
+              return handle({ ...input, body: (doc.body ? own : undefined) as RouteInput<P, Q, B>['body'] }, req, res);
+            }
+          : (req, res) => handle(parseRequest(doc, req, parsedByHandler), req, res) as Promise<void> | void;
         router.add(method, `${prefix}${path}`, [
           ...parser,
           authorize(accounts, policy, publicOrigin, cookies),
-          ...(stepUp ? [stepUpGate(accounts, stepUp)] : []),
           ...middleware,
           parseThenHandle,
         ]);
@@ -218,36 +229,41 @@ const PROOF_FIELDS = {
   totp_code: fields.totpCode.describe('Step-up: with the password when 2FA is on (alone for an account without one)'),
   passkey: fields.passkeyAssertion.optional().describe('Step-up: a passkey answer, instead of the password'),
 };
-const proofSchema = z.strictObject(PROOF_FIELDS);
+type ProofFields = Partial<typeof PROOF_FIELDS>;
+
+/** The proof fields a step-up route takes: those its own body does not name. */
+const proofFieldsOf = (body: ZodType | undefined): ProofFields => {
+  const own = body instanceof z.ZodObject ? Object.keys(body.shape) : [];
+  return Object.fromEntries(Object.entries(PROOF_FIELDS).filter(([field]) => !own.includes(field)));
+};
+
+/** A step-up body's proof fields (those the route does not name itself), and the route's own fields. */
+const splitProof = (body: Record<string, unknown>, proofFields: ProofFields) => {
+  const proof: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(body)) {
+    if (field in proofFields) {
+      if (value !== undefined) proof[field] = value;
+    } else own[field] = value;
+  }
+  return { proof: proof as StepUpProof, own };
+};
 
 /** What the OpenAPI document says of a step-up route: its body with the proof fields, and the 403. */
-const withProofFields = <D extends Omit<RouteDoc, 'summary'> & { summary?: string }>(doc: D): D => ({
+const withProofFields = <D extends Omit<RouteDoc, 'summary'> & { summary?: string }>(
+  doc: D,
+  proof: ProofFields,
+): D => ({
   ...doc,
-  body: doc.body instanceof z.ZodObject ? doc.body.extend(PROOF_FIELDS) : proofSchema,
+  body:
+    doc.body instanceof z.ZodObject
+      ? doc.body.extend(proof)
+      : Object.keys(proof).length > 0
+        ? z.strictObject(proof)
+        : doc.body,
   description: `${doc.description ? `${doc.description} ` : ''}A sensitive action: a session proven within REAUTH_WINDOW, or a proof in the body (\`password\` with \`totp_code\`, or \`passkey\`); otherwise 403 \`reauth_required\` with the \`methods\` the account can prove itself with.`,
   errors: [...new Set([...(doc.errors ?? []), 403])],
 });
-
-/** Takes the proof out of the body (the route's schema parses the rest), and applies the step-up rule. */
-const stepUpGate =
-  (accounts: Accounts, stepUp: true | ((body: Record<string, unknown>) => boolean)): RequestHandler =>
-  (req, _res, next) => {
-    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-    if (stepUp !== true && !stepUp(body)) return next();
-    const given = Object.fromEntries(
-      Object.keys(PROOF_FIELDS)
-        .filter((field) => field in body)
-        .map((field) => [field, body[field]]),
-    );
-    for (const field of Object.keys(given)) delete body[field];
-    let proof: z.output<typeof proofSchema>;
-    try {
-      proof = parse(proofSchema, given);
-    } catch (error) {
-      return next(error);
-    }
-    accounts.requireStepUp(req.caller!, proof, requestInfo(req)).then(() => next(), next);
-  };
 
 /**
  * The login session a public route may be called with (starting or finishing a link): the bearer

@@ -176,7 +176,10 @@ describe('ACLs and ACL tokens', () => {
     clock.advance(3_600_000 + 1000);
     expect((await call(server, 'GET', '/auth/me', { token: expiring.issued.token })).body.code).toBe('token_expired');
 
-    const alive = await aclWithToken(server, user.token, ['GET /api/v1/auth/me']);
+    // An hour on, making credentials needs a fresh proof (the step-up rule): sign in again.
+    const fresh = (await call(server, 'POST', '/auth', { body: { username: user.username, password: user.password } }))
+      .body.access_token as string;
+    const alive = await aclWithToken(server, fresh, ['GET /api/v1/auth/me']);
     const other = await register(server);
     const otherAcl = await aclWithToken(server, other.token, ['GET /api/v1/auth/me']);
     // A token is bound to its ACL: a signature over another ACL's id would be needed to switch it.

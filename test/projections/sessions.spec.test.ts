@@ -46,6 +46,12 @@ describe('sessions projection: the live sessions, whose tokens work', () => {
     });
   });
 
+  it('a session proven again (step-up) keeps its start and says when it was proven', async () => {
+    await given([alice(started('s-1')), alice({ type: 'SessionProved', data: { sessionId: 's-1' } })]).then({
+      [SESSIONS]: [{ ...session('s-1', ALICE, 1), proved_at: at(2) }],
+    });
+  });
+
   it("a deleted account's sessions all end; other accounts' stay", async () => {
     await given([
       alice(started('s-1')),
@@ -60,6 +66,7 @@ describe('sessions projection: the live sessions, whose tokens work', () => {
   it('writes for every event type it handles', () => {
     expectEveryHandledTypeWrites(sessionsProjection, [
       alice(started('s-1')),
+      alice({ type: 'SessionProved', data: { sessionId: 's-1' } }),
       alice(ended('s-1')),
       alice({ type: 'UserDeleted', data: { releasedClaims: [] } }),
     ]);

