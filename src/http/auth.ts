@@ -203,7 +203,8 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
           ? async (req, res) => {
               const input = parseRequest(documented, req, parsedByHandler) as RouteInput<P, Q, B>;
               const { proof, own } = splitProof((input.body ?? {}) as Record<string, unknown>, proofFields);
-              if (stepUp === true || stepUp(own, req.caller!)) await accounts.requireStepUp(req.caller!, proof, requestInfo(req));
+              if (stepUp === true || stepUp(own, req.caller!))
+                await accounts.requireStepUp(req.caller!, proof, requestInfo(req));
               return handle({ ...input, body: (doc.body ? own : undefined) as RouteInput<P, Q, B>['body'] }, req, res);
             }
           : (req, res) => handle(parseRequest(doc, req, parsedByHandler), req, res) as Promise<void> | void;

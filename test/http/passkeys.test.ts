@@ -219,6 +219,18 @@ describe('passkeys (WebAuthn)', () => {
     const withCode = await device.signIn({}, { totp_code: await codeAt(secret, server.clock) });
     expect(withCode.status).toBe(200);
 
+    // Without user verification it does not stand in for the password in a sensitive change either.
+    const alone2 = await call(server, 'PUT', '/auth/me', {
+      token: user.token,
+      body: { email: newUser().email, passkey: await device.assertion() },
+    });
+    expect([alone2.status, alone2.body.code]).toEqual([403, 'reauth_required']);
+    const withPassword = await call(server, 'PUT', '/auth/me', {
+      token: user.token,
+      body: { email: newUser().email, password: user.password, passkey: await device.assertion() },
+    });
+    expect(withPassword.status).toBe(200);
+
     // Another account's passkey is no second factor of this one.
     const other = await register(server);
     const otherDevice = passkeyDevice(server);
@@ -254,6 +266,11 @@ describe('passkeys (WebAuthn)', () => {
       body: { new_username: newUser().username },
     });
     expect(noProof.status).toBe(400);
+    // Without it, an account that has passkeys proves nothing: no deletion, no new address.
+    const bare = await call(server, 'DELETE', '/auth/me', { token, body: {} });
+    expect([bare.status, bare.body.code]).toEqual([403, 'reauth_required']);
+    const moved = await call(server, 'PUT', '/auth/me', { token, body: { email: newUser().email } });
+    expect([moved.status, moved.body.code]).toEqual([403, 'reauth_required']);
     const deleted = await call(server, 'DELETE', '/auth/me', { token, body: { passkey: await device.assertion() } });
     expect(deleted.status).toBe(200);
   });
