@@ -74,6 +74,8 @@ export type UserCommand =
       };
     }
   | { type: 'EndSession'; data: { sessionId: string; reason: SessionEndReason } }
+  /** Several at once ("sign out everywhere else"): those no longer live are passed over. */
+  | { type: 'EndSessions'; data: { sessionIds: string[]; reason: SessionEndReason } }
   /** Step-up: the password (and second factor), a passkey, or with no password the second factor alone. */
   | {
       type: 'ProveSession';

@@ -7,7 +7,14 @@ import { addPasskey, removePasskey, renamePasskey } from './passkeys.js';
 import { changeUsername, updateProfile, verifyEmail } from './profile.js';
 import { registerUser } from './registration.js';
 import { disableTotp, enableTotp, regenerateBackupCodes } from './second-factor.js';
-import { endSession, proveSession, recordFailedCode, recoverWithBackupCode, startSession } from './sessions.js';
+import {
+  endSession,
+  endSessions,
+  proveSession,
+  recordFailedCode,
+  recoverWithBackupCode,
+  startSession,
+} from './sessions.js';
 import { deleteUser, disableUser, enableUser, grantAdmin, revokeAdmin } from './standing.js';
 import { evolve, initialState, type UserState } from './state.js';
 
@@ -26,6 +33,8 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       return startSession(command.data, state);
     case 'EndSession':
       return endSession(command.data, state);
+    case 'EndSessions':
+      return endSessions(command.data, state);
     case 'ProveSession':
       return proveSession(command.data, state);
     case 'RecoverWithBackupCode':

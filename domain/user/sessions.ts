@@ -71,6 +71,13 @@ export const proveSession = (data: CommandData<'ProveSession'>, state: UserState
   return [{ type: 'SessionProved', data: { sessionId: data.sessionId } }, ...proof.ok];
 };
 
+export const endSessions = (data: CommandData<'EndSessions'>, state: UserState): UserEvent[] => {
+  requireActive(state);
+  return data.sessionIds
+    .filter((sessionId) => state.sessions.has(sessionId))
+    .map((sessionId) => ({ type: 'SessionEnded', data: { sessionId, reason: data.reason } }));
+};
+
 export const endSession = (data: CommandData<'EndSession'>, state: UserState): UserEvent[] => {
   requireActive(state);
   if (!state.sessions.has(data.sessionId)) return refuse('not_found', 'No such session');

@@ -53,7 +53,7 @@ export function createAccounts(
   extra: { usage: UsageTracker; scratchStore: () => ReadStore },
 ) {
   const { deps } = services;
-  const loginSessions = sessionAccounts(services);
+  const loginSessions = sessionAccounts(services, extra.usage);
   const selfService = selfServiceAccounts(services, loginSessions.forgetSession);
   const scopedCredentials = credentials(services, extra.usage);
   const apiKeys = apiKeyAccounts(services, extra.usage);

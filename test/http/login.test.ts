@@ -26,7 +26,10 @@ describe('password login, logout and sessions', () => {
     expect(sessions.body[0]).toEqual({
       id: expect.any(String),
       method: expect.any(String),
+      device: expect.any(String),
+      network: '127.0.0.0/24',
       created_at: expect.any(String),
+      last_used_at: expect.any(String),
       last_seen_at: expect.any(String),
       ip: expect.stringContaining('127.0.0.1'),
       user_agent: expect.any(String),

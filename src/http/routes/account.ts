@@ -51,17 +51,22 @@ const historyQuery = z.strictObject({
     .optional(),
 });
 const sessionParams = z.strictObject({ id: z.uuid({ message: 'must be a session id' }) });
+const othersQuery = z.strictObject({ others: z.literal('true', { message: 'must be true' }) });
 const sessionList = z.array(
   z.object({
     id: z.uuid(),
-    method: z.string(),
+    method: z.string().describe('The way in it started with'),
+    device: z.string().describe('Browser and system, from the user agent ("Firefox 128 on Linux")'),
+    network: z.string().nullable().describe("The address's network: an IPv4 /24 or an IPv6 /48"),
     created_at: z.iso.datetime(),
-    last_seen_at: z.iso.datetime(),
+    last_used_at: z.iso.datetime().describe('Kept to the minute, across restarts'),
+    last_seen_at: z.iso.datetime().describe('The older name of last_used_at'),
     ip: z.string().nullable(),
     user_agent: z.string().nullable(),
     current: z.boolean(),
   }),
 );
+const endedAnswer = z.object({ detail: z.string(), ended: z.number().int() });
 const historyList = z.array(
   z.object({
     type: z.string(),
@@ -216,6 +221,22 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     },
     async (_input, req, res) => {
       res.json(await accounts.listSessions(callerOf(req)));
+    },
+  );
+
+  routes.add(
+    'delete',
+    '/auth/sessions',
+    {
+      policy: 'session',
+      tag,
+      summary: 'End every session but this one (?others=true)',
+      query: othersQuery,
+      responses: { 200: { description: 'The other sessions ended', schema: endedAnswer } },
+    },
+    async (_input, req, res) => {
+      const { ended, position } = await accounts.revokeOtherSessions(callerOf(req), requestInfo(req));
+      await routes.answerCommand(res, position, 200, { detail: 'Other sessions ended', ended });
     },
   );
 
