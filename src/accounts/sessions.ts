@@ -13,6 +13,27 @@ export function sessionAccounts(services: AccountServices, usage: UsageTracker) 
   // session, so it outlives a restart), never an event per request.
   const usageKey = (sessionId: string) => `session:${sessionId}`;
 
+  const sessionsOf = async (userId: string, currentSessionId: string | null) => {
+    const docs = await sessions().find({ userId }, { sort: { created_at: -1 } });
+    const used = await usage.lastUsed(docs.map((doc) => usageKey(doc._id)));
+    return docs.map((doc) => {
+      const lastUsed = used.get(usageKey(doc._id)) ?? (doc.created_at as string);
+      return {
+        id: doc._id,
+        method: doc.method,
+        device: deviceName(doc.user_agent as string | null),
+        network: networkPrefix(doc.ip as string | null),
+        created_at: doc.created_at,
+        last_used_at: lastUsed,
+        /** The contract's older name for `last_used_at`. */
+        last_seen_at: lastUsed,
+        ip: doc.ip ?? null,
+        user_agent: doc.user_agent ?? null,
+        current: doc._id === currentSessionId,
+      };
+    });
+  };
+
   return {
     /** Nothing to forget: an ended session's last use stays in the usage store, and it is refused anyway. */
     forgetSession: (_sessionId: string) => undefined,
@@ -28,26 +49,13 @@ export function sessionAccounts(services: AccountServices, usage: UsageTracker) 
       return result.position;
     },
     /** GET /auth/sessions: each session as a person recognises it (device, way in, network), newest first. */
-    async listSessions(caller: Caller) {
-      const docs = await sessions().find({ userId: caller.userId }, { sort: { created_at: -1 } });
-      const used = await usage.lastUsed(docs.map((doc) => usageKey(doc._id)));
-      return docs.map((doc) => {
-        const lastUsed = used.get(usageKey(doc._id)) ?? (doc.created_at as string);
-        return {
-          id: doc._id,
-          method: doc.method,
-          device: deviceName(doc.user_agent as string | null),
-          network: networkPrefix(doc.ip as string | null),
-          created_at: doc.created_at,
-          last_used_at: lastUsed,
-          /** The contract's older name for `last_used_at`. */
-          last_seen_at: lastUsed,
-          ip: doc.ip ?? null,
-          user_agent: doc.user_agent ?? null,
-          current: doc._id === caller.sessionId,
-        };
-      });
+    listSessions: (caller: Caller) => sessionsOf(caller.userId, caller.sessionId),
+    /** GET /admin/users/{id}/sessions: the same, for an admin (none of them is the admin's own). */
+    listUserSessions: async (userId: string) => {
+      if (!(await users().findOne({ _id: userId }))) throw new DomainError('not_found', 'No such account');
+      return sessionsOf(userId, null);
     },
+
     async revokeSession(caller: Caller, sessionId: string, request: RequestInfo) {
       const result = await decideForUser(
         caller.userId,

@@ -25,6 +25,17 @@ describe('sessions a person recognises', () => {
     expect(other.last_used_at).toBe(clock.now().toISOString());
     expect(other.last_used_at).not.toBe(other.created_at);
     expect(mine.method).toBe('register');
+    // An admin (the first account is the superadmin) sees the same on the user.
+    const seen = await call(
+      server,
+      'GET',
+      `/admin/users/${(await call(server, 'GET', '/auth/me', { token: user.token })).body.id}/sessions`,
+      {
+        token: user.token,
+      },
+    );
+    expect(seen.body.map((s: { id: string }) => s.id).sort()).toEqual(listed.map((s: { id: string }) => s.id).sort());
+    expect(seen.body.every((s: { current: boolean }) => !s.current)).toBe(true);
 
     // A clean restart keeps the last uses (the usage store, written at most once a minute).
     const dataDir = server.dataDir;

@@ -52,7 +52,8 @@ const historyQuery = z.strictObject({
 });
 const sessionParams = z.strictObject({ id: z.uuid({ message: 'must be a session id' }) });
 const othersQuery = z.strictObject({ others: z.literal('true', { message: 'must be true' }) });
-const sessionList = z.array(
+/** The sessions of an account, as `GET /auth/sessions` (and an admin's view of a user) lists them. */
+export const sessionList = z.array(
   z.object({
     id: z.uuid(),
     method: z.string().describe('The way in it started with'),

@@ -4,6 +4,7 @@ import type { ProjectionOperations } from '../../operations.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { fields } from '../validate.js';
 import { answers } from '../openapi.js';
+import { sessionList } from './account.js';
 
 const userParams = z.strictObject({ id: z.uuid({ message: 'must be a user id' }) });
 const listQuery = z.strictObject({
@@ -89,6 +90,21 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     },
     async ({ params }, _req, res) => {
       res.json(await accounts.getUser(params.id));
+    },
+  );
+
+  routes.add(
+    'get',
+    '/admin/users/:id/sessions',
+    {
+      policy: 'admin',
+      tag,
+      summary: "A user's live sessions, as the user sees them (device, way in, network, last use)",
+      params: userParams,
+      responses: { 200: { description: 'The sessions, newest first', schema: sessionList } },
+    },
+    async ({ params }, _req, res) => {
+      res.json(await accounts.listUserSessions(params.id));
     },
   );
 
