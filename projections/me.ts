@@ -46,6 +46,9 @@ export const meProjection: Projection = {
     'PasskeyAdded',
     'PasskeyRenamed',
     'PasskeyUsed',
+    'DeviceTrusted',
+    'DeviceForgotten',
+    'DevicesForgotten',
   ],
   project(event) {
     const id = userIdOfStream(event.streamId);
@@ -99,7 +102,29 @@ export const meProjection: Projection = {
       case 'TotpEnabled':
         return [set(id, event, { totp_enabled: true })];
       case 'TotpDisabled':
-        return [set(id, event, { totp_enabled: false })];
+        // Its trusted devices go with the second factor they skipped.
+        return [set(id, event, { totp_enabled: false }, { $unset: { trusted_devices: '' } })];
+      case 'DeviceTrusted': {
+        const data = event.data as Data<'DeviceTrusted'>;
+        const device = {
+          id: data.deviceId,
+          name: data.name,
+          created_at: event.created.toISOString(),
+          expires_at: data.expiresAt,
+        };
+        return [set(id, event, { [`trusted_devices.${data.deviceId}`]: device })];
+      }
+      case 'DeviceForgotten':
+        return [
+          set(
+            id,
+            event,
+            {},
+            { $unset: { [`trusted_devices.${(event.data as Data<'DeviceForgotten'>).deviceId}`]: '' } },
+          ),
+        ];
+      case 'DevicesForgotten':
+        return [set(id, event, {}, { $unset: { trusted_devices: '' } })];
       case 'IdentityLinked': {
         // Erased (a replay after the account's key is gone): nothing to show.
         const { method, id: identity } = event.data as Data<'IdentityLinked'>;
@@ -176,7 +201,7 @@ export const meProjection: Projection = {
             id,
             event,
             { has_password: true, must_reset_password: false },
-            { $addToSet: { auth_methods: 'password' } },
+            { $addToSet: { auth_methods: 'password' }, $unset: { trusted_devices: '' } },
           ),
         ];
       case 'PasswordRemoved':

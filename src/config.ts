@@ -74,6 +74,7 @@ export const configSchema = z
     CODE_FAILURE_LIMIT: int(10, 1, 10_000),
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
     REAUTH_WINDOW: duration('10m'),
+    TRUSTED_DEVICE_TTL: duration('30d'),
     CLAIM_GRACE: duration('60s'),
     QUEUE_ADD_TIMEOUT: duration('5s'),
     TRUST_PROXY: z.string().default('false'),
@@ -115,6 +116,8 @@ export const configSchema = z
       readYourWritesTimeoutMs: env.READ_YOUR_WRITES_TIMEOUT,
       /** How recent a sign-in counts as proof for a sensitive read (the user key). */
       reauthWindowMs: env.REAUTH_WINDOW,
+      /** How long a device remembered at a two-factor sign-in skips the second factor. */
+      trustedDeviceTtlMs: env.TRUSTED_DEVICE_TTL,
       claimGraceMs: env.CLAIM_GRACE,
       queueAddTimeoutMs: env.QUEUE_ADD_TIMEOUT,
       logLevel: env.LOG_LEVEL,

@@ -70,10 +70,16 @@ export type UserCommand =
         secondFactor: SecondFactor;
         /** A passkey sign-in: the assertion that is its first factor (its use is recorded). */
         passkey?: PasskeyAssertion;
+        /** A password sign-in from a device the account trusts: its second factor is skipped. */
+        trustedDevice?: { deviceId: string; tokenHash: string };
+        /** Remember this device, should the sign-in pass the second factor. */
+        rememberDevice?: { deviceId: string; tokenHash: string; name: string; expiresAt: string };
         now: Date;
       };
     }
   | { type: 'EndSession'; data: { sessionId: string; reason: SessionEndReason } }
+  | { type: 'ForgetDevice'; data: { deviceId: string } }
+  | { type: 'ForgetDevices'; data: Record<string, never> }
   /** Several at once ("sign out everywhere else"): those no longer live are passed over. */
   | { type: 'EndSessions'; data: { sessionIds: string[]; reason: SessionEndReason } }
   /** Step-up: the password (and second factor), a passkey, or with no password the second factor alone. */

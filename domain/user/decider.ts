@@ -10,6 +10,8 @@ import { disableTotp, enableTotp, regenerateBackupCodes } from './second-factor.
 import {
   endSession,
   endSessions,
+  forgetDevice,
+  forgetDevices,
   proveSession,
   recordFailedCode,
   recoverWithBackupCode,
@@ -33,6 +35,10 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       return startSession(command.data, state);
     case 'EndSession':
       return endSession(command.data, state);
+    case 'ForgetDevice':
+      return forgetDevice(command.data, state);
+    case 'ForgetDevices':
+      return forgetDevices(command.data, state);
     case 'EndSessions':
       return endSessions(command.data, state);
     case 'ProveSession':

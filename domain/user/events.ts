@@ -91,6 +91,14 @@ export type UserEvent =
   /** A passkey's own facts; its credential id is also linked as an identity of method `passkey`. */
   | { type: 'PasskeyAdded'; data: PasskeyFacts & { credentialId: string; userHandle: string } }
   | { type: 'PasskeyRenamed'; data: { credentialId: string; name: string } }
+  /**
+   * A device that passed the second factor is remembered until `expiresAt`: a later password
+   * sign-in from it skips the second factor. Only the SHA-256 of its token is kept.
+   */
+  | { type: 'DeviceTrusted'; data: { deviceId: string; tokenHash: string; name: string; expiresAt: string } }
+  | { type: 'DeviceForgotten'; data: { deviceId: string } }
+  /** Every trusted device is forgotten (by the person); a password change or reset and 2FA off do it too. */
+  | { type: 'DevicesForgotten'; data: { count: number } }
   /** The person behind a live session proved it is them again: sensitive changes are open for a while (step-up). */
   | { type: 'SessionProved'; data: { sessionId: string } }
   /** A sign-in or proof with it: its signature counter, and whether it is backed up now. */
@@ -150,6 +158,9 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   PasskeyAdded: ['credentialId', 'publicKey', 'name', 'userHandle'],
   PasskeyRenamed: ['credentialId', 'name'],
   SessionProved: [],
+  DeviceTrusted: ['name'],
+  DeviceForgotten: [],
+  DevicesForgotten: [],
   PasskeyUsed: ['credentialId'],
   PasskeyCounterRegressed: ['credentialId'],
   UserDisabled: [],

@@ -44,14 +44,35 @@ export const startSession = (data: CommandData<'StartSession'>, state: UserState
   const started = sessionStarted(data);
   // A passkey that checked the person is two factors already (possession and a PIN or biometrics).
   if (state.totpSecret === null || passkey?.userVerified) return [started, ...used];
+  // A device the account trusts (it passed the second factor before, and is not expired) skips it.
+  if (trusts(state, data.trustedDevice, now)) return [started, ...used];
+  const remembered: UserEvent[] = data.rememberDevice ? [{ type: 'DeviceTrusted', data: data.rememberDevice }] : [];
   if (secondFactor.kind === 'passkey') {
     const second = passkeyUse(state, secondFactor, now);
-    return 'failed' in second ? second.failed : [started, ...used, ...second.ok];
+    return 'failed' in second ? second.failed : [started, ...used, ...second.ok, ...remembered];
   }
   if (secondFactor.kind === 'none') return refuse('totp_required', 'A two-factor code is required');
   if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null)
     return loginFailure(state, 'totp', now);
-  return [started, ...used, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }];
+  return [started, ...used, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }, ...remembered];
+};
+
+/** Whether the device token's hash is a trusted device of the account, not yet expired. */
+const trusts = (state: UserState, device: { deviceId: string; tokenHash: string } | undefined, now: Date) => {
+  const trusted = device ? state.trustedDevices.get(device.deviceId) : undefined;
+  return trusted !== undefined && trusted.tokenHash === device!.tokenHash && new Date(trusted.expiresAt) > now;
+};
+
+export const forgetDevice = (data: CommandData<'ForgetDevice'>, state: UserState): UserEvent[] => {
+  requireActive(state);
+  if (!state.trustedDevices.has(data.deviceId)) return refuse('not_found', 'No such trusted device');
+  return [{ type: 'DeviceForgotten', data }];
+};
+
+export const forgetDevices = (_data: CommandData<'ForgetDevices'>, state: UserState): UserEvent[] => {
+  requireActive(state);
+  const count = state.trustedDevices.size;
+  return count ? [{ type: 'DevicesForgotten', data: { count } }] : [];
 };
 
 /**

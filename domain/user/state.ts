@@ -34,6 +34,8 @@ export interface UserState extends SecurityState {
   passkeys: ReadonlyMap<string, StoredPasskey>;
   /** The account's WebAuthn user handle, once it has had a passkey (random; never the id or the name). */
   passkeyUserHandle: string | null;
+  /** Devices that skip the second factor of a password sign-in, by device id (the hash of their token, and until when). */
+  trustedDevices: ReadonlyMap<string, { tokenHash: string; expiresAt: string }>;
 }
 
 /** What the account keeps of a passkey. */
@@ -70,6 +72,7 @@ export const initialState = (): UserState => ({
   identities: new Map(),
   passkeys: new Map(),
   passkeyUserHandle: null,
+  trustedDevices: new Map(),
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -132,7 +135,9 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         credentialsEpoch: state.credentialsEpoch + 1,
         mustResetPassword: false,
       };
-      return event.data.reset ? { ...next, failedLogins: 0, lockedUntil: null } : next;
+      // A new password forgets every trusted device: they were trusted on the old one's proof.
+      const forgotten = { ...next, trustedDevices: new Map() };
+      return event.data.reset ? { ...forgotten, failedLogins: 0, lockedUntil: null } : forgotten;
     }
     case 'LoginFailed':
       return { ...state, failedLogins: event.data.consecutive };
@@ -141,7 +146,16 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'TotpEnabled':
       return { ...state, totpSecret: event.data.secret, backupCodes: event.data.backupCodeHashes };
     case 'TotpDisabled':
-      return { ...state, totpSecret: null, backupCodes: [] };
+      // With no second factor, there is nothing for a device to skip: they are forgotten.
+      return { ...state, totpSecret: null, backupCodes: [], trustedDevices: new Map() };
+    case 'DeviceTrusted': {
+      const { deviceId, tokenHash, expiresAt } = event.data;
+      return { ...state, trustedDevices: new Map([...state.trustedDevices, [deviceId, { tokenHash, expiresAt }]]) };
+    }
+    case 'DeviceForgotten':
+      return { ...state, trustedDevices: without(state.trustedDevices, event.data.deviceId) };
+    case 'DevicesForgotten':
+      return { ...state, trustedDevices: new Map() };
     case 'TotpCodeAccepted':
       return { ...state, lastTotpStep: Math.max(state.lastTotpStep ?? 0, event.data.timeStep) };
     case 'BackupCodesRegenerated':
@@ -207,6 +221,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         usrKey: null,
         identities: new Map(),
         passkeys: new Map(),
+        trustedDevices: new Map(),
       };
     default: {
       const _exhaustive: never = event;

@@ -16,6 +16,7 @@ import type { AccountServices } from './services.js';
 import type { Caller } from './types.js';
 import { totpAccounts } from './totp.js';
 import { stepUp } from './step-up.js';
+import { trustedDeviceAccounts } from './trusted-devices.js';
 import { adminAccounts } from './admin.js';
 import { inviteAccounts } from './invites.js';
 import type { UsageTracker } from './usage.js';
@@ -64,6 +65,7 @@ export function createAccounts(
     ...emailFlows(services),
     ...totpAccounts(services),
     ...stepUp(services),
+    ...trustedDeviceAccounts(services),
     ...scopedCredentials,
     ...apiKeys,
     unlinkIdentity: services.unlinkIdentity,

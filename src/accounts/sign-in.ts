@@ -6,6 +6,7 @@ import type { SessionMethod, UserEvent } from '../../domain/user/events.js';
 import type { Issued, RequestInfo } from './types.js';
 import type { AccountServices } from './services.js';
 import { secondFactorFrom } from './second-factor.js';
+import { deviceUsageKey, newTrustedDevice } from './trusted-devices.js';
 
 /** What a way in proved, handed to the one sign-in path. */
 export interface SignInProof {
@@ -22,6 +23,10 @@ export interface SignInProof {
   passkey?: PasskeyAssertion;
   /** A passkey as the second factor (a password sign-in finished with a passkey instead of a code). */
   secondFactorPasskey?: PasskeyAssertion;
+  /** A password sign-in from a device the account may trust (its `device_token`): the second factor is skipped. */
+  trustedDevice?: { deviceId: string; tokenHash: string };
+  /** Remember this device should the sign-in pass the second factor (`remember_device`). */
+  rememberDevice?: boolean;
   /**
    * A command that replaces the ordinary start for this account as it stands (an email code
    * reclaiming an account whose address was never verified); null for the ordinary start.
@@ -49,6 +54,7 @@ export function signInPath(services: AccountServices) {
   ): Promise<Issued & { events: readonly UserEvent[] }> => {
     const sessionId = randomUUID();
     const now = deps.clock();
+    const remembered = proof.rememberDevice ? newTrustedDevice(request, now, deps.settings.trustedDeviceTtlMs) : null;
     const session = { sessionId, ip: request.ip, userAgent: request.userAgent };
     const result = await decideForUser(
       userId,
@@ -70,6 +76,8 @@ export function signInPath(services: AccountServices) {
             credentialsValid: firstFactor,
             secondFactor,
             ...(proof.passkey ? { passkey: proof.passkey } : {}),
+            ...(proof.trustedDevice ? { trustedDevice: proof.trustedDevice } : {}),
+            ...(remembered ? { rememberDevice: remembered.trusted } : {}),
             now,
           },
         };
@@ -77,7 +85,14 @@ export function signInPath(services: AccountServices) {
       commandContext(request, userId),
     ).catch((error) => namingSecondFactors(error, () => services.loadUser(userId)));
     services.refuseFailedLogin(result.events);
-    return { ...(await services.issue(userId, sessionId, result)), events: result.events };
+    const trusted = result.events.some((event) => event.type === 'DeviceTrusted');
+    if (proof.trustedDevice && !result.events.some((e) => e.type === 'TotpCodeAccepted' || e.type === 'PasskeyUsed'))
+      deps.usage.record(deviceUsageKey(proof.trustedDevice.deviceId));
+    return {
+      ...(await services.issue(userId, sessionId, result)),
+      ...(trusted && remembered ? { device: { token: remembered.token, expiresAt: remembered.expiresAt } } : {}),
+      events: result.events,
+    };
   };
 }
 

@@ -15,6 +15,7 @@ import type { TokenSigner } from '../tokens/jwt.js';
 import type { Challenges } from './challenges.js';
 import type { Claims } from './claims.js';
 import { DomainError } from '../../domain/shared/errors.js';
+import type { UsageTracker } from './usage.js';
 
 /* The vocabulary every account module shares: who asks, what a sign-in hands out, what the accounts layer is built from. */
 
@@ -59,6 +60,8 @@ export interface Issued {
   position: bigint | null;
   /** The legacy user key, shown once: at registration. */
   usr?: string;
+  /** A device remembered at this sign-in (`remember_device`): its token, shown once, and its expiry. */
+  device?: { token: string; expiresAt: string };
 }
 
 export interface AccountsDeps {
@@ -91,6 +94,8 @@ export interface AccountsDeps {
     readYourWritesTimeoutMs: number;
     /** REAUTH_WINDOW: a sign-in this recent proves the person for a sensitive read. */
     reauthWindowMs: number;
+    /** TRUSTED_DEVICE_TTL: how long a remembered device skips the second factor. */
+    trustedDeviceTtlMs: number;
     serviceName: string;
     publicUrl: string;
     /** ALLOWED_REDIRECTS: where a sign-in may send the browser back to. */
@@ -100,6 +105,8 @@ export interface AccountsDeps {
   };
   /** The one list of ways in (`src/login-methods/`): setup-status, unlinking and the history read it. */
   loginMethods: readonly LoginMethodFacts[];
+  /** When credentials, sessions and trusted devices were last used (to the minute). */
+  usage: UsageTracker;
   /** The configured OAuth 2 / OIDC providers by name. */
   oauth: OAuthProviders;
   /** The service key behind HMACs of one-time identifiers (NIP-98 event ids). */

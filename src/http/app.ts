@@ -16,6 +16,7 @@ import { totpRoutes } from './routes/totp.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
 import { identityRoutes } from './routes/identities.js';
+import { deviceRoutes } from './routes/devices.js';
 import { inviteRoutes } from './routes/invites.js';
 import { loginPageRoutes } from './routes/login-page.js';
 import { passwordPageRoutes } from './routes/password-pages.js';
@@ -108,6 +109,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   credentialRoutes(deps.accounts, api, limit);
   adminRoutes(deps.accounts, deps.operations, api);
   identityRoutes(deps.accounts, api, deps.loginMethods);
+  deviceRoutes(deps.accounts, api);
   inviteRoutes(deps.accounts, api);
   // Every way in; OAuth's `/auth/:provider` comes last, after every other path.
   deps.loginRoutes(deps.accounts, api, limit);

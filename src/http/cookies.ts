@@ -9,6 +9,8 @@ export interface CookieNames {
   session: string;
   csrf: string;
   oauthState: string;
+  /** A trusted device's token (HttpOnly, scoped to /api/v1/auth). */
+  device: string;
 }
 
 /**
@@ -19,8 +21,18 @@ export interface CookieNames {
  */
 export const cookieNames = (publicUrl: string): CookieNames =>
   new URL(publicUrl).protocol === 'https:'
-    ? { session: '__Host-accounts_session', csrf: '__Host-accounts_csrf', oauthState: '__Secure-accounts_oauth_state' }
-    : { session: 'accounts_session', csrf: 'accounts_csrf', oauthState: 'accounts_oauth_state' };
+    ? {
+        session: '__Host-accounts_session',
+        csrf: '__Host-accounts_csrf',
+        oauthState: '__Secure-accounts_oauth_state',
+        device: '__Secure-accounts_device',
+      }
+    : {
+        session: 'accounts_session',
+        csrf: 'accounts_csrf',
+        oauthState: 'accounts_oauth_state',
+        device: 'accounts_device',
+      };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -78,7 +90,12 @@ function answerWithCookie(req: Request, res: Response, secure: boolean, names: C
   req.wantsCookie = true;
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
-    const answer = body as { access_token?: unknown; expires_at?: unknown } | null;
+    const answer = body as {
+      access_token?: unknown;
+      expires_at?: unknown;
+      device_token?: unknown;
+      device_expires_at?: unknown;
+    } | null;
     if (
       res.statusCode < 300 &&
       answer &&
@@ -87,6 +104,18 @@ function answerWithCookie(req: Request, res: Response, secure: boolean, names: C
       mayPlantSession(req)
     ) {
       setSessionCookies(res, names, answer.access_token, new Date(answer.expires_at), secure);
+      // A remembered device keeps its token where scripts cannot read it, sent only to the sign-in routes.
+      if (typeof answer.device_token === 'string' && typeof answer.device_expires_at === 'string')
+        res.append(
+          'Set-Cookie',
+          serialize(names.device, answer.device_token, {
+            httpOnly: true,
+            secure,
+            sameSite: 'strict',
+            path: '/api/v1/auth',
+            expires: new Date(answer.device_expires_at),
+          }),
+        );
     }
     return json(body);
   };

@@ -22,6 +22,8 @@ export const tokenAnswer = (issued: Issued) => ({
   expires_at: issued.expiresAt.toISOString(),
   // Only when an account was made: its legacy user key, shown this once.
   ...(issued.usr ? { usr: issued.usr } : {}),
+  // Only when this sign-in remembered the device (`remember_device`): its token, shown this once.
+  ...(issued.device ? { device_token: issued.device.token, device_expires_at: issued.device.expiresAt } : {}),
 });
 
 /** An answer already serialised (as `res.json` would send it, without serialising again). */

@@ -390,8 +390,32 @@ describe('me projection: the user object of GET /auth/me', () => {
       ...passkeyAdded('cred-1'),
       alice({ type: 'PasskeyRenamed', data: { credentialId: 'cred-1', name: 'Phone' } }),
       alice({ type: 'PasskeyUsed', data: { credentialId: 'cred-1', counter: 1, backedUp: true } }),
+      alice({ type: 'DeviceTrusted', data: { deviceId: 'd-1', tokenHash: 'h', name: 'Firefox', expiresAt: at(40) } }),
+      alice({ type: 'DeviceForgotten', data: { deviceId: 'd-1' } }),
+      alice({ type: 'DevicesForgotten', data: { count: 1 } }),
       alice({ type: 'UserDeleted', data: { releasedClaims: [] } }),
     ]);
+  });
+
+  it('keeps the trusted devices (outside the user object) until they are forgotten or the password changes', async () => {
+    const trusted = alice({
+      type: 'DeviceTrusted',
+      data: { deviceId: 'd-1', tokenHash: 'h', name: 'Firefox 128 on Linux', expiresAt: at(40) },
+    });
+    const device = { id: 'd-1', name: 'Firefox 128 on Linux', created_at: at(2), expires_at: at(40) };
+    await given([aliceRegistered(), trusted]).then({
+      [USERS]: [aliceDoc({ trusted_devices: { 'd-1': device }, updated_at: at(2) })],
+    });
+    await given([
+      aliceRegistered(),
+      trusted,
+      alice({ type: 'PasswordChanged', data: { passwordHash: 'h2', initial: false } }),
+    ]).then({
+      [USERS]: [aliceDoc({ updated_at: at(3) })],
+    });
+    await given([aliceRegistered(), trusted, alice({ type: 'DeviceForgotten', data: { deviceId: 'd-1' } })]).then({
+      [USERS]: [aliceDoc({ trusted_devices: {}, updated_at: at(3) })],
+    });
   });
 
   it('lists a passkey with its name, creation and last use; it leaves with its identity', async () => {

@@ -17,6 +17,9 @@ const userEvents: ShownBy<UserEvent> = {
   SessionStarted: ['sessions'],
   SessionEnded: ['sessions'],
   SessionProved: ['sessions'], // proved_at: the step-up window
+  DeviceTrusted: ['me'], // the account's trusted devices (not in the user object)
+  DeviceForgotten: ['me'],
+  DevicesForgotten: ['me'],
   DisplayNameChanged: ['me'],
   NameChanged: ['me'],
   EmailChanged: ['me', 'lookups'],

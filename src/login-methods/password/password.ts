@@ -1,6 +1,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { normalizeEmail } from '../../../domain/user/rules.js';
 import { loginNames } from '../../accounts/login-names.js';
+import { deviceOf } from '../../accounts/trusted-devices.js';
 import { inviteIdOf } from '../../accounts/registration.js';
 import type { AccountServices } from '../../accounts/services.js';
 import { signInPath } from '../../accounts/sign-in.js';
@@ -45,7 +46,15 @@ export function passwordAccounts(services: AccountServices) {
     },
     /** With 2FA on, the second factor is a code (`totpCode`) or a passkey of the account (`passkey`). */
     async login(
-      input: { username: string; password: string; totpCode?: string; passkey?: AuthenticationResponseJSON },
+      input: {
+        username: string;
+        password: string;
+        totpCode?: string;
+        passkey?: AuthenticationResponseJSON;
+        /** A trusted device's token (`device_token`, or its cookie): it skips the second factor. */
+        deviceToken?: string;
+        rememberDevice?: boolean;
+      },
       request: RequestInfo,
     ) {
       const userId = await findAccount(input.username);
@@ -65,6 +74,8 @@ export function passwordAccounts(services: AccountServices) {
           firstFactor: passwordCheck(input.password),
           totpCode: input.totpCode,
           ...(passkey ? { secondFactorPasskey: passkey } : {}),
+          ...(deviceOf(input.deviceToken) ? { trustedDevice: deviceOf(input.deviceToken)! } : {}),
+          ...(input.rememberDevice ? { rememberDevice: true } : {}),
         },
         request,
       );

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import type { passwordAccounts } from './password.js';
 import { requestInfo, type Routes } from '../../http/auth.js';
+import { cookieNames, cookiesOf } from '../../http/cookies.js';
 import { answers } from '../../http/openapi.js';
 import { tokenAnswer } from '../../http/respond.js';
 import { fields } from '../../http/validate.js';
@@ -25,6 +26,15 @@ const loginBody = z.strictObject({
   password: fields.existingPassword,
   totp_code: fields.totpCode,
   passkey: fields.passkeyAssertion.optional(),
+  remember_device: z
+    .boolean()
+    .optional()
+    .describe('With 2FA on: remember this device for TRUSTED_DEVICE_TTL; the answer gives its device_token'),
+  device_token: z
+    .string()
+    .max(128)
+    .optional()
+    .describe("A trusted device's token (or its cookie): the second factor is skipped"),
 });
 
 /** Registration with a password, and password login. */
@@ -88,6 +98,8 @@ export function passwordRoutes(
           password: body.password,
           totpCode: body.totp_code,
           ...(body.passkey ? { passkey: body.passkey as unknown as AuthenticationResponseJSON } : {}),
+          deviceToken: body.device_token ?? cookiesOf(req)[cookieNames(accounts.publicUrl()).device],
+          rememberDevice: body.remember_device === true,
         },
         requestInfo(req),
       );
