@@ -55,7 +55,7 @@ export function createAccounts(
 ) {
   const { deps } = services;
   const loginSessions = sessionAccounts(services, extra.usage);
-  const selfService = selfServiceAccounts(services, loginSessions.forgetSession);
+  const selfService = selfServiceAccounts(services);
   const scopedCredentials = credentials(services, extra.usage);
   const apiKeys = apiKeyAccounts(services, extra.usage);
   return {

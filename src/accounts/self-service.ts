@@ -9,7 +9,7 @@ import { secondFactorFrom } from './second-factor.js';
 import type { PersonProofInput } from './person-proofs.js';
 
 /** The account itself: set-up status, the user object, password changes, deletion and the own history. */
-export function selfServiceAccounts(services: AccountServices, forgetSession: (sessionId: string) => void) {
+export function selfServiceAccounts(services: AccountServices) {
   const {
     deps,
     users,
@@ -72,7 +72,6 @@ export function selfServiceAccounts(services: AccountServices, forgetSession: (s
         commandContext(request, caller.userId),
       );
       services.refuseFailedLogin(result.events);
-      for (const event of result.events) if (event.type === 'SessionEnded') forgetSession(event.data.sessionId);
       await awaitReadModels(result);
       if (input.revokeCredentials) await sweep(caller.userId, 'password_changed', request);
       return result.position;

@@ -35,9 +35,6 @@ export function sessionAccounts(services: AccountServices, usage: UsageTracker) 
   };
 
   return {
-    /** Nothing to forget: an ended session's last use stays in the usage store, and it is refused anyway. */
-    forgetSession: (_sessionId: string) => undefined,
-
     async logout(caller: Caller, request: RequestInfo) {
       const sessionId = sessionOf(caller);
       const result = await decideForUser(
