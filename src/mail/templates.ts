@@ -5,7 +5,7 @@
  * mail server logs).
  */
 import type { MailMessage } from '../ports/mailer.js';
-import { escapeHtml } from '../html.js';
+import { renderHtml, renderText, type Content } from './render.js';
 import { ACCOUNT_SETUP_TTL_MS, CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
 
 export type MailTemplate =
@@ -62,22 +62,6 @@ export const resetLink = (linkBase: string, token: string): string =>
 /** The link of an admin-made account's mail, to choose its first password. */
 export const setPasswordLink = (linkBase: string, token: string): string =>
   pageLink(linkBase, MAIL_PAGES.setPassword, token);
-
-/** What a mail says, independent of its format; rendered once as text and once as HTML. */
-type Block =
-  | { type: 'p'; text: string }
-  /** A secret to type in (a code): shown large. */
-  | { type: 'code'; label: string; value: string }
-  /** A value to copy (an id such as otp_session): shown monospaced. */
-  | { type: 'value'; label: string; value: string }
-  | { type: 'link'; href: string };
-
-interface Content {
-  subject: string;
-  blocks: Block[];
-  /** Whether the mail answers a request of the user ("ignore it if it was not you") or is a notice. */
-  requested: boolean;
-}
 
 function trimUrl(url: string): string {
   return url.replace(/\/+$/, '');
@@ -246,52 +230,6 @@ function footer(ctx: MailContext, requested: boolean): string {
   return requested
     ? `${sentBy} If you did not ask for this, you can ignore this mail.`
     : `${sentBy} You get this notice whenever the security of your account changes.`;
-}
-
-function renderText(blocks: Block[], foot: string): string {
-  const parts = blocks.map((block) => {
-    switch (block.type) {
-      case 'p':
-        return block.text;
-      case 'code':
-      case 'value':
-        return `    ${block.value}`;
-      case 'link':
-        return block.href;
-    }
-  });
-  return `${parts.join('\n\n')}\n\n-- \n${foot}\n`;
-}
-
-function renderHtml(subject: string, blocks: Block[], foot: string): string {
-  const body = blocks
-    .map((block) => {
-      switch (block.type) {
-        case 'p':
-          return `<p>${escapeHtml(block.text)}</p>`;
-        case 'code':
-          return `<p aria-label="${escapeHtml(block.label)}" style="font-family:monospace;font-size:28px;font-weight:bold;letter-spacing:4px">${escapeHtml(block.value)}</p>`;
-        case 'value':
-          return `<p aria-label="${escapeHtml(block.label)}"><code style="font-family:monospace;word-break:break-all">${escapeHtml(block.value)}</code></p>`;
-        case 'link':
-          return `<p><a href="${escapeHtml(block.href)}">${escapeHtml(block.href)}</a></p>`;
-      }
-    })
-    .join('\n');
-  return [
-    '<!doctype html>',
-    '<html>',
-    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>' +
-      escapeHtml(subject) +
-      '</title></head>',
-    '<body style="font-family:sans-serif;line-height:1.5;color:#222">',
-    body,
-    '<hr>',
-    `<p style="font-size:12px;color:#666">${escapeHtml(foot)}</p>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
 }
 
 /** Builds the subject, plain-text and HTML parts of a mail. */
