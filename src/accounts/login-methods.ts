@@ -41,6 +41,14 @@ export const unlinkableKinds = (methods: readonly LoginMethodFacts[]): LinkedIde
 export const identityKinds = (methods: readonly LoginMethodFacts[]): LinkedIdentityKind[] =>
   methods.flatMap((method) => (method.identity ? [method.identity] : []));
 
+const patterns = new Map<string, RegExp>();
+/** A kind's method pattern, compiled once. */
+const patternOf = (kind: LinkedIdentityKind) => {
+  let pattern = patterns.get(kind.methodPattern);
+  if (!pattern) patterns.set(kind.methodPattern, (pattern = new RegExp(`^(?:${kind.methodPattern})$`)));
+  return pattern;
+};
+
 /** The kind whose pattern names `method` (e.g. `oauth:github`), if any. */
 export const identityKindOf = (kinds: readonly LinkedIdentityKind[], method: string) =>
-  kinds.find((kind) => new RegExp(`^(?:${kind.methodPattern})$`).test(method));
+  kinds.find((kind) => patternOf(kind).test(method));

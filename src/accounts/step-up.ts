@@ -3,13 +3,6 @@ import type { PersonProofInput } from './person-proofs.js';
 import type { AccountServices } from './services.js';
 import type { Caller, RequestInfo } from './types.js';
 
-/** The proof fields a step-up route takes in its body, as the route table hands them over. */
-export interface StepUpProof {
-  password?: string;
-  totp_code?: string;
-  passkey?: PersonProofInput['passkey'];
-}
-
 /**
  * The one step-up rule. A sensitive action needs a recent proof of the person: the session signed
  * in or proved itself within REAUTH_WINDOW, or the request carries the proof itself (the password,
@@ -43,15 +36,11 @@ export function stepUp(services: AccountServices) {
   };
 
   /** POST /auth/reauth, and a proof sent with a sensitive request: the session is proven again. */
-  const proveSession = async (caller: Caller, input: StepUpProof, request: RequestInfo) => {
+  const proveSession = async (caller: Caller, input: PersonProofInput, request: RequestInfo) => {
     if (caller.kind !== 'session' || !caller.sessionId)
       throw new DomainError('forbidden', 'Only a login session proves itself again');
     const sessionId = caller.sessionId;
-    const proof = await services.proofOf(
-      caller.userId,
-      { password: input.password, totpCode: input.totp_code, passkey: input.passkey },
-      request,
-    );
+    const proof = await services.proofOf(caller.userId, input, request);
     const result = await decideForUser(
       caller.userId,
       async (state) => ({ type: 'ProveSession', data: { sessionId, reauth: await proof(state) } }),
@@ -67,9 +56,9 @@ export function stepUp(services: AccountServices) {
     /** Whether the session's proof is recent enough for a sensitive action. */
     recentlyProved: recent,
     /** The step-up gate: passes a recent session, proves one that sent a proof, refuses the rest (403). */
-    async requireStepUp(caller: Caller, proof: StepUpProof, request: RequestInfo) {
+    async requireStepUp(caller: Caller, proof: PersonProofInput, request: RequestInfo) {
       if (caller.kind !== 'session' || recent(caller)) return;
-      if (proof.password !== undefined || proof.passkey !== undefined || proof.totp_code !== undefined) {
+      if (proof.password !== undefined || proof.passkey !== undefined || proof.totpCode !== undefined) {
         await proveSession(caller, proof, request);
         return;
       }

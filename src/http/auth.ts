@@ -1,13 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
-import type { StepUpProof } from '../accounts/step-up.js';
 import { HttpError } from './errors.js';
 import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
 import { answerCommand } from './respond.js';
 import { z } from 'zod';
-import { fields, parseRequest, type RequestPart, type RouteInput } from './validate.js';
+import { parseRequest, proofFields, proofOf, type RequestPart, type RouteInput } from './validate.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -186,8 +185,8 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
         // A field the route names itself (set-initial-password's new `password`) is never taken as a proof.
         // A GET carries no body: only a recent session opens it (or POST /auth/reauth before it).
-        const proofFields = stepUp && method !== 'get' ? proofFieldsOf(doc.body) : {};
-        const documented = stepUp ? withProofFields(doc, proofFields) : doc;
+        const takenProof = stepUp && method !== 'get' ? proofFieldsOf(doc.body) : {};
+        const documented = stepUp ? withProofFields(doc, takenProof) : doc;
         table.push({
           method,
           path: `${prefix}${path}`,
@@ -202,7 +201,7 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         const parseThenHandle: RequestHandler = stepUp
           ? async (req, res) => {
               const input = parseRequest(documented, req, parsedByHandler) as RouteInput<P, Q, B>;
-              const { proof, own } = splitProof((input.body ?? {}) as Record<string, unknown>, proofFields);
+              const { proof, own } = splitProof((input.body ?? {}) as Record<string, unknown>, takenProof);
               if (stepUp === true || stepUp(own, req.caller!))
                 await accounts.requireStepUp(req.caller!, proof, requestInfo(req));
               return handle({ ...input, body: (doc.body ? own : undefined) as RouteInput<P, Q, B>['body'] }, req, res);
@@ -226,9 +225,11 @@ export type Routes = ReturnType<ReturnType<typeof routeTable>['scope']>;
 
 /** The proof a step-up route takes in its body (see `RouteAccess.stepUp`). */
 const PROOF_FIELDS = {
-  password: fields.existingPassword.optional().describe('Step-up: the password, when the session is not recent'),
-  totp_code: fields.totpCode.describe('Step-up: with the password when 2FA is on (alone for an account without one)'),
-  passkey: fields.passkeyAssertion.optional().describe('Step-up: a passkey answer, instead of the password'),
+  password: proofFields.password.describe('Step-up: the password, when the session is not recent'),
+  totp_code: proofFields.totp_code.describe(
+    'Step-up: with the password when 2FA is on (alone for an account without one)',
+  ),
+  passkey: proofFields.passkey.describe('Step-up: a passkey answer, instead of the password'),
 };
 type ProofFields = Partial<typeof PROOF_FIELDS>;
 
@@ -239,15 +240,15 @@ const proofFieldsOf = (body: ZodType | undefined): ProofFields => {
 };
 
 /** A step-up body's proof fields (those the route does not name itself), and the route's own fields. */
-const splitProof = (body: Record<string, unknown>, proofFields: ProofFields) => {
+const splitProof = (body: Record<string, unknown>, taken: ProofFields) => {
   const proof: Record<string, unknown> = {};
   const own: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(body)) {
-    if (field in proofFields) {
+    if (field in taken) {
       if (value !== undefined) proof[field] = value;
     } else own[field] = value;
   }
-  return { proof: proof as StepUpProof, own };
+  return { proof: proofOf(proof), own };
 };
 
 /** What the OpenAPI document says of a step-up route: its body with the proof fields, and the 403. */

@@ -1,4 +1,5 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { PersonProofInput } from '../accounts/person-proofs.js';
 import { z } from 'zod';
 import { HttpError } from './errors.js';
 
@@ -115,6 +116,27 @@ export const fields = {
     publicKeyAlgorithm: z.number().int().optional(),
   }).describe("The browser's answer (PublicKeyCredential as JSON) to the creation options"),
 };
+
+/**
+ * The proof of the person a sensitive request may carry: the password (with `totp_code` when 2FA
+ * is on), or a passkey answer. One shape for every route that takes it.
+ */
+export const proofFields = {
+  password: fields.existingPassword.optional(),
+  totp_code: fields.totpCode,
+  passkey: fields.passkeyAssertion.optional(),
+};
+
+/** Those fields as the use cases take them (`PersonProofInput`); absent ones stay absent. */
+export const proofOf = (body: {
+  password?: string | undefined;
+  totp_code?: string | undefined;
+  passkey?: z.output<typeof fields.passkeyAssertion> | undefined;
+}): PersonProofInput => ({
+  ...(body.password !== undefined ? { password: body.password } : {}),
+  ...(body.totp_code !== undefined ? { totpCode: body.totp_code } : {}),
+  ...(body.passkey !== undefined ? { passkey: assertionOf(body.passkey)! } : {}),
+});
 
 /** A passkey assertion as the use cases take it (the schema checked its shape; the ceremony checks the rest). */
 export const assertionOf = (

@@ -3,7 +3,7 @@ import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type RouteHandler, type Routes } from '../auth.js';
 import { sendJsonText } from '../respond.js';
 import { HttpError } from '../errors.js';
-import { assertionOf, fields } from '../validate.js';
+import { fields, proofFields, proofOf } from '../validate.js';
 import { answers } from '../openapi.js';
 
 const profileBody = z.strictObject({
@@ -12,16 +12,12 @@ const profileBody = z.strictObject({
   last_name: fields.displayName.nullable().optional(),
   email: fields.email.nullable().optional(),
   /** Needed (with totp_code when 2FA is on) when the email changes; or `passkey` instead. */
-  password: fields.existingPassword.optional(),
-  totp_code: fields.totpCode,
-  passkey: fields.passkeyAssertion.optional(),
+  ...proofFields,
 });
 const usernameBody = z
   .strictObject({
     new_username: fields.username,
-    password: fields.existingPassword.optional(),
-    totp_code: fields.totpCode,
-    passkey: fields.passkeyAssertion.optional(),
+    ...proofFields,
   })
   .refine((body) => body.password !== undefined || body.passkey !== undefined, {
     message: 'send the password (and totp_code with 2FA), or a passkey',
@@ -37,11 +33,7 @@ const passwordBody = z.strictObject({
     .describe('Also replace the user key and revoke every API key and ACL token (default false)'),
 });
 const initialPasswordBody = z.strictObject({ password: fields.password });
-const deleteBody = z.strictObject({
-  password: fields.existingPassword.optional(),
-  totp_code: fields.totpCode,
-  passkey: fields.passkeyAssertion.optional(),
-});
+const deleteBody = z.strictObject(proofFields);
 const historyQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z
@@ -130,9 +122,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
           firstName: body.first_name,
           lastName: body.last_name,
           email: body.email,
-          password: body.password,
-          totpCode: body.totp_code,
-          passkey: assertionOf(body.passkey),
+          ...proofOf(body),
         },
         requestInfo(req),
       );
@@ -154,12 +144,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     async ({ body }, req, res) => {
       const { user, position } = await accounts.changeUsername(
         callerOf(req),
-        {
-          newUsername: body.new_username,
-          password: body.password,
-          totpCode: body.totp_code,
-          passkey: assertionOf(body.passkey),
-        },
+        { newUsername: body.new_username, ...proofOf(body) },
         requestInfo(req),
       );
       await routes.answerCommand(res, position, 200, user);
@@ -271,11 +256,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
       responses: { 200: { description: 'Account deleted', schema: answers.detail } },
     },
     async ({ body }, req, res) => {
-      const position = await accounts.deleteAccount(
-        callerOf(req),
-        { password: body.password, totpCode: body.totp_code, passkey: assertionOf(body.passkey) },
-        requestInfo(req),
-      );
+      const position = await accounts.deleteAccount(callerOf(req), proofOf(body), requestInfo(req));
       await routes.answerCommand(res, position, 200, { detail: 'Account deleted' });
     },
   );

@@ -4,7 +4,7 @@ import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answers } from '../openapi.js';
 import { clearSessionCookies } from '../cookies.js';
-import { assertionOf, fields } from '../validate.js';
+import { proofFields, proofOf } from '../validate.js';
 
 const noBody = z.strictObject({});
 const setupStatus = z.object({
@@ -14,11 +14,7 @@ const setupStatus = z.object({
   login_methods: z.array(z.string()),
 });
 const tag = 'Registration and login';
-const reauthBody = z.strictObject({
-  password: fields.existingPassword.optional(),
-  totp_code: fields.totpCode,
-  passkey: fields.passkeyAssertion.optional(),
-});
+const reauthBody = z.strictObject(proofFields);
 const reauthAnswer = z.object({ detail: z.string(), proved_at: z.iso.datetime(), window_seconds: z.number().int() });
 
 /** Set-up status and logout (the ways in are in src/login-methods/). */
@@ -73,11 +69,7 @@ export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
       errors: [401, 403, 429],
     },
     async ({ body }, req, res) => {
-      const { provedAt, position } = await accounts.proveSession(
-        callerOf(req),
-        { password: body.password, totp_code: body.totp_code, passkey: assertionOf(body.passkey) },
-        requestInfo(req),
-      );
+      const { provedAt, position } = await accounts.proveSession(callerOf(req), proofOf(body), requestInfo(req));
       await routes.answerCommand(res, position, 200, {
         detail: 'Proven',
         proved_at: provedAt.toISOString(),

@@ -1,21 +1,17 @@
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../../http/auth.js';
 import { answers } from '../../http/openapi.js';
 import { tokenAnswer } from '../../http/respond.js';
-import { fields } from '../../http/validate.js';
+import { assertionOf, fields, proofFields, proofOf } from '../../http/validate.js';
 import type { PasskeyUseCases } from './passkey.js';
 
 const tag = 'Passkeys';
 const passkeyName = fields.displayName.optional();
 const newPasskeyBody = z.strictObject({ response: fields.passkeyAttestation, name: passkeyName });
-const addPasskeyBody = newPasskeyBody.extend({
-  password: fields.existingPassword.optional(),
-  totp_code: fields.totpCode,
-  passkey: fields.passkeyAssertion.optional(),
-});
+const addPasskeyBody = newPasskeyBody.extend(proofFields);
 const signUpOptionsBody = z.strictObject({
   username: fields.username,
   email: fields.email.nullish(),
@@ -24,11 +20,7 @@ const signUpOptionsBody = z.strictObject({
 const signInBody = z.strictObject({ response: fields.passkeyAssertion, totp_code: fields.totpCode });
 const idParams = z.strictObject({ id: z.string().min(1).max(1400) });
 const renameBody = z.strictObject({ name: fields.displayName });
-const removeBody = z.strictObject({
-  password: fields.existingPassword.optional(),
-  totp_code: fields.totpCode,
-  passkey: fields.passkeyAssertion.optional(),
-});
+const removeBody = z.strictObject(proofFields);
 const creationOptions = z
   .looseObject({ challenge: z.string(), rp: z.object({ id: z.string().optional(), name: z.string() }) })
   .describe('PublicKeyCredentialCreationOptionsJSON: hand it to @simplewebauthn/browser startRegistration');
@@ -38,8 +30,6 @@ const requestOptions = z
 
 const attestation = (response: z.output<typeof fields.passkeyAttestation>) =>
   response as unknown as RegistrationResponseJSON;
-export const assertion = (response: z.output<typeof fields.passkeyAssertion>) =>
-  response as unknown as AuthenticationResponseJSON;
 
 /** Passkeys: add one, sign up and sign in with one, list, rename and remove them. */
 export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, routes: Routes, limit: RequestHandler) {
@@ -81,9 +71,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
         {
           response: attestation(body.response),
           ...(body.name ? { name: body.name } : {}),
-          ...(body.password !== undefined ? { password: body.password } : {}),
-          ...(body.totp_code !== undefined ? { totpCode: body.totp_code } : {}),
-          ...(body.passkey ? { passkey: assertion(body.passkey) } : {}),
+          ...proofOf(body),
         },
         requestInfo(req),
       );
@@ -174,7 +162,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
     limit,
     async ({ body }, req, res) => {
       const issued = await useCases.loginWithPasskey(
-        { response: assertion(body.response), totpCode: body.totp_code },
+        { response: assertionOf(body.response)!, totpCode: body.totp_code },
         requestInfo(req),
       );
       await routes.answerCommand(res, issued.position, 200, tokenAnswer(issued));
@@ -231,11 +219,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
       const { user, position } = await useCases.removePasskey(
         callerOf(req),
         params.id,
-        {
-          ...(body.password !== undefined ? { password: body.password } : {}),
-          ...(body.totp_code !== undefined ? { totpCode: body.totp_code } : {}),
-          ...(body.passkey ? { passkey: assertion(body.passkey) } : {}),
-        },
+        proofOf(body),
         requestInfo(req),
       );
       await routes.answerCommand(res, position, 200, user);

@@ -1,4 +1,3 @@
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
@@ -7,7 +6,7 @@ import { requestInfo, type Routes } from '../../http/auth.js';
 import { cookieNames, cookiesOf } from '../../http/cookies.js';
 import { answers } from '../../http/openapi.js';
 import { tokenAnswer } from '../../http/respond.js';
-import { fields } from '../../http/validate.js';
+import { assertionOf, fields } from '../../http/validate.js';
 
 const tag = 'Registration and login';
 
@@ -97,7 +96,7 @@ export function passwordRoutes(
           username: body.username,
           password: body.password,
           totpCode: body.totp_code,
-          ...(body.passkey ? { passkey: body.passkey as unknown as AuthenticationResponseJSON } : {}),
+          ...(body.passkey ? { passkey: assertionOf(body.passkey)! } : {}),
           deviceToken: body.device_token ?? cookiesOf(req)[cookieNames(accounts.publicUrl()).device],
           rememberDevice: body.remember_device === true,
         },
