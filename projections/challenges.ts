@@ -23,6 +23,7 @@ const keyOf = (data: Issued): string | null => {
     case 'lnurl':
     case 'oauth':
     case 'passkey':
+    case 'wasnt_me':
       return null; // its token (k1, state) names the challenge itself
   }
 };

@@ -75,6 +75,7 @@ export const configSchema = z
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
     REAUTH_WINDOW: duration('10m'),
     TRUSTED_DEVICE_TTL: duration('30d'),
+    NEW_DEVICE_NOTICES: bool(true),
     CLAIM_GRACE: duration('60s'),
     QUEUE_ADD_TIMEOUT: duration('5s'),
     TRUST_PROXY: z.string().default('false'),
@@ -118,6 +119,8 @@ export const configSchema = z
       reauthWindowMs: env.REAUTH_WINDOW,
       /** How long a device remembered at a two-factor sign-in skips the second factor. */
       trustedDeviceTtlMs: env.TRUSTED_DEVICE_TTL,
+      /** Mail the owner when a sign-in comes from a device new to the account (with a "this wasn't me" link). */
+      newDeviceNotices: env.NEW_DEVICE_NOTICES,
       claimGraceMs: env.CLAIM_GRACE,
       queueAddTimeoutMs: env.QUEUE_ADD_TIMEOUT,
       logLevel: env.LOG_LEVEL,

@@ -4,4 +4,5 @@ export const JOBS = {
   expireChallenge: 'expire-challenge',
   requestPasswordReset: 'request-password-reset',
   requestLoginCode: 'request-login-code',
+  newDeviceNotice: 'new-device-notice',
 } as const;

@@ -139,6 +139,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
       reauthWindowMs: config.reauthWindowMs,
       trustedDeviceTtlMs: config.trustedDeviceTtlMs,
+      newDeviceNotices: config.newDeviceNotices,
       serviceName: config.serviceName,
       publicUrl: config.publicUrl,
       allowedRedirects: config.allowedRedirects,

@@ -5,6 +5,7 @@ import type { JobQueue } from '../src/ports/job-queue.js';
 import { JOB_RETENTION_MS } from '../src/ports/job-queue.js';
 import type { Reaction } from '../src/reactors/reactor.js';
 import { JOBS } from '../src/jobs.js';
+import type { NewDeviceNoticeJob } from '../src/accounts/new-device-notices.js';
 
 /** The security notices, by the event that calls for one. */
 const NOTICE: Record<string, (event: DecodedEvent) => MailTemplate | null> = {
@@ -21,6 +22,12 @@ const NOTICE: Record<string, (event: DecodedEvent) => MailTemplate | null> = {
   }),
   BackupCodeUsed: () => ({ kind: 'backup_code_used' }),
   PasskeyCounterRegressed: () => ({ kind: 'passkey_cloned' }),
+  SignInDisowned: (event) => ({
+    kind: 'sign_in_disowned',
+    endedSessions: event.data.endedSessions as number,
+    forgottenDevices: event.data.forgottenDevices as number,
+    revokedCredentials: event.data.revokedCredentials as number,
+  }),
 };
 
 /**
@@ -37,7 +44,7 @@ export function jobsReaction(deps: {
   const horizonMs = JOB_RETENTION_MS - 24 * 3_600_000;
   return {
     name: 'jobs',
-    handles: ['ChallengeIssued', ...Object.keys(NOTICE)],
+    handles: ['ChallengeIssued', 'NewDeviceSignIn', ...Object.keys(NOTICE)],
     async react(event) {
       const now = deps.clock().getTime();
       if (now - event.created.getTime() > horizonMs) return;
@@ -48,6 +55,21 @@ export function jobsReaction(deps: {
           { challengeId: event.data.challengeId as string },
           { jobId: event.id, delayMs: Math.max(0, expiresAt - now) + 1000 },
         );
+        return;
+      }
+      if (event.type === 'NewDeviceSignIn') {
+        // The worker makes the notice's link (a secret): the job carries only what the event says.
+        const job: NewDeviceNoticeJob = {
+          userId: userIdOfStream(event.streamId),
+          ...(event.data as Omit<NewDeviceNoticeJob, 'userId'>),
+        };
+        if (job.device === null) return; // erased since: nobody to tell
+        await deps.queue.add(JOBS.newDeviceNotice, job, {
+          jobId: event.id,
+          attempts: 8,
+          backoffMs: 2000,
+          secretFields: ['device', 'network'],
+        });
         return;
       }
       const template = NOTICE[event.type]!(event);

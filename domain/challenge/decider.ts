@@ -13,7 +13,9 @@ export type ChallengePurpose =
   | 'totp_setup'
   | 'lnurl'
   | 'oauth'
-  | 'passkey';
+  | 'passkey'
+  /** The "this wasn't me" link of a new-device notice. */
+  | 'wasnt_me';
 
 /** How long each kind of challenge lives: the one place the issuers and the mails read it from. */
 export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
@@ -24,6 +26,7 @@ export const CHALLENGE_TTL_MS: { [P in ChallengePurpose]: number } = {
   lnurl: 5 * 60_000,
   oauth: 10 * 60_000,
   passkey: 5 * 60_000,
+  wasnt_me: 7 * 24 * 3_600_000,
 };
 
 /** A set-password link in the mail of an account an admin made lives longer than a reset link. */
@@ -61,6 +64,8 @@ export type ChallengeIssuedData = {
   passkey?: { ceremony: PasskeyCeremony };
   /** Passkeys (adding one, signing up): the account's WebAuthn user handle (sealed). */
   userHandle?: string;
+  /** "This wasn't me": the session the notice told of. */
+  sessionId?: string;
 };
 
 export type PasskeyCeremony = 'add' | 'sign-up' | 'sign-in';

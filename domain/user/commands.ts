@@ -1,5 +1,26 @@
 import type { Role, SessionEndReason, SessionMethod, UserEvent } from './events.js';
 
+/** A session as a sign-in starts it: who asked from where, and the device as new-device notices compare it. */
+export type SessionFacts = {
+  sessionId: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Browser and OS family and network prefix (`deviceKey`): what "seen before" compares. */
+  device?: string;
+  /** When (ISO): what the 90 days of "seen before" count from. */
+  at?: string;
+};
+
+/**
+ * What a sign-in needs to tell whether its device is new to the account (present while
+ * NEW_DEVICE_NOTICES is on): the words of the notice, and the device token the request carried.
+ */
+export type NewDeviceCheck = {
+  name: string;
+  network: string | null;
+  token?: { deviceId: string; tokenHash: string };
+};
+
 /**
  * A second factor as the application found it: checking a TOTP code needs the secret and the
  * clock, so that is done outside and comes in as a fact; a backup code comes as its hash, which
@@ -50,7 +71,7 @@ export type UserCommand =
         identity?: { method: string; id: string; claim: string };
         /** The passkey the account is made with (sign-up with a passkey). */
         passkey?: NewPasskey;
-        session: { sessionId: string; method?: SessionMethod; ip: string | null; userAgent: string | null } | null;
+        session: (SessionFacts & { method?: SessionMethod }) | null;
         /** For an account an admin makes: its role (never superadmin), who made it, and a temporary password. */
         role?: Exclude<Role, 'superadmin'>;
         createdBy?: string;
@@ -61,11 +82,8 @@ export type UserCommand =
     }
   | {
       type: 'StartSession';
-      data: {
-        sessionId: string;
+      data: SessionFacts & {
         method: SessionMethod;
-        ip: string | null;
-        userAgent: string | null;
         credentialsValid: boolean;
         secondFactor: SecondFactor;
         /** A passkey sign-in: the assertion that is its first factor (its use is recorded). */
@@ -74,10 +92,26 @@ export type UserCommand =
         trustedDevice?: { deviceId: string; tokenHash: string };
         /** Remember this device, should the sign-in pass the second factor. */
         rememberDevice?: { deviceId: string; tokenHash: string; name: string; expiresAt: string };
+        newDevice?: NewDeviceCheck;
         now: Date;
       };
     }
   | { type: 'EndSession'; data: { sessionId: string; reason: SessionEndReason } }
+  /**
+   * "This wasn't me" from a new-device notice: every session ends, every device is forgotten, the
+   * user key is replaced, and the next password sign-in needs a reset. The API keys and ACL tokens
+   * were revoked just before (`revokedCredentials`, in their own streams).
+   */
+  | {
+      type: 'DisownSignIn';
+      data: {
+        /** The link's challenge: one "this wasn't me" per link, however many requests race. */
+        challengeId: string;
+        sessionId: string;
+        revokedCredentials: number;
+        newUsr: { key: string; hash: string };
+      };
+    }
   | { type: 'ForgetDevice'; data: { deviceId: string } }
   | { type: 'ForgetDevices'; data: Record<string, never> }
   /** Several at once ("sign out everywhere else"): those no longer live are passed over. */
@@ -134,7 +168,7 @@ export type UserCommand =
       data: {
         emailClaim: string;
         newUsr: { key: string; hash: string };
-        session: { sessionId: string; ip: string | null; userAgent: string | null };
+        session: SessionFacts;
       };
     }
   | {
@@ -145,12 +179,10 @@ export type UserCommand =
   | { type: 'RegenerateBackupCodes'; data: { secondFactor: SecondFactor; backupCodeHashes: string[]; now: Date } }
   | {
       type: 'RecoverWithBackupCode';
-      data: {
+      data: SessionFacts & {
         credentialsValid: boolean;
         codeHash: string;
-        sessionId: string;
-        ip: string | null;
-        userAgent: string | null;
+        newDevice?: NewDeviceCheck;
         now: Date;
       };
     }

@@ -7,7 +7,7 @@ import { sessionStarted } from './sessions.js';
 import { requireActive, type UserState } from './state.js';
 
 /** A new legacy user key, naming the one it replaces. */
-const usrKeyReplaced = (state: UserState, usr: { key: string; hash: string }): UserEvent => ({
+export const usrKeyReplaced = (state: UserState, usr: { key: string; hash: string }): UserEvent => ({
   type: 'UsrKeyIssued',
   data: { usrKey: usr.key, usrHash: usr.hash, previousUsrHash: state.usrHash },
 });

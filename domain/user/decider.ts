@@ -5,6 +5,7 @@ import type { UserEvent } from './events.js';
 import { linkIdentity, unlinkIdentity } from './identities.js';
 import { addPasskey, removePasskey, renamePasskey } from './passkeys.js';
 import { changeUsername, updateProfile, verifyEmail } from './profile.js';
+import { disownSignIn } from './disown.js';
 import { registerUser } from './registration.js';
 import { disableTotp, enableTotp, regenerateBackupCodes } from './second-factor.js';
 import {
@@ -35,6 +36,8 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       return startSession(command.data, state);
     case 'EndSession':
       return endSession(command.data, state);
+    case 'DisownSignIn':
+      return disownSignIn(command.data, state);
     case 'ForgetDevice':
       return forgetDevice(command.data, state);
     case 'ForgetDevices':

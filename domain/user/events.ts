@@ -20,7 +20,9 @@ export type SessionEndReason =
   | 'password_reset'
   | 'account_disabled'
   | 'account_deleted'
-  | 'account_reclaimed';
+  | 'account_reclaimed'
+  /** The person said a sign-in was not theirs ("this wasn't me"). */
+  | 'wasnt_me';
 /** What the account keeps of a passkey (`publicKey` base64url, as registration verified it). */
 export type PasskeyFacts = {
   publicKey: string;
@@ -58,7 +60,18 @@ export type UserEvent =
     }
   | {
       type: 'SessionStarted';
-      data: { sessionId: string; method: SessionMethod; ip: string | null; userAgent: string | null };
+      data: {
+        sessionId: string;
+        method: SessionMethod;
+        ip: string | null;
+        userAgent: string | null;
+        /**
+         * The device as new-device notices compare it: browser and OS family and network prefix
+         * (`deviceKey`); with `at`, when. Absent in older events.
+         */
+        device?: string;
+        at?: string;
+      };
     }
   | { type: 'SessionEnded'; data: { sessionId: string; reason: SessionEndReason } }
   | { type: 'DisplayNameChanged'; data: { displayName: string | null } }
@@ -99,6 +112,31 @@ export type UserEvent =
   | { type: 'DeviceForgotten'; data: { deviceId: string } }
   /** Every trusted device is forgotten (by the person); a password change or reset and 2FA off do it too. */
   | { type: 'DevicesForgotten'; data: { count: number } }
+  /**
+   * A sign-in from a device the account has not used in the last 90 days (no device token of it,
+   * a browser and OS family and network prefix not seen on it): the owner is mailed a notice with
+   * a "this wasn't me" link. What the notice says: the device's name, its network, the way in.
+   */
+  | {
+      type: 'NewDeviceSignIn';
+      data: { sessionId: string; method: SessionMethod; device: string; network: string | null; at: string };
+    }
+  /**
+   * "This wasn't me": the owner disowned a sign-in (`sessionId`, the one the notice named). Every
+   * session ended and every device was forgotten in the events before, API keys and ACL tokens
+   * were revoked (`revokedCredentials`), the user key replaced; the next password sign-in needs a
+   * reset by mail.
+   */
+  | {
+      type: 'SignInDisowned';
+      data: {
+        challengeId: string;
+        sessionId: string;
+        endedSessions: number;
+        forgottenDevices: number;
+        revokedCredentials: number;
+      };
+    }
   /** The person behind a live session proved it is them again: sensitive changes are open for a while (step-up). */
   | { type: 'SessionProved'; data: { sessionId: string } }
   /** A sign-in or proof with it: its signature counter, and whether it is backed up now. */
@@ -137,7 +175,7 @@ export type UserEventType = UserEvent['type'];
  */
 export const personalFields: { [T in UserEventType]: string[] } = {
   UserRegistered: ['username', 'email', 'displayName'],
-  SessionStarted: ['ip', 'userAgent'],
+  SessionStarted: ['ip', 'userAgent', 'device'],
   SessionEnded: [],
   DisplayNameChanged: ['displayName'],
   NameChanged: ['firstName', 'lastName'],
@@ -158,6 +196,8 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   PasskeyAdded: ['credentialId', 'publicKey', 'name', 'userHandle'],
   PasskeyRenamed: ['credentialId', 'name'],
   SessionProved: [],
+  NewDeviceSignIn: ['device', 'network'],
+  SignInDisowned: [],
   DeviceTrusted: ['name'],
   DeviceForgotten: [],
   DevicesForgotten: [],

@@ -1,19 +1,21 @@
 import { refuse } from '../shared/errors.js';
-import type { CommandData } from './commands.js';
+import type { CommandData, SessionFacts } from './commands.js';
+import { holdsTrustedDevice, newDeviceSignIn } from './new-device.js';
 import { passkeyUse } from './passkey-use.js';
 import type { SessionMethod, UserEvent } from './events.js';
 import { loginFailure, provePerson, refuseIfLocked } from './security.js';
 import { requireActive, type UserState } from './state.js';
 
 /** A session's start, as every way in records it (the command may carry more than the event keeps). */
-export const sessionStarted = (data: {
-  sessionId: string;
-  method: SessionMethod;
-  ip: string | null;
-  userAgent: string | null;
-}): UserEvent => ({
+export const sessionStarted = (data: SessionFacts & { method: SessionMethod }): UserEvent => ({
   type: 'SessionStarted',
-  data: { sessionId: data.sessionId, method: data.method, ip: data.ip, userAgent: data.userAgent },
+  data: {
+    sessionId: data.sessionId,
+    method: data.method,
+    ip: data.ip,
+    userAgent: data.userAgent,
+    ...(data.device && data.at ? { device: data.device, at: data.at } : {}),
+  },
 });
 
 /** What a sign-in checks before its second factor; the failure to record when the credentials were wrong, else null. */
@@ -40,27 +42,32 @@ export const startSession = (data: CommandData<'StartSession'>, state: UserState
   const firstUse = passkey ? passkeyUse(state, passkey, now) : { ok: [] };
   const failed = firstFactorFailure(state, data.credentialsValid, now, 'failed' in firstUse ? firstUse.failed : null);
   if (failed) return failed;
+  if (data.method === 'password') refuseIfResetRequired(state);
   const used = 'ok' in firstUse ? firstUse.ok : [];
-  const started = sessionStarted(data);
+  // The session, what the sign-in used, and a notice when the device is new to the account.
+  const started = (...more: UserEvent[]) => [sessionStarted(data), ...used, ...more, ...newDeviceSignIn(state, data)];
   // A passkey that checked the person is two factors already (possession and a PIN or biometrics).
-  if (state.totpSecret === null || passkey?.userVerified) return [started, ...used];
+  if (state.totpSecret === null || passkey?.userVerified) return started();
   // A device the account trusts (it passed the second factor before, and is not expired) skips it.
-  if (trusts(state, data.trustedDevice, now)) return [started, ...used];
+  if (holdsTrustedDevice(state, data.trustedDevice, now)) return started();
   const remembered: UserEvent[] = data.rememberDevice ? [{ type: 'DeviceTrusted', data: data.rememberDevice }] : [];
   if (secondFactor.kind === 'passkey') {
     const second = passkeyUse(state, secondFactor, now);
-    return 'failed' in second ? second.failed : [started, ...used, ...second.ok, ...remembered];
+    return 'failed' in second ? second.failed : started(...second.ok, ...remembered);
   }
   if (secondFactor.kind === 'none') return refuse('totp_required', 'A two-factor code is required');
   if (secondFactor.kind !== 'totp' || !secondFactor.valid || secondFactor.timeStep === null)
     return loginFailure(state, 'totp', now);
-  return [started, ...used, { type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }, ...remembered];
+  return started({ type: 'TotpCodeAccepted', data: { timeStep: secondFactor.timeStep } }, ...remembered);
 };
 
-/** Whether the device token's hash is a trusted device of the account, not yet expired. */
-const trusts = (state: UserState, device: { deviceId: string; tokenHash: string } | undefined, now: Date) => {
-  const trusted = device ? state.trustedDevices.get(device.deviceId) : undefined;
-  return trusted !== undefined && trusted.tokenHash === device!.tokenHash && new Date(trusted.expiresAt) > now;
+/** After "this wasn't me", the password alone no longer signs in: said only to someone who proved it. */
+const refuseIfResetRequired = (state: UserState) => {
+  if (state.passwordResetRequired)
+    refuse(
+      'password_reset_required',
+      'A sign-in to this account was reported as not its owner: reset the password by mail (POST /auth/reset-password) first',
+    );
 };
 
 export const forgetDevice = (data: CommandData<'ForgetDevice'>, state: UserState): UserEvent[] => {
@@ -111,11 +118,14 @@ export const recoverWithBackupCode = (data: CommandData<'RecoverWithBackupCode'>
   const failed = firstFactorFailure(state, data.credentialsValid, now);
   if (failed) return failed;
   if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
+  refuseIfResetRequired(state);
   if (!state.backupCodes.includes(codeHash)) return loginFailure(state, 'backup_code', now);
+  const session = { ...data, method: 'totp_recovery' as const };
   return [
     { type: 'BackupCodeUsed', data: { codeHash } },
     { type: 'TotpDisabled', data: { reason: 'recovery' } },
-    sessionStarted({ ...data, method: 'totp_recovery' }),
+    sessionStarted(session),
+    ...newDeviceSignIn(state, session),
   ];
 };
 

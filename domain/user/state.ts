@@ -36,7 +36,18 @@ export interface UserState extends SecurityState {
   passkeyUserHandle: string | null;
   /** Devices that skip the second factor of a password sign-in, by device id (the hash of their token, and until when). */
   trustedDevices: ReadonlyMap<string, { tokenHash: string; expiresAt: string }>;
+  /** The devices (`deviceKey`) the account signed in from in the 90 days before its last sign-in, and when last. */
+  seenDevices: ReadonlyMap<string, string>;
+  /** Whether any sign-in recorded its device: until one did, there is nothing to call a device new against. */
+  devicesRecorded: boolean;
+  /** "This wasn't me" was said: a password sign-in is refused until the password is reset by mail. */
+  passwordResetRequired: boolean;
+  /** The "this wasn't me" links already acted on (their challenge ids). */
+  disownedBy: ReadonlySet<string>;
 }
+
+/** How long a device counts as seen on the account after its last sign-in from it. */
+export const DEVICE_MEMORY_MS = 90 * 86_400_000;
 
 /** What the account keeps of a passkey. */
 export type StoredPasskey = PasskeyFacts;
@@ -73,6 +84,10 @@ export const initialState = (): UserState => ({
   passkeys: new Map(),
   passkeyUserHandle: null,
   trustedDevices: new Map(),
+  seenDevices: new Map(),
+  devicesRecorded: false,
+  passwordResetRequired: false,
+  disownedBy: new Set(),
   totpSecret: null,
   lastTotpStep: null,
   backupCodes: [],
@@ -85,6 +100,13 @@ export const roleOf = (data: { role?: Role; isAdmin: boolean }): Role =>
   data.role ?? (data.isAdmin ? 'superadmin' : 'user');
 
 const without = <V>(map: ReadonlyMap<string, V>, key: string) => new Map([...map].filter(([k]) => k !== key));
+
+/** The device seen at `at`, and only those seen in the 90 days before it (the map stays small). */
+const seen = (devices: ReadonlyMap<string, string>, device: string, at: string) => {
+  const since = Date.parse(at) - DEVICE_MEMORY_MS;
+  const next = new Map([...devices].filter(([key, last]) => key !== device && Date.parse(last) >= since));
+  return next.set(device, at);
+};
 
 const withSession = (sessions: ReadonlySet<string>, id: string, live: boolean) => {
   const next = new Set(sessions);
@@ -109,8 +131,13 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         emailClaim: event.data.emailClaim,
         setupClaim: event.data.setupClaim,
       };
-    case 'SessionStarted':
-      return { ...state, failedLogins: 0, sessions: withSession(state.sessions, event.data.sessionId, true) };
+    case 'SessionStarted': {
+      const started = { ...state, failedLogins: 0, sessions: withSession(state.sessions, event.data.sessionId, true) };
+      const { device, at } = event.data;
+      return device && at
+        ? { ...started, seenDevices: seen(state.seenDevices, device, at), devicesRecorded: true }
+        : started;
+    }
     case 'SessionEnded':
       return { ...state, sessions: withSession(state.sessions, event.data.sessionId, false) };
     case 'DisplayNameChanged':
@@ -137,7 +164,10 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
       };
       // A new password forgets every trusted device: they were trusted on the old one's proof.
       const forgotten = { ...next, trustedDevices: new Map() };
-      return event.data.reset ? { ...forgotten, failedLogins: 0, lockedUntil: null } : forgotten;
+      // Only a reset by mail lifts "this wasn't me": whoever signed in may know the old password.
+      return event.data.reset
+        ? { ...forgotten, failedLogins: 0, lockedUntil: null, passwordResetRequired: false }
+        : forgotten;
     }
     case 'LoginFailed':
       return { ...state, failedLogins: event.data.consecutive };
@@ -196,7 +226,14 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     }
     case 'PasskeyCounterRegressed':
     case 'SessionProved':
+    case 'NewDeviceSignIn':
       return state;
+    case 'SignInDisowned':
+      return {
+        ...state,
+        passwordResetRequired: true,
+        disownedBy: new Set([...state.disownedBy, event.data.challengeId]),
+      };
     case 'UserDisabled':
       return { ...state, disabled: true, sessions: new Set() };
     case 'UserEnabled':
@@ -222,6 +259,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
         identities: new Map(),
         passkeys: new Map(),
         trustedDevices: new Map(),
+        seenDevices: new Map(),
       };
     default: {
       const _exhaustive: never = event;

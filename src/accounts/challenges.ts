@@ -27,6 +27,7 @@ export interface IssueOptions {
   username?: string | null;
   passkey?: ChallengeIssuedData['passkey'];
   userHandle?: string;
+  sessionId?: string;
 }
 
 export interface Challenges {
@@ -77,6 +78,7 @@ export function createChallenges(deps: {
         ...(options.username !== undefined ? { username: options.username } : {}),
         ...(options.passkey !== undefined ? { passkey: options.passkey } : {}),
         ...(options.userHandle !== undefined ? { userHandle: options.userHandle } : {}),
+        ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
       };
       const result = await deps.commands.handle(
         challengeDecider,

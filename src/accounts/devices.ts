@@ -37,3 +37,14 @@ export function networkPrefix(ip: string | null | undefined): string | null {
     .map((group) => group.replace(/^0+(?=.)/, ''))
     .join(':')}::/48`;
 }
+
+/**
+ * A device as new-device notices compare it: the browser's and the OS's family (no versions, so
+ * an update is not a new device) and the network prefix. "Firefox/Linux@192.0.2.0/24".
+ */
+export function deviceKey(userAgent: string | null | undefined, ip: string | null | undefined): string {
+  const parsed = userAgent ? Bowser.getParser(userAgent) : null;
+  const browser = parsed?.getBrowserName() || 'unknown';
+  const os = parsed?.getOSName() || 'unknown';
+  return `${browser}/${os}@${networkPrefix(ip) ?? 'unknown'}`;
+}

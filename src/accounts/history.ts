@@ -11,6 +11,7 @@ const SESSION_END: Record<string, string> = {
   account_disabled: 'Session ended: the account was disabled',
   account_deleted: 'Session ended by account deletion',
   account_reclaimed: 'Session ended: the account was reclaimed by its address',
+  wasnt_me: 'Session ended: a sign-in was reported as not the owner ("this wasn\'t me")',
 } satisfies Record<SessionEndReason, string>;
 
 /** Sessions no login method starts on its own: the one a registration opens, and two-factor recovery. */
@@ -52,6 +53,10 @@ function summarize(event: DecodedEvent, methods: readonly LoginMethodFacts[]): s
       );
     case 'SessionProved':
       return 'Proved it is you again (for a sensitive change)';
+    case 'NewDeviceSignIn':
+      return `Sign-in from a device new to the account (${data.device ?? 'a device'}${data.network ? `, network ${data.network}` : ''})`;
+    case 'SignInDisowned':
+      return `"This wasn't me": ${data.endedSessions} session(s) ended, ${data.forgottenDevices} device(s) forgotten, ${data.revokedCredentials} API key(s) and ACL token(s) revoked; the next password sign-in needs a reset`;
     case 'SessionEnded':
       return SESSION_END[data.reason as string] ?? 'Session ended';
     case 'DisplayNameChanged':

@@ -17,6 +17,7 @@ import type { Caller } from './types.js';
 import { totpAccounts } from './totp.js';
 import { stepUp } from './step-up.js';
 import { trustedDeviceAccounts } from './trusted-devices.js';
+import { newDeviceNotices } from './new-device-notices.js';
 import { adminAccounts } from './admin.js';
 import { inviteAccounts } from './invites.js';
 import type { UsageTracker } from './usage.js';
@@ -66,6 +67,7 @@ export function createAccounts(
     ...totpAccounts(services),
     ...stepUp(services),
     ...trustedDeviceAccounts(services),
+    ...newDeviceNotices(services),
     ...scopedCredentials,
     ...apiKeys,
     unlinkIdentity: services.unlinkIdentity,

@@ -13,6 +13,7 @@ import type { CommandContext } from '../events/codec.js';
 import type { Shared } from './shared.js';
 import type { Issued, NewAccount, RequestInfo } from './types.js';
 import { newUsrKey } from './usr-key.js';
+import { sessionFacts } from './new-devices.js';
 
 const SETUP_VALUE = 'first-account';
 
@@ -149,9 +150,7 @@ export function registration(shared: Shared) {
               ? { createdBy: input.createdBy, mustResetPassword: input.mustResetPassword ?? false }
               : {}),
             ...(invite ? { invitedBy: { inviteId: invite.inviteId, issuerId: invite.issuerId } } : {}),
-            session: sessionId
-              ? { sessionId, method: input.method, ip: request.ip, userAgent: request.userAgent }
-              : null,
+            session: sessionId ? { ...sessionFacts(sessionId, request, deps.clock()), method: input.method } : null,
           },
         }),
         ctx,

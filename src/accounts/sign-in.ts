@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../../domain/shared/errors.js';
-import type { PasskeyAssertion, SecondFactor, UserCommand } from '../../domain/user/commands.js';
+import type { PasskeyAssertion, SecondFactor, SessionFacts, UserCommand } from '../../domain/user/commands.js';
 import type { UserState } from '../../domain/user/decider.js';
 import type { SessionMethod, UserEvent } from '../../domain/user/events.js';
 import type { Issued, RequestInfo } from './types.js';
 import type { AccountServices } from './services.js';
 import { secondFactorFrom } from './second-factor.js';
-import { deviceUsageKey, newTrustedDevice } from './trusted-devices.js';
+import { deviceUsageKey, newTrustedDevice } from './device-tokens.js';
+import { newDeviceCheck, sessionFacts } from './new-devices.js';
 
 /** What a way in proved, handed to the one sign-in path. */
 export interface SignInProof {
@@ -31,10 +32,7 @@ export interface SignInProof {
    * A command that replaces the ordinary start for this account as it stands (an email code
    * reclaiming an account whose address was never verified); null for the ordinary start.
    */
-  instead?: (
-    state: UserState,
-    session: { sessionId: string; ip: string | null; userAgent: string | null },
-  ) => UserCommand | null;
+  instead?: (state: UserState, session: SessionFacts) => UserCommand | null;
 }
 
 /**
@@ -55,7 +53,8 @@ export function signInPath(services: AccountServices) {
     const sessionId = randomUUID();
     const now = deps.clock();
     const remembered = proof.rememberDevice ? newTrustedDevice(request, now, deps.settings.trustedDeviceTtlMs) : null;
-    const session = { sessionId, ip: request.ip, userAgent: request.userAgent };
+    const session = sessionFacts(sessionId, request, now);
+    const newDevice = newDeviceCheck(deps.settings.newDeviceNotices, request, proof.trustedDevice);
     const result = await decideForUser(
       userId,
       async (state): Promise<UserCommand> => {
@@ -78,6 +77,7 @@ export function signInPath(services: AccountServices) {
             ...(proof.passkey ? { passkey: proof.passkey } : {}),
             ...(proof.trustedDevice ? { trustedDevice: proof.trustedDevice } : {}),
             ...(remembered ? { rememberDevice: remembered.trusted } : {}),
+            ...(newDevice ? { newDevice } : {}),
             now,
           },
         };

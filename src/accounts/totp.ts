@@ -12,6 +12,7 @@ import {
   totpUri,
 } from './second-factor.js';
 import { loginNames } from './login-names.js';
+import { newDeviceCheck, sessionFacts } from './new-devices.js';
 import type { PersonProofInput } from './person-proofs.js';
 import type { UserState } from '../../domain/user/decider.js';
 
@@ -146,6 +147,7 @@ export function totpAccounts(services: AccountServices) {
       const sessionId = randomUUID();
       const matches = passwordCheck(input.password);
       const now = deps.clock();
+      const newDevice = newDeviceCheck(deps.settings.newDeviceNotices, request, undefined);
       const result = await decideForUser(
         userId,
         async (state) => ({
@@ -153,9 +155,8 @@ export function totpAccounts(services: AccountServices) {
           data: {
             credentialsValid: await matches(state),
             codeHash: hashBackupCode(input.backupCode),
-            sessionId,
-            ip: request.ip,
-            userAgent: request.userAgent,
+            ...sessionFacts(sessionId, request, now),
+            ...(newDevice ? { newDevice } : {}),
             now,
           },
         }),

@@ -24,6 +24,8 @@ export interface RequestInfo {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
+  /** The trusted-device cookie the browser sent, if any: a device the account knows is not new to it. */
+  deviceToken?: string | null;
 }
 
 /**
@@ -96,6 +98,8 @@ export interface AccountsDeps {
     reauthWindowMs: number;
     /** TRUSTED_DEVICE_TTL: how long a remembered device skips the second factor. */
     trustedDeviceTtlMs: number;
+    /** NEW_DEVICE_NOTICES: mail a notice of a sign-in from a device new to the account. */
+    newDeviceNotices: boolean;
     serviceName: string;
     publicUrl: string;
     /** ALLOWED_REDIRECTS: where a sign-in may send the browser back to. */

@@ -55,6 +55,7 @@ export function startInlineWorkers(deps: {
     mail: { serviceName: config.serviceName, publicUrl: config.publicUrl, linkBaseUrl: config.linkBaseUrl },
     expireChallenge: emailCodes.expireChallenge,
     fulfilPasswordReset: accounts.fulfilPasswordReset,
+    fulfilNewDeviceNotice: accounts.fulfilNewDeviceNotice,
     fulfilLoginCode: emailCodes.fulfilLoginCode,
   });
 }

@@ -17,6 +17,7 @@ import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
 import { identityRoutes } from './routes/identities.js';
 import { deviceRoutes } from './routes/devices.js';
+import { wasntMeRoutes } from './routes/wasnt-me.js';
 import { inviteRoutes } from './routes/invites.js';
 import { loginPageRoutes } from './routes/login-page.js';
 import { passwordPageRoutes } from './routes/password-pages.js';
@@ -110,6 +111,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   adminRoutes(deps.accounts, deps.operations, api);
   identityRoutes(deps.accounts, api, deps.loginMethods);
   deviceRoutes(deps.accounts, api);
+  wasntMeRoutes(deps.accounts, ops, api, limit);
   inviteRoutes(deps.accounts, api);
   // Every way in; OAuth's `/auth/:provider` comes last, after every other path.
   deps.loginRoutes(deps.accounts, api, limit);

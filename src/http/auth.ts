@@ -291,4 +291,15 @@ export const requestInfo = (req: Request): RequestInfo => ({
   requestId: req.requestId,
   ip: req.ip ?? req.socket.remoteAddress ?? null,
   userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
+  deviceToken: deviceCookieOf(req),
 });
+
+/**
+ * The trusted-device cookie, under either of its names (`__Secure-` over https): it only ever
+ * tells a device the account already trusts, so a planted one can do no more than its token can.
+ */
+const deviceCookieOf = (req: Request): string | null => {
+  if (!req.headers.cookie?.includes('accounts_device')) return null;
+  const cookies = cookiesOf(req);
+  return cookies['__Secure-accounts_device'] ?? cookies.accounts_device ?? null;
+};

@@ -7,6 +7,7 @@
 import type { MailMessage } from '../ports/mailer.js';
 import { renderHtml, renderText, type Content } from './render.js';
 import { ACCOUNT_SETUP_TTL_MS, CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
+import { deviceNoticeContent, type DeviceNoticeTemplate } from './device-notices.js';
 
 export type MailTemplate =
   /** A 6-digit sign-in code, valid 10 minutes. */
@@ -30,7 +31,8 @@ export type MailTemplate =
       hadPassword: boolean;
       hadTotp: boolean;
       unlinkedIdentities: number;
-    };
+    }
+  | DeviceNoticeTemplate;
 
 export type MailKind = MailTemplate['kind'];
 
@@ -50,7 +52,12 @@ const RESET_TTL_MINUTES = CHALLENGE_TTL_MS.password_reset / 60_000;
  * (src/http/routes/password-pages.ts), or an app with LINK_BASE_URL serves its own. Both take the
  * token to `PUT /api/v1/auth/reset-password`.
  */
-export const MAIL_PAGES = { resetPassword: '/reset-password', setPassword: '/set-password' } as const;
+export const MAIL_PAGES = {
+  resetPassword: '/reset-password',
+  setPassword: '/set-password',
+  forgotPassword: '/forgot-password',
+  wasntMe: '/wasnt-me',
+} as const;
 
 const pageLink = (linkBase: string, page: string, token: string) =>
   `${trimUrl(linkBase)}${page}?token=${encodeURIComponent(token)}`;
@@ -58,6 +65,9 @@ const pageLink = (linkBase: string, page: string, token: string) =>
 /** The link of a password-reset mail. */
 export const resetLink = (linkBase: string, token: string): string =>
   pageLink(linkBase, MAIL_PAGES.resetPassword, token);
+
+/** The "this wasn't me" link of a new-device notice. */
+export const wasntMeLink = (linkBase: string, token: string): string => pageLink(linkBase, MAIL_PAGES.wasntMe, token);
 
 /** The link of an admin-made account's mail, to choose its first password. */
 export const setPasswordLink = (linkBase: string, token: string): string =>
@@ -222,6 +232,12 @@ function content(template: MailTemplate, ctx: MailContext): Content {
           { type: 'p', text: NOT_YOU },
         ],
       };
+    case 'new_device_sign_in':
+    case 'sign_in_disowned':
+      return deviceNoticeContent(template, service, {
+        wasntMe: (token) => wasntMeLink(ctx.linkBaseUrl, token),
+        forgotPassword: `${trimUrl(ctx.linkBaseUrl)}${MAIL_PAGES.forgotPassword}`,
+      });
   }
 }
 

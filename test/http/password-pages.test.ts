@@ -25,6 +25,15 @@ const EVERY_TEMPLATE: { [K in MailKind]: Extract<MailTemplate, { kind: K }> } = 
   totp_disabled: { kind: 'totp_disabled' },
   backup_code_used: { kind: 'backup_code_used' },
   passkey_cloned: { kind: 'passkey_cloned' },
+  new_device_sign_in: {
+    kind: 'new_device_sign_in',
+    token: '0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10.secret',
+    device: 'Chrome 131 on Windows',
+    network: '198.51.100.0/24',
+    method: 'oauth:github',
+    at: '2026-11-23T10:00:00.000Z',
+  },
+  sign_in_disowned: { kind: 'sign_in_disowned', endedSessions: 2, forgottenDevices: 1, revokedCredentials: 3 },
   account_reclaimed: {
     kind: 'account_reclaimed',
     endedSessions: 2,
@@ -55,6 +64,7 @@ const PAGES = [
   '/reset-password?token=tok.secret-in-the-address',
   '/set-password?token=tok.secret-in-the-address',
   '/forgot-password',
+  '/wasnt-me?token=tok.secret-in-the-address',
   '/login',
 ];
 
@@ -79,8 +89,8 @@ describe('the pages mail links lead to', () => {
         followed.add(new URL(url).pathname);
       }
     }
-    // The two links, and the sender's address every footer names.
-    expect([...followed].sort()).toEqual(['/', '/reset-password', '/set-password']);
+    // Every page a mail links to, and the sender's address every footer names.
+    expect([...followed].sort()).toEqual(['/', '/forgot-password', '/reset-password', '/set-password', '/wasnt-me']);
   });
 
   it('each page is HTML with a nonce CSP that allows no other origin, no framing, no referrer and no caching; the token is not in it', async () => {

@@ -20,6 +20,8 @@ const userEvents: ShownBy<UserEvent> = {
   DeviceTrusted: ['me'], // the account's trusted devices (not in the user object)
   DeviceForgotten: ['me'],
   DevicesForgotten: ['me'],
+  NewDeviceSignIn: [], // a job for the notice (the jobs reactor), no read model
+  SignInDisowned: [], // its effects are events of their own; the reset gate is read from the stream
   DisplayNameChanged: ['me'],
   NameChanged: ['me'],
   EmailChanged: ['me', 'lookups'],

@@ -112,9 +112,13 @@ export const newUser = (overrides: Record<string, unknown> = {}) => {
   return { username: `user_${id}`, password: `Sturdy-pass-${id}`, email: `u${id}@example.test`, ...overrides };
 };
 
-export async function register(server: TestServer, overrides: Record<string, unknown> = {}) {
+export async function register(
+  server: TestServer,
+  overrides: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   const body = newUser(overrides);
-  const answer = await call(server, 'POST', '/auth/register', { body });
+  const answer = await call(server, 'POST', '/auth/register', { body, headers });
   if (answer.status !== 201) throw new Error(`register failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   return { ...body, token: answer.body.access_token as string, answer };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceName, networkPrefix } from '../../src/accounts/devices.js';
+import { deviceKey, deviceName, networkPrefix } from '../../src/accounts/devices.js';
 
 describe('how a person recognises a session', () => {
   it('names the browser and system from the user agent', () => {
@@ -22,5 +22,14 @@ describe('how a person recognises a session', () => {
     expect(networkPrefix('2001:db8::1')).toBe('2001:db8:0::/48');
     expect(networkPrefix('not an address')).toBeNull();
     expect(networkPrefix(null)).toBeNull();
+  });
+
+  it('compares devices by browser and OS family and network: a version update is the same device, a new network is not', () => {
+    const firefox = (version: number) =>
+      `Mozilla/5.0 (X11; Linux x86_64; rv:${version}.0) Gecko/20100101 Firefox/${version}.0`;
+    expect(deviceKey(firefox(128), '192.0.2.10')).toBe('Firefox/Linux@192.0.2.0/24');
+    expect(deviceKey(firefox(129), '192.0.2.200')).toBe(deviceKey(firefox(128), '192.0.2.10'));
+    expect(deviceKey(firefox(128), '192.0.3.10')).not.toBe(deviceKey(firefox(128), '192.0.2.10'));
+    expect(deviceKey(null, null)).toBe('unknown/unknown@unknown');
   });
 });

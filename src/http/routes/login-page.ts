@@ -51,6 +51,7 @@ $('password-form').addEventListener('submit', async (event) => {
   const answer = await response.json();
   if (response.ok) return signedIn();
   if (answer.code === 'totp_required') { $('totp-field').hidden = false; $('totp').focus(); return show('password-error', 'Enter the code from your authenticator app.'); }
+  if (answer.code === 'password_reset_required') return show('password-error', 'A sign-in to this account was reported as not its owner: choose a new password first ("Forgot password?" mails you a link).');
   show('password-error', answer.detail || 'Sign-in failed.');
 });
 let lnurlCode = '';

@@ -29,7 +29,7 @@ interface Words {
 }
 
 /** The form that mails a new reset link (`POST /auth/reset-password`), on every password page. */
-const newLinkForm = (button: string) => `<form id="new-link-form">
+export const newLinkForm = (button: string) => `<form id="new-link-form">
 <label for="email">Email address</label>
 <input id="email" name="email" type="email" autocomplete="email" maxlength="254" required>
 <button id="new-link-submit" type="submit">${button}</button>
@@ -117,7 +117,7 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
 
   routes.add(
     'get',
-    '/forgot-password',
+    MAIL_PAGES.forgotPassword,
     {
       policy: 'public',
       tag,

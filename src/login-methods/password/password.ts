@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { normalizeEmail } from '../../../domain/user/rules.js';
 import { loginNames } from '../../accounts/login-names.js';
-import { deviceOf } from '../../accounts/trusted-devices.js';
+import { deviceOf } from '../../accounts/device-tokens.js';
 import { inviteIdOf } from '../../accounts/registration.js';
 import type { AccountServices } from '../../accounts/services.js';
 import { signInPath } from '../../accounts/sign-in.js';

@@ -85,7 +85,8 @@ export function passwordRoutes(
       description:
         '401 `totp_required` when 2FA is on and no second factor came (`second_factors` names those the account has: ' +
         '`totp`, and `passkey` when it has one); the second factor is `totp_code` or `passkey` (an assertion for ' +
-        'options from POST /auth/passkeys/authentication/options). 429 `account_locked` after 5 consecutive failures.',
+        'options from POST /auth/passkeys/authentication/options). 429 `account_locked` after 5 consecutive failures. ' +
+        '403 `password_reset_required` (to someone who gave the right password) after "this wasn\'t me", until the password is reset by mail.',
       responses: { 200: { description: 'The token answer', schema: answers.token } },
       errors: [401, 403, 429],
     },

@@ -1,0 +1,96 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import { CHALLENGE_TTL_MS } from '../../../domain/challenge/decider.js';
+import { MAIL_PAGES } from '../../mail/templates.js';
+import { requestInfo, type Routes } from '../auth.js';
+import { escapeHtml, sendPage } from '../page.js';
+import { NEW_LINK_SCRIPT } from './password-scripts.js';
+import { newLinkForm } from './password-pages.js';
+import { WASNT_ME_SCRIPT } from './wasnt-me-script.js';
+
+const disownBody = z.strictObject({
+  token: z.string().min(1).max(512).describe('The token of the notice\'s "this wasn\'t me" link'),
+});
+const disowned = z.object({
+  detail: z.string(),
+  ended_sessions: z.number().int().describe('Sessions ended, the one the notice told of among them'),
+  forgotten_devices: z.number().int().describe('Trusted devices forgotten'),
+  revoked_credentials: z.number().int().describe('API keys and ACL tokens revoked'),
+});
+const RESET_MINUTES = CHALLENGE_TTL_MS.password_reset / 60_000;
+
+/**
+ * "This wasn't me": the page a new-device notice links to, and the call it makes. Opening the
+ * page spends nothing (a mail scanner may fetch it); only its button sends the token.
+ */
+export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, limit: RequestHandler): void {
+  api.add(
+    'post',
+    '/auth/wasnt-me',
+    {
+      policy: 'public',
+      tag: 'Account',
+      summary: '"This wasn\'t me": secure the account a new-device notice was about',
+      body: disownBody,
+      description:
+        'With the single-use token of a new-device notice (valid 7 days): every session of the account ends, every trusted device is forgotten, every API key and ACL token is revoked, the legacy user key is replaced, and a password sign-in answers 403 `password_reset_required` until the password is reset by mail (`POST /auth/reset-password`). The owner is mailed what happened. A used or expired link answers 410 (`challenge_used`, `challenge_expired`), and so does a damaged one, which the attempt spends; a token that is not one answers 401 `invalid_credentials`; an account deleted since, 404.',
+      responses: { 200: { description: 'The account is secured', schema: disowned } },
+      errors: [401, 404, 410, 429],
+    },
+    limit,
+    async ({ body }, req, res) => {
+      const done = await accounts.disownSignIn({ token: body.token }, requestInfo(req));
+      await api.answerCommand(res, done.position, 200, {
+        detail: 'Every session ended; reset the password by mail before signing in with it',
+        ended_sessions: done.endedSessions,
+        forgotten_devices: done.forgottenDevices,
+        revoked_credentials: done.revokedCredentials,
+      });
+    },
+  );
+
+  pages.add(
+    'get',
+    MAIL_PAGES.wasntMe,
+    {
+      policy: 'public',
+      tag: 'Pages',
+      summary: 'The page a new-device notice links to: "this wasn\'t me"',
+      query: z.object({ token: z.string().max(512).optional().describe('The token from the mail') }),
+      responses: { 200: { description: 'The page', contentType: 'text/html' } },
+      description:
+        'A page for people: it reads `token` in the browser and, when the person confirms, sends it to `POST /api/v1/auth/wasnt-me`. Answered with `Referrer-Policy: no-referrer`.',
+    },
+    (_input, _req, res) => {
+      const service = escapeHtml(accounts.serviceName());
+      sendPage(res, {
+        title: `Secure your account · ${accounts.serviceName()}`,
+        script: NEW_LINK_SCRIPT + WASNT_ME_SCRIPT,
+        style: '#done, #link-problem { margin-bottom: 1.5rem; }',
+        body: `<main id="wasnt-me-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
+<h1>This wasn't me</h1>
+<noscript><p class="notice">This page needs JavaScript.</p></noscript>
+<p id="link-problem" class="notice" role="alert" hidden></p>
+<section id="confirm-panel">
+<p>Someone signed in to your ${service} account from a device it had not used before. If that was not you, secure the account now:</p>
+<ul>
+<li>every session is signed out, on every device;</li>
+<li>every trusted device is forgotten;</li>
+<li>your API keys and ACL tokens are revoked and your user key is replaced;</li>
+<li>signing in with your password needs a new one first, chosen through a link we mail you.</li>
+</ul>
+<button id="secure" type="button">Secure my account</button>
+<p id="secure-error" class="error" role="alert" hidden></p>
+</section>
+<div id="done" class="success" role="status" hidden></div>
+<section id="new-link" hidden>
+<h2>Choose a new password</h2>
+<p>We mail a link to choose it to the address of your account.</p>
+${newLinkForm('Mail me a link')}
+</section>
+</main>`,
+      });
+    },
+  );
+}
