@@ -9,10 +9,10 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** "7d", "15m", "30s", "500ms" → milliseconds. */
+/** "7d", "15m", "30s", "1.5s", "500ms" → milliseconds. */
 const duration = (fallback: string) =>
   z
     .string()
@@ -20,7 +20,7 @@ const duration = (fallback: string) =>
     .refine((v) => DURATION.test(v.trim()), { message: 'must be a duration such as 30s, 15m, 12h or 7d' })
     .transform((v) => {
       const [, amount, unit] = DURATION.exec(v.trim())!;
-      return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+      return Math.round(Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]);
     });
 
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -76,6 +76,11 @@ export const configSchema = z
     REAUTH_WINDOW: duration('10m'),
     TRUSTED_DEVICE_TTL: duration('30d'),
     NEW_DEVICE_NOTICES: bool(true),
+    PASSWORD_MIN_SCORE: int(3, 0, 4),
+    PWNED_PASSWORDS_URL: optionalUrl(['http', 'https']),
+    PWNED_PASSWORDS_FILE: z.string().min(1).optional(),
+    PWNED_MIN_COUNT: int(1, 1, 1_000_000_000),
+    PWNED_TIMEOUT: duration('1.5s'),
     CLAIM_GRACE: duration('60s'),
     QUEUE_ADD_TIMEOUT: duration('5s'),
     TRUST_PROXY: z.string().default('false'),
@@ -121,6 +126,15 @@ export const configSchema = z
       trustedDeviceTtlMs: env.TRUSTED_DEVICE_TTL,
       /** Mail the owner when a sign-in comes from a device new to the account (with a "this wasn't me" link). */
       newDeviceNotices: env.NEW_DEVICE_NOTICES,
+      /** What a new password must pass: a zxcvbn-ts score, and (when set) the breached-password check. */
+      passwords: {
+        minScore: env.PASSWORD_MIN_SCORE,
+        /** The local file wins over the online range API when both are set. */
+        pwnedFile: env.PWNED_PASSWORDS_FILE ?? null,
+        pwnedUrl: env.PWNED_PASSWORDS_URL ?? null,
+        pwnedMinCount: env.PWNED_MIN_COUNT,
+        pwnedTimeoutMs: env.PWNED_TIMEOUT,
+      },
       claimGraceMs: env.CLAIM_GRACE,
       queueAddTimeoutMs: env.QUEUE_ADD_TIMEOUT,
       logLevel: env.LOG_LEVEL,

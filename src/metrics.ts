@@ -32,8 +32,37 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const refusedPasswords = new Counter({
+    name: 'accounts_passwords_refused_total',
+    help: 'New passwords refused, by why (weak: below PASSWORD_MIN_SCORE; breached: known from breaches)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const breachChecks = new Histogram({
+    name: 'accounts_breach_check_seconds',
+    help: 'Breached-password checks by outcome (found, clean, skipped: the service was slow, down or answered nonsense)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5],
+    registers: [registry],
+  });
+  const captchaChecks = new Counter({
+    name: 'accounts_captcha_checks_total',
+    help: 'CAPTCHA checks by outcome (passed, missing, invalid, unavailable: the provider did not answer)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    passwordRefused(reason: string) {
+      refusedPasswords.inc({ reason });
+    },
+    breachCheck(outcome: string, seconds: number) {
+      breachChecks.observe({ outcome }, seconds);
+    },
+    captchaCheck(outcome: string) {
+      captchaChecks.inc({ outcome });
+    },
     /** Times one request; the route is the pattern express matched (never the raw path, which may hold ids). */
     observeRequest(method: string, route: string, status: number, seconds: number) {
       httpDuration.observe({ method, route, status: String(status) }, seconds);

@@ -27,6 +27,7 @@ import { createMemoryReadStore } from './infra/readstore/memory.js';
 import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
+import { passwordPolicy } from './passwords/index.js';
 import { loginMethods, startLoginMethods } from './login-methods/index.js';
 import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { projectionOperations } from './operations.js';
@@ -119,6 +120,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   // The one list of ways in: the accounts layer reads their facts, the HTTP app adds their routes.
   const methods = loginMethods({ allowUsrLogin: config.allowUsrLogin, oauthProviders: [...oauth.keys()] });
   const services = createAccountServices({
+    passwords: passwordPolicy(config.passwords, { logger, metrics, clock }),
     eventStore,
     codec,
     commands,

@@ -63,12 +63,12 @@ export function jobsReaction(deps: {
           userId: userIdOfStream(event.streamId),
           ...(event.data as Omit<NewDeviceNoticeJob, 'userId'>),
         };
-        if (job.device === null) return; // erased since: nobody to tell
+        if (job.device === null || !job.email) return; // no verified address, or erased since: nobody to tell
         await deps.queue.add(JOBS.newDeviceNotice, job, {
           jobId: event.id,
           attempts: 8,
           backoffMs: 2000,
-          secretFields: ['device', 'network'],
+          secretFields: ['device', 'network', 'email'],
         });
         return;
       }

@@ -1,6 +1,10 @@
 /** Every refusal the domain can give. The HTTP layer maps each code to a status in one table. */
 export type DomainErrorCode =
   | 'validation_failed'
+  | 'password_too_weak'
+  | 'password_breached'
+  | 'captcha_required'
+  | 'captcha_invalid'
   | 'unauthenticated'
   | 'invalid_credentials'
   | 'totp_required'

@@ -18,6 +18,8 @@ export type SessionFacts = {
 export type NewDeviceCheck = {
   name: string;
   network: string | null;
+  /** The verified address the notice goes to, as it is at the sign-in (null: nobody to tell). */
+  email: string | null;
   token?: { deviceId: string; tokenHash: string };
 };
 

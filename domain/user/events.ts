@@ -119,7 +119,15 @@ export type UserEvent =
    */
   | {
       type: 'NewDeviceSignIn';
-      data: { sessionId: string; method: SessionMethod; device: string; network: string | null; at: string };
+      data: {
+        sessionId: string;
+        method: SessionMethod;
+        device: string;
+        network: string | null;
+        at: string;
+        /** The verified address at the sign-in: an address changed right after cannot take the notice away. */
+        email: string | null;
+      };
     }
   /**
    * "This wasn't me": the owner disowned a sign-in (`sessionId`, the one the notice named). Every
@@ -196,7 +204,7 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   PasskeyAdded: ['credentialId', 'publicKey', 'name', 'userHandle'],
   PasskeyRenamed: ['credentialId', 'name'],
   SessionProved: [],
-  NewDeviceSignIn: ['device', 'network'],
+  NewDeviceSignIn: ['device', 'network', 'email'],
   SignInDisowned: [],
   DeviceTrusted: ['name'],
   DeviceForgotten: [],

@@ -27,6 +27,7 @@ export const newDeviceSignIn = (
         device: check.name,
         network: check.network,
         at: now.toISOString(),
+        email: check.email,
       },
     },
   ];

@@ -42,10 +42,13 @@ export const startSession = (data: CommandData<'StartSession'>, state: UserState
   const firstUse = passkey ? passkeyUse(state, passkey, now) : { ok: [] };
   const failed = firstFactorFailure(state, data.credentialsValid, now, 'failed' in firstUse ? firstUse.failed : null);
   if (failed) return failed;
-  if (data.method === 'password') refuseIfResetRequired(state);
   const used = 'ok' in firstUse ? firstUse.ok : [];
-  // The session, what the sign-in used, and a notice when the device is new to the account.
-  const started = (...more: UserEvent[]) => [sessionStarted(data), ...used, ...more, ...newDeviceSignIn(state, data)];
+  // The session, what the sign-in used, and a notice when the device is new to the account. A
+  // password sign-in after "this wasn't me" is refused here, once every factor held.
+  const started = (...more: UserEvent[]) => {
+    if (data.method === 'password') refuseIfResetRequired(state);
+    return [sessionStarted(data), ...used, ...more, ...newDeviceSignIn(state, data)];
+  };
   // A passkey that checked the person is two factors already (possession and a PIN or biometrics).
   if (state.totpSecret === null || passkey?.userVerified) return started();
   // A device the account trusts (it passed the second factor before, and is not expired) skips it.
@@ -118,8 +121,8 @@ export const recoverWithBackupCode = (data: CommandData<'RecoverWithBackupCode'>
   const failed = firstFactorFailure(state, data.credentialsValid, now);
   if (failed) return failed;
   if (state.totpSecret === null) return refuse('conflict', 'Two-factor authentication is not on');
-  refuseIfResetRequired(state);
   if (!state.backupCodes.includes(codeHash)) return loginFailure(state, 'backup_code', now);
+  refuseIfResetRequired(state);
   const session = { ...data, method: 'totp_recovery' as const };
   return [
     { type: 'BackupCodeUsed', data: { codeHash } },

@@ -229,9 +229,11 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'NewDeviceSignIn':
       return state;
     case 'SignInDisowned':
+      // Every device it had seen is forgotten too: the stranger's own would otherwise count as known.
       return {
         ...state,
         passwordResetRequired: true,
+        seenDevices: new Map(),
         disownedBy: new Set([...state.disownedBy, event.data.challengeId]),
       };
     case 'UserDisabled':

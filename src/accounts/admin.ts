@@ -156,7 +156,7 @@ export function adminAccounts(services: AccountServices, scratchStore: () => Rea
      * whatever the registration mode (the first account becomes the superadmin, as always).
      */
     async provisionAdmin(input: { username: string; email: string | null; password: string }, request: RequestInfo) {
-      services.requireStrongPassword(input.password, input.username, 'password');
+      await services.requireStrongPassword(input.password, [input.username, input.email], 'password');
       const made = await services.createAccount(
         {
           username: input.username,

@@ -123,7 +123,7 @@ export function emailFlows(services: AccountServices) {
       ) {
         if (challenge.status === 'open') throw stale();
       }
-      services.requireStrongPassword(input.newPassword, state.username, 'new_password');
+      await services.requireStrongPassword(input.newPassword, await services.accountWords(state), 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
       // Spent first: a crash after this asks the user for a new link, never reuses this one.
       await deps.challenges.answer(challengeId!, (s) => deps.challenges.secretMatches(s, secret!), ctx, invalid);

@@ -1,7 +1,6 @@
 import { CHALLENGE_TTL_MS, requireOpen } from '../../domain/challenge/decider.js';
-import { DomainError } from '../../domain/shared/errors.js';
+import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
 import type { SessionMethod } from '../../domain/user/events.js';
-import { USERS } from '../../projections/me.js';
 import { credentialSweep } from './credential-sweep.js';
 import { SYSTEM } from './mailbox-checks.js';
 import { randomToken } from './second-factor.js';
@@ -17,6 +16,8 @@ export type NewDeviceNoticeJob = {
   device: string;
   network: string | null;
   at: string;
+  /** The verified address at the sign-in (sealed in the event; in the job until it is done). */
+  email: string | null;
 };
 
 /** A "this wasn't me" token: `<challenge id>.<secret>`, as the notice's link carries it. */
@@ -29,15 +30,19 @@ const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{16,128})$/;
  * it to the account's verified address.
  */
 export function newDeviceNotices(services: AccountServices) {
-  const { deps, commandContext, decideForUser, awaitReadModels } = services;
+  const { deps, commandContext, decideForUser, awaitReadModels, loadUser } = services;
   const sweep = credentialSweep(services);
   const invalid = () => new DomainError('invalid_credentials', 'This link is not valid');
+  const damaged = () =>
+    new DomainError(
+      'invalid_credentials',
+      'This link was damaged on its way and no longer works: reset the password instead',
+    );
 
   return {
     /** The worker's half: a 7-day single-use link, mailed with what the sign-in was. */
     async fulfilNewDeviceNotice(job: NewDeviceNoticeJob) {
-      const user = await deps.projections.collection('me', USERS).findOne({ _id: job.userId });
-      if (!user || user.email_verified !== true || typeof user.email !== 'string') return;
+      if (!job.email) return;
       const secret = randomToken();
       const { challengeId } = await deps.challenges.issue(
         {
@@ -50,8 +55,9 @@ export function newDeviceNotices(services: AccountServices) {
         },
         commandContext(SYSTEM, null),
       );
+      // Keyed by the sign-in, not the link: a retry of this job makes another link but no second mail.
       await services.sendMail(
-        user.email,
+        job.email,
         {
           kind: 'new_device_sign_in',
           token: `${challengeId}.${secret}`,
@@ -60,7 +66,7 @@ export function newDeviceNotices(services: AccountServices) {
           method: job.method,
           at: job.at,
         },
-        `mail:${challengeId}`,
+        `mail:new-device:${job.sessionId}`,
       );
     },
 
@@ -68,9 +74,9 @@ export function newDeviceNotices(services: AccountServices) {
      * POST /auth/wasnt-me: the owner disowns the sign-in the notice told of. API keys and ACL
      * tokens are revoked, then every session ends, every device is forgotten, the user key is
      * replaced and the next password sign-in needs a reset by mail (one command); a second sweep
-     * catches a credential made in between. The link is spent last: a crash before that leaves it
-     * working, so the person can press again, and the account's own record of the link keeps a
-     * second use (or two racing ones) from acting twice.
+     * catches a credential made in between. The link is spent last, so a crash before that leaves
+     * it working; the account's own record of the links it acted on keeps a second press, a press
+     * after such a crash, or two racing ones from acting twice (the link is spent then).
      */
     async disownSignIn(input: { token: string }, request: RequestInfo) {
       const [, challengeId, secret] = TOKEN.exec(input.token) ?? [];
@@ -79,11 +85,23 @@ export function newDeviceNotices(services: AccountServices) {
       if (challenge.issued?.purpose !== 'wasnt_me' || !challenge.issued.sessionId) throw invalid();
       const userId = challenge.issued.userId;
       const ctx = commandContext(request, userId);
+      // A link a wrong secret burned was damaged on its way: it says so, never "already used".
+      if (challenge.status === 'burned') throw damaged();
       // Used or expired (whether or not its expiry was recorded yet): refused before anything is done.
       requireOpen(challenge, deps.clock());
-      // A wrong secret spends the link (it allows one attempt), and is refused.
+      // A wrong secret spends the link (it allows one attempt).
       if (!deps.challenges.secretMatches(challenge, secret))
-        await deps.challenges.answer(challengeId, () => false, ctx, invalid());
+        await deps.challenges
+          .answer(challengeId, () => false, ctx, damaged())
+          .catch((error: unknown) => {
+            throw isDomainError(error) && error.code === 'challenge_used' ? damaged() : error;
+          });
+      const spend = () =>
+        deps.challenges.answer(challengeId, (s) => deps.challenges.secretMatches(s, secret), ctx, damaged());
+      if ((await loadUser(userId)).disownedBy.has(challengeId)) {
+        await spend();
+        return refuse('challenge_used', 'This link was already used');
+      }
       const revoked = await sweep(userId, 'wasnt_me', request);
       const result = await decideForUser(
         userId,
@@ -97,15 +115,14 @@ export function newDeviceNotices(services: AccountServices) {
           },
         }),
         ctx,
-      );
+      ).catch(async (error: unknown) => {
+        // A racing press got there first: the link is spent with it.
+        if (isDomainError(error) && error.code === 'challenge_used') await spend().catch(() => undefined);
+        throw error;
+      });
       await awaitReadModels(result);
       const late = await sweep(userId, 'wasnt_me', request);
-      const spent = await deps.challenges.answer(
-        challengeId,
-        (s) => deps.challenges.secretMatches(s, secret),
-        ctx,
-        invalid(),
-      );
+      const spent = await spend();
       const disowned = result.events.find((event) => event.type === 'SignInDisowned');
       const facts = disowned?.type === 'SignInDisowned' ? disowned.data : { endedSessions: 0, forgottenDevices: 0 };
       return {

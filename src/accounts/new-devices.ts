@@ -16,16 +16,19 @@ export const sessionFacts = (sessionId: string, request: RequestInfo, now: Date)
  * What the user aggregate needs to tell a new device (null while NEW_DEVICE_NOTICES is off): the
  * notice's words, and the device token the request carried (in its body, or as the cookie).
  */
-export const newDeviceCheck = (
+export const newDeviceCheck = async (
   on: boolean,
   request: RequestInfo,
   token: { deviceId: string; tokenHash: string } | undefined,
-): NewDeviceCheck | null => {
+  /** The account's verified address now: the notice goes there, whatever the address becomes after. */
+  verifiedEmail: () => Promise<string | null>,
+): Promise<NewDeviceCheck | null> => {
   if (!on) return null;
   const carried = token ?? deviceOf(request.deviceToken ?? undefined) ?? undefined;
   return {
     name: deviceName(request.userAgent),
     network: networkPrefix(request.ip),
+    email: await verifiedEmail(),
     ...(carried ? { token: carried } : {}),
   };
 };

@@ -51,7 +51,7 @@ export function selfServiceAccounts(services: AccountServices) {
       request: RequestInfo,
     ) {
       const state = await loadUser(caller.userId);
-      requireStrongPassword(input.newPassword, state.username, 'new_password');
+      await requireStrongPassword(input.newPassword, await services.accountWords(state), 'new_password');
       const passwordHash = await deps.hasher.hash(input.newPassword);
       const matches = passwordCheck(input.oldPassword);
       const now = deps.clock();
@@ -79,7 +79,7 @@ export function selfServiceAccounts(services: AccountServices) {
 
     async setInitialPassword(caller: Caller, input: { password: string }, request: RequestInfo) {
       const state = await loadUser(caller.userId);
-      requireStrongPassword(input.password, state.username, 'password');
+      await requireStrongPassword(input.password, await services.accountWords(state), 'password');
       if (state.passwordHash !== null) refuse('conflict', 'The account already has a password');
       const passwordHash = await deps.hasher.hash(input.password);
       const result = await decideForUser(

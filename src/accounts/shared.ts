@@ -3,7 +3,6 @@ import { refuse } from '../../domain/shared/errors.js';
 import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
 import { userStream, type UserEvent } from '../../domain/user/events.js';
 import type { UserCommand } from '../../domain/user/commands.js';
-import { passwordWeakness } from '../../domain/user/rules.js';
 import { LOOKUPS } from '../../projections/lookups.js';
 import { USERS } from '../../projections/me.js';
 import { SESSIONS } from '../../projections/sessions.js';
@@ -75,9 +74,26 @@ export function createShared(deps: AccountsDeps) {
 
   const loadUser = async (userId: string) => (await deps.commands.load(userDecider, userStream(userId))).state;
 
-  const requireStrongPassword = (password: string, username: string | null, path: string) => {
-    const weakness = passwordWeakness(password, username);
-    if (weakness) refuse('validation_failed', weakness, [{ path, message: weakness }]);
+  /**
+   * A new password passes the policy (strength with the account's own words known, and the
+   * breached-password check when on), or the request is refused 400 before anything is hashed.
+   */
+  const requireStrongPassword = (
+    password: string,
+    accountWords: readonly (string | null | undefined)[],
+    path: string,
+  ) => deps.passwords(password, accountWords, path);
+
+  /** The account's address when it is verified (where notices go), else null. */
+  const verifiedEmailOf = async (userId: string) => {
+    const doc = await users().findOne({ _id: userId });
+    return doc?.email_verified === true && typeof doc.email === 'string' ? doc.email : null;
+  };
+
+  /** An existing account's own words for that check: its username, names and address. */
+  const accountWords = async (state: UserState) => {
+    const doc = state.userId ? await users().findOne({ _id: state.userId }) : null;
+    return [state.username, state.names.firstName, state.names.lastName, doc?.email as string | null | undefined];
   };
 
   /**
@@ -143,6 +159,8 @@ export function createShared(deps: AccountsDeps) {
     decideForUser,
     loadUser,
     requireStrongPassword,
+    accountWords,
+    verifiedEmailOf,
     passwordCheck,
     refuseFailedLogin,
     issue,

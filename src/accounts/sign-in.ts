@@ -54,7 +54,9 @@ export function signInPath(services: AccountServices) {
     const now = deps.clock();
     const remembered = proof.rememberDevice ? newTrustedDevice(request, now, deps.settings.trustedDeviceTtlMs) : null;
     const session = sessionFacts(sessionId, request, now);
-    const newDevice = newDeviceCheck(deps.settings.newDeviceNotices, request, proof.trustedDevice);
+    const newDevice = await newDeviceCheck(deps.settings.newDeviceNotices, request, proof.trustedDevice, () =>
+      services.verifiedEmailOf(userId),
+    );
     const result = await decideForUser(
       userId,
       async (state): Promise<UserCommand> => {

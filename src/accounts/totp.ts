@@ -147,7 +147,9 @@ export function totpAccounts(services: AccountServices) {
       const sessionId = randomUUID();
       const matches = passwordCheck(input.password);
       const now = deps.clock();
-      const newDevice = newDeviceCheck(deps.settings.newDeviceNotices, request, undefined);
+      const newDevice = await newDeviceCheck(deps.settings.newDeviceNotices, request, undefined, () =>
+        services.verifiedEmailOf(userId),
+      );
       const result = await decideForUser(
         userId,
         async (state) => ({

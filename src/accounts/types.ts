@@ -9,6 +9,7 @@ import type { EventStore } from '../ports/event-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { PasswordPolicy } from '../passwords/policy.js';
 import type { RateDecision } from '../ports/rate-limiter.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { TokenSigner } from '../tokens/jwt.js';
@@ -72,6 +73,8 @@ export interface AccountsDeps {
   commands: CommandHandler;
   projections: ProjectionRunner;
   hasher: PasswordHasher;
+  /** What a new password must pass: strength (zxcvbn-ts) and, when on, the breached-password check. */
+  passwords: PasswordPolicy;
   signer: TokenSigner;
   keyStore: KeyStore;
   claims: Claims;

@@ -5,6 +5,10 @@ import { isDomainError, type DomainErrorCode, type ValidationIssue } from '../..
 /** Every error code of the API and its status: the one table that maps the domain onto HTTP. */
 export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   validation_failed: 400,
+  password_too_weak: 400,
+  password_breached: 400,
+  captcha_required: 400,
+  captcha_invalid: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   totp_required: 401,

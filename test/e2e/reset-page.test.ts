@@ -76,7 +76,9 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     await setPassword(page, 'abababab');
     await expect
       .poll(() => page.textContent('#password-error'))
-      .toBe('Choose another password. This password repeats too few characters.');
+      .toBe(
+        'Choose another password. Repeated character patterns like "abcabcabc" are easy to guess. Add more words that are less common. Avoid repeated words and characters.',
+      );
     // A reload of the tab keeps the link working, though the address no longer shows the token.
     await page.reload();
     expect(await page.isVisible('#password-form')).toBe(true);
@@ -192,11 +194,13 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
       route.fulfill({
         status: 400,
         contentType: 'application/json',
-        body: JSON.stringify({ detail: 'This password appears in known data breaches', code: 'password_breached' }),
+        body: JSON.stringify({ detail: 'This password is on a list kept by a later version', code: 'password_listed' }),
       }),
     );
     await setPassword(page, 'Brand-new-secret-77');
-    await expect.poll(() => page.textContent('#password-error')).toBe('This password appears in known data breaches.');
+    await expect
+      .poll(() => page.textContent('#password-error'))
+      .toBe('This password is on a list kept by a later version.');
     expect(await page.isVisible('#password-form')).toBe(true);
     await page.unroute('**/api/v1/auth/reset-password');
     await page.route('**/api/v1/auth/reset-password', (route) => route.abort());

@@ -126,6 +126,7 @@ describe('new-device sign-in notices', () => {
     expect((await call(server, 'POST', '/auth/usr', { body: { usr } })).body.code).toBe('invalid_credentials');
 
     // The right password no longer signs in (a wrong one is still just wrong); a reset by mail lifts it.
+    server.clock.advance(30_000);
     const refused = await signIn(from(FIREFOX, HOME), { totp_code: await codeAt(secret, server.clock) });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('password_reset_required');
@@ -162,6 +163,53 @@ describe('new-device sign-in notices', () => {
     expect(history.map((entry: { type: string }) => entry.type)).toContain('SignInDisowned');
   });
 
+  it('every way in is compared (the user key here); without a verified address the notice has nobody to go to', async () => {
+    server = await startServer({ TRUST_PROXY: 'loopback' }, { clock: new TestClock() });
+    await register(server);
+    const user = await register(server, {}, from(FIREFOX, HOME));
+    const usr = user.answer.body.usr as string;
+    const byKey = await call(server, 'POST', '/auth/usr', { headers: from(CHROME_WINDOWS, ELSEWHERE), body: { usr } });
+    expect(byKey.status).toBe(200);
+    const history = (await call(server, 'GET', '/auth/me/history?limit=100', { token: user.token })).body;
+    expect(history.filter((entry: { type: string }) => entry.type === 'NewDeviceSignIn')).toHaveLength(1);
+    // Verified now: the next new device is mailed, and it is the only notice (the jobs run in order).
+    const sent = await call(server, 'POST', '/auth/me/send-otp', { token: user.token });
+    const code = codeIn(await waitForMail(server.dataDir, user.email));
+    await call(server, 'POST', '/auth/verify-otp', { body: { otp: code, otp_session: sent.body.otp_session } });
+    await call(server, 'POST', '/auth/usr', { headers: from(FIREFOX, '203.0.113.9'), body: { usr } });
+    const mail = await waitForMail(server.dataDir, user.email, { match: isNotice });
+    expect(mail.text).toContain('the user key');
+    expect(mail.text).toContain('203.0.113.0/24');
+    expect((await mailbox(server.dataDir)).filter(isNotice)).toHaveLength(1);
+  });
+
+  it('the notice goes to the address verified at the sign-in, even when it is changed right after', async () => {
+    const { user, signIn } = await account();
+    const stranger = await signIn(from(CHROME_WINDOWS, ELSEWHERE));
+    const moved = await call(server, 'PUT', '/auth/me', {
+      token: stranger.body.access_token,
+      body: { email: 'stranger@example.test', password: user.password },
+    });
+    expect(moved.status).toBe(200);
+    expect(wasntMeTokenIn(await waitForMail(server.dataDir, user.email, { match: isNotice }))).not.toBeNull();
+  });
+
+  it('after "this wasn\'t me" every device is new again: the stranger\'s next sign-in is noticed too', async () => {
+    const { user, signIn, noticesIn } = await account();
+    await signIn(from(CHROME_WINDOWS, ELSEWHERE));
+    const token = wasntMeTokenIn(await waitForMail(server.dataDir, user.email, { match: isNotice }))!;
+    expect((await call(server, 'POST', '/auth/wasnt-me', { body: { token } })).status).toBe(200);
+    await call(server, 'POST', '/auth/reset-password', { body: { email: user.email } });
+    const reset = await waitForMail(server.dataDir, user.email, { match: (mail) => /Reset your/.test(mail.subject) });
+    const resetToken = decodeURIComponent(/reset-password\?token=(\S+)/.exec(reset.text)![1]!);
+    await call(server, 'PUT', '/auth/reset-password', {
+      body: { reset_token: resetToken, new_password: 'A-fresh-sturdy-pass-42' },
+    });
+    const again = await signIn(from(CHROME_WINDOWS, ELSEWHERE), { password: 'A-fresh-sturdy-pass-42' });
+    expect(again.status).toBe(200);
+    expect(await noticesIn(again.body.access_token)).toBe(2);
+  });
+
   it('two presses at once act once', async () => {
     const { user, signIn } = await account();
     await signIn(from(CHROME_WINDOWS, ELSEWHERE));
@@ -184,8 +232,10 @@ describe('new-device sign-in notices', () => {
     await signIn(from(CHROME_WINDOWS, ELSEWHERE));
     const token = wasntMeTokenIn(await waitForMail(server.dataDir, user.email, { match: isNotice }))!;
     const damaged = await call(server, 'POST', '/auth/wasnt-me', { body: { token: `${token.slice(0, -2)}xx` } });
-    expect([damaged.status, damaged.body.code]).toEqual([410, 'challenge_used']);
-    expect((await call(server, 'POST', '/auth/wasnt-me', { body: { token } })).body.code).toBe('challenge_used');
+    expect([damaged.status, damaged.body.code]).toEqual([401, 'invalid_credentials']);
+    // Spent, and still said to be damaged (never "already used": nothing was done).
+    const after = await call(server, 'POST', '/auth/wasnt-me', { body: { token } });
+    expect([after.status, after.body.code]).toEqual([401, 'invalid_credentials']);
     expect((await call(server, 'POST', '/auth/wasnt-me', { body: { token: 'not-a-token' } })).status).toBe(401);
     expect((await call(server, 'GET', '/auth/me', { token: user.token })).status).toBe(200);
 

@@ -104,6 +104,12 @@ $('password-form').addEventListener('submit', async (event) => {
     return $('done-link').focus();
   }
   if (response && Object.hasOwn(LINK_WORDS, answer.code)) return linkProblem(LINK_WORDS[answer.code]);
+  // Too easy to guess (the warning, then the library's suggestions), or known from breaches.
+  if (response && (answer.code === 'password_too_weak' || answer.code === 'password_breached')) {
+    const reasons = (answer.issues || []).map((i) => sentence(i.message)).join(' ');
+    $('new-password').focus();
+    return show('password-error', 'Choose another password. ' + (reasons || sentence(answer.detail)));
+  }
   if (response && answer.code === 'validation_failed') {
     const issues = answer.issues || [];
     const password = issues.find((i) => i.path === 'new_password');

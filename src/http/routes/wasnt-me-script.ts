@@ -17,7 +17,7 @@ if (query.has('token')) {
   history.replaceState(null, '', location.pathname);
 }
 const LINK_WORDS = {
-  invalid_credentials: 'This link is not valid: it may have been cut short or changed on its way. If someone else is in your account, choose a new password below.',
+  invalid_credentials: 'This link is not valid, or was damaged on its way: it no longer works. If someone else is in your account, choose a new password below: that signs out every session too.',
   challenge_expired: 'This link has expired. If someone else is in your account, choose a new password below: that signs out every session too.',
   challenge_used: 'This link was already used: your account was secured then. Choose a new password below if you have not yet.',
   not_found: 'This account no longer exists.',

@@ -34,7 +34,7 @@ export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, li
       summary: '"This wasn\'t me": secure the account a new-device notice was about',
       body: disownBody,
       description:
-        'With the single-use token of a new-device notice (valid 7 days): every session of the account ends, every trusted device is forgotten, every API key and ACL token is revoked, the legacy user key is replaced, and a password sign-in answers 403 `password_reset_required` until the password is reset by mail (`POST /auth/reset-password`). The owner is mailed what happened. A used or expired link answers 410 (`challenge_used`, `challenge_expired`), and so does a damaged one, which the attempt spends; a token that is not one answers 401 `invalid_credentials`; an account deleted since, 404.',
+        'With the single-use token of a new-device notice (valid 7 days): every session of the account ends, every trusted device is forgotten, every API key and ACL token is revoked, the legacy user key is replaced, and a password sign-in answers 403 `password_reset_required` until the password is reset by mail (`POST /auth/reset-password`). The owner is mailed what happened. A used or expired link answers 410 (`challenge_used`, `challenge_expired`); a damaged one (a wrong secret, which spends the link) or a token that is not one answers 401 `invalid_credentials`; an account deleted since, 404.',
       responses: { 200: { description: 'The account is secured', schema: disowned } },
       errors: [401, 404, 410, 429],
     },

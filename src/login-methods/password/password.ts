@@ -26,7 +26,11 @@ export function passwordAccounts(services: AccountServices) {
       },
       request: RequestInfo,
     ) {
-      requireStrongPassword(input.password, input.username, 'password');
+      await requireStrongPassword(
+        input.password,
+        [input.username, input.email, input.displayName, input.firstName, input.lastName],
+        'password',
+      );
       const invite = input.referrerToken ? { inviteId: inviteIdOf(input.referrerToken) } : undefined;
       const passwordHash = await deps.hasher.hash(input.password);
       const made = await services.registerAccount(
