@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { oauthProviders, type OAuthProviderConfig } from './login-methods/oauth/config.js';
 import { passkeyConfig, type PasskeyConfig } from './login-methods/passkey/config.js';
+import type { CaptchaSettings } from './captcha/captcha.js';
+import { captchaConfig } from './captcha/config.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -150,6 +152,8 @@ export const configSchema = z
       oauth: [] as OAuthProviderConfig[],
       /** Filled from PASSKEY_RP_ID and PASSKEY_ORIGINS (defaults from PUBLIC_URL) by loadConfig. */
       passkeys: { id: '', name: '', origins: [] } as PasskeyConfig,
+      /** Filled from CAPTCHA_* by loadConfig: null while no provider is set. */
+      captcha: null as CaptchaSettings | null,
     };
   });
 
@@ -178,10 +182,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ? passkeyConfig(input as Record<string, string>, result.data.publicUrl, result.data.serviceName)
     : null;
   if (passkeys) problems.push(...passkeys.problems);
+  const captcha = captchaConfig(input);
+  problems.push(...captcha.problems);
   for (const entry of result.data?.allowedRedirects ?? []) {
     if (!URL.canParse(entry) || !/^https?:$/.test(new URL(entry).protocol))
       problems.push(`ALLOWED_REDIRECTS: "${entry}" is not an absolute http(s) URL`);
   }
   if (problems.length || !result.success) throw new ConfigError(problems);
-  return { ...result.data, oauth: oauth.providers, passkeys: passkeys!.passkeys };
+  return { ...result.data, oauth: oauth.providers, passkeys: passkeys!.passkeys, captcha: captcha.captcha };
 }

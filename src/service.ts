@@ -28,6 +28,7 @@ import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { passwordPolicy } from './passwords/index.js';
+import { createCaptcha } from './captcha/captcha.js';
 import { loginMethods, startLoginMethods } from './login-methods/index.js';
 import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { projectionOperations } from './operations.js';
@@ -108,6 +109,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     failures: keyedLimiter(config.codeFailureLimit, 3600, 'failures'),
     // A name without an account locks exactly like an account does.
     unknownLogin: keyedLimiter(MAX_FAILED_LOGINS, LOCK_MS / 1000, 'unknown-login'),
+    // Failed password sign-ins per name or address in the last hour: past CAPTCHA_AFTER_FAILURES a CAPTCHA is asked.
+    signInFailures: keyedLimiter(Math.max(1, config.captcha?.afterFailures ?? 1), 3600, 'signin-failures'),
   };
   const challenges = createChallenges({
     commands,
@@ -121,6 +124,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const methods = loginMethods({ allowUsrLogin: config.allowUsrLogin, oauthProviders: [...oauth.keys()] });
   const services = createAccountServices({
     passwords: passwordPolicy(config.passwords, { logger, metrics, clock }),
+    captcha: config.captcha ? createCaptcha(config.captcha, { logger, observe: metrics.captchaCheck }) : null,
     eventStore,
     codec,
     commands,

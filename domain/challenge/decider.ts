@@ -66,6 +66,8 @@ export type ChallengeIssuedData = {
   userHandle?: string;
   /** "This wasn't me": the session the notice told of. */
   sessionId?: string;
+  /** OAuth and LNURL: the sign-in passed a CAPTCHA at its start, so it may make an account later. */
+  captchaPassed?: boolean;
 };
 
 export type PasskeyCeremony = 'add' | 'sign-up' | 'sign-in';

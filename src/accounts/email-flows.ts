@@ -64,7 +64,8 @@ export function emailFlows(services: AccountServices) {
     },
 
     /** POST /auth/reset-password: the same quick 202 for every address; a worker does the rest. */
-    async requestPasswordReset(input: { email: string }) {
+    async requestPasswordReset(input: { email: string }, request: RequestInfo) {
+      await services.requireCaptcha('request', request);
       await services.enqueueRequest(JOBS.requestPasswordReset, normalizeEmail(input.email));
     },
 

@@ -78,6 +78,16 @@ export function createAccounts(
     publicUrl: () => deps.settings.publicUrl,
     allowedRedirects: () => deps.settings.allowedRedirects,
     reauthWindowMs: () => deps.settings.reauthWindowMs,
+    /** What a page needs to show the CAPTCHA widget; null while no CAPTCHA_PROVIDER is set. */
+    captchaWidget: () =>
+      deps.captcha
+        ? {
+            siteKey: deps.captcha.siteKey,
+            scriptUrl: deps.captcha.scriptUrl,
+            widgetClass: deps.captcha.widgetClass,
+            origins: deps.captcha.origins,
+          }
+        : null,
 
     /** Any credential — session token, ACL token, API key — to the caller it stands for, or a 401. */
     async authenticate(credential: { apiKey?: string; bearer?: string }): Promise<Authenticated> {

@@ -108,6 +108,8 @@ export function registration(shared: Shared) {
     events: readonly { type: string }[];
     usr: string;
   }> => {
+    // Every way of making an account but an admin's (or the operator's) passes the CAPTCHA, when one is on.
+    if (!input.createdBy) await shared.requireCaptcha('registration', request);
     const userId = input.userId ?? randomUUID();
     // One spelling of an address everywhere: its claim, its lookup and the account (providers and admins may send any case).
     input = { ...input, email: input.email ? normalizeEmail(input.email) : null };

@@ -30,6 +30,14 @@ export function selfServiceAccounts(services: AccountServices) {
         registration_open: deps.settings.registration === 'open' || !done,
         registration: done ? deps.settings.registration : 'open',
         login_methods: deps.loginMethods.flatMap((method) => method.names),
+        captcha: deps.captcha
+          ? {
+              provider: deps.captcha.provider,
+              site_key: deps.captcha.siteKey,
+              script_url: deps.captcha.scriptUrl,
+              after_failures: deps.captcha.afterFailures,
+            }
+          : null,
       };
     },
 

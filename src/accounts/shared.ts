@@ -10,6 +10,7 @@ import type { Written } from '../commands/handler.js';
 import type { CommandContext } from '../events/codec.js';
 import type { AccountsDeps, Issued, RequestInfo } from './types.js';
 import { toUserObject, type UserObject } from './user-view.js';
+import type { CaptchaGate } from '../captcha/captcha.js';
 
 /**
  * What every account module builds on: command contexts, deciding on a user's stream,
@@ -83,6 +84,25 @@ export function createShared(deps: AccountsDeps) {
     accountWords: readonly (string | null | undefined)[],
     path: string,
   ) => deps.passwords(password, accountWords, path);
+
+  /**
+   * The CAPTCHA gate (when CAPTCHA_PROVIDER is set): the request's token is checked with the
+   * provider, unless this flow passed one at its start. Refuses 400 captcha_required / _invalid.
+   */
+  const requireCaptcha = async (gate: CaptchaGate, request: RequestInfo) => {
+    if (!deps.captcha || request.captchaPassed) return;
+    await deps.captcha.require(gate, request.captchaToken, request.ip);
+  };
+
+  /**
+   * A sign-in that may make an account only later (OAuth, LNURL) checks the CAPTCHA it carries at
+   * its start; without one it may still sign in to an existing account, but makes none.
+   */
+  const captchaAtStart = async (caller: { userId: string } | null, request: RequestInfo) => {
+    if (!deps.captcha || caller || !request.captchaToken) return false;
+    await deps.captcha.require('registration', request.captchaToken, request.ip);
+    return true;
+  };
 
   /** The account's address when it is verified (where notices go), else null. */
   const verifiedEmailOf = async (userId: string) => {
@@ -161,6 +181,8 @@ export function createShared(deps: AccountsDeps) {
     requireStrongPassword,
     accountWords,
     verifiedEmailOf,
+    requireCaptcha,
+    captchaAtStart,
     passwordCheck,
     refuseFailedLogin,
     issue,

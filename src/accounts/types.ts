@@ -10,6 +10,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { PasswordPolicy } from '../passwords/policy.js';
+import type { Captcha } from '../captcha/captcha.js';
 import type { RateDecision } from '../ports/rate-limiter.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { TokenSigner } from '../tokens/jwt.js';
@@ -25,6 +26,10 @@ export interface RequestInfo {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
+  /** The CAPTCHA token the request carried (`captcha_token` in its body or query, or `X-Captcha-Token`). */
+  captchaToken?: string | null;
+  /** A CAPTCHA this flow already passed at its start (an OAuth or LNURL sign-in that makes an account later). */
+  captchaPassed?: boolean;
   /** The trusted-device cookie the browser sent, if any: a device the account knows is not new to it. */
   deviceToken?: string | null;
 }
@@ -75,6 +80,8 @@ export interface AccountsDeps {
   hasher: PasswordHasher;
   /** What a new password must pass: strength (zxcvbn-ts) and, when on, the breached-password check. */
   passwords: PasswordPolicy;
+  /** The CAPTCHA check, when CAPTCHA_PROVIDER is set. */
+  captcha: Captcha | null;
   signer: TokenSigner;
   keyStore: KeyStore;
   claims: Claims;
@@ -87,7 +94,7 @@ export interface AccountsDeps {
    * (`unknownLogin`, the lockout's own numbers). Keys hold HMACs or ids, never an address.
    */
   limits: Record<
-    'issue' | 'failures' | 'unknownLogin',
+    'issue' | 'failures' | 'unknownLogin' | 'signInFailures',
     { consume(key: string): Promise<RateDecision>; check(key: string): Promise<RateDecision> }
   >;
   clock: () => Date;

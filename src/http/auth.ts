@@ -14,6 +14,8 @@ declare module 'express-serve-static-core' {
     requestId: string;
     /** The route pattern that matched (`/api/v1/auth/sessions/:id`), for logs and metrics: never the raw path. */
     routePattern?: string;
+    /** A CAPTCHA route's `captcha_token`, taken out of its body or query (see `RouteAccess.captcha`). */
+    captchaToken?: string;
   }
 }
 
@@ -76,6 +78,12 @@ export type RouteAccess<P extends Schema, Q extends Schema, B extends Schema, Ow
    * parses it, and documented with it. A function decides per request (an admin invite only).
    */
   stepUp?: true | ((body: Record<string, unknown>, caller: Authenticated) => boolean);
+  /**
+   * A route a CAPTCHA may guard (CAPTCHA_PROVIDER set): it takes `captcha_token` in its body (its
+   * query for a GET) or `X-Captcha-Token`, taken out before the handler sees the input; the
+   * accounts layer decides when it is needed.
+   */
+  captcha?: true;
 };
 
 export interface RouteEntry {
@@ -181,8 +189,10 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
           policy,
           parsedByHandler = [],
           stepUp,
-          ...doc
+          captcha,
+          ...own
         } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
+        const doc = captcha ? withCaptchaField(own, method) : own;
         // A field the route names itself (set-initial-password's new `password`) is never taken as a proof.
         // A GET carries no body: only a recent session opens it (or POST /auth/reauth before it).
         const takenProof = stepUp && method !== 'get' ? proofFieldsOf(doc.body) : {};
@@ -200,13 +210,18 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         // applies the rule, and hands the handler its own fields only.
         const parseThenHandle: RequestHandler = stepUp
           ? async (req, res) => {
-              const input = parseRequest(documented, req, parsedByHandler) as RouteInput<P, Q, B>;
+              const input = takeCaptcha(parseRequest(documented, req, parsedByHandler), req) as RouteInput<P, Q, B>;
               const { proof, own } = splitProof((input.body ?? {}) as Record<string, unknown>, takenProof);
               if (stepUp === true || stepUp(own, req.caller!))
                 await accounts.requireStepUp(req.caller!, proof, requestInfo(req));
               return handle({ ...input, body: (doc.body ? own : undefined) as RouteInput<P, Q, B>['body'] }, req, res);
             }
-          : (req, res) => handle(parseRequest(doc, req, parsedByHandler), req, res) as Promise<void> | void;
+          : (req, res) =>
+              handle(
+                takeCaptcha(parseRequest(doc, req, parsedByHandler), req) as RouteInput<P, Q, B>,
+                req,
+                res,
+              ) as Promise<void> | void;
         router.add(method, `${prefix}${path}`, [
           ...parser,
           authorize(accounts, policy, publicOrigin, cookies),
@@ -222,6 +237,40 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
 }
 
 export type Routes = ReturnType<ReturnType<typeof routeTable>['scope']>;
+
+const CAPTCHA_FIELD = {
+  captcha_token: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe("The CAPTCHA widget's token, when CAPTCHA_PROVIDER is on (or the X-Captcha-Token header)"),
+};
+
+/** A CAPTCHA route's schema with `captcha_token` (its body's; a GET's query's), and its 400s. */
+const withCaptchaField = <D extends Omit<RouteDoc, 'summary'> & { summary?: string }>(doc: D, method: Method): D => {
+  const part = method === 'get' ? 'query' : 'body';
+  const schema = doc[part];
+  return {
+    ...doc,
+    [part]: schema instanceof z.ZodObject ? schema.extend(CAPTCHA_FIELD) : (schema ?? z.strictObject(CAPTCHA_FIELD)),
+    description: `${doc.description ? `${doc.description} ` : ''}With CAPTCHA_PROVIDER on, it may need a CAPTCHA token (\`captcha_token\` or \`X-Captcha-Token\`): 400 \`captcha_required\` or \`captcha_invalid\` otherwise.`,
+    errors: [...new Set([...(doc.errors ?? []), 400])],
+  };
+};
+
+/** Takes a CAPTCHA route's `captcha_token` out of its parsed input, onto the request. */
+const takeCaptcha = <I extends { body?: unknown; query?: unknown }>(input: I, req: Request): I => {
+  for (const part of ['body', 'query'] as const) {
+    const values = input[part] as Record<string, unknown> | undefined;
+    if (values && typeof values === 'object' && 'captcha_token' in values) {
+      const { captcha_token: token, ...rest } = values;
+      if (typeof token === 'string') req.captchaToken = token;
+      input = { ...input, [part]: rest };
+    }
+  }
+  return input;
+};
 
 /** The proof a step-up route takes in its body (see `RouteAccess.stepUp`). */
 const PROOF_FIELDS = {
@@ -292,7 +341,13 @@ export const requestInfo = (req: Request): RequestInfo => ({
   ip: req.ip ?? req.socket.remoteAddress ?? null,
   userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
   deviceToken: deviceCookieOf(req),
+  captchaToken: req.captchaToken ?? captchaHeaderOf(req),
 });
+
+const captchaHeaderOf = (req: Request): string | null => {
+  const header = req.headers['x-captcha-token'];
+  return typeof header === 'string' && header.length > 0 && header.length <= 4096 ? header : null;
+};
 
 /**
  * The trusted-device cookie, under either of its names (`__Secure-` over https): it only ever

@@ -40,14 +40,21 @@ export interface PageContent {
   dataImages?: boolean;
   /** Scripts this service serves itself (`/assets/…`), run before the page's script with the same nonce. */
   assets?: readonly string[];
+  /**
+   * The one exception to "no other origin": a configured CAPTCHA provider's widget (its script,
+   * loaded with the nonce, and the origins it frames and calls). Absent unless CAPTCHA_PROVIDER is set.
+   */
+  captcha?: { scriptUrl: string; origins: readonly string[] };
 }
 
 /** Answers 200 with a page and its headers: a nonce CSP, no framing, no referrer. */
 export function sendPage(res: Response, page: PageContent): void {
   const nonce = randomBytes(16).toString('base64');
+  const widget = page.captcha ? ` ${page.captcha.origins.join(' ')}` : '';
+  const images = [...(page.dataImages ? ['data:'] : []), ...(page.captcha ? page.captcha.origins : [])];
   res.setHeader(
     'Content-Security-Policy',
-    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; ${page.dataImages ? 'img-src data:; ' : ''}connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; script-src 'nonce-${nonce}'${widget}; style-src 'nonce-${nonce}'${widget}; ${images.length ? `img-src ${images.join(' ')}; ` : ''}${page.captcha ? `frame-src${widget}; ` : ''}connect-src 'self'${widget}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   );
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
@@ -63,6 +70,7 @@ export function sendPage(res: Response, page: PageContent): void {
 <body>
 ${page.body}
 ${(page.assets ?? []).map((src) => `<script nonce="${nonce}" src="${escapeHtml(src)}"></script>\n`).join('')}<script nonce="${nonce}">${page.script}</script>
+${page.captcha ? `<script nonce="${nonce}" src="${escapeHtml(page.captcha.scriptUrl)}" async defer></script>\n` : ''}
 </body>
 </html>`);
 }

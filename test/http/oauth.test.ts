@@ -1,6 +1,7 @@
 import { generateKeyPair } from 'jose';
 import { generate } from 'otplib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { captchaStandIn, GOOD_CAPTCHA } from '../support/captcha.js';
 import { browse, startCraftedIssuer, startGithubStandIn, startOidcProvider } from '../support/oauth.js';
 import { call, register, startPublicServer, startServer, TestClock, type TestServer } from '../support/server.js';
 
@@ -64,6 +65,34 @@ describe('OAuth 2 / OpenID Connect against a real OpenID Provider (oidc-provider
     );
     return { server, op };
   };
+
+  it('with a CAPTCHA on, a new identity makes an account only when the sign-in passed one at its start', async () => {
+    const captcha = await captchaStandIn();
+    try {
+      const { server, op } = await start(captcha.env);
+      op.signIn.person = {
+        sub: 'bob-0002',
+        email: 'bob@example.test',
+        email_verified: true,
+        preferred_username: 'bob',
+      };
+      const refused = await land(server, (await signIn(server, 'keycloak')).url);
+      expect([refused.status, refused.body.code]).toEqual([400, 'captcha_required']);
+      const wrong = await call(server, 'GET', '/auth/keycloak?captcha_token=guessed');
+      expect([wrong.status, wrong.body.code]).toEqual([400, 'captcha_invalid']);
+      const back = await browse(
+        `${server.api}/auth/keycloak?captcha_token=${GOOD_CAPTCHA}`,
+        `${server.api}/auth/keycloak/token`,
+        {},
+      );
+      const made = await land(server, back.url);
+      expect(made.status).toBe(201);
+      // Signing in to the account it made needs none.
+      expect((await land(server, (await signIn(server, 'keycloak')).url)).status).toBe(200);
+    } finally {
+      await captcha.close();
+    }
+  });
 
   it('a new identity makes an account (201), signs into it again (200), and shows in me', async () => {
     const { server, op } = await start();

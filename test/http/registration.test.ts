@@ -12,6 +12,7 @@ describe('registration and set-up', () => {
       registration_open: true,
       registration: 'open',
       login_methods: ['password', 'email_code', 'nostr', 'lnurl', 'passkey', 'usr'],
+      captcha: null,
     });
     const first = await register(server);
     expect(first.answer.body).toMatchObject({ token_type: 'bearer' });

@@ -12,6 +12,18 @@ const setupStatus = z.object({
   registration_open: z.boolean(),
   registration: z.enum(['open', 'invite', 'closed']),
   login_methods: z.array(z.string()),
+  captcha: z
+    .object({
+      provider: z.enum(['turnstile', 'hcaptcha', 'recaptcha']),
+      site_key: z.string(),
+      script_url: z.string().describe("The provider's widget script"),
+      after_failures: z
+        .number()
+        .int()
+        .describe('A password sign-in for a name with this many failures in the last hour needs one (0: always)'),
+    })
+    .nullable()
+    .describe('The CAPTCHA registration, code and reset requests need (and sign-ins after failures); null when off'),
 });
 const tag = 'Registration and login';
 const reauthBody = z.strictObject(proofFields);

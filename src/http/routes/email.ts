@@ -86,6 +86,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     '/auth/reset-password',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Mail a one-time password reset token (valid 30 min)',
       body: emailOnlyBody,
@@ -94,8 +95,8 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       errors: [429],
     },
     limit,
-    async ({ body }, _req, res) => {
-      await accounts.requestPasswordReset({ email: body.email });
+    async ({ body }, req, res) => {
+      await accounts.requestPasswordReset({ email: body.email }, requestInfo(req));
       await routes.answerCommand(res, null, 202, {
         detail: 'If an account has this address, a reset link is on its way',
       });

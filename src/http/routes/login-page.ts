@@ -9,6 +9,7 @@ import { requestInfo, type Routes } from '../auth.js';
 import { z } from 'zod';
 import { redirectAllowed } from '../../login-methods/oauth/oauth.js';
 import { escapeHtml, sendPage } from '../page.js';
+import { CAPTCHA_SCRIPT, captchaAsset, captchaPanel } from './captcha-widget.js';
 
 const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
 
@@ -27,7 +28,9 @@ const webauthnBundle = () => {
  * browser session (`?session=cookie`): the token never has to live in the page's JavaScript.
  * Once signed in, the page goes to the allow-listed redirect, or shows who signed in.
  */
-const SCRIPT = String.raw`
+const SCRIPT =
+  CAPTCHA_SCRIPT +
+  String.raw`
 const $ = (id) => document.getElementById(id);
 const api = $('login').dataset.api;
 const k1 = $('lnurl').dataset.k1;
@@ -47,9 +50,11 @@ $('password-form').addEventListener('submit', async (event) => {
   show('password-error', '');
   const body = { username: $('username').value, password: $('password').value };
   if ($('totp-field').hidden === false && $('totp').value) body.totp_code = $('totp').value;
-  const response = await fetch(api + '/auth?session=cookie', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(api + '/auth?session=cookie', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(withCaptcha(body)) });
   const answer = await response.json();
   if (response.ok) return signedIn();
+  if (isCaptchaAnswer(answer) && askCaptcha(() => $('password-form').requestSubmit()))
+    return show('password-error', 'Too many failed sign-ins for this name: show that you are a person below, and it signs in.');
   if (answer.code === 'totp_required') { $('totp-field').hidden = false; $('totp').focus(); return show('password-error', 'Enter the code from your authenticator app.'); }
   if (answer.code === 'password_reset_required') return show('password-error', 'A sign-in to this account was reported as not its owner: choose a new password first ("Forgot password?" mails you a link).');
   show('password-error', answer.detail || 'Sign-in failed.');
@@ -93,6 +98,9 @@ if (webauthn && webauthn.browserSupportsWebAuthn()) {
   $('passkey-sign-up-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     show('passkey-status', '');
+    // Making an account needs the CAPTCHA when one is on: solved first, so the passkey is made once.
+    if (captchaOn() && !captcha.token && askCaptcha(() => $('passkey-sign-up-form').requestSubmit()))
+      return show('passkey-status', 'Show that you are a person below; then your passkey is made.');
     const wanted = { username: $('new-username').value };
     if ($('new-email').value) wanted.email = $('new-email').value;
     const optionsAnswer = await post('/auth/passkeys/sign-up/options', wanted);
@@ -100,7 +108,7 @@ if (webauthn && webauthn.browserSupportsWebAuthn()) {
     if (!optionsAnswer.ok) return show('passkey-status', options.detail || 'Sign-up failed.');
     let response;
     try { response = await webauthn.startRegistration({ optionsJSON: options }); } catch (error) { return show('passkey-status', 'No passkey was made.'); }
-    const made = await post('/auth/passkeys/sign-up?session=cookie', { response });
+    const made = await post('/auth/passkeys/sign-up?session=cookie', withCaptcha({ response }));
     if (made.ok) return signedIn();
     show('passkey-status', (await made.json()).detail || 'Sign-up failed.');
   });
@@ -179,6 +187,7 @@ export function loginPageRoutes(
         script: SCRIPT,
         dataImages: true,
         assets: [WEBAUTHN_ASSET],
+        ...captchaAsset(accounts.captchaWidget()),
         body: `<main id="login" data-api="/api/v1"${redirect ? ` data-redirect="${escapeHtml(redirect)}"` : ''}>
 <h1>Sign in to ${serviceName}</h1>${redirect_uri && !redirect ? '\n<p id="redirect-refused" class="error" role="alert">This page will not send you back to that address: it is not on the list of allowed redirects.</p>' : ''}
 <p id="success" class="success" role="status" hidden></p>
@@ -231,6 +240,7 @@ export function loginPageRoutes(
 <details><summary>LNURL</summary><code id="lnurl-text">${escapeHtml(lnurl)}</code></details>
 </section>
 </div>
+${captchaPanel(accounts.captchaWidget())}
 </main>`,
       });
     },

@@ -5,6 +5,7 @@ import { MAIL_PAGES } from '../../mail/templates.js';
 import type { Routes } from '../auth.js';
 import { escapeHtml, sendPage } from '../page.js';
 import { NEW_LINK_SCRIPT, RESET_SCRIPT } from './password-scripts.js';
+import { captchaAsset, captchaPanel } from './captcha-widget.js';
 
 // Not strict: a mail tracker or a scanner may add parameters of its own (`utm_*`), and the page
 // answers the same whatever comes; only `token` is read, in the browser.
@@ -42,6 +43,7 @@ const NEEDS_SCRIPT = '<noscript><p class="notice">This page needs JavaScript.</p
 /** The page a mail's link opens: the new password twice, the answer in words, a new link when this one will not do. */
 const passwordPage = (
   words: Words,
+  panel: string,
 ) => `<main id="password-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
 <h1>${escapeHtml(words.title)}</h1>
 <p id="intro">${escapeHtml(words.intro)}</p>
@@ -66,6 +68,7 @@ ${NEEDS_SCRIPT}
 <h2>Send a new link</h2>
 ${newLinkForm('Send a new link')}
 </section>
+${panel}
 </main>`;
 
 /**
@@ -93,8 +96,9 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
         const page = words();
         sendPage(res, {
           title: `${page.title} · ${service()}`,
-          body: passwordPage(page),
+          body: passwordPage(page, captchaPanel(accounts.captchaWidget())),
           script: NEW_LINK_SCRIPT + RESET_SCRIPT,
+          ...captchaAsset(accounts.captchaWidget()),
         });
       },
     );
@@ -130,6 +134,7 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
       sendPage(res, {
         title: `Forgot your password? · ${service()}`,
         script: NEW_LINK_SCRIPT,
+        ...captchaAsset(accounts.captchaWidget()),
         body: `<main id="forgot-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
 <h1>Forgot your password?</h1>
 <p>Enter the email address of your ${escapeHtml(service())} account. If an account has it, we mail it a link to choose a new password.</p>
@@ -138,6 +143,7 @@ ${NEEDS_SCRIPT}
 ${newLinkForm('Mail me a link')}
 </section>
 <p><a id="back-to-login" href="/login">Back to sign in</a></p>
+${captchaPanel(accounts.captchaWidget())}
 </main>`,
       });
     },

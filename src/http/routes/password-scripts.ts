@@ -1,3 +1,5 @@
+import { CAPTCHA_SCRIPT } from './captcha-widget.js';
+
 /**
  * The scripts of the password pages (password-pages.ts), plain JavaScript run under the page's
  * nonce. They only call the API (same origin, no cookie): `POST /auth/reset-password` for a new
@@ -6,7 +8,9 @@
  */
 
 /** Helpers, and the "send a new link" form (`#new-link-form`) both pages have. */
-export const NEW_LINK_SCRIPT = String.raw`
+export const NEW_LINK_SCRIPT =
+  CAPTCHA_SCRIPT +
+  String.raw`
 const $ = (id) => document.getElementById(id);
 const page = document.querySelector('main');
 const api = page.dataset.api;
@@ -40,8 +44,10 @@ $('new-link-form').addEventListener('submit', async (event) => {
   show('new-link-status', '');
   show('new-link-error', '');
   $('new-link-submit').disabled = true;
-  const { response, answer } = await send('POST', '/auth/reset-password', { email: $('email').value.trim() });
+  const { response, answer } = await send('POST', '/auth/reset-password', withCaptcha({ email: $('email').value.trim() }));
   $('new-link-submit').disabled = false;
+  if (isCaptchaAnswer(answer) && askCaptcha(() => $('new-link-form').requestSubmit()))
+    return show('new-link-status', 'Show that you are a person below; then the link is sent.');
   if (response && response.status === 202) {
     return show('new-link-status', 'If an account has this address, a link to choose a new password is on its way. It is valid for ' + page.dataset.resetMinutes + ' minutes and works once. Look in your spam folder if it does not arrive.');
   }

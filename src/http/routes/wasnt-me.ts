@@ -7,6 +7,7 @@ import { requestInfo, type Routes } from '../auth.js';
 import { escapeHtml, sendPage } from '../page.js';
 import { NEW_LINK_SCRIPT } from './password-scripts.js';
 import { newLinkForm } from './password-pages.js';
+import { captchaAsset, captchaPanel } from './captcha-widget.js';
 import { WASNT_ME_SCRIPT } from './wasnt-me-script.js';
 
 const disownBody = z.strictObject({
@@ -68,6 +69,7 @@ export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, li
         title: `Secure your account · ${accounts.serviceName()}`,
         script: NEW_LINK_SCRIPT + WASNT_ME_SCRIPT,
         style: '#done, #link-problem { margin-bottom: 1.5rem; }',
+        ...captchaAsset(accounts.captchaWidget()),
         body: `<main id="wasnt-me-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
 <h1>This wasn't me</h1>
 <noscript><p class="notice">This page needs JavaScript.</p></noscript>
@@ -89,6 +91,7 @@ export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, li
 <p>We mail a link to choose it to the address of your account.</p>
 ${newLinkForm('Mail me a link')}
 </section>
+${captchaPanel(accounts.captchaWidget())}
 </main>`,
       });
     },

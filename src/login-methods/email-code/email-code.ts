@@ -27,7 +27,8 @@ export function emailCodeAccounts(services: AccountServices) {
 
   return {
     /** POST /auth/send-code: the same quick 202 for every address; a worker does the rest. */
-    async sendLoginCode(input: { email: string }) {
+    async sendLoginCode(input: { email: string }, request: RequestInfo) {
+      await services.requireCaptcha('request', request);
       await services.enqueueRequest(JOBS.requestLoginCode, normalizeEmail(input.email));
     },
     /**
@@ -131,7 +132,8 @@ export function emailCodeAccounts(services: AccountServices) {
             method: 'email_code',
             ...(invite ? { invite } : {}),
           },
-          request,
+          // Asking for the code passed the CAPTCHA (when one is on): the code is its proof here.
+          { ...request, captchaPassed: true },
         );
       }
       // Ended before the reclaim too, so that a crash after it leaves no credential of the account's maker.

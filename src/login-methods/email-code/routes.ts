@@ -31,6 +31,7 @@ export function emailCodeRoutes(
     '/auth/send-code',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Mail a 6-digit login code (valid 10 min)',
       body: emailOnlyBody,
@@ -39,8 +40,8 @@ export function emailCodeRoutes(
       errors: [429],
     },
     limit,
-    async ({ body }, _req, res) => {
-      await useCases.sendLoginCode({ email: body.email });
+    async ({ body }, req, res) => {
+      await useCases.sendLoginCode({ email: body.email }, requestInfo(req));
       await routes.answerCommand(res, null, 202, { detail: 'If this address can sign in, a code is on its way' });
     },
   );

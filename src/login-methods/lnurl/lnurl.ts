@@ -94,7 +94,8 @@ export function lnurlAccounts(services: AccountServices) {
           identity: { method: 'lnurl', id: key, claim },
           ...(issued.inviteId ? { invite: { inviteId: issued.inviteId } } : {}),
         },
-        request,
+        // The wallet's request carries no CAPTCHA: the one the sign-in passed at its start counts.
+        { ...request, captchaPassed: issued.captchaPassed === true },
         { session: false },
       );
     } catch (error) {
@@ -108,6 +109,7 @@ export function lnurlAccounts(services: AccountServices) {
     async startLnurl(action: LnurlAction, caller: Caller | null, request: RequestInfo, referrerToken?: string) {
       const inviteId = referrerToken ? inviteIdOf(referrerToken) : undefined;
       if (action === 'link' && !caller) refuse('unauthenticated', 'Linking needs the Bearer token of the account');
+      const captchaPassed = await services.captchaAtStart(caller, request);
       const k1 = randomBytes(32).toString('hex');
       const expiresAt = new Date(deps.clock().getTime() + CHALLENGE_TTL_MS.lnurl);
       await deps.commands.handle(
@@ -129,6 +131,7 @@ export function lnurlAccounts(services: AccountServices) {
                 maxAttempts: 1,
                 action,
                 ...(inviteId ? { inviteId } : {}),
+                ...(captchaPassed ? { captchaPassed } : {}),
               },
             },
             state,

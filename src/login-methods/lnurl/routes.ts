@@ -36,6 +36,7 @@ export function lnurlRoutes(
     '/auth/lnurl',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Start an LNURL-auth login, registration or link',
       query: startQuery,

@@ -27,6 +27,7 @@ export function nostrRoutes(
     '/auth/nostr',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Log in with a NIP-98 event; an unknown key makes an account (when registration is open)',
       body: loginBody,

@@ -119,6 +119,7 @@ export function oauthAccounts(services: AccountServices) {
           { path: 'redirect_uri', message: 'not allowed' },
         ]);
       }
+      const captchaPassed = await services.captchaAtStart(caller, request);
       const state = randomBytes(32).toString('base64url');
       const flow = flowOf(state, redirectUri ?? `${deps.settings.publicUrl}/api/v1/auth/${name}/token`);
       const location = await provider.authorizationUrl(flow);
@@ -142,6 +143,7 @@ export function oauthAccounts(services: AccountServices) {
                 action: caller ? 'link' : 'login',
                 oauth: { provider: name, redirectUri: flow.redirectUri },
                 ...(inviteId ? { inviteId } : {}),
+                ...(captchaPassed ? { captchaPassed } : {}),
               },
             },
             s,
@@ -210,7 +212,14 @@ export function oauthAccounts(services: AccountServices) {
             const claim = await services.claimIdentity(`oauth:${name}`, identity.subject, issued.userId, ctx);
             try {
               return {
-                ...(await register(issued.userId, name, identity, claim, request, issued.inviteId)),
+                ...(await register(
+                  issued.userId,
+                  name,
+                  identity,
+                  claim,
+                  { ...request, captchaPassed: issued.captchaPassed === true },
+                  issued.inviteId,
+                )),
                 created: true,
               };
             } catch (error) {

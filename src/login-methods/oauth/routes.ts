@@ -41,6 +41,7 @@ export function oauthRoutes(
     '/auth/:provider',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Start an OAuth / OIDC login: a redirect to the provider (state and PKCE)',
       params: providerParams,

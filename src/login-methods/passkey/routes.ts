@@ -111,6 +111,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
     '/auth/passkeys/sign-up',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Make the account with the passkey the browser made for those options',
       body: newPasskeyBody,

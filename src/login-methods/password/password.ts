@@ -1,3 +1,4 @@
+import { isDomainError } from '../../../domain/shared/errors.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { normalizeEmail } from '../../../domain/user/rules.js';
 import { loginNames } from '../../accounts/login-names.js';
@@ -49,40 +50,63 @@ export function passwordAccounts(services: AccountServices) {
       return made;
     },
     /** With 2FA on, the second factor is a code (`totpCode`) or a passkey of the account (`passkey`). */
-    async login(
-      input: {
-        username: string;
-        password: string;
-        totpCode?: string;
-        passkey?: AuthenticationResponseJSON;
-        /** A trusted device's token (`device_token`, or its cookie): it skips the second factor. */
-        deviceToken?: string;
-        rememberDevice?: boolean;
-      },
-      request: RequestInfo,
-    ) {
-      const userId = await findAccount(input.username);
-      if (!userId) return refuseUnknown(input.username, input.password);
-      // Any refusal of the passkey (an old challenge too) is a wrong second factor, weighed after
-      // the password like a wrong code: the answer never tells a known name from an unknown one.
-      const passkey = input.passkey
-        ? await services.verifyPasskeyAssertion(input.passkey, request, userId).then(
-            (verified) => verified.assertion,
-            () => ({ credentialId: '', valid: false, counter: 0, backedUp: false, userVerified: false }),
-          )
-        : undefined;
-      return signIn(
-        userId,
-        {
-          method: 'password',
-          firstFactor: passwordCheck(input.password),
-          totpCode: input.totpCode,
-          ...(passkey ? { secondFactorPasskey: passkey } : {}),
-          ...(deviceOf(input.deviceToken) ? { trustedDevice: deviceOf(input.deviceToken)! } : {}),
-          ...(input.rememberDevice ? { rememberDevice: true } : {}),
-        },
-        request,
-      );
+    async login(input: LoginInput, request: RequestInfo) {
+      const failures = await signInCaptcha(input.username, request);
+      return attempt(input, request).catch(failures);
     },
   };
+
+  /**
+   * With a CAPTCHA on, a password sign-in for a name or address that failed CAPTCHA_AFTER_FAILURES
+   * times in the last hour (or every one, at 0) needs one: the same for a name with an account and
+   * one without. Answers what to do with the attempt's refusal (count it when it was a failure).
+   */
+  async function signInCaptcha(username: string, request: RequestInfo) {
+    const key = `signin:${username.trim().toLowerCase()}`;
+    const captcha = deps.captcha;
+    if (captcha) {
+      const needed = captcha.afterFailures === 0 || !(await deps.limits.signInFailures.check(key)).allowed;
+      if (needed) await services.requireCaptcha('signin', request);
+    }
+    return async (error: unknown): Promise<never> => {
+      if (captcha && isDomainError(error) && (error.code === 'invalid_credentials' || error.code === 'invalid_totp'))
+        await deps.limits.signInFailures.consume(key);
+      throw error;
+    };
+  }
+
+  async function attempt(input: LoginInput, request: RequestInfo) {
+    const userId = await findAccount(input.username);
+    if (!userId) return refuseUnknown(input.username, input.password);
+    // Any refusal of the passkey (an old challenge too) is a wrong second factor, weighed after
+    // the password like a wrong code: the answer never tells a known name from an unknown one.
+    const passkey = input.passkey
+      ? await services.verifyPasskeyAssertion(input.passkey, request, userId).then(
+          (verified) => verified.assertion,
+          () => ({ credentialId: '', valid: false, counter: 0, backedUp: false, userVerified: false }),
+        )
+      : undefined;
+    return signIn(
+      userId,
+      {
+        method: 'password',
+        firstFactor: passwordCheck(input.password),
+        totpCode: input.totpCode,
+        ...(passkey ? { secondFactorPasskey: passkey } : {}),
+        ...(deviceOf(input.deviceToken) ? { trustedDevice: deviceOf(input.deviceToken)! } : {}),
+        ...(input.rememberDevice ? { rememberDevice: true } : {}),
+      },
+      request,
+    );
+  }
 }
+
+type LoginInput = {
+  username: string;
+  password: string;
+  totpCode?: string;
+  passkey?: AuthenticationResponseJSON;
+  /** A trusted device's token (`device_token`, or its cookie): it skips the second factor. */
+  deviceToken?: string;
+  rememberDevice?: boolean;
+};

@@ -48,6 +48,7 @@ export function passwordRoutes(
     '/auth/register',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Register an account (the very first one becomes the superadmin)',
       body: registerBody,
@@ -79,6 +80,7 @@ export function passwordRoutes(
     '/auth',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Log in with a username (or email) and password',
       body: loginBody,

@@ -1,0 +1,54 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { captchaStandIn, GOOD_CAPTCHA } from '../support/captcha.js';
+import { waitForMail } from '../support/mail.js';
+import { register, startPublicServer, type TestServer } from '../support/server.js';
+
+const available = chromiumAvailable("the CAPTCHA widget's browser test");
+
+describe.skipIf(!available)('the CAPTCHA widget on the pages, in headless Chromium', () => {
+  let browser: Browser;
+  let server: TestServer | undefined;
+  let provider: Awaited<ReturnType<typeof captchaStandIn>> | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => browser?.close());
+  afterEach(async () => {
+    await server?.close();
+    await provider?.close();
+    server = undefined;
+    provider = undefined;
+  });
+
+  it('/login shows the widget when the sign-in asks for it, and signs in once it is solved; /forgot-password too', async () => {
+    provider = await captchaStandIn();
+    server = await startPublicServer({ ...provider.env, CAPTCHA_AFTER_FAILURES: '0' });
+    const user = await register(server, { captcha_token: GOOD_CAPTCHA });
+    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const csp = (await page.request.get(`${server.url}/login`)).headers()['content-security-policy']!;
+    expect(csp).toContain(`script-src 'nonce-`);
+    expect(csp).toContain(new URL(provider.env.CAPTCHA_SCRIPT_URL).origin);
+    expect(await page.isVisible('#captcha-panel')).toBe(false);
+    await page.fill('#username', user.username);
+    await page.fill('#password', user.password);
+    await page.click('#password-form button[type=submit]');
+    await page.waitForSelector('#captcha-panel:not([hidden])');
+    await page.click('.stand-in-captcha');
+    await page.waitForSelector('#success:not([hidden])');
+    expect(await page.textContent('#success')).toBe(`Signed in as ${user.username}.`);
+    expect(provider.checks.at(-1)?.response).toBe(GOOD_CAPTCHA);
+
+    await page.goto(`${server.url}/forgot-password`);
+    await page.fill('#email', user.email);
+    await page.click('#new-link-submit');
+    await page.waitForSelector('#captcha-panel:not([hidden])');
+    await page.click('.stand-in-captcha');
+    await expect
+      .poll(() => page.textContent('#new-link-status'))
+      .toContain('a link to choose a new password is on its way');
+    await waitForMail(server.dataDir, user.email, { match: (mail) => /Reset your/.test(mail.subject) });
+    expect(errors).toEqual([]);
+  });
+});
