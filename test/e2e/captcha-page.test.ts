@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
 import { captchaStandIn, GOOD_CAPTCHA } from '../support/captcha.js';
 import { waitForMail } from '../support/mail.js';
+import { lightningWallet } from '../support/signers.js';
 import { register, startPublicServer, type TestServer } from '../support/server.js';
 
 const available = chromiumAvailable("the CAPTCHA widget's browser test");
@@ -49,6 +50,32 @@ describe.skipIf(!available)('the CAPTCHA widget on the pages, in headless Chromi
       .poll(() => page.textContent('#new-link-status'))
       .toContain('a link to choose a new password is on its way');
     await waitForMail(server.dataDir, user.email, { match: (mail) => /Reset your/.test(mail.subject) });
+    expect(errors).toEqual([]);
+  });
+
+  it("a wallet signs up from /login only with a code made after the CAPTCHA; the page's first code signs in existing wallets only", async () => {
+    provider = await captchaStandIn();
+    server = await startPublicServer(provider.env);
+    await register(server, { captcha_token: GOOD_CAPTCHA });
+    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const signWith = async (k1: string) => {
+      const wallet = lightningWallet();
+      const query = new URLSearchParams({ tag: 'login', k1, sig: wallet.sign(k1), key: wallet.key });
+      return (await fetch(`${server!.api}/auth/lnurl/callback?${query}`)).json();
+    };
+    const first = (await page.getAttribute('#lnurl', 'data-k1'))!;
+    const refused = await signWith(first);
+    expect(refused.status).toBe('ERROR');
+    await page.click('#lnurl-sign-up');
+    await page.waitForSelector('#captcha-panel:not([hidden])');
+    await page.click('.stand-in-captcha');
+    await page.waitForFunction((old) => document.getElementById('lnurl')?.dataset.k1 !== old, first, { timeout: 5000 });
+    expect(await page.isVisible('#lnurl-sign-up')).toBe(false);
+    const second = (await page.getAttribute('#lnurl', 'data-k1'))!;
+    expect(second).not.toBe(first);
+    expect(await signWith(second)).toEqual({ status: 'OK' });
+    await page.waitForSelector('#success:not([hidden])');
+    expect(await page.textContent('#success')).toMatch(/^Signed in as lnurl_/);
     expect(errors).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { requestInfo, type Routes } from '../auth.js';
 import { z } from 'zod';
 import { redirectAllowed } from '../../login-methods/oauth/oauth.js';
 import { escapeHtml, sendPage } from '../page.js';
+import { isDomainError } from '../../../domain/shared/errors.js';
 import { CAPTCHA_SCRIPT, captchaAsset, captchaPanel } from './captcha-widget.js';
 
 const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
@@ -71,6 +72,18 @@ async function poll() {
   show('lnurl-status', answer.code === 'challenge_expired' || answer.code === 'challenge_used' ? 'This code has expired: reload the page for a new one.' : (answer.detail || 'Sign-in failed.'));
 }
 setTimeout(poll, 1000);
+// With a CAPTCHA on, a wallet signs up with a code made after one was solved: the page comes back with it.
+if ($('lnurl-sign-up')) $('lnurl-sign-up').addEventListener('click', () => askCaptcha(() => {
+  const query = new URLSearchParams(location.search);
+  query.set('captcha_token', withCaptcha({}).captcha_token);
+  location.assign(location.pathname + '?' + query);
+}));
+// The token is spent by now: it leaves the address bar.
+if (new URLSearchParams(location.search).has('captcha_token')) {
+  const query = new URLSearchParams(location.search);
+  query.delete('captcha_token');
+  history.replaceState(null, '', location.pathname + (query.size ? '?' + query : ''));
+}
 
 // Passkeys, through @simplewebauthn/browser: a button, autofill in the username field, and sign-up.
 const webauthn = window.SimpleWebAuthnBrowser;
@@ -166,6 +179,7 @@ export function loginPageRoutes(
     '/login',
     {
       policy: 'public',
+      captcha: true,
       tag: 'Pages',
       summary: 'A sign-in page for people (password, passkey and LNURL-auth)',
       query: pageQuery,
@@ -177,7 +191,17 @@ export function loginPageRoutes(
     limit,
     async ({ query: { redirect_uri } }, req, res) => {
       const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
-      const { lnurl, k1 } = await startLnurl('login', null, requestInfo(req));
+      const info = requestInfo(req);
+      // With a CAPTCHA on, a wallet may make an account only through a k1 issued after one was
+      // solved: the page reloads itself with the token (see the script). A bad or used token just
+      // gives the page without that.
+      const widget = accounts.captchaWidget();
+      const solved = widget !== null && info.captchaToken !== null && info.captchaToken !== undefined;
+      const { lnurl, k1 } = await startLnurl('login', null, info).catch((error: unknown) => {
+        if (isDomainError(error) && (error.code === 'captcha_invalid' || error.code === 'captcha_required'))
+          return startLnurl('login', null, { ...info, captchaToken: null });
+        throw error;
+      });
       const link = `lightning:${lnurl}`;
       const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       const serviceName = escapeHtml(accounts.serviceName());
@@ -237,7 +261,11 @@ export function loginPageRoutes(
 <input id="lnurl-totp" inputmode="numeric" autocomplete="one-time-code">
 <button type="submit">Continue</button>
 </form>
-<details><summary>LNURL</summary><code id="lnurl-text">${escapeHtml(lnurl)}</code></details>
+<details><summary>LNURL</summary><code id="lnurl-text">${escapeHtml(lnurl)}</code></details>${
+          widget && !solved
+            ? '\n<p id="lnurl-captcha">New here? <button id="lnurl-sign-up" type="button">Sign up with a wallet</button></p>'
+            : ''
+        }
 </section>
 </div>
 ${captchaPanel(accounts.captchaWidget())}
