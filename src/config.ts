@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { oauthProviders, type OAuthProviderConfig } from './login-methods/oauth/config.js';
@@ -182,6 +183,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ? passkeyConfig(input as Record<string, string>, result.data.publicUrl, result.data.serviceName)
     : null;
   if (passkeys) problems.push(...passkeys.problems);
+  if (result.data?.passwords.pwnedFile && !existsSync(result.data.passwords.pwnedFile))
+    problems.push(`PWNED_PASSWORDS_FILE: no file at ${result.data.passwords.pwnedFile}`);
   const captcha = captchaConfig(input);
   problems.push(...captcha.problems);
   for (const entry of result.data?.allowedRedirects ?? []) {

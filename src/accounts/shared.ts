@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { refuse } from '../../domain/shared/errors.js';
+import { isDomainError, refuse } from '../../domain/shared/errors.js';
 import { failedLogin, userDecider, type UserState } from '../../domain/user/decider.js';
 import { userStream, type UserEvent } from '../../domain/user/events.js';
 import type { UserCommand } from '../../domain/user/commands.js';
-import { LOOKUPS } from '../../projections/lookups.js';
+import { emailKey, LOOKUPS, usernameKey } from '../../projections/lookups.js';
 import { USERS } from '../../projections/me.js';
 import { SESSIONS } from '../../projections/sessions.js';
 import type { Written } from '../commands/handler.js';
@@ -95,6 +95,29 @@ export function createShared(deps: AccountsDeps) {
   };
 
   /**
+   * The CAPTCHA gate of a password sign-in (`POST /auth`, two-factor recovery): with a CAPTCHA on,
+   * an account (or, for a name with none, that name) that failed CAPTCHA_AFTER_FAILURES times in the
+   * last hour — or every sign-in, at 0 — needs one; the same whether or not the name has an account.
+   * Answers what to do with the attempt's refusal: count it when it was a failure, and rethrow.
+   */
+  const passwordSignInGate = async (username: string, request: RequestInfo) => {
+    const captcha = deps.captcha;
+    if (!captcha) return (error: unknown): Promise<never> => Promise.reject(error);
+    const name = username.trim().toLowerCase();
+    const lookup = await lookups().findOne({ _id: name.includes('@') ? emailKey(name) : usernameKey(name) });
+    const userId = (lookup?.userId as string | undefined) ?? null;
+    // By account when the name has one, so its username and its address share one count.
+    const key = userId ? `signin:account:${userId}` : `signin:name:${name}`;
+    if (captcha.afterFailures === 0 || !(await deps.limits.signInFailures.check(key)).allowed)
+      await requireCaptcha('signin', request);
+    return async (error: unknown): Promise<never> => {
+      if (isDomainError(error) && (error.code === 'invalid_credentials' || error.code === 'invalid_totp'))
+        await deps.limits.signInFailures.consume(key);
+      throw error;
+    };
+  };
+
+  /**
    * A sign-in that may make an account only later (OAuth, LNURL) checks the CAPTCHA it carries at
    * its start; without one it may still sign in to an existing account, but makes none.
    */
@@ -113,7 +136,13 @@ export function createShared(deps: AccountsDeps) {
   /** An existing account's own words for that check: its username, names and address. */
   const accountWords = async (state: UserState) => {
     const doc = state.userId ? await users().findOne({ _id: state.userId }) : null;
-    return [state.username, state.names.firstName, state.names.lastName, doc?.email as string | null | undefined];
+    return [
+      state.username,
+      state.names.firstName,
+      state.names.lastName,
+      doc?.email as string | null | undefined,
+      doc?.display_name as string | null | undefined,
+    ];
   };
 
   /**
@@ -183,6 +212,7 @@ export function createShared(deps: AccountsDeps) {
     verifiedEmailOf,
     requireCaptcha,
     captchaAtStart,
+    passwordSignInGate,
     passwordCheck,
     refuseFailedLogin,
     issue,

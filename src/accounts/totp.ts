@@ -142,30 +142,36 @@ export function totpAccounts(services: AccountServices) {
 
     /** POST /auth/totp/recover: password and a backup code sign in and turn 2FA off. */
     async recover(input: { username: string; password: string; backupCode: string }, request: RequestInfo) {
-      const userId = await findAccount(input.username);
-      if (!userId) return refuseUnknown(input.username, input.password);
-      const sessionId = randomUUID();
-      const matches = passwordCheck(input.password);
-      const now = deps.clock();
-      const newDevice = await newDeviceCheck(deps.settings.newDeviceNotices, request, undefined, () =>
-        services.verifiedEmailOf(userId),
-      );
-      const result = await decideForUser(
-        userId,
-        async (state) => ({
-          type: 'RecoverWithBackupCode',
-          data: {
-            credentialsValid: await matches(state),
-            codeHash: hashBackupCode(input.backupCode),
-            ...sessionFacts(sessionId, request, now),
-            ...(newDevice ? { newDevice } : {}),
-            now,
-          },
-        }),
-        commandContext(request, userId),
-      );
-      services.refuseFailedLogin(result.events);
-      return services.issue(userId, sessionId, result);
+      // A password sign-in too: the same CAPTCHA gate and failure count as POST /auth.
+      const failures = await services.passwordSignInGate(input.username, request);
+      return recoverWith(input, request).catch(failures);
     },
   };
+
+  async function recoverWith(input: { username: string; password: string; backupCode: string }, request: RequestInfo) {
+    const userId = await findAccount(input.username);
+    if (!userId) return refuseUnknown(input.username, input.password);
+    const sessionId = randomUUID();
+    const matches = passwordCheck(input.password);
+    const now = deps.clock();
+    const newDevice = await newDeviceCheck(deps.settings.newDeviceNotices, request, undefined, () =>
+      services.verifiedEmailOf(userId),
+    );
+    const result = await decideForUser(
+      userId,
+      async (state) => ({
+        type: 'RecoverWithBackupCode',
+        data: {
+          credentialsValid: await matches(state),
+          codeHash: hashBackupCode(input.backupCode),
+          ...sessionFacts(sessionId, request, now),
+          ...(newDevice ? { newDevice } : {}),
+          now,
+        },
+      }),
+      commandContext(request, userId),
+    );
+    services.refuseFailedLogin(result.events);
+    return services.issue(userId, sessionId, result);
+  }
 }

@@ -14,7 +14,7 @@ export function captchaConfig(env: Record<string, string | undefined>): {
   const provider = env.CAPTCHA_PROVIDER;
   if (!provider) return { captcha: null, problems: [] };
   const problems: string[] = [];
-  if (!(provider in PROVIDERS)) problems.push('CAPTCHA_PROVIDER: must be turnstile, hcaptcha or recaptcha');
+  if (!Object.hasOwn(PROVIDERS, provider)) problems.push('CAPTCHA_PROVIDER: must be turnstile, hcaptcha or recaptcha');
   if (!env.CAPTCHA_SECRET) problems.push('CAPTCHA_SECRET: needed with CAPTCHA_PROVIDER');
   if (!env.CAPTCHA_SITE_KEY) problems.push('CAPTCHA_SITE_KEY: needed with CAPTCHA_PROVIDER');
   for (const name of ['CAPTCHA_VERIFY_URL', 'CAPTCHA_SCRIPT_URL'] as const) {

@@ -193,6 +193,8 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
           ...own
         } = typeof access === 'string' ? ({ policy: access } as RouteAccess<P, Q, B, Own>) : access;
         const doc = captcha ? withCaptchaField(own, method) : own;
+        // Only a CAPTCHA route's `captcha_token` is taken out: any other route reads its own fields.
+        const taken = captcha ? takeCaptcha : <I>(input: I, _req: Request) => input;
         // A field the route names itself (set-initial-password's new `password`) is never taken as a proof.
         // A GET carries no body: only a recent session opens it (or POST /auth/reauth before it).
         const takenProof = stepUp && method !== 'get' ? proofFieldsOf(doc.body) : {};
@@ -210,7 +212,7 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         // applies the rule, and hands the handler its own fields only.
         const parseThenHandle: RequestHandler = stepUp
           ? async (req, res) => {
-              const input = takeCaptcha(parseRequest(documented, req, parsedByHandler), req) as RouteInput<P, Q, B>;
+              const input = taken(parseRequest(documented, req, parsedByHandler), req) as RouteInput<P, Q, B>;
               const { proof, own } = splitProof((input.body ?? {}) as Record<string, unknown>, takenProof);
               if (stepUp === true || stepUp(own, req.caller!))
                 await accounts.requireStepUp(req.caller!, proof, requestInfo(req));
@@ -218,7 +220,7 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
             }
           : (req, res) =>
               handle(
-                takeCaptcha(parseRequest(doc, req, parsedByHandler), req) as RouteInput<P, Q, B>,
+                taken(parseRequest(doc, req, parsedByHandler), req) as RouteInput<P, Q, B>,
                 req,
                 res,
               ) as Promise<void> | void;

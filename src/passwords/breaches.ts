@@ -98,7 +98,9 @@ export function pwnedFile(deps: { path: string; logger: Logger; observe: Observe
         deps.observe(seen > 0 ? 'found' : 'clean', (performance.now() - started) / 1000);
         return seen;
       } catch (error) {
+        const failed = handle;
         handle = null;
+        failed?.then((open) => open.close()).catch(() => undefined);
         deps.observe('skipped', (performance.now() - started) / 1000);
         deps.logger.warn(
           { path: deps.path, reason: error instanceof Error ? error.message : 'unknown' },

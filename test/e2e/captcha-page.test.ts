@@ -61,15 +61,17 @@ describe.skipIf(!available)('the CAPTCHA widget on the pages, in headless Chromi
     const signWith = async (k1: string) => {
       const wallet = lightningWallet();
       const query = new URLSearchParams({ tag: 'login', k1, sig: wallet.sign(k1), key: wallet.key });
-      return (await fetch(`${server!.api}/auth/lnurl/callback?${query}`)).json();
+      return (await (await fetch(`${server!.api}/auth/lnurl/callback?${query}`)).json()) as { status: string };
     };
     const first = (await page.getAttribute('#lnurl', 'data-k1'))!;
     const refused = await signWith(first);
     expect(refused.status).toBe('ERROR');
+    page.on('request', (r) => console.log('req', r.url().slice(0, 120)));
     await page.click('#lnurl-sign-up');
     await page.waitForSelector('#captcha-panel:not([hidden])');
     await page.click('.stand-in-captcha');
-    await page.waitForFunction((old) => document.getElementById('lnurl')?.dataset.k1 !== old, first, { timeout: 5000 });
+    await expect.poll(() => page.getAttribute('#lnurl', 'data-k1')).not.toBe(first);
+    console.log('url', page.url(), provider!.checks.length, await page.isVisible('#lnurl-sign-up'));
     expect(await page.isVisible('#lnurl-sign-up')).toBe(false);
     const second = (await page.getAttribute('#lnurl', 'data-k1'))!;
     expect(second).not.toBe(first);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { captchaStandIn, GOOD_CAPTCHA } from '../support/captcha.js';
 import { call, newUser, register, startServer, type TestServer } from '../support/server.js';
+import { nostrSigner } from '../support/signers.js';
 
 describe('a CAPTCHA in front of sign-up, mail requests and sign-ins under attack', () => {
   let server: TestServer | undefined;
@@ -39,6 +40,7 @@ describe('a CAPTCHA in front of sign-up, mail requests and sign-ins under attack
     });
     expect(byHeader.status).toBe(201);
     expect(provider.checks.at(-1)).toEqual({ secret: 'captcha-secret', response: GOOD_CAPTCHA, remoteip: '127.0.0.1' });
+    // Checked before any password work: a bot without a CAPTCHA costs no bcrypt hash.
     expect([await metric('missing'), await metric('invalid'), await metric('passed')]).toEqual([1, 1, 2]);
   });
 
@@ -78,6 +80,37 @@ describe('a CAPTCHA in front of sign-up, mail requests and sign-ins under attack
     });
     expect(open.status).toBe(200);
     expect(await metric('unavailable')).toBe(2);
+  }, 20_000);
+
+  it('two-factor recovery is a password sign-in: the same gate; a Nostr key needs a CAPTCHA only to make an account; hCaptcha gets its site key', async () => {
+    provider = await captchaStandIn();
+    server = await startServer({ ...provider.env, CAPTCHA_PROVIDER: 'hcaptcha', CAPTCHA_AFTER_FAILURES: '0' });
+    const user = await register(server, { captcha_token: GOOD_CAPTCHA });
+    expect(provider.checks.at(-1)?.sitekey).toBe('site-key-1');
+    const recover = await call(server, 'POST', '/auth/totp/recover', {
+      body: { username: user.username, password: user.password, backup_code: 'aaaa-bbbb' },
+    });
+    expect([recover.status, recover.body.code]).toEqual([400, 'captcha_required']);
+    const nostr = nostrSigner(server.clock);
+    const url = `${server.service.config.publicUrl}/api/v1/auth/nostr`;
+    const unknown = await call(server, 'POST', '/auth/nostr', { body: { nostr_event: nostr.proof(url) } });
+    expect([unknown.status, unknown.body.code]).toEqual([400, 'captcha_required']);
+    const made = await call(server, 'POST', '/auth/nostr', {
+      body: { nostr_event: nostr.proof(url), captcha_token: GOOD_CAPTCHA },
+    });
+    expect(made.status).toBe(201);
+    expect((await call(server, 'POST', '/auth/nostr', { body: { nostr_event: nostr.proof(url) } })).status).toBe(200);
+  });
+
+  it('without CAPTCHA_FAIL_OPEN_SIGNIN a provider that does not answer keeps sign-ins closed too', async () => {
+    provider = await captchaStandIn();
+    server = await startServer({ ...provider.env, CAPTCHA_AFTER_FAILURES: '0' });
+    const user = await register(server, { captcha_token: GOOD_CAPTCHA });
+    provider.slowDown();
+    const closed = await call(server, 'POST', '/auth', {
+      body: { username: user.username, password: user.password, captcha_token: GOOD_CAPTCHA },
+    });
+    expect([closed.status, closed.body.code]).toEqual([400, 'captcha_invalid']);
   }, 20_000);
 
   it('is off without CAPTCHA_PROVIDER, and a half-set configuration refuses to start', async () => {

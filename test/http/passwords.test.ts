@@ -100,6 +100,23 @@ describe('passwords people cannot guess, and none known from breaches', () => {
     ]);
   });
 
+  it("an admin-made account's first change is held to the same policy", async () => {
+    server = await startServer();
+    const root = await register(server);
+    const made = await call(server, 'POST', '/admin/users', {
+      token: root.token,
+      body: { username: 'newhire', email: 'newhire@example.test' },
+    });
+    const login = await call(server, 'POST', '/auth', {
+      body: { username: 'newhire', password: made.body.temporary_password },
+    });
+    const weak = await call(server, 'PUT', '/auth/update-password', {
+      token: login.body.access_token,
+      body: { old_password: made.body.temporary_password, new_password: 'newhire2026' },
+    });
+    expect([weak.status, weak.body.code]).toEqual([400, 'password_too_weak']);
+  });
+
   it('PASSWORD_MIN_SCORE=0 lets a weak one through', async () => {
     server = await startServer({ PASSWORD_MIN_SCORE: '0' });
     expect((await call(server, 'POST', '/auth/register', { body: newUser({ password: 'password123' }) })).status).toBe(

@@ -11,7 +11,12 @@ export const GOOD_CAPTCHA = 'stand-in-solved';
  * `data-callback` with a token, after a click on the box it draws.
  */
 export async function captchaStandIn(secret = 'captcha-secret') {
-  const checks: { secret: string | null; response: string | null; remoteip: string | null }[] = [];
+  const checks: {
+    secret: string | null;
+    response: string | null;
+    remoteip: string | null;
+    sitekey?: string | null;
+  }[] = [];
   let slow = false;
   const server = createServer((req, res) => {
     let body = '';
@@ -23,7 +28,12 @@ export async function captchaStandIn(secret = 'captcha-secret') {
       }
       if (req.method !== 'POST' || req.url !== '/siteverify') return res.writeHead(404).end();
       const form = new URLSearchParams(body);
-      checks.push({ secret: form.get('secret'), response: form.get('response'), remoteip: form.get('remoteip') });
+      checks.push({
+        secret: form.get('secret'),
+        response: form.get('response'),
+        remoteip: form.get('remoteip'),
+        ...(form.has('sitekey') ? { sitekey: form.get('sitekey') } : {}),
+      });
       const answer = () =>
         res
           .writeHead(200, { 'content-type': 'application/json' })

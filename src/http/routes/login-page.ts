@@ -12,7 +12,14 @@ import { escapeHtml, sendPage } from '../page.js';
 import { isDomainError } from '../../../domain/shared/errors.js';
 import { CAPTCHA_SCRIPT, captchaAsset, captchaPanel } from './captcha-widget.js';
 
-const pageQuery = z.strictObject({ redirect_uri: z.string().max(2048).optional() });
+const pageQuery = z.strictObject({
+  redirect_uri: z.string().max(2048).optional(),
+  captcha_token: z
+    .string()
+    .max(4096)
+    .optional()
+    .describe('With a CAPTCHA on: a solved token, so that the LNURL code of the page may make an account'),
+});
 
 /** @simplewebauthn/browser's own bundle (a global `SimpleWebAuthnBrowser`), served from here: no CDN. */
 const WEBAUTHN_ASSET = '/assets/simplewebauthn-browser.js';
@@ -179,7 +186,6 @@ export function loginPageRoutes(
     '/login',
     {
       policy: 'public',
-      captcha: true,
       tag: 'Pages',
       summary: 'A sign-in page for people (password, passkey and LNURL-auth)',
       query: pageQuery,
@@ -189,19 +195,25 @@ export function loginPageRoutes(
       errors: [429],
     },
     limit,
-    async ({ query: { redirect_uri } }, req, res) => {
+    async ({ query: { redirect_uri, captcha_token } }, req, res) => {
       const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
-      const info = requestInfo(req);
       // With a CAPTCHA on, a wallet may make an account only through a k1 issued after one was
-      // solved: the page reloads itself with the token (see the script). A bad or used token just
-      // gives the page without that.
+      // solved: the page reloads itself with the token (see the script). A refused token gives the
+      // page as without one, and the button to try again.
       const widget = accounts.captchaWidget();
-      const solved = widget !== null && info.captchaToken !== null && info.captchaToken !== undefined;
-      const { lnurl, k1 } = await startLnurl('login', null, info).catch((error: unknown) => {
-        if (isDomainError(error) && (error.code === 'captcha_invalid' || error.code === 'captcha_required'))
-          return startLnurl('login', null, { ...info, captchaToken: null });
-        throw error;
-      });
+      const info = { ...requestInfo(req), captchaToken: widget ? (captcha_token ?? null) : null };
+      let solved = false;
+      const { lnurl, k1 } = await startLnurl('login', null, info).then(
+        (started) => {
+          solved = info.captchaToken !== null;
+          return started;
+        },
+        (error: unknown) => {
+          if (isDomainError(error) && (error.code === 'captcha_invalid' || error.code === 'captcha_required'))
+            return startLnurl('login', null, { ...info, captchaToken: null });
+          throw error;
+        },
+      );
       const link = `lightning:${lnurl}`;
       const qr = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       const serviceName = escapeHtml(accounts.serviceName());

@@ -40,10 +40,19 @@ export const newLinkForm = (button: string) => `<form id="new-link-form">
 
 const NEEDS_SCRIPT = '<noscript><p class="notice">This page needs JavaScript.</p></noscript>';
 
+/**
+ * The new-link form, or with a CAPTCHA on a link to /forgot-password, which shows the widget: a
+ * page that holds a secret link never loads a third party's script.
+ */
+export const newLinkBlock = (button: string, captchaOn: boolean) =>
+  captchaOn
+    ? '<p><a id="new-link-page" href="/forgot-password">Ask for a new link</a> (that page asks you to show that you are a person first).</p>'
+    : newLinkForm(button);
+
 /** The page a mail's link opens: the new password twice, the answer in words, a new link when this one will not do. */
 const passwordPage = (
   words: Words,
-  panel: string,
+  captchaOn: boolean,
 ) => `<main id="password-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
 <h1>${escapeHtml(words.title)}</h1>
 <p id="intro">${escapeHtml(words.intro)}</p>
@@ -66,9 +75,8 @@ ${NEEDS_SCRIPT}
 </div>
 <section id="new-link" hidden>
 <h2>Send a new link</h2>
-${newLinkForm('Send a new link')}
+${newLinkBlock('Send a new link', captchaOn)}
 </section>
-${panel}
 </main>`;
 
 /**
@@ -96,9 +104,8 @@ export function passwordPageRoutes(accounts: Accounts, routes: Routes): void {
         const page = words();
         sendPage(res, {
           title: `${page.title} · ${service()}`,
-          body: passwordPage(page, captchaPanel(accounts.captchaWidget())),
+          body: passwordPage(page, accounts.captchaWidget() !== null),
           script: NEW_LINK_SCRIPT + RESET_SCRIPT,
-          ...captchaAsset(accounts.captchaWidget()),
         });
       },
     );

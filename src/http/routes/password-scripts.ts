@@ -39,7 +39,7 @@ const described = (response, answer) => {
   if (answer.code === 'rate_limited') return tooMany(response);
   return sentence(answer.detail) || 'Something went wrong (HTTP ' + response.status + '). Try again.';
 };
-$('new-link-form').addEventListener('submit', async (event) => {
+if ($('new-link-form')) $('new-link-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   show('new-link-status', '');
   show('new-link-error', '');
@@ -88,7 +88,7 @@ const linkProblem = (words) => {
   $('password-panel').hidden = true;
   show('link-problem', words);
   $('new-link').hidden = false;
-  $('email').focus();
+  ($('email') || $('new-link-page')).focus();
 };
 if (!token) linkProblem(MISSING);
 $('password-form').addEventListener('submit', async (event) => {

@@ -105,6 +105,7 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     '/auth/totp/recover',
     {
       policy: 'public',
+      captcha: true,
       tag,
       summary: 'Log in with a backup code when the authenticator is lost; 2FA is turned off',
       body: recoverBody,

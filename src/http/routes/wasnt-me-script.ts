@@ -41,7 +41,7 @@ $('secure').addEventListener('click', async () => {
     $('confirm-panel').hidden = true;
     show('done', 'Your account is secured: ' + answer.ended_sessions + ' session(s) signed out, ' + answer.forgotten_devices + ' trusted device(s) forgotten, ' + answer.revoked_credentials + ' API key(s) and ACL token(s) revoked. Now choose a new password.');
     $('new-link').hidden = false;
-    return $('email').focus();
+    return ($('email') || $('new-link-page')).focus();
   }
   if (response && Object.hasOwn(LINK_WORDS, answer.code)) return linkProblem(LINK_WORDS[answer.code]);
   show('secure-error', described(response, answer));

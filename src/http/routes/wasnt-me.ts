@@ -6,8 +6,7 @@ import { MAIL_PAGES } from '../../mail/templates.js';
 import { requestInfo, type Routes } from '../auth.js';
 import { escapeHtml, sendPage } from '../page.js';
 import { NEW_LINK_SCRIPT } from './password-scripts.js';
-import { newLinkForm } from './password-pages.js';
-import { captchaAsset, captchaPanel } from './captcha-widget.js';
+import { newLinkBlock } from './password-pages.js';
 import { WASNT_ME_SCRIPT } from './wasnt-me-script.js';
 
 const disownBody = z.strictObject({
@@ -69,7 +68,6 @@ export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, li
         title: `Secure your account · ${accounts.serviceName()}`,
         script: NEW_LINK_SCRIPT + WASNT_ME_SCRIPT,
         style: '#done, #link-problem { margin-bottom: 1.5rem; }',
-        ...captchaAsset(accounts.captchaWidget()),
         body: `<main id="wasnt-me-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
 <h1>This wasn't me</h1>
 <noscript><p class="notice">This page needs JavaScript.</p></noscript>
@@ -89,9 +87,8 @@ export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, li
 <section id="new-link" hidden>
 <h2>Choose a new password</h2>
 <p>We mail a link to choose it to the address of your account.</p>
-${newLinkForm('Mail me a link')}
+${newLinkBlock('Mail me a link', accounts.captchaWidget() !== null)}
 </section>
-${captchaPanel(accounts.captchaWidget())}
 </main>`,
       });
     },

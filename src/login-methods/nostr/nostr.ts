@@ -78,6 +78,9 @@ export function nostrAccounts(services: AccountServices) {
       const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr`, request);
       const userId = await services.accountWithIdentity('nostr', pubkey);
       if (!userId) {
+        // Only a new key makes an account, so only it needs the CAPTCHA (checked before any claim).
+        await services.requireCaptcha('registration', request);
+        request = { ...request, captchaPassed: true };
         const newId = randomUUID();
         const claim = await services.claimIdentity('nostr', pubkey, newId, commandContext(request, newId));
         const username = `nostr_${pubkey.slice(0, 12)}`;

@@ -74,6 +74,9 @@ export function oauthAccounts(services: AccountServices) {
     const preferred = identity.username?.toLowerCase();
     const names = preferred && USERNAME_PATTERN.test(preferred) ? [preferred, fallback] : [fallback];
     const emails = identity.email && identity.emailVerified ? [identity.email, null] : [null];
+    // Checked once: the tries below (a taken name or address) must not spend the token again.
+    await services.requireCaptcha('registration', request);
+    request = { ...request, captchaPassed: true };
     for (const username of names) {
       for (const email of emails) {
         try {

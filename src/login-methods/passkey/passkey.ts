@@ -149,6 +149,9 @@ export function passkeyAccounts(services: AccountServices) {
 
     /** POST /auth/passkeys/sign-up: the account is made with the passkey and no password (201 the token). */
     async passkeySignUp(input: { response: RegistrationResponseJSON; name?: string }, request: RequestInfo) {
+      // The CAPTCHA before the challenge and the new passkey are spent: a missing one costs no ceremony.
+      await services.requireCaptcha('registration', request);
+      request = { ...request, captchaPassed: true };
       const issued = await services.spendPasskeyChallenge(input.response.response.clientDataJSON, 'sign-up', request);
       const passkey = await newPasskey(input.response, issued, input.name, request);
       try {

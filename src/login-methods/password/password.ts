@@ -1,4 +1,3 @@
-import { isDomainError } from '../../../domain/shared/errors.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { normalizeEmail } from '../../../domain/user/rules.js';
 import { loginNames } from '../../accounts/login-names.js';
@@ -27,6 +26,9 @@ export function passwordAccounts(services: AccountServices) {
       },
       request: RequestInfo,
     ) {
+      // The CAPTCHA first: no password check, breach lookup or bcrypt work for a bot.
+      await services.requireCaptcha('registration', request);
+      request = { ...request, captchaPassed: true };
       await requireStrongPassword(
         input.password,
         [input.username, input.email, input.displayName, input.firstName, input.lastName],
@@ -51,29 +53,10 @@ export function passwordAccounts(services: AccountServices) {
     },
     /** With 2FA on, the second factor is a code (`totpCode`) or a passkey of the account (`passkey`). */
     async login(input: LoginInput, request: RequestInfo) {
-      const failures = await signInCaptcha(input.username, request);
+      const failures = await services.passwordSignInGate(input.username, request);
       return attempt(input, request).catch(failures);
     },
   };
-
-  /**
-   * With a CAPTCHA on, a password sign-in for a name or address that failed CAPTCHA_AFTER_FAILURES
-   * times in the last hour (or every one, at 0) needs one: the same for a name with an account and
-   * one without. Answers what to do with the attempt's refusal (count it when it was a failure).
-   */
-  async function signInCaptcha(username: string, request: RequestInfo) {
-    const key = `signin:${username.trim().toLowerCase()}`;
-    const captcha = deps.captcha;
-    if (captcha) {
-      const needed = captcha.afterFailures === 0 || !(await deps.limits.signInFailures.check(key)).allowed;
-      if (needed) await services.requireCaptcha('signin', request);
-    }
-    return async (error: unknown): Promise<never> => {
-      if (captcha && isDomainError(error) && (error.code === 'invalid_credentials' || error.code === 'invalid_totp'))
-        await deps.limits.signInFailures.consume(key);
-      throw error;
-    };
-  }
 
   async function attempt(input: LoginInput, request: RequestInfo) {
     const userId = await findAccount(input.username);
