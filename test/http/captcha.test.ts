@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captchaStandIn, GOOD_CAPTCHA } from '../support/captcha.js';
 import { call, newUser, register, startServer, type TestServer } from '../support/server.js';
 import { nostrSigner } from '../support/signers.js';
+import { codeIn, waitForMail } from '../support/mail.js';
 
 describe('a CAPTCHA in front of sign-up, mail requests and sign-ins under attack', () => {
   let server: TestServer | undefined;
@@ -100,6 +101,24 @@ describe('a CAPTCHA in front of sign-up, mail requests and sign-ins under attack
     });
     expect(made.status).toBe(201);
     expect((await call(server, 'POST', '/auth/nostr', { body: { nostr_event: nostr.proof(url) } })).status).toBe(200);
+  });
+
+  it('an account made by an email code needs no second CAPTCHA (asking for the code needed one); a provider answering nonsense fails closed', async () => {
+    provider = await captchaStandIn();
+    server = await startServer(provider.env);
+    await register(server, { captcha_token: GOOD_CAPTCHA });
+    const email = 'new-person@example.test';
+    await call(server, 'POST', '/auth/send-code', { body: { email, captcha_token: GOOD_CAPTCHA } });
+    const code = codeIn(await waitForMail(server.dataDir, email, { match: (m) => /sign-in code/i.test(m.subject) }));
+    const made = await call(server, 'POST', '/auth/verify-code', { body: { email, code } });
+    expect(made.status).toBe(201);
+    await provider.close();
+    provider = undefined;
+    const nonsense = await call(server, 'POST', '/auth/register', {
+      body: { ...newUser(), captcha_token: GOOD_CAPTCHA },
+    });
+    expect([nonsense.status, nonsense.body.code]).toEqual([400, 'captcha_invalid']);
+    expect(await metric('unavailable')).toBe(1);
   });
 
   it('without CAPTCHA_FAIL_OPEN_SIGNIN a provider that does not answer keeps sign-ins closed too', async () => {

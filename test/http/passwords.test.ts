@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, newUser, register, startServer, type TestServer } from '../support/server.js';
+import { call, newUser, register, startServer, TestClock, type TestServer } from '../support/server.js';
+import { nostrSigner } from '../support/signers.js';
 
 const sha1 = (password: string) => createHash('sha1').update(password).digest('hex').toUpperCase();
 const BREACHED = 'Violet-harbour-lantern-77';
@@ -117,6 +118,25 @@ describe('passwords people cannot guess, and none known from breaches', () => {
     expect([weak.status, weak.body.code]).toEqual([400, 'password_too_weak']);
   });
 
+  it('a first password (an account made without one) is held to the same policy', async () => {
+    server = await startServer();
+    await register(server);
+    const nostr = nostrSigner(server.clock);
+    const url = `${server.service.config.publicUrl}/api/v1/auth/nostr`;
+    const made = await call(server, 'POST', '/auth/nostr', { body: { nostr_event: nostr.proof(url) } });
+    expect(made.status).toBe(201);
+    const weak = await call(server, 'POST', '/auth/me/set-initial-password', {
+      token: made.body.access_token,
+      body: { password: 'iloveyou1' },
+    });
+    expect([weak.status, weak.body.code]).toEqual([400, 'password_too_weak']);
+    const strong = await call(server, 'POST', '/auth/me/set-initial-password', {
+      token: made.body.access_token,
+      body: { password: CLEAN },
+    });
+    expect(strong.status).toBe(200);
+  });
+
   it('PASSWORD_MIN_SCORE=0 lets a weak one through', async () => {
     server = await startServer({ PASSWORD_MIN_SCORE: '0' });
     expect((await call(server, 'POST', '/auth/register', { body: newUser({ password: 'password123' }) })).status).toBe(
@@ -126,7 +146,7 @@ describe('passwords people cannot guess, and none known from breaches', () => {
 
   it('PWNED_PASSWORDS_URL: only five hex characters of the SHA-1 leave, padded; a breached password is refused, a clean one passes; answers are cached', async () => {
     standIn = await rangeStandIn({ [BREACHED]: 3 });
-    server = await startServer({ PWNED_PASSWORDS_URL: standIn.url });
+    server = await startServer({ PWNED_PASSWORDS_URL: standIn.url }, { clock: new TestClock() });
     const refused = await call(server, 'POST', '/auth/register', { body: newUser({ password: BREACHED }) });
     expect([refused.status, refused.body.code, refused.body.issues[0].path]).toEqual([
       400,
@@ -140,9 +160,13 @@ describe('passwords people cannot guess, and none known from breaches', () => {
     await call(server, 'POST', '/auth/register', { body: newUser({ password: BREACHED }) });
     expect(standIn.requests).toHaveLength(2);
     expect(await metric(server, 'found')).toBe(2); // once asked, once from the cache
+    // An hour later the prefix is asked again.
+    server.clock.advance(3_600_001);
+    await call(server, 'POST', '/auth/register', { body: newUser({ password: BREACHED }) });
+    expect(standIn.requests).toHaveLength(3);
     expect(await metric(server, 'clean')).toBe(1);
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    expect(text).toMatch(/accounts_passwords_refused_total\{reason="breached"\} 2/);
+    expect(text).toMatch(/accounts_passwords_refused_total\{reason="breached"\} 3/);
   });
 
   it('PWNED_MIN_COUNT: a password seen fewer times passes', async () => {
