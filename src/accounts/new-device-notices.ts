@@ -1,6 +1,6 @@
 import { CHALLENGE_TTL_MS, requireOpen } from '../../domain/challenge/decider.js';
 import { DomainError, isDomainError, refuse } from '../../domain/shared/errors.js';
-import type { SessionMethod } from '../../domain/user/events.js';
+import type { UserEvent } from '../../domain/user/events.js';
 import { credentialSweep } from './credential-sweep.js';
 import { SYSTEM } from './mailbox-checks.js';
 import { randomToken } from './second-factor.js';
@@ -9,16 +9,7 @@ import type { RequestInfo } from './types.js';
 import { newUsrKey } from './usr-key.js';
 
 /** What the jobs reactor hands the worker for a `NewDeviceSignIn` event (the device and network until the job is done). */
-export type NewDeviceNoticeJob = {
-  userId: string;
-  sessionId: string;
-  method: SessionMethod;
-  device: string;
-  network: string | null;
-  at: string;
-  /** The verified address at the sign-in (sealed in the event; in the job until it is done). */
-  email: string | null;
-};
+export type NewDeviceNoticeJob = { userId: string } & Extract<UserEvent, { type: 'NewDeviceSignIn' }>['data'];
 
 /** A "this wasn't me" token: `<challenge id>.<secret>`, as the notice's link carries it. */
 const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{16,128})$/;

@@ -57,12 +57,13 @@ if ($('new-link-form')) $('new-link-form').addEventListener('submit', async (eve
 `;
 
 /**
- * The reset and set-password pages. The token is read once from the address, kept for a reload of
- * this tab only (sessionStorage), and taken out of the address bar at once, so it stays out of the
- * history, bookmarks and shared screens; it travels only in the PUT body.
+ * A mailed link's token, for a page that a mail links to: read once from the address (`token`),
+ * kept for a reload of this tab only (sessionStorage, under `key`), and taken out of the address
+ * bar at once, so it stays out of the history, bookmarks and shared screens. Defines `token` and
+ * `kept` for the page's own script.
  */
-export const RESET_SCRIPT = String.raw`
-const KEY = 'accounts.reset-token' + location.pathname;
+export const linkToken = (key: string) => `
+const KEY = ${key};
 const kept = {
   get() { try { return sessionStorage.getItem(KEY) || ''; } catch { return ''; } },
   set(value) { try { sessionStorage.setItem(KEY, value); } catch { /* storage off: a reload needs the mail's link */ } },
@@ -74,6 +75,16 @@ if (query.has('token')) {
   if (token) kept.set(token);
   history.replaceState(null, '', location.pathname);
 }
+`;
+
+/**
+ * The reset and set-password pages. The token is read once from the address, kept for a reload of
+ * this tab only (sessionStorage), and taken out of the address bar at once, so it stays out of the
+ * history, bookmarks and shared screens; it travels only in the PUT body.
+ */
+export const RESET_SCRIPT =
+  linkToken("'accounts.reset-token' + location.pathname") +
+  String.raw`
 const MISSING = 'This page needs the link from your mail: open it again from there, or ask for a new link below.';
 /** The answers that mean "this link will not work": each says why, and the page offers a new link. */
 const LINK_WORDS = {

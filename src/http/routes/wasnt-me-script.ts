@@ -1,21 +1,13 @@
+import { linkToken } from './password-scripts.js';
+
 /**
  * The "this wasn't me" page's script, after NEW_LINK_SCRIPT (its helpers and the new-link form).
  * The token is read once from the address, kept for a reload of this tab only, and taken out of
  * the address bar at once; it travels only in the POST body, when the person presses the button.
  */
-export const WASNT_ME_SCRIPT = String.raw`
-const KEY = 'accounts.wasnt-me-token';
-const kept = {
-  get() { try { return sessionStorage.getItem(KEY) || ''; } catch { return ''; } },
-  set(value) { try { sessionStorage.setItem(KEY, value); } catch { /* storage off: a reload needs the mail's link */ } },
-  forget() { try { sessionStorage.removeItem(KEY); } catch { /* nothing kept */ } },
-};
-const query = new URLSearchParams(location.search);
-let token = query.get('token') || kept.get();
-if (query.has('token')) {
-  if (token) kept.set(token);
-  history.replaceState(null, '', location.pathname);
-}
+export const WASNT_ME_SCRIPT =
+  linkToken("'accounts.wasnt-me-token'") +
+  String.raw`
 const LINK_WORDS = {
   invalid_credentials: 'This link is not valid, or was damaged on its way: it no longer works. If someone else is in your account, choose a new password below: that signs out every session too.',
   challenge_expired: 'This link has expired. If someone else is in your account, choose a new password below: that signs out every session too.',
