@@ -86,12 +86,11 @@ export const evolve = (state: AclState, event: AclEvent): AclState => {
   }
 };
 
-/** A non-empty list of valid, distinct patterns, normalized; refuses naming each bad one. */
+/**
+ * A list of valid, distinct patterns, normalized; refuses naming each bad one. It may be empty:
+ * an ACL with no pattern allows nothing until it is edited (LNbits clients create them so).
+ */
 export const normalizePatterns = (patterns: string[]): string[] => {
-  if (patterns.length === 0)
-    refuse('validation_failed', 'An ACL needs at least one endpoint pattern', [
-      { path: 'allowed_endpoints', message: 'must not be empty' },
-    ]);
   const issues: { path: string; message: string }[] = [];
   const normalized: string[] = [];
   patterns.forEach((raw, i) => {

@@ -16,6 +16,7 @@ export type DomainErrorCode =
   | 'registration_closed'
   | 'invite_required'
   | 'password_reset_required'
+  | 'usr_login_not_allowed_for_admin'
   | 'account_disabled'
   | 'reauth_required'
   | 'not_found'

@@ -47,6 +47,9 @@ export const startSession = (data: CommandData<'StartSession'>, state: UserState
   // password sign-in after "this wasn't me" is refused here, once every factor held.
   const started = (...more: UserEvent[]) => {
     if (data.method === 'password') refuseIfResetRequired(state);
+    // The legacy user key is one secret with no second factor: not enough for an admin (said only to its holder).
+    if (data.method === 'usr' && state.role !== 'user')
+      refuse('usr_login_not_allowed_for_admin', 'An admin account cannot sign in with the user key alone');
     return [sessionStarted(data), ...used, ...more, ...newDeviceSignIn(state, data)];
   };
   // A passkey that checked the person is two factors already (possession and a PIN or biometrics).

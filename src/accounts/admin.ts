@@ -20,6 +20,8 @@ const SECRET_FIELDS = new Set([
   'usrKey',
   'usrHash',
   'previousUsrHash',
+  // A trusted device's token hash.
+  'tokenHash',
 ]);
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;

@@ -59,7 +59,8 @@ export function credentials(services: AccountServices, usage: UsageTracker) {
 
   return {
     async listAcls(caller: Caller) {
-      return (await acls().find({ userId: caller.userId }, { sort: { created_at: 1 } })).map(aclView);
+      // By name, as LNbits lists them (then by creation, for two of the same name).
+      return (await acls().find({ userId: caller.userId }, { sort: { name: 1, created_at: 1 } })).map(aclView);
     },
 
     async createAcl(caller: Caller, input: { name: string; allowedEndpoints: string[] }, request: RequestInfo) {

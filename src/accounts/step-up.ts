@@ -55,13 +55,18 @@ export function stepUp(services: AccountServices) {
     proveSession,
     /** Whether the session's proof is recent enough for a sensitive action. */
     recentlyProved: recent,
-    /** The step-up gate: passes a recent session, proves one that sent a proof, refuses the rest (403). */
+    /**
+     * The step-up gate: a proof the request carries is always weighed (a wrong one is refused, 401,
+     * and counts toward the lockout, however recent the session); without one, a recent session
+     * passes and the rest are refused (403).
+     */
     async requireStepUp(caller: Caller, proof: PersonProofInput, request: RequestInfo) {
-      if (caller.kind !== 'session' || recent(caller)) return;
+      if (caller.kind !== 'session') return;
       if (proof.password !== undefined || proof.passkey !== undefined || proof.totpCode !== undefined) {
         await proveSession(caller, proof, request);
         return;
       }
+      if (recent(caller)) return;
       await reauthRequired(
         caller,
         'This needs a recent proof that it is you: send the password (and totp_code), or a passkey, or POST /auth/reauth first',

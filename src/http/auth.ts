@@ -16,6 +16,8 @@ declare module 'express-serve-static-core' {
     routePattern?: string;
     /** A CAPTCHA route's `captcha_token`, taken out of its body or query (see `RouteAccess.captcha`). */
     captchaToken?: string;
+    /** The JSON body's bytes as they came (see body.ts). */
+    rawBody?: Buffer;
   }
 }
 

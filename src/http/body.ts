@@ -11,8 +11,10 @@ const json = express.json({
   // brotli stream must not become a 500, and a small compressed body must not grow past the limit).
   inflate: false,
   type: ['application/json', 'application/*+json'],
-  verify: (_req, _res, buffer) => {
+  verify: (req, _res, buffer) => {
     if (!isUtf8(buffer)) throw Object.assign(new Error('invalid UTF-8'), { type: 'entity.verify.failed', status: 400 });
+    // Kept by reference (no copy): a NIP-98 `payload` tag is checked against the bytes that came.
+    (req as { rawBody?: Buffer }).rawBody = buffer;
   },
 });
 

@@ -21,6 +21,7 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   registration_closed: 403,
   invite_required: 403,
   password_reset_required: 403,
+  usr_login_not_allowed_for_admin: 403,
   account_disabled: 403,
   reauth_required: 403,
   not_found: 404,

@@ -48,7 +48,7 @@ describe('ACLs and ACL tokens', () => {
     expect((await call(server, 'DELETE', `/auth/acls/${made.body.id}`, { token: user.token })).status).toBe(404);
   });
 
-  it("refuses empty and malformed pattern lists naming each bad one, and another account's ACL", async () => {
+  it("takes an empty pattern list (it allows nothing), refuses malformed ones naming each bad one, and another account's ACL", async () => {
     server = await startServer();
     const user = await register(server);
     const other = await register(server);
@@ -56,7 +56,13 @@ describe('ACLs and ACL tokens', () => {
       token: user.token,
       body: { name: 'x', allowed_endpoints: [] },
     });
-    expect(empty.status).toBe(400);
+    expect(empty.status).toBe(201);
+    const issued = await call(server, 'POST', `/auth/acls/${empty.body.id}/tokens`, { token: user.token, body: {} });
+    const check = await call(server, 'POST', '/auth/check', {
+      token: issued.body.token,
+      body: { method: 'GET', path: '/anything' },
+    });
+    expect(check.body.allowed).toBe(false);
     const bad = await call(server, 'POST', '/auth/acls', {
       token: user.token,
       body: { name: 'x', allowed_endpoints: ['GET /ok', 'FETCH /x', 'GET /a/**/b'] },

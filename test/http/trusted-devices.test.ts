@@ -76,6 +76,15 @@ describe('trusted devices', () => {
     expect((await again.login({ device_token: again.signIn.body.device_token })).body.code).toBe('totp_required');
   });
 
+  it("the audit trail records the device, never its token's hash", async () => {
+    const { user } = await remembered();
+    const me = (await call(server, 'GET', '/auth/me', { token: user.token })).body;
+    const history = await call(server, 'GET', `/admin/users/${me.id}/history`, { token: user.token });
+    const trusted = history.body.events.find((event: { type: string }) => event.type === 'DeviceTrusted');
+    expect(trusted.data).toMatchObject({ name: 'Firefox 128 on Linux', tokenHash: '[secret]' });
+    expect(JSON.stringify(history.body)).not.toMatch(/"tokenHash":"[0-9a-f]{64}"/);
+  });
+
   it('a password change and turning 2FA off forget every device', async () => {
     const { signIn, user, secret } = await remembered();
     const changed = await call(server, 'PUT', '/auth/update-password', {

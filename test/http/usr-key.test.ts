@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, newUser, startServer, TestClock, type TestServer } from '../support/server.js';
+import { call, register, newUser, startServer, TestClock, type TestServer } from '../support/server.js';
 
 describe('legacy user key (usr)', () => {
   let server: TestServer;
@@ -8,6 +8,7 @@ describe('legacy user key (usr)', () => {
 
   it('is shown once at registration and by GET /auth/usr-key, logs in, and is never in an event in plaintext', async () => {
     server = await startServer();
+    await register(server); // the first account is the superadmin: no user-key sign-in for admins
     const made = await call(server, 'POST', '/auth/register', { body: newUser() });
     expect(made.body.usr).toMatch(/^[0-9a-f]{64}$/);
     const token = made.body.access_token;
@@ -24,6 +25,7 @@ describe('legacy user key (usr)', () => {
 
   it('a wrong or rotated key is refused; rotation gives a new one that works', async () => {
     server = await startServer();
+    await register(server); // the first account is the superadmin: no user-key sign-in for admins
     const made = await call(server, 'POST', '/auth/register', { body: newUser() });
     expect((await call(server, 'POST', '/auth/usr', { body: { usr: 'f'.repeat(64) } })).body.code).toBe(
       'invalid_credentials',
@@ -38,6 +40,7 @@ describe('legacy user key (usr)', () => {
   it('needs the TOTP code when 2FA is on, and is off with ALLOW_USR_LOGIN=false', async () => {
     const clock = new TestClock();
     server = await startServer({}, { clock });
+    await register(server); // the first account is the superadmin: no user-key sign-in for admins
     const made = await call(server, 'POST', '/auth/register', { body: newUser() });
     const token = made.body.access_token;
     const setup = await call(server, 'GET', '/auth/totp', { token });

@@ -77,7 +77,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     {
       policy: 'session',
       tag,
-      summary: "The account's ACLs",
+      summary: "The account's ACLs, by name",
       responses: { 200: { description: 'The ACLs', schema: z.array(acl) } },
     },
     async (_input, req, res) => {
@@ -95,7 +95,8 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
       stepUp: true,
       body: aclBody,
       description:
-        'Patterns are `METHOD /path`; `*` matches one segment, a trailing `/**` any rest, `{name}` one segment.',
+        'Patterns are `METHOD /path`; `*` matches one segment, a trailing `/**` any rest, `{name}` one segment. ' +
+        'The list may be empty (as LNbits clients create ACLs): its tokens are allowed nothing until it is edited.',
       responses: { 201: { description: 'The ACL', schema: acl } },
     },
     async ({ body }, req, res) => {

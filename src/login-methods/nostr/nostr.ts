@@ -22,10 +22,10 @@ export function nostrAccounts(services: AccountServices) {
   const hmacKey = deps.hmacKey;
   const signIn = signInPath(services);
 
-  const parseProof = (proof: { header?: string; body?: string }): Event => {
+  const parseProof = (proof: { header?: string; body?: string; payload?: string }): Event => {
     let json: string | undefined = proof.body;
     if (proof.header !== undefined) {
-      const match = /^Nostr\s+([A-Za-z0-9+/=_-]+)\s*$/.exec(proof.header);
+      const match = /^Nostr\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(proof.header);
       if (!match) throw bad('the Authorization header is not "Nostr <base64>"');
       json = Buffer.from(match[1]!, 'base64').toString('utf8');
     }
@@ -41,7 +41,7 @@ export function nostrAccounts(services: AccountServices) {
 
   /** Checks a proof for `method url` and spends its event id; answers the hex pubkey. */
   const verifyProof = async (
-    proof: { header?: string; body?: string },
+    proof: { header?: string; body?: string; payload?: string },
     method: string,
     url: string,
     request: RequestInfo,
@@ -52,6 +52,10 @@ export function nostrAccounts(services: AccountServices) {
     if (tag('u') !== url) throw bad(`the u tag must be ${url}`);
     if (typeof tag('method') !== 'string' || tag('method')!.toUpperCase() !== method)
       throw bad(`the method tag must be ${method}`);
+    // NIP-98: a `payload` tag binds the event to the request's body.
+    const payload = tag('payload');
+    if (payload !== undefined && (typeof payload !== 'string' || payload.toLowerCase() !== proof.payload))
+      throw bad('the payload tag is not the SHA-256 of the request body');
     const now = Math.floor(deps.clock().getTime() / 1000);
     if (typeof event.created_at !== 'number' || Math.abs(now - event.created_at) > WINDOW_S)
       throw bad('created_at is not within 60 seconds');
@@ -71,7 +75,7 @@ export function nostrAccounts(services: AccountServices) {
   return {
     /** POST /auth/nostr: a known key signs in; an unknown one makes an account while registration is open. */
     async loginWithNostr(
-      proof: { header?: string; body?: string; totpCode?: string; referrerToken?: string },
+      proof: { header?: string; body?: string; payload?: string; totpCode?: string; referrerToken?: string },
       request: RequestInfo,
     ) {
       const invite = proof.referrerToken ? { inviteId: inviteIdOf(proof.referrerToken) } : undefined;
@@ -111,7 +115,7 @@ export function nostrAccounts(services: AccountServices) {
     },
 
     /** POST /auth/nostr/link: the signed-in account takes the key (409 when another has it). */
-    async linkNostr(caller: Caller, proof: { header?: string; body?: string }, request: RequestInfo) {
+    async linkNostr(caller: Caller, proof: { header?: string; body?: string; payload?: string }, request: RequestInfo) {
       const pubkey = await verifyProof(proof, 'POST', `${deps.settings.publicUrl}/api/v1/auth/nostr/link`, request);
       const ctx = commandContext(request, caller.userId);
       const result = await services.linkIdentity(caller.userId, 'nostr', pubkey, ctx);

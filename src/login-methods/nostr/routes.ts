@@ -1,4 +1,5 @@
-import type { RequestHandler } from 'express';
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import type { nostrAccounts } from './nostr.js';
@@ -33,7 +34,9 @@ export function nostrRoutes(
       body: loginBody,
       description:
         'The event comes as `Authorization: Nostr <base64 event>` or as `nostr_event` (the event JSON as a string): ' +
-        'kind 27235, `u` tag the public URL of this path, `method` tag POST, `created_at` within 60 s, never used before.',
+        'kind 27235, `u` tag the public URL of this path, `method` tag POST, `created_at` within 60 s, never used before. ' +
+        'The scheme is matched in any case (`nostr <base64>`, as LNbits clients send it); a `payload` tag must be the ' +
+        'SHA-256 (hex) of the request body as sent.',
       responses: {
         200: { description: 'The token answer', schema: answers.token },
         201: { description: 'The token answer, for an account made by this login', schema: answers.token },
@@ -42,9 +45,16 @@ export function nostrRoutes(
     },
     limit,
     async ({ body }, req, res) => {
-      const header = req.headers.authorization?.startsWith('Nostr ') ? req.headers.authorization : undefined;
+      // The scheme in any case (RFC 9110 §11.1): LNbits' own clients send `nostr <base64>`.
+      const header = /^nostr\s/i.test(req.headers.authorization ?? '') ? req.headers.authorization : undefined;
       const issued = await useCases.loginWithNostr(
-        { header, body: body.nostr_event, totpCode: body.totp_code, referrerToken: body.referrer_token },
+        {
+          header,
+          body: body.nostr_event,
+          payload: bodyHash(req),
+          totpCode: body.totp_code,
+          referrerToken: body.referrer_token,
+        },
         requestInfo(req),
       );
       await routes.answerCommand(res, issued.position, 'userId' in issued ? 201 : 200, tokenAnswer(issued));
@@ -64,8 +74,18 @@ export function nostrRoutes(
       errors: [409, 410],
     },
     async ({ body }, req, res) => {
-      const { user, position } = await useCases.linkNostr(callerOf(req), { body: body.nostr_event }, requestInfo(req));
+      const { user, position } = await useCases.linkNostr(
+        callerOf(req),
+        { body: body.nostr_event, payload: bodyHash(req) },
+        requestInfo(req),
+      );
       await routes.answerCommand(res, position, 200, user);
     },
   );
 }
+
+/** The SHA-256 (hex) of the request's body as it came, for a NIP-98 `payload` tag (an empty body when none came). */
+const bodyHash = (req: Request) =>
+  createHash('sha256')
+    .update(req.rawBody ?? Buffer.alloc(0))
+    .digest('hex');

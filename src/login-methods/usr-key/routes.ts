@@ -28,6 +28,9 @@ export function usrKeyRoutes(
       tag,
       summary: "Log in with the account's secret user key (legacy)",
       body: usrBody,
+      description:
+        'An admin or superadmin cannot sign in with the user key alone (one secret, no second factor): 403 ' +
+        '`usr_login_not_allowed_for_admin`, said only to the holder of the right key.',
       responses: { 200: { description: 'The token answer', schema: answers.token } },
       errors: [401, 403, 429],
     },
