@@ -99,6 +99,8 @@ export type UserCommand =
       };
     }
   | { type: 'EndSession'; data: { sessionId: string; reason: SessionEndReason } }
+  /** The person took their data out (GDPR art. 15 and 20): recorded in their history. */
+  | { type: 'RecordExport'; data: Record<string, never> }
   /**
    * "This wasn't me" from a new-device notice: every session ends, every device is forgotten, the
    * user key is replaced, and the next password sign-in needs a reset. The API keys and ACL tokens

@@ -19,7 +19,7 @@ import {
   startSession,
 } from './sessions.js';
 import { deleteUser, disableUser, enableUser, grantAdmin, revokeAdmin } from './standing.js';
-import { evolve, initialState, type UserState } from './state.js';
+import { evolve, initialState, requireActive, type UserState } from './state.js';
 
 export { claimsGivenUp, heldClaims } from './claims.js';
 export { identityClaim, waysIn } from './identities.js';
@@ -46,6 +46,9 @@ export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
       return endSessions(command.data, state);
     case 'ProveSession':
       return proveSession(command.data, state);
+    case 'RecordExport':
+      requireActive(state);
+      return [{ type: 'DataExported', data: {} }];
     case 'RecoverWithBackupCode':
       return recoverWithBackupCode(command.data, state);
     case 'RecordFailedCode':

@@ -145,6 +145,8 @@ export type UserEvent =
         revokedCredentials: number;
       };
     }
+  /** The person downloaded their own data (`GET /auth/me/export`): the export is part of the audit trail. */
+  | { type: 'DataExported'; data: Record<string, never> }
   /** The person behind a live session proved it is them again: sensitive changes are open for a while (step-up). */
   | { type: 'SessionProved'; data: { sessionId: string } }
   /** A sign-in or proof with it: its signature counter, and whether it is backed up now. */
@@ -206,6 +208,7 @@ export const personalFields: { [T in UserEventType]: string[] } = {
   SessionProved: [],
   NewDeviceSignIn: ['device', 'network', 'email'],
   SignInDisowned: [],
+  DataExported: [],
   DeviceTrusted: ['name'],
   DeviceForgotten: [],
   DevicesForgotten: [],

@@ -227,6 +227,7 @@ export const evolve = (state: UserState, event: UserEvent): UserState => {
     case 'PasskeyCounterRegressed':
     case 'SessionProved':
     case 'NewDeviceSignIn':
+    case 'DataExported':
       return state;
     case 'SignInDisowned':
       // Every device it had seen is forgotten too: the stranger's own would otherwise count as known.

@@ -53,6 +53,8 @@ function summarize(event: DecodedEvent, methods: readonly LoginMethodFacts[]): s
       );
     case 'SessionProved':
       return 'Proved it is you again (for a sensitive change)';
+    case 'DataExported':
+      return "Downloaded a copy of the account's data";
     case 'NewDeviceSignIn':
       return `Sign-in from a device new to the account (${data.device ?? 'a device'}${data.network ? `, network ${data.network}` : ''})`;
     case 'SignInDisowned':

@@ -18,6 +18,7 @@ import { totpAccounts } from './totp.js';
 import { stepUp } from './step-up.js';
 import { trustedDeviceAccounts } from './trusted-devices.js';
 import { newDeviceNotices } from './new-device-notices.js';
+import { dataExport } from './data-export.js';
 import { adminAccounts } from './admin.js';
 import { inviteAccounts } from './invites.js';
 import type { UsageTracker } from './usage.js';
@@ -59,6 +60,7 @@ export function createAccounts(
   const selfService = selfServiceAccounts(services);
   const scopedCredentials = credentials(services, extra.usage);
   const apiKeys = apiKeyAccounts(services, extra.usage);
+  const devices = trustedDeviceAccounts(services);
   return {
     ...selfService,
     ...loginSessions,
@@ -66,7 +68,14 @@ export function createAccounts(
     ...emailFlows(services),
     ...totpAccounts(services),
     ...stepUp(services),
-    ...trustedDeviceAccounts(services),
+    ...devices,
+    ...dataExport(services, {
+      sessions: loginSessions.listSessions,
+      devices: (caller) => devices.listDevices(caller, undefined),
+      acls: scopedCredentials.listAcls,
+      aclTokens: scopedCredentials.listAclTokens,
+      apiKeys: apiKeys.listApiKeys,
+    }),
     ...newDeviceNotices(services),
     ...scopedCredentials,
     ...apiKeys,

@@ -22,6 +22,7 @@ const userEvents: ShownBy<UserEvent> = {
   DevicesForgotten: ['me'],
   NewDeviceSignIn: [], // a job for the notice (the jobs reactor), no read model
   SignInDisowned: [], // its effects are events of their own; the reset gate is read from the stream
+  DataExported: [], // the audit trail only
   DisplayNameChanged: ['me'],
   NameChanged: ['me'],
   EmailChanged: ['me', 'lookups'],
