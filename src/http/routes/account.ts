@@ -252,8 +252,10 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
       body: deleteBody,
       description:
         '`password` (and `totp_code` when 2FA is on) are required when set. Personal data becomes unreadable everywhere, ' +
-        'including old events; tokens, keys and ACLs die; the username and email are free again.',
+        'including old events; tokens, keys and ACLs die; the username and email are free again. ' +
+        'The superadmin account cannot be deleted: 409 `conflict`.',
       responses: { 200: { description: 'Account deleted', schema: answers.detail } },
+      errors: [409],
     },
     async ({ body }, req, res) => {
       const position = await accounts.deleteAccount(callerOf(req), proofOf(body), requestInfo(req));
