@@ -17,6 +17,7 @@ import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
 import { identityRoutes } from './routes/identities.js';
 import { deviceRoutes } from './routes/devices.js';
+import { dataExportRoutes } from './routes/data-export.js';
 import { wasntMeRoutes } from './routes/wasnt-me.js';
 import { inviteRoutes } from './routes/invites.js';
 import { loginPageRoutes } from './routes/login-page.js';
@@ -106,6 +107,7 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   emailRoutes(deps.accounts, api, limit);
   authRoutes(deps.accounts, api, limit);
   accountRoutes(deps.accounts, api);
+  dataExportRoutes(deps.accounts, api);
   totpRoutes(deps.accounts, api, limit);
   credentialRoutes(deps.accounts, api, limit);
   adminRoutes(deps.accounts, deps.operations, api);
