@@ -4,6 +4,7 @@ import { registerBackup } from './cli/backup.js';
 import { registerCreateAdmin } from './cli/create-admin.js';
 import { registerExport } from './cli/export.js';
 import { registerHistory } from './cli/history.js';
+import { registerOpenApi } from './cli/openapi.js';
 import { registerProjections, registerRebuild } from './cli/projections.js';
 
 /**
@@ -23,6 +24,7 @@ registerRebuild(program);
 registerCreateAdmin(program);
 registerExport(program);
 registerBackup(program);
+registerOpenApi(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(isDomainError(error) || error instanceof Error ? `error: ${error.message}` : error);

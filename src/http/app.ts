@@ -97,7 +97,13 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   const first = everyRequest(deps.logger, deps.metrics, cookieSessions(deps.publicUrl));
   const routes = routeTable(deps.accounts, deps.publicUrl, deps.headPosition);
   const ops = routes.scope('');
-  opsRoutes({ readiness: deps.readiness, signer: deps.signer, routes: ops, table: () => routes.table });
+  opsRoutes({
+    readiness: deps.readiness,
+    signer: deps.signer,
+    routes: ops,
+    publicUrl: deps.publicUrl,
+    table: () => routes.table,
+  });
   const limit = perIpLimit(deps.limiter);
   if (deps.metrics) metricsRoutes(deps.metrics, deps.metricsToken, ops);
   loginPageRoutes(deps.accounts, ops, limit, deps.startLnurl);

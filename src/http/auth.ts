@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
+import type { HeaderName, Tag } from './openapi.js';
 import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
 import { answerCommand } from './respond.js';
@@ -42,13 +43,21 @@ export const AUTHORIZES = Symbol('authorizes');
 export interface RouteDoc {
   summary: string;
   description?: string;
-  tag?: string;
+  tag?: Tag;
+  /**
+   * A command: its successful answers (or those listed) carry `X-Event-Position`, as
+   * `routes.answerCommand` sends them.
+   */
+  command?: true | readonly number[];
   body?: ZodType;
   /** The body may also come as multipart/form-data (one route). */
   formBody?: boolean;
   query?: ZodType;
   params?: ZodType;
-  responses?: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  responses?: Record<
+    number,
+    { description: string; schema?: ZodType; contentType?: string; headers?: readonly HeaderName[] }
+  >;
   /** Status codes of the shared error shape this route may answer with, besides the usual ones. */
   errors?: number[];
 }
@@ -93,6 +102,8 @@ export interface RouteEntry {
   path: string;
   policy: Policy;
   doc?: RouteDoc;
+  /** Runs the JSON body parser: any body it is sent may get 400 (not JSON), 413 or 415. */
+  readsJson?: true;
 }
 
 /** The token of an `Authorization: Bearer <token>` header. */
@@ -201,13 +212,15 @@ export function routeTable(accounts: Accounts, publicUrl: string, headPosition: 
         // A GET carries no body: only a recent session opens it (or POST /auth/reauth before it).
         const takenProof = stepUp && method !== 'get' ? proofFieldsOf(doc.body) : {};
         const documented = stepUp ? withProofFields(doc, takenProof) : doc;
+        const parser = parseBody && !doc.formBody ? [parseBody] : [];
         table.push({
           method,
           path: `${prefix}${path}`,
           policy,
           ...('summary' in documented ? { doc: documented as RouteDoc } : {}),
+          // A GET's body is never read (see body.ts).
+          ...(parser.length > 0 && method !== 'get' ? { readsJson: true as const } : {}),
         });
-        const parser = parseBody && !doc.formBody ? [parseBody] : [];
         const handle = handlers.at(-1) as RouteHandler<RouteInput<P, Q, B>>;
         const middleware = handlers.slice(0, -1) as RequestHandler[];
         // A step-up route parses its body with the proof fields (params, query, body, in that order),

@@ -25,6 +25,7 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   account_disabled: 403,
   reauth_required: 403,
   not_found: 404,
+  method_not_allowed: 405,
   username_taken: 409,
   email_taken: 409,
   identity_taken: 409,
@@ -39,7 +40,12 @@ export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
   unavailable: 503,
 };
 
-type HttpOnlyCode = 'payload_too_large' | 'unsupported_media_type' | 'internal' | 'acl_forbidden';
+type HttpOnlyCode =
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal'
+  | 'acl_forbidden'
+  | 'method_not_allowed';
 
 export class HttpError extends Error {
   constructor(

@@ -15,15 +15,41 @@ const passkey = z.object({
   transports: z.array(z.string()),
 });
 
+/** A sign-in's answer: a login session (`?session=cookie` also sets it as a cookie). */
+const sessionAnswer = z.object({
+  access_token: z.string(),
+  token_type: z.literal('bearer'),
+  expires_at: z.iso.datetime(),
+  usr: z.string().optional().describe('Only when an account was made: its legacy user key, shown this once'),
+  device_token: z
+    .string()
+    .optional()
+    .describe('Only when this sign-in remembered the device (`remember_device`): its token, shown this once'),
+  device_expires_at: z.iso.datetime().optional().describe('With `device_token`: when the device is forgotten'),
+});
+
+/** One event of an account's history, as the admin history and the person's own export show it. */
+const historyEntry = z.object({
+  type: z.string(),
+  at: z.iso.datetime(),
+  position: z.string().describe('Its commit position'),
+  data: z
+    .record(z.string(), z.unknown())
+    .describe('The facts the event recorded: a secret or hash as `[secret]`, an erased personal field as `[erased]`'),
+  metadata: z.object({
+    actor: z.string().nullable().describe('The account that acted (null: the service itself)'),
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    correlation_id: z.string().nullable(),
+    causation_id: z.string().nullable(),
+  }),
+});
+
 export const answers = {
   passkey,
+  historyEntry,
   detail: z.object({ detail: z.string() }),
-  token: z.object({
-    access_token: z.string(),
-    token_type: z.literal('bearer'),
-    expires_at: z.iso.datetime(),
-    usr: z.string().optional().describe('Only when an account was made: its legacy user key, shown this once'),
-  }),
+  token: sessionAnswer,
   user: z.object({
     id: z.uuid(),
     username: z.string().nullable(),
@@ -66,6 +92,59 @@ const errorBody = z.object({
     .describe('`totp_required` only: the second factors this account has'),
 });
 
+/** Every tag a route may carry, with what it groups (the document lists them in this order). */
+export const TAGS = {
+  'Registration and login': 'Creating an account and signing in with a password or the legacy user key; sign-out.',
+  Email: 'Verifying an address, password reset by mail, and sign-in with a code sent by mail.',
+  'Two-factor': 'TOTP second factor: enrolment, backup codes, and the second step of a sign-in.',
+  Passkeys: 'WebAuthn passkeys: registration, sign-in and management.',
+  Nostr: 'Sign-in and linking with a Nostr key (NIP-98 signed HTTP requests).',
+  'LNURL-auth': 'Sign-in and linking with a Lightning wallet (LNURL-auth, LUD-04).',
+  OAuth: 'Sign-in and linking through an OAuth 2.0 / OpenID Connect provider.',
+  Identities: 'The ways in linked to an account, and unlinking them.',
+  Account: "The signed-in person's own account: profile, password, sessions, devices, history, export, deletion.",
+  'ACLs and API keys':
+    'Scoped credentials: ACLs of allowed endpoints, their revocable tokens, API keys, and the check other services call.',
+  Invitations: 'Invitations for registration by invite only.',
+  Admin: "Administration of accounts, their history, and the read models (admins' sessions only).",
+  Operations: 'Liveness, readiness, signing keys, metrics and this document.',
+  Pages: 'Server-rendered pages for people: sign-in, password links, "this wasn\'t me".',
+} as const;
+export type Tag = keyof typeof TAGS;
+
+/**
+ * The response headers the document names (and the contract check holds every answer to): a
+ * header in this list that an answer carries must be documented for its operation and status.
+ */
+export const HEADERS = {
+  'X-Event-Position': {
+    description:
+      'The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it.',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  'Set-Cookie': {
+    description: 'The session and CSRF cookies (with `?session=cookie`), or the cookie this step needs.',
+    schema: { type: 'string' },
+  },
+  Location: { description: 'Where the browser goes next.', schema: { type: 'string' } },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  'Content-Disposition': { description: 'An attachment, with its file name.', schema: { type: 'string' } },
+} as const;
+export type HeaderName = keyof typeof HEADERS;
+
+/** `?session=cookie` on any route that answers a session token (see cookies.ts). */
+const SESSION_PARAMETER = {
+  name: 'session',
+  in: 'query',
+  required: false,
+  description:
+    '`cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site.',
+  schema: { type: 'string', enum: ['cookie'] },
+};
+
 const POLICY: Record<Policy, { text: string; security: Json[] }> = {
   public: { text: 'Public: no credential needed.', security: [] },
   user: {
@@ -104,13 +183,17 @@ const operationIdOf = (method: string, path: string) =>
     )
     .join('');
 
-/** The JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) of what a request may send. */
-function jsonSchema(schema: ZodType, components: Json, name: string): Json {
+/**
+ * The JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) of what a request may send (`input`: an
+ * object may carry more, which is stripped) or of what an answer holds (`output`: an object
+ * carries only the fields it names, unless its schema is loose).
+ */
+function jsonSchema(schema: ZodType, components: Json, name: string, io: 'input' | 'output' = 'input'): Json {
   const {
     $schema: _,
     $defs,
     ...json
-  } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Json;
+  } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
   if (!$defs) return json;
   // Shared or recursive parts: `#/$defs/x` would resolve against the document, so they move into components.
   const moved = (value: unknown) =>
@@ -124,26 +207,38 @@ const errorStatuses = (entry: RouteEntry, doc: RouteDoc) => {
   if (doc.body || doc.query || doc.params || doc.formBody) statuses.add(400);
   if (entry.policy !== 'public') [401, 403].forEach((status) => statuses.add(status));
   if (entry.path.includes(':')) statuses.add(404);
-  if (doc.body) [413, 415].forEach((status) => statuses.add(status));
+  if (doc.body || entry.readsJson) [400, 413, 415].forEach((status) => statuses.add(status));
   return [...statuses].sort((a, b) => a - b);
 };
 
+/** A response's headers: those it names, `X-Event-Position` on a command's success, `Set-Cookie` on a session answer. */
+const headersOf = (names: readonly HeaderName[], required: readonly HeaderName[]) =>
+  names.length === 0
+    ? undefined
+    : Object.fromEntries(names.map((name) => [name, { ...HEADERS[name], required: required.includes(name) }]));
+
 /** OpenAPI 3.1 of every route in the table, from the zod schemas their handlers parse with. */
-export function openApiDocument(table: RouteEntry[], info: { title: string; version: string; description?: string }) {
-  const schemas: Json = { Error: jsonSchema(errorBody, {}, 'Error') };
+export function openApiDocument(
+  table: RouteEntry[],
+  info: { title: string; version: string; description?: string; license?: { name: string; identifier: string } },
+  servers: { url: string; description?: string }[],
+) {
+  const schemas: Json = { Error: jsonSchema(errorBody, {}, 'Error', 'output') };
   const responses: Json = {};
-  for (const status of [...new Set(Object.values(STATUS))].sort((a, b) => a - b)) {
+  // 405 answers a method no operation has (with `Allow`), so no operation can name it: the info says it.
+  for (const status of [...new Set(Object.values(STATUS))].filter((s) => s !== 405).sort((a, b) => a - b)) {
     const codes = Object.entries(STATUS)
       .filter(([, s]) => s === status)
       .map(([code]) => `\`${code}\``);
+    const retry: HeaderName[] = status === 429 || status === 503 ? ['Retry-After'] : [];
     responses[`Error${status}`] = {
       description: `Error: ${codes.join(', ')}`,
+      ...(retry.length ? { headers: headersOf(retry, retry) } : {}),
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }
   const paths: Record<string, Json> = {};
   const operationIds = new Set<string>();
-  const tags = new Set<string>();
 
   for (const entry of table) {
     const doc: RouteDoc = entry.doc ?? { summary: `${entry.method.toUpperCase()} ${entry.path}` };
@@ -151,10 +246,11 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
     for (let n = 2; operationIds.has(operationId); n += 1)
       operationId = `${operationIdOf(entry.method, entry.path)}${n}`;
     operationIds.add(operationId);
-    if (doc.tag) tags.add(doc.tag);
 
     const params = doc.params ? jsonSchema(doc.params, schemas, `${operationId}.params`) : undefined;
     const query = doc.query ? jsonSchema(doc.query, schemas, `${operationId}.query`) : undefined;
+    const answers = doc.responses ?? { 200: { description: 'OK' } };
+    const answersSession = Object.values(answers).some((answer) => answer.schema === sessionAnswer);
     const parameters = [
       ...[...entry.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
         name,
@@ -168,6 +264,7 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
         required: ((query?.required ?? []) as string[]).includes(name),
         schema,
       })),
+      ...(answersSession ? [SESSION_PARAMETER] : []),
     ];
 
     let requestBody: Json | undefined;
@@ -181,16 +278,25 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
     }
 
     const answered: Json = {};
-    for (const [status, answer] of Object.entries(doc.responses ?? { 200: { description: 'OK' } })) {
+    for (const [status, answer] of Object.entries(answers)) {
       const content =
         answer.schema || answer.contentType
           ? {
               [answer.contentType ?? 'application/json']: answer.schema
-                ? { schema: jsonSchema(answer.schema, schemas, `${operationId}.${status}`) }
+                ? { schema: jsonSchema(answer.schema, schemas, `${operationId}.${status}`, 'output') }
                 : {},
             }
           : undefined;
-      answered[status] = { description: answer.description, ...(content ? { content } : {}) };
+      const success = Number(status) < 300;
+      const commandAnswer = doc.command === true ? success : doc.command?.includes(Number(status));
+      const command: HeaderName[] = commandAnswer ? ['X-Event-Position'] : [];
+      const cookie: HeaderName[] = answer.schema === sessionAnswer ? ['Set-Cookie'] : [];
+      const headers = headersOf([...command, ...cookie, ...(answer.headers ?? [])], command);
+      answered[status] = {
+        description: answer.description,
+        ...(headers ? { headers } : {}),
+        ...(content ? { content } : {}),
+      };
     }
     for (const status of errorStatuses(entry, doc))
       answered[status] ??= { $ref: `#/components/responses/Error${status}` };
@@ -214,7 +320,8 @@ export function openApiDocument(table: RouteEntry[], info: { title: string; vers
   return {
     openapi: '3.1.0',
     info,
-    tags: [...tags].map((name) => ({ name })),
+    servers,
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       schemas,

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { HttpError } from './errors.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -115,19 +116,42 @@ export class FlatRouter {
     return null;
   }
 
+  /** The methods some route serves `path` with (HEAD with GET, and OPTIONS), or none. */
+  private allowed(path: string): string[] {
+    const allowed: string[] = [];
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) if (this.match(method, path)) allowed.push(method);
+    if (allowed.length === 0) return allowed;
+    if (allowed.includes('GET')) allowed.splice(1, 0, 'HEAD');
+    return [...allowed, 'OPTIONS'];
+  }
+
   /** OPTIONS on a path some route serves: 204 with the methods it takes in `Allow` (as express answered); else 404. */
   private options(path: string, res: Response, next: NextFunction) {
-    const allowed: string[] = [];
+    let allowed: string[];
     try {
-      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
-        if (this.match(method, path)) allowed.push(method);
+      allowed = this.allowed(path);
     } catch (error) {
       return next(error);
     }
     if (allowed.length === 0) return next();
-    if (allowed.includes('GET')) allowed.splice(1, 0, 'HEAD');
-    res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
+    res.setHeader('Allow', allowed.join(', '));
     res.status(204).end();
+  }
+
+  /**
+   * A path some route serves, asked with another method: 405 with `Allow` (RFC 9110 §15.5.6),
+   * so a client can tell a wrong method from a wrong path; a path no route serves goes on to 404.
+   */
+  private wrongMethod(method: string, path: string, res: Response, next: NextFunction) {
+    let allowed: string[];
+    try {
+      allowed = this.allowed(path);
+    } catch (error) {
+      return next(error);
+    }
+    if (allowed.length === 0) return next();
+    res.setHeader('Allow', allowed.join(', '));
+    next(new HttpError('method_not_allowed', `This endpoint does not take ${method}; it takes ${allowed.join(', ')}`));
   }
 
   /** The one middleware: sets `req.params`, `req.routePattern` and `req.routedPath`, then runs the route's handlers. */
@@ -142,7 +166,7 @@ export class FlatRouter {
     } catch (error) {
       return next(error);
     }
-    if (!found) return next();
+    if (!found) return this.wrongMethod(req.method, path, res, next);
     // express left `{}` there; writing a property of a request is dear, so only when there are some.
     if (found.route.hasParams) req.params = found.params;
     req.routePattern = found.route.pattern;

@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/service.js';
+import { describeApi } from '../../src/http/routes/ops.js';
+import { checkAnswers } from './contract.js';
 
 /** A clock the test moves by hand. */
 export class TestClock {
@@ -20,6 +22,8 @@ export interface TestServer {
   service: Service;
   dataDir: string;
   clock: TestClock;
+  /** Answers that were not as /openapi.json documents them (see contract.ts): `call()` and `close()` throw them. */
+  undocumented: string[];
   close(): Promise<void>;
 }
 
@@ -46,9 +50,37 @@ export async function startServer(
     logger: options.logger ?? pino({ level: 'silent' }),
     readModelSnapshot: options.readModelSnapshot ?? false,
   });
+  const undocumented: string[] = [];
+  checkAnswers(
+    service.http as unknown as Parameters<typeof checkAnswers>[0],
+    () => describeApi(service.routeTable, config.publicUrl),
+    (problems) => {
+      // CONTRACT_REPORT=<file>: every undocumented answer of a run goes to the file instead of failing its test.
+      if (process.env.CONTRACT_REPORT) appendFileSync(process.env.CONTRACT_REPORT, `${problems.join('\n')}\n`);
+      else undocumented.push(...problems);
+    },
+  );
   const port = await service.listen();
   const url = `http://127.0.0.1:${port}`;
-  return { url, api: `${url}/api/v1`, service, dataDir, clock, close: () => service.close() };
+  return {
+    url,
+    api: `${url}/api/v1`,
+    service,
+    dataDir,
+    clock,
+    undocumented,
+    close: async () => {
+      await service.close();
+      throwUndocumented(undocumented);
+    },
+  };
+}
+
+/** Fails the test with the answers that were not as documented (and forgets them). */
+export function throwUndocumented(undocumented: string[]) {
+  if (undocumented.length === 0) return;
+  const problems = undocumented.splice(0);
+  throw new Error(`Answers the OpenAPI document does not describe:\n${problems.join('\n')}`);
 }
 
 /** A port that was free a moment ago, for a server whose PUBLIC_URL must be known before it starts. */
@@ -101,6 +133,7 @@ export async function call<T = any>(
   } catch {
     /* not JSON */
   }
+  throwUndocumented(server.undocumented);
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 

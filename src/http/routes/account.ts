@@ -92,6 +92,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/me',
     {
       policy: 'user',
+      command: true,
       tag,
       summary: 'Change the display name, first and last name, or the email',
       body: profileBody,
@@ -135,6 +136,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/me/username',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Change the username',
       body: usernameBody,
@@ -156,6 +158,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/update-password',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Change the password; every other session of the account is revoked',
       body: passwordBody,
@@ -183,6 +186,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/me/set-initial-password',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Set a password on an account that has none',
       body: initialPasswordBody,
@@ -215,6 +219,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/sessions',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'End every session but this one (?others=true)',
       query: othersQuery,
@@ -231,6 +236,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/sessions/:id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Revoke a session',
       params: sessionParams,
@@ -247,6 +253,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/me',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Delete the account',
       body: deleteBody,

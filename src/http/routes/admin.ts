@@ -21,6 +21,28 @@ const projectionParams = z.strictObject({
 const noBody = z.strictObject({});
 const adminUser = answers.user.extend({ disabled: z.boolean(), locked_until: z.iso.datetime().nullable().optional() });
 const userList = z.object({ users: z.array(adminUser), next_cursor: z.string().nullable() });
+const projectionStatus = z.enum(['catching_up', 'live', 'retrying', 'rebuilding']);
+const position = z.string().describe('A commit position');
+const projectionStanding = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  generation: z.number().int(),
+  position,
+  head_position: position,
+  lag: z.string().describe('Positions behind the head'),
+  status: projectionStatus,
+});
+const projectionProgress = z.object({
+  name: z.string(),
+  status: projectionStatus,
+  generation: z.number().int(),
+  position,
+  head_position: position,
+  processed: z.number().int(),
+  total: z.number().int(),
+  events_per_sec: z.number().int(),
+  eta_s: z.number().int().nullable().describe('Seconds left (null: no rate yet)'),
+});
 const rebuilding = z.object({ name: z.string(), version: z.number(), status: z.literal('rebuilding') });
 const createBody = z.strictObject({
   username: fields.username,
@@ -57,6 +79,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
     '/admin/users',
     {
       policy: 'admin',
+      command: true,
       tag,
       summary: 'Make an account: a temporary password, or a mailed link to set one',
       body: createBody,
@@ -119,7 +142,12 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       query: historyQuery,
       responses: {
         200: {
-          description: '`{"events": [{"type","at","position","data"}], "state": <the user as it stood at as_of>}`',
+          description: 'The events up to `as_of`, and the account as it stood then (null before it existed)',
+          schema: z.object({
+            as_of: z.iso.datetime(),
+            events: z.array(answers.historyEntry),
+            state: adminUser.nullable(),
+          }),
         },
       },
     },
@@ -137,6 +165,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       `/admin/users/:id/${action}`,
       {
         policy: 'admin',
+        command: true,
         tag,
         summary: disabled ? 'Disable an account: every token of it is revoked' : 'Enable a disabled account',
         params: userParams,
@@ -160,6 +189,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       `/admin/users/:id/${action}`,
       {
         policy: 'admin',
+        command: true,
         tag,
         summary: admin
           ? 'Make a user an admin'
@@ -183,7 +213,9 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       policy: 'admin',
       tag,
       summary: 'The projections, their positions and lag',
-      responses: { 200: { description: '`[{"name","version","position","head_position","lag","status"}]`' } },
+      responses: {
+        200: { description: 'Each read model once, as it serves now', schema: z.array(projectionStanding) },
+      },
     },
     async (_input, _req, res) => {
       res.json(await operations.list());
@@ -198,7 +230,9 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       tag,
       summary: "A projection's progress",
       params: projectionParams,
-      responses: { 200: { description: '`{"status","processed","total","events_per_sec","eta_s"}`' } },
+      responses: {
+        200: { description: "The rebuild's progress, or the live generation's", schema: projectionProgress },
+      },
     },
     async ({ params }, _req, res) => {
       res.json(await operations.progress(params.name));

@@ -52,10 +52,17 @@ export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     '/auth/logout',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'End this session: its token stops working at once',
       body: noBody,
-      responses: { 200: { description: 'Logged out', schema: answers.detail } },
+      responses: {
+        200: {
+          description: 'Logged out; the session cookies are cleared',
+          schema: answers.detail,
+          headers: ['Set-Cookie'],
+        },
+      },
     },
     async (_input, req, res) => {
       const position = await accounts.logout(callerOf(req), requestInfo(req));
@@ -70,6 +77,7 @@ export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     '/auth/reauth',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Prove it is you again: sensitive actions are open to this session for REAUTH_WINDOW',
       body: reauthBody,

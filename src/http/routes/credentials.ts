@@ -29,14 +29,14 @@ const keyParams = z.strictObject({ id: z.uuid({ message: 'must be a key id' }) }
 const verifyQuery = z.strictObject({ token: z.string().min(1).max(4096) });
 
 const time = z.iso.datetime();
-const acl = z.object({
+export const acl = z.object({
   id: z.uuid(),
   name: z.string(),
   allowed_endpoints: z.array(z.string()),
   created_at: time,
   token_count: z.number().int(),
 });
-const aclToken = z.object({
+export const aclToken = z.object({
   id: z.uuid(),
   acl_id: z.uuid(),
   created_at: time,
@@ -50,7 +50,7 @@ const issuedAclToken = z.object({
   created_at: time,
   expires_at: time.nullable(),
 });
-const apiKey = z.object({
+export const apiKey = z.object({
   id: z.uuid(),
   name: z.string(),
   prefix: z.string(),
@@ -90,6 +90,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     '/auth/acls',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Create an ACL: the endpoints its tokens may call',
       stepUp: true,
@@ -114,6 +115,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     '/auth/acls/:acl_id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Rename an ACL or change its endpoints',
       stepUp: true,
@@ -137,6 +139,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     '/auth/acls/:acl_id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Delete an ACL; its tokens die',
       stepUp: true,
@@ -169,6 +172,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     '/auth/acls/:acl_id/tokens',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Issue a token for an ACL',
       stepUp: true,
@@ -192,6 +196,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     '/auth/acls/:acl_id/tokens/:token_id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Revoke an ACL token; it stops working at once',
       params: tokenParams,
@@ -223,6 +228,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     '/auth/me/tokens',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Create an API key',
       stepUp: true,
@@ -258,6 +264,7 @@ export function credentialRoutes(accounts: Accounts, routes: Routes, limit: Requ
     '/auth/me/tokens/:id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Revoke an API key',
       params: keyParams,

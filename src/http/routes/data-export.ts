@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answers } from '../openapi.js';
+import { sessionList } from './account.js';
+import { acl, aclToken, apiKey } from './credentials.js';
+import { deviceList } from './devices.js';
 
 const tag = 'Account';
 
@@ -21,16 +24,17 @@ export function dataExportRoutes(accounts: Accounts, routes: Routes): void {
         'Needs a session proven within REAUTH_WINDOW; five an hour (429); the export is recorded in the history.',
       responses: {
         200: {
-          description: 'The export (`Content-Disposition: attachment`)',
+          description: 'The export, as an attachment',
+          headers: ['Content-Disposition'],
           schema: z.object({
             exported_at: z.iso.datetime(),
             service: z.string(),
             account: answers.user,
-            sessions: z.array(z.record(z.string(), z.unknown())),
-            trusted_devices: z.array(z.record(z.string(), z.unknown())),
-            acls: z.array(z.record(z.string(), z.unknown())),
-            api_keys: z.array(z.record(z.string(), z.unknown())),
-            history: z.array(z.record(z.string(), z.unknown())),
+            sessions: sessionList,
+            trusted_devices: deviceList,
+            acls: z.array(acl.extend({ tokens: z.array(aclToken) })),
+            api_keys: z.array(apiKey),
+            history: z.array(answers.historyEntry),
           }),
         },
       },

@@ -7,7 +7,7 @@ import { answers } from '../openapi.js';
 
 const tag = 'Account';
 const deviceParams = z.strictObject({ id: z.uuid({ message: 'must be a device id' }) });
-const deviceList = z.array(
+export const deviceList = z.array(
   z.object({
     id: z.uuid(),
     name: z.string().describe('Browser and system when it was remembered ("Firefox 128 on Linux")'),
@@ -46,6 +46,7 @@ export function deviceRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/devices/:id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Forget a trusted device',
       params: deviceParams,
@@ -62,6 +63,7 @@ export function deviceRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/devices',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Forget every trusted device',
       responses: { 200: { description: 'Forgotten', schema: forgottenAnswer } },

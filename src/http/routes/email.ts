@@ -48,6 +48,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     '/auth/me/send-otp',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: "Mail a 6-digit code that verifies the account's email",
       body: noBody,
@@ -66,6 +67,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     '/auth/verify-otp',
     {
       policy: 'public',
+      command: true,
       tag,
       summary: 'Verify the email with the mailed code',
       body: otpBody,
@@ -86,6 +88,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     '/auth/reset-password',
     {
       policy: 'public',
+      command: true,
       captcha: true,
       tag,
       summary: 'Mail a one-time password reset token (valid 30 min)',
@@ -108,6 +111,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
     '/auth/reset-password',
     {
       policy: 'public',
+      command: true,
       tag,
       summary: 'Set a new password with a reset token; every session is revoked',
       body: resetBody,

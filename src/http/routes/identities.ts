@@ -23,6 +23,7 @@ export function identityRoutes(accounts: Accounts, routes: Routes, methods: read
     '/auth/identities/:method/:id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Unlink a Nostr key, LNURL key or OAuth identity from the account',
       params: identityParams(kinds),

@@ -27,6 +27,7 @@ export function inviteRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/invites',
     {
       policy: 'session',
+      command: true,
       tag,
       // Only an invite that makes an admin is a sensitive action (one nobody but an admin may make anyway).
       stepUp: (body, caller) => body.role === 'admin' && caller.isAdmin,
@@ -64,6 +65,7 @@ export function inviteRoutes(accounts: Accounts, routes: Routes): void {
     '/auth/invites/:id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Revoke an invite (its issuer, or an admin)',
       params: inviteParams,

@@ -157,7 +157,7 @@ export function loginPageRoutes(
       policy: 'public',
       tag: 'Pages',
       summary: "The service's own address: sends a person to the sign-in page",
-      responses: { 302: { description: 'To /login' } },
+      responses: { 302: { description: 'To /login', headers: ['Location'] } },
     },
     (_input, _req, res) => {
       res.redirect(302, '/login');

@@ -12,18 +12,32 @@ export interface Readiness {
 
 const DESCRIPTION = `Event-sourced accounts and identity service. JSON in and out; bodies over 64 KiB get 413.
 Every error answers \`{"detail", "code", "issues"?}\`. Every command answer carries \`X-Event-Position\`: a read made
-after it sees its effect.`;
+after it sees its effect. A path asked with a method it does not take answers 405 \`method_not_allowed\` with \`Allow\`.`;
 
 const tag = 'Operations';
 const healthAnswer = z.object({ status: z.literal('ok') });
 const readyAnswer = z.looseObject({ status: z.literal('ready') });
 const jwksAnswer = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().optional() })) });
 
+/** The OpenAPI document of this service: every route of `table`, served from PUBLIC_URL. */
+export const describeApi = (table: RouteEntry[], publicUrl: string): OpenApiDocument =>
+  openApiDocument(
+    table,
+    {
+      title: 'Accounts service',
+      version: 'v1',
+      description: DESCRIPTION,
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    [{ url: new URL(publicUrl).origin, description: 'This service (its PUBLIC_URL)' }],
+  );
+
 /** Liveness, readiness, the public keys of the token signer, and the OpenAPI document. */
 export function opsRoutes(options: {
   readiness: () => Promise<Readiness>;
   signer: TokenSigner;
   routes: Routes;
+  publicUrl: string;
   /** Every route of the app; read at the first request, once all of them are mounted. */
   table: () => RouteEntry[];
 }): void {
@@ -82,11 +96,7 @@ export function opsRoutes(options: {
       responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
     },
     (_input, _req, res) => {
-      document ??= openApiDocument(options.table(), {
-        title: 'Accounts service',
-        version: 'v1',
-        description: DESCRIPTION,
-      });
+      document ??= describeApi(options.table(), options.publicUrl);
       res.json(document);
     },
   );

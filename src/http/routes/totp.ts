@@ -48,6 +48,7 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     '/auth/totp',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Turn 2FA on with a code from the pending secret',
       body: codeBody,
@@ -65,6 +66,7 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     '/auth/totp',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Turn 2FA off with a TOTP or backup code, or a passkey',
       body: disableBody,
@@ -85,6 +87,7 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     '/auth/totp/backup-codes',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'New backup codes; the old ones die',
       body: codeBody,
@@ -105,6 +108,7 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
     '/auth/totp/recover',
     {
       policy: 'public',
+      command: true,
       captcha: true,
       tag,
       summary: 'Log in with a backup code when the authenticator is lost; 2FA is turned off',

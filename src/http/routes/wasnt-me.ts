@@ -30,6 +30,7 @@ export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, li
     '/auth/wasnt-me',
     {
       policy: 'public',
+      command: true,
       tag: 'Account',
       summary: '"This wasn\'t me": secure the account a new-device notice was about',
       body: disownBody,

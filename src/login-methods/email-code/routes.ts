@@ -31,6 +31,7 @@ export function emailCodeRoutes(
     '/auth/send-code',
     {
       policy: 'public',
+      command: true,
       captcha: true,
       tag,
       summary: 'Mail a 6-digit login code (valid 10 min)',
@@ -51,6 +52,7 @@ export function emailCodeRoutes(
     '/auth/verify-code',
     {
       policy: 'public',
+      command: true,
       tag,
       summary: 'Log in with a mailed code; 5 wrong codes burn it',
       body: codeBody,

@@ -83,6 +83,7 @@ export function lnurlRoutes(
     '/auth/lnurl/:k1',
     {
       policy: 'public',
+      command: [200],
       tag,
       summary: 'Poll a k1 until a wallet has signed it; the token comes exactly once',
       params: pollParams,

@@ -28,6 +28,7 @@ export function nostrRoutes(
     '/auth/nostr',
     {
       policy: 'public',
+      command: true,
       captcha: true,
       tag,
       summary: 'Log in with a NIP-98 event; an unknown key makes an account (when registration is open)',
@@ -66,6 +67,7 @@ export function nostrRoutes(
     '/auth/nostr/link',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Link a Nostr key (a NIP-98 event signed by it) to the account',
       body: linkBody,

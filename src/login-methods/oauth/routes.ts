@@ -19,7 +19,7 @@ const tokenInput = z.object({
   state: z.string().max(128).optional(),
   totp_code: fields.totpCode,
 });
-const tag = 'OAuth';
+const tag = 'OAuth' as const;
 const tokenAnswers = {
   200: { description: 'The token answer', schema: answers.token },
   201: { description: 'The token answer, for an account made by this login', schema: answers.token },
@@ -48,8 +48,13 @@ export function oauthRoutes(
       query: startQuery,
       description:
         "With a session's `Authorization: Bearer` the identity is linked to that account instead. Unknown or unconfigured providers are 404.",
-      responses: { 302: { description: 'To the provider' } },
-      errors: [401, 403, 429],
+      responses: {
+        302: {
+          description: "To the provider, with the state's cookie that the finish step checks",
+          headers: ['Location', 'Set-Cookie'],
+        },
+      },
+      errors: [401, 403, 429, 503],
     },
     limit,
     async ({ params, query }, req, res) => {
@@ -84,11 +89,12 @@ export function oauthRoutes(
   };
   const finishDoc = {
     policy: 'public' as const,
+    command: true as const,
     tag,
     params: providerParams,
     query: tokenInput,
     responses: tokenAnswers,
-    errors: [401, 403, 409, 410, 429],
+    errors: [401, 403, 409, 410, 429, 503],
     description: "The provider's redirect may add parameters of its own: only these are read.",
   };
   routes.add(

@@ -55,6 +55,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
     '/auth/passkeys/registration',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Add the passkey the browser made for those options',
       body: addPasskeyBody,
@@ -111,6 +112,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
     '/auth/passkeys/sign-up',
     {
       policy: 'public',
+      command: true,
       captcha: true,
       tag,
       summary: 'Make the account with the passkey the browser made for those options',
@@ -150,6 +152,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
     '/auth/passkeys/authentication',
     {
       policy: 'public',
+      command: true,
       tag,
       summary: 'Sign in with a passkey',
       body: signInBody,
@@ -189,6 +192,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
     '/auth/passkeys/:id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Rename a passkey',
       params: idParams,
@@ -206,6 +210,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
     '/auth/passkeys/:id',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: 'Remove a passkey',
       params: idParams,

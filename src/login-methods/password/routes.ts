@@ -48,6 +48,7 @@ export function passwordRoutes(
     '/auth/register',
     {
       policy: 'public',
+      command: true,
       captcha: true,
       tag,
       summary: 'Register an account (the very first one becomes the superadmin)',
@@ -80,6 +81,7 @@ export function passwordRoutes(
     '/auth',
     {
       policy: 'public',
+      command: true,
       captcha: true,
       tag,
       summary: 'Log in with a username (or email) and password',

@@ -25,6 +25,7 @@ export function usrKeyRoutes(
     '/auth/usr',
     {
       policy: 'public',
+      command: true,
       tag,
       summary: "Log in with the account's secret user key (legacy)",
       body: usrBody,
@@ -62,6 +63,7 @@ export function usrKeyRoutes(
     '/auth/usr-key',
     {
       policy: 'session',
+      command: true,
       tag,
       summary: "Replace the account's secret user key",
       body: rotateUsrBody,
