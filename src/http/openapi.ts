@@ -207,6 +207,10 @@ const errorStatuses = (entry: RouteEntry, doc: RouteDoc) => {
   if (doc.body || doc.query || doc.params || doc.formBody) statuses.add(400);
   if (entry.policy !== 'public') [401, 403].forEach((status) => statuses.add(status));
   if (entry.path.includes(':')) statuses.add(404);
+  // A command may find the account changed under it too often to commit (409 `conflict`: try
+  // again), and a signed-in caller's account may be deleted while it runs (404).
+  if (doc.command) statuses.add(409);
+  if (doc.command && entry.policy !== 'public') statuses.add(404);
   if (doc.body || entry.readsJson) [400, 413, 415].forEach((status) => statuses.add(status));
   return [...statuses].sort((a, b) => a - b);
 };

@@ -84,6 +84,14 @@ export const withProofFields = <D extends DocParts>(doc: D, proof: ProofFields):
         ? z.strictObject(proof)
         : doc.body,
   description: `${doc.description ? `${doc.description} ` : ''}A sensitive action: a session proven within REAUTH_WINDOW, or a proof in the body (\`password\` with \`totp_code\`, or \`passkey\`); otherwise 403 \`reauth_required\` with the \`methods\` the account can prove itself with.`,
-  // A proof in the body is always weighed: a wrong one is 401, and counts toward the lockout (429).
-  errors: [...new Set([...(doc.errors ?? []), 403, ...(Object.keys(proof).length > 0 ? [401, 429] : [])])],
+  // A proof in the body is always weighed: a wrong one is 401, and counts toward the lockout (429);
+  // a passkey answer spends its single-use challenge (410 when it was spent or has expired).
+  errors: [
+    ...new Set([
+      ...(doc.errors ?? []),
+      403,
+      ...(Object.keys(proof).length > 0 ? [401, 429] : []),
+      ...('passkey' in proof ? [410] : []),
+    ]),
+  ],
 });

@@ -148,6 +148,60 @@ describe('GET /openapi.json', () => {
   });
 });
 
+describe('what the document says beyond the schemas', () => {
+  it('names its server, describes every tag it uses, and carries a licence', () => {
+    expect(document.servers).toEqual([
+      { url: expect.stringMatching(/^https?:\/\/[^/]+$/), description: expect.any(String) },
+    ]);
+    const described = new Map((document.tags as Json[]).map((t) => [t.name, t.description]));
+    for (const { method, path, op } of operations)
+      for (const tag of op.tags ?? []) expect(described.get(tag), `${key(method, path)} ${tag}`).toMatch(/\S/);
+    expect(document.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+  });
+
+  it('documents X-Event-Position on every command answer, and the session cookie with ?session=cookie on every token answer', () => {
+    const commands = server.service.routeTable.filter((r) => r.doc?.command);
+    expect(commands.length).toBeGreaterThan(30);
+    for (const route of commands) {
+      const op = entryOf(route)!;
+      const positioned = Object.entries(op.responses as Json).filter(([, r]) => r.headers?.['X-Event-Position']);
+      expect(positioned.length, key(route.method, route.path)).toBeGreaterThan(0);
+      for (const [status, answer] of positioned) {
+        expect(Number(status), key(route.method, route.path)).toBeLessThan(300);
+        expect(answer.headers['X-Event-Position'].required).toBe(true);
+      }
+    }
+    const tokenAnswers = operations.filter(({ op }) =>
+      Object.values(op.responses as Json).some(
+        (r) => r.content?.['application/json']?.schema?.properties?.access_token,
+      ),
+    );
+    expect(tokenAnswers.length).toBeGreaterThan(10);
+    for (const { method, path, op } of tokenAnswers) {
+      expect(
+        op.parameters.map((p: Json) => p.name),
+        key(method, path),
+      ).toContain('session');
+      for (const answer of Object.values(op.responses as Json).filter(
+        (r) => r.content?.['application/json']?.schema?.properties?.access_token,
+      ))
+        expect(answer.headers?.['Set-Cookie'], key(method, path)).toBeDefined();
+    }
+    expect(document.components.responses.Error429.headers['Retry-After'].required).toBe(true);
+    expect(document.components.responses.Error503.headers['Retry-After'].required).toBe(true);
+  });
+
+  it('answers a wrong method with 405 and Allow, and an unknown path with 404', async () => {
+    const wrong = await call(server, 'PATCH', '/auth/acls');
+    expect([wrong.status, wrong.body.code]).toEqual([405, 'method_not_allowed']);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, POST, OPTIONS');
+    const head = await fetch(`${server.url}/api/v1/auth/me/set-initial-password`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('allow')]).toEqual([405, 'POST, OPTIONS']);
+    const unknown = await call(server, 'PATCH', '/api/v1/nothing/here');
+    expect([unknown.status, unknown.body.code, unknown.headers.get('allow')]).toEqual([404, 'not_found', null]);
+  });
+});
+
 describe('the documented schemas are the validating ones', () => {
   it('documents a strict zod body as a closed JSON schema, and a loose one as open', () => {
     const withBody = server.service.routeTable.filter((r) => r.doc?.body);

@@ -100,7 +100,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
         'A new email is unverified and a verification mail is sent; changing it needs `password` (and `totp_code` when 2FA is on). ' +
         'Through an ACL token or an API key only the names may change.',
       responses: userAnswer,
-      errors: [409],
+      errors: [409, 410, 429, 503],
     },
     async ({ body }, req, res) => {
       // Through an ACL token or an API key, only the names may change.
@@ -141,7 +141,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
       summary: 'Change the username',
       body: usernameBody,
       responses: userAnswer,
-      errors: [409],
+      errors: [409, 410, 429],
     },
     async ({ body }, req, res) => {
       const { user, position } = await accounts.changeUsername(
@@ -165,6 +165,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
       description:
         'With `revoke_credentials: true` the user key is replaced and every API key and ACL token of the account is revoked as well.',
       responses: { 200: { description: 'Password updated', schema: answers.detail } },
+      errors: [429],
     },
     async ({ body }, req, res) => {
       const position = await accounts.changePassword(
@@ -262,7 +263,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
         'including old events; tokens, keys and ACLs die; the username and email are free again. ' +
         'The superadmin account cannot be deleted: 409 `conflict`.',
       responses: { 200: { description: 'Account deleted', schema: answers.detail } },
-      errors: [409],
+      errors: [409, 410, 429],
     },
     async ({ body }, req, res) => {
       const position = await accounts.deleteAccount(callerOf(req), proofOf(body), requestInfo(req));

@@ -86,7 +86,7 @@ export function adminRoutes(accounts: Accounts, operations: ProjectionOperations
       description:
         'The account has `must_reset_password: true`; until it sets a password its token works only for GET /auth, PUT /auth/update-password and POST /auth/logout (403 `password_reset_required`). Only the superadmin makes admins.',
       responses: { 201: { description: 'The account, and its temporary password (once)', schema: created } },
-      errors: [403, 409],
+      errors: [403, 409, 503],
     },
     async ({ body }, req, res) => {
       const made = await accounts.createUser(

@@ -86,7 +86,7 @@ export function authRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
         'POST /auth/passkeys/authentication/options); an account without a password sends its two-factor code. ' +
         'Wrong proofs count as failed sign-ins (5 lock the account).',
       responses: { 200: { description: 'Proven', schema: reauthAnswer } },
-      errors: [401, 403, 429],
+      errors: [401, 403, 410, 429],
     },
     async ({ body }, req, res) => {
       const { provedAt, position } = await accounts.proveSession(callerOf(req), proofOf(body), requestInfo(req));

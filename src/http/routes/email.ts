@@ -55,6 +55,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       responses: {
         200: { description: 'The session to send back with the code', schema: z.object({ otp_session: z.uuid() }) },
       },
+      errors: [429, 503],
     },
     async (_input, req, res) => {
       const answer = await accounts.sendVerificationCode(callerOf(req), requestInfo(req));
@@ -73,7 +74,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       body: otpBody,
       formBody: true,
       responses: { 200: { description: 'Email verified', schema: answers.detail } },
-      errors: [410, 429],
+      errors: [401, 404, 410, 429],
     },
     limit,
     jsonOrForm,
@@ -95,7 +96,7 @@ export function emailRoutes(accounts: Accounts, routes: Routes, limit: RequestHa
       body: emailOnlyBody,
       description: 'Answers 202 whether or not the address belongs to an account.',
       responses: { 202: { description: 'Accepted', schema: answers.detail } },
-      errors: [429],
+      errors: [429, 503],
     },
     limit,
     async ({ body }, req, res) => {

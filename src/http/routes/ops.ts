@@ -12,7 +12,8 @@ export interface Readiness {
 
 const DESCRIPTION = `Event-sourced accounts and identity service. JSON in and out; bodies over 64 KiB get 413.
 Every error answers \`{"detail", "code", "issues"?}\`. Every command answer carries \`X-Event-Position\`: a read made
-after it sees its effect. A path asked with a method it does not take answers 405 \`method_not_allowed\` with \`Allow\`.`;
+after it sees its effect. A command may answer 409 \`conflict\` when the account changed under it too often to commit: send it again.
+A path asked with a method it does not take answers 405 \`method_not_allowed\` with \`Allow\`.`;
 
 const tag = 'Operations';
 const healthAnswer = z.object({ status: z.literal('ok') });

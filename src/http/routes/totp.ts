@@ -71,6 +71,7 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
       summary: 'Turn 2FA off with a TOTP or backup code, or a passkey',
       body: disableBody,
       responses: { 200: { description: '2FA disabled', schema: answers.detail } },
+      errors: [410, 429],
     },
     async ({ body }, req, res) => {
       const position = await accounts.disable(
@@ -92,6 +93,7 @@ export function totpRoutes(accounts: Accounts, routes: Routes, limit: RequestHan
       summary: 'New backup codes; the old ones die',
       body: codeBody,
       responses: { 200: { description: 'The backup codes', schema: backupCodes } },
+      errors: [429],
     },
     async ({ body }, req, res) => {
       const { backupCodes, position } = await accounts.regenerateBackupCodes(

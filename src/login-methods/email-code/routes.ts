@@ -38,7 +38,7 @@ export function emailCodeRoutes(
       body: emailOnlyBody,
       description: 'Answers 202 whether or not the address belongs to an account.',
       responses: { 202: { description: 'Accepted', schema: answers.detail } },
-      errors: [429],
+      errors: [429, 503],
     },
     limit,
     async ({ body }, req, res) => {

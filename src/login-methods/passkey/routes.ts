@@ -64,7 +64,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
         '`password` (with `totp_code` when 2FA is on), or `passkey` (one the account has). An account with neither a ' +
         'password nor a passkey needs a session proven within REAUTH_WINDOW.',
       responses: { 201: { description: 'The passkey', schema: answers.passkey } },
-      errors: [401, 404, 409, 410],
+      errors: [401, 404, 409, 410, 429],
     },
     async ({ body }, req, res) => {
       const { passkey, position } = await useCases.addPasskey(
@@ -219,7 +219,7 @@ export function passkeyRoutes(useCases: PasskeyUseCases, _accounts: Accounts, ro
         'Needs the proof of a sensitive change: `password` (and `totp_code` with 2FA), or `passkey` (an assertion of ' +
         'one of the account’s passkeys). 409 when it is the last way into the account.',
       responses: { 200: { description: 'The user object', schema: answers.user } },
-      errors: [401, 409, 410],
+      errors: [401, 409, 410, 429],
     },
     async ({ params, body }, req, res) => {
       const { user, position } = await useCases.removePasskey(
