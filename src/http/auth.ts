@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
-import type { HeaderName, Tag } from './openapi.js';
+import type { HeaderName, Tag } from './doc-terms.js';
 import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
 import { answerCommand } from './respond.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { HEADERS } from '../../src/http/openapi.js';
+import { HEADERS } from '../../src/http/doc-terms.js';
 
 /*
  * The OpenAPI document held to every answer the test suite receives: each response a test server
