@@ -51,14 +51,18 @@ export interface AllFilter {
 }
 
 export interface ReadAllOptions {
-  /** Exclusive: reading starts after this position. Omit (or 0n) to start at the beginning. */
+  /**
+   * Exclusive: reading starts after this position. Omit (or 0n) to start at the beginning.
+   * Only 0n or a position this store handed out (an event's, an append's, the head) may be given:
+   * EventStoreDB refuses a position that is not a record boundary.
+   */
   fromPosition?: bigint;
   filter?: AllFilter;
   maxCount?: number;
 }
 
 export interface SubscribeAllOptions {
-  /** Exclusive, as in EventStoreDB. */
+  /** Exclusive, as in EventStoreDB; as in `ReadAllOptions`, only 0n or a position this store handed out. */
   fromPosition?: bigint;
   filter?: AllFilter;
 }
@@ -74,6 +78,14 @@ export interface Subscription {
 export type EventHandler = (event: RecordedEvent) => Promise<void> | void;
 
 export interface EventStore {
+  /**
+   * EventStoreDB's rules. `expectedRevision` ahead of the stream: a conflict. Equal to it: the
+   * events are appended — even ids the stream already holds (no idempotence check there). Behind
+   * it (`no_stream` is -1): a retry, answered as the first time without writing if the events
+   * after it are these very ones, else a conflict. `any`/`stream_exists`: appended unless the
+   * first id is in the stream, then the same retry rule (a partial repeat is a conflict). So a
+   * caller retries an append with the revision it first sent, never with a newer one.
+   */
   append(stream: string, events: NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   /** Events of one stream in order; an empty array when the stream does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

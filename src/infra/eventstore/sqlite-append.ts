@@ -33,43 +33,52 @@ export function createAppend(
     'SELECT id, position FROM events WHERE stream = ? AND revision = ?',
   );
 
-  /**
-   * EventStoreDB's idempotence: the same event ids appended again, at the place the expected
-   * revision names (or anywhere under `any`/`stream_exists`), succeed again without writing. A
-   * partial match is a conflict, never a second copy.
-   */
-  const alreadyAppended = (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult | null => {
-    const first = findById.get(stream, events[0]!.id);
-    if (!first) return null;
-    const placed =
-      expected === 'any' ||
-      expected === 'stream_exists' ||
-      (expected === 'no_stream' && first.revision === 0) ||
-      (typeof expected === 'bigint' && expected === BigInt(first.revision - 1));
-    let last: { position: number } | undefined;
+  /** The events at revisions `from`, `from + 1`, … are these very ones: the last one's position, or null. */
+  const sameEventsAt = (stream: string, from: number, events: NewEvent[]): number | null => {
+    let position: number | null = null;
     for (let i = 0; i < events.length; i += 1) {
-      const row = eventAt.get(stream, first.revision + i);
-      if (!row || row.id !== events[i]!.id) {
-        throw new WrongExpectedVersionError(stream, expected, BigInt(currentRevision.get(stream)!.revision));
-      }
-      last = row;
+      const row = eventAt.get(stream, from + i);
+      if (!row || row.id !== events[i]!.id) return null;
+      position = row.position;
     }
-    if (!placed) throw new WrongExpectedVersionError(stream, expected, BigInt(currentRevision.get(stream)!.revision));
-    return { nextRevision: BigInt(first.revision + events.length - 1), position: BigInt(last!.position) };
+    return position;
+  };
+
+  /**
+   * EventStoreDB's commit check (its `IndexWriter.CheckCommit`), so that both adapters keep one
+   * promise. An expected revision behind the stream's is a retry only if the events after it are
+   * these very ones (then it succeeds again without writing), and a conflict otherwise; one ahead
+   * is a conflict; one equal to the stream's appends, even events whose ids the stream holds
+   * (EventStoreDB does not look there). `any` and `stream_exists` look the first id up: found,
+   * the batch must follow it whole (a repeat, written once) or it is a conflict; not found, it is
+   * appended. Null: append. An answer: the repeat's result.
+   */
+  const check = (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult | null => {
+    const current = currentRevision.get(stream)?.revision;
+    const conflict = () =>
+      new WrongExpectedVersionError(stream, expected, current === undefined ? 'no_stream' : BigInt(current));
+    if (expected === 'stream_exists' && current === undefined) throw conflict();
+    if (expected === 'any' || expected === 'stream_exists') {
+      const first = findById.get(stream, events[0]!.id);
+      if (!first) return null;
+      const position = sameEventsAt(stream, first.revision, events);
+      if (position === null) throw conflict();
+      return { nextRevision: BigInt(first.revision + events.length - 1), position: BigInt(position) };
+    }
+    const wanted = expected === 'no_stream' ? -1 : Number(expected);
+    const at = current ?? -1;
+    if (wanted > at) throw conflict();
+    if (wanted === at) return null;
+    const position = sameEventsAt(stream, wanted + 1, events);
+    if (position === null) throw conflict();
+    return { nextRevision: BigInt(wanted + events.length), position: BigInt(position) };
   };
 
   const appendTransaction = db.transaction(
     (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult & { written?: RecordedEvent[] } => {
-      const repeated = alreadyAppended(stream, events, expected);
+      const repeated = check(stream, events, expected);
       if (repeated) return repeated;
       const current = currentRevision.get(stream)?.revision;
-      const actual = current === undefined ? 'no_stream' : BigInt(current);
-      const ok =
-        expected === 'any' ||
-        (expected === 'no_stream' && current === undefined) ||
-        (expected === 'stream_exists' && current !== undefined) ||
-        (typeof expected === 'bigint' && current !== undefined && BigInt(current) === expected);
-      if (!ok) throw new WrongExpectedVersionError(stream, expected, actual);
       let revision = current === undefined ? -1 : current;
       let position = 0;
       const createdAt = clock();
