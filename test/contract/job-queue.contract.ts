@@ -153,6 +153,35 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueue>) {
       expect((await queue.inspect(id('doomed')))?.attemptsMade).toBe(3);
     });
 
+    it("records a failure as a code, never the error's text (which may name an address)", async () => {
+      const jobName = `${unique}-scrub`;
+      const address = `ada-${unique}@example.test`;
+      const rejected = `Can't send mail - all recipients were rejected: 550 5.1.1 <${address}>: Recipient address rejected`;
+      const thrown: Record<string, unknown> = {
+        [id('code')]: Object.assign(new Error(rejected), { code: 'EENVELOPE' }),
+        [id('class')]: new TypeError(address),
+        [id('plain')]: new Error(address),
+        [id('string')]: address,
+        [id('unsafe-code')]: Object.assign(new Error(address), { code: address }),
+      };
+      const expected: Record<string, string> = {
+        [id('code')]: 'EENVELOPE',
+        [id('class')]: 'TypeError',
+        [id('plain')]: 'job_failed',
+        [id('string')]: 'job_failed',
+        [id('unsafe-code')]: 'job_failed',
+      };
+      queue.process(jobName, async (job) => {
+        throw thrown[job.id];
+      });
+      for (const jobId of Object.keys(thrown)) await queue.add(jobName, {}, { jobId, attempts: 1 });
+      for (const [jobId, failedReason] of Object.entries(expected)) {
+        await eventually(async () =>
+          expect(await queue.inspect(jobId)).toEqual({ state: 'failed', data: {}, attemptsMade: 1, failedReason }),
+        );
+      }
+    });
+
     it('removes the secret fields once a job completes, and keeps the others', async () => {
       const jobName = `${unique}-secret`;
       const seen: unknown[] = [];
