@@ -39,6 +39,8 @@ export interface JobQueue {
     state: 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
     data: Record<string, unknown>;
     attemptsMade: number;
+    /** Of a job that failed for good: a code such as `EENVELOPE` or `job_failed`, never the error's text. */
+    failedReason?: string;
   } | null>;
   /** Takes no new jobs, waits for the active ones to finish, then closes its connections. */
   close(): Promise<void>;

@@ -91,17 +91,19 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueue>) {
       expect(await queue.depth()).toBe(1);
     });
 
-    it('takes any string as an id: digits, colons, words a backend may use itself', async () => {
+    it('takes any string as an id: integers, colons, words a backend may use itself', async () => {
       const jobName = `${unique}-ids`;
-      const ids = ['42', '0', '', 'delayed', 'meta', 'id', `a:b:${unique}`, `~${unique}`, `${unique} ünïcode/%`];
+      // '-5' and 'NaN' are what BullMQ's own integer test refuses besides digits; '-0', '+5', '1e3' it takes.
+      const integers = ['42', '0', '-5', 'NaN', '05', '-0', '+5', '1e3'];
+      const ids = [...integers, '', 'delayed', 'meta', 'id', `a:b:${unique}`, `~${unique}`, `${unique} ünïcode/%`];
       const seen: string[] = [];
       queue.process(jobName, async (job) => {
         seen.push(job.id);
       });
       for (const jobId of ids) expect(await queue.add(jobName, {}, { jobId })).toBe(true);
-      expect(await queue.add(jobName, {}, { jobId: '42' })).toBe(false);
+      for (const jobId of integers) expect(await queue.add(jobName, {}, { jobId })).toBe(false);
       await eventually(() => expect([...seen].sort()).toEqual([...ids].sort()));
-      expect((await queue.inspect('42'))?.state).toBe('completed');
+      for (const jobId of integers) expect((await queue.inspect(jobId))?.state).toBe('completed');
     });
 
     it('does not run a delayed job before its delay, and runs it after', async () => {
@@ -149,6 +151,35 @@ export function jobQueueContract(name: string, open: () => Promise<JobQueue>) {
       await sleep(200);
       expect(attempts).toEqual([1, 2, 3]);
       expect((await queue.inspect(id('doomed')))?.attemptsMade).toBe(3);
+    });
+
+    it("records a failure as a code, never the error's text (which may name an address)", async () => {
+      const jobName = `${unique}-scrub`;
+      const address = `ada-${unique}@example.test`;
+      const rejected = `Can't send mail - all recipients were rejected: 550 5.1.1 <${address}>: Recipient address rejected`;
+      const thrown: Record<string, unknown> = {
+        [id('code')]: Object.assign(new Error(rejected), { code: 'EENVELOPE' }),
+        [id('class')]: new TypeError(address),
+        [id('plain')]: new Error(address),
+        [id('string')]: address,
+        [id('unsafe-code')]: Object.assign(new Error(address), { code: address }),
+      };
+      const expected: Record<string, string> = {
+        [id('code')]: 'EENVELOPE',
+        [id('class')]: 'TypeError',
+        [id('plain')]: 'job_failed',
+        [id('string')]: 'job_failed',
+        [id('unsafe-code')]: 'job_failed',
+      };
+      queue.process(jobName, async (job) => {
+        throw thrown[job.id];
+      });
+      for (const jobId of Object.keys(thrown)) await queue.add(jobName, {}, { jobId, attempts: 1 });
+      for (const [jobId, failedReason] of Object.entries(expected)) {
+        await eventually(async () =>
+          expect(await queue.inspect(jobId)).toEqual({ state: 'failed', data: {}, attemptsMade: 1, failedReason }),
+        );
+      }
     });
 
     it('removes the secret fields once a job completes, and keeps the others', async () => {

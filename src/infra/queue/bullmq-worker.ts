@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Job, JobProcessor } from '../../ports/job-queue.js';
 import { isConnectionError } from './bullmq-connection.js';
 import { decodeId, isEnvelope } from './bullmq-envelope.js';
+import { scrubbedError } from './scrub.js';
 
 export interface JobWorkerOptions {
   /** Duplicated by BullMQ for the Worker and its blocking fetch (see bullmq.ts, Connections). */
@@ -30,8 +31,9 @@ export function startJobWorker(name: string, run: JobProcessor, options: JobWork
       try {
         await run(job);
       } catch (error) {
-        // BullMQ records error.message; anything thrown that is not an Error still gets one.
-        throw error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
+        // BullMQ keeps error.message (failedReason, the events stream) and error.stack (stacktrace)
+        // in Redis for the retention; the original may name an address (see scrub.ts).
+        throw scrubbedError(error);
       }
     },
     { connection, prefix, concurrency },

@@ -156,6 +156,9 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
         // Kept for the retention, so that the id de-duplicates that long.
         removeOnComplete: RETENTION,
         removeOnFail: RETENTION,
+        // No stack traces in Redis: the worker throws a scrubbed error with none (see scrub.ts),
+        // and this keeps BullMQ's own failures (a stalled job, say) from storing one either.
+        stackTraceLimit: 0,
       };
       return retrying(addTimeoutMs, async () => {
         await register(name);
@@ -215,7 +218,8 @@ export async function openBullmqJobQueue(redisUrl: string, options: BullmqJobQue
             : 'waiting';
       if (!mapped) return null;
       const data = isEnvelope(found.data) ? found.data.payload : (found.data as Record<string, unknown>);
-      return { state: mapped, data, attemptsMade: found.attemptsMade };
+      const failed = mapped === 'failed' && found.failedReason ? { failedReason: found.failedReason } : {};
+      return { state: mapped, data, attemptsMade: found.attemptsMade, ...failed };
     },
 
     async close() {

@@ -13,6 +13,8 @@ export interface JobRow {
   backoff_ms: number;
   secret_fields: string;
   finished_at: number | null;
+  /** A failure's code (see scrub.ts); only read by inspect(), which selects every column. */
+  last_error?: string | null;
 }
 
 const SCHEMA = `

@@ -7,6 +7,7 @@ import {
   type JobProcessor,
   type JobQueue,
 } from '../../ports/job-queue.js';
+import { failureCode } from './scrub.js';
 import { createJobTable, type JobRow } from './sqlite-table.js';
 
 /**
@@ -55,9 +56,6 @@ interface Processing {
   timer: NodeJS.Timeout | undefined;
 }
 
-const errorMessage = (error: unknown): string =>
-  error instanceof Error ? error.message : typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
-
 export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueueOptions = {}): JobQueue {
   const clock = options.clock ?? Date.now;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -92,7 +90,8 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
       try {
         await loop.processor(job);
       } catch (thrown) {
-        error = { message: errorMessage(thrown) };
+        // last_error keeps the code only, as BullMQ's failedReason does (see scrub.ts).
+        error = { message: failureCode(thrown) };
       }
       try {
         finish.immediate(row, lock, error);
@@ -183,7 +182,9 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
       const row = byId.get(jobId);
       if (!row) return null;
       const state = row.state === 'waiting' && row.run_at > clock() ? 'delayed' : row.state;
-      return { state, data: JSON.parse(row.data) as Record<string, unknown>, attemptsMade: row.attempts_made };
+      const data = JSON.parse(row.data) as Record<string, unknown>;
+      const failed = state === 'failed' && row.last_error ? { failedReason: row.last_error } : {};
+      return { state, data, attemptsMade: row.attempts_made, ...failed };
     },
 
     async close() {
