@@ -5,6 +5,7 @@ import { registerCreateAdmin } from './cli/create-admin.js';
 import { registerExport } from './cli/export.js';
 import { registerHistory } from './cli/history.js';
 import { registerOpenApi } from './cli/openapi.js';
+import { registerReactors } from './cli/reactors.js';
 import { registerProjections, registerRebuild } from './cli/projections.js';
 
 /**
@@ -25,6 +26,7 @@ registerCreateAdmin(program);
 registerExport(program);
 registerBackup(program);
 registerOpenApi(program);
+registerReactors(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(isDomainError(error) || error instanceof Error ? `error: ${error.message}` : error);

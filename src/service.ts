@@ -187,14 +187,35 @@ export async function createService(config: Config, options: ServiceOptions = {}
         }
       : null;
   if (snapshot) await loadReadModelSnapshot(snapshot);
-  await runner.start();
-  await erasure.start();
-  const caughtUp = await runner.catchUp();
-  logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
-  if (config.workers === 'inline') {
-    startInlineWorkers({ config, queue, mailer, accounts, emailCodes: ways.useCases });
-    // After the read models: a notice looks up the address in `me`, which must be complete.
-    await jobs.start();
+  try {
+    await runner.start();
+    await erasure.start();
+    const caughtUp = await runner.catchUp();
+    logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
+    if (config.workers === 'inline') {
+      startInlineWorkers({ config, queue, mailer, accounts, emailCodes: ways.useCases });
+      // After the read models: a notice looks up the address in `me`, which must be complete.
+      await jobs.start();
+    }
+  } catch (error) {
+    // A start that cannot finish (a reactor refusing a checkpoint of another store) leaves nothing running.
+    const stops = [
+      () => usage.close(),
+      () => jobs.stop(),
+      () => erasure.stop(),
+      () => runner.stop(),
+      () => queue.close(),
+      () => mailer.close(),
+      async () => limiter?.close(),
+      ...Object.values(limits).map((keyed) => () => keyed.close()),
+    ];
+    for (const stop of stops) await stop().catch(() => undefined);
+    await hasher.close();
+    await eventStore.close();
+    await readStore.close();
+    await keyStore.close();
+    closeSqlite();
+    throw error;
   }
 
   const readiness = createReadiness({ eventStore, readStore, keyStore, runner, logger });

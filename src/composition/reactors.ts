@@ -17,6 +17,9 @@ import type { ProjectionRunner } from '../projections/runner.js';
 import { Reactor } from '../reactors/reactor.js';
 
 /** Builds both reactors, unstarted: erasure runs in every process, jobs only where the workers run. */
+/** The checkpoints of the reactors `createReactors` makes (`reactor:<reaction name>`), for the operator's CLI. */
+export const REACTOR_CHECKPOINTS = ['reactor:erasure', 'reactor:jobs'] as const;
+
 export function createReactors(deps: {
   eventStore: EventStore;
   checkpoints: CheckpointStore;

@@ -1,6 +1,12 @@
-/** Where a subscription keeps its position. */
+/** Where a subscription keeps its position, and which event store that position came from. */
+export interface Checkpoint {
+  position: bigint;
+  /** The event store's identity (`EventStore.identity`); null for one written before it was recorded. */
+  store: string | null;
+}
+
 export interface CheckpointStore {
-  get(id: string): Promise<bigint | null>;
-  set(id: string, position: bigint): Promise<void>;
+  get(id: string): Promise<Checkpoint | null>;
+  set(id: string, position: bigint, store: string): Promise<void>;
   delete(id: string): Promise<void>;
 }

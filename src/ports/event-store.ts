@@ -25,7 +25,10 @@ export interface NewEvent {
 export interface RecordedEvent extends NewEvent {
   streamId: string;
   revision: bigint;
-  /** Global, strictly increasing over the whole store. */
+  /**
+   * Global, strictly increasing over the whole store. -1n in a stream read from an EventStoreDB
+   * older than 22.6, which does not say (reads of $all and subscriptions always carry it).
+   */
   position: bigint;
   created: Date;
 }
@@ -94,6 +97,11 @@ export interface EventStore {
   subscribeAll(options: SubscribeAllOptions, handler: EventHandler): Subscription;
   /** Position of the newest event in the store (0n when empty). */
   headPosition(): Promise<bigint>;
+  /**
+   * Which store this is (`sqlite:<id>`, `eventstoredb:<id>`), the same for its whole life: a
+   * position means something only to the store that handed it out, so checkpoints record this.
+   */
+  identity(): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -35,6 +35,8 @@ export class ProjectionInstance {
       `${definition.name}:${generation}`,
       (event) => this.apply(event),
       () => this.release(),
+      // Its documents are only ever derived from the events: built against another store, they go.
+      'start-over',
     );
   }
 
@@ -54,10 +56,12 @@ export class ProjectionInstance {
 
   /** Its indexes and checkpoint, before any event is delivered to it. */
   async prepare() {
+    await this.subscription.load();
+    if (this.subscription.startedOver)
+      for (const name of Object.keys(this.definition.collections)) await this.collection(name).drop();
     for (const [name, indexes] of Object.entries(this.definition.collections)) {
       for (const index of indexes) await this.collection(name).createIndex(index);
     }
-    await this.subscription.load();
   }
 
   /** One event from a shared catch-up read (see ProjectionRunner.catchUpTogether). */

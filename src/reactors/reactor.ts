@@ -16,7 +16,11 @@ export class Reactor {
   private readonly subscription: CheckpointedSubscription;
   private readonly handles: Set<string>;
 
-  /** `checkpoints` must outlive the process: a reactor that forgot where it was would act twice. */
+  /**
+   * `checkpoints` must outlive the process: a reactor that forgot where it was would act twice.
+   * A checkpoint of another event store stops the start (ForeignCheckpointError): reactors act
+   * outside, so starting over could mail or erase twice, and skipping could never erase.
+   */
   constructor(
     deps: { eventStore: EventStore; checkpoints: CheckpointStore; codec: EventCodec; logger: Logger },
     reaction: Reaction,
@@ -33,6 +37,10 @@ export class Reactor {
 
   get position() {
     return this.subscription.position;
+  }
+
+  get checkpointId() {
+    return this.subscription.checkpointId;
   }
 
   start() {

@@ -12,17 +12,40 @@ export const CHECKPOINTS = '_checkpoints';
 export const readStoreCheckpoints = (readStore: ReadStore): CheckpointStore => ({
   async get(id) {
     const doc = await readStore.collection(CHECKPOINTS).findOne({ _id: id });
-    return doc ? BigInt(doc.position as number) : null;
+    return doc ? { position: BigInt(doc.position as number), store: (doc.store as string | undefined) ?? null } : null;
   },
-  async set(id, position) {
+  async set(id, position, store) {
     await readStore
       .collection(CHECKPOINTS)
-      .updateOne({ _id: id }, { $set: { position: Number(position) } }, { upsert: true });
+      .updateOne({ _id: id }, { $set: { position: Number(position), store } }, { upsert: true });
   },
   async delete(id) {
     await readStore.collection(CHECKPOINTS).deleteOne({ _id: id });
   },
 });
+/**
+ * A checkpoint written against another event store (the data directory or the read store moved
+ * from SQLite to EVENTSTORE_URL, or to another cluster): its position means nothing here.
+ */
+export class ForeignCheckpointError extends Error {
+  constructor(
+    readonly checkpointId: string,
+    readonly recorded: string,
+    readonly current: string,
+  ) {
+    super(
+      `The checkpoint ${checkpointId} was recorded against the event store ${recorded}, but this service now reads ${current}. ` +
+        'Its position means nothing here, and resuming from it could act on events twice or never. ' +
+        'Point the service back at the store it was written against, or let it resume from the newest event of this one ' +
+        '(`npm run cli -- reactors resume-at-head`: it will not act on the events before).',
+    );
+    this.name = 'ForeignCheckpointError';
+  }
+}
+
+/** What a subscription does with a checkpoint of another store: read models start over, reactors refuse. */
+export type ForeignCheckpoint = 'start-over' | 'refuse';
+
 /** Events that change nothing move the checkpoint only every so often. */
 const IDLE_CHECKPOINT_EVERY = 500;
 const RETRY_MS = 500;
@@ -41,19 +64,41 @@ export class CheckpointedSubscription {
   private sinceCheckpoint = 0;
   private stopped = false;
 
+  /** The event store's identity, recorded with every checkpoint written. */
+  private store = '';
+  /** The stored checkpoint was another store's, and this one starts from the first event. */
+  startedOver = false;
+
   constructor(
     private readonly deps: { eventStore: EventStore; checkpoints: CheckpointStore; logger: Logger },
     readonly checkpointId: string,
     /** Whether it wrote something; a plain `false` when it had nothing to do with the event. */
     private readonly handle: (event: RecordedEvent) => boolean | Promise<boolean>,
     private readonly onAdvance: () => void = () => undefined,
+    private readonly foreign: ForeignCheckpoint = 'refuse',
   ) {}
 
   private loaded = false;
 
-  /** Reads the stored checkpoint, without subscribing yet (a caller may deliver events first). */
+  /**
+   * Reads the stored checkpoint, without subscribing yet (a caller may deliver events first). A
+   * checkpoint of another store is refused (ForeignCheckpointError) or, for `start-over`,
+   * forgotten: the caller empties what it built and `startedOver` says so. One written before
+   * stores were recorded is taken as this store's.
+   */
   async load() {
-    this.position = (await this.deps.checkpoints.get(this.checkpointId)) ?? 0n;
+    this.store = await this.deps.eventStore.identity();
+    const saved = await this.deps.checkpoints.get(this.checkpointId);
+    this.startedOver = false;
+    if (saved?.store && saved.store !== this.store) {
+      if (this.foreign === 'refuse') throw new ForeignCheckpointError(this.checkpointId, saved.store, this.store);
+      this.deps.logger.warn(
+        { subscription: this.checkpointId, recorded: saved.store, current: this.store },
+        'checkpoint of another event store: starting over from the first event',
+      );
+      this.startedOver = true;
+      this.position = 0n;
+    } else this.position = saved?.position ?? 0n;
     this.loaded = true;
   }
 
@@ -114,7 +159,7 @@ export class CheckpointedSubscription {
     this.sinceCheckpoint += 1;
     if (wrote || this.sinceCheckpoint >= IDLE_CHECKPOINT_EVERY) {
       this.sinceCheckpoint = 0;
-      await this.deps.checkpoints.set(this.checkpointId, event.position);
+      await this.deps.checkpoints.set(this.checkpointId, event.position, this.store);
     }
     this.failing = false;
     this.position = event.position;

@@ -39,10 +39,19 @@ const asObject = (value: unknown): Record<string, unknown> => {
     : {};
 };
 
+/**
+ * Older servers say "no position" (a stream read before 22.6, some append results) with -1, which
+ * arrives as 2^64 - 1 in the protocol's unsigned fields: that is no position, not the last one.
+ */
+const UNKNOWN = 2n ** 64n - 1n;
+export const knownPosition = (position: Position | undefined): Position | undefined =>
+  position && position.commit !== UNKNOWN && position.commit >= 0n ? position : undefined;
+
 export const positionOf = (resolved: ResolvedEvent | AllStreamResolvedEvent): Position | undefined => {
-  if (resolved.event?.position) return resolved.event.position;
+  const position = knownPosition(resolved.event?.position);
+  if (position) return position;
   const commit = resolved.commitPosition;
-  return commit === undefined ? undefined : { commit, prepare: commit };
+  return commit === undefined || commit === UNKNOWN || commit < 0n ? undefined : { commit, prepare: commit };
 };
 
 /** Full (commit, prepare) pairs in log order (see Positions in esdb.ts). */

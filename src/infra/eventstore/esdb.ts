@@ -22,6 +22,7 @@
  * this adapter handed out (event positions, append results) or 0n may be passed back.
  */
 import {
+  AccessDeniedError,
   BACKWARDS,
   END,
   EventStoreDBClient,
@@ -42,11 +43,19 @@ import {
   type RecordedEvent,
   type Subscription,
 } from '../../ports/event-store.js';
-import { comparePositions, isSystemEvent, positionOf, toEsdbRevision, toRecorded } from './esdb-mapping.js';
+import { esdbHead } from './esdb-head.js';
+import { esdbIdentity } from './esdb-identity.js';
+import {
+  comparePositions,
+  isSystemEvent,
+  knownPosition,
+  positionOf,
+  toEsdbRevision,
+  toRecorded,
+} from './esdb-mapping.js';
 import { subscribeToAll } from './esdb-subscription.js';
 
 const READ_PAGE = 1000;
-const HEAD_PAGE = 100;
 
 export async function openEsdbEventStore(connectionString: string): Promise<EventStore> {
   const client = EventStoreDBClient.connectionString(connectionString);
@@ -61,22 +70,7 @@ export async function openEsdbEventStore(connectionString: string): Promise<Even
     return page;
   };
 
-  const headPosition = async (): Promise<bigint> => {
-    let before: Position | undefined;
-    for (;;) {
-      const page = await readAllPage(before ?? END, BACKWARDS, HEAD_PAGE);
-      let advanced = false;
-      for (const resolved of page) {
-        const position = positionOf(resolved);
-        if (!resolved.event || !position) continue;
-        if (before && comparePositions(position, before) >= 0) continue;
-        before = position;
-        advanced = true;
-        if (!isSystemEvent(resolved.event)) return position.commit;
-      }
-      if (page.length < HEAD_PAGE || !advanced) return 0n;
-    }
-  };
+  const headPosition = esdbHead(readAllPage);
 
   /** Fallback for an append result without a position (e.g. an idempotent repeat on some servers). */
   const lastPositionOf = async (stream: string): Promise<bigint> => {
@@ -87,15 +81,26 @@ export async function openEsdbEventStore(connectionString: string): Promise<Even
     return headPosition();
   };
 
-  // Fail at start rather than at the first request when the URL or the server is wrong.
+  // Fail at start rather than at the first request when the URL or the server is wrong, or when
+  // the user may not read $all (a secured cluster gives that to $admins, or by the $all ACL).
+  let identity: string;
   try {
     await readAllPage(END, BACKWARDS, 1);
+    identity = await esdbIdentity(client);
   } catch (error) {
     await client.dispose();
+    if (error instanceof AccessDeniedError)
+      throw new Error(
+        'EventStoreDB refused to let the user in EVENTSTORE_URL read $all (or the metadata of the stream accounts-store). ' +
+          'This service reads every event: give that user the $admins role, or read and metadata rights on $all ' +
+          '($all ACL) and on accounts-store.',
+      );
     throw error;
   }
 
   return {
+    identity: async () => identity,
+
     async append(stream, events, { expectedRevision }) {
       if (events.length === 0) throw new Error('append needs at least one event');
       let result;
@@ -120,7 +125,7 @@ export async function openEsdbEventStore(connectionString: string): Promise<Even
       }
       return {
         nextRevision: result.nextExpectedRevision,
-        position: result.position?.commit ?? (await lastPositionOf(stream)),
+        position: knownPosition(result.position)?.commit ?? (await lastPositionOf(stream)),
       };
     },
 
@@ -137,7 +142,7 @@ export async function openEsdbEventStore(connectionString: string): Promise<Even
       try {
         for await (const resolved of read) {
           if (!resolved.event) continue;
-          // Stream reads carry positions from EventStoreDB 22.6 on; -1n marks an older server.
+          // Stream reads carry positions from EventStoreDB 22.6 on; -1n (the port's "unknown") before.
           events.push(toRecorded(resolved.event, positionOf(resolved)?.commit ?? -1n));
         }
       } catch (error) {

@@ -1,4 +1,5 @@
 /** createSqliteEventStore: the events table and its reads, put together with the append, the recent-events tail and the subscriptions. */
+import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from '../sqlite/database.js';
 import type {
   AllFilter,
@@ -39,6 +40,10 @@ CREATE TABLE IF NOT EXISTS streams (
   name     TEXT PRIMARY KEY,
   revision INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
@@ -56,6 +61,9 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
 export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = () => new Date()): EventStore {
   db.exec(SCHEMA);
   db.defaultSafeIntegers(false);
+  // Made once with the file: a copy of the file (a backup) is the same store, another file is not.
+  db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('identity', ?)").run(randomUUID());
+  const identity = `sqlite:${db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'identity'").get()!.value}`;
 
   const head = db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events');
   const tail = new RecentEvents();
@@ -128,6 +136,7 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
 
   return {
     append,
+    identity: async () => identity,
     async readStream(stream: string, options: ReadStreamOptions = {}) {
       const backwards = options.direction === 'backwards';
       const params: unknown[] = [stream];
