@@ -263,6 +263,7 @@ for (const [storeName, open] of readStores)
             updateMany: collection.updateMany.bind(collection),
             deleteOne: collection.deleteOne.bind(collection),
             deleteMany: collection.deleteMany.bind(collection),
+            tombstone: collection.tombstone.bind(collection),
             createIndex: collection.createIndex.bind(collection),
             drop: collection.drop.bind(collection),
           };
