@@ -151,8 +151,10 @@ export class ProjectionInstance {
   ) {
     const older = { _pos: { $not: { $gte: stamp } } };
     if ((await collection.updateOne({ _id: id, ...older }, update)).matchedCount > 0) return;
-    // A tombstone older than this event: the document is created again (e.g. a name claimed anew).
-    if ((await collection.updateOne({ _id: id, [TOMBSTONE]: true, ...older }, revival(update))).matchedCount > 0)
+    // A tombstone older than this event, or made by this very event (a delete then a put of the same
+    // key, as when a username changes only its case): the document is created again.
+    const notNewer = { _pos: { $not: { $gt: stamp } } };
+    if ((await collection.updateOne({ _id: id, [TOMBSTONE]: true, ...notNewer }, revival(update))).matchedCount > 0)
       return;
     // Naming `_deleted` makes tombstones count: a newer document or tombstone means "already applied".
     const newer = await collection.findOne({ _id: id, _pos: { $gte: stamp }, [TOMBSTONE]: { $in: [true, null] } });
