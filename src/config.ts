@@ -76,6 +76,8 @@ export const configSchema = z
     CODE_ISSUE_LIMIT: int(5, 1, 10_000),
     CODE_FAILURE_LIMIT: int(10, 1, 10_000),
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
+    PROJECTION_REGISTRY_POLL: duration('2s'),
+    PROJECTION_GRACE: duration('10m'),
     REAUTH_WINDOW: duration('10m'),
     TRUSTED_DEVICE_TTL: duration('30d'),
     NEW_DEVICE_NOTICES: bool(true),
@@ -123,6 +125,10 @@ export const configSchema = z
       codeIssueLimit: env.CODE_ISSUE_LIMIT,
       codeFailureLimit: env.CODE_FAILURE_LIMIT,
       readYourWritesTimeoutMs: env.READ_YOUR_WRITES_TIMEOUT,
+      /** How often each instance reads the projection registry, to follow a rebuild another instance swapped in. */
+      projectionRegistryPollMs: env.PROJECTION_REGISTRY_POLL,
+      /** How long a generation retired by a rebuild, and a deleted document's tombstone, outlive it in MongoDB. */
+      projectionGraceMs: env.PROJECTION_GRACE,
       /** How recent a sign-in counts as proof for a sensitive read (the user key). */
       reauthWindowMs: env.REAUTH_WINDOW,
       /** How long a device remembered at a two-factor sign-in skips the second factor. */

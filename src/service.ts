@@ -92,7 +92,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     ttlMs: config.jwtTtlMs,
     clock,
   });
-  const runner = new ProjectionRunner({ eventStore, readStore, codec, logger }, projections);
+  // Only a durable read store (MongoDB) is shared by several instances; the embedded one drops a
+  // retired generation and purges tombstones at the next look, since no other instance reads it.
+  const runner = new ProjectionRunner({ eventStore, readStore, codec, logger, clock }, projections, {
+    registryPollMs: config.projectionRegistryPollMs,
+    graceMs: readStore.durable ? config.projectionGraceMs : 0,
+  });
   const metrics = createMetrics();
   const commands = new CommandHandler({ eventStore, codec, observe: metrics.observeCommand });
   const claims = createClaims({

@@ -86,6 +86,8 @@ export function registerRebuild(program: Command): void {
           logger: quiet,
         },
         [definition],
+        // A one-off: it retires the old generation; the running instances follow and drop it later.
+        { registryPollMs: 0 },
       );
       try {
         const head = await stores.eventStore.headPosition();

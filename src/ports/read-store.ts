@@ -28,6 +28,14 @@ export interface IndexSpec {
   sparse?: boolean;
 }
 
+/**
+ * A document deleted by a stamped (projection) write is replaced by a tombstone `{_id, _pos,
+ * _deleted: true, _deleted_at}`, so that another instance replaying an older write of the same `_id`
+ * finds it newer instead of missing (and cannot bring it back). Every operation of the port ignores
+ * tombstones unless its filter names `_deleted` at the top level: readers and projectors never see them.
+ */
+export const TOMBSTONE = '_deleted';
+
 export interface Collection<T extends Doc = Doc> {
   readonly name: string;
   findOne(filter: Filter): Promise<T | null>;
@@ -41,6 +49,11 @@ export interface Collection<T extends Doc = Doc> {
   updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult>;
   deleteOne(filter: Filter): Promise<{ deletedCount: number }>;
   deleteMany(filter: Filter): Promise<{ deletedCount: number }>;
+  /**
+   * Replaces every (live) document matching `filter` by a tombstone stamped `stamp` and deleted `at`:
+   * no other field is kept, so unique and sparse indexes on other fields are released as by a delete.
+   */
+  tombstone(filter: Filter, stamp: number, at: Date): Promise<{ tombstonedCount: number }>;
   createIndex(spec: IndexSpec): Promise<void>;
   drop(): Promise<void>;
 }

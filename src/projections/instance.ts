@@ -2,7 +2,13 @@
 import type { Logger } from 'pino';
 import type { Projection, ProjectionOp } from '../../projections/types.js';
 import type { EventStore, RecordedEvent } from '../ports/event-store.js';
-import { isDuplicateKey, type Collection, type ReadStore } from '../ports/read-store.js';
+import {
+  isDuplicateKey,
+  TOMBSTONE,
+  type Collection,
+  type ReadStore,
+  type UpdateDocument,
+} from '../ports/read-store.js';
 import type { EventCodec } from '../events/codec.js';
 import { CheckpointedSubscription, readStoreCheckpoints } from '../subscriptions/checkpointed.js';
 import { storedTypes } from '../../domain/user/upcast.js';
@@ -12,9 +18,24 @@ export interface RunnerDeps {
   readStore: ReadStore;
   codec: EventCodec;
   logger: Logger;
+  /** The time a tombstone is stamped with, and retirements are judged by; injected by tests. */
+  clock?: () => Date;
 }
 
 const physicalName = (collection: string, generation: number) => `${collection}_g${generation}`;
+
+/**
+ * An upsert's update as applied to a tombstone it brings back: the tombstone holds nothing but its
+ * stamp, so applying the update to it with `$setOnInsert` as `$set` gives what an insert would have.
+ */
+const revival = (update: UpdateDocument): UpdateDocument => {
+  const { $setOnInsert, ...rest } = update as { $setOnInsert?: object } & UpdateDocument;
+  return {
+    ...rest,
+    $set: { ...($setOnInsert ?? {}), ...(rest.$set as object) },
+    $unset: { ...(rest.$unset as object | undefined), [TOMBSTONE]: '', _deleted_at: '' },
+  };
+};
 
 /** One generation of one projection: its own subscription, checkpoint and collections. */
 export class ProjectionInstance {
@@ -91,12 +112,16 @@ export class ProjectionInstance {
     return ops.length > 0;
   }
 
-  /** Every write is conditional on the document's stamp being older, so a redelivery changes nothing. */
+  /**
+   * Every write is conditional on the document's stamp being older, so a redelivery changes nothing,
+   * and neither does another instance of the same generation replaying an older event later.
+   */
   private async write(op: ProjectionOp, stamp: number) {
     const collection = this.collection(op.collection);
     const older = { _pos: { $not: { $gte: stamp } } };
     if (op.kind === 'delete') {
-      await collection.deleteMany({ ...op.filter, ...older });
+      // A tombstone, not a delete: an older upsert replayed after this finds a newer stamp.
+      await collection.tombstone({ ...op.filter, ...older }, stamp, this.now());
       return;
     }
     const update = { ...op.update, $set: { ...(op.update.$set as object | undefined), _pos: stamp } };
@@ -106,9 +131,38 @@ export class ProjectionInstance {
     }
     try {
       await collection.updateOne({ _id: op.id, ...older }, update, { upsert: true });
+      return;
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error; // the document is already newer than this event
+      if (!isDuplicateKey(error)) throw error;
+      await this.afterDuplicate(collection, op.id, update, stamp, error);
     }
+  }
+
+  /**
+   * The upsert found no older live document and could not insert. Either a document with this `_id`
+   * is there (another instance inserted it in the race, maybe an older version; or it is a
+   * tombstone), or the insert broke another unique index. The first two are settled here by
+   * conditional updates; a duplicate key these throw comes from another unique index and is a
+   * real conflict, so it surfaces (the subscription retries the event), as does the original error
+   * when no document with this `_id` exists at all: swallowing it would lose the write silently.
+   */
+  private async afterDuplicate(
+    collection: Collection,
+    id: string,
+    update: UpdateDocument,
+    stamp: number,
+    duplicate: unknown,
+  ) {
+    const older = { _pos: { $not: { $gte: stamp } } };
+    if ((await collection.updateOne({ _id: id, ...older }, update)).matchedCount > 0) return;
+    // A tombstone older than this event, or made by this very event (a delete then a put of the same
+    // key, as when a username changes only its case): the document is created again.
+    const notNewer = { _pos: { $not: { $gt: stamp } } };
+    if ((await collection.updateOne({ _id: id, [TOMBSTONE]: true, ...notNewer }, revival(update))).matchedCount > 0)
+      return;
+    // Naming `_deleted` makes tombstones count: a newer document or tombstone means "already applied".
+    const newer = await collection.findOne({ _id: id, _pos: { $gte: stamp }, [TOMBSTONE]: { $in: [true, null] } });
+    if (!newer) throw duplicate;
   }
 
   private release() {
@@ -139,6 +193,16 @@ export class ProjectionInstance {
     await this.subscription.stop();
     // Whoever waits here is told at once; the runner then waits on the generation that replaced this one.
     for (const waiter of [...this.waiters]) waiter.resolve(false);
+  }
+
+  /** Removes the tombstones deleted before `before`: no instance lags that far behind (the grace period). */
+  async purgeTombstones(before: Date) {
+    for (const name of Object.keys(this.definition.collections))
+      await this.collection(name).deleteMany({ [TOMBSTONE]: true, _deleted_at: { $lt: before } });
+  }
+
+  private now() {
+    return this.deps.clock?.() ?? new Date();
   }
 
   async drop() {

@@ -1,17 +1,20 @@
 /** ProjectionRunner: every read model's live generation, catch-up together at start, read-your-writes waits and rebuilds. */
 import type { Projection } from '../../projections/types.js';
 import type { Collection, Doc } from '../ports/read-store.js';
+import { catchUpTogether } from './catch-up.js';
 import { ProjectionInstance, type RunnerDeps } from './instance.js';
+import { dropRetired, recordSwap, registryOf, type RegistryDoc } from './registry.js';
 
 export type { RunnerDeps } from './instance.js';
 
-const REGISTRY = '_projections';
-/** Events read at once by a shared catch-up. */
-const CATCH_UP_BATCH = 1000;
-
-interface RegistryDoc extends Doc {
-  generation: number;
-  version: number;
+export interface RunnerOptions {
+  /** How often the registry is read for another instance's swaps and for retired generations; 0: never (tests call poll). */
+  registryPollMs?: number;
+  /**
+   * How long a retired generation, and a tombstone, is kept: longer than any instance sharing the
+   * read store takes to follow a swap, or lags behind the events.
+   */
+  graceMs?: number;
 }
 
 export interface ProjectionStatus {
@@ -32,11 +35,32 @@ export interface ProjectionStatus {
 export class ProjectionRunner {
   private readonly live = new Map<string, ProjectionInstance>();
   private readonly building = new Map<string, ProjectionInstance>();
+  private readonly registryPollMs: number;
+  private readonly graceMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  private lastPurge = Number.NEGATIVE_INFINITY;
+  private readonly unfollowable = new Set<string>();
+  /** The highest generation of each read model the registry named, retired ones included. */
+  private readonly highest = new Map<string, number>();
 
   constructor(
     private readonly deps: RunnerDeps,
     private readonly definitions: Projection[],
-  ) {}
+    options: RunnerOptions = {},
+  ) {
+    this.registryPollMs = options.registryPollMs ?? 2000;
+    this.graceMs = options.graceMs ?? 10 * 60_000;
+  }
+
+  private remember(entry: RegistryDoc) {
+    const generations = [entry.generation, ...(entry.retired ?? []).map((r) => r.generation)];
+    this.highest.set(entry._id, Math.max(this.highest.get(entry._id) ?? 0, ...generations));
+  }
+
+  private now() {
+    return this.deps.clock?.() ?? new Date();
+  }
 
   private definition(name: string): Projection {
     const definition = this.definitions.find((d) => d.name === name);
@@ -45,10 +69,11 @@ export class ProjectionRunner {
   }
 
   async start() {
-    const registry = this.deps.readStore.collection<RegistryDoc>(REGISTRY);
+    const registry = registryOf(this.deps.readStore);
     const outdated: string[] = [];
     for (const definition of this.definitions) {
       const entry = await registry.findOne({ _id: definition.name });
+      if (entry) this.remember(entry);
       const generation = entry?.generation ?? 1;
       if (!entry)
         await registry.updateOne(
@@ -62,43 +87,12 @@ export class ProjectionRunner {
       // Code with a new version: build it beside the old documents, which serve until the swap.
       if (entry && entry.version !== definition.version) outdated.push(definition.name);
     }
-    await this.catchUpTogether([...this.live.values()]);
+    await catchUpTogether(this.deps, [...this.live.values()]);
     for (const instance of this.live.values()) await instance.subscribe();
     for (const name of outdated) this.rebuildInBackground(name);
-  }
-
-  /**
-   * Every read model behind the store's head, fed from one read of each batch: the events are read,
-   * parsed and decoded once for all of them (the decoded-event cache serves the second reader on),
-   * instead of once per read model, each on its own subscription. Each applies an event exactly as
-   * its subscription would (writes, then checkpoint); one that fails drops out here and retries on
-   * its own subscription from its checkpoint. The live subscriptions take over from where this ends.
-   */
-  private async catchUpTogether(instances: ProjectionInstance[]) {
-    const failed = new Set<ProjectionInstance>();
-    let position = instances.reduce(
-      (least, i) => (i.position < least ? i.position : least),
-      instances[0]?.position ?? 0n,
-    );
-    for (;;) {
-      const batch = await this.deps.eventStore.readAll({ fromPosition: position, maxCount: CATCH_UP_BATCH });
-      if (batch.length === 0) return;
-      for (const event of batch) {
-        for (const instance of instances) {
-          if (failed.has(instance)) continue;
-          try {
-            const pending = instance.deliver(event);
-            if (pending) await pending;
-          } catch (error) {
-            failed.add(instance);
-            this.deps.logger.error(
-              { err: error, projection: instance.definition.name },
-              'catching up failed; its subscription retries',
-            );
-          }
-        }
-      }
-      position = batch[batch.length - 1]!.position;
+    if (this.registryPollMs > 0) {
+      this.timer = setInterval(() => void this.poll(), this.registryPollMs);
+      this.timer.unref();
     }
   }
 
@@ -147,34 +141,115 @@ export class ProjectionRunner {
     return this.waitFor(head, [...this.live.keys()], timeoutMs);
   }
 
-  /** Builds the next generation from the first event, swaps it in when caught up, drops the old. */
+  /**
+   * Builds the next generation from the first event and swaps it in when caught up. The old one is
+   * retired in the registry, not dropped: other instances still read it until they follow the swap,
+   * and it is dropped once the grace period has passed (see poll).
+   */
   async rebuild(name: string): Promise<void> {
     const definition = this.definition(name);
     if (this.building.has(name)) return;
     const current = this.live.get(name)!;
-    const next = new ProjectionInstance(definition, current.generation + 1, this.deps);
+    const registry = registryOf(this.deps.readStore);
+    // Above every generation the registry named at the last look, so that a generation another
+    // instance serves or still has to drop is never reused. Chosen synchronously: the status shows
+    // the rebuild as soon as it is asked for.
+    const generation = Math.max(current.generation, this.highest.get(name) ?? 0) + 1;
+    this.highest.set(name, generation);
+    const next = new ProjectionInstance(definition, generation, this.deps);
     this.building.set(name, next);
     try {
       await next.drop(); // leftovers of an earlier rebuild that did not finish
       await next.start();
-      // Caught up means: at the store's head, and not behind the live generation, checked and
-      // swapped in the same tick so that no read after the swap sees older data than before it.
-      for (;;) {
-        const head = await this.deps.eventStore.headPosition();
-        const target = head > current.position ? head : current.position;
-        await next.waitFor(target, 60_000);
-        if (next.position >= target && next.position >= current.position) break;
-      }
-      this.live.set(name, next);
-      await current.stop();
-      await this.deps.readStore
-        .collection<RegistryDoc>(REGISTRY)
-        .updateOne(
-          { _id: name },
-          { $set: { generation: next.generation, version: definition.version } },
-          { upsert: true },
+      await this.swapWhenCaughtUp(name, current, next);
+      await recordSwap(registry, name, {
+        generation: next.generation,
+        version: definition.version,
+        retired: current.generation,
+        at: this.now(),
+      });
+    } finally {
+      this.building.delete(name);
+    }
+  }
+
+  /**
+   * Caught up means: at the store's head, and not behind the live generation, checked and swapped in
+   * the same tick so that no read after the swap sees older data than before it.
+   */
+  private async swapWhenCaughtUp(name: string, current: ProjectionInstance, next: ProjectionInstance) {
+    for (;;) {
+      const head = await this.deps.eventStore.headPosition();
+      const target = head > current.position ? head : current.position;
+      await next.waitFor(target, 60_000);
+      if (next.position >= target && next.position >= current.position) break;
+    }
+    this.live.set(name, next);
+    await current.stop();
+  }
+
+  /**
+   * One look at the registry (the timer's, every registryPollMs): follows a swap another instance
+   * made, drops retired generations whose grace period has passed, and now and then purges old
+   * tombstones. Polls never overlap; a failure is logged and the next poll tries again.
+   */
+  poll(): Promise<void> {
+    this.polling ??= this.pollOnce()
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'reading the projection registry failed'))
+      .finally(() => {
+        this.polling = null;
+      });
+    return this.polling;
+  }
+
+  private async pollOnce() {
+    const registry = registryOf(this.deps.readStore);
+    const now = this.now();
+    for (const definition of this.definitions) {
+      const name = definition.name;
+      const entry = await registry.findOne({ _id: name });
+      if (!entry || !this.live.has(name)) continue;
+      this.remember(entry);
+      if (entry.generation > this.live.get(name)!.generation && !this.building.has(name))
+        await this.follow(definition, entry);
+      const inUse = [this.live.get(name)!.generation, this.building.get(name)?.generation];
+      await dropRetired({ ...this.deps, registry }, definition, entry, { now, graceMs: this.graceMs, inUse });
+    }
+    if (now.getTime() - this.lastPurge >= this.graceMs) {
+      this.lastPurge = now.getTime();
+      const before = new Date(now.getTime() - this.graceMs);
+      for (const instance of this.live.values()) await instance.purgeTombstones(before);
+    }
+  }
+
+  /**
+   * Another instance swapped in a newer generation: start it here from its checkpoint (the other
+   * instance built it, so it is nearly caught up) and swap the same way a rebuild does. The old
+   * generation is stopped, not dropped: the instance that retired it dropped nothing either.
+   */
+  private async follow(definition: Projection, entry: { generation: number; version: number }) {
+    const name = definition.name;
+    // A generation built by other code (a rolling deploy) has documents of another shape: keep ours
+    // until this instance is replaced, within the grace period.
+    if (entry.version !== definition.version) {
+      if (!this.unfollowable.has(`${name}:${entry.generation}`))
+        this.deps.logger.warn(
+          { projection: name, generation: entry.generation, version: entry.version, ours: definition.version },
+          'another instance serves a generation of another version; this one keeps its own until replaced',
         );
-      await current.drop();
+      this.unfollowable.add(`${name}:${entry.generation}`);
+      return;
+    }
+    const current = this.live.get(name)!;
+    const next = new ProjectionInstance(definition, entry.generation, this.deps);
+    this.building.set(name, next);
+    try {
+      await next.start();
+      await this.swapWhenCaughtUp(name, current, next);
+      this.deps.logger.info({ projection: name, generation: next.generation }, 'followed a swap of another instance');
+    } catch (error) {
+      await next.stop();
+      throw error;
     } finally {
       this.building.delete(name);
     }
@@ -205,6 +280,9 @@ export class ProjectionRunner {
   }
 
   async stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.polling;
     for (const instance of [...this.building.values(), ...this.live.values()]) await instance.stop();
   }
 }

@@ -104,6 +104,77 @@ export function readStoreContract(name: string, open: () => Promise<ReadStore>) 
       expect(await users.findOne({ email: 'y@example.test' })).toMatchObject({ _id: 'a' });
     });
 
+    it('a tombstone replaces what it matches, keeps only its stamp, and no operation sees it unless it names _deleted', async () => {
+      await users.createIndex({ keys: { email: 1 }, unique: true, sparse: true });
+      await users.updateOne(
+        { _id: 'a', _pos: { $lt: 2 } },
+        { $set: { _pos: 2, email: 'x@example.test', owner: 'o' } },
+        { upsert: true },
+      );
+      await users.updateOne({ _id: 'b' }, { $set: { _pos: 9, owner: 'o' } }, { upsert: true });
+      await users.updateOne({ _id: 'c' }, { $set: { _pos: 1, owner: 'p' } }, { upsert: true });
+      const at = new Date('2026-06-01T12:00:00.000Z');
+      // `b` is newer than the stamp: the caller's guard keeps it.
+      expect((await users.tombstone({ owner: 'o', _pos: { $not: { $gte: 5 } } }, 5, at)).tombstonedCount).toBe(1);
+
+      expect(await users.findOne({ _id: 'a' })).toBeNull();
+      expect(await users.findOne({ email: 'x@example.test' })).toBeNull();
+      expect((await users.find({}, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['b', 'c']);
+      expect(await users.countDocuments()).toBe(2);
+      expect(await users.countDocuments({ _pos: { $gte: 0 } })).toBe(2);
+      expect((await users.updateMany({}, { $set: { seen: true } })).matchedCount).toBe(2);
+      expect((await users.updateOne({ _id: 'a' }, { $set: { seen: true } })).matchedCount).toBe(0);
+      expect((await users.deleteMany({ _id: 'a' })).deletedCount).toBe(0);
+      expect(await users.findOne({ _id: 'a', _deleted: true })).toEqual({
+        _id: 'a',
+        _pos: 5,
+        _deleted: true,
+        _deleted_at: at,
+      });
+      // An older upsert of the same _id finds no live document and cannot insert over the tombstone.
+      const stale = users.updateOne(
+        { _id: 'a', _pos: { $not: { $gte: 3 } } },
+        { $set: { _pos: 3, email: 'x@example.test' } },
+        { upsert: true },
+      );
+      await expect(stale).rejects.toSatisfy(isDuplicateKey);
+      // The unique index no longer holds the tombstone's former email.
+      await users.updateOne({ _id: 'c' }, { $set: { email: 'x@example.test' } });
+      expect(await users.findOne({ email: 'x@example.test' })).toMatchObject({ _id: 'c' });
+      // A filter naming _deleted reaches tombstones, e.g. to purge them or to bring one back.
+      expect(
+        (
+          await users.updateOne(
+            { _id: 'a', _deleted: true },
+            { $set: { _pos: 7, n: 1 }, $unset: { _deleted: '', _deleted_at: '' } },
+          )
+        ).matchedCount,
+      ).toBe(1);
+      expect(await users.findOne({ _id: 'a' })).toEqual({ _id: 'a', _pos: 7, n: 1 });
+      await users.tombstone({ _id: 'c' }, 8, at);
+      expect(
+        (await users.deleteMany({ _deleted: true, _deleted_at: { $lt: new Date(at.getTime() + 1) } })).deletedCount,
+      ).toBe(1);
+      expect(await users.findOne({ _id: 'c', _deleted: true })).toBeNull();
+      expect(await users.countDocuments()).toBe(2);
+    });
+
+    it('pushes and pulls array members by a field', async () => {
+      await users.updateOne(
+        { _id: 'r' },
+        { $set: { generation: 2 }, $push: { retired: { generation: 1, at: 10 } } },
+        { upsert: true },
+      );
+      await users.updateOne({ _id: 'r' }, { $push: { retired: { generation: 2, at: 20 } } });
+      await users.updateOne({ _id: 'r' }, { $pull: { retired: { generation: 1 } } });
+      await users.updateOne({ _id: 'r' }, { $pull: { retired: { generation: 1 } } });
+      expect(await users.findOne({ _id: 'r' })).toEqual({
+        _id: 'r',
+        generation: 2,
+        retired: [{ generation: 2, at: 20 }],
+      });
+    });
+
     it('drop empties a collection', async () => {
       await users.updateOne({ _id: 'a' }, { $set: { n: 1 } }, { upsert: true });
       expect(await store.listCollections()).toContain(users.name);

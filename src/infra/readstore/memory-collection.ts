@@ -2,6 +2,7 @@
 import { Query } from 'mingo';
 import {
   DuplicateKeyError,
+  TOMBSTONE,
   type Collection,
   type Doc,
   type Filter,
@@ -36,6 +37,8 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   private readonly docs = new Map<string, T>();
   private readonly indexes: Index[] = [];
   private readonly queries = new Map<string, Query>();
+  /** How many of `docs` are tombstones, so that a count of everything stays O(1). */
+  private tombstones = 0;
 
   constructor(readonly name: string) {}
 
@@ -73,7 +76,9 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
     return this.docs.values();
   }
 
+  /** Tombstones take part only in an operation whose filter names `_deleted` (see TOMBSTONE in the port). */
   private matching(filter: Filter, limit = Infinity): T[] {
+    const hideTombstones = this.tombstones > 0 && !(TOMBSTONE in filter);
     const test =
       fastTest(filter) ??
       (Object.keys(filter).length
@@ -84,6 +89,7 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
         : null);
     const found: T[] = [];
     for (const doc of this.candidates(filter)) {
+      if (hideTombstones && doc[TOMBSTONE] === true) continue;
       if (!test || test(doc)) found.push(doc);
       if (found.length >= limit) break;
     }
@@ -118,8 +124,16 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   private store(next: T, previous?: T) {
     this.checkUnique(next, previous);
     if (previous) this.indexDoc(previous, false);
+    if (previous?.[TOMBSTONE] === true) this.tombstones -= 1;
+    if (next[TOMBSTONE] === true) this.tombstones += 1;
     this.docs.set(next._id, deepFreeze(next));
     this.indexDoc(next, true);
+  }
+
+  private remove(doc: T) {
+    this.indexDoc(doc, false);
+    if (doc[TOMBSTONE] === true) this.tombstones -= 1;
+    this.docs.delete(doc._id);
   }
 
   async findOne(filter: Filter) {
@@ -134,7 +148,7 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
         }
       if (only) {
         const doc = this.docs.get(id);
-        return doc !== undefined && doc._id === id ? doc : null;
+        return doc !== undefined && doc._id === id && doc[TOMBSTONE] !== true ? doc : null;
       }
     }
     return this.matching(filter, 1)[0] ?? null;
@@ -150,7 +164,7 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   }
 
   async countDocuments(filter: Filter = {}) {
-    return Object.keys(filter).length ? this.matching(filter).length : this.docs.size;
+    return Object.keys(filter).length ? this.matching(filter).length : this.docs.size - this.tombstones;
   }
 
   async updateOne(filter: Filter, update: UpdateDocument, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
@@ -177,18 +191,21 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   async deleteOne(filter: Filter) {
     const [doc] = this.matching(filter, 1);
     if (!doc) return { deletedCount: 0 };
-    this.indexDoc(doc, false);
-    this.docs.delete(doc._id);
+    this.remove(doc);
     return { deletedCount: 1 };
   }
 
   async deleteMany(filter: Filter) {
     const docs = this.matching(filter);
-    for (const doc of docs) {
-      this.indexDoc(doc, false);
-      this.docs.delete(doc._id);
-    }
+    for (const doc of docs) this.remove(doc);
     return { deletedCount: docs.length };
+  }
+
+  async tombstone(filter: Filter, stamp: number, at: Date) {
+    const docs = this.matching(filter);
+    for (const doc of docs)
+      this.store({ _id: doc._id, _pos: stamp, [TOMBSTONE]: true, _deleted_at: at } as unknown as T, doc);
+    return { tombstonedCount: docs.length };
   }
 
   async createIndex(spec: IndexSpec) {
@@ -212,6 +229,7 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   async drop() {
     this.docs.clear();
     this.indexes.length = 0;
+    this.tombstones = 0;
   }
 
   get size() {

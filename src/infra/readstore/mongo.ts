@@ -13,6 +13,7 @@ import {
 } from 'mongodb';
 import {
   DuplicateKeyError,
+  TOMBSTONE,
   type Collection,
   type Doc,
   type Filter,
@@ -44,6 +45,13 @@ const withStringId = <T>(doc: Document | null): T | null => {
   return doc as T | null;
 };
 
+/**
+ * Every filter sent to the server, in this one place: tombstones are left out unless the filter
+ * names `_deleted` (see TOMBSTONE in the port). An upsert's `$ne` adds nothing to the inserted document.
+ */
+const visible = (filter: Filter): MongoFilter<StoredDoc> =>
+  (TOMBSTONE in filter ? filter : { ...filter, [TOMBSTONE]: { $ne: true } }) as MongoFilter<StoredDoc>;
+
 // Reads ask for int64 as bigint so that a bigint written (BSON int64) comes back as a bigint, as in
 // the memory adapter. JS numbers are always written as int32 or double, so they stay numbers.
 const READ_OPTIONS = { useBigInt64: true } as const;
@@ -66,14 +74,14 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
   }
 
   async findOne(filter: Filter) {
-    return withStringId<T>(await this.collection.findOne(filter as MongoFilter<StoredDoc>, READ_OPTIONS));
+    return withStringId<T>(await this.collection.findOne(visible(filter), READ_OPTIONS));
   }
 
   async find(filter: Filter, options: FindOptions = {}) {
     // Mongo reads limit 0 as "no limit"; the port (and the memory adapter) as "nothing".
     if (options.limit === 0) return [];
     const docs = await this.collection
-      .find(filter as MongoFilter<StoredDoc>, {
+      .find(visible(filter), {
         ...READ_OPTIONS,
         ...(options.sort ? { sort: options.sort } : {}),
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
@@ -85,7 +93,7 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
   }
 
   async countDocuments(filter: Filter = {}) {
-    return this.collection.countDocuments(filter as MongoFilter<StoredDoc>);
+    return this.collection.countDocuments(visible(filter));
   }
 
   async updateOne(filter: Filter, update: UpdateDocument, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
@@ -94,7 +102,7 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
       throw new Error(`${this.name}: an upsert needs an _id in its filter`);
     }
     const result = await this.mapErrors(() =>
-      this.collection.updateOne(filter as MongoFilter<StoredDoc>, update as UpdateFilter<StoredDoc>, {
+      this.collection.updateOne(visible(filter), update as UpdateFilter<StoredDoc>, {
         upsert: Boolean(options.upsert),
       }),
     );
@@ -107,7 +115,7 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
 
   async updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult> {
     const result = await this.mapErrors(() =>
-      this.collection.updateMany(filter as MongoFilter<StoredDoc>, update as UpdateFilter<StoredDoc>),
+      this.collection.updateMany(visible(filter), update as UpdateFilter<StoredDoc>),
     );
     return {
       matchedCount: result.matchedCount,
@@ -117,13 +125,24 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
   }
 
   async deleteOne(filter: Filter) {
-    const result = await this.collection.deleteOne(filter as MongoFilter<StoredDoc>);
+    const result = await this.collection.deleteOne(visible(filter));
     return { deletedCount: result.deletedCount };
   }
 
   async deleteMany(filter: Filter) {
-    const result = await this.collection.deleteMany(filter as MongoFilter<StoredDoc>);
+    const result = await this.collection.deleteMany(visible(filter));
     return { deletedCount: result.deletedCount };
+  }
+
+  async tombstone(filter: Filter, stamp: number, at: Date) {
+    // An update with a pipeline (MongoDB 4.2+) replaces each matched document in place, atomically
+    // per document; the filter's own conditions (the caller's `_pos` guard) hold at the write.
+    const result = await this.mapErrors(() =>
+      this.collection.updateMany(visible(filter), [
+        { $replaceWith: { _id: '$_id', _pos: { $literal: stamp }, [TOMBSTONE]: true, _deleted_at: { $literal: at } } },
+      ]),
+    );
+    return { tombstonedCount: result.matchedCount };
   }
 
   async createIndex(spec: IndexSpec) {

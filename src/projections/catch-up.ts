@@ -1,0 +1,40 @@
+/** The shared catch-up at start: every read model behind the head fed from one read of each batch. */
+import type { ProjectionInstance, RunnerDeps } from './instance.js';
+
+/** Events read at once by a shared catch-up. */
+const CATCH_UP_BATCH = 1000;
+
+/**
+ * Every read model behind the store's head, fed from one read of each batch: the events are read,
+ * parsed and decoded once for all of them (the decoded-event cache serves the second reader on),
+ * instead of once per read model, each on its own subscription. Each applies an event exactly as
+ * its subscription would (writes, then checkpoint); one that fails drops out here and retries on
+ * its own subscription from its checkpoint. The live subscriptions take over from where this ends.
+ */
+export async function catchUpTogether(deps: RunnerDeps, instances: ProjectionInstance[]) {
+  const failed = new Set<ProjectionInstance>();
+  let position = instances.reduce(
+    (least, i) => (i.position < least ? i.position : least),
+    instances[0]?.position ?? 0n,
+  );
+  for (;;) {
+    const batch = await deps.eventStore.readAll({ fromPosition: position, maxCount: CATCH_UP_BATCH });
+    if (batch.length === 0) return;
+    for (const event of batch) {
+      for (const instance of instances) {
+        if (failed.has(instance)) continue;
+        try {
+          const pending = instance.deliver(event);
+          if (pending) await pending;
+        } catch (error) {
+          failed.add(instance);
+          deps.logger.error(
+            { err: error, projection: instance.definition.name },
+            'catching up failed; its subscription retries',
+          );
+        }
+      }
+    }
+    position = batch[batch.length - 1]!.position;
+  }
+}
