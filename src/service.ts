@@ -213,13 +213,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
       () => mailer.close(),
       async () => limiter?.close(),
       ...Object.values(limits).map((keyed) => () => keyed.close()),
+      () => hasher.close(),
+      () => eventStore.close(),
+      () => readStore.close(),
+      () => keyStore.close(),
+      async () => closeSqlite(),
     ];
+    // Every one is tried, and the error that stopped the start is the one the caller sees.
     for (const stop of stops) await stop().catch(() => undefined);
-    await hasher.close();
-    await eventStore.close();
-    await readStore.close();
-    await keyStore.close();
-    closeSqlite();
     throw error;
   }
 

@@ -16,7 +16,8 @@ export function registerReactors(program: Command): void {
     .description(
       'after a change of event store: let the reactors start from its newest event (earlier events are not acted on)',
     )
-    .action(async () => {
+    .option('--yes', 'do it: the reactors will not act on the events before the head (mails, erasures)')
+    .action(async (options: { yes?: boolean }) => {
       const stores = await openStores(configOrDie(), () => new Date());
       try {
         const store = await stores.eventStore.identity();
@@ -24,7 +25,7 @@ export function registerReactors(program: Command): void {
         const rows = [];
         for (const id of REACTOR_CHECKPOINTS) {
           const before = await stores.reactorCheckpoints.get(id);
-          await stores.reactorCheckpoints.set(id, head, store);
+          if (options.yes) await stores.reactorCheckpoints.set(id, head, store);
           rows.push({
             checkpoint: id,
             was: before ? `${before.position} (${before.store ?? 'unrecorded store'})` : 'none',
@@ -32,6 +33,12 @@ export function registerReactors(program: Command): void {
           });
         }
         console.log(table(rows));
+        if (!options.yes) {
+          console.log(
+            `Nothing changed. With --yes the reactors resume at ${head} on ${store}: no mail and no erasure for the events before.`,
+          );
+          process.exitCode = 1;
+        }
       } finally {
         await stores.queue.close();
         await stores.eventStore.close();

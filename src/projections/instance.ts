@@ -56,8 +56,9 @@ export class ProjectionInstance {
       `${definition.name}:${generation}`,
       (event) => this.apply(event),
       () => this.release(),
-      // Its documents are only ever derived from the events: built against another store, they go.
-      'start-over',
+      // Built against another store: in memory (this process's alone) they are built again; in a
+      // durable read store other instances serve them, so nothing is dropped and the start refuses.
+      deps.readStore.durable ? 'refuse' : 'start-over',
     );
   }
 

@@ -4,8 +4,15 @@ import type { Collection, Doc } from '../ports/read-store.js';
 import { catchUpTogether } from './catch-up.js';
 import { ProjectionInstance, type RunnerDeps } from './instance.js';
 import { dropRetired, recordSwap, registryOf, type RegistryDoc } from './registry.js';
+import { describeInstance, type ProjectionStatus } from './status.js';
 
 export type { RunnerDeps } from './instance.js';
+export type { ProjectionStatus } from './status.js';
+
+/** How long a follow of another instance's swap waits to catch up before the next poll tries again. */
+const FOLLOW_GIVES_UP_AFTER_MS = 5 * 60_000;
+/** The tombstone purge reads every collection: not more often than this, whatever the grace period. */
+const PURGE_AT_MOST_EVERY_MS = 60_000;
 
 export interface RunnerOptions {
   /** How often the registry is read for another instance's swaps and for retired generations; 0: never (tests call poll). */
@@ -15,16 +22,6 @@ export interface RunnerOptions {
    * read store takes to follow a swap, or lags behind the events.
    */
   graceMs?: number;
-}
-
-export interface ProjectionStatus {
-  name: string;
-  version: number;
-  generation: number;
-  position: bigint;
-  status: 'catching_up' | 'live' | 'retrying' | 'rebuilding';
-  processed: number;
-  startedAt: Date;
 }
 
 /**
@@ -40,6 +37,7 @@ export class ProjectionRunner {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private lastPurge = Number.NEGATIVE_INFINITY;
+  private stopping = false;
   private readonly unfollowable = new Set<string>();
   /** The highest generation of each read model the registry named, retired ones included. */
   private readonly highest = new Map<string, number>();
@@ -177,8 +175,19 @@ export class ProjectionRunner {
    * Caught up means: at the store's head, and not behind the live generation, checked and swapped in
    * the same tick so that no read after the swap sees older data than before it.
    */
-  private async swapWhenCaughtUp(name: string, current: ProjectionInstance, next: ProjectionInstance) {
+  private async swapWhenCaughtUp(
+    name: string,
+    current: ProjectionInstance,
+    next: ProjectionInstance,
+    giveUpAfterMs = Number.POSITIVE_INFINITY,
+  ) {
+    const deadline = Date.now() + giveUpAfterMs;
     for (;;) {
+      // A stop, or a follow that cannot catch up (its subscription keeps failing), ends the wait:
+      // the next poll tries again, and a stop is never held up.
+      if (this.stopping) throw new Error(`projection ${name}: stopped before generation ${next.generation} caught up`);
+      if (Date.now() > deadline)
+        throw new Error(`projection ${name}: generation ${next.generation} did not catch up; following again later`);
       const head = await this.deps.eventStore.headPosition();
       const target = head > current.position ? head : current.position;
       await next.waitFor(target, 60_000);
@@ -215,7 +224,8 @@ export class ProjectionRunner {
       const inUse = [this.live.get(name)!.generation, this.building.get(name)?.generation];
       await dropRetired({ ...this.deps, registry }, definition, entry, { now, graceMs: this.graceMs, inUse });
     }
-    if (now.getTime() - this.lastPurge >= this.graceMs) {
+    // Each grace period, but not more often than a minute: the purge reads every collection.
+    if (now.getTime() - this.lastPurge >= Math.max(this.graceMs, PURGE_AT_MOST_EVERY_MS)) {
       this.lastPurge = now.getTime();
       const before = new Date(now.getTime() - this.graceMs);
       for (const instance of this.live.values()) await instance.purgeTombstones(before);
@@ -245,7 +255,7 @@ export class ProjectionRunner {
     this.building.set(name, next);
     try {
       await next.start();
-      await this.swapWhenCaughtUp(name, current, next);
+      await this.swapWhenCaughtUp(name, current, next, FOLLOW_GIVES_UP_AFTER_MS);
       this.deps.logger.info({ projection: name, generation: next.generation }, 'followed a swap of another instance');
     } catch (error) {
       await next.stop();
@@ -264,24 +274,18 @@ export class ProjectionRunner {
   }
 
   status(): ProjectionStatus[] {
-    const describe = (instance: ProjectionInstance, rebuilding: boolean): ProjectionStatus => ({
-      name: instance.definition.name,
-      version: instance.definition.version,
-      generation: instance.generation,
-      position: instance.position,
-      status: rebuilding ? 'rebuilding' : instance.failing ? 'retrying' : 'live',
-      processed: instance.processed,
-      startedAt: instance.startedAt,
-    });
     return [
-      ...[...this.live.values()].map((i) => describe(i, false)),
-      ...[...this.building.values()].map((i) => describe(i, true)),
+      ...[...this.live.values()].map((i) => describeInstance(i, false)),
+      ...[...this.building.values()].map((i) => describeInstance(i, true)),
     ];
   }
 
   async stop() {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // A follow or rebuild waiting to catch up stops waiting (see swapWhenCaughtUp).
+    for (const instance of this.building.values()) await instance.stop();
     await this.polling;
     for (const instance of [...this.building.values(), ...this.live.values()]) await instance.stop();
   }

@@ -33,11 +33,13 @@ export class ForeignCheckpointError extends Error {
     readonly recorded: string,
     readonly current: string,
   ) {
+    const reactor = checkpointId.startsWith('reactor:');
     super(
-      `The checkpoint ${checkpointId} was recorded against the event store ${recorded}, but this service now reads ${current}. ` +
-        'Its position means nothing here, and resuming from it could act on events twice or never. ' +
-        'Point the service back at the store it was written against, or let it resume from the newest event of this one ' +
-        '(`npm run cli -- reactors resume-at-head`: it will not act on the events before).',
+      `The checkpoint ${checkpointId} was recorded against the event store ${recorded}, but this process reads ${current}. ` +
+        'Its position means nothing here. Point EVENTSTORE_URL (or DATA_DIR) back at the store it was written against' +
+        (reactor
+          ? ', or let the reactors resume from the newest event of this store (`npm run cli -- reactors resume-at-head --yes`: they will not act on the events before).'
+          : '; to build the read models from this store instead, point MONGO_URL at a new, empty database (the read models here are shared with the instances that still read the other store, so none is dropped).'),
     );
     this.name = 'ForeignCheckpointError';
   }

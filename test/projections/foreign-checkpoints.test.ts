@@ -95,6 +95,24 @@ describe('checkpoints know their event store', () => {
     await after.stop();
   });
 
+  it('on a durable (shared) read store a read model refuses a checkpoint of another store, and drops nothing', async () => {
+    const shared: ReadStore = Object.assign(createMemoryReadStore(), { durable: true });
+    const old = openStore();
+    const ada = await registerUser(old, 'ada');
+    const before = runnerOver(old, shared);
+    await before.start();
+    await before.catchUp();
+    await before.stop();
+
+    const misconfigured = runnerOver(openStore(), shared);
+    await expect(misconfigured.start()).rejects.toThrow(/point MONGO_URL at a new, empty database/);
+    await misconfigured.stop();
+    const again = runnerOver(old, shared);
+    await again.start();
+    expect(await again.collection('me', 'users').findOne({ _id: ada })).toMatchObject({ username: 'ada' });
+    await again.stop();
+  });
+
   it('a reactor refuses a checkpoint of another store, and takes one written before stores were recorded', async () => {
     const store = openStore();
     await registerUser(store, 'cy');
@@ -138,11 +156,18 @@ describe('checkpoints know their event store', () => {
     db.close();
     await expect(startServer({}, { dataDir })).rejects.toThrow(/reactors resume-at-head/);
 
-    const cli = spawnSync(process.execPath, ['dist/src/cli.js', 'reactors', 'resume-at-head'], {
-      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const resume = (...flags: string[]) =>
+      spawnSync(process.execPath, ['dist/src/cli.js', 'reactors', 'resume-at-head', ...flags], {
+        env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    // Without --yes it only says what it would do.
+    const asked = resume();
+    expect(asked.status).toBe(1);
+    expect(asked.stdout).toContain('Nothing changed');
+    await expect(startServer({}, { dataDir })).rejects.toThrow(/reactors resume-at-head --yes/);
+    const cli = resume('--yes');
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toContain('reactor:erasure');
     expect(cli.stdout).toContain('eventstoredb:elsewhere');

@@ -3,6 +3,7 @@
  * URLs, instead of passing on the embedded adapters alone.
  */
 import { execFileSync } from 'node:child_process';
+import { redisAvailable } from '../support/redis.js';
 
 const NEEDED = ['EVENTSTORE_URL', 'MONGO_URL', 'REDIS_URL'] as const;
 
@@ -12,6 +13,12 @@ export default function setup() {
     throw new Error(
       `npm run test:real needs ${missing.join(', ')}. Bring the servers up with ` +
         '`docker compose up -d eventstore mongo redis` and run it as the README says ("Proving it on the real servers").',
+    );
+  // The job-queue contract and the no-personal-data scan start their own redis-server (they stop
+  // and kill it): here they must run, not be skipped.
+  if (!redisAvailable)
+    throw new Error(
+      'npm run test:real needs redis-server on PATH too (apt-get install redis-server): the queue suites start their own.',
     );
   // The smoke test runs the operator CLI as a child process: the compiled code, fresh.
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });

@@ -118,6 +118,13 @@ describe('two instances on EventStoreDB, MongoDB and Redis', () => {
     );
     expect(rebuilt.body.generation).toBeGreaterThan(before.body.generation);
     expect((await call(b, 'GET', '/auth/me', { token: issued.body.token })).status).toBe(200);
+    // B follows the swap through the registry (PROJECTION_REGISTRY_POLL).
+    const followed = await eventually(
+      () => call(b, 'GET', '/admin/projections/me', { token: admin }),
+      (answer) => answer.body.generation === rebuilt.body.generation && answer.body.status === 'live',
+      60_000,
+    );
+    expect(followed.body.generation).toBe(rebuilt.body.generation);
 
     // Erasure on A: B refuses the account, and the history keeps no personal data.
     clock.advance(30_000);

@@ -6,7 +6,14 @@ export function createSqliteCheckpoints(db: SqliteDatabase): CheckpointStore {
   db.exec('CREATE TABLE IF NOT EXISTS checkpoints (id TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID');
   // Files from before the event store's identity was recorded gain the column (null: not known).
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(checkpoints)').all();
-  if (!columns.some((column) => column.name === 'store')) db.exec('ALTER TABLE checkpoints ADD COLUMN store TEXT');
+  if (!columns.some((column) => column.name === 'store')) {
+    try {
+      db.exec('ALTER TABLE checkpoints ADD COLUMN store TEXT');
+    } catch (error) {
+      // Another process (the CLI beside the server) added it first.
+      if (!/duplicate column name/i.test((error as Error).message)) throw error;
+    }
+  }
   const select = db.prepare<[string], { position: number; store: string | null }>(
     'SELECT position, store FROM checkpoints WHERE id = ?',
   );
