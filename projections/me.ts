@@ -6,6 +6,10 @@ import type { Projection, ProjectedEvent, ProjectionOp } from './types.js';
 /** `users`: the user object of `GET /auth/me`, by user id. */
 export const USERS = 'users';
 
+/** A `me` document's address, when it is verified: the only one mail about the account's security goes to. */
+export const verifiedEmailOf = (doc: Record<string, unknown> | null): string | null =>
+  doc?.email_verified === true && typeof doc.email === 'string' ? doc.email : null;
+
 type Data<T extends UserEvent['type']> = Extract<UserEvent, { type: T }>['data'];
 
 /** Sets fields of one user (and `updated_at`), with more update operators when given. */

@@ -4,7 +4,7 @@ import { failedLogin, userDecider, type UserState } from '../../domain/user/deci
 import { userStream, type UserEvent } from '../../domain/user/events.js';
 import type { UserCommand } from '../../domain/user/commands.js';
 import { emailKey, LOOKUPS, usernameKey } from '../../projections/lookups.js';
-import { USERS } from '../../projections/me.js';
+import { USERS, verifiedEmailOf } from '../../projections/me.js';
 import { SESSIONS } from '../../projections/sessions.js';
 import type { Written } from '../commands/handler.js';
 import type { CommandContext } from '../events/codec.js';
@@ -128,10 +128,7 @@ export function createShared(deps: AccountsDeps) {
   };
 
   /** The account's address when it is verified (where notices go), else null. */
-  const verifiedEmailOf = async (userId: string) => {
-    const doc = await users().findOne({ _id: userId });
-    return doc?.email_verified === true && typeof doc.email === 'string' ? doc.email : null;
-  };
+  const verifiedEmail = async (userId: string) => verifiedEmailOf(await users().findOne({ _id: userId }));
 
   /** An existing account's own words for that check: its username, names and address. */
   const accountWords = async (state: UserState) => {
@@ -209,7 +206,7 @@ export function createShared(deps: AccountsDeps) {
     loadUser,
     requireStrongPassword,
     accountWords,
-    verifiedEmailOf,
+    verifiedEmailOf: verifiedEmail,
     requireCaptcha,
     captchaAtStart,
     passwordSignInGate,

@@ -1,6 +1,6 @@
 /** The reactors (erasure; events into jobs) and, with WORKERS=inline, the job processors in this process. */
 import type { Logger } from 'pino';
-import { USERS } from '../../projections/me.js';
+import { USERS, verifiedEmailOf } from '../../projections/me.js';
 import { jobsReaction, startWorkers } from '../../workers/index.js';
 import type { Claims } from '../accounts/claims.js';
 import { erasureReaction } from '../accounts/erasure.js';
@@ -34,11 +34,9 @@ export function createReactors(deps: {
   const { eventStore, checkpoints, codec, logger, keyStore, claims, queue, clock, runner } = deps;
   const reactorDeps = { eventStore, checkpoints, codec, logger };
   const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));
-  const verifiedEmailOf = async (userId: string) => {
-    const user = await runner.collection('me', USERS).findOne({ _id: userId });
-    return user?.email_verified === true && typeof user.email === 'string' ? user.email : null;
-  };
-  const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf }));
+  const verifiedEmail = async (userId: string) =>
+    verifiedEmailOf(await runner.collection('me', USERS).findOne({ _id: userId }));
+  const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf: verifiedEmail }));
   return { erasure, jobs };
 }
 

@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 import type { Accounts, Authenticated, Caller, RequestInfo } from '../accounts/index.js';
 import { HttpError } from './errors.js';
 import type { HeaderName, Tag } from './doc-terms.js';
-import { cookieNames, cookiesOf, csrfPasses, type CookieNames } from './cookies.js';
+import { cookieNames, cookiesOf, csrfPasses, deviceCookieOf, type CookieNames } from './cookies.js';
 import { FlatRouter, type Method } from './router.js';
 import { answerCommand } from './respond.js';
 import { parseRequest, type RequestPart, type RouteInput } from './validate.js';
@@ -286,14 +286,4 @@ export const requestInfo = (req: Request): RequestInfo => ({
 const captchaHeaderOf = (req: Request): string | null => {
   const header = req.headers['x-captcha-token'];
   return typeof header === 'string' && header.length > 0 && header.length <= 4096 ? header : null;
-};
-
-/**
- * The trusted-device cookie, under either of its names (`__Secure-` over https): it only ever
- * tells a device the account already trusts, so a planted one can do no more than its token can.
- */
-const deviceCookieOf = (req: Request): string | null => {
-  if (!req.headers.cookie?.includes('accounts_device')) return null;
-  const cookies = cookiesOf(req);
-  return cookies['__Secure-accounts_device'] ?? cookies.accounts_device ?? null;
 };

@@ -55,6 +55,16 @@ const mayPlantSession = (req: Request) => req.headers['sec-fetch-site'] === 'sam
 export const cookiesOf = (req: Request): Record<string, string | undefined> =>
   req.headers.cookie ? parse(req.headers.cookie) : {};
 
+/**
+ * The trusted-device cookie, under either of its names (`__Secure-` over https): it only ever
+ * tells a device the account already trusts, so a planted one can do no more than its token can.
+ */
+export const deviceCookieOf = (req: Request): string | null => {
+  if (!req.headers.cookie?.includes('accounts_device')) return null;
+  const cookies = cookiesOf(req);
+  return cookies['__Secure-accounts_device'] ?? cookies.accounts_device ?? null;
+};
+
 /** Plain http is allowed only for a service on this machine (development); anywhere else the cookie is `Secure`. */
 const isLocalHttp = (publicUrl: string) => {
   const url = new URL(publicUrl);

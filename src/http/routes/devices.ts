@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
-import { cookieNames, cookiesOf } from '../cookies.js';
+import { deviceCookieOf } from '../cookies.js';
 import { answers } from '../openapi.js';
 
 const tag = 'Account';
@@ -20,9 +20,9 @@ export const deviceList = z.array(
 const forgottenAnswer = z.object({ detail: z.string(), forgotten: z.number().int() });
 
 /** The device token a request carries: its cookie (browsers) or `X-Device-Token` (other clients). */
-const deviceTokenOf = (req: Request, accounts: Accounts) => {
+const deviceTokenOf = (req: Request) => {
   const header = req.headers['x-device-token'];
-  return typeof header === 'string' ? header : cookiesOf(req)[cookieNames(accounts.publicUrl()).device];
+  return typeof header === 'string' ? header : (deviceCookieOf(req) ?? undefined);
 };
 
 /** Trusted devices: the devices that skip the second factor of a password sign-in. */
@@ -37,7 +37,7 @@ export function deviceRoutes(accounts: Accounts, routes: Routes): void {
       responses: { 200: { description: 'The devices, newest first', schema: deviceList } },
     },
     async (_input, req, res) => {
-      res.json(await accounts.listDevices(callerOf(req), deviceTokenOf(req, accounts)));
+      res.json(await accounts.listDevices(callerOf(req), deviceTokenOf(req)));
     },
   );
 
