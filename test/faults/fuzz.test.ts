@@ -183,7 +183,10 @@ describe('hostile input against every JSON route of the OpenAPI document', () =>
         const text = await response.text();
         const where = `${op.method} ${op.path} -> ${response.status} ${text.slice(0, 200)}`;
         if (response.status >= 500) return problems.push(`5xx: ${where}`);
-        if (!op.documented.has(response.status)) problems.push(`undocumented status: ${where}`);
+        // A path parameter that holds '/' or nothing lands on another path, which may not take this
+        // method: 405 with Allow, as the document's info says (no operation can list it).
+        const elsewhere = response.status === 405 && response.headers.get('allow') !== null;
+        if (!op.documented.has(response.status) && !elsewhere) problems.push(`undocumented status: ${where}`);
         if (response.status >= 400) {
           let parsed: Json | null = null;
           try {
