@@ -1,0 +1,138 @@
+import { refuse } from '../shared/errors.js';
+import type { Decider } from '../shared/decider.js';
+
+/**
+ * A webhook endpoint: where the service tells another app what happened to accounts. Stream:
+ * `webhook-<uuid>`. Its signing secret is sealed under the endpoint's own key (subject
+ * `webhook:<id>`), which deleting the endpoint destroys. A rotated-out secret stays valid until
+ * `previousValidUntil` (24 h), so receivers can switch without losing a delivery.
+ */
+export type WebhookFormat = 'standard' | 'set';
+
+export interface EndpointSettings {
+  url: string;
+  /** Catalogue event types (`user.created`, …); empty: none. */
+  events: string[];
+  description: string | null;
+}
+
+export type WebhookEvent =
+  | {
+      type: 'WebhookEndpointCreated';
+      data: EndpointSettings & {
+        endpointId: string;
+        format: WebhookFormat;
+        includePersonalData: boolean;
+        secret: string;
+        /** Events at or before this position are not delivered (a new endpoint starts at the head). */
+        startPosition: string;
+        by: string;
+      };
+    }
+  | { type: 'WebhookEndpointUpdated'; data: Partial<EndpointSettings> & { enabled?: boolean; by: string } }
+  | {
+      type: 'WebhookSecretRotated';
+      data: { secret: string; previousSecret: string; previousValidUntil: string; by: string };
+    }
+  | { type: 'WebhookEndpointDisabled'; data: { reason: 'failing' } }
+  | { type: 'WebhookEndpointDeleted'; data: { by: string } };
+
+export type WebhookCommand =
+  | {
+      type: 'CreateWebhookEndpoint';
+      data: EndpointSettings & {
+        endpointId: string;
+        format: WebhookFormat;
+        includePersonalData: boolean;
+        secret: string;
+        startPosition: bigint;
+        by: string;
+      };
+    }
+  | { type: 'UpdateWebhookEndpoint'; data: Partial<EndpointSettings> & { enabled?: boolean; by: string } }
+  | { type: 'RotateWebhookSecret'; data: { secret: string; now: Date; by: string } }
+  | { type: 'DisableFailingWebhookEndpoint'; data: Record<string, never> }
+  | { type: 'DeleteWebhookEndpoint'; data: { by: string } };
+
+export interface WebhookState {
+  status: 'none' | 'active' | 'deleted';
+  endpointId: string | null;
+  enabled: boolean;
+  secret: string | null;
+}
+
+/** Secrets are sealed: a deleted endpoint's key goes, and with it every secret it ever had. */
+export const personalFields: { [T in WebhookEvent['type']]: string[] } = {
+  WebhookEndpointCreated: ['secret'],
+  WebhookEndpointUpdated: [],
+  WebhookSecretRotated: ['secret', 'previousSecret'],
+  WebhookEndpointDisabled: [],
+  WebhookEndpointDeleted: [],
+};
+
+export const webhookStream = (endpointId: string) => `webhook-${endpointId}`;
+export const webhookSubject = (endpointId: string) => `webhook:${endpointId}`;
+
+/** How long a rotated-out secret still signs alongside the new one. */
+export const PREVIOUS_SECRET_VALID_MS = 24 * 3_600_000;
+
+export const initialState = (): WebhookState => ({ status: 'none', endpointId: null, enabled: false, secret: null });
+
+export const evolve = (state: WebhookState, event: WebhookEvent): WebhookState => {
+  switch (event.type) {
+    case 'WebhookEndpointCreated':
+      return { status: 'active', endpointId: event.data.endpointId, enabled: true, secret: event.data.secret };
+    case 'WebhookEndpointUpdated':
+      return event.data.enabled === undefined ? state : { ...state, enabled: event.data.enabled };
+    case 'WebhookSecretRotated':
+      return { ...state, secret: event.data.secret };
+    case 'WebhookEndpointDisabled':
+      return { ...state, enabled: false };
+    case 'WebhookEndpointDeleted':
+      return { ...state, status: 'deleted', enabled: false, secret: null };
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+};
+
+const exists = (state: WebhookState) => {
+  if (state.status !== 'active') refuse('not_found', 'No such webhook endpoint');
+};
+
+export const decide = (command: WebhookCommand, state: WebhookState): WebhookEvent[] => {
+  switch (command.type) {
+    case 'CreateWebhookEndpoint': {
+      if (state.status !== 'none') return refuse('conflict', 'This endpoint exists');
+      const { startPosition, ...data } = command.data;
+      return [{ type: 'WebhookEndpointCreated', data: { ...data, startPosition: String(startPosition) } }];
+    }
+    case 'UpdateWebhookEndpoint': {
+      exists(state);
+      const changes = Object.fromEntries(Object.entries(command.data).filter(([, value]) => value !== undefined));
+      return [{ type: 'WebhookEndpointUpdated', data: changes as typeof command.data }];
+    }
+    case 'RotateWebhookSecret': {
+      exists(state);
+      const { secret, now, by } = command.data;
+      const previousValidUntil = new Date(now.getTime() + PREVIOUS_SECRET_VALID_MS).toISOString();
+      return [
+        { type: 'WebhookSecretRotated', data: { secret, previousSecret: state.secret!, previousValidUntil, by } },
+      ];
+    }
+    case 'DisableFailingWebhookEndpoint':
+      exists(state);
+      // Already off (by an admin, or by an earlier decision): nothing to record.
+      return state.enabled ? [{ type: 'WebhookEndpointDisabled', data: { reason: 'failing' } }] : [];
+    case 'DeleteWebhookEndpoint':
+      exists(state);
+      return [{ type: 'WebhookEndpointDeleted', data: command.data }];
+    default: {
+      const _exhaustive: never = command;
+      return _exhaustive;
+    }
+  }
+};
+
+export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState> = { initialState, evolve, decide };
