@@ -9,6 +9,7 @@ import { personalFields as challengePersonalFields } from '../../domain/challeng
 import { personalFields as aclPersonalFields } from '../../domain/acl/decider.js';
 import { personalFields as apiKeyPersonalFields } from '../../domain/apikey/decider.js';
 import { personalFields as invitePersonalFields } from '../../domain/invite/decider.js';
+import { personalFields as webhookPersonalFields } from '../../domain/webhook/decider.js';
 import { isSealed, seal, unseal } from './sealing.js';
 
 export const SCHEMA_VERSION = 1;
@@ -21,6 +22,7 @@ const PERSONAL_FIELDS: Record<string, string[]> = {
   ...aclPersonalFields,
   ...apiKeyPersonalFields,
   ...invitePersonalFields,
+  ...webhookPersonalFields,
 };
 const PERSONAL_METADATA = ['ip', 'userAgent'] as const;
 
@@ -53,6 +55,8 @@ export const subjectOf = (streamId: string, data?: Record<string, unknown>): str
   // ACLs and API keys belong to an account; the events that carry personal data name it.
   if ((streamId.startsWith('acl-') || streamId.startsWith('apikey-')) && typeof data?.ownerId === 'string')
     return data.ownerId;
+  // A webhook endpoint's secrets are sealed under its own key: deleting it destroys them.
+  if (streamId.startsWith('webhook-')) return `webhook:${streamId.slice('webhook-'.length)}`;
   return null;
 };
 
