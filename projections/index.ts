@@ -4,6 +4,7 @@ import { invitesProjection } from './invites.js';
 import { lookupsProjection } from './lookups.js';
 import { meProjection } from './me.js';
 import { sessionsProjection } from './sessions.js';
+import { webhooksProjection } from './webhooks.js';
 import type { Projection } from './types.js';
 
 /** Every read model; the runner keeps each one up to date. */
@@ -14,4 +15,5 @@ export const projections: Projection[] = [
   challengesProjection,
   credentialsProjection,
   invitesProjection,
+  webhooksProjection,
 ];

@@ -5,9 +5,10 @@ import { personalFields as challengeVocabulary, type ChallengeEvent } from '../.
 import { personalFields as inviteVocabulary, type InviteEvent } from '../../domain/invite/decider.js';
 import { personalFields as claimVocabulary, type ClaimEvent } from '../../domain/unique/decider.js';
 import { personalFields as userVocabulary, type UserEvent } from '../../domain/user/events.js';
+import { personalFields as webhookVocabulary, type WebhookEvent } from '../../domain/webhook/decider.js';
 import { projections } from '../../projections/index.js';
 
-const READ_MODELS = ['me', 'lookups', 'sessions', 'challenges', 'credentials', 'invites'] as const;
+const READ_MODELS = ['me', 'lookups', 'sessions', 'challenges', 'credentials', 'invites', 'webhooks'] as const;
 type ReadModel = (typeof READ_MODELS)[number];
 /** For each event type of an aggregate: the read models it changes. A new type fails the type check here until someone decides. */
 type ShownBy<E extends { type: string }> = Record<E['type'], ReadModel[]>;
@@ -80,6 +81,14 @@ const inviteEvents: ShownBy<InviteEvent> = {
   InviteRevoked: ['invites'],
 };
 
+const webhookEvents: ShownBy<WebhookEvent> = {
+  WebhookEndpointCreated: ['webhooks'],
+  WebhookEndpointUpdated: ['webhooks'],
+  WebhookSecretRotated: ['webhooks'], // when, never the secret
+  WebhookEndpointDisabled: ['webhooks'],
+  WebhookEndpointDeleted: ['webhooks'],
+};
+
 /** Claims are read from their own streams when taken; no read model shows them. */
 const claimEvents: ShownBy<ClaimEvent> = { ValueClaimed: [], ValueReleased: [] };
 
@@ -91,6 +100,7 @@ const vocabularies = [
   { aggregate: 'challenge', shownBy: challengeEvents, types: Object.keys(challengeVocabulary) },
   { aggregate: 'invite', shownBy: inviteEvents, types: Object.keys(inviteVocabulary) },
   { aggregate: 'unique', shownBy: claimEvents, types: Object.keys(claimVocabulary) },
+  { aggregate: 'webhook', shownBy: webhookEvents, types: Object.keys(webhookVocabulary) },
 ];
 
 const handledBy = (type: string) =>
