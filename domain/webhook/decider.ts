@@ -9,12 +9,12 @@ import type { Decider } from '../shared/decider.js';
  */
 export type WebhookFormat = 'standard' | 'set';
 
-export interface EndpointSettings {
+export type EndpointSettings = {
   url: string;
   /** Catalogue event types (`user.created`, …); empty: none. */
   events: string[];
   description: string | null;
-}
+};
 
 export type WebhookEvent =
   | {

@@ -14,6 +14,7 @@ export const TAGS = {
   'ACLs and API keys':
     'Scoped credentials: ACLs of allowed endpoints, their revocable tokens, API keys, and the check other services call.',
   Invitations: 'Invitations for registration by invite only.',
+  Webhooks: 'Signed deliveries of account changes to other services (Standard Webhooks, or Security Event Tokens).',
   Admin: "Administration of accounts, their history, and the read models (admins' sessions only).",
   Operations: 'Liveness, readiness, signing keys, metrics and this document.',
   Pages: 'Server-rendered pages for people: sign-in, password links, "this wasn\'t me".',
