@@ -19,8 +19,17 @@ export interface TokenSigner {
   issueAclToken(userId: string, aclId: string, tokenId: string, expiresAt: Date | null): Promise<string>;
   /** Verifies signature, issuer, audience and time; verified tokens are cached until they expire. */
   verify(token: string): Promise<AccessClaims>;
+  /**
+   * A Security Event Token (RFC 8417) signed with the same key, so a receiver checks it against
+   * the JWKS it already trusts. The claims are the caller's (`iss`, `aud`, `jti`, `events`, …);
+   * the header's `typ` tells it apart from an access token, which `verify` refuses it as.
+   */
+  signSet(payload: Record<string, unknown>, typ?: 'secevent+jwt'): Promise<string>;
   jwks(): { keys: JWK[] };
 }
+
+/** The `typ` of a Security Event Token (RFC 8417 section 2.3). */
+export const SET_TYP = 'secevent+jwt';
 
 // The fixed PKCS#8 header of an Ed25519 private key (RFC 8410); the 32-byte seed follows it.
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -83,13 +92,16 @@ export async function createTokenSigner(options: {
         throw new DomainError('token_expired', 'The token has expired');
       }
       try {
-        const { payload } = await jwtVerify(token, publicKey, {
+        const { payload, protectedHeader } = await jwtVerify(token, publicKey, {
           issuer: options.issuer,
           audience: options.audience,
           algorithms: ['EdDSA'],
           currentDate: options.clock(),
           requiredClaims: ['sub', 'jti', 'iat'],
         });
+        // The same key signs security event tokens: one is never an access token, whatever it claims.
+        if (protectedHeader.typ === SET_TYP)
+          throw new DomainError('unauthenticated', 'The token is not an access token');
         const session = typeof payload.sid === 'string' && payload.exp !== undefined && payload.tid === undefined;
         const acl = typeof payload.tid === 'string' && typeof payload.acl === 'string' && payload.sid === undefined;
         if (!session && !acl) throw new DomainError('unauthenticated', 'The token is not an access token');
@@ -102,6 +114,10 @@ export async function createTokenSigner(options: {
         if (error instanceof joseErrors.JWTExpired) throw new DomainError('token_expired', 'The token has expired');
         throw new DomainError('unauthenticated', 'The token is not valid');
       }
+    },
+
+    async signSet(payload, typ = SET_TYP) {
+      return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid, typ }).sign(options.privateKey);
     },
 
     jwks() {
