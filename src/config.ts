@@ -93,6 +93,8 @@ export const configSchema = z
     WORKERS: z.enum(['inline', 'off'], { message: 'must be inline or off' }).default('inline'),
     ALLOWED_REDIRECTS: z.string().default(''),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
+    WEBHOOK_ALLOW_HTTP: bool(false),
+    WEBHOOK_ALLOW_PRIVATE: bool(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((env) => {
@@ -149,6 +151,8 @@ export const configSchema = z
       logLevel: env.LOG_LEVEL,
       /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
       metricsToken: env.METRICS_TOKEN ?? null,
+      /** Webhook URLs: http allowed (else https only), private addresses allowed (else refused after DNS). */
+      webhooks: { allowHttp: env.WEBHOOK_ALLOW_HTTP, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },
       trustProxy: trustProxy(env.TRUST_PROXY),
       serviceName: env.SERVICE_NAME,
       workers: env.WORKERS,

@@ -10,6 +10,10 @@ import { projections } from '../projections/index.js';
 import { createChallenges } from './accounts/challenges.js';
 import { createClaims } from './accounts/claims.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
+import { WEBHOOK_EVENT_TYPES } from './webhooks/catalogue.js';
+import { webhookEndpoints } from './webhooks/endpoints.js';
+import { newWebhookSecret } from './webhooks/formats.js';
+import { checkWebhookUrl, outboundPolicy } from './webhooks/outbound.js';
 import { createAccountServices } from './accounts/services.js';
 import { createUsageTracker } from './accounts/usage.js';
 import { CommandHandler } from './commands/handler.js';
@@ -162,6 +166,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
   const accounts = createAccounts(services, { usage, scratchStore: createMemoryReadStore });
+  const outbound = outboundPolicy(config.webhooks);
+  const webhooks = webhookEndpoints(services, {
+    checkUrl: (url) => checkWebhookUrl(url, outbound),
+    eventTypes: WEBHOOK_EVENT_TYPES,
+    newSecret: newWebhookSecret,
+  });
   const ways = startLoginMethods(methods, services);
   const { erasure, jobs } = createReactors({
     eventStore,
@@ -228,6 +238,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   const app = createHttpApp({
     accounts,
+    webhooks,
     signer,
     logger,
     readiness,

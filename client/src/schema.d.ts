@@ -1210,6 +1210,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook endpoints (never their secrets)
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        get: operations["getAdminWebhooks"];
+        put?: never;
+        /**
+         * Add a webhook endpoint; it receives the events after this one
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        post: operations["postAdminWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        get: operations["getAdminWebhooksById"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint: no more deliveries, and its secrets are destroyed
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        delete: operations["deleteAdminWebhooksById"];
+        options?: never;
+        head?: never;
+        /**
+         * Change the URL, the events, the description, or turn it on or off
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        patch: operations["patchAdminWebhooksById"];
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret; the old one keeps signing beside it for 24 hours
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        post: operations["postAdminWebhooksByIdRotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -1659,7 +1731,428 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An account was made (sign-up, an admin, an invite, or the first account)
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookUserCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The account was deleted; its personal data is erased
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookUserDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin disabled the account: it cannot sign in, its sessions ended
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookUserDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin enabled the account again
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookUserEnabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.role_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The account was made an admin, or is one no more
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookUserRoleChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "username.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The account took a new username
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookUsernameChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A sign-in started a session
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookSessionStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.ended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A session ended (sign-out, revocation, or a change that ends sessions)
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookSessionEnded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "password.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The password was set, changed, or reset by mail
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookPasswordChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "email.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The address changed or was removed
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookEmailChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "email.verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The address was proven
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookEmailVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "two_factor.enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A second factor was turned on
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookTwoFactorEnabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "two_factor.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The second factor was turned off
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookTwoFactorDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "identity.linked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A way in was linked (a Nostr or LNURL key, an OAuth identity, a passkey)
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookIdentityLinked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "identity.unlinked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A way in was unlinked
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookIdentityUnlinked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "acl_token.issued": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A token of an ACL was issued
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookAclTokenIssued"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "acl_token.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ACL tokens were revoked: one by itself, or every token of a deleted ACL
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookAclTokenRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "api_key.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An API key was created
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookApiKeyCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "api_key.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An API key was revoked
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookApiKeyRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "device.trusted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A device was remembered: it skips the second factor until it expires
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookDeviceTrusted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "device.forgotten": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A trusted device, or all of them, was forgotten
+         * @description Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).
+         */
+        post: operations["webhookDeviceForgotten"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         Error: {
@@ -5261,6 +5754,305 @@ export interface operations {
             default: components["responses"]["Error500"];
         };
     };
+    getAdminWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        events: string[];
+                        description: string | null;
+                        /** @enum {string} */
+                        format: "standard" | "set";
+                        include_personal_data: boolean;
+                        enabled: boolean;
+                        /** @description `failing`: turned off after failing for 3 days */
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        secret_rotated_at: string | null;
+                    }[];
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    postAdminWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https:// (http only with WEBHOOK_ALLOW_HTTP=true); no private address */
+                    url: string;
+                    /** @description Catalogue event types (see the `webhooks` section) */
+                    events: string[];
+                    description?: string | null;
+                    /**
+                     * @default standard
+                     * @enum {string}
+                     */
+                    format?: "standard" | "set";
+                    /** @default false */
+                    include_personal_data?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint and its secret, shown this once */
+            201: {
+                headers: {
+                    /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
+                    "X-Event-Position": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        events: string[];
+                        description: string | null;
+                        /** @enum {string} */
+                        format: "standard" | "set";
+                        include_personal_data: boolean;
+                        enabled: boolean;
+                        /** @description `failing`: turned off after failing for 3 days */
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        secret_rotated_at: string | null;
+                        /** @description The signing secret (`whsec_…`), shown this once */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    getAdminWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        events: string[];
+                        description: string | null;
+                        /** @enum {string} */
+                        format: "standard" | "set";
+                        include_personal_data: boolean;
+                        enabled: boolean;
+                        /** @description `failing`: turned off after failing for 3 days */
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        secret_rotated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    deleteAdminWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
+                    "X-Event-Position": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    patchAdminWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description https:// (http only with WEBHOOK_ALLOW_HTTP=true); no private address */
+                    url?: string;
+                    /** @description Catalogue event types (see the `webhooks` section) */
+                    events?: string[];
+                    description?: string | null;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
+                    "X-Event-Position": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        events: string[];
+                        description: string | null;
+                        /** @enum {string} */
+                        format: "standard" | "set";
+                        include_personal_data: boolean;
+                        enabled: boolean;
+                        /** @description `failing`: turned off after failing for 3 days */
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        secret_rotated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    postAdminWebhooksByIdRotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The endpoint and its new secret, shown this once */
+            200: {
+                headers: {
+                    /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
+                    "X-Event-Position": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        events: string[];
+                        description: string | null;
+                        /** @enum {string} */
+                        format: "standard" | "set";
+                        include_personal_data: boolean;
+                        enabled: boolean;
+                        /** @description `failing`: turned off after failing for 3 days */
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        secret_rotated_at: string | null;
+                        /** @description The signing secret (`whsec_…`), shown this once */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            default: components["responses"]["Error500"];
+        };
+    };
     postAuthRegister: {
         parameters: {
             query?: {
@@ -6662,6 +7454,1024 @@ export interface operations {
             429: components["responses"]["Error429"];
             503: components["responses"]["Error503"];
             default: components["responses"]["Error500"];
+        };
+    };
+    webhookUserCreated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "user.created";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @enum {string} */
+                        role: "superadmin" | "admin" | "user";
+                        has_password: boolean;
+                        /** @description The admin who made it, if one did */
+                        created_by: string | null;
+                        /** @description The account whose invite it used, if any */
+                        invited_by: string | null;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        username?: string | null;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        email?: string | null;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        display_name?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookUserDeleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "user.deleted";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookUserDisabled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "user.disabled";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @description The admin */
+                        by: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookUserEnabled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "user.enabled";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @description The admin */
+                        by: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookUserRoleChanged: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "user.role_changed";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /**
+                         * @description The new role
+                         * @enum {string}
+                         */
+                        role: "admin" | "user";
+                        by: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookUsernameChanged: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "username.changed";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        username?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookSessionStarted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "session.started";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        session_id: string;
+                        /** @description password, passkey, oauth:<p>, … */
+                        method: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookSessionEnded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "session.ended";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        session_id: string;
+                        /** @enum {string} */
+                        reason: "logout" | "revoked" | "password_changed" | "password_reset" | "account_disabled" | "account_deleted" | "account_reclaimed" | "wasnt_me";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookPasswordChanged: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "password.changed";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @description Set through a reset link */
+                        reset: boolean;
+                        /** @description The account had no password before */
+                        initial: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookEmailChanged: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "email.changed";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        has_email: boolean;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        email?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookEmailVerified: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "email.verified";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTwoFactorEnabled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "two_factor.enabled";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @constant */
+                        method: "totp";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTwoFactorDisabled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "two_factor.disabled";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @constant */
+                        method: "totp";
+                        /** @enum {string} */
+                        reason: "user" | "recovery" | "reclaimed";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookIdentityLinked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "identity.linked";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        method: string;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        identity_id?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookIdentityUnlinked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "identity.unlinked";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        method: string;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        identity_id?: string | null;
+                        last_of_method: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookAclTokenIssued: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "acl_token.issued";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        acl_id: string;
+                        token_id: string;
+                        expires_at: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookAclTokenRevoked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "acl_token.revoked";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        acl_id: string;
+                        token_ids: string[];
+                        /** @description Why it ended; null: its owner revoked it */
+                        reason: ("password_reset" | "password_changed" | "account_reclaimed" | "session_ended" | "wasnt_me" | "acl_deleted") | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookApiKeyCreated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "api_key.created";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        key_id: string;
+                        expires_at: string | null;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        name?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookApiKeyRevoked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "api_key.revoked";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        key_id: string;
+                        /** @description Why it ended; null: its owner revoked it */
+                        reason: ("password_reset" | "password_changed" | "account_reclaimed" | "session_ended" | "wasnt_me" | "acl_deleted") | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookDeviceTrusted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "device.trusted";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        device_id: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                        /** @description Personal: only to endpoints with include_personal_data, and null once the account was erased */
+                        name?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookDeviceForgotten: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The event id: the same on every delivery of the event */
+                    id: string;
+                    /** @constant */
+                    type: "device.forgotten";
+                    /**
+                     * Format: date-time
+                     * @description When the event happened
+                     */
+                    timestamp: string;
+                    /** @description Its commit position: later events have greater ones */
+                    position: string;
+                    data: {
+                        /** @description The account the event is about */
+                        user_id: string;
+                        /** @description null: every trusted device */
+                        device_id: string | null;
+                        count: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx: delivered. Anything else, or no answer in 10 s, is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused by the receiver: retried like any other failure. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

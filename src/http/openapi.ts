@@ -184,6 +184,8 @@ export function openApiDocument(
   table: RouteEntry[],
   info: { title: string; version: string; description?: string; license?: { name: string; identifier: string } },
   servers: { url: string; description?: string }[],
+  /** What the service sends to webhook endpoints: each event type with its JSON Schema (the `webhooks` section). */
+  outgoing: Record<string, { description: string; schema: Json }> = {},
 ) {
   const schemas: Json = { Error: jsonSchema(errorBody, {}, 'Error', 'output') };
   const responses: Json = {};
@@ -285,6 +287,29 @@ export function openApiDocument(
     servers,
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
+    webhooks: Object.fromEntries(
+      Object.entries(outgoing).map(([type, event]) => [
+        type,
+        {
+          post: {
+            operationId: `webhook${type
+              .split(/[._]/)
+              .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+              .join('')}`,
+            summary: event.description,
+            description:
+              'Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks (`format: standard`) or as a Security Event Token (`format: set`).',
+            tags: ['Webhooks'],
+            security: [],
+            requestBody: { required: true, content: { 'application/json': { schema: event.schema } } },
+            responses: {
+              '200': { description: 'Any 2xx: delivered. Anything else, or no answer in 10 s, is retried.' },
+              '400': { description: 'Refused by the receiver: retried like any other failure.' },
+            },
+          },
+        },
+      ]),
+    ),
     components: {
       schemas,
       responses,

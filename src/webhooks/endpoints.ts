@@ -163,3 +163,5 @@ export function webhookEndpoints(services: AccountServices, rules: WebhookRules)
     },
   };
 }
+
+export type WebhookEndpoints = ReturnType<typeof webhookEndpoints>;

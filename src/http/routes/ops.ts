@@ -3,6 +3,7 @@ import type { TokenSigner } from '../../tokens/jwt.js';
 import type { RouteEntry, Routes } from '../auth.js';
 import { sendError } from '../errors.js';
 import { openApiDocument, type OpenApiDocument } from '../openapi.js';
+import { WEBHOOK_CATALOGUE, WEBHOOK_EVENT_TYPES, webhookEventSchemas } from '../../webhooks/catalogue.js';
 
 export interface Readiness {
   ready: boolean;
@@ -31,6 +32,15 @@ export const describeApi = (table: RouteEntry[], publicUrl: string): OpenApiDocu
       license: { name: 'MIT', identifier: 'MIT' },
     },
     [{ url: new URL(publicUrl).origin, description: 'This service (its PUBLIC_URL)' }],
+    Object.fromEntries(
+      WEBHOOK_EVENT_TYPES.map((type) => [
+        type,
+        {
+          description: WEBHOOK_CATALOGUE[type].description,
+          schema: webhookEventSchemas()[type] as Record<string, unknown>,
+        },
+      ]),
+    ),
   );
 
 /** Liveness, readiness, the public keys of the token signer, and the OpenAPI document. */

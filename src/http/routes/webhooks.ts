@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import type { webhookEndpoints } from '../../webhooks/endpoints.js';
+import type { WebhookEndpoints } from '../../webhooks/endpoints.js';
 import { callerOf, requestInfo, type Routes } from '../auth.js';
 import { answers } from '../openapi.js';
-
-type Endpoints = ReturnType<typeof webhookEndpoints>;
 
 const url = z
   .string()
@@ -48,7 +46,7 @@ const withSecret = endpoint.extend({
 const tag = 'Webhooks';
 
 /** Webhook endpoints, for admins: where account changes are delivered, signed. */
-export function webhookRoutes(endpoints: Endpoints, routes: Routes): void {
+export function webhookRoutes(endpoints: WebhookEndpoints, routes: Routes): void {
   routes.add(
     'post',
     '/admin/webhooks',
