@@ -14,6 +14,7 @@ import { WEBHOOK_EVENT_TYPES } from './webhooks/catalogue.js';
 import { webhookEndpoints } from './webhooks/endpoints.js';
 import { newWebhookSecret } from './webhooks/formats.js';
 import { checkWebhookUrl, outboundPolicy } from './webhooks/outbound.js';
+import { deliveryProcessor } from './webhooks/delivery-worker.js';
 import { createAccountServices } from './accounts/services.js';
 import { createUsageTracker } from './accounts/usage.js';
 import { CommandHandler } from './commands/handler.js';
@@ -173,7 +174,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
     newSecret: newWebhookSecret,
   });
   const ways = startLoginMethods(methods, services);
-  const { erasure, jobs } = createReactors({
+  const {
+    erasure,
+    jobs,
+    webhooks: webhookReactor,
+  } = createReactors({
     eventStore,
     checkpoints: reactorCheckpoints,
     codec,
@@ -208,15 +213,31 @@ export async function createService(config: Config, options: ServiceOptions = {}
     const caughtUp = await runner.catchUp();
     logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
     if (config.workers === 'inline') {
-      startInlineWorkers({ config, queue, mailer, accounts, emailCodes: ways.useCases });
+      startInlineWorkers({
+        config,
+        queue,
+        mailer,
+        accounts,
+        emailCodes: ways.useCases,
+        deliverWebhook: deliveryProcessor({
+          eventStore,
+          codec,
+          signer,
+          policy: outbound,
+          issuer: config.publicUrl,
+          clock,
+        }),
+      });
       // After the read models: a notice looks up the address in `me`, which must be complete.
       await jobs.start();
+      await webhookReactor.start();
     }
   } catch (error) {
     // A start that cannot finish (a reactor refusing a checkpoint of another store) leaves nothing running.
     const stops = [
       () => usage.close(),
       () => jobs.stop(),
+      () => webhookReactor.stop(),
       () => erasure.stop(),
       () => runner.stop(),
       () => queue.close(),
@@ -297,6 +318,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       }
       await usage.close();
       await jobs.stop();
+      await webhookReactor.stop();
       await erasure.stop();
       await queue.close();
       await mailer.close();

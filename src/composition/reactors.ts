@@ -10,15 +10,16 @@ import type { Config } from '../config.js';
 import type { EventCodec } from '../events/codec.js';
 import type { CheckpointStore } from '../ports/checkpoint-store.js';
 import type { EventStore } from '../ports/event-store.js';
-import type { JobQueue } from '../ports/job-queue.js';
+import type { JobProcessor, JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import { Reactor } from '../reactors/reactor.js';
+import { type DeliveryJob, WEBHOOK_DELIVERY, WEBHOOK_ENDPOINTS, webhooksReaction } from '../webhooks/deliveries.js';
 
 /** Builds both reactors, unstarted: erasure runs in every process, jobs only where the workers run. */
 /** The checkpoints of the reactors `createReactors` makes (`reactor:<reaction name>`), for the operator's CLI. */
-export const REACTOR_CHECKPOINTS = ['reactor:erasure', 'reactor:jobs'] as const;
+export const REACTOR_CHECKPOINTS = ['reactor:erasure', 'reactor:jobs', 'reactor:webhooks'] as const;
 
 export function createReactors(deps: {
   eventStore: EventStore;
@@ -30,14 +31,26 @@ export function createReactors(deps: {
   queue: JobQueue;
   clock: () => Date;
   runner: ProjectionRunner;
-}): { erasure: Reactor; jobs: Reactor } {
+}): { erasure: Reactor; jobs: Reactor; webhooks: Reactor } {
   const { eventStore, checkpoints, codec, logger, keyStore, claims, queue, clock, runner } = deps;
   const reactorDeps = { eventStore, checkpoints, codec, logger };
   const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));
   const verifiedEmail = async (userId: string) =>
     verifiedEmailOf(await runner.collection('me', USERS).findOne({ _id: userId }));
   const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf: verifiedEmail }));
-  return { erasure, jobs };
+  const webhooks = new Reactor(
+    reactorDeps,
+    webhooksReaction({
+      queue,
+      endpoints: () => runner.collection('webhooks', WEBHOOK_ENDPOINTS),
+      endpointsShowing: async (position) => {
+        // An endpoint made just before the event must be seen: the read model first reaches it.
+        if (!(await runner.waitFor(position, ['webhooks'], 30_000)))
+          throw new Error('the webhooks read model did not catch up; trying again');
+      },
+    }),
+  );
+  return { erasure, jobs, webhooks };
 }
 
 /** Registers every job processor on the queue, in this process (WORKERS=inline). */
@@ -48,8 +61,11 @@ export function startInlineWorkers(deps: {
   accounts: Accounts;
   /** The email-code login's halves of its jobs. */
   emailCodes: Pick<LoginUseCases, 'expireChallenge' | 'fulfilLoginCode'>;
+  /** Sends one webhook delivery (src/webhooks/delivery-worker.ts). */
+  deliverWebhook: JobProcessor<DeliveryJob>;
 }) {
   const { config, queue, mailer, accounts, emailCodes } = deps;
+  queue.process<DeliveryJob>(WEBHOOK_DELIVERY, deps.deliverWebhook, { concurrency: 8 });
   startWorkers({
     queue,
     mailer,
