@@ -5,22 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { LOCK_MS, MAX_FAILED_LOGINS } from '../domain/user/security.js';
 import { projections } from '../projections/index.js';
 import { createChallenges } from './accounts/challenges.js';
 import { createClaims } from './accounts/claims.js';
 import { createAccounts, type Accounts } from './accounts/index.js';
-import { WEBHOOK_EVENT_TYPES } from './webhooks/catalogue.js';
-import { webhookEndpoints } from './webhooks/endpoints.js';
-import { newWebhookSecret } from './webhooks/formats.js';
-import { checkWebhookUrl, outboundPolicy } from './webhooks/outbound.js';
-import { deliveryProcessor } from './webhooks/delivery-worker.js';
 import { createAccountServices } from './accounts/services.js';
 import { createUsageTracker } from './accounts/usage.js';
 import { CommandHandler } from './commands/handler.js';
 import { createReactors, startInlineWorkers } from './composition/reactors.js';
+import { createWebhooks } from './composition/webhooks.js';
+import { accountSettings } from './composition/account-settings.js';
 import { createReadiness } from './composition/readiness.js';
-import { createMailer, openStores } from './composition/stores.js';
+import { createMailer, keyedLimits, openStores } from './composition/stores.js';
 import type { Config } from './config.js';
 import { createEventCodec } from './events/codec.js';
 import { createHttpApp } from './http/app.js';
@@ -112,16 +108,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     clock,
     graceMs: config.claimGraceMs,
   });
-  const keyedLimiter = (points: number, durationS: number, keyPrefix: string) =>
-    createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
-  const limits = {
-    issue: keyedLimiter(config.codeIssueLimit, 3600, 'issue'),
-    failures: keyedLimiter(config.codeFailureLimit, 3600, 'failures'),
-    // A name without an account locks exactly like an account does.
-    unknownLogin: keyedLimiter(MAX_FAILED_LOGINS, LOCK_MS / 1000, 'unknown-login'),
-    // Failed password sign-ins per name or address in the last hour: past CAPTCHA_AFTER_FAILURES a CAPTCHA is asked.
-    signInFailures: keyedLimiter(Math.max(1, config.captcha?.afterFailures ?? 1), 3600, 'signin-failures'),
-  };
+  const limits = keyedLimits(config);
   const challenges = createChallenges({
     commands,
     projections: runner,
@@ -148,31 +135,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
     limits,
     clock,
     logger,
-    settings: {
-      registration: config.registration,
-      invites: config.invites,
-      allowUsrLogin: config.allowUsrLogin,
-      readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
-      reauthWindowMs: config.reauthWindowMs,
-      trustedDeviceTtlMs: config.trustedDeviceTtlMs,
-      newDeviceNotices: config.newDeviceNotices,
-      serviceName: config.serviceName,
-      publicUrl: config.publicUrl,
-      allowedRedirects: config.allowedRedirects,
-      passkeys: config.passkeys,
-    },
+    settings: accountSettings(config),
     loginMethods: methods,
     usage,
     oauth,
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
   const accounts = createAccounts(services, { usage, scratchStore: createMemoryReadStore });
-  const outbound = outboundPolicy(config.webhooks);
-  const webhooks = webhookEndpoints(services, {
-    checkUrl: (url) => checkWebhookUrl(url, outbound),
-    eventTypes: WEBHOOK_EVENT_TYPES,
-    newSecret: newWebhookSecret,
-  });
+  const webhooks = createWebhooks({ services, config, eventStore, codec, signer, clock });
   const ways = startLoginMethods(methods, services);
   const {
     erasure,
@@ -207,6 +177,25 @@ export async function createService(config: Config, options: ServiceOptions = {}
         }
       : null;
   if (snapshot) await loadReadModelSnapshot(snapshot);
+  /** What runs, in the order it stops (the read models last: a snapshot is saved after them), then the stores. */
+  const stopWork = [
+    () => usage.close(),
+    () => jobs.stop(),
+    () => webhookReactor.stop(),
+    () => erasure.stop(),
+    () => queue.close(),
+    () => mailer.close(),
+    async () => limiter?.close(),
+    ...Object.values(limits).map((keyed) => () => keyed.close()),
+    () => runner.stop(),
+  ];
+  const closeStores = [
+    () => hasher.close(),
+    () => eventStore.close(),
+    () => readStore.close(),
+    () => keyStore.close(),
+    async () => closeSqlite(),
+  ];
   try {
     await runner.start();
     await erasure.start();
@@ -219,39 +208,16 @@ export async function createService(config: Config, options: ServiceOptions = {}
         mailer,
         accounts,
         emailCodes: ways.useCases,
-        deliverWebhook: deliveryProcessor({
-          eventStore,
-          codec,
-          signer,
-          policy: outbound,
-          issuer: config.publicUrl,
-          clock,
-        }),
+        deliverWebhook: webhooks.deliver,
       });
       // After the read models: a notice looks up the address in `me`, which must be complete.
       await jobs.start();
       await webhookReactor.start();
     }
   } catch (error) {
-    // A start that cannot finish (a reactor refusing a checkpoint of another store) leaves nothing running.
-    const stops = [
-      () => usage.close(),
-      () => jobs.stop(),
-      () => webhookReactor.stop(),
-      () => erasure.stop(),
-      () => runner.stop(),
-      () => queue.close(),
-      () => mailer.close(),
-      async () => limiter?.close(),
-      ...Object.values(limits).map((keyed) => () => keyed.close()),
-      () => hasher.close(),
-      () => eventStore.close(),
-      () => readStore.close(),
-      () => keyStore.close(),
-      async () => closeSqlite(),
-    ];
-    // Every one is tried, and the error that stopped the start is the one the caller sees.
-    for (const stop of stops) await stop().catch(() => undefined);
+    // A start that cannot finish (a reactor refusing a checkpoint of another store) leaves nothing
+    // running: every one is tried, and the error that stopped the start is the one the caller sees.
+    for (const stop of [...stopWork, ...closeStores]) await stop().catch(() => undefined);
     throw error;
   }
 
@@ -259,7 +225,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   const app = createHttpApp({
     accounts,
-    webhooks,
+    webhooks: webhooks.endpoints,
     signer,
     logger,
     readiness,
@@ -316,15 +282,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
         await closed;
         clearInterval(sweep);
       }
-      await usage.close();
-      await jobs.stop();
-      await webhookReactor.stop();
-      await erasure.stop();
-      await queue.close();
-      await mailer.close();
-      await limiter?.close();
-      for (const keyed of Object.values(limits)) await keyed.close();
-      await runner.stop();
+      for (const stop of stopWork) await stop();
       if (snapshot) {
         try {
           const marker = await saveReadModelSnapshot(snapshot);
@@ -333,11 +291,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
           logger.warn({ err: error }, 'read-model snapshot not saved; the next start builds them from the events');
         }
       }
-      await hasher.close();
-      await eventStore.close();
-      await readStore.close();
-      await keyStore.close();
-      closeSqlite();
+      for (const close of closeStores) await close();
     },
   };
 }

@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { createRateLimiter } from '../infra/ratelimit/limiter.js';
+import { LOCK_MS, MAX_FAILED_LOGINS } from '../../domain/user/security.js';
 import { openEsdbEventStore } from '../infra/eventstore/esdb.js';
 import { createSqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { openMongoKeyStore } from '../infra/keystore/mongo.js';
@@ -55,4 +57,18 @@ export function createMailer(config: Config, logger: Logger): Mailer {
   return config.smtpUrl
     ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, logger })
     : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
+}
+
+/** The keyed limits the accounts layer counts against (per address, account or name; Redis when REDIS_URL is set). */
+export function keyedLimits(config: Config) {
+  const keyedLimiter = (points: number, durationS: number, keyPrefix: string) =>
+    createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
+  return {
+    issue: keyedLimiter(config.codeIssueLimit, 3600, 'issue'),
+    failures: keyedLimiter(config.codeFailureLimit, 3600, 'failures'),
+    // A name without an account locks exactly like an account does.
+    unknownLogin: keyedLimiter(MAX_FAILED_LOGINS, LOCK_MS / 1000, 'unknown-login'),
+    // Failed password sign-ins per name or address in the last hour: past CAPTCHA_AFTER_FAILURES a CAPTCHA is asked.
+    signInFailures: keyedLimiter(Math.max(1, config.captcha?.afterFailures ?? 1), 3600, 'signin-failures'),
+  };
 }

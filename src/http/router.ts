@@ -125,14 +125,20 @@ export class FlatRouter {
     return [...allowed, 'OPTIONS'];
   }
 
+  /** The methods `path` takes, or the router error (a bad escape) handed to `next`. */
+  private allowedOr(path: string, next: NextFunction): string[] | null {
+    try {
+      return this.allowed(path);
+    } catch (error) {
+      next(error);
+      return null;
+    }
+  }
+
   /** OPTIONS on a path some route serves: 204 with the methods it takes in `Allow` (as express answered); else 404. */
   private options(path: string, res: Response, next: NextFunction) {
-    let allowed: string[];
-    try {
-      allowed = this.allowed(path);
-    } catch (error) {
-      return next(error);
-    }
+    const allowed = this.allowedOr(path, next);
+    if (!allowed) return;
     if (allowed.length === 0) return next();
     res.setHeader('Allow', allowed.join(', '));
     res.status(204).end();
@@ -143,12 +149,8 @@ export class FlatRouter {
    * so a client can tell a wrong method from a wrong path; a path no route serves goes on to 404.
    */
   private wrongMethod(method: string, path: string, res: Response, next: NextFunction) {
-    let allowed: string[];
-    try {
-      allowed = this.allowed(path);
-    } catch (error) {
-      return next(error);
-    }
+    const allowed = this.allowedOr(path, next);
+    if (!allowed) return;
     if (allowed.length === 0) return next();
     res.setHeader('Allow', allowed.join(', '));
     next(new HttpError('method_not_allowed', `This endpoint does not take ${method}; it takes ${allowed.join(', ')}`));
