@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { projections } from '../../projections/index.js';
-import type { UserEvent } from '../../domain/user/events.js';
 import { createEventCodec, type EventCodec } from '../../src/events/codec.js';
 import { createSqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { createSqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
@@ -19,6 +18,7 @@ import { ProjectionRunner } from '../../src/projections/runner.js';
 import { Reactor } from '../../src/reactors/reactor.js';
 import { ForeignCheckpointError } from '../../src/subscriptions/checkpointed.js';
 import { call, register, startServer } from '../support/server.js';
+import { registrationEvents } from '../support/user-events.js';
 
 /*
  * #23 point 2: a position means something only to the store that handed it out. Checkpoints
@@ -36,22 +36,8 @@ function openStore(file = join(dir(), 'a.db')) {
 
 async function registerUser(store: { eventStore: EventStore; codec: EventCodec }, name: string) {
   const userId = randomUUID();
-  const events: UserEvent[] = [
-    {
-      type: 'UserRegistered',
-      data: {
-        userId,
-        username: name,
-        usernameClaim: `unique-username-${name}`,
-        email: `${name}@x.test`,
-        emailClaim: `unique-email-${name}`,
-        displayName: name,
-        passwordHash: 'h',
-        isAdmin: false,
-        setupClaim: null,
-      },
-    },
-  ];
+  const events = registrationEvents(userId, name);
+
   const stream = `user-${userId}`;
   const context = { commandId: randomUUID(), correlationId: randomUUID(), actor: null, ip: null, userAgent: null };
   await store.eventStore.append(stream, await store.codec.encode(stream, events, context, 0n), {

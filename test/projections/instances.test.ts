@@ -17,6 +17,7 @@ import { createSqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
 import { createMemoryReadStore } from '../../src/infra/readstore/memory.js';
 import { openSqliteDatabase } from '../../src/infra/sqlite/database.js';
 import { DuplicateKeyError, type Collection, type Doc, type ReadStore } from '../../src/ports/read-store.js';
+import { registrationEvents } from '../support/user-events.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 
 const logger = pino({ level: 'silent' });
@@ -57,23 +58,7 @@ function makeWorld() {
   };
 }
 
-const registered = (userId: string, name: string, sessionId = randomUUID()): UserEvent[] => [
-  {
-    type: 'UserRegistered',
-    data: {
-      userId,
-      username: name,
-      usernameClaim: `unique-username-${name}`,
-      email: `${name}@x.test`,
-      emailClaim: `unique-email-${name}`,
-      displayName: name.toUpperCase(),
-      passwordHash: 'h',
-      isAdmin: false,
-      setupClaim: null,
-    },
-  },
-  { type: 'SessionStarted', data: { sessionId, method: 'register', ip: null, userAgent: null } },
-];
+const registered = registrationEvents;
 
 /** Waits (bounded by iterations, not by time) until `condition` holds. */
 async function until(condition: () => boolean | Promise<boolean>) {

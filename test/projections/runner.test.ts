@@ -16,6 +16,7 @@ import { openSqliteDatabase } from '../../src/infra/sqlite/database.js';
 import type { EventStore } from '../../src/ports/event-store.js';
 import type { ReadStore } from '../../src/ports/read-store.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
+import { registrationEvents } from '../support/user-events.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -75,23 +76,8 @@ const ctx = () => ({
 
 async function registerUser(world: World, name: string) {
   const userId = randomUUID();
-  const events: UserEvent[] = [
-    {
-      type: 'UserRegistered',
-      data: {
-        userId,
-        username: name,
-        usernameClaim: `unique-username-${name}`,
-        email: `${name}@x.test`,
-        emailClaim: `unique-email-${name}`,
-        displayName: name.toUpperCase(),
-        passwordHash: 'h',
-        isAdmin: false,
-        setupClaim: null,
-      },
-    },
-    { type: 'SessionStarted', data: { sessionId: randomUUID(), method: 'register', ip: null, userAgent: null } },
-  ];
+  const events = registrationEvents(userId, name);
+
   const stream = `user-${userId}`;
   const result = await world.eventStore.append(stream, await world.codec.encode(stream, events, ctx(), 0n), {
     expectedRevision: 'no_stream',
