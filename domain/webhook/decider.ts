@@ -58,7 +58,13 @@ export interface WebhookState {
   status: 'none' | 'active' | 'deleted';
   endpointId: string | null;
   enabled: boolean;
+  /** Where and how it is delivered (what a delivery reads of the endpoint). */
+  url: string | null;
+  format: WebhookFormat;
+  includePersonalData: boolean;
   secret: string | null;
+  /** The rotated-out secret, which signs beside the new one until `validUntil`. */
+  previous: { secret: string; validUntil: string } | null;
 }
 
 /** Secrets are sealed: a deleted endpoint's key goes, and with it every secret it ever had. */
@@ -76,20 +82,37 @@ export const webhookSubject = (endpointId: string) => `webhook:${endpointId}`;
 /** How long a rotated-out secret still signs alongside the new one. */
 export const PREVIOUS_SECRET_VALID_MS = 24 * 3_600_000;
 
-export const initialState = (): WebhookState => ({ status: 'none', endpointId: null, enabled: false, secret: null });
+export const initialState = (): WebhookState => ({
+  status: 'none',
+  endpointId: null,
+  enabled: false,
+  url: null,
+  format: 'standard',
+  includePersonalData: false,
+  secret: null,
+  previous: null,
+});
 
 export const evolve = (state: WebhookState, event: WebhookEvent): WebhookState => {
   switch (event.type) {
-    case 'WebhookEndpointCreated':
-      return { status: 'active', endpointId: event.data.endpointId, enabled: true, secret: event.data.secret };
+    case 'WebhookEndpointCreated': {
+      const { endpointId, url, format, includePersonalData, secret } = event.data;
+      return { ...state, status: 'active', endpointId, enabled: true, url, format, includePersonalData, secret };
+    }
     case 'WebhookEndpointUpdated':
-      return event.data.enabled === undefined ? state : { ...state, enabled: event.data.enabled };
-    case 'WebhookSecretRotated':
-      return { ...state, secret: event.data.secret };
+      return {
+        ...state,
+        ...(event.data.enabled === undefined ? {} : { enabled: event.data.enabled }),
+        ...(event.data.url === undefined ? {} : { url: event.data.url }),
+      };
+    case 'WebhookSecretRotated': {
+      const { secret, previousSecret, previousValidUntil } = event.data;
+      return { ...state, secret, previous: { secret: previousSecret, validUntil: previousValidUntil } };
+    }
     case 'WebhookEndpointDisabled':
       return { ...state, enabled: false };
     case 'WebhookEndpointDeleted':
-      return { ...state, status: 'deleted', enabled: false, secret: null };
+      return { ...state, status: 'deleted', enabled: false, secret: null, previous: null };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -15,7 +15,8 @@ import type { KeyStore } from '../ports/key-store.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import { Reactor } from '../reactors/reactor.js';
-import { type DeliveryJob, WEBHOOK_DELIVERY, WEBHOOK_ENDPOINTS, webhooksReaction } from '../webhooks/deliveries.js';
+import { WEBHOOK_ENDPOINTS } from '../../projections/webhooks.js';
+import { type DeliveryJob, WEBHOOK_DELIVERY, webhooksReaction } from '../webhooks/deliveries.js';
 
 /** Builds both reactors, unstarted: erasure runs in every process, jobs only where the workers run. */
 /** The checkpoints of the reactors `createReactors` makes (`reactor:<reaction name>`), for the operator's CLI. */

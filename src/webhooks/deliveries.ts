@@ -5,7 +5,6 @@
  * nothing twice, and a redelivery carries the same `webhook-id`. The job holds only where the event
  * is: the payload is built when it is sent, so an erasure in between keeps personal data out.
  */
-import { WEBHOOK_ENDPOINTS } from '../../projections/webhooks.js';
 import type { DecodedEvent } from '../events/codec.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Collection } from '../ports/read-store.js';
@@ -65,5 +64,3 @@ export function webhooksReaction(deps: {
     },
   };
 }
-
-export { WEBHOOK_ENDPOINTS };

@@ -5,7 +5,7 @@
  * Token with the service's key), posted through the SSRF-safe sender. Anything but a 2xx throws,
  * and the queue tries again on its backoff.
  */
-import { type WebhookState, webhookDecider, webhookStream } from '../../domain/webhook/decider.js';
+import { type WebhookEvent, type WebhookState, webhookDecider, webhookStream } from '../../domain/webhook/decider.js';
 import type { EventCodec } from '../events/codec.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { Job } from '../ports/job-queue.js';
@@ -14,14 +14,6 @@ import { toWebhookEvent } from './catalogue.js';
 import type { DeliveryJob } from './deliveries.js';
 import { setDelivery, standardDelivery } from './formats.js';
 import { type OutboundPolicy, postWebhook } from './outbound.js';
-
-interface Endpoint {
-  state: WebhookState;
-  url: string;
-  format: 'standard' | 'set';
-  includePersonalData: boolean;
-  previous: { secret: string; validUntil: Date } | null;
-}
 
 /** A failed delivery, by its kind only: the queue stores this code, never a URL or an answer. */
 export class DeliveryFailed extends Error {
@@ -39,33 +31,18 @@ export function deliveryProcessor(deps: {
   issuer: string;
   clock: () => Date;
 }) {
-  const endpointOf = async (endpointId: string): Promise<Endpoint | null> => {
-    const stored = await deps.eventStore.readStream(webhookStream(endpointId));
-    if (stored.length === 0) return null;
+  /** The endpoint as its stream folds now, secrets unsealed (null once its key is destroyed). */
+  const endpointOf = async (endpointId: string): Promise<WebhookState> => {
     let state = webhookDecider.initialState();
-    let settings = { url: '', format: 'standard' as 'standard' | 'set', includePersonalData: false };
-    let previous: Endpoint['previous'] = null;
-    for (const recorded of stored) {
-      const event = await deps.codec.decode(recorded);
-      const data = event.data as Record<string, unknown>;
-      if (event.type === 'WebhookEndpointCreated')
-        settings = {
-          url: data.url as string,
-          format: data.format as 'standard' | 'set',
-          includePersonalData: data.includePersonalData === true,
-        };
-      if (event.type === 'WebhookEndpointUpdated' && typeof data.url === 'string') settings.url = data.url;
-      if (event.type === 'WebhookSecretRotated' && typeof data.previousSecret === 'string')
-        previous = { secret: data.previousSecret, validUntil: new Date(data.previousValidUntil as string) };
-      state = webhookDecider.evolve(state, event as never);
-    }
-    return { state, ...settings, previous };
+    for (const recorded of await deps.eventStore.readStream(webhookStream(endpointId)))
+      state = webhookDecider.evolve(state, (await deps.codec.decode(recorded)) as unknown as WebhookEvent);
+    return state;
   };
 
   return async (job: Job<DeliveryJob>) => {
     const endpoint = await endpointOf(job.data.endpointId);
     // Deleted (its secrets are gone with its key) or turned off: this delivery is over.
-    if (!endpoint || endpoint.state.status !== 'active' || !endpoint.state.enabled || !endpoint.state.secret) return;
+    if (endpoint.status !== 'active' || !endpoint.enabled || !endpoint.secret || !endpoint.url) return;
     const [recorded] = await deps.eventStore.readStream(job.data.streamId, {
       fromRevision: BigInt(job.data.revision),
       maxCount: 1,
@@ -79,8 +56,8 @@ export function deliveryProcessor(deps: {
     const request: { body: string; headers: Record<string, string> } =
       endpoint.format === 'set'
         ? await setDelivery(hook, deps.signer, { issuer: deps.issuer, audience: endpoint.url, now })
-        : standardDelivery(hook, endpoint.state.secret, now);
-    if (endpoint.format === 'standard' && endpoint.previous && endpoint.previous.validUntil > now) {
+        : standardDelivery(hook, endpoint.secret, now);
+    if (endpoint.format === 'standard' && endpoint.previous && new Date(endpoint.previous.validUntil) > now) {
       // While a rotated-out secret is valid, both sign: a receiver may still hold either.
       const old = standardDelivery(hook, endpoint.previous.secret, now).headers['webhook-signature']!;
       request.headers['webhook-signature'] = `${request.headers['webhook-signature']} ${old}`;
