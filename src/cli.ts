@@ -7,6 +7,7 @@ import { registerHistory } from './cli/history.js';
 import { registerOpenApi } from './cli/openapi.js';
 import { registerReactors } from './cli/reactors.js';
 import { registerProjections, registerRebuild } from './cli/projections.js';
+import { registerWebhooks } from './cli/webhooks.js';
 
 /**
  * `npm run cli -- <command>`: the operator's tools. They open the service's stores themselves (the
@@ -27,6 +28,7 @@ registerExport(program);
 registerBackup(program);
 registerOpenApi(program);
 registerReactors(program);
+registerWebhooks(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(isDomainError(error) || error instanceof Error ? `error: ${error.message}` : error);

@@ -52,8 +52,18 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const webhookTries = new Counter({
+    name: 'accounts_webhook_tries_total',
+    help: 'Webhook delivery tries by endpoint and outcome (delivered; retrying: failed, tried again later; failed: for good; skipped: not sent)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    webhookTry(endpoint: string, outcome: string) {
+      webhookTries.inc({ endpoint, outcome });
+    },
     passwordRefused(reason: string) {
       refusedPasswords.inc({ reason });
     },
@@ -75,7 +85,38 @@ export function createMetrics() {
       }
     },
     /** Gauges read at scrape time: lag of each read model behind the store's head, and the queue's depth. */
-    watch(deps: { runner: ProjectionRunner; eventStore: EventStore; queue: JobQueue }) {
+    watch(deps: {
+      runner: ProjectionRunner;
+      eventStore: EventStore;
+      queue: JobQueue;
+      webhookBacklog: () => Promise<{ endpointId: string; waiting: number; oldestEventTime: string }[]>;
+      clock: () => Date;
+    }) {
+      // Both read the backlog once per scrape; the second gauge reuses the first's answer.
+      let backlog: Promise<{ endpointId: string; waiting: number; oldestEventTime: string }[]> | null = null;
+      const scrapeBacklog = () => (backlog ??= deps.webhookBacklog().finally(() => setTimeout(() => (backlog = null))));
+      new Gauge({
+        name: 'accounts_webhook_waiting_deliveries',
+        help: 'Webhook deliveries not yet delivered nor given up (held or being tried), by endpoint',
+        labelNames: ['endpoint'] as const,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const line of await scrapeBacklog()) this.set({ endpoint: line.endpointId }, line.waiting);
+        },
+      });
+      new Gauge({
+        name: 'accounts_webhook_lag_seconds',
+        help: 'How far each endpoint is behind the head: the age of the oldest event it has not yet received (0: none waiting)',
+        labelNames: ['endpoint'] as const,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          const now = deps.clock().getTime();
+          for (const line of await scrapeBacklog())
+            this.set({ endpoint: line.endpointId }, Math.max(0, (now - Date.parse(line.oldestEventTime)) / 1000));
+        },
+      });
       new Gauge({
         name: 'accounts_projection_lag_events',
         help: 'How far each read model is behind the event store head (positions; events in embedded mode)',

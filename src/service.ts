@@ -28,6 +28,8 @@ import { createMemoryReadStore } from './infra/readstore/memory.js';
 import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
+import type { DeliveryAdmin } from './webhooks/delivery-admin.js';
+import type { WebhookEndpoints } from './webhooks/endpoints.js';
 import { passwordPolicy } from './passwords/index.js';
 import { createCaptcha } from './captcha/captcha.js';
 import { loginMethods, startLoginMethods } from './login-methods/index.js';
@@ -62,6 +64,8 @@ export interface Service {
   queue: JobQueue;
   mailer: Mailer;
   projections: ProjectionRunner;
+  /** Webhook endpoints and their deliveries (the operator's CLI uses them too). */
+  webhooks: { endpoints: WebhookEndpoints; deliveries: DeliveryAdmin };
   /** Every API route and who may call it. */
   routeTable: RouteEntry[];
   /** The express application, and the flat table that routes every request (tests walk both). */
@@ -76,10 +80,8 @@ export interface Service {
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, closeSqlite } = await openStores(
-    config,
-    clock,
-  );
+  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, webhookDeliveries, closeSqlite } =
+    await openStores(config, clock);
   const mailer = createMailer(config, logger);
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });
@@ -142,7 +144,18 @@ export async function createService(config: Config, options: ServiceOptions = {}
     hmacKey: await keyStore.getOrCreate('service:nip98-hmac'),
   });
   const accounts = createAccounts(services, { usage, scratchStore: createMemoryReadStore });
-  const webhooks = createWebhooks({ services, config, eventStore, codec, signer, clock });
+  const webhooks = createWebhooks({
+    services,
+    config,
+    eventStore,
+    codec,
+    signer,
+    clock,
+    log: webhookDeliveries,
+    queue,
+    runner,
+    metrics,
+  });
   const ways = startLoginMethods(methods, services);
   const {
     erasure,
@@ -158,6 +171,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     queue,
     clock,
     runner,
+    webhooks: webhooks.reaction,
   });
   const limiter =
     config.rateLimitMax > 0
@@ -225,7 +239,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
 
   const app = createHttpApp({
     accounts,
-    webhooks: webhooks.endpoints,
+    webhooks,
     signer,
     logger,
     readiness,
@@ -248,7 +262,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     );
   if (!config.metricsToken && config.nodeEnv === 'production')
     logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');
-  metrics.watch({ runner, eventStore, queue });
+  metrics.watch({ runner, eventStore, queue, webhookBacklog: () => webhookDeliveries.backlog(), clock });
   let server: Server | null = null;
 
   return {
@@ -260,6 +274,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     queue,
     mailer,
     projections: runner,
+    webhooks: { endpoints: webhooks.endpoints, deliveries: webhooks.deliveries },
     hasher,
     routeTable: app.routeTable,
     http: app,

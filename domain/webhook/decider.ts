@@ -35,6 +35,11 @@ export type WebhookEvent =
       data: { secret: string; previousSecret: string; previousValidUntil: string; by: string };
     }
   | { type: 'WebhookEndpointDisabled'; data: { reason: 'failing' } }
+  | {
+      type: 'WebhookReplayRequested';
+      /** Deliver again the events after `fromPosition` (or from `fromTime` on) up to this event. */
+      data: { replayId: string; fromPosition: string | null; fromTime: string | null; by: string };
+    }
   | { type: 'WebhookEndpointDeleted'; data: { by: string } };
 
 export type WebhookCommand =
@@ -52,6 +57,10 @@ export type WebhookCommand =
   | { type: 'UpdateWebhookEndpoint'; data: Partial<EndpointSettings> & { enabled?: boolean; by: string } }
   | { type: 'RotateWebhookSecret'; data: { secret: string; now: Date; by: string } }
   | { type: 'DisableFailingWebhookEndpoint'; data: Record<string, never> }
+  | {
+      type: 'ReplayWebhookDeliveries';
+      data: { replayId: string; fromPosition: string | null; fromTime: string | null; by: string };
+    }
   | { type: 'DeleteWebhookEndpoint'; data: { by: string } };
 
 export interface WebhookState {
@@ -73,6 +82,7 @@ export const personalFields: { [T in WebhookEvent['type']]: string[] } = {
   WebhookEndpointUpdated: [],
   WebhookSecretRotated: ['secret', 'previousSecret'],
   WebhookEndpointDisabled: [],
+  WebhookReplayRequested: [],
   WebhookEndpointDeleted: [],
 };
 
@@ -111,6 +121,8 @@ export const evolve = (state: WebhookState, event: WebhookEvent): WebhookState =
     }
     case 'WebhookEndpointDisabled':
       return { ...state, enabled: false };
+    case 'WebhookReplayRequested':
+      return state;
     case 'WebhookEndpointDeleted':
       return { ...state, status: 'deleted', enabled: false, secret: null, previous: null };
     default: {
@@ -148,6 +160,15 @@ export const decide = (command: WebhookCommand, state: WebhookState): WebhookEve
       exists(state);
       // Already off (by an admin, or by an earlier decision): nothing to record.
       return state.enabled ? [{ type: 'WebhookEndpointDisabled', data: { reason: 'failing' } }] : [];
+    case 'ReplayWebhookDeliveries': {
+      exists(state);
+      // A turned-off endpoint would skip every replayed delivery: it is turned on first.
+      if (!state.enabled) refuse('conflict', 'This endpoint is turned off: turn it on first, then replay');
+      const { fromPosition, fromTime } = command.data;
+      if ((fromPosition === null) === (fromTime === null))
+        refuse('validation_failed', 'Give one of from_position and from_time');
+      return [{ type: 'WebhookReplayRequested', data: command.data }];
+    }
     case 'DeleteWebhookEndpoint':
       exists(state);
       return [{ type: 'WebhookEndpointDeleted', data: command.data }];

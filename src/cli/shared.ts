@@ -57,15 +57,19 @@ export function table(rows: Record<string, unknown>[]): string {
   ].join('\n');
 }
 
-/** Calls a running server's admin API. */
-export async function remote(url: string, token: string, method: string, path: string): Promise<any> {
+/** Calls a running server's admin API (with a JSON body when one is given). */
+export async function remote(url: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(`${url.replace(/\/+$/, '')}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}` },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${response.status} ${String(body.code)}: ${String(body.detail)}`);
-  return body;
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${response.status} ${String(answer.code)}: ${String(answer.detail)}`);
+  return answer;
 }
 
 export const isoTime = (value: string) => {

@@ -14,14 +14,13 @@ import type { JobProcessor, JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { ProjectionRunner } from '../projections/runner.js';
-import { Reactor } from '../reactors/reactor.js';
-import { WEBHOOK_ENDPOINTS } from '../../projections/webhooks.js';
-import { type DeliveryJob, WEBHOOK_DELIVERY, webhooksReaction } from '../webhooks/deliveries.js';
+import { type Reaction, Reactor } from '../reactors/reactor.js';
+import { type DeliveryJob, WEBHOOK_DELIVERY } from '../webhooks/lines.js';
 
-/** Builds both reactors, unstarted: erasure runs in every process, jobs only where the workers run. */
 /** The checkpoints of the reactors `createReactors` makes (`reactor:<reaction name>`), for the operator's CLI. */
 export const REACTOR_CHECKPOINTS = ['reactor:erasure', 'reactor:jobs', 'reactor:webhooks'] as const;
 
+/** Builds the reactors, unstarted: erasure runs in every process, jobs and webhooks only where the workers run. */
 export function createReactors(deps: {
   eventStore: EventStore;
   checkpoints: CheckpointStore;
@@ -32,6 +31,8 @@ export function createReactors(deps: {
   queue: JobQueue;
   clock: () => Date;
   runner: ProjectionRunner;
+  /** Events into webhook deliveries (composition/webhooks.ts). */
+  webhooks: Reaction;
 }): { erasure: Reactor; jobs: Reactor; webhooks: Reactor } {
   const { eventStore, checkpoints, codec, logger, keyStore, claims, queue, clock, runner } = deps;
   const reactorDeps = { eventStore, checkpoints, codec, logger };
@@ -39,18 +40,7 @@ export function createReactors(deps: {
   const verifiedEmail = async (userId: string) =>
     verifiedEmailOf(await runner.collection('me', USERS).findOne({ _id: userId }));
   const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf: verifiedEmail }));
-  const webhooks = new Reactor(
-    reactorDeps,
-    webhooksReaction({
-      queue,
-      endpoints: () => runner.collection('webhooks', WEBHOOK_ENDPOINTS),
-      endpointsShowing: async (position) => {
-        // An endpoint made just before the event must be seen: the read model first reaches it.
-        if (!(await runner.waitFor(position, ['webhooks'], 30_000)))
-          throw new Error('the webhooks read model did not catch up; trying again');
-      },
-    }),
-  );
+  const webhooks = new Reactor(reactorDeps, deps.webhooks);
   return { erasure, jobs, webhooks };
 }
 

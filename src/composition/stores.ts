@@ -15,11 +15,14 @@ import { createSqliteJobQueue } from '../infra/queue/sqlite.js';
 import { createMemoryReadStore } from '../infra/readstore/memory.js';
 import { openMongoReadStore } from '../infra/readstore/mongo.js';
 import { createReadStoreUsageStore } from '../infra/readstore/usage.js';
+import { createReadStoreWebhookDeliveryLog } from '../infra/readstore/webhook-deliveries.js';
 import { createSqliteCheckpoints } from '../infra/sqlite/checkpoints.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../infra/sqlite/database.js';
 import { createSqliteUsageStore } from '../infra/sqlite/usage.js';
+import { createSqliteWebhookDeliveryLog } from '../infra/sqlite/webhook-deliveries.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { UsageStore } from '../ports/usage-store.js';
+import type { WebhookDeliveryLog } from '../ports/webhook-deliveries.js';
 import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
 
 /** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
@@ -38,6 +41,10 @@ export async function openStores(config: Config, clock: () => Date) {
   const usageStore: UsageStore = config.mongoUrl
     ? createReadStoreUsageStore(readStore)
     : createSqliteUsageStore(embedded());
+  // Deliveries must outlive the process, as the reactor that records them does not act twice.
+  const webhookDeliveries: WebhookDeliveryLog = config.mongoUrl
+    ? createReadStoreWebhookDeliveryLog(readStore)
+    : createSqliteWebhookDeliveryLog(embedded());
   const queue = config.redisUrl
     ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs })
     : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
@@ -48,6 +55,7 @@ export async function openStores(config: Config, clock: () => Date) {
     queue,
     reactorCheckpoints,
     usageStore,
+    webhookDeliveries,
     closeSqlite: () => (sqlite as SqliteDatabase | null)?.close(),
   };
 }

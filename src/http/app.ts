@@ -20,7 +20,9 @@ import { deviceRoutes } from './routes/devices.js';
 import { dataExportRoutes } from './routes/data-export.js';
 import { wasntMeRoutes } from './routes/wasnt-me.js';
 import { inviteRoutes } from './routes/invites.js';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import type { DeliveryAdmin } from '../webhooks/delivery-admin.js';
 import type { WebhookEndpoints } from '../webhooks/endpoints.js';
 import { loginPageRoutes } from './routes/login-page.js';
 import { passwordPageRoutes } from './routes/password-pages.js';
@@ -35,8 +37,8 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 
 export interface HttpDeps {
   accounts: Accounts;
-  /** Webhook endpoints, managed by admins (/admin/webhooks). */
-  webhooks: WebhookEndpoints;
+  /** Webhook endpoints and their deliveries, managed by admins (/admin/webhooks). */
+  webhooks: { endpoints: WebhookEndpoints; deliveries: DeliveryAdmin };
   /** PUBLIC_URL: the origin cookie-authenticated changes must come from, and whether cookies are `Secure`. */
   publicUrl: string;
   operations: ProjectionOperations;
@@ -125,7 +127,8 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   deviceRoutes(deps.accounts, api);
   wasntMeRoutes(deps.accounts, ops, api, limit);
   inviteRoutes(deps.accounts, api);
-  webhookRoutes(deps.webhooks, api);
+  webhookRoutes(deps.webhooks.endpoints, api);
+  webhookDeliveryRoutes(deps.webhooks, api);
   // Every way in; OAuth's `/auth/:provider` comes last, after every other path.
   deps.loginRoutes(deps.accounts, api, limit);
   // One middleware for every request: what each one goes through first, then the route (see FlatRouter).

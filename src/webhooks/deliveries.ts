@@ -1,66 +1,67 @@
 /**
- * From the event log to deliveries: a reactor (durable checkpoint, like the mail jobs') that turns
- * each catalogued event into one `webhook-delivery` job per enabled endpoint subscribed to its type.
- * The job id names the endpoint and the event, so a reactor that replays after a crash adds
- * nothing twice, and a redelivery carries the same `webhook-id`. The job holds only where the event
- * is: the payload is built when it is sent, so an erasure in between keeps personal data out.
+ * From the event log to deliveries: a reactor (durable checkpoint, like the mail jobs') that
+ * records one delivery per enabled endpoint subscribed to each catalogued event, in the delivery
+ * log, and moves the delivery's line (lines.ts). A reactor that replays after a crash records
+ * nothing twice (one delivery per endpoint and event), and a redelivery carries the same
+ * `webhook-id`. The record holds only where the event is: the payload is built when it is sent, so
+ * an erasure in between keeps personal data out.
+ *
+ * It also carries out what admins asked of the endpoints: a replay (replay.ts), and a deletion
+ * (the endpoint's deliveries go). An account's deletion drops the receivers' answers kept for it.
  */
 import type { DecodedEvent } from '../events/codec.js';
-import type { JobQueue } from '../ports/job-queue.js';
 import type { Collection } from '../ports/read-store.js';
+import type { NewDelivery, WebhookDeliveryLog } from '../ports/webhook-deliveries.js';
 import type { Reaction } from '../reactors/reactor.js';
-import { WEBHOOK_CATALOGUE, WEBHOOK_EVENT_TYPES, toWebhookEvent } from './catalogue.js';
-
-export const WEBHOOK_DELIVERY = 'webhook-delivery';
-
-/**
- * Retries: the first after 10 s, doubling, 14 tries in all — the last one some 45 hours after the
- * event, so an endpoint that is down for a day still gets everything.
- */
-export const DELIVERY_RETRIES = { attempts: 14, backoffMs: 10_000 } as const;
-
-export interface DeliveryJob extends Record<string, unknown> {
-  endpointId: string;
-  eventId: string;
-  streamId: string;
-  revision: string;
-  position: string;
-}
-
-export const deliveryJobId = (endpointId: string, eventId: string) => `whd:${endpointId}:${eventId}`;
+import { WEBHOOK_CATALOGUE, WEBHOOK_EVENT_TYPES, type WebhookEvent, toWebhookEvent } from './catalogue.js';
+import type { DeliveryLines } from './lines.js';
+import type { ReplayWalk } from './replay.js';
 
 /** Every domain event type some webhook event comes from. */
-const SOURCE_TYPES = [...new Set(WEBHOOK_EVENT_TYPES.flatMap((type) => WEBHOOK_CATALOGUE[type].from))];
+export const SOURCE_TYPES = [...new Set(WEBHOOK_EVENT_TYPES.flatMap((type) => WEBHOOK_CATALOGUE[type].from))];
+
+/** The delivery log's record of a catalogued event for one endpoint. */
+export const newDelivery = (endpointId: string, event: DecodedEvent, hook: WebhookEvent): NewDelivery => ({
+  endpointId,
+  eventId: event.id,
+  eventType: hook.type,
+  accountId: hook.data.user_id as string,
+  streamId: event.streamId,
+  revision: String(event.revision),
+  position: String(event.position),
+  eventTime: event.created.toISOString(),
+});
 
 export function webhooksReaction(deps: {
-  queue: JobQueue;
+  log: WebhookDeliveryLog;
+  lines: DeliveryLines;
+  replay: ReplayWalk;
   endpoints: () => Collection;
   /** Until the endpoints read model has applied this position (an endpoint made just before the event counts). */
   endpointsShowing: (position: bigint) => Promise<void>;
+  clock: () => Date;
 }): Reaction {
+  const { log, lines } = deps;
   return {
     name: 'webhooks',
-    handles: SOURCE_TYPES,
+    handles: [...SOURCE_TYPES, 'WebhookReplayRequested', 'WebhookEndpointDeleted'],
     async react(event: DecodedEvent) {
+      if (event.type === 'WebhookReplayRequested') return deps.replay(event);
+      if (event.type === 'WebhookEndpointDeleted') return log.dropEndpoint(event.streamId.slice('webhook-'.length));
       const hook = toWebhookEvent(event, { includePersonalData: false });
-      if (!hook) return;
-      await deps.endpointsShowing(event.position);
-      const subscribed = await deps.endpoints().find({ enabled: true, events: hook.type });
-      for (const endpoint of subscribed) {
-        // A new endpoint starts at the head it was made at.
-        if (BigInt(endpoint.start_position as string) >= event.position) continue;
-        const job: DeliveryJob = {
-          endpointId: endpoint._id,
-          eventId: event.id,
-          streamId: event.streamId,
-          revision: String(event.revision),
-          position: String(event.position),
-        };
-        await deps.queue.add(WEBHOOK_DELIVERY, job, {
-          jobId: deliveryJobId(endpoint._id, event.id),
-          ...DELIVERY_RETRIES,
-        });
+      if (hook) {
+        await deps.endpointsShowing(event.position);
+        const subscribed = await deps.endpoints().find({ enabled: true, events: hook.type });
+        for (const endpoint of subscribed) {
+          // A new endpoint starts at the head it was made at.
+          if (BigInt(endpoint.start_position as string) >= event.position) continue;
+          const delivery = newDelivery(endpoint._id, event, hook);
+          await log.add(delivery, deps.clock().toISOString());
+          await lines.advance(endpoint._id, delivery.accountId);
+        }
       }
+      // The user.deleted deliveries are recorded: what receivers answered about the account goes.
+      if (event.type === 'UserDeleted') await log.forgetAccount(event.streamId.slice('user-'.length));
     },
   };
 }

@@ -72,6 +72,16 @@ export function webhookEndpoints(services: AccountServices, rules: WebhookRules)
         { path: 'events', message: `unknown: ${unknown.join(', ')}` },
       ]);
   };
+  const checkPosition = async (position: string) => {
+    const invalid = (message: string) =>
+      refuse('validation_failed', `from_position: ${message}`, [{ path: 'from_position', message }]);
+    const wanted = BigInt(position);
+    if (wanted > (await deps.eventStore.headPosition())) invalid('is beyond the newest event');
+    // EventStoreDB reads only from a position it gave out: one it refuses here would stop the replay later.
+    await deps.eventStore
+      .readAll({ fromPosition: wanted, maxCount: 1 })
+      .catch(() => invalid('is not the position of an event'));
+  };
   const current = async (endpointId: string) => {
     const doc = await endpoints().findOne({ _id: endpointId });
     if (!doc) refuse('not_found', 'No such webhook endpoint');
@@ -146,6 +156,50 @@ export function webhookEndpoints(services: AccountServices, rules: WebhookRules)
       );
       await awaitReadModels(result);
       return { endpoint: { ...(await current(endpointId)), secret }, position: result.position };
+    },
+
+    /**
+     * Asks for the events after `fromPosition` (exclusive: "I have everything up to here"), or from
+     * `fromTime` on, to be delivered again, up to this request; the webhooks reactor carries it
+     * out (replay.ts). The position must be one this store gave out (an event's, or an
+     * X-Event-Position), and not beyond the newest event.
+     */
+    async requestReplay(
+      caller: Caller,
+      endpointId: string,
+      from: { fromPosition: string | null; fromTime: string | null },
+      request: RequestInfo,
+    ) {
+      if (from.fromPosition !== null) await checkPosition(from.fromPosition);
+      const replayId = randomUUID();
+      const result = await decide(
+        endpointId,
+        { type: 'ReplayWebhookDeliveries', data: { replayId, ...from, by: caller.userId } },
+        caller,
+        request,
+      );
+      return {
+        replay: {
+          id: replayId,
+          from_position: from.fromPosition,
+          from_time: from.fromTime,
+          to_position: String(result.position),
+        },
+        position: result.position,
+      };
+    },
+
+    /** Turns off an endpoint that keeps failing (the delivery worker's call); the admins get a mail. */
+    async disableFailingEndpoint(endpointId: string) {
+      await deps.commands.handle<WebhookEvent, WebhookState>(
+        webhookDecider,
+        webhookStream(endpointId),
+        (state) =>
+          state.status === 'active'
+            ? webhookDecider.decide({ type: 'DisableFailingWebhookEndpoint', data: {} }, state)
+            : [],
+        commandContext({ requestId: 'webhook-delivery', ip: null, userAgent: null }, null),
+      );
     },
 
     /** Deleted: no more deliveries, and its key (so every secret it had) is destroyed. */

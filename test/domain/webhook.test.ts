@@ -60,6 +60,22 @@ describe('webhook endpoint', () => {
     spec([created, disabled]).when({ type: 'DisableFailingWebhookEndpoint', data: {} }).then([]);
   });
 
+  it('records a replay from a position or a time, only while the endpoint is on', () => {
+    const fromPosition = { replayId: 'r1', fromPosition: '7', fromTime: null, by: 'admin-1' };
+    spec([created])
+      .when({ type: 'ReplayWebhookDeliveries', data: fromPosition })
+      .then([{ type: 'WebhookReplayRequested', data: fromPosition }]);
+    const fromTime = { replayId: 'r2', fromPosition: null, fromTime: '2026-12-01T00:00:00.000Z', by: 'admin-1' };
+    spec([created])
+      .when({ type: 'ReplayWebhookDeliveries', data: fromTime })
+      .then([{ type: 'WebhookReplayRequested', data: fromTime }]);
+    spec([created])
+      .when({ type: 'ReplayWebhookDeliveries', data: { ...fromPosition, fromTime: fromTime.fromTime } })
+      .thenRefuses('validation_failed');
+    const off: WebhookEvent = { type: 'WebhookEndpointUpdated', data: { enabled: false, by: 'admin-1' } };
+    spec([created, off]).when({ type: 'ReplayWebhookDeliveries', data: fromPosition }).thenRefuses('conflict');
+  });
+
   it('refuses every change to an endpoint that does not exist or was deleted', () => {
     const deleted: WebhookEvent = { type: 'WebhookEndpointDeleted', data: { by: 'admin-1' } };
     spec([])

@@ -86,6 +86,8 @@ const webhookEvents: ShownBy<WebhookEvent> = {
   WebhookEndpointUpdated: ['webhooks'],
   WebhookSecretRotated: ['webhooks'], // when, never the secret
   WebhookEndpointDisabled: ['webhooks'],
+  // Carried out by the webhooks reactor; its progress shows in the endpoint's deliveries.
+  WebhookReplayRequested: [],
   WebhookEndpointDeleted: ['webhooks'],
 };
 
