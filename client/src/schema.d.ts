@@ -1282,6 +1282,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's deliveries, newest event first
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        get: operations["getAdminWebhooksByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One delivery
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        get: operations["getAdminWebhooksByIdDeliveriesByDeliveryId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try a delivery again now (same webhook-id); 409 while it waits behind an earlier one
+         * @description Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        post: operations["postAdminWebhooksByIdDeliveriesByDeliveryIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver again the events after a position, or from a time on (original webhook-ids)
+         * @description `from_position` is exclusive (the events after it: give the position of the last event you have), `from_time` inclusive. Only the event types the endpoint subscribes to now are sent, in order per account, up to this request; later events arrive as usual.
+         *
+         *     Policy `admin`: an admin's login session only; anyone else gets 403 `admin_only`.
+         */
+        post: operations["postAdminWebhooksByIdReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -6040,6 +6122,252 @@ export interface operations {
                         secret_rotated_at: string | null;
                         /** @description The signing secret (`whsec_…`), shown this once */
                         secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    getAdminWebhooksByIdDeliveries: {
+        parameters: {
+            query?: {
+                status?: "held" | "pending" | "delivered" | "failed" | "skipped";
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: {
+                            /**
+                             * Format: uuid
+                             * @description The delivery's id: the id of the event it carries (and of its `webhook-id`, `msg_<id>`)
+                             */
+                            id: string;
+                            event_type: string;
+                            /** @description The account it is about: deliveries of one account go in order */
+                            user_id: string;
+                            /** @description The event's position in the log */
+                            position: string;
+                            /** Format: date-time */
+                            event_time: string;
+                            /**
+                             * @description `held`: waits for an earlier delivery of the same account; `pending`: being tried; `delivered`: a 2xx came back; `failed`: no 2xx within the retry window; `skipped`: not sent (endpoint off or deleted, event gone)
+                             * @enum {string}
+                             */
+                            status: "held" | "pending" | "delivered" | "failed" | "skipped";
+                            /** @description 0 at first; one more for each retry or replay */
+                            round: number;
+                            /** @description Tries in this round */
+                            attempts: number;
+                            first_attempt_at: string | null;
+                            last_attempt_at: string | null;
+                            next_attempt_at: string | null;
+                            delivered_at: string | null;
+                            /** @description `http_<status>`, `timeout`, `connection`, `tls`, `dns`, `address_refused`, … */
+                            last_error: string | null;
+                            last_status: number | null;
+                            /** @description The start of the receiver's last answer (at most 1 KB) */
+                            last_response: string | null;
+                            replay_id: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                        /** @description Give as `before` for the next page; null at the end */
+                        next_before: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    getAdminWebhooksByIdDeliveriesByDeliveryId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The delivery's id: the id of the event it carries (and of its `webhook-id`, `msg_<id>`)
+                         */
+                        id: string;
+                        event_type: string;
+                        /** @description The account it is about: deliveries of one account go in order */
+                        user_id: string;
+                        /** @description The event's position in the log */
+                        position: string;
+                        /** Format: date-time */
+                        event_time: string;
+                        /**
+                         * @description `held`: waits for an earlier delivery of the same account; `pending`: being tried; `delivered`: a 2xx came back; `failed`: no 2xx within the retry window; `skipped`: not sent (endpoint off or deleted, event gone)
+                         * @enum {string}
+                         */
+                        status: "held" | "pending" | "delivered" | "failed" | "skipped";
+                        /** @description 0 at first; one more for each retry or replay */
+                        round: number;
+                        /** @description Tries in this round */
+                        attempts: number;
+                        first_attempt_at: string | null;
+                        last_attempt_at: string | null;
+                        next_attempt_at: string | null;
+                        delivered_at: string | null;
+                        /** @description `http_<status>`, `timeout`, `connection`, `tls`, `dns`, `address_refused`, … */
+                        last_error: string | null;
+                        last_status: number | null;
+                        /** @description The start of the receiver's last answer (at most 1 KB) */
+                        last_response: string | null;
+                        replay_id: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    postAdminWebhooksByIdDeliveriesByDeliveryIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Scheduled now */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The delivery's id: the id of the event it carries (and of its `webhook-id`, `msg_<id>`)
+                         */
+                        id: string;
+                        event_type: string;
+                        /** @description The account it is about: deliveries of one account go in order */
+                        user_id: string;
+                        /** @description The event's position in the log */
+                        position: string;
+                        /** Format: date-time */
+                        event_time: string;
+                        /**
+                         * @description `held`: waits for an earlier delivery of the same account; `pending`: being tried; `delivered`: a 2xx came back; `failed`: no 2xx within the retry window; `skipped`: not sent (endpoint off or deleted, event gone)
+                         * @enum {string}
+                         */
+                        status: "held" | "pending" | "delivered" | "failed" | "skipped";
+                        /** @description 0 at first; one more for each retry or replay */
+                        round: number;
+                        /** @description Tries in this round */
+                        attempts: number;
+                        first_attempt_at: string | null;
+                        last_attempt_at: string | null;
+                        next_attempt_at: string | null;
+                        delivered_at: string | null;
+                        /** @description `http_<status>`, `timeout`, `connection`, `tls`, `dns`, `address_refused`, … */
+                        last_error: string | null;
+                        last_status: number | null;
+                        /** @description The start of the receiver's last answer (at most 1 KB) */
+                        last_response: string | null;
+                        replay_id: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    postAdminWebhooksByIdReplay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    from_position?: string;
+                    /** Format: date-time */
+                    from_time?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The replay, under way */
+            202: {
+                headers: {
+                    /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
+                    "X-Event-Position": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        from_position: string | null;
+                        from_time: string | null;
+                        /** @description The replay covers the events before this position (the request itself) */
+                        to_position: string;
                     };
                 };
             };
