@@ -3,12 +3,11 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { projections } from '../projections/index.js';
 import { createChallenges } from './accounts/challenges.js';
 import { createClaims } from './accounts/claims.js';
-import { createAccounts, type Accounts } from './accounts/index.js';
+import { createAccounts } from './accounts/index.js';
 import { createAccountServices } from './accounts/services.js';
 import { createUsageTracker } from './accounts/usage.js';
 import { CommandHandler } from './commands/handler.js';
@@ -18,63 +17,26 @@ import { accountSettings } from './composition/account-settings.js';
 import { createReadiness } from './composition/readiness.js';
 import { createMailer, keyedLimits, openStores } from './composition/stores.js';
 import type { Config } from './config.js';
+import type { Service, ServiceOptions } from './service-types.js';
 import { createEventCodec } from './events/codec.js';
 import { createHttpApp } from './http/app.js';
-import type { RouteEntry } from './http/auth.js';
-import type { FlatRouter } from './http/router.js';
 import { createBcryptPool } from './infra/bcrypt/pool.js';
 import { createRateLimiter } from './infra/ratelimit/limiter.js';
 import { createMemoryReadStore } from './infra/readstore/memory.js';
 import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
-import type { DeliveryAdmin } from './webhooks/delivery-admin.js';
-import type { WebhookEndpoints } from './webhooks/endpoints.js';
 import { passwordPolicy } from './passwords/index.js';
 import { createCaptcha } from './captcha/captcha.js';
 import { loginMethods, startLoginMethods } from './login-methods/index.js';
 import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { projectionOperations } from './operations.js';
-import type { EventStore } from './ports/event-store.js';
-import type { JobQueue } from './ports/job-queue.js';
-import type { KeyStore } from './ports/key-store.js';
-import type { Mailer } from './ports/mailer.js';
-import type { PasswordHasher } from './ports/password-hasher.js';
-import type { ReadStore, SnapshottableReadStore } from './ports/read-store.js';
+import type { SnapshottableReadStore } from './ports/read-store.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { loadReadModelSnapshot, saveReadModelSnapshot } from './projections/snapshot.js';
 import { createTokenSigner, ed25519Key } from './tokens/jwt.js';
 
-export interface ServiceOptions {
-  clock?: () => Date;
-  logger?: Logger;
-  /**
-   * Embedded mode: load the read models from DATA_DIR's snapshot at start and save them at a clean
-   * stop (see projections/snapshot.ts). `npm start` does; the CLI and tests do not.
-   */
-  readModelSnapshot?: boolean;
-}
-
-export interface Service {
-  config: Config;
-  accounts: Accounts;
-  eventStore: EventStore;
-  readStore: ReadStore;
-  keyStore: KeyStore;
-  queue: JobQueue;
-  mailer: Mailer;
-  projections: ProjectionRunner;
-  /** Webhook endpoints and their deliveries (the operator's CLI uses them too). */
-  webhooks: { endpoints: WebhookEndpoints; deliveries: DeliveryAdmin };
-  /** Every API route and who may call it. */
-  routeTable: RouteEntry[];
-  /** The express application, and the flat table that routes every request (tests walk both). */
-  http: Express & { flatRouter: FlatRouter };
-  hasher: PasswordHasher;
-  /** Starts listening; resolves with the bound port. */
-  listen(): Promise<number>;
-  close(): Promise<void>;
-}
+export type { Service, ServiceOptions } from './service-types.js';
 
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
