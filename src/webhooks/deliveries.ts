@@ -15,7 +15,6 @@ import type { NewDelivery, WebhookDeliveryLog } from '../ports/webhook-deliverie
 import type { Reaction } from '../reactors/reactor.js';
 import { WEBHOOK_CATALOGUE, WEBHOOK_EVENT_TYPES, type WebhookEvent, toWebhookEvent } from './catalogue.js';
 import type { DeliveryLines } from './lines.js';
-import type { ReplayWalk } from './replay.js';
 
 /** Every domain event type some webhook event comes from. */
 export const SOURCE_TYPES = [...new Set(WEBHOOK_EVENT_TYPES.flatMap((type) => WEBHOOK_CATALOGUE[type].from))];
@@ -35,7 +34,8 @@ export const newDelivery = (endpointId: string, event: DecodedEvent, hook: Webho
 export function webhooksReaction(deps: {
   log: WebhookDeliveryLog;
   lines: DeliveryLines;
-  replay: ReplayWalk;
+  /** Carries out an admin's replay (replay.ts). */
+  replay: (request: DecodedEvent) => Promise<void>;
   endpoints: () => Collection;
   /** Until the endpoints read model has applied this position (an endpoint made just before the event counts). */
   endpointsShowing: (position: bigint) => Promise<void>;
