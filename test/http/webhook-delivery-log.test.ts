@@ -179,6 +179,9 @@ describe('the webhook delivery log', () => {
     });
     expect(deleted.status).toBe(200);
     await receiver.waitFor(ofType('user.deleted'));
+    // What the receiver answered about the account is not kept once it is deleted.
+    expect(before.last_response).toBe('ok');
+    await deliveryOf(endpoint, 'user.created', (d) => d.id === before.id && d.last_response === null);
 
     // From the position before the account's first event: both again, same ids, no personal data now.
     receiver.clear();
