@@ -1,23 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Job, JobQueue } from '../../src/ports/job-queue.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it stops throwing (or returns true), for at most `timeoutMs`. */
-export async function eventually(check: () => unknown, timeoutMs = 4000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== false) return;
-      if (Date.now() > until) throw new Error('condition still false');
-    } catch (error) {
-      if (Date.now() > until) throw error;
-    }
-    await sleep(20);
-  }
-}
+/** Vitest's waitFor: `check` again every 20 ms until it stops throwing, for at most `timeoutMs`. */
+export const eventually = (check: () => unknown, timeoutMs = 4000): Promise<unknown> =>
+  vi.waitFor(check, { timeout: timeoutMs, interval: 20 });
 
 interface Deferred {
   promise: Promise<void>;

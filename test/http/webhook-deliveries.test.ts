@@ -1,9 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, register, startServer, type TestServer } from '../support/server.js';
+import { ofType, type Receiver, startReceiver } from '../support/webhook-receiver.js';
 
 /*
  * #19 points 3-5 through a real receiver: the log drives the deliveries, Standard Webhooks
@@ -11,63 +10,32 @@ import { call, register, startServer, type TestServer } from '../support/server.
  * that fails gets the same delivery again (same webhook-id) on the queue's backoff (clock injected).
  */
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 let server: TestServer;
 let admin: string;
-let receiver: Server;
-let received: Received[] = [];
-let answer = 200;
-
-const eventually = async <T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('nothing arrived');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
+let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString('utf8');
-    });
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.statusCode = answer;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiver = await startReceiver();
   server = await startServer({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
   admin = (await register(server)).token;
 });
 afterAll(async () => {
   await server.close();
-  await new Promise((resolve) => receiver.close(resolve));
+  await receiver.close();
 });
-
-const url = () => `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-const typed = (type: string) => () => received.find((r) => JSON.parse(r.body || '{}').type === type);
 
 describe('webhook deliveries', () => {
   it('deliver what happens after the endpoint was made, signed per Standard Webhooks, and retry a failure with the same id', async () => {
-    received = [];
+    receiver.clear();
     const made = await call(server, 'POST', '/admin/webhooks', {
       token: admin,
-      body: { url: url(), events: ['user.created', 'session.ended'] },
+      body: { url: receiver.url, events: ['user.created', 'session.ended'] },
     });
     expect(made.status).toBe(201);
     const secret = made.body.secret as string;
 
     const person = await register(server);
-    const created = await eventually(typed('user.created'));
+    const created = await receiver.waitFor(ofType('user.created'));
     const verified = new Webhook(secret).verify(created.body, created.headers as Record<string, string>) as {
       type: string;
       data: Record<string, unknown>;
@@ -80,13 +48,13 @@ describe('webhook deliveries', () => {
     expect(verified.data.user_id).toEqual(expect.any(String));
 
     // The receiver fails: the delivery comes again, with the same id, after the backoff.
-    answer = 500;
-    received = [];
+    receiver.answer(500);
+    receiver.clear();
     expect((await call(server, 'POST', '/auth/logout', { token: person.token })).status).toBe(200);
-    const first = await eventually(typed('session.ended'));
-    answer = 200;
+    const first = await receiver.waitFor(ofType('session.ended'));
+    receiver.answer(200);
     server.clock.advance(13_000); // past the first retry's wait, 10 s ± 20 %
-    const again = await eventually(() => (received.length >= 2 ? received[1] : undefined), 15_000);
+    const again = await receiver.waitFor((r) => r !== first && r.json?.type === 'session.ended', 15_000);
     expect(again.headers['webhook-id']).toBe(first.headers['webhook-id']);
     expect(new Webhook(secret).verify(again.body, again.headers as Record<string, string>)).toMatchObject({
       type: 'session.ended',
@@ -95,17 +63,17 @@ describe('webhook deliveries', () => {
   });
 
   it('sign with the old secret beside the new one for a day after a rotation', async () => {
-    received = [];
+    receiver.clear();
     const made = await call(server, 'POST', '/admin/webhooks', {
       token: admin,
-      body: { url: url(), events: ['user.created'] },
+      body: { url: receiver.url, events: ['user.created'] },
     });
     const rotated = await call(server, 'POST', `/admin/webhooks/${made.body.id}/rotate-secret`, {
       token: admin,
       body: {},
     });
     await register(server);
-    const delivery = await eventually(typed('user.created'));
+    const delivery = await receiver.waitFor(ofType('user.created'));
     const headers = delivery.headers as Record<string, string>;
     expect(headers['webhook-signature']!.split(' ')).toHaveLength(2);
     expect(new Webhook(made.body.secret).verify(delivery.body, headers)).toMatchObject({ type: 'user.created' });
@@ -114,19 +82,17 @@ describe('webhook deliveries', () => {
   });
 
   it('push Security Event Tokens that verify against the JWKS, with personal data only when asked for', async () => {
-    received = [];
+    receiver.clear();
     const made = await call(server, 'POST', '/admin/webhooks', {
       token: admin,
-      body: { url: url(), events: ['user.created'], format: 'set', include_personal_data: true },
+      body: { url: receiver.url, events: ['user.created'], format: 'set', include_personal_data: true },
     });
     expect(made.status).toBe(201);
     const person = await register(server);
-    const pushed = await eventually(() =>
-      received.find((r) => r.headers['content-type'] === 'application/secevent+jwt'),
-    );
+    const pushed = await receiver.waitFor((r) => r.headers['content-type'] === 'application/secevent+jwt');
     expect(decodeProtectedHeader(pushed.body).typ).toBe('secevent+jwt');
     const jwks = (await call(server, 'GET', '/.well-known/jwks.json')).body;
-    const { payload } = await jwtVerify(pushed.body, createLocalJWKSet(jwks), { audience: url() });
+    const { payload } = await jwtVerify(pushed.body, createLocalJWKSet(jwks), { audience: receiver.url });
     expect(payload.jti).toEqual(expect.any(String));
     expect(JSON.stringify(payload.events)).toContain(person.username);
     await call(server, 'DELETE', `/admin/webhooks/${made.body.id}`, { token: admin });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codeAt } from '../support/totp.js';
 import { call, newUser, startServer, TestClock, type Answer, type TestServer } from '../support/server.js';
 
@@ -23,14 +23,18 @@ const env = {
   REGISTRATION: 'open',
 };
 
-/** Retries until `check` passes: the other instance's read models follow the store, not this request. */
+/**
+ * Retries until `check` passes (vitest's waitFor): the other instance's read models follow the
+ * store, not this request. Answers the last value either way, for the caller's assertion to show.
+ */
 async function eventually<T>(attempt: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (check(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let last: T | undefined;
+  const passed = async () => {
+    last = await attempt();
+    if (!check(last)) throw new Error('not yet');
+  };
+  await vi.waitFor(passed, { timeout: timeoutMs, interval: 200 }).catch(() => undefined);
+  return last as T;
 }
 
 const clock = new TestClock(new Date());
