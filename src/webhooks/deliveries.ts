@@ -6,8 +6,8 @@
  * `webhook-id`. The record holds only where the event is: the payload is built when it is sent, so
  * an erasure in between keeps personal data out.
  *
- * It also carries out what admins asked of the endpoints: a replay (replay.ts), and a deletion
- * (the endpoint's deliveries go). An account's deletion drops the receivers' answers kept for it.
+ * It also carries out what admins asked of the endpoints: a replay (replay.ts), a deletion (the
+ * endpoint's deliveries go), turning one back on (its failing streak is forgotten). An account's deletion drops the receivers' answers kept for it.
  */
 import type { DecodedEvent } from '../events/codec.js';
 import type { Collection } from '../ports/read-store.js';
@@ -44,10 +44,14 @@ export function webhooksReaction(deps: {
   const { log, lines } = deps;
   return {
     name: 'webhooks',
-    handles: [...SOURCE_TYPES, 'WebhookReplayRequested', 'WebhookEndpointDeleted'],
+    handles: [...SOURCE_TYPES, 'WebhookReplayRequested', 'WebhookEndpointUpdated', 'WebhookEndpointDeleted'],
     async react(event: DecodedEvent) {
+      const endpointId = event.streamId.slice('webhook-'.length);
       if (event.type === 'WebhookReplayRequested') return deps.replay(event);
-      if (event.type === 'WebhookEndpointDeleted') return log.dropEndpoint(event.streamId.slice('webhook-'.length));
+      if (event.type === 'WebhookEndpointDeleted') return log.dropEndpoint(endpointId);
+      // Turned back on: its failures so far do not count towards turning it off again.
+      if (event.type === 'WebhookEndpointUpdated')
+        return event.data.enabled === true ? log.succeeded(endpointId) : undefined;
       const hook = toWebhookEvent(event, { includePersonalData: false });
       if (hook) {
         await deps.endpointsShowing(event.position);

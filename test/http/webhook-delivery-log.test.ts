@@ -241,6 +241,14 @@ describe('the webhook delivery log', () => {
         }),
       { timeout: 10_000, interval: 25 },
     );
+    // Turned back on, it starts a new streak: one more failure does not turn it off again.
+    await call(server, 'PATCH', `/admin/webhooks/${endpoint}`, { token: admin, body: { enabled: true } });
+    await register(server);
+    await vi.waitFor(async () => expect((await deliveries(endpoint, '?status=pending'))[0]?.attempts).toBe(1), {
+      timeout: 10_000,
+      interval: 25,
+    });
+    expect((await call(server, 'GET', `/admin/webhooks/${endpoint}`, { token: admin })).body.enabled).toBe(true);
     receiver.answer(200);
     await remove(endpoint);
   });
