@@ -13,7 +13,7 @@ import { createAccountServices } from './accounts/services.js';
 import { createUsageTracker } from './accounts/usage.js';
 import { CommandHandler } from './commands/handler.js';
 import { createReactors, startInlineWorkers } from './composition/reactors.js';
-import { createWebhooks } from './composition/webhooks.js';
+import { createWebhooks, type WebhookEndpoints } from './composition/webhooks.js';
 import { accountSettings } from './composition/account-settings.js';
 import { createReadiness } from './composition/readiness.js';
 import { createMailer, keyedLimits, openStores } from './composition/stores.js';
@@ -62,6 +62,7 @@ export interface Service {
   queue: JobQueue;
   mailer: Mailer;
   projections: ProjectionRunner;
+  webhooks: WebhookEndpoints;
   /** Every API route and who may call it. */
   routeTable: RouteEntry[];
   /** The express application, and the flat table that routes every request (tests walk both). */
@@ -260,6 +261,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     queue,
     mailer,
     projections: runner,
+    webhooks: webhooks.endpoints,
     hasher,
     routeTable: app.routeTable,
     http: app,

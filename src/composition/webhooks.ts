@@ -10,6 +10,9 @@ import { webhookEndpoints } from '../webhooks/endpoints.js';
 import { newWebhookSecret } from '../webhooks/formats.js';
 import { checkWebhookUrl, outboundPolicy } from '../webhooks/outbound.js';
 
+/** The endpoints' use cases: the admin API's, and the delivery worker's `disableFailingEndpoint`. */
+export type { WebhookEndpoints } from '../webhooks/endpoints.js';
+
 export function createWebhooks(deps: {
   services: AccountServices;
   config: Config;
