@@ -28,7 +28,8 @@ const set = (
 export const meProjection: Projection = {
   name: 'me',
   version: 3,
-  collections: { [USERS]: [] },
+  // By role: the admins a notice about the service goes to (workers/notices.ts) are found without a scan.
+  collections: { [USERS]: [{ keys: { role: 1 } }] },
   handles: [
     'UserRegistered',
     'DisplayNameChanged',

@@ -15,6 +15,7 @@ import type { KeyStore } from '../ports/key-store.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import { type Reaction, Reactor } from '../reactors/reactor.js';
+import { WEBHOOK_ENDPOINTS } from '../../projections/webhooks.js';
 import { type DeliveryJob, WEBHOOK_DELIVERY } from '../webhooks/lines.js';
 
 /** The checkpoints of the reactors `createReactors` makes (`reactor:<reaction name>`), for the operator's CLI. */
@@ -39,7 +40,35 @@ export function createReactors(deps: {
   const erasure = new Reactor(reactorDeps, erasureReaction({ keyStore, codec, claims }));
   const verifiedEmail = async (userId: string) =>
     verifiedEmailOf(await runner.collection('me', USERS).findOne({ _id: userId }));
-  const jobs = new Reactor(reactorDeps, jobsReaction({ queue, clock, verifiedEmailOf: verifiedEmail }));
+  // An admin granted, or an endpoint made, just before the event must be seen: both read models first reach it.
+  const showing = async (position: bigint) => {
+    if (!(await runner.waitFor(position, ['me', 'webhooks'], 30_000)))
+      throw new Error('the me and webhooks read models did not catch up; trying again');
+  };
+  const jobs = new Reactor(
+    reactorDeps,
+    jobsReaction({
+      queue,
+      clock,
+      verifiedEmailOf: verifiedEmail,
+      adminsAt: async (position) => {
+        await showing(position);
+        // A disabled admin is told nothing; a deleted one has no document left.
+        const admins = await runner
+          .collection('me', USERS)
+          .find({ role: { $in: ['admin', 'superadmin'] }, disabled: { $ne: true } });
+        return admins.flatMap((doc) => {
+          const email = verifiedEmailOf(doc);
+          return email ? [{ userId: doc._id, email }] : [];
+        });
+      },
+      webhookUrlAt: async (endpointId, position) => {
+        await showing(position);
+        const endpoint = await runner.collection('webhooks', WEBHOOK_ENDPOINTS).findOne({ _id: endpointId });
+        return typeof endpoint?.url === 'string' ? endpoint.url : null;
+      },
+    }),
+  );
   const webhooks = new Reactor(reactorDeps, deps.webhooks);
   return { erasure, jobs, webhooks };
 }

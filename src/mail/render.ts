@@ -18,6 +18,8 @@ export interface Content {
   blocks: Block[];
   /** Whether the mail answers a request of the user ("ignore it if it was not you") or is a notice. */
   requested: boolean;
+  /** The footer's reason line, where neither of `requested`'s fits (an admin's notice about the service). */
+  footer?: string;
 }
 
 export function renderText(blocks: Block[], foot: string): string {

@@ -7,6 +7,7 @@
 import type { MailMessage } from '../ports/mailer.js';
 import { renderHtml, renderText, type Content } from './render.js';
 import { ACCOUNT_SETUP_TTL_MS, CHALLENGE_TTL_MS } from '../../domain/challenge/decider.js';
+import { adminNoticeContent, type AdminNoticeTemplate } from './admin-notices.js';
 import { deviceNoticeContent, type DeviceNoticeTemplate } from './device-notices.js';
 
 export type MailTemplate =
@@ -32,7 +33,8 @@ export type MailTemplate =
       hadTotp: boolean;
       unlinkedIdentities: number;
     }
-  | DeviceNoticeTemplate;
+  | DeviceNoticeTemplate
+  | AdminNoticeTemplate;
 
 export type MailKind = MailTemplate['kind'];
 
@@ -238,11 +240,14 @@ function content(template: MailTemplate, ctx: MailContext): Content {
         wasntMe: (token) => wasntMeLink(ctx.linkBaseUrl, token),
         forgotPassword: `${trimUrl(ctx.linkBaseUrl)}${MAIL_PAGES.forgotPassword}`,
       });
+    case 'webhook_endpoint_disabled':
+      return adminNoticeContent(template, service);
   }
 }
 
-function footer(ctx: MailContext, requested: boolean): string {
+function footer(ctx: MailContext, requested: boolean, reason?: string): string {
   const sentBy = `Sent by ${ctx.serviceName} (${trimUrl(ctx.publicUrl)}).`;
+  if (reason) return `${sentBy} ${reason}`;
   return requested
     ? `${sentBy} If you did not ask for this, you can ignore this mail.`
     : `${sentBy} You get this notice whenever the security of your account changes.`;
@@ -250,10 +255,10 @@ function footer(ctx: MailContext, requested: boolean): string {
 
 /** Builds the subject, plain-text and HTML parts of a mail. */
 export function renderMail(template: MailTemplate, ctx: MailContext): Omit<MailMessage, 'to'> {
-  const { subject: rawSubject, blocks, requested } = content(template, ctx);
+  const { subject: rawSubject, blocks, requested, footer: reason } = content(template, ctx);
   // A header must stay on one line whatever the service name holds.
   const subject = rawSubject.replace(/[\r\n\t]+/g, ' ').trim();
-  const foot = footer(ctx, requested);
+  const foot = footer(ctx, requested, reason);
   return {
     kind: template.kind,
     subject,

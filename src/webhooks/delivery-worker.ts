@@ -34,7 +34,7 @@ export function deliveryProcessor(deps: {
   log: WebhookDeliveryLog;
   lines: DeliveryLines;
   /** Turns off an endpoint that has failed every try for DISABLE_AFTER_MS (the admins get a mail). */
-  disableFailing: (endpointId: string) => Promise<void>;
+  disableFailing: (endpointId: string) => Promise<unknown>;
   /** In [0, 1): the retries' jitter. Default Math.random. */
   random?: () => number;
   observe?: (endpointId: string, outcome: TryOutcome) => void;

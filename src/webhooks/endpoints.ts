@@ -16,6 +16,7 @@ import {
   type WebhookState,
 } from '../../domain/webhook/decider.js';
 import { WEBHOOK_ENDPOINTS } from '../../projections/webhooks.js';
+import { SYSTEM } from '../accounts/mailbox-checks.js';
 import type { AccountServices } from '../accounts/services.js';
 import type { Caller, RequestInfo } from '../accounts/types.js';
 import type { Doc } from '../ports/read-store.js';
@@ -189,17 +190,23 @@ export function webhookEndpoints(services: AccountServices, rules: WebhookRules)
       };
     },
 
-    /** Turns off an endpoint that keeps failing (the delivery worker's call); the admins get a mail. */
-    async disableFailingEndpoint(endpointId: string) {
-      await deps.commands.handle<WebhookEvent, WebhookState>(
+    /**
+     * For the delivery worker, when an endpoint keeps failing: turns it off (`WebhookEndpointDisabled`,
+     * reason `failing`), recorded as the service's own act (no caller). Every admin is mailed about it
+     * by the jobs reactor (workers/notices.ts), so this only records the fact. An endpoint already off
+     * records nothing: `disabled` is false, and no second mail goes out; so does one deleted meanwhile.
+     */
+    async disableFailingEndpoint(endpointId: string): Promise<{ disabled: boolean; position: bigint | null }> {
+      const result = await deps.commands.handle<WebhookEvent, WebhookState>(
         webhookDecider,
         webhookStream(endpointId),
         (state) =>
           state.status === 'active'
             ? webhookDecider.decide({ type: 'DisableFailingWebhookEndpoint', data: {} }, state)
             : [],
-        commandContext({ requestId: 'webhook-delivery', ip: null, userAgent: null }, null),
+        commandContext(SYSTEM, null),
       );
+      return { disabled: result.events.length > 0, position: result.position };
     },
 
     /** Deleted: no more deliveries, and its key (so every secret it had) is destroyed. */
