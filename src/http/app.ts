@@ -24,7 +24,7 @@ import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { DeliveryAdmin } from '../webhooks/delivery-admin.js';
 import type { WebhookEndpoints } from '../webhooks/endpoints.js';
-import { loginPageRoutes } from './routes/login-page.js';
+import { loginPageRoutes } from './pages/login/index.js';
 import { passwordPageRoutes } from './routes/password-pages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { cookieSessions } from './cookies.js';
