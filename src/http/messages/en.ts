@@ -81,7 +81,7 @@ export const en = {
     inviteOnly: 'Registration needs an invite: enter the code you were given.',
     usernameLabel: 'Username',
     usernameHint: '3 to 32 characters: letters, digits, dot, dash and underscore.',
-    emailLabel: 'Email address',
+    emailLabel: 'Email address (optional)',
     emailHint: 'For sign-in codes and password resets.',
     passwordLabel: 'Password',
     passwordHint: 'Long and not easily guessed: the meter below shows what this service makes of it.',
