@@ -154,8 +154,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A sign-in page for people (password, passkey and LNURL-auth)
-         * @description Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS.
+         * A sign-in page for people: each way in that is on (password, email code, passkey, Nostr extension, OAuth providers, LNURL-auth)
+         * @description Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS. Links to /register while registration is open or by invite.
          *
          *     Public: no credential needed.
          */
@@ -226,6 +226,72 @@ export interface paths {
          *     Public: no credential needed.
          */
         get: operations["getForgotPassword"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A sign-up page for people: username, email, password with a live strength meter, invite and CAPTCHA when needed
+         * @description Signs up through `POST /api/v1/auth/register?session=cookie`. With REGISTRATION=closed the page only says so.
+         *
+         *     Public: no credential needed.
+         */
+        get: operations["getRegister"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-strength": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * How strong a password is by this service's own rules (the sign-up page's meter)
+         * @description The same zxcvbn-ts setup and PASSWORD_MIN_SCORE as registration, with the username and address counted as known words. Nothing is stored or logged.
+         *
+         *     Public: no credential needed.
+         */
+        post: operations["postAuthPasswordStrength"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page for people that verifies the account's email address with the mailed code
+         * @description Signed in with a browser session it mails the code (`POST /api/v1/auth/me/send-otp`); the code goes to `POST /api/v1/auth/verify-otp`.
+         *
+         *     Public: no credential needed.
+         */
+        get: operations["getVerifyEmail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2604,6 +2670,96 @@ export interface operations {
         };
     };
     getForgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            default: components["responses"]["Error500"];
+        };
+    };
+    getRegister: {
+        parameters: {
+            query?: {
+                invite?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            400: components["responses"]["Error400"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    postAuthPasswordStrength: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The password being typed */
+                    password: string;
+                    /** @description Counted as a word the password must not lean on */
+                    username?: string;
+                    /** @description Counted as a word the password must not lean on */
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The verdict */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description zxcvbn-ts's score (0–4) */
+                        score: number;
+                        /** @description PASSWORD_MIN_SCORE: the least score a new password needs */
+                        min_score: number;
+                        /** @description Strong enough for this service (a breach check, when on, still comes at registration) */
+                        strong: boolean;
+                        warning: string | null;
+                        suggestions: string[];
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
+            default: components["responses"]["Error500"];
+        };
+    };
+    getVerifyEmail: {
         parameters: {
             query?: never;
             header?: never;

@@ -87,6 +87,8 @@ export function createAccounts(
     publicUrl: () => deps.settings.publicUrl,
     allowedRedirects: () => deps.settings.allowedRedirects,
     reauthWindowMs: () => deps.settings.reauthWindowMs,
+    /** The password meter registration uses (its score and advice), for the page that shows it live. */
+    passwordStrength: deps.passwords.strength,
     /** What a page needs to show the CAPTCHA widget; null while no CAPTCHA_PROVIDER is set. */
     captchaWidget: () =>
       deps.captcha

@@ -24,7 +24,9 @@ import { webhookDeliveryRoutes } from './routes/webhook-deliveries.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { DeliveryAdmin } from '../webhooks/delivery-admin.js';
 import type { WebhookEndpoints } from '../webhooks/endpoints.js';
-import { loginPageRoutes } from './routes/login-page.js';
+import { loginPageRoutes } from './pages/login/index.js';
+import { registerPageRoutes } from './pages/register/index.js';
+import { verifyEmailPageRoutes } from './pages/verify-email/index.js';
 import { passwordPageRoutes } from './routes/password-pages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { cookieSessions } from './cookies.js';
@@ -116,6 +118,8 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   passwordPageRoutes(deps.accounts, ops);
   // The API's routes read JSON only (the one that also takes multipart/form-data parses its own body).
   const api = routes.scope('/api/v1', jsonBody);
+  registerPageRoutes(deps.accounts, ops, api, limit);
+  verifyEmailPageRoutes(deps.accounts, ops);
   emailRoutes(deps.accounts, api, limit);
   authRoutes(deps.accounts, api, limit);
   accountRoutes(deps.accounts, api);

@@ -10,21 +10,34 @@ import { escapeHtml } from '../html.js';
  * reset link's token) is sent to another site as a referrer.
  */
 export const PAGE_STYLE = `
-body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
+:root { color-scheme: light dark; --bg: #f4f5f7; --fg: #1d2330; --card: #fff; --muted: #596173; --line: #b8bfcc;
+  --accent: #2754c5; --accent-fg: #fff; --accent-off: #8a9bc9; --error: #b3261e; --focus: #1a48b8;
+  --notice-bg: #fdf1e0; --notice-fg: #6b3d00; --ok-bg: #e3f4e6; --ok-fg: #17502a; --link: #1f4db8; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #14171d; --fg: #e6e9ef; --card: #1f242d; --muted: #a9b1c1; --line: #4a5366;
+    --accent: #8fb0ff; --accent-fg: #0c1633; --accent-off: #4c5a7c; --error: #ffb4ab; --focus: #b5c9ff;
+    --notice-bg: #3d2a0c; --notice-fg: #ffdcaa; --ok-bg: #173322; --ok-fg: #b6ecc4; --link: #a8c1ff; }
+}
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: var(--bg); color: var(--fg); }
 main { max-width: 760px; margin: 3rem auto; padding: 0 1rem; }
 main.narrow { max-width: 460px; }
 h1 { font-size: 1.6rem; }
-section { background: #fff; border-radius: 8px; padding: 1.25rem 1.5rem; flex: 1 1 300px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+a { color: var(--link); }
+section { background: var(--card); border-radius: 8px; padding: 1.25rem 1.5rem; flex: 1 1 300px; box-shadow: 0 1px 3px rgba(0,0,0,.12); min-width: 0; }
 main.narrow section { margin-bottom: 1.5rem; }
 label { display: block; margin: .6rem 0 .2rem; font-weight: 600; }
-input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; border: 1px solid #b8bfcc; border-radius: 4px; }
-button { margin-top: 1rem; padding: .55rem 1.2rem; font: inherit; border: 0; border-radius: 4px; background: #2754c5; color: #fff; cursor: pointer; }
-button:disabled { background: #8a9bc9; cursor: wait; }
-.hint { color: #596173; font-size: .9rem; margin: .3rem 0 0; }
-.error { color: #b3261e; }
-.notice { background: #fdf1e0; color: #6b3d00; padding: 1rem 1.5rem; border-radius: 8px; }
-.success { background: #e3f4e6; color: #17502a; padding: 1rem 1.5rem; border-radius: 8px; font-weight: 600; }
+input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; color: inherit; background: var(--card); border: 1px solid var(--line); border-radius: 4px; }
+button, a.button { display: inline-block; margin-top: 1rem; padding: .55rem 1.2rem; font: inherit; border: 0; border-radius: 4px; background: var(--accent); color: var(--accent-fg); cursor: pointer; text-decoration: none; }
+button.secondary { background: transparent; color: var(--link); text-decoration: underline; padding: .55rem .4rem; }
+button:disabled { background: var(--accent-off); cursor: wait; }
+:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+ul.plain { list-style: none; padding: 0; margin: 0; }
+.hint { color: var(--muted); font-size: .9rem; margin: .3rem 0 0; }
+.error { color: var(--error); }
+.notice { background: var(--notice-bg); color: var(--notice-fg); padding: 1rem 1.5rem; border-radius: 8px; }
+.success { background: var(--ok-bg); color: var(--ok-fg); padding: 1rem 1.5rem; border-radius: 8px; font-weight: 600; }
 code { word-break: break-all; font-size: .75rem; }
+@media (max-width: 480px) { main { margin: 1.5rem auto; } section { padding: 1rem; } }
 `;
 
 export interface PageContent {

@@ -17,8 +17,10 @@ export function createPasswordPolicy(deps: {
   minBreachCount: number;
   refused?: (reason: PasswordRefusal) => void;
 }) {
-  return async (password: string, accountWords: readonly (string | null | undefined)[], path: string) => {
-    const words = accountWords.filter((word): word is string => typeof word === 'string' && word !== '');
+  const wordsOf = (accountWords: readonly (string | null | undefined)[]) =>
+    accountWords.filter((word): word is string => typeof word === 'string' && word !== '');
+  const check = async (password: string, accountWords: readonly (string | null | undefined)[], path: string) => {
+    const words = wordsOf(accountWords);
     const strength = deps.meter(password, words);
     if (strength.score < deps.minScore) {
       deps.refused?.('weak');
@@ -35,6 +37,16 @@ export function createPasswordPolicy(deps: {
       throw new DomainError('password_breached', message, [{ path, message }]);
     }
   };
+  return Object.assign(check, {
+    /**
+     * The strength check alone, as the registration page's meter shows it while a person types:
+     * the same meter and minimum score as `check` (no breach lookup, which only the real request pays for).
+     */
+    strength: (password: string, accountWords: readonly (string | null | undefined)[]) => ({
+      ...deps.meter(password, wordsOf(accountWords)),
+      minScore: deps.minScore,
+    }),
+  });
 }
 
 export type PasswordPolicy = ReturnType<typeof createPasswordPolicy>;

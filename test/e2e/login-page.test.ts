@@ -6,6 +6,7 @@ import { generate } from 'otplib';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { screenshotAll, seriousViolations } from '../support/pages.js';
 import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
 
 const available = chromiumAvailable("the login page's browser test");
@@ -31,6 +32,13 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
     expect(await page.title()).toBe('Sign in · Acme ID');
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'login-page.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshotAll(page, 'login');
+    // Every way in that is on by default has its panel; Nostr waits for an extension, OAuth for a provider.
+    expect(await page.isVisible('#email-code-panel')).toBe(true);
+    expect(await page.isHidden('#nostr-panel')).toBe(true);
+    expect(await page.locator('#oauth-panel').count()).toBe(0);
+    expect(await page.getAttribute('#register-link', 'href')).toBe('/register');
 
     await page.fill('#username', user.username);
     await page.fill('#password', 'not-the-password');
@@ -41,6 +49,8 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
     await page.click('#password-form button[type=submit]');
     await page.waitForSelector('#success:not([hidden])');
     expect(await page.textContent('#success')).toBe(`Signed in as ${user.username}.`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshotAll(page, 'login-signed-in');
     // No script or style broke the page's own Content-Security-Policy.
     expect(errors).toEqual([]);
   });

@@ -1,0 +1,160 @@
+import type { Messages } from '../../messages/index.js';
+import { escapeHtml } from '../../page.js';
+import { signedInBlock } from '../shared.js';
+
+/** What the /login page shows: the ways in that are on, and what the request asked for. */
+export interface LoginView {
+  service: string;
+  methods: readonly string[];
+  registration: 'open' | 'invite' | 'closed';
+  redirect: string | null;
+  redirectRefused: boolean;
+  lnurl: { lnurl: string; k1: string; link: string; qr: string } | null;
+  /** A CAPTCHA is on and no solved one came with this page: the wallet sign-up button is shown. */
+  lnurlSignUp: boolean;
+  nostrUrl: string;
+  captcha: string;
+}
+
+const on = (view: LoginView, method: string) => view.methods.includes(method);
+/** A provider's name as a person reads it: `github` → `Github`. */
+const providerName = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
+const passwordPanel = (t: Messages['login']) => `<section id="password-panel">
+<h2>${escapeHtml(t.passwordHeading)}</h2>
+<form id="password-form" autocomplete="on">
+<label for="username">${escapeHtml(t.usernameLabel)}</label>
+<input id="username" name="username" autocomplete="username webauthn" required>
+<label for="password">${escapeHtml(t.passwordLabel)}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<div id="totp-field" hidden>
+<label for="totp">${escapeHtml(t.totpLabel)}</label>
+<input id="totp" name="totp_code" inputmode="numeric" autocomplete="one-time-code">
+</div>
+<button type="submit">${escapeHtml(t.signIn)}</button>
+<p id="password-error" class="error" role="alert" hidden></p>
+</form>
+<p><a id="forgot-password" href="/forgot-password">${escapeHtml(t.forgotPassword)}</a></p>
+</section>`;
+
+const emailCodePanel = (t: Messages['login']) => `<section id="email-code-panel">
+<h2>${escapeHtml(t.emailCodeHeading)}</h2>
+<p>${escapeHtml(t.emailCodeIntro)}</p>
+<form id="send-code-form">
+<label for="code-email">${escapeHtml(t.emailLabel)}</label>
+<input id="code-email" name="email" type="email" autocomplete="email" maxlength="254" required>
+<button id="send-code" type="submit">${escapeHtml(t.sendCode)}</button>
+</form>
+<form id="verify-code-form" hidden>
+<label for="email-code">${escapeHtml(t.codeLabel)}</label>
+<input id="email-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<div id="code-totp-field" hidden>
+<label for="code-totp">${escapeHtml(t.totpLabel)}</label>
+<input id="code-totp" inputmode="numeric" autocomplete="one-time-code">
+</div>
+<button id="verify-code" type="submit">${escapeHtml(t.useCode)}</button>
+<button id="other-address" class="secondary" type="button">${escapeHtml(t.otherAddress)}</button>
+</form>
+<p id="email-code-status" role="status" hidden></p>
+<p id="email-code-error" class="error" role="alert" hidden></p>
+</section>`;
+
+const passkeyPanel = (t: Messages['login']) => `<section id="passkey-panel">
+<h2>${escapeHtml(t.passkeyHeading)}</h2>
+<p>${escapeHtml(t.passkeyIntro)}</p>
+<button id="passkey-sign-in" type="button">${escapeHtml(t.passkeySignIn)}</button>
+<div id="passkey-totp-field" hidden>
+<label for="passkey-totp">${escapeHtml(t.totpLabel)}</label>
+<input id="passkey-totp" inputmode="numeric" autocomplete="one-time-code">
+</div>
+<p id="passkey-status" role="status" hidden></p>
+<details id="passkey-sign-up"><summary>${escapeHtml(t.passkeySignUp)}</summary>
+<form id="passkey-sign-up-form">
+<label for="new-username">${escapeHtml(t.newUsername)}</label>
+<input id="new-username" name="new-username" autocomplete="off" required minlength="3" maxlength="32">
+<label for="new-email">${escapeHtml(t.newEmail)}</label>
+<input id="new-email" name="new-email" type="email" autocomplete="email">
+<button type="submit">${escapeHtml(t.passkeyMake)}</button>
+</form>
+</details>
+</section>`;
+
+const lnurlPanel = (
+  t: Messages['login'],
+  view: LoginView,
+  ln: NonNullable<LoginView['lnurl']>,
+) => `<section id="lnurl" data-k1="${ln.k1}">
+<h2>${escapeHtml(t.lnurlHeading)}</h2>
+<p>${escapeHtml(t.lnurlScan)} <a id="lightning-link" href="${escapeHtml(ln.link)}">${escapeHtml(t.lnurlOpen)}</a>.</p>
+<div class="qr">${ln.qr}</div>
+<p id="lnurl-status" role="status" hidden></p>
+<form id="lnurl-totp-form" hidden>
+<label for="lnurl-totp">${escapeHtml(t.totpLabel)}</label>
+<input id="lnurl-totp" inputmode="numeric" autocomplete="one-time-code">
+<button type="submit">${escapeHtml(t.continue)}</button>
+</form>
+<details><summary>LNURL</summary><code id="lnurl-text">${escapeHtml(ln.lnurl)}</code></details>${
+  view.lnurlSignUp
+    ? `\n<p id="lnurl-captcha">${escapeHtml(t.lnurlNew)} <button id="lnurl-sign-up" type="button">${escapeHtml(t.lnurlSignUp)}</button></p>`
+    : ''
+}
+</section>`;
+
+// Hidden until the script finds a NIP-07 extension (`window.nostr`): without one it cannot sign.
+const nostrPanel = (
+  t: Messages['login'],
+  view: LoginView,
+) => `<section id="nostr-panel" data-url="${escapeHtml(view.nostrUrl)}" hidden>
+<h2>${escapeHtml(t.nostrHeading)}</h2>
+<p>${escapeHtml(t.nostrIntro)}</p>
+<button id="nostr-sign-in" type="button">${escapeHtml(t.nostrSignIn)}</button>
+<div id="nostr-totp-field" hidden>
+<label for="nostr-totp">${escapeHtml(t.totpLabel)}</label>
+<input id="nostr-totp" inputmode="numeric" autocomplete="one-time-code">
+</div>
+<p id="nostr-status" role="status" hidden></p>
+</section>`;
+
+/** One link per configured provider: the OAuth start route, which sends the browser to the provider. */
+const oauthPanel = (t: Messages['login'], view: LoginView, providers: string[]) => {
+  const back = view.redirect ? `?redirect_uri=${encodeURIComponent(view.redirect)}` : '';
+  const links = providers
+    .map(
+      (name) =>
+        `<li><a class="button" id="oauth-${escapeHtml(name)}" href="/api/v1/auth/${escapeHtml(name)}${escapeHtml(back)}">${escapeHtml(t.oauthWith(providerName(name)))}</a></li>`,
+    )
+    .join('\n');
+  return `<section id="oauth-panel">
+<h2>${escapeHtml(t.oauthHeading)}</h2>
+<ul class="plain">
+${links}
+</ul>
+</section>`;
+};
+
+/** The page's body: only the panels of the ways in that are on. */
+export function loginBody(m: Messages, view: LoginView): string {
+  const t = m.login;
+  const providers = view.methods.filter((name) => name.startsWith('oauth:')).map((name) => name.slice(6));
+  const panels = [
+    on(view, 'password') ? passwordPanel(t) : '',
+    on(view, 'email_code') ? emailCodePanel(t) : '',
+    on(view, 'passkey') ? passkeyPanel(t) : '',
+    on(view, 'nostr') ? nostrPanel(t, view) : '',
+    providers.length ? oauthPanel(t, view, providers) : '',
+    view.lnurl ? lnurlPanel(t, view, view.lnurl) : '',
+  ].filter(Boolean);
+  return `<main id="login" data-api="/api/v1"${view.redirect ? ` data-redirect="${escapeHtml(view.redirect)}"` : ''}>
+<h1>${escapeHtml(m.common.serviceSignIn(view.service))}</h1>${view.redirectRefused ? `\n<p id="redirect-refused" class="error" role="alert">${escapeHtml(t.redirectRefused)}</p>` : ''}
+<noscript><p class="notice">${escapeHtml(m.common.needsScript)}</p></noscript>
+${signedInBlock(m.common)}
+<div id="panels">
+${panels.join('\n')}
+</div>${
+    view.registration !== 'closed'
+      ? `\n<p id="create-account">${escapeHtml(t.noAccount)} <a id="register-link" href="/register">${escapeHtml(t.createAccount)}</a></p>`
+      : ''
+  }
+${view.captcha}
+</main>`;
+}

@@ -1,0 +1,93 @@
+import type { Messages } from '../../messages/index.js';
+import { CAPTCHA_SCRIPT } from '../../routes/captcha-widget.js';
+import { coreScript } from '../shared.js';
+import { EMAIL_CODE_SCRIPT, NOSTR_SCRIPT } from './script-more.js';
+import { PASSKEY_SCRIPT } from './script-passkey.js';
+
+/**
+ * The sign-in and the two ways in the page has always had: the password form (a TOTP field appears
+ * when the answer asks for a code) and LNURL-auth (the k1 is polled until a wallet signs it).
+ * Every login asks for a browser session (`?session=cookie`): the token never has to live in the
+ * page's JavaScript. Once signed in, the page goes to the allow-listed redirect, or shows who
+ * signed in. Each way in's part of the script runs only when its panel is on the page.
+ */
+const LOGIN_SCRIPT = String.raw`
+const redirect = $('login').dataset.redirect;
+let done = false;
+async function signedIn() {
+  done = true;
+  if (redirect) return void window.location.assign(redirect);
+  const me = await whoAmI();
+  $('panels').hidden = true;
+  if ($('create-account')) $('create-account').hidden = true;
+  $('signed-in-actions').hidden = false;
+  show('success', fmt(me && me.must_reset_password ? T.mustReset : T.common.signedInAs, { name: me ? me.username : '' }));
+}
+/** Sends a sign-in; on a second-factor request shows the field (TOTP or backup code) and says so. */
+async function signIn(path, body, ids) {
+  const totp = $(ids.totp);
+  if (totp && !totp.parentElement.hidden && totp.value) body.totp_code = totp.value;
+  let response;
+  try {
+    response = await post(path + '?session=cookie', withCaptcha(body));
+  } catch {
+    show(ids.error, T.common.unreachable);
+    return null;
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (response.ok) { signedIn(); return null; }
+  if (answer.code === 'totp_required' && totp) {
+    totp.parentElement.hidden = false;
+    totp.focus();
+    show(ids.error, T.common.totpNeeded);
+    return null;
+  }
+  return answer;
+}
+if ($('password-form')) $('password-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  show('password-error', '');
+  const answer = await signIn('/auth', { username: $('username').value, password: $('password').value }, { totp: 'totp', error: 'password-error' });
+  if (!answer) return;
+  if (isCaptchaAnswer(answer) && askCaptcha(() => $('password-form').requestSubmit())) return show('password-error', T.captchaSignIn);
+  if (answer.code === 'password_reset_required') return show('password-error', T.resetRequired);
+  show('password-error', answer.detail || T.signInFailed);
+});
+
+let lnurlCode = '';
+const k1 = $('lnurl') ? $('lnurl').dataset.k1 : '';
+async function poll() {
+  if (done) return;
+  const response = await fetch(api + '/auth/lnurl/' + k1 + '?session=cookie' + (lnurlCode ? '&totp_code=' + encodeURIComponent(lnurlCode) : ''));
+  if (response.status === 202) return void setTimeout(poll, 1000);
+  const answer = await response.json();
+  if (response.ok) return signedIn();
+  if (answer.code === 'totp_required') { $('lnurl-totp-form').hidden = false; return show('lnurl-status', T.lnurlTotp); }
+  show('lnurl-status', answer.code === 'challenge_expired' || answer.code === 'challenge_used' ? T.lnurlExpired : (answer.detail || T.signInFailed));
+}
+if (k1) {
+  $('lnurl-totp-form').addEventListener('submit', (event) => { event.preventDefault(); lnurlCode = $('lnurl-totp').value; poll(); });
+  setTimeout(poll, 1000);
+}
+// With a CAPTCHA on, a wallet signs up with a code made after one was solved: the page comes back with it.
+if ($('lnurl-sign-up')) $('lnurl-sign-up').addEventListener('click', () => askCaptcha(() => {
+  const query = new URLSearchParams(location.search);
+  query.set('captcha_token', withCaptcha({}).captcha_token);
+  location.assign(location.pathname + '?' + query);
+}));
+// The token is spent by now: it leaves the address bar.
+if (new URLSearchParams(location.search).has('captcha_token')) {
+  const query = new URLSearchParams(location.search);
+  query.delete('captcha_token');
+  history.replaceState(null, '', location.pathname + (query.size ? '?' + query : ''));
+}
+`;
+
+/** The whole script of /login, with its texts. */
+export const loginScript = (m: Messages): string =>
+  CAPTCHA_SCRIPT +
+  coreScript(m.login.script, m.common) +
+  LOGIN_SCRIPT +
+  PASSKEY_SCRIPT +
+  EMAIL_CODE_SCRIPT +
+  NOSTR_SCRIPT;
