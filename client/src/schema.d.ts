@@ -256,7 +256,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/account/totp-qr": {
+    "/account/qr": {
         parameters: {
             query?: never;
             header?: never;
@@ -266,10 +266,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The account page's QR code of an otpauth:// link (as a data: URL of an SVG image)
+         * The account page's QR code of an otpauth: or lightning: link (as a data: URL of an SVG image)
          * @description Policy `session`: a login session only; ACL tokens and API keys are refused with 403.
          */
-        post: operations["postAccountTotpQr"];
+        post: operations["postAccountQr"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2687,7 +2687,7 @@ export interface operations {
             default: components["responses"]["Error500"];
         };
     };
-    postAccountTotpQr: {
+    postAccountQr: {
         parameters: {
             query?: never;
             header?: never;

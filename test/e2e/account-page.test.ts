@@ -3,7 +3,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
 import { screenshotAll, seriousViolations } from '../support/pages.js';
-import { call, register, startServer, type TestServer } from '../support/server.js';
+import { bech32 } from 'bech32';
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
+import { lightningWallet } from '../support/signers.js';
 import { codeAt } from '../support/totp.js';
 
 const available = chromiumAvailable("the account page's browser test");
@@ -77,6 +80,7 @@ describe.skipIf(!available)('the /account page in headless Chromium', () => {
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
     await page.waitForSelector('#totp-qr:not([hidden])');
     expect(await page.getAttribute('#totp-qr', 'src')).toMatch(/^data:image\/svg\+xml;base64,/);
+    await screenshotAll(page, 'account-2fa-setup');
     await page.fill('#totp-code', await codeAt(secret, server.clock));
     await page.click('#totp-enable');
     await page.waitForSelector('#backup-codes:not([hidden])');
@@ -137,7 +141,7 @@ describe.skipIf(!available)('the /account page in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('asks for a code when 2FA is on, and refuses a cookie-only change without the CSRF header (403)', async () => {
+  it('refuses a change authenticated by the cookie alone, without the CSRF header (403)', async () => {
     server = await startServer();
     const user = await register(server);
     // A browser session from the API: the cookies are set only for a same-origin request.
@@ -161,15 +165,65 @@ describe.skipIf(!available)('the /account page in headless Chromium', () => {
     expect(allowed.status).toBe(200);
     expect(allowed.body.display_name).toBe('Changed');
     // The page's own route is held to the same rule.
-    const qr = await call(server, 'POST', '/account/totp-qr', {
+    const qr = await call(server, 'POST', '/account/qr', {
       body: { uri: 'otpauth://totp/x' },
       headers: { cookie },
     });
     expect(qr.status).toBe(403);
-    const drawn = await call(server, 'POST', '/account/totp-qr', {
+    const drawn = await call(server, 'POST', '/account/qr', {
       body: { uri: 'otpauth://totp/Acme:ada?secret=JBSWY3DPEHPK3PXP&issuer=Acme' },
       headers: { cookie, 'x-csrf-token': csrf },
     });
     expect(drawn.body).toMatchObject({ data_url: expect.stringMatching(/^data:image\/svg\+xml;base64,/) });
+  });
+
+  it('comes back to /account after signing in, and links a Lightning wallet and a Nostr key (then unlinks one)', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    server = await startServer({ PORT: String(port), PUBLIC_URL: url, ALLOWED_REDIRECTS: `${url}/account` });
+    const user = await register(server);
+    const { page, context, errors } = await openPage(browser, `${url}/account`);
+    // The page's Nostr signer (NIP-07), played by the test: it signs in Node with a key of its own.
+    const secret = generateSecretKey();
+    await page.exposeFunction('testNostrSign', (event: Parameters<typeof finalizeEvent>[0]) =>
+      finalizeEvent(event, secret),
+    );
+    await context.addInitScript('window.nostr = { signEvent: (event) => window.testNostrSign(event) };');
+
+    // Signed out: /login, allowed to send the person back here since ALLOWED_REDIRECTS lists the page.
+    await page.click('#sign-in-link');
+    await page.fill('#username', user.username);
+    await page.fill('#password', user.password);
+    await page.click('#password-form button[type=submit]');
+    await page.waitForURL(`${url}/account`);
+    await page.waitForSelector('#account[data-ready=true]');
+
+    // The wallet: reads the LNURL off the page, signs the k1 of its callback.
+    await page.click('#link-lnurl');
+    await page.waitForSelector('#lnurl-link:not([hidden])');
+    expect(await page.getAttribute('#lnurl-qr', 'src')).toMatch(/^data:image\/svg\+xml;base64,/);
+    const link = (await page.getAttribute('#lnurl-link-open', 'href'))!;
+    const callback = new URL(
+      Buffer.from(
+        bech32.fromWords(bech32.decode(link.slice('lightning:'.length).toLowerCase(), 1023).words),
+      ).toString(),
+    );
+    const wallet = lightningWallet();
+    callback.searchParams.set('sig', wallet.sign(callback.searchParams.get('k1')!));
+    callback.searchParams.set('key', wallet.key);
+    expect(await (await fetch(callback)).json()).toEqual({ status: 'OK' });
+    await expect.poll(() => page.textContent('#identities-status'), { timeout: 10_000 }).toBe('Linked.');
+    expect(await page.textContent('#identity-list')).toContain(wallet.key);
+
+    await page.click('#link-nostr');
+    const pubkey = getPublicKey(secret);
+    await expect.poll(() => page.textContent('#identity-list')).toContain(pubkey);
+    expect((await call(server, 'GET', '/auth/me', { token: user.token })).body.nostr_pubkeys).toEqual([pubkey]);
+
+    await page.click(`button[aria-label="Unlink: nostr ${pubkey}"]`);
+    await expect.poll(() => page.textContent('#identities-status')).toBe('Revoked.');
+    expect(await page.textContent('#identity-list')).not.toContain(pubkey);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });

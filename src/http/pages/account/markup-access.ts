@@ -30,6 +30,11 @@ ${status('devices-status')}`,
     t.identities,
     `<p class="hint">${text(t.identitiesIntro)}</p>
 <ul id="identity-list" class="items"></ul>
+<p class="actions">${button('link-lnurl', t.linkLnurl, 'button', ' class="secondary"')} ${button('link-nostr', t.linkNostr, 'button', ' class="secondary"')}</p>
+<div id="lnurl-link" hidden>
+<p>${text(t.lnurlScan)} <a id="lnurl-link-open" href="#">${text(t.lnurlOpen)}</a></p>
+<div class="qr"><img id="lnurl-qr" alt="" width="220" height="220" hidden></div>
+</div>
 ${status('identities-status')}`,
   ) +
   section(

@@ -62,7 +62,7 @@ export function accountPageRoutes(accounts: Accounts, pages: Routes, pagesWithBo
       }
       sendPage(res, {
         title: `${t.title} · ${service}`,
-        body: accountPage(t, service, names.csrf),
+        body: accountPage(t, service, names.csrf, accounts.publicUrl()),
         script: ACCOUNT_SCRIPT,
         style: ACCOUNT_STYLE,
         dataImages: true,
@@ -71,20 +71,21 @@ export function accountPageRoutes(accounts: Accounts, pages: Routes, pagesWithBo
     },
   );
 
-  // The page's QR code of a TOTP secret, drawn here so that no library or site outside this service
-  // sees it. Only otpauth links, for a signed-in session: not a QR service for anyone.
+  // The page's QR codes (a TOTP secret, an LNURL-auth link), drawn here so that no library or site
+  // outside this service sees them. Only those two kinds of link, for a signed-in session: not a
+  // QR service for anyone.
   pagesWithBody.add(
     'post',
-    '/account/totp-qr',
+    '/account/qr',
     {
       policy: 'session',
       tag: 'Pages',
-      summary: "The account page's QR code of an otpauth:// link (as a data: URL of an SVG image)",
+      summary: "The account page's QR code of an otpauth: or lightning: link (as a data: URL of an SVG image)",
       body: z.strictObject({
         uri: z
           .string()
           .max(1024)
-          .regex(/^otpauth:\/\//, 'must be an otpauth:// link'),
+          .regex(/^(otpauth:\/\/|lightning:)/, 'must be an otpauth:// or lightning: link'),
       }),
       responses: {
         200: {

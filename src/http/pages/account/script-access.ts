@@ -81,4 +81,45 @@ function showIdentities() {
     }, identity.method + ' ' + identity.id],
   ])));
 }
+
+// Linking a Lightning wallet: the API's LNURL-auth link (a sensitive action), its QR code, and the
+// k1 polled until the wallet has signed it.
+let lnurlPolling = null;
+$('link-lnurl').addEventListener('click', () => busy($('link-lnurl'), async () => {
+  const started = await sensitive('GET', '/auth/lnurl?action=link', undefined, 'identities-status');
+  if (!started) return;
+  if (!started.ok) return say('identities-status', problem(started), true);
+  const link = 'lightning:' + started.data.lnurl;
+  $('lnurl-link-open').href = link;
+  const qr = await api('POST', '/account/qr', { uri: link });
+  if (qr.ok) { $('lnurl-qr').src = qr.data.data_url; $('lnurl-qr').alt = T.qrAlt; $('lnurl-qr').hidden = false; }
+  $('lnurl-link').hidden = false;
+  say('identities-status', T.lnurlWaiting);
+  clearTimeout(lnurlPolling);
+  const poll = async () => {
+    const answer = await api('GET', '/auth/lnurl/' + started.data.k1);
+    if (answer.status === 202) { lnurlPolling = setTimeout(poll, 1000); return; }
+    $('lnurl-link').hidden = true;
+    if (!answer.ok) return say('identities-status', answer.status === 410 ? T.lnurlExpired : problem(answer), true);
+    await loadMe();
+    showIdentities();
+    say('identities-status', T.linked);
+  };
+  lnurlPolling = setTimeout(poll, 1000);
+}));
+// Linking a Nostr key: a NIP-98 event for the link route, signed by the browser's NIP-07 signer.
+$('link-nostr').addEventListener('click', () => busy($('link-nostr'), async () => {
+  if (!window.nostr) return say('identities-status', T.noNostr, true);
+  const url = root.dataset.publicUrl.replace(/\/$/, '') + API + '/auth/nostr/link';
+  let signed;
+  try {
+    signed = await window.nostr.signEvent({ kind: 27235, created_at: Math.floor(Date.now() / 1000), tags: [['u', url], ['method', 'POST']], content: '' });
+  } catch (error) { return say('identities-status', T.proofCancelled, true); }
+  const answer = await sensitive('POST', '/auth/nostr/link', { nostr_event: JSON.stringify(signed) }, 'identities-status');
+  if (!answer) return;
+  if (!answer.ok) return say('identities-status', problem(answer), true);
+  me = answer.data;
+  showIdentities();
+  say('identities-status', T.linked);
+}));
 `;

@@ -72,7 +72,7 @@ $('totp-start').addEventListener('click', () => busy($('totp-start'), async () =
   if (!setup.ok) return say('totp-status', problem(setup), true);
   $('totp-secret').textContent = setup.data.secret;
   // The QR code is drawn by this service (no third party sees the secret), as a data: image.
-  const qr = await api('POST', '/account/totp-qr', { uri: setup.data.uri }).catch(() => null);
+  const qr = await api('POST', '/account/qr', { uri: setup.data.uri }).catch(() => null);
   if (qr && qr.ok) { $('totp-qr').src = qr.data.data_url; $('totp-qr').alt = T.qrAlt; $('totp-qr').hidden = false; }
   $('totp-setup').hidden = false;
   $('totp-code').focus();
