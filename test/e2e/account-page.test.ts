@@ -8,33 +8,13 @@ import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure
 import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
 import { lightningWallet } from '../support/signers.js';
 import { codeAt } from '../support/totp.js';
+import { nextCode, openAccountPage, signInOnLoginPage } from '../support/account-page.js';
 
 const available = chromiumAvailable("the account page's browser test");
 
-/** Signs in on /login's password form (a code when asked), which leaves the browser session's cookies. */
-async function signIn(page: Page, server: TestServer, user: { username: string; password: string }, code?: string) {
-  await page.goto(`${server.url}/login`);
-  await page.fill('#username', user.username);
-  await page.fill('#password', user.password);
-  await page.click('#password-form button[type=submit]');
-  if (code !== undefined) {
-    await page.waitForSelector('#totp-field:not([hidden])');
-    await page.fill('#totp', code);
-    await page.click('#password-form button[type=submit]');
-  }
-  await page.waitForSelector('#success:not([hidden])');
-}
-
-const openAccount = async (page: Page, server: TestServer) => {
-  await page.goto(`${server.url}/account`);
-  await page.waitForSelector('#account[data-ready=true]');
-};
-
-/** A TOTP code one step after the last one used: the service takes each code once. */
-const nextCode = (server: TestServer, secret: string) => {
-  server.clock.advance(30_000);
-  return codeAt(secret, server.clock);
-};
+const signIn = (page: Page, server: TestServer, user: { username: string; password: string }, code?: string) =>
+  signInOnLoginPage(page, server, user, code);
+const openAccount = (page: Page, server: TestServer) => openAccountPage(page, server.url);
 
 describe.skipIf(!available)('the /account page in headless Chromium', () => {
   let browser: Browser;

@@ -1,0 +1,97 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openAccountPage, signInOnLoginPage } from '../support/account-page.js';
+import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { seriousViolations } from '../support/pages.js';
+import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
+
+const available = chromiumAvailable("the account page's browser test");
+
+/** The account page's proofs: the "confirm it is you" dialog, with the keyboard alone, and passkeys. */
+describe.skipIf(!available)('the /account page asks for proof, in headless Chromium', () => {
+  let browser: Browser;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => browser?.close());
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('asks an older session to confirm with its password before an API key is made, with the keyboard alone', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    await signInOnLoginPage(page, server, user);
+    await openAccountPage(page, server.url);
+    // The sign-in no longer counts as proof (REAUTH_WINDOW is 10 minutes).
+    server.clock.advance(11 * 60_000);
+
+    // The focus is visible where the keyboard puts it.
+    await page.focus('#key-name');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).not.toBe('none');
+
+    await page.focus('#key-name');
+    await page.keyboard.type('laptop');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#prove[open]');
+    // Escape closes the dialog: nothing is made.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.textContent('#keys-status')).toBe('Not confirmed: nothing was changed.');
+    expect((await call(server, 'GET', '/auth/me/tokens', { token: user.token })).body).toEqual([]);
+
+    await page.focus('#key-create');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#prove[open]');
+    expect(await page.evaluate('document.activeElement.closest("dialog")?.id')).toBe('prove');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.focus('#prove-password');
+    await page.keyboard.type(user.password);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#key-secret:not([hidden])');
+    expect(await page.textContent('#key-secret code')).toMatch(/^ak_/);
+    expect(await page.isVisible('#prove')).toBe(false);
+    expect((await call(server, 'GET', '/auth/me/tokens', { token: user.token })).body).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('adds a passkey (with the password as proof) and removes it', async () => {
+    // `localhost`, not 127.0.0.1: an IP address cannot be a passkey's RP ID.
+    const port = await freePort();
+    const base = `http://localhost:${port}`;
+    server = await startServer({ PORT: String(port), PUBLIC_URL: base });
+    const user = await register(server);
+    const { page, errors } = await openPage(browser, `${base}/login`);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await signInOnLoginPage(page, server, user, undefined, base);
+    await openAccountPage(page, base);
+
+    await page.click('#passkey-add');
+    await page.fill('#prove-password', user.password);
+    await page.click('#prove-submit');
+    await expect.poll(() => page.textContent('#passkeys-status')).toBe('Passkey added.');
+    await expect.poll(() => page.locator('#passkey-list button').count()).toBe(1);
+    expect((await call(server, 'GET', '/auth/passkeys', { token: user.token })).body).toHaveLength(1);
+
+    await page.locator('#passkey-list button').click();
+    await page.fill('#prove-password', user.password);
+    await page.click('#prove-submit');
+    await expect.poll(() => page.locator('#passkey-list li').allTextContents()).toEqual(['None yet.']);
+    expect((await call(server, 'GET', '/auth/passkeys', { token: user.token })).body).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
