@@ -94,4 +94,32 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
     expect((await call(server, 'GET', '/auth/passkeys', { token: user.token })).body).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('opens only the password change to an admin-made account until it has chosen its own', async () => {
+    server = await startServer();
+    const admin = await register(server);
+    const made = await call(server, 'POST', '/admin/users', {
+      token: admin.token,
+      body: { username: 'newhire', email: 'newhire@example.test' },
+    });
+    const temporary = made.body.temporary_password as string;
+    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    await signInOnLoginPage(page, server, { username: 'newhire', password: temporary });
+    await openAccountPage(page, server.url);
+    expect(await page.isVisible('#password-form')).toBe(true);
+    expect(await page.isVisible('#profile')).toBe(false);
+    expect(await page.textContent('#password-status')).toBe(
+      'An administrator made this account: choose your own password before anything else.',
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.fill('#old-password', temporary);
+    await page.fill('#new-password', 'My-own-password-9');
+    await page.click('#password-submit');
+    // The page loads again with every section open.
+    await expect.poll(() => page.isVisible('#profile')).toBe(true);
+    await page.waitForSelector('#account[data-ready=true]');
+    expect(await page.textContent('#who')).toBe('Signed in as newhire.');
+    expect(errors).toEqual([]);
+  });
 });

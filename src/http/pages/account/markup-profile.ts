@@ -38,8 +38,12 @@ ${field('new-password', t.newPassword, ' type="password" autocomplete="new-passw
 ${field('password-totp', t.twoFactorCode, ' inputmode="numeric" autocomplete="one-time-code"')}
 <p class="check"><input id="revoke-credentials" type="checkbox"> <label for="revoke-credentials">${text(t.revokeCredentials)}</label></p>
 ${button('password-submit', t.changePassword)}
-${status('password-status')}
-</form>`,
+</form>
+<form id="initial-password-form" hidden>
+${field('initial-password', t.newPassword, ' type="password" autocomplete="new-password" minlength="8" maxlength="128" required', t.initialPasswordHint)}
+${button('initial-password-submit', t.setPassword)}
+</form>
+${status('password-status')}`,
   ) +
   section(
     'two-factor',

@@ -10,7 +10,7 @@ async function loadPasskeys() {
       if (!proof) return;
       const removed = await api('DELETE', '/auth/passkeys/' + encodeURIComponent(key.id), proof);
       if (!removed.ok) return say('passkeys-status', problem(removed), true);
-      say('passkeys-status', T.revoked);
+      say('passkeys-status', T.removed);
       loadPasskeys();
     }],
   ])));

@@ -123,7 +123,8 @@ async function withProof(statusId) {
   return proof;
 }
 async function loadMe() {
-  const answer = await api('GET', '/auth/me');
+  // GET /auth, not /auth/me: the one read an admin-made account may make before it sets its password.
+  const answer = await api('GET', '/auth');
   if (!answer.ok) return null;
   me = answer.data;
   $('who').textContent = root.dataset.signedInAs.replace('{name}', me.display_name || me.username || me.email || me.id);

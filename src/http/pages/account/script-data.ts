@@ -55,6 +55,13 @@ onSubmit('delete-form', async () => {
 (async () => {
   if (!(await loadMe())) return;
   showProfile();
+  // Until an admin-made account replaces its temporary password, the API opens nothing else.
+  if (me.must_reset_password) {
+    root.querySelectorAll('section:not(#password), nav.toc').forEach((el) => { el.hidden = true; });
+    say('password-status', T.mustReset, true);
+    root.dataset.ready = 'true';
+    return;
+  }
   showIdentities();
   await Promise.all([loadPasskeys(), loadSessions(), loadDevices(), loadKeys(), loadAcls(), loadHistory(false)]);
   root.dataset.ready = 'true';

@@ -8,6 +8,7 @@ function showProfile() {
   $('email-state').textContent = !me.email ? T.noEmail : me.email_verified ? T.verified : T.unverified;
   $('email-verify').hidden = !me.email || me.email_verified;
   $('password-form').hidden = !me.has_password;
+  $('initial-password-form').hidden = me.has_password;
   if (!me.has_password) say('password-status', T.noPassword);
   showTwoFactor();
 }
@@ -54,8 +55,19 @@ onSubmit('password-form', async () => {
   const answer = await api('PUT', '/auth/update-password', body);
   if (!answer.ok) return say('password-status', problem(answer), true);
   $('password-form').reset();
+  // A temporary password, now replaced: the rest of the page opens.
+  if (me.must_reset_password) return location.reload();
   say('password-status', T.passwordChanged);
   loadSessions();
+});
+onSubmit('initial-password-form', async () => {
+  const answer = await sensitive('POST', '/auth/me/set-initial-password', { password: $('initial-password').value }, 'password-status');
+  if (!answer) return;
+  if (!answer.ok) return say('password-status', problem(answer), true);
+  $('initial-password-form').reset();
+  await loadMe();
+  showProfile();
+  say('password-status', T.passwordSet);
 });
 
 function showTwoFactor() {
