@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openAccountPage, signInOnLoginPage } from '../support/account-page.js';
 import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { codeIn, waitForMail } from '../support/mail.js';
 import { seriousViolations } from '../support/pages.js';
 import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
 
@@ -120,6 +121,39 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
     await expect.poll(() => page.isVisible('#profile')).toBe(true);
     await page.waitForSelector('#account[data-ready=true]');
     expect(await page.textContent('#who')).toBe('Signed in as newhire.');
+    expect(errors).toEqual([]);
+  });
+
+  it('changes the email with the password, and confirms the new address with a mailed code', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    await signInOnLoginPage(page, server, user);
+    await openAccountPage(page, server.url);
+
+    const address = `new-${user.email}`;
+    await page.fill('#email', address);
+    await page.click('#email-submit');
+    await expect.poll(() => page.textContent('#email-status')).toBe('Changing the email address needs the password');
+    // A wrong or missing password is the form's to say: the page stays signed in.
+    expect(await page.isVisible('#profile')).toBe(true);
+    await page.fill('#email-password', user.password);
+    await page.click('#email-submit');
+    await expect.poll(() => page.textContent('#email-status')).toMatch(/^Email changed\./);
+    expect(await page.textContent('#email-state')).toBe('Not confirmed yet.');
+
+    await page.click('#email-send-code');
+    await page.waitForSelector('#email-verify-form:not([hidden])');
+    // The change mailed the new address once; the button, a second time.
+    const code = codeIn(await waitForMail(server.dataDir, address, { after: 1 }))!;
+    await page.fill('#email-code', code);
+    await page.click('#email-verify-submit');
+    await expect.poll(() => page.textContent('#email-status')).toBe('Your email address is confirmed.');
+    expect(await page.textContent('#email-state')).toBe('Confirmed.');
+    expect((await call(server, 'GET', '/auth/me', { token: user.token })).body).toMatchObject({
+      email: address,
+      email_verified: true,
+    });
     expect(errors).toEqual([]);
   });
 });

@@ -29,7 +29,9 @@ async function api(method, path, body) {
   const response = await fetch(url, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) });
   let data = null;
   try { data = await response.json(); } catch (error) { data = null; }
-  if (response.status === 401 && path !== '/auth/reauth') signedOut();
+  // Only a session that ended signs the page out: a 401 for a wrong password or code is the form's to say.
+  const ended = ['unauthenticated', 'token_expired', 'token_revoked'];
+  if (response.status === 401 && data && ended.includes(data.code)) signedOut();
   return { ok: response.ok, status: response.status, data };
 }
 function say(id, text, isError) {
