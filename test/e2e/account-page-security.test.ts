@@ -5,6 +5,8 @@ import { chromiumAvailable, launchChromium, openPage } from '../support/browser.
 import { codeIn, waitForMail } from '../support/mail.js';
 import { seriousViolations } from '../support/pages.js';
 import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
+import { enableTotp } from '../support/totp.js';
+import { nextCode } from '../support/account-page.js';
 
 const available = chromiumAvailable("the account page's browser test");
 
@@ -154,6 +156,41 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
       email: address,
       email_verified: true,
     });
+    expect(errors).toEqual([]);
+  });
+
+  it('changes the password (with the two-factor code) and turns two-factor off', async () => {
+    server = await startServer();
+    const user = await register(server);
+    const { secret } = await enableTotp(server, user.token);
+    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    await signInOnLoginPage(page, server, user, await nextCode(server, secret));
+    await openAccountPage(page, server.url);
+    expect(await page.textContent('#totp-state')).toBe('Two-factor sign-in is on.');
+
+    await page.fill('#old-password', 'not-the-password');
+    await page.fill('#new-password', 'Another-sturdy-pass-7');
+    await page.fill('#password-totp', await nextCode(server, secret));
+    await page.click('#password-submit');
+    await expect.poll(() => page.locator('#password-status.error').count()).toBe(1);
+    await page.fill('#old-password', user.password);
+    await page.fill('#password-totp', await nextCode(server, secret));
+    await page.click('#password-submit');
+    await expect
+      .poll(() => page.textContent('#password-status'))
+      .toBe('Password changed. Your other sessions have ended.');
+    const signIn = (password: string) =>
+      call(server!, 'POST', '/auth', { body: { username: user.username, password, totp_code: '000000' } });
+    expect((await signIn(user.password)).status).toBe(401);
+
+    await page.fill('#totp-disable-code', await nextCode(server, secret));
+    await page.click('#totp-disable');
+    await expect.poll(() => page.textContent('#totp-status')).toBe('Two-factor sign-in is off.');
+    expect(await page.isVisible('#totp-start')).toBe(true);
+    const now = await call(server, 'POST', '/auth', {
+      body: { username: user.username, password: 'Another-sturdy-pass-7' },
+    });
+    expect(now.status).toBe(200);
     expect(errors).toEqual([]);
   });
 });
