@@ -28,6 +28,7 @@ import { loginPageRoutes } from './pages/login/index.js';
 import { registerPageRoutes } from './pages/register/index.js';
 import { verifyEmailPageRoutes } from './pages/verify-email/index.js';
 import { passwordPageRoutes } from './routes/password-pages.js';
+import { accountPageRoutes } from './pages/account/routes.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { cookieSessions } from './cookies.js';
 import type { Metrics } from '../metrics.js';
@@ -116,6 +117,8 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   if (deps.metrics) metricsRoutes(deps.metrics, deps.metricsToken, ops);
   loginPageRoutes(deps.accounts, ops, limit, deps.startLnurl);
   passwordPageRoutes(deps.accounts, ops);
+  // The account page's own JSON route (its QR code) reads a body: a scope of its own with the parser.
+  accountPageRoutes(deps.accounts, ops, routes.scope('', jsonBody));
   // The API's routes read JSON only (the one that also takes multipart/form-data parses its own body).
   const api = routes.scope('/api/v1', jsonBody);
   registerPageRoutes(deps.accounts, ops, api, limit);

@@ -1,0 +1,8 @@
+import { ACCESS_SCRIPT } from './script-access.js';
+import { CORE_SCRIPT } from './script-core.js';
+import { DATA_SCRIPT } from './script-data.js';
+import { KEYS_SCRIPT } from './script-keys.js';
+import { PROFILE_SCRIPT } from './script-profile.js';
+
+/** The page's one script: the shared helpers first, then each section's, and the first load last. */
+export const ACCOUNT_SCRIPT = CORE_SCRIPT + PROFILE_SCRIPT + ACCESS_SCRIPT + KEYS_SCRIPT + DATA_SCRIPT;
