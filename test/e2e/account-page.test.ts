@@ -24,6 +24,8 @@ describe.skipIf(!available)('the /account page in headless Chromium', () => {
   });
   afterAll(async () => browser?.close());
   afterEach(async () => {
+    // The pages go first: a request a page still has open would hold the server's close.
+    for (const context of browser?.contexts() ?? []) await context.close();
     await server?.close();
     server = undefined;
   });

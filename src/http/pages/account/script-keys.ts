@@ -18,8 +18,9 @@ async function loadKeys() {
       const gone = await api('DELETE', '/auth/me/tokens/' + key.id);
       if (!gone.ok) return say('keys-status', problem(gone), true);
       $('key-secret').hidden = true;
+      // The list first, then the word: whoever reads "Revoked." sees the list without it.
+      await loadKeys();
       say('keys-status', T.revoked);
-      loadKeys();
     }, key.name],
   ])));
 }
