@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
 import { passwordLinkIn, waitForMail } from '../support/mail.js';
+import { screenshotAll, seriousViolations } from '../support/pages.js';
 import { call, register, startPublicServer, type TestServer } from '../support/server.js';
 
 const available = chromiumAvailable("the password pages' browser test");
@@ -23,7 +24,12 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     server = undefined;
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  /** The page as a person sees it: no serious accessibility fault, and its screenshots (light, dark, 360 px). */
+  const shot = async (page: Page, name: string) => {
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    await screenshotAll(page, name);
+  };
   /** The password link of the `after`-th mail to `to` that carries one, as the .eml in DATA_DIR/mail has it. */
   const mailedLink = async (to: string, after = 0) =>
     passwordLinkIn(await waitForMail(server!.dataDir, to, { match: (mail) => passwordLinkIn(mail) !== null, after }))!;

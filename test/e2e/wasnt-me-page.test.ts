@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
 import { codeIn, waitForMail } from '../support/mail.js';
+import { screenshotAll, seriousViolations } from '../support/pages.js';
 import { call, register, startPublicServer, type TestServer } from '../support/server.js';
 
 const available = chromiumAvailable('the "this wasn\'t me" page\'s browser test');
@@ -50,6 +51,8 @@ describe.skipIf(!available)('the "this wasn\'t me" page in headless Chromium', (
     expect(await page.textContent('#done')).toContain('Your account is secured: 2 session(s) signed out');
     expect((await call(server, 'GET', '/auth/me', { token: stranger.body.access_token })).status).toBe(401);
     await page.screenshot({ path: join(ARTIFACTS, 'wasnt-me.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshotAll(page, 'wasnt-me');
 
     await page.fill('#email', user.email);
     await page.click('#new-link-submit');
