@@ -1,4 +1,5 @@
 import type { Messages } from '../messages/index.js';
+import { cookieNames } from '../cookies.js';
 import { escapeHtml } from '../page.js';
 
 /**
@@ -17,6 +18,9 @@ export const scriptTexts = (texts: object): string => JSON.stringify(texts).repl
  * `T.common`). Sign-out sends the CSRF cookie's value back as `x-csrf-token` (the double submit a
  * cookie-authenticated change needs), then goes to /login.
  */
+/** The CSRF cookie's name on https and on plain http, as cookies.ts names it (the script may run on either). */
+const CSRF_COOKIES = [cookieNames('https://accounts.invalid').csrf, cookieNames('http://accounts.invalid').csrf];
+
 export const coreScript = (texts: object, common: Messages['common']) => String.raw`
 const T = ${scriptTexts({ ...texts, common: common.script })};
 const $ = (id) => document.getElementById(id);
@@ -24,8 +28,12 @@ const api = document.querySelector('main').dataset.api;
 const show = (id, text) => { const el = $(id); el.textContent = text; el.hidden = !text; };
 const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? '');
 const csrfToken = () => {
-  const found = /(?:^|;\s*)(?:__Host-)?accounts_csrf=([^;]*)/.exec(document.cookie);
-  return found ? decodeURIComponent(found[1]) : '';
+  const names = ${JSON.stringify(CSRF_COOKIES)};
+  for (const part of document.cookie.split(/;\s*/)) {
+    const eq = part.indexOf('=');
+    if (names.includes(part.slice(0, eq))) return decodeURIComponent(part.slice(eq + 1));
+  }
+  return '';
 };
 const post = (path, body) => fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() }, body: JSON.stringify(body || {}) });
 /** The account of this browser's session, or null. */
