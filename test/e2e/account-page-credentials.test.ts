@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { nextCode, openAccountPage, signInOnLoginPage } from '../support/account-page.js';
 import { browserSuite } from '../support/browser-suite.js';
-import { codeIn, waitForMail } from '../support/mail.js';
+import { askSignInCode, useSignInCode } from '../support/person-pages.js';
 import { checkPage } from '../support/pages.js';
 import { call, register } from '../support/server.js';
 import { enableTotp } from '../support/totp.js';
@@ -113,12 +113,7 @@ browserSuite('the /account page makes credentials, in headless Chromium', (suite
     await register(server); // the superadmin
     const email = 'codes-only@example.test';
     const { page, errors } = await suite.open(`${server.url}/login`);
-    await page.fill('#code-email', email);
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-code-form:not([hidden])');
-    await page.fill('#email-code', codeIn(await waitForMail(server.dataDir, email))!);
-    await page.click('#verify-code');
-    await page.waitForSelector('#success:not([hidden])');
+    await useSignInCode(page, await askSignInCode(page, server, email));
 
     await openAccountPage(page, server.url);
     expect([await page.isHidden('#password-form'), await page.isVisible('#initial-password-form')]).toEqual([

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { nextCode, openAccountPage, signInOnLoginPage } from '../support/account-page.js';
 import { browserSuite } from '../support/browser-suite.js';
-import { codeIn, waitForMail } from '../support/mail.js';
+import { askSignInCode, signUpOnRegisterPage, useSignInCode, verifyAddressOnPage } from '../support/person-pages.js';
 import { checkPage } from '../support/pages.js';
 import { call, newUser, register } from '../support/server.js';
 import { codeAt } from '../support/totp.js';
@@ -21,11 +21,7 @@ browserSuite('a person, from sign-up to deletion, in headless Chromium', (suite)
     await checkPage(page, 'journey-register');
 
     // Sign up.
-    await page.fill('#username', person.username);
-    await page.fill('#email', person.email);
-    await page.fill('#password', person.password);
-    await page.click('#register-submit');
-    await page.waitForSelector('#success:not([hidden])');
+    await signUpOnRegisterPage(page, person);
     expect(await page.textContent('#success')).toBe(`Signed in as ${person.username}.`);
     await checkPage(page, 'journey-registered');
 
@@ -34,12 +30,7 @@ browserSuite('a person, from sign-up to deletion, in headless Chromium', (suite)
     await page.click('#verify-email a');
     await page.waitForSelector('#send-form:not([hidden])');
     await checkPage(page, 'journey-verify-email');
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-status:not([hidden])');
-    const confirm = await waitForMail(server.dataDir, person.email, { match: (m) => /Confirm/.test(m.subject) });
-    await page.fill('#code', codeIn(confirm)!);
-    await page.click('#verify');
-    await expect.poll(() => page.textContent('#verify-status')).toBe('Your email address is verified.');
+    await verifyAddressOnPage(page, server, person.email);
 
     // Sign out (from /account), and the browser's session no longer reads the account.
     await openAccountPage(page, server.url);
@@ -53,14 +44,9 @@ browserSuite('a person, from sign-up to deletion, in headless Chromium', (suite)
     await checkPage(page, 'journey-login');
 
     // Sign in by a code read from the mail.
-    await page.fill('#code-email', person.email);
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-code-form:not([hidden])');
+    const code = await askSignInCode(page, server, person.email);
     await checkPage(page, 'journey-login-code');
-    const mail = await waitForMail(server.dataDir, person.email, { match: (m) => /sign-in code/.test(m.subject) });
-    await page.fill('#email-code', codeIn(mail)!);
-    await page.click('#verify-code');
-    await page.waitForSelector('#success:not([hidden])');
+    await useSignInCode(page, code);
     expect(await page.textContent('#success')).toBe(`Signed in as ${person.username}.`);
     await checkPage(page, 'journey-login-code-signed-in');
 

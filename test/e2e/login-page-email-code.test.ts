@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { browserSuite } from '../support/browser-suite.js';
-import { codeIn, waitForMail } from '../support/mail.js';
+import { askSignInCode, useSignInCode } from '../support/person-pages.js';
 import { checkPage } from '../support/pages.js';
 import { call, register } from '../support/server.js';
 
@@ -9,10 +9,7 @@ browserSuite('a code by email on /login, in headless Chromium', (suite) => {
     const server = await suite.startServer();
     const user = await register(server);
     const { page, errors } = await suite.open(`${server.url}/login`);
-    await page.fill('#code-email', user.email);
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-code-form:not([hidden])');
-    const code = codeIn(await waitForMail(server.dataDir, user.email))!;
+    const code = await askSignInCode(page, server, user.email);
     const wrong = code === '000000' ? '111111' : '000000';
 
     // A wrong code: the server's own words, shown as an alert; the form stays for another try.
@@ -25,9 +22,7 @@ browserSuite('a code by email on /login, in headless Chromium', (suite) => {
     expect([await page.isVisible('#verify-code-form'), await page.isHidden('#success')]).toEqual([true, true]);
     await checkPage(page, 'login-email-code-wrong');
 
-    await page.fill('#email-code', code);
-    await page.click('#verify-code');
-    await page.waitForSelector('#success:not([hidden])');
+    await useSignInCode(page, code);
     expect(await page.textContent('#success')).toBe(`Signed in as ${user.username}.`);
     expect(await page.isHidden('#email-code-error')).toBe(true);
     expect(errors).toEqual([]);

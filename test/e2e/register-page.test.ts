@@ -2,7 +2,7 @@ import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { browserSuite } from '../support/browser-suite.js';
-import { codeIn, waitForMail } from '../support/mail.js';
+import { askSignInCode, signUpOnRegisterPage, useSignInCode, verifyAddressOnPage } from '../support/person-pages.js';
 import { checkPage as checked } from '../support/pages.js';
 import { call, newUser, register, type TestServer } from '../support/server.js';
 
@@ -54,14 +54,9 @@ browserSuite('/register, and the ways in /login offers, in headless Chromium', (
     await page.click('#sign-out');
     await page.waitForURL(`${server.url}/login`);
     expect(await (await page.request.get(`${server.api}/auth`)).status()).toBe(401);
-    await page.fill('#code-email', person.email);
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-code-form:not([hidden])');
+    const code = await askSignInCode(page, server, person.email);
     await checked(page, 'login-email-code');
-    const mail = await waitForMail(server.dataDir, person.email, { match: (m) => /sign-in code/.test(m.subject) });
-    await page.fill('#email-code', codeIn(mail)!);
-    await page.click('#verify-code');
-    await page.waitForSelector('#success:not([hidden])');
+    await useSignInCode(page, code);
     expect(await page.textContent('#success')).toBe(`Signed in as ${person.username}.`);
 
     // Signing in with the mailed code proved the address: /verify-email says so.
@@ -85,23 +80,14 @@ browserSuite('/register, and the ways in /login offers, in headless Chromium', (
     expect(await page.inputValue('#invite')).toBe(invite.body.token);
     expect(page.url()).toBe(`${server.url}/register`); // the code left the address bar
     await checked(page, 'register-invite');
-    await page.fill('#username', person.username);
-    await page.fill('#email', person.email);
-    await page.fill('#password', person.password);
-    await page.click('#register-submit');
-    await page.waitForSelector('#success:not([hidden])');
+    await signUpOnRegisterPage(page, person);
     expect(await page.textContent('#success')).toBe(`Signed in as ${person.username}.`);
 
     // The new address is verified on /verify-email: the page mails a code to the signed-in account.
     await page.click('#verify-email a');
     await page.waitForSelector('#send-form:not([hidden])');
     await checked(page, 'verify-email');
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-status:not([hidden])');
-    const confirm = await waitForMail(server.dataDir, person.email, { match: (m) => /Confirm/.test(m.subject) });
-    await page.fill('#code', codeIn(confirm)!);
-    await page.click('#verify');
-    await expect.poll(() => page.textContent('#verify-status')).toBe('Your email address is verified.');
+    await verifyAddressOnPage(page, server, person.email);
     expect([...errors, ...without.errors]).toEqual([]);
     await server.close();
 
