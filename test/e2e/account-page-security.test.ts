@@ -1,34 +1,18 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openAccountPage, signInOnLoginPage } from '../support/account-page.js';
-import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { codeIn, waitForMail } from '../support/mail.js';
 import { seriousViolations } from '../support/pages.js';
-import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
+import { call, freePort, register } from '../support/server.js';
 import { enableTotp } from '../support/totp.js';
 import { nextCode } from '../support/account-page.js';
 
-const available = chromiumAvailable("the account page's browser test");
-
 /** The account page's proofs: the "confirm it is you" dialog, with the keyboard alone, and passkeys. */
-describe.skipIf(!available)('the /account page asks for proof, in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    // The pages go first: a request a page still has open would hold the server's close.
-    for (const context of browser?.contexts() ?? []) await context.close();
-    await server?.close();
-    server = undefined;
-  });
-
+browserSuite('the /account page asks for proof, in headless Chromium', (suite) => {
   it('asks an older session to confirm with its password before an API key is made, with the keyboard alone', async () => {
-    server = await startServer();
+    const server = await suite.startServer();
     const user = await register(server);
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     await signInOnLoginPage(page, server, user);
     await openAccountPage(page, server.url);
     // The sign-in no longer counts as proof (REAUTH_WINDOW is 10 minutes).
@@ -67,9 +51,9 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
     // `localhost`, not 127.0.0.1: an IP address cannot be a passkey's RP ID.
     const port = await freePort();
     const base = `http://localhost:${port}`;
-    server = await startServer({ PORT: String(port), PUBLIC_URL: base });
+    const server = await suite.startServer({ PORT: String(port), PUBLIC_URL: base });
     const user = await register(server);
-    const { page, errors } = await openPage(browser, `${base}/login`);
+    const { page, errors } = await suite.open(`${base}/login`);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -101,14 +85,14 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
   });
 
   it('opens only the password change to an admin-made account until it has chosen its own', async () => {
-    server = await startServer();
+    const server = await suite.startServer();
     const admin = await register(server);
     const made = await call(server, 'POST', '/admin/users', {
       token: admin.token,
       body: { username: 'newhire', email: 'newhire@example.test' },
     });
     const temporary = made.body.temporary_password as string;
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     await signInOnLoginPage(page, server, { username: 'newhire', password: temporary });
     await openAccountPage(page, server.url);
     expect(await page.isVisible('#password-form')).toBe(true);
@@ -129,9 +113,9 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
   });
 
   it('changes the email with the password, and confirms the new address with a mailed code', async () => {
-    server = await startServer();
+    const server = await suite.startServer();
     const user = await register(server);
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     await signInOnLoginPage(page, server, user);
     await openAccountPage(page, server.url);
 
@@ -162,10 +146,10 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
   });
 
   it('changes the password (with the two-factor code) and turns two-factor off', async () => {
-    server = await startServer();
+    const server = await suite.startServer();
     const user = await register(server);
     const { secret } = await enableTotp(server, user.token);
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     await signInOnLoginPage(page, server, user, await nextCode(server, secret));
     await openAccountPage(page, server.url);
     expect(await page.textContent('#totp-state')).toBe('Two-factor sign-in is on.');
@@ -182,7 +166,7 @@ describe.skipIf(!available)('the /account page asks for proof, in headless Chrom
       .poll(() => page.textContent('#password-status'))
       .toBe('Password changed. Your other sessions have ended.');
     const signIn = (password: string) =>
-      call(server!, 'POST', '/auth', { body: { username: user.username, password, totp_code: '000000' } });
+      call(server, 'POST', '/auth', { body: { username: user.username, password, totp_code: '000000' } });
     expect((await signIn(user.password)).status).toBe(401);
 
     await page.fill('#totp-disable-code', await nextCode(server, secret));

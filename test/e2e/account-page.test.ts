@@ -1,43 +1,28 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.js';
 import { screenshotAll, seriousViolations } from '../support/pages.js';
 import { bech32 } from 'bech32';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
+import { call, freePort, register, type TestServer } from '../support/server.js';
 import { lightningWallet } from '../support/signers.js';
 import { codeAt } from '../support/totp.js';
 import { nextCode, openAccountPage, signInOnLoginPage } from '../support/account-page.js';
-
-const available = chromiumAvailable("the account page's browser test");
 
 const signIn = (page: Page, server: TestServer, user: { username: string; password: string }, code?: string) =>
   signInOnLoginPage(page, server, user, code);
 const openAccount = (page: Page, server: TestServer) => openAccountPage(page, server.url);
 
-describe.skipIf(!available)('the /account page in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    // The pages go first: a request a page still has open would hold the server's close.
-    for (const context of browser?.contexts() ?? []) await context.close();
-    await server?.close();
-    server = undefined;
-  });
-
+browserSuite('the /account page in headless Chromium', (suite) => {
   it('manages the account through the API: name, 2FA, API keys, sessions, export, deletion', {
     timeout: 120_000,
   }, async () => {
-    server = await startServer({ SERVICE_NAME: 'Acme ID' });
+    const server = await suite.startServer({ SERVICE_NAME: 'Acme ID' });
     await register(server); // the superadmin, who may not delete their account
     const user = await register(server);
 
-    const { page, errors } = await openPage(browser, `${server.url}/account`);
+    const { page, errors } = await suite.open(`${server.url}/account`);
     // Signed out: nothing of an account, a way to sign in.
     expect(await page.getAttribute('#sign-in-link', 'href')).toBe('/login');
 
@@ -124,7 +109,7 @@ describe.skipIf(!available)('the /account page in headless Chromium', () => {
   });
 
   it('refuses a change authenticated by the cookie alone, without the CSRF header (403)', async () => {
-    server = await startServer();
+    const server = await suite.startServer();
     const user = await register(server);
     // A browser session from the API: the cookies are set only for a same-origin request.
     const login = await fetch(`${server.api}/auth?session=cookie`, {
@@ -137,7 +122,7 @@ describe.skipIf(!available)('the /account page in headless Chromium', () => {
     const cookie = cookies.join('; ');
     const csrf = cookies.find((c) => c.startsWith('accounts_csrf='))!.slice('accounts_csrf='.length);
     const change = (headers: Record<string, string>) =>
-      call(server!, 'PUT', '/auth/me', { body: { display_name: 'Changed' }, headers: { cookie, ...headers } });
+      call(server, 'PUT', '/auth/me', { body: { display_name: 'Changed' }, headers: { cookie, ...headers } });
     const refused = await change({});
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('forbidden');
@@ -162,9 +147,13 @@ describe.skipIf(!available)('the /account page in headless Chromium', () => {
   it('comes back to /account after signing in, and links a Lightning wallet and a Nostr key (then unlinks one)', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    server = await startServer({ PORT: String(port), PUBLIC_URL: url, ALLOWED_REDIRECTS: `${url}/account` });
+    const server = await suite.startServer({
+      PORT: String(port),
+      PUBLIC_URL: url,
+      ALLOWED_REDIRECTS: `${url}/account`,
+    });
     const user = await register(server);
-    const { page, context, errors } = await openPage(browser, `${url}/account`);
+    const { page, context, errors } = await suite.open(`${url}/account`);
     // The page's Nostr signer (NIP-07), played by the test: it signs in Node with a key of its own.
     const secret = generateSecretKey();
     await page.exposeFunction('testNostrSign', (event: Parameters<typeof finalizeEvent>[0]) =>

@@ -1,33 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.js';
 import { captchaStandIn, GOOD_CAPTCHA } from '../support/captcha.js';
 import { waitForMail } from '../support/mail.js';
 import { lightningWallet } from '../support/signers.js';
-import { register, startPublicServer, type TestServer } from '../support/server.js';
+import { register } from '../support/server.js';
 
-const available = chromiumAvailable("the CAPTCHA widget's browser test");
-
-describe.skipIf(!available)('the CAPTCHA widget on the pages, in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  let provider: Awaited<ReturnType<typeof captchaStandIn>> | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    await provider?.close();
-    server = undefined;
-    provider = undefined;
-  });
-
+browserSuite('the CAPTCHA widget on the pages, in headless Chromium', (suite) => {
   it('/login shows the widget when the sign-in asks for it, and signs in once it is solved; /forgot-password too', async () => {
-    provider = await captchaStandIn();
-    server = await startPublicServer({ ...provider.env, CAPTCHA_AFTER_FAILURES: '0' });
+    const provider = suite.closeAfter(await captchaStandIn());
+    const server = await suite.startPublicServer({ ...provider.env, CAPTCHA_AFTER_FAILURES: '0' });
     const user = await register(server, { captcha_token: GOOD_CAPTCHA });
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     const csp = (await page.request.get(`${server.url}/login`)).headers()['content-security-policy']!;
     expect(csp).toContain(`script-src 'nonce-`);
     expect(csp).toContain(new URL(provider.env.CAPTCHA_SCRIPT_URL).origin);
@@ -54,24 +37,22 @@ describe.skipIf(!available)('the CAPTCHA widget on the pages, in headless Chromi
   });
 
   it("a wallet signs up from /login only with a code made after the CAPTCHA; the page's first code signs in existing wallets only", async () => {
-    provider = await captchaStandIn();
-    server = await startPublicServer(provider.env);
+    const provider = suite.closeAfter(await captchaStandIn());
+    const server = await suite.startPublicServer(provider.env);
     await register(server, { captcha_token: GOOD_CAPTCHA });
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     const signWith = async (k1: string) => {
       const wallet = lightningWallet();
       const query = new URLSearchParams({ tag: 'login', k1, sig: wallet.sign(k1), key: wallet.key });
-      return (await (await fetch(`${server!.api}/auth/lnurl/callback?${query}`)).json()) as { status: string };
+      return (await (await fetch(`${server.api}/auth/lnurl/callback?${query}`)).json()) as { status: string };
     };
     const first = (await page.getAttribute('#lnurl', 'data-k1'))!;
     const refused = await signWith(first);
     expect(refused.status).toBe('ERROR');
-    page.on('request', (r) => console.log('req', r.url().slice(0, 120)));
     await page.click('#lnurl-sign-up');
     await page.waitForSelector('#captcha-panel:not([hidden])');
     await page.click('.stand-in-captcha');
     await expect.poll(() => page.getAttribute('#lnurl', 'data-k1')).not.toBe(first);
-    console.log('url', page.url(), provider!.checks.length, await page.isVisible('#lnurl-sign-up'));
     expect(await page.isVisible('#lnurl-sign-up')).toBe(false);
     const second = (await page.getAttribute('#lnurl', 'data-k1'))!;
     expect(second).not.toBe(first);

@@ -3,30 +3,18 @@ import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bech32 } from 'bech32';
 import { generate } from 'otplib';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { expect, it } from 'vitest';
+import { ARTIFACTS } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { screenshotAll, seriousViolations } from '../support/pages.js';
-import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
+import { call, freePort, register, type TestServer } from '../support/server.js';
 
-const available = chromiumAvailable("the login page's browser test");
-
-describe.skipIf(!available)('the /login page in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
-  const open = (path = '/login') => openPage(browser, `${server!.url}${path}`);
+browserSuite('the /login page in headless Chromium', (suite) => {
+  let server: TestServer;
+  const open = (path = '/login') => suite.open(`${server.url}${path}`);
 
   it('signs in with the password form, and leaves a screenshot of the page', async () => {
-    server = await startServer({ SERVICE_NAME: 'Acme ID' });
+    server = await suite.startServer({ SERVICE_NAME: 'Acme ID' });
     const user = await register(server);
     const { page, errors } = await open();
     expect(await page.title()).toBe('Sign in · Acme ID');
@@ -56,10 +44,10 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
   });
 
   it('asks for the two-factor code when the account has one', async () => {
-    server = await startServer();
+    server = await suite.startServer();
     const user = await register(server);
     const setup = await call(server, 'GET', '/auth/totp', { token: user.token });
-    const code = () => generate({ secret: setup.body.secret, epoch: Math.floor(server!.clock.now().getTime() / 1000) });
+    const code = () => generate({ secret: setup.body.secret, epoch: Math.floor(server.clock.now().getTime() / 1000) });
     expect((await call(server, 'POST', '/auth/totp', { token: user.token, body: { code: await code() } })).status).toBe(
       200,
     );
@@ -77,7 +65,7 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
   });
 
   it('signs in with a Lightning wallet: the test is the wallet, signing the k1 it reads off the page', async () => {
-    server = await startServer();
+    server = await suite.startServer();
     const { page, errors } = await open();
     expect(await page.locator('.qr svg').count()).toBe(1);
     const k1 = (await page.getAttribute('#lnurl', 'data-k1'))!;
@@ -107,7 +95,11 @@ describe.skipIf(!available)('the /login page in headless Chromium', () => {
   it('signs in with a browser session (an HttpOnly cookie) and goes to an allow-listed redirect_uri, never to another', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    server = await startServer({ PORT: String(port), PUBLIC_URL: url, ALLOWED_REDIRECTS: `${url}/api/v1/auth/me` });
+    server = await suite.startServer({
+      PORT: String(port),
+      PUBLIC_URL: url,
+      ALLOWED_REDIRECTS: `${url}/api/v1/auth/me`,
+    });
     const user = await register(server);
 
     const refused = await open(`/login?redirect_uri=${encodeURIComponent('https://evil.example.test/steal')}`);

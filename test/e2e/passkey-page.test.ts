@@ -1,11 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, CDPSession, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
-import { freePort, newUser, startServer, type TestServer } from '../support/server.js';
-
-const available = chromiumAvailable("the passkey page's browser test");
+import type { CDPSession, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { ARTIFACTS } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
+import { freePort, newUser, type TestServer } from '../support/server.js';
 
 /**
  * The sign-in page with a real browser's WebAuthn: Chromium's virtual authenticator (DevTools
@@ -13,19 +11,7 @@ const available = chromiumAvailable("the passkey page's browser test");
  * resident keys, user verification. The page signs up with a passkey, signs out, and signs in
  * again with it. (`localhost`, not 127.0.0.1: an IP address cannot be an RP ID.)
  */
-describe.skipIf(!available)('passkeys on /login in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-    mkdirSync(ARTIFACTS, { recursive: true });
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
+browserSuite('passkeys on /login in headless Chromium', (suite) => {
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   const virtualAuthenticator = async (page: Page) => {
     const cdp: CDPSession = await page.context().newCDPSession(page);
@@ -57,9 +43,13 @@ describe.skipIf(!available)('passkeys on /login in headless Chromium', () => {
 
   it('signs up with a passkey, signs out, and signs in again with it (no username typed)', async () => {
     const port = await freePort();
-    server = await startServer({ PORT: String(port), PUBLIC_URL: `http://localhost:${port}`, SERVICE_NAME: 'Acme ID' });
+    const server = await suite.startServer({
+      PORT: String(port),
+      PUBLIC_URL: `http://localhost:${port}`,
+      SERVICE_NAME: 'Acme ID',
+    });
     await startFirstAccount(server);
-    const { page, errors } = await openPage(browser, `http://localhost:${port}/login`);
+    const { page, errors } = await suite.open(`http://localhost:${port}/login`);
     const { cdp, authenticatorId } = await virtualAuthenticator(page);
     // The page was loaded before the authenticator existed: load it again so autofill sees it.
     await page.reload();

@@ -1,30 +1,14 @@
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
-import { codeIn, waitForMail } from '../support/mail.js';
-import { screenshotAll, seriousViolations } from '../support/pages.js';
-import { call, newUser, register, startPublicServer, type TestServer } from '../support/server.js';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.js';
+import { askSignInCode, signUpOnRegisterPage, useSignInCode, verifyAddressOnPage } from '../support/person-pages.js';
+import { checkPage as checked } from '../support/pages.js';
+import { call, newUser, register, type TestServer } from '../support/server.js';
 
-const available = chromiumAvailable("the sign-up pages' browser test");
-
-describe.skipIf(!available)('/register, and the ways in /login offers, in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
-  const open = (path: string) => openPage(browser, `${server!.url}${path}`);
-  const checked = async (page: Page, name: string) => {
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshotAll(page, name);
-  };
+browserSuite('/register, and the ways in /login offers, in headless Chromium', (suite) => {
+  let server: TestServer;
+  const open = (path: string) => suite.open(`${server.url}${path}`);
   /** The meter's words and value once it judged `password` (the page asks the server a moment after typing stops). */
   const strengthAfter = async (page: Page, password: string, expected: RegExp) => {
     await page.fill('#password', password);
@@ -33,7 +17,7 @@ describe.skipIf(!available)('/register, and the ways in /login offers, in headle
   };
 
   it('signs up with a live strength meter, shows a refusal, signs out, and signs in again with a mailed code', async () => {
-    server = await startPublicServer({ SERVICE_NAME: 'Acme ID' });
+    server = await suite.startPublicServer({ SERVICE_NAME: 'Acme ID' });
     await register(server); // the first account (the superadmin) is made
     const person = newUser();
     const { page, errors } = await open('/login');
@@ -70,14 +54,9 @@ describe.skipIf(!available)('/register, and the ways in /login offers, in headle
     await page.click('#sign-out');
     await page.waitForURL(`${server.url}/login`);
     expect(await (await page.request.get(`${server.api}/auth`)).status()).toBe(401);
-    await page.fill('#code-email', person.email);
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-code-form:not([hidden])');
+    const code = await askSignInCode(page, server, person.email);
     await checked(page, 'login-email-code');
-    const mail = await waitForMail(server.dataDir, person.email, { match: (m) => /sign-in code/.test(m.subject) });
-    await page.fill('#email-code', codeIn(mail)!);
-    await page.click('#verify-code');
-    await page.waitForSelector('#success:not([hidden])');
+    await useSignInCode(page, code);
     expect(await page.textContent('#success')).toBe(`Signed in as ${person.username}.`);
 
     // Signing in with the mailed code proved the address: /verify-email says so.
@@ -89,7 +68,7 @@ describe.skipIf(!available)('/register, and the ways in /login offers, in headle
   }, 90_000);
 
   it('invite-only registration takes the code from ?invite=, then verifies the address; closed registration says so', async () => {
-    server = await startPublicServer({ REGISTRATION: 'invite' });
+    server = await suite.startPublicServer({ REGISTRATION: 'invite' });
     const admin = await register(server);
     const invite = await call(server, 'POST', '/auth/invites', { token: admin.token, body: { uses: 1 } });
     const without = await open('/register');
@@ -101,27 +80,18 @@ describe.skipIf(!available)('/register, and the ways in /login offers, in headle
     expect(await page.inputValue('#invite')).toBe(invite.body.token);
     expect(page.url()).toBe(`${server.url}/register`); // the code left the address bar
     await checked(page, 'register-invite');
-    await page.fill('#username', person.username);
-    await page.fill('#email', person.email);
-    await page.fill('#password', person.password);
-    await page.click('#register-submit');
-    await page.waitForSelector('#success:not([hidden])');
+    await signUpOnRegisterPage(page, person);
     expect(await page.textContent('#success')).toBe(`Signed in as ${person.username}.`);
 
     // The new address is verified on /verify-email: the page mails a code to the signed-in account.
     await page.click('#verify-email a');
     await page.waitForSelector('#send-form:not([hidden])');
     await checked(page, 'verify-email');
-    await page.click('#send-code');
-    await page.waitForSelector('#verify-status:not([hidden])');
-    const confirm = await waitForMail(server.dataDir, person.email, { match: (m) => /Confirm/.test(m.subject) });
-    await page.fill('#code', codeIn(confirm)!);
-    await page.click('#verify');
-    await expect.poll(() => page.textContent('#verify-status')).toBe('Your email address is verified.');
+    await verifyAddressOnPage(page, server, person.email);
     expect([...errors, ...without.errors]).toEqual([]);
     await server.close();
 
-    server = await startPublicServer({ REGISTRATION: 'closed' });
+    server = await suite.startPublicServer({ REGISTRATION: 'closed' });
     await register(server);
     const closed = await open('/register');
     expect(await closed.page.textContent('#registration-closed')).toContain('Registration is closed');
@@ -133,13 +103,13 @@ describe.skipIf(!available)('/register, and the ways in /login offers, in headle
   }, 90_000);
 
   it('Nostr: no panel without an extension; with one (a stub signing with a test key) it signs in', async () => {
-    server = await startPublicServer();
+    server = await suite.startPublicServer();
     await register(server);
     const bare = await open('/login');
     expect(await bare.page.isHidden('#nostr-panel')).toBe(true);
 
     const secret = generateSecretKey();
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     await context.exposeFunction('signWithTestKey', (event: Parameters<typeof finalizeEvent>[0]) =>
       finalizeEvent(event, secret),
     );
@@ -162,7 +132,10 @@ describe.skipIf(!available)('/register, and the ways in /login offers, in headle
   });
 
   it('one button per configured OAuth provider, leading to its start route', async () => {
-    server = await startPublicServer({ OAUTH_GITHUB_CLIENT_ID: 'client', OAUTH_GITHUB_CLIENT_SECRET: 'a-long-secret' });
+    server = await suite.startPublicServer({
+      OAUTH_GITHUB_CLIENT_ID: 'client',
+      OAUTH_GITHUB_CLIENT_SECRET: 'a-long-secret',
+    });
     const { page, errors } = await open('/login');
     const href = await page.getAttribute('#oauth-github', 'href');
     expect([href, await page.textContent('#oauth-github')]).toEqual(['/api/v1/auth/github', 'Continue with Github']);

@@ -1,38 +1,25 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { ARTIFACTS } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { passwordLinkIn, waitForMail } from '../support/mail.js';
-import { screenshotAll, seriousViolations } from '../support/pages.js';
-import { call, register, startPublicServer, type TestServer } from '../support/server.js';
-
-const available = chromiumAvailable("the password pages' browser test");
+import { checkPage } from '../support/pages.js';
+import { call, register, type TestServer } from '../support/server.js';
 
 const RESET_MINUTES = 30;
 
-describe.skipIf(!available)('the password pages in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-    mkdirSync(ARTIFACTS, { recursive: true });
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+browserSuite('the password pages in headless Chromium', (suite) => {
+  let server: TestServer;
 
-  /** The page as a person sees it: no serious accessibility fault, and its screenshots (light, dark, 360 px). */
+  /** The page as a person sees it (`checkPage`), and one more screenshot under its own name, as the README lists them. */
   const shot = async (page: Page, name: string) => {
-    expect(await seriousViolations(page)).toEqual([]);
+    await checkPage(page, name);
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-    await screenshotAll(page, name);
   };
   /** The password link of the `after`-th mail to `to` that carries one, as the .eml in DATA_DIR/mail has it. */
   const mailedLink = async (to: string, after = 0) =>
-    passwordLinkIn(await waitForMail(server!.dataDir, to, { match: (mail) => passwordLinkIn(mail) !== null, after }))!;
+    passwordLinkIn(await waitForMail(server.dataDir, to, { match: (mail) => passwordLinkIn(mail) !== null, after }))!;
   const setPassword = async (page: Page, password: string, again = password) => {
     await page.fill('#new-password', password);
     await page.fill('#confirm-password', again);
@@ -45,9 +32,9 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
   };
 
   it('a person who forgot the password asks on /login, opens the mailed link, sets a new password and signs in with it', async () => {
-    server = await startPublicServer({ SERVICE_NAME: 'Acme ID' });
+    server = await suite.startPublicServer({ SERVICE_NAME: 'Acme ID' });
     const user = await register(server);
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     const requests: { url: string; body: string | null; referer: string | undefined }[] = [];
     page.on(
       'request',
@@ -114,13 +101,13 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
   });
 
   it('an expired link says so, and the same page mails a new one that works', async () => {
-    server = await startPublicServer();
+    server = await suite.startPublicServer();
     const user = await register(server);
     await call(server, 'POST', '/auth/reset-password', { body: { email: user.email } });
     const link = await mailedLink(user.email);
     server.clock.advance((RESET_MINUTES + 1) * 60_000);
 
-    const { page, errors } = await openPage(browser, link);
+    const { page, errors } = await suite.open(link);
     await setPassword(page, 'Brand-new-secret-77');
     await page.waitForSelector('#link-problem:not([hidden])');
     expect(await page.textContent('#link-problem')).toBe('This link has expired. Ask for a new link below.');
@@ -132,22 +119,22 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
 
     const fresh = await mailedLink(user.email, 1);
     expect(fresh).not.toBe(link);
-    const again = await openPage(browser, fresh);
+    const again = await suite.open(fresh);
     await setPassword(again.page, 'Brand-new-secret-77');
     await again.page.waitForSelector('#done:not([hidden])');
     expect([...errors, ...again.errors]).toEqual([]);
   });
 
   it('a used link, a link cut short and the page without a link each say so and offer a new link', async () => {
-    server = await startPublicServer();
+    server = await suite.startPublicServer();
     const user = await register(server);
     await call(server, 'POST', '/auth/reset-password', { body: { email: user.email } });
     const link = await mailedLink(user.email);
 
-    const first = await openPage(browser, link);
+    const first = await suite.open(link);
     await setPassword(first.page, 'Brand-new-secret-77');
     await first.page.waitForSelector('#done:not([hidden])');
-    const second = await openPage(browser, link);
+    const second = await suite.open(link);
     await setPassword(second.page, 'Another-secret-88');
     await second.page.waitForSelector('#link-problem:not([hidden])');
     const noLongerWorks =
@@ -159,18 +146,18 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     // A newer link cut short on its way: in the middle of the token, or in its secret (one wrong try spends it).
     await call(server, 'POST', '/auth/reset-password', { body: { email: user.email } });
     const newer = await mailedLink(user.email, 1);
-    const cut = await openPage(browser, newer.slice(0, newer.indexOf('token=') + 'token='.length + 20));
+    const cut = await suite.open(newer.slice(0, newer.indexOf('token=') + 'token='.length + 20));
     await setPassword(cut.page, 'Another-secret-88');
     await cut.page.waitForSelector('#link-problem:not([hidden])');
     expect(await cut.page.textContent('#link-problem')).toBe(
       'This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.',
     );
-    const damaged = await openPage(browser, newer.slice(0, -6));
+    const damaged = await suite.open(newer.slice(0, -6));
     await setPassword(damaged.page, 'Another-secret-88');
     await damaged.page.waitForSelector('#link-problem:not([hidden])');
     expect(await damaged.page.textContent('#link-problem')).toBe(noLongerWorks);
 
-    const bare = await openPage(browser, `${server.url}/reset-password`);
+    const bare = await suite.open(`${server.url}/reset-password`);
     expect(await bare.page.textContent('#link-problem')).toBe(
       'This page needs the link from your mail: open it again from there, or ask for a new link below.',
     );
@@ -191,9 +178,8 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
   });
 
   it("shows the server's own words for an answer it has none of its own for (a code added later)", async () => {
-    server = await startPublicServer();
-    const { page, errors } = await openPage(
-      browser,
+    server = await suite.startPublicServer();
+    const { page, errors } = await suite.open(
       `${server.url}/reset-password?token=0b5f7c2e-4b1d-4d8e-9a51-2f9d3c8a6e10.secret`,
     );
     await page.route('**/api/v1/auth/reset-password', (route) =>
@@ -218,8 +204,8 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
   });
 
   it('the forgot-password form is limited per IP like the API it calls, and says when to try again', async () => {
-    server = await startPublicServer({ RATE_LIMIT_MAX: '2' });
-    const { page, errors } = await openPage(browser, `${server.url}/forgot-password`);
+    server = await suite.startPublicServer({ RATE_LIMIT_MAX: '2' });
+    const { page, errors } = await suite.open(`${server.url}/forgot-password`);
     for (let i = 0; i < 2; i += 1) {
       await page.fill('#email', `someone${i}@example.test`);
       await page.click('#new-link-submit');
@@ -236,7 +222,7 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
   });
 
   it('an admin-made account chooses its first password on the mailed /set-password page and signs in on /login', async () => {
-    server = await startPublicServer({ SERVICE_NAME: 'Acme ID' });
+    server = await suite.startPublicServer({ SERVICE_NAME: 'Acme ID' });
     const admin = await register(server);
     const made = await call(server, 'POST', '/admin/users', {
       token: admin.token,
@@ -246,7 +232,7 @@ describe.skipIf(!available)('the password pages in headless Chromium', () => {
     const link = await mailedLink('grace@example.test');
     expect(link.startsWith(`${server.url}/set-password?token=`)).toBe(true);
 
-    const { page, errors } = await openPage(browser, link);
+    const { page, errors } = await suite.open(link);
     expect(await page.title()).toBe('Choose your password · Acme ID');
     expect(await page.textContent('#intro')).toContain('An administrator made you an account at Acme ID.');
     await shot(page, 'set-password');

@@ -1,29 +1,14 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { expect, it } from 'vitest';
+import { ARTIFACTS } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { codeIn, waitForMail } from '../support/mail.js';
-import { screenshotAll, seriousViolations } from '../support/pages.js';
-import { call, register, startPublicServer, type TestServer } from '../support/server.js';
+import { checkPage } from '../support/pages.js';
+import { call, register } from '../support/server.js';
 
-const available = chromiumAvailable('the "this wasn\'t me" page\'s browser test');
-
-describe.skipIf(!available)('the "this wasn\'t me" page in headless Chromium', () => {
-  let browser: Browser;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-    mkdirSync(ARTIFACTS, { recursive: true });
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
+browserSuite('the "this wasn\'t me" page in headless Chromium', (suite) => {
   it("the notice's link opens a page that secures the account at a press, then mails a link for a new password; pressed again, it says it was used", async () => {
-    server = await startPublicServer({ SERVICE_NAME: 'Acme ID', TRUST_PROXY: 'loopback' });
+    const server = await suite.startPublicServer({ SERVICE_NAME: 'Acme ID', TRUST_PROXY: 'loopback' });
     await register(server);
     const user = await register(server, {}, { 'x-forwarded-for': '192.0.2.10' });
     const sent = await call(server, 'POST', '/auth/me/send-otp', { token: user.token });
@@ -41,7 +26,7 @@ describe.skipIf(!available)('the "this wasn\'t me" page in headless Chromium', (
     const link = /https?:\/\/\S+\/wasnt-me\?token=\S+/.exec(notice.text)![0];
     expect(link.startsWith(`${server.url}/wasnt-me?token=`)).toBe(true);
 
-    const { page, errors } = await openPage(browser, link);
+    const { page, errors } = await suite.open(link);
     expect(await page.title()).toBe('Secure your account · Acme ID');
     expect(page.url()).toBe(`${server.url}/wasnt-me`);
     // Opening it did nothing yet.
@@ -51,8 +36,7 @@ describe.skipIf(!available)('the "this wasn\'t me" page in headless Chromium', (
     expect(await page.textContent('#done')).toContain('Your account is secured: 2 session(s) signed out');
     expect((await call(server, 'GET', '/auth/me', { token: stranger.body.access_token })).status).toBe(401);
     await page.screenshot({ path: join(ARTIFACTS, 'wasnt-me.png'), fullPage: true });
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshotAll(page, 'wasnt-me');
+    await checkPage(page, 'wasnt-me');
 
     await page.fill('#email', user.email);
     await page.click('#new-link-submit');

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JITTER, MAX_WAIT_MS, RETRY_FOR_MS } from '../../src/webhooks/retry-schedule.js';
-import { call, register, startServer, type TestServer } from '../support/server.js';
-import { ofType, type Receiver, startReceiver } from '../support/webhook-receiver.js';
+import { call, register } from '../support/server.js';
+import { ofType } from '../support/webhook-receiver.js';
+import { webhookTestbed } from '../support/webhook-testbed.js';
 
 /*
  * #19 points 1, 3, 5 and 7 through a real receiver: the delivery log an admin lists and retries,
@@ -9,27 +10,20 @@ import { ofType, type Receiver, startReceiver } from '../support/webhook-receive
  * erasure across replays.
  */
 
-let server: TestServer;
-let admin: string;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-  server = await startServer({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
-  admin = (await register(server)).token;
-});
-afterAll(async () => {
-  await server.close();
-  await receiver.close();
-});
+const bed = webhookTestbed();
 
 const makeEndpoint = async (body: Record<string, unknown>) => {
-  const made = await call(server, 'POST', '/admin/webhooks', { token: admin, body: { url: receiver.url, ...body } });
+  const made = await call(bed.server, 'POST', '/admin/webhooks', {
+    token: bed.admin.token,
+    body: { url: bed.receiver.url, ...body },
+  });
   expect(made.status).toBe(201);
   return made.body.id as string;
 };
 const deliveries = async (endpoint: string, query = '') => {
-  const answer = await call(server, 'GET', `/admin/webhooks/${endpoint}/deliveries${query}`, { token: admin });
+  const answer = await call(bed.server, 'GET', `/admin/webhooks/${endpoint}/deliveries${query}`, {
+    token: bed.admin.token,
+  });
   expect(answer.status).toBe(200);
   return answer.body.deliveries as Record<string, any>[];
 };
@@ -44,16 +38,17 @@ const deliveryOf = (endpoint: string, type: string, check: (d: Record<string, an
     { timeout, interval: 25 },
   );
 const idOf = (r: { headers: Record<string, unknown> }) => r.headers['webhook-id'] as string;
-const remove = (endpoint: string) => call(server, 'DELETE', `/admin/webhooks/${endpoint}`, { token: admin });
+const remove = (endpoint: string) =>
+  call(bed.server, 'DELETE', `/admin/webhooks/${endpoint}`, { token: bed.admin.token });
 
 describe('the webhook delivery log', () => {
   it('keeps one account in order while the receiver is down, then delivers every event once, in order', async () => {
-    receiver.clear();
-    receiver.answer(503);
+    bed.receiver.clear();
+    bed.receiver.answer(503);
     const endpoint = await makeEndpoint({ events: ['user.created', 'session.started', 'session.ended'] });
-    const person = await register(server);
-    await call(server, 'POST', '/auth/logout', { token: person.token });
-    const login = await call(server, 'POST', '/auth', {
+    const person = await register(bed.server);
+    await call(bed.server, 'POST', '/auth/logout', { token: person.token });
+    const login = await call(bed.server, 'POST', '/auth', {
       body: { username: person.username, password: person.password },
     });
     expect(login.status).toBe(200);
@@ -67,16 +62,16 @@ describe('the webhook delivery log', () => {
       'session.ended',
       'session.started',
     ]);
-    expect(new Set(receiver.received.map((r) => r.json?.type))).toEqual(new Set(['user.created']));
+    expect(new Set(bed.receiver.received.map((r) => r.json?.type))).toEqual(new Set(['user.created']));
 
     // Back: every event arrives once with a 2xx, in the order it happened.
-    receiver.answer(200);
-    server.clock.advance(Date.parse(first.next_attempt_at) - server.clock.now().getTime());
+    bed.receiver.answer(200);
+    bed.server.clock.advance(Date.parse(first.next_attempt_at) - bed.server.clock.now().getTime());
     await vi.waitFor(
       async () => expect((await deliveries(endpoint)).every((d) => d.status === 'delivered')).toBe(true),
       { timeout: 10_000, interval: 25 },
     );
-    const accepted = receiver.received.filter((r) => r.status === 200);
+    const accepted = bed.receiver.received.filter((r) => r.status === 200);
     expect(accepted.map((r) => r.json?.type)).toEqual([
       'user.created',
       'session.started',
@@ -91,17 +86,17 @@ describe('the webhook delivery log', () => {
   });
 
   it('waits 10 s, 20 s, 40 s … (±20 %, at most 4 h) between tries, for at least 24 hours, then fails it', async () => {
-    receiver.clear();
-    receiver.answer(500);
+    bed.receiver.clear();
+    bed.receiver.answer(500);
     const endpoint = await makeEndpoint({ events: ['user.created'] });
-    await register(server);
+    await register(bed.server);
     let delivery = await deliveryOf(endpoint, 'user.created', (d) => d.attempts === 1);
     for (let attempt = 1; delivery.status === 'pending'; attempt += 1) {
       const waited = Date.parse(delivery.next_attempt_at) - Date.parse(delivery.last_attempt_at);
       const nominal = Math.min(10_000 * 2 ** (attempt - 1), MAX_WAIT_MS);
       expect(waited).toBeGreaterThanOrEqual(Math.floor(nominal * (1 - JITTER)));
       expect(waited).toBeLessThanOrEqual(Math.ceil(nominal * (1 + JITTER)));
-      server.clock.advance(waited);
+      bed.server.clock.advance(waited);
       delivery = await deliveryOf(endpoint, 'user.created', (d) => d.attempts === attempt + 1);
     }
     expect(delivery.status).toBe('failed');
@@ -109,147 +104,168 @@ describe('the webhook delivery log', () => {
     expect(span).toBeGreaterThanOrEqual(RETRY_FOR_MS);
     expect(span).toBeLessThan(RETRY_FOR_MS + MAX_WAIT_MS * (1 + JITTER));
     expect(delivery.next_attempt_at).toBeNull();
-    expect(new Set(receiver.received.map(idOf))).toEqual(new Set([`msg_${delivery.id}`]));
+    expect(new Set(bed.receiver.received.map(idOf))).toEqual(new Set([`msg_${delivery.id}`]));
 
     // An admin's retry sends it once more, same id, as a new round.
-    receiver.answer(200);
-    const retried = await call(server, 'POST', `/admin/webhooks/${endpoint}/deliveries/${delivery.id}/retry`, {
-      token: admin,
+    bed.receiver.answer(200);
+    const retried = await call(bed.server, 'POST', `/admin/webhooks/${endpoint}/deliveries/${delivery.id}/retry`, {
+      token: bed.admin.token,
       body: {},
     });
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ status: 'pending', round: 1, attempts: 0 });
     const done = await deliveryOf(endpoint, 'user.created', (d) => d.status === 'delivered');
     expect(done).toMatchObject({ round: 1, attempts: 1, last_status: 200 });
-    expect(receiver.received.at(-1)!.status).toBe(200);
-    expect(idOf(receiver.received.at(-1)!)).toBe(`msg_${delivery.id}`);
+    expect(bed.receiver.received.at(-1)!.status).toBe(200);
+    expect(idOf(bed.receiver.received.at(-1)!)).toBe(`msg_${delivery.id}`);
     expect(
-      (await call(server, 'GET', `/admin/webhooks/${endpoint}/deliveries/${delivery.id}`, { token: admin })).body,
+      (
+        await call(bed.server, 'GET', `/admin/webhooks/${endpoint}/deliveries/${delivery.id}`, {
+          token: bed.admin.token,
+        })
+      ).body,
     ).toMatchObject({ id: delivery.id, status: 'delivered' });
     await remove(endpoint);
   });
 
   it('pages, filters and refuses what it does not know', async () => {
     const endpoint = await makeEndpoint({ events: ['user.created'] });
-    receiver.answer(200);
-    for (let i = 0; i < 3; i += 1) await register(server);
+    bed.receiver.answer(200);
+    for (let i = 0; i < 3; i += 1) await register(bed.server);
     await vi.waitFor(async () => expect((await deliveries(endpoint, '?status=delivered')).length).toBe(3), {
       timeout: 10_000,
       interval: 25,
     });
-    const page = await call(server, 'GET', `/admin/webhooks/${endpoint}/deliveries?limit=2`, { token: admin });
+    const page = await call(bed.server, 'GET', `/admin/webhooks/${endpoint}/deliveries?limit=2`, {
+      token: bed.admin.token,
+    });
     expect(page.body.deliveries).toHaveLength(2);
     expect(BigInt(page.body.deliveries[0].position)).toBeGreaterThan(BigInt(page.body.deliveries[1].position));
     const rest = await call(
-      server,
+      bed.server,
       'GET',
       `/admin/webhooks/${endpoint}/deliveries?limit=2&before=${page.body.next_before}`,
-      { token: admin },
+      { token: bed.admin.token },
     );
     expect(rest.body).toMatchObject({ next_before: null });
     expect(rest.body.deliveries).toHaveLength(1);
     expect(await deliveries(endpoint, '?status=failed')).toEqual([]);
 
     const unknown = '00000000-0000-4000-8000-000000000000';
-    expect((await call(server, 'GET', `/admin/webhooks/${unknown}/deliveries`, { token: admin })).status).toBe(404);
     expect(
-      (await call(server, 'GET', `/admin/webhooks/${endpoint}/deliveries/${unknown}`, { token: admin })).status,
+      (await call(bed.server, 'GET', `/admin/webhooks/${unknown}/deliveries`, { token: bed.admin.token })).status,
     ).toBe(404);
-    expect((await call(server, 'GET', `/admin/webhooks/${endpoint}/deliveries?limit=0`, { token: admin })).status).toBe(
-      400,
-    );
-    const user = await register(server);
-    expect((await call(server, 'GET', `/admin/webhooks/${endpoint}/deliveries`, { token: user.token })).status).toBe(
-      403,
-    );
+    expect(
+      (await call(bed.server, 'GET', `/admin/webhooks/${endpoint}/deliveries/${unknown}`, { token: bed.admin.token }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call(bed.server, 'GET', `/admin/webhooks/${endpoint}/deliveries?limit=0`, { token: bed.admin.token }))
+        .status,
+    ).toBe(400);
+    const user = await register(bed.server);
+    expect(
+      (await call(bed.server, 'GET', `/admin/webhooks/${endpoint}/deliveries`, { token: user.token })).status,
+    ).toBe(403);
     await remove(endpoint);
   });
 
   it('replays from a position or a time with the original ids, and keeps erased data out of a replay', async () => {
-    receiver.clear();
-    receiver.answer(200);
-    server.clock.advance(1000); // a time after every event of the tests before
+    bed.receiver.clear();
+    bed.receiver.answer(200);
+    bed.server.clock.advance(1000); // a time after every event of the tests before
     const endpoint = await makeEndpoint({ events: ['user.created', 'user.deleted'], include_personal_data: true });
-    const person = await register(server);
-    const sent = await receiver.waitFor((r) => r.json?.type === 'user.created' && r.body.includes(person.email));
+    const person = await register(bed.server);
+    const sent = await bed.receiver.waitFor((r) => r.json?.type === 'user.created' && r.body.includes(person.email));
     const before = (await deliveries(endpoint))[0]!;
-    const deleted = await call(server, 'DELETE', '/auth/me', {
+    const deleted = await call(bed.server, 'DELETE', '/auth/me', {
       token: person.token,
       body: { password: person.password },
     });
     expect(deleted.status).toBe(200);
-    await receiver.waitFor(ofType('user.deleted'));
+    await bed.receiver.waitFor(ofType('user.deleted'));
     // What the receiver answered about the account is not kept once it is deleted.
     expect(before.last_response).toBe('ok');
     await deliveryOf(endpoint, 'user.created', (d) => d.id === before.id && d.last_response === null);
 
     // From the position before the account's first event: both again, same ids, no personal data now.
-    receiver.clear();
-    const replay = await call(server, 'POST', `/admin/webhooks/${endpoint}/replay`, {
-      token: admin,
+    bed.receiver.clear();
+    const replay = await call(bed.server, 'POST', `/admin/webhooks/${endpoint}/replay`, {
+      token: bed.admin.token,
       body: { from_time: before.event_time },
     });
     expect(replay.status).toBe(202);
     expect(replay.body).toMatchObject({ from_time: before.event_time, from_position: null });
-    const again = await receiver.waitFor(ofType('user.created'));
+    const again = await bed.receiver.waitFor(ofType('user.created'));
     expect(idOf(again)).toBe(idOf(sent));
     expect(again.json!.data).toMatchObject({ email: null, username: null });
     expect(again.body).not.toContain(person.email);
-    await receiver.waitFor(ofType('user.deleted'));
+    await bed.receiver.waitFor(ofType('user.deleted'));
     const replayed = await deliveryOf(endpoint, 'user.created', (d) => d.id === before.id && d.round === 1);
     expect(replayed.replay_id).toBe(replay.body.id);
 
     // A position: the events after it.
-    receiver.clear();
-    const fromPosition = await call(server, 'POST', `/admin/webhooks/${endpoint}/replay`, {
-      token: admin,
+    bed.receiver.clear();
+    const fromPosition = await call(bed.server, 'POST', `/admin/webhooks/${endpoint}/replay`, {
+      token: bed.admin.token,
       body: { from_position: before.position },
     });
     expect(fromPosition.status).toBe(202);
-    await receiver.waitFor(ofType('user.deleted'));
+    await bed.receiver.waitFor(ofType('user.deleted'));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(receiver.received.filter(ofType('user.created'))).toEqual([]);
+    expect(bed.receiver.received.filter(ofType('user.created'))).toEqual([]);
 
     for (const body of [{}, { from_position: '1', from_time: before.event_time }, { from_position: '99999999999' }])
-      expect((await call(server, 'POST', `/admin/webhooks/${endpoint}/replay`, { token: admin, body })).status).toBe(
-        400,
-      );
-    await call(server, 'PATCH', `/admin/webhooks/${endpoint}`, { token: admin, body: { enabled: false } });
+      expect(
+        (await call(bed.server, 'POST', `/admin/webhooks/${endpoint}/replay`, { token: bed.admin.token, body })).status,
+      ).toBe(400);
+    await call(bed.server, 'PATCH', `/admin/webhooks/${endpoint}`, {
+      token: bed.admin.token,
+      body: { enabled: false },
+    });
     expect(
-      (await call(server, 'POST', `/admin/webhooks/${endpoint}/replay`, { token: admin, body: { from_position: '0' } }))
-        .status,
+      (
+        await call(bed.server, 'POST', `/admin/webhooks/${endpoint}/replay`, {
+          token: bed.admin.token,
+          body: { from_position: '0' },
+        })
+      ).status,
     ).toBe(409);
     await remove(endpoint);
   });
 
   it('turns off an endpoint that has failed every try for 3 days', async () => {
-    receiver.answer(500);
+    bed.receiver.answer(500);
     const endpoint = await makeEndpoint({ events: ['user.created'] });
-    await register(server);
+    await register(bed.server);
     await deliveryOf(endpoint, 'user.created', (d) => d.attempts === 1);
-    const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${bed.server.url}/metrics`).then((r) => r.text());
     expect(metrics).toContain(`accounts_webhook_tries_total{endpoint="${endpoint}",outcome="retrying"} 1`);
     expect(metrics).toMatch(new RegExp(`accounts_webhook_lag_seconds\\{endpoint="${endpoint}"\\} \\d`));
     expect(metrics).toContain(`accounts_webhook_waiting_deliveries{endpoint="${endpoint}"} 1`);
     // Its next try, three days on, fails too: the endpoint has failed every try for 3 days.
-    server.clock.advance(3 * 24 * 3_600_000);
+    bed.server.clock.advance(3 * 24 * 3_600_000);
     await vi.waitFor(
       async () =>
-        expect((await call(server, 'GET', `/admin/webhooks/${endpoint}`, { token: admin })).body).toMatchObject({
+        expect(
+          (await call(bed.server, 'GET', `/admin/webhooks/${endpoint}`, { token: bed.admin.token })).body,
+        ).toMatchObject({
           enabled: false,
           disabled_reason: 'failing',
         }),
       { timeout: 10_000, interval: 25 },
     );
     // Turned back on, it starts a new streak: one more failure does not turn it off again.
-    await call(server, 'PATCH', `/admin/webhooks/${endpoint}`, { token: admin, body: { enabled: true } });
-    await register(server);
+    await call(bed.server, 'PATCH', `/admin/webhooks/${endpoint}`, { token: bed.admin.token, body: { enabled: true } });
+    await register(bed.server);
     await vi.waitFor(async () => expect((await deliveries(endpoint, '?status=pending'))[0]?.attempts).toBe(1), {
       timeout: 10_000,
       interval: 25,
     });
-    expect((await call(server, 'GET', `/admin/webhooks/${endpoint}`, { token: admin })).body.enabled).toBe(true);
-    receiver.answer(200);
+    expect(
+      (await call(bed.server, 'GET', `/admin/webhooks/${endpoint}`, { token: bed.admin.token })).body.enabled,
+    ).toBe(true);
+    bed.receiver.answer(200);
     await remove(endpoint);
   });
 });

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderMail } from '../../src/mail/templates.js';
 import { mailbox, verifyAddress, waitForMail, type Mail } from '../support/mail.js';
-import { call, register, startServer, type TestServer } from '../support/server.js';
+import { call, register } from '../support/server.js';
+import { type WebhookTestbed, webhookTestbed } from '../support/webhook-testbed.js';
 
 /*
  * An endpoint the delivery worker turns off for failing (`disableFailingEndpoint`, the worker's own
@@ -9,33 +10,30 @@ import { call, register, startServer, type TestServer } from '../support/server.
  * superadmin, enabled, with a verified address. Checked in the embedded mailer's .eml files.
  */
 
-let server: TestServer;
-let root: Awaited<ReturnType<typeof register>> & { id: string };
+// The endpoints point at port 9 on loopback: nothing is delivered anywhere outside the machine, whatever is enqueued.
+const bed = webhookTestbed();
+let root: WebhookTestbed['admin'] & { id: string };
 beforeAll(async () => {
-  // Port 9 on loopback: nothing is delivered anywhere outside the machine, whatever is enqueued.
-  server = await startServer({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' });
-  const first = await register(server); // the first account: the superadmin
-  root = { ...first, id: await idOf(first.token) };
-  await verifyAddress(server, root.token, root.email);
+  root = { ...bed.admin, id: await idOf(bed.admin.token) };
+  await verifyAddress(bed.server, root.token, root.email);
 });
-afterAll(() => server.close());
 
-const idOf = async (token: string) => (await call(server, 'GET', '/auth/me', { token })).body.id as string;
+const idOf = async (token: string) => (await call(bed.server, 'GET', '/auth/me', { token })).body.id as string;
 
 /** A registered account, its address proven when `verified`, made an admin when `admin`. */
 async function account(options: { admin: boolean; verified: boolean }) {
-  const made = await register(server);
+  const made = await register(bed.server);
   const id = await idOf(made.token);
-  if (options.verified) await verifyAddress(server, made.token, made.email);
+  if (options.verified) await verifyAddress(bed.server, made.token, made.email);
   if (options.admin) {
-    const granted = await call(server, 'POST', `/admin/users/${id}/grant-admin`, { token: root.token });
+    const granted = await call(bed.server, 'POST', `/admin/users/${id}/grant-admin`, { token: root.token });
     expect(granted.body).toMatchObject({ role: 'admin' });
   }
   return { ...made, id };
 }
 
 async function endpoint(url: string) {
-  const made = await call(server, 'POST', '/admin/webhooks', {
+  const made = await call(bed.server, 'POST', '/admin/webhooks', {
     token: root.token,
     body: { url, events: ['user.deleted'], description: 'CRM' },
   });
@@ -44,11 +42,12 @@ async function endpoint(url: string) {
 }
 
 const isNotice = (mail: Mail) => /webhook endpoint was turned off/.test(mail.subject);
-const noticesTo = async (email: string) => (await mailbox(server.dataDir)).filter((m) => m.to === email && isNotice(m));
+const noticesTo = async (email: string) =>
+  (await mailbox(bed.server.dataDir)).filter((m) => m.to === email && isNotice(m));
 /** Turns an endpoint off as the delivery worker does, and waits for the superadmin's mail about it. */
 async function turnOff(hook: { id: string }) {
-  expect((await server.service.webhooks.endpoints.disableFailingEndpoint(hook.id)).disabled).toBe(true);
-  return waitForMail(server.dataDir, root.email, { match: (m) => isNotice(m) && m.text.includes(hook.id) });
+  expect((await bed.server.service.webhooks.endpoints.disableFailingEndpoint(hook.id)).disabled).toBe(true);
+  return waitForMail(bed.server.dataDir, root.email, { match: (m) => isNotice(m) && m.text.includes(hook.id) });
 }
 
 describe('an endpoint turned off for failing', () => {
@@ -58,26 +57,26 @@ describe('an endpoint turned off for failing', () => {
     const disabledAdmin = await account({ admin: true, verified: true });
     const deletedAdmin = await account({ admin: true, verified: true });
     const user = await account({ admin: false, verified: true });
-    expect((await call(server, 'POST', `/admin/users/${disabledAdmin.id}/disable`, { token: root.token })).status).toBe(
-      200,
-    );
-    const deleting = await call(server, 'DELETE', '/auth/me', {
+    expect(
+      (await call(bed.server, 'POST', `/admin/users/${disabledAdmin.id}/disable`, { token: root.token })).status,
+    ).toBe(200);
+    const deleting = await call(bed.server, 'DELETE', '/auth/me', {
       token: deletedAdmin.token,
       body: { password: deletedAdmin.password },
     });
     expect(deleting.status).toBe(200);
 
     const hook = await endpoint('http://127.0.0.1:9/hooks/accounts');
-    const turnedOff = await server.service.webhooks.endpoints.disableFailingEndpoint(hook.id);
+    const turnedOff = await bed.server.service.webhooks.endpoints.disableFailingEndpoint(hook.id);
     expect(turnedOff).toMatchObject({ disabled: true, position: expect.any(BigInt) });
-    const events = await server.service.eventStore.readStream(`webhook-${hook.id}`);
+    const events = await bed.server.service.eventStore.readStream(`webhook-${hook.id}`);
     expect(events.at(-1)).toMatchObject({ type: 'WebhookEndpointDisabled' });
     // The admin API shows it off, for failing.
-    const read = await call(server, 'GET', `/admin/webhooks/${hook.id}`, { token: root.token });
+    const read = await call(bed.server, 'GET', `/admin/webhooks/${hook.id}`, { token: root.token });
     expect(read.body).toMatchObject({ enabled: false, disabled_reason: 'failing' });
 
     for (const to of [root.email, admin.email]) {
-      const mail = await waitForMail(server.dataDir, to, { match: isNotice });
+      const mail = await waitForMail(bed.server.dataDir, to, { match: isNotice });
       for (const part of [mail.text, mail.html]) {
         expect(part).toContain(hook.id);
         expect(part).toContain('http://127.0.0.1:9/hooks/accounts');
@@ -93,9 +92,9 @@ describe('an endpoint turned off for failing', () => {
     await turnOff(await endpoint('http://127.0.0.1:9/hooks/later'));
     const disabled = events.at(-1)!;
     for (const told of [root, admin])
-      expect(await server.service.queue.inspect(`${disabled.id}:${told.id}`)).not.toBeNull();
+      expect(await bed.server.service.queue.inspect(`${disabled.id}:${told.id}`)).not.toBeNull();
     for (const nobody of [unverifiedAdmin, disabledAdmin, deletedAdmin, user]) {
-      expect(await server.service.queue.inspect(`${disabled.id}:${nobody.id}`), nobody.email).toBeNull();
+      expect(await bed.server.service.queue.inspect(`${disabled.id}:${nobody.id}`), nobody.email).toBeNull();
       expect(await noticesTo(nobody.email), nobody.email).toEqual([]);
     }
   });
@@ -103,11 +102,11 @@ describe('an endpoint turned off for failing', () => {
   it('is told once: turning off an endpoint already off records and sends nothing more', async () => {
     const hook = await endpoint('http://127.0.0.1:9/hooks/twice');
     await turnOff(hook);
-    expect(await server.service.webhooks.endpoints.disableFailingEndpoint(hook.id)).toEqual({
+    expect(await bed.server.service.webhooks.endpoints.disableFailingEndpoint(hook.id)).toEqual({
       disabled: false,
       position: null,
     });
-    expect((await server.service.eventStore.readStream(`webhook-${hook.id}`)).map((e) => e.type)).toEqual([
+    expect((await bed.server.service.eventStore.readStream(`webhook-${hook.id}`)).map((e) => e.type)).toEqual([
       'WebhookEndpointCreated',
       'WebhookEndpointDisabled',
     ]);
@@ -124,8 +123,8 @@ describe('an endpoint turned off for failing', () => {
 
   it('records nothing for an endpoint deleted meanwhile (a try that failed as it was deleted)', async () => {
     const hook = await endpoint('http://127.0.0.1:9/hooks/gone');
-    expect((await call(server, 'DELETE', `/admin/webhooks/${hook.id}`, { token: root.token })).status).toBe(200);
-    expect(await server.service.webhooks.endpoints.disableFailingEndpoint(hook.id)).toEqual({
+    expect((await call(bed.server, 'DELETE', `/admin/webhooks/${hook.id}`, { token: root.token })).status).toBe(200);
+    expect(await bed.server.service.webhooks.endpoints.disableFailingEndpoint(hook.id)).toEqual({
       disabled: false,
       position: null,
     });

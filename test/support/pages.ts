@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { ARTIFACTS } from './browser.js';
 
 /** axe-core's own build, evaluated in the page through the DevTools protocol (the page's CSP governs only its own scripts). */
@@ -47,4 +48,10 @@ export async function screenshotAll(page: Page, name: string): Promise<void> {
   }
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize(viewport);
+}
+
+/** The page as a person sees it now: no serious accessibility fault, and its screenshots (`screenshotAll`). */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshotAll(page, name);
 }
