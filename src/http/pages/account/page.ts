@@ -18,8 +18,8 @@ const TOC: [string, keyof AccountTexts][] = [
 ];
 
 /** The whole page: a header with who is signed in, a table of contents, every section, the proof dialog. */
-export const accountPage = (t: AccountTexts, service: string, csrfCookie: string, publicUrl: string) =>
-  `<main id="account" class="account" data-csrf-cookie="${escapeHtml(csrfCookie)}" data-public-url="${escapeHtml(publicUrl)}" data-signed-in-as="${escapeHtml(t.signedInAs('{name}'))}" data-texts="${escapeHtml(JSON.stringify(t.script))}">
+export const accountPage = (t: AccountTexts, service: string, publicUrl: string) =>
+  `<main id="account" class="account" data-api="/api/v1" data-public-url="${escapeHtml(publicUrl)}" data-signed-in-as="${escapeHtml(t.signedInAs('{name}'))}">
 <header>
 <h1>${escapeHtml(t.title)} · ${escapeHtml(service)}</h1>
 <button id="sign-out" type="button" class="secondary">${escapeHtml(t.signOut)}</button>

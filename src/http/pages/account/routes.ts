@@ -8,7 +8,7 @@ import { cookieNames, cookiesOf } from '../../cookies.js';
 import { messagesFor } from '../../messages/index.js';
 import { escapeHtml, sendPage } from '../../page.js';
 import { accountPage, signedOutPage } from './page.js';
-import { ACCOUNT_SCRIPT } from './script.js';
+import { accountScript } from './script.js';
 import { ACCOUNT_STYLE } from './style.js';
 
 /** The same file login-page.ts serves: passkeys are added with it here. */
@@ -46,7 +46,8 @@ export function accountPageRoutes(accounts: Accounts, pages: Routes, pagesWithBo
       responses: html,
     },
     async (_input, req, res) => {
-      const t = messagesFor(req.headers['accept-language']).account;
+      const m = messagesFor(req.headers['accept-language']);
+      const t = m.account;
       const service = accounts.serviceName();
       if (!(await signedIn(accounts, req, names.session))) {
         // Back here after signing in only when ALLOWED_REDIRECTS lists this page (as /login demands).
@@ -62,8 +63,8 @@ export function accountPageRoutes(accounts: Accounts, pages: Routes, pagesWithBo
       }
       sendPage(res, {
         title: `${t.title} · ${service}`,
-        body: accountPage(t, service, names.csrf, accounts.publicUrl()),
-        script: ACCOUNT_SCRIPT,
+        body: accountPage(t, service, accounts.publicUrl()),
+        script: accountScript(m),
         style: ACCOUNT_STYLE,
         dataImages: true,
         assets: [WEBAUTHN_ASSET],

@@ -20,6 +20,15 @@ const on = (view: LoginView, method: string) => view.methods.includes(method);
 /** A provider's name as a person reads it: `github` → `Github`. */
 const providerName = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
+/**
+ * The two-factor code a way in asks for after its first step (hidden until the answer is
+ * totp_required): `#{id}` in `#{id}-field`, a TOTP or a backup code.
+ */
+const secondFactorField = (t: Messages['login'], id: string) => `<div id="${id}-field" hidden>
+<label for="${id}">${escapeHtml(t.totpLabel)}</label>
+<input id="${id}" name="totp_code" inputmode="numeric" autocomplete="one-time-code">
+</div>`;
+
 const passwordPanel = (t: Messages['login']) => `<section id="password-panel">
 <h2>${escapeHtml(t.passwordHeading)}</h2>
 <form id="password-form" autocomplete="on">
@@ -27,10 +36,7 @@ const passwordPanel = (t: Messages['login']) => `<section id="password-panel">
 <input id="username" name="username" autocomplete="username webauthn" required>
 <label for="password">${escapeHtml(t.passwordLabel)}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<div id="totp-field" hidden>
-<label for="totp">${escapeHtml(t.totpLabel)}</label>
-<input id="totp" name="totp_code" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'totp')}
 <button type="submit">${escapeHtml(t.signIn)}</button>
 <p id="password-error" class="error" role="alert" hidden></p>
 </form>
@@ -48,10 +54,7 @@ const emailCodePanel = (t: Messages['login']) => `<section id="email-code-panel"
 <form id="verify-code-form" hidden>
 <label for="email-code">${escapeHtml(t.codeLabel)}</label>
 <input id="email-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
-<div id="code-totp-field" hidden>
-<label for="code-totp">${escapeHtml(t.totpLabel)}</label>
-<input id="code-totp" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'code-totp')}
 <button id="verify-code" type="submit">${escapeHtml(t.useCode)}</button>
 <button id="other-address" class="secondary" type="button">${escapeHtml(t.otherAddress)}</button>
 </form>
@@ -63,10 +66,7 @@ const passkeyPanel = (t: Messages['login']) => `<section id="passkey-panel">
 <h2>${escapeHtml(t.passkeyHeading)}</h2>
 <p>${escapeHtml(t.passkeyIntro)}</p>
 <button id="passkey-sign-in" type="button">${escapeHtml(t.passkeySignIn)}</button>
-<div id="passkey-totp-field" hidden>
-<label for="passkey-totp">${escapeHtml(t.totpLabel)}</label>
-<input id="passkey-totp" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'passkey-totp')}
 <p id="passkey-status" role="status" hidden></p>
 <details id="passkey-sign-up"><summary>${escapeHtml(t.passkeySignUp)}</summary>
 <form id="passkey-sign-up-form">
@@ -108,10 +108,7 @@ const nostrPanel = (
 <h2>${escapeHtml(t.nostrHeading)}</h2>
 <p>${escapeHtml(t.nostrIntro)}</p>
 <button id="nostr-sign-in" type="button">${escapeHtml(t.nostrSignIn)}</button>
-<div id="nostr-totp-field" hidden>
-<label for="nostr-totp">${escapeHtml(t.totpLabel)}</label>
-<input id="nostr-totp" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'nostr-totp')}
 <p id="nostr-status" role="status" hidden></p>
 </section>`;
 

@@ -58,7 +58,7 @@ let lnurlCode = '';
 const k1 = $('lnurl') ? $('lnurl').dataset.k1 : '';
 async function poll() {
   if (done) return;
-  const response = await fetch(api + '/auth/lnurl/' + k1 + '?session=cookie' + (lnurlCode ? '&totp_code=' + encodeURIComponent(lnurlCode) : ''));
+  const response = await fetch(API + '/auth/lnurl/' + k1 + '?session=cookie' + (lnurlCode ? '&totp_code=' + encodeURIComponent(lnurlCode) : ''));
   if (response.status === 202) return void setTimeout(poll, 1000);
   const answer = await response.json();
   if (response.ok) return signedIn();
