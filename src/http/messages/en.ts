@@ -9,6 +9,7 @@ export const en = {
     serviceSignIn: (service: string) => `Sign in to ${service}`,
     needsScript: 'This page needs JavaScript.',
     orSeparator: 'or',
+    redirectRefused: 'This page will not send you back to that address: it is not on the list of allowed redirects.',
     script: {
       signedInAs: 'Signed in as {name}.',
       signOut: 'Sign out',
@@ -20,7 +21,6 @@ export const en = {
   },
   login: {
     title: 'Sign in',
-    redirectRefused: 'This page will not send you back to that address: it is not on the list of allowed redirects.',
     passwordHeading: 'Username and password',
     usernameLabel: 'Username or email',
     passwordLabel: 'Password',
@@ -175,6 +175,7 @@ export const en = {
     identitiesIntro: 'Nostr keys, Lightning wallets and other providers that sign you in.',
     linkLnurl: 'Link a Lightning wallet',
     linkNostr: 'Link a Nostr key',
+    linkOAuth: (provider: string) => `Link ${provider}`,
     lnurlScan: 'Scan this with a wallet that supports LNURL-auth, or',
     lnurlOpen: 'open it in your wallet',
     credentials: 'API keys and ACL tokens',
@@ -253,6 +254,16 @@ export const en = {
       signedOut: 'You are signed out.',
       proofNeeded: 'Confirm it is you first.',
       proofCancelled: 'Not confirmed: nothing was changed.',
+      /** Where an OAuth sign-in or link started from the pages failed (`/account?oauth_error=<code>`), by the API's error code. */
+      oauthErrors: {
+        validation_failed: 'The provider did not sign you in (it was cancelled or refused there). Nothing was changed.',
+        challenge_expired: 'That took too long: start again.',
+        challenge_used: 'That sign-in was already used: start again.',
+        conflict: 'That account at the provider is already linked to another account here.',
+        totp_required:
+          'This account asks for a two-factor code: sign in with your password and code, then link the provider here.',
+        other: 'The sign-in with the provider did not work. Nothing was changed: start again.',
+      } as Record<string, string>,
     },
   },
 };

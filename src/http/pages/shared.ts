@@ -57,3 +57,10 @@ if ($('sign-out')) $('sign-out').addEventListener('click', async () => {
 /** Where a page says who signed in, with the sign-out button (both hidden until then). */
 export const signedInBlock = (common: Messages['common']) => `<p id="success" class="success" role="status" hidden></p>
 <p id="signed-in-actions" hidden><button id="sign-out" type="button">${escapeHtml(common.script.signOut)}</button></p>`;
+
+/** A link to another page of the sign-in (`/login`, `/register`) that carries the redirect asked for over. Unescaped. */
+export const withRedirect = (path: string, redirect: string | null) =>
+  redirect ? `${path}?redirect_uri=${encodeURIComponent(redirect)}` : path;
+
+/** An OAuth provider's name as a person reads it: `github` → `Github`. */
+export const providerName = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);

@@ -2,8 +2,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../../http/auth.js';
-import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../../http/cookies.js';
-import { stateHashOf, type oauthAccounts } from './oauth.js';
+import { continueBrowserSignIn, oauthStateOf, setOAuthStateCookie } from '../../http/cookies.js';
+import { OWN_PAGES, stateHashOf, type oauthAccounts } from './oauth.js';
 import { tokenAnswer } from '../../http/respond.js';
 import { fields, parse } from '../../http/validate.js';
 import { answers } from '../../http/openapi.js';
@@ -61,22 +61,28 @@ export function oauthRoutes(
       const caller = await optionalSession(accounts, req);
       // Linking is a sensitive action: the one step-up rule (a public route, so applied here).
       if (caller) await accounts.requireStepUp(caller, {}, requestInfo(req));
-      const { location, stateHash } = await useCases.startOAuth(
+      const { location, stateHash, page } = await useCases.startOAuth(
         params.provider,
         caller,
         query.redirect_uri,
         requestInfo(req),
         query.referrer_token,
       );
-      setOAuthStateCookie(res, stateHash, accounts.publicUrl());
+      setOAuthStateCookie(res, stateHash, accounts.publicUrl(), page);
       res.redirect(302, location);
     },
   );
 
   const finish = async (provider: string, input: z.output<typeof tokenInput>, req: Request, res: Response) => {
-    const started = cookiesOf(req)[cookieNames(accounts.publicUrl()).oauthState];
-    if (started && input.state && started === stateHashOf(input.state))
-      continueBrowserSignIn(req, res, accounts.publicUrl());
+    const started = oauthStateOf(req, accounts.publicUrl());
+    if (started && input.state && started.stateHash === stateHashOf(input.state)) {
+      // Only a name from OWN_PAGES is ever followed: the cookie cannot point anywhere else.
+      const page =
+        started.page && Object.hasOwn(OWN_PAGES, started.page)
+          ? OWN_PAGES[started.page as keyof typeof OWN_PAGES]
+          : undefined;
+      continueBrowserSignIn(req, res, accounts.publicUrl(), page);
+    }
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);
     const issued = await useCases.finishOAuth(

@@ -1,6 +1,6 @@
 import type { Messages } from '../../messages/index.js';
 import { escapeHtml } from '../../page.js';
-import { signedInBlock } from '../shared.js';
+import { providerName, signedInBlock, withRedirect } from '../shared.js';
 
 /** What the /login page shows: the ways in that are on, and what the request asked for. */
 export interface LoginView {
@@ -8,6 +8,8 @@ export interface LoginView {
   methods: readonly string[];
   registration: 'open' | 'invite' | 'closed';
   redirect: string | null;
+  /** /account on PUBLIC_URL: where an OAuth sign-in without a redirect of its own ends. */
+  accountPage: string;
   redirectRefused: boolean;
   lnurl: { lnurl: string; k1: string; link: string; qr: string } | null;
   /** A CAPTCHA is on and no solved one came with this page: the wallet sign-up button is shown. */
@@ -17,8 +19,6 @@ export interface LoginView {
 }
 
 const on = (view: LoginView, method: string) => view.methods.includes(method);
-/** A provider's name as a person reads it: `github` → `Github`. */
-const providerName = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /**
  * The two-factor code a way in asks for after its first step (hidden until the answer is
@@ -112,9 +112,13 @@ ${secondFactorField(t, 'nostr-totp')}
 <p id="nostr-status" role="status" hidden></p>
 </section>`;
 
-/** One link per configured provider: the OAuth start route, which sends the browser to the provider. */
+/**
+ * One link per configured provider: the OAuth start route, which sends the browser to the
+ * provider. It always names where to end (the redirect asked for, else /account), so that the
+ * sign-in ends on a page and not on the API's JSON answer.
+ */
 const oauthPanel = (t: Messages['login'], view: LoginView, providers: string[]) => {
-  const back = view.redirect ? `?redirect_uri=${encodeURIComponent(view.redirect)}` : '';
+  const back = `?redirect_uri=${encodeURIComponent(view.redirect ?? view.accountPage)}`;
   const links = providers
     .map(
       (name) =>
@@ -142,14 +146,14 @@ export function loginBody(m: Messages, view: LoginView): string {
     view.lnurl ? lnurlPanel(t, view, view.lnurl) : '',
   ].filter(Boolean);
   return `<main id="login" data-api="/api/v1"${view.redirect ? ` data-redirect="${escapeHtml(view.redirect)}"` : ''}>
-<h1>${escapeHtml(m.common.serviceSignIn(view.service))}</h1>${view.redirectRefused ? `\n<p id="redirect-refused" class="error" role="alert">${escapeHtml(t.redirectRefused)}</p>` : ''}
+<h1>${escapeHtml(m.common.serviceSignIn(view.service))}</h1>${view.redirectRefused ? `\n<p id="redirect-refused" class="error" role="alert">${escapeHtml(m.common.redirectRefused)}</p>` : ''}
 <noscript><p class="notice">${escapeHtml(m.common.needsScript)}</p></noscript>
 ${signedInBlock(m.common)}
 <div id="panels">
 ${panels.join('\n')}
 </div>${
     view.registration !== 'closed'
-      ? `\n<p id="create-account">${escapeHtml(t.noAccount)} <a id="register-link" href="/register">${escapeHtml(t.createAccount)}</a></p>`
+      ? `\n<p id="create-account">${escapeHtml(t.noAccount)} <a id="register-link" href="${escapeHtml(withRedirect('/register', view.redirect))}">${escapeHtml(t.createAccount)}</a></p>`
       : ''
   }
 ${view.captcha}
