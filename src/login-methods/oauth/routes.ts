@@ -23,6 +23,11 @@ const tag = 'OAuth' as const;
 const tokenAnswers = {
   200: { description: 'The token answer', schema: answers.token },
   201: { description: 'The token answer, for an account made by this login', schema: answers.token },
+  303: {
+    description:
+      "A flow started in this browser for one of the service's own pages (`redirect_uri` `/account`): to that page, signed in (with the session cookie), or with `?oauth_error=<code>`",
+    headers: ['Location', 'Set-Cookie', 'X-Event-Position'] as const,
+  },
 };
 
 /**
