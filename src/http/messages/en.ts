@@ -219,9 +219,10 @@ export const en = {
       unverified: 'Not confirmed yet.',
       noEmail: 'No email address.',
       codeSent: 'A code was mailed to your address.',
-      // The change's own mail names its code's otp_session for API clients; the page cannot know
-      // it, so it has a code of its own mailed (which replaces the first).
-      emailChanged: 'Email changed. To confirm the new address, have a code mailed with the button below and enter it.',
+      // The change's answer names the mailed code's otp_session: the code of that mail confirms it.
+      emailChanged: 'Email changed. We mailed a code to the new address: enter it below to confirm the address.',
+      emailUnconfirmed:
+        'Not confirmed yet. To confirm the address, have a code mailed with the button below and enter it.',
       emailConfirmed: 'Your email address is confirmed.',
       passwordChanged: 'Password changed. Your other sessions have ended.',
       noPassword: 'This account has no password: it signs in another way.',
