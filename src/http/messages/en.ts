@@ -121,6 +121,96 @@ export const en = {
       expired: 'This code has expired or was used: ask for a new one.',
     },
   },
+  /** /forgot-password, /reset-password and /set-password (the pages a password mail links to). */
+  passwords: {
+    emailLabel: 'Email address',
+    needsScript: 'This page needs JavaScript.',
+    askNewLink: 'Ask for a new link',
+    askNewLinkWhy: '(that page asks you to show that you are a person first).',
+    newPasswordLabel: 'New password',
+    newPasswordHint: '8 to 128 characters, and not a common or easily guessed one.',
+    confirmLabel: 'The same password again',
+    newLinkHeading: 'Send a new link',
+    newLinkButton: 'Send a new link',
+    reset: {
+      title: 'Choose a new password',
+      intro: (service: string) =>
+        `For your account at ${service}. Setting it signs you out everywhere and ends your API keys, ACL tokens and user key.`,
+      button: 'Set the new password',
+      done: 'Your new password is set. Every session, API key and ACL token of your account has ended, and its user key was replaced.',
+      doneLink: 'Sign in with it',
+    },
+    set: {
+      title: 'Choose your password',
+      intro: (service: string) =>
+        `An administrator made you an account at ${service}. Choose the password you will sign in with; your username is in the mail.`,
+      button: 'Set my password',
+      done: 'Your password is set.',
+      doneLink: 'Sign in',
+    },
+    forgot: {
+      title: 'Forgot your password?',
+      intro: (service: string) =>
+        `Enter the email address of your ${service} account. If an account has it, we mail it a link to choose a new password.`,
+      button: 'Mail me a link',
+      back: 'Back to sign in',
+    },
+    script: {
+      tooManyMinutes: 'Too many attempts from your network. Try again in {n} minutes.',
+      tooManySeconds: 'Too many attempts from your network. Try again in {n} seconds.',
+      tooManyLater: 'Too many attempts from your network. Try again later.',
+      unreachable: 'The service could not be reached. Check your connection and try again.',
+      failed: 'Something went wrong (HTTP {status}). Try again.',
+      captchaAsk: 'Show that you are a person below; then the link is sent.',
+      linkSent:
+        'If an account has this address, a link to choose a new password is on its way. It is valid for {minutes} minutes and works once. Look in your spam folder if it does not arrive.',
+      emailNeeded: 'Enter the email address of your account, such as name@example.com.',
+      missingLink: 'This page needs the link from your mail: open it again from there, or ask for a new link below.',
+      /** The answers that mean "this link will not work": each says why, and the page offers a new link. */
+      linkWords: {
+        invalid_credentials:
+          'This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.',
+        challenge_expired: 'This link has expired. Ask for a new link below.',
+        // Also what a link whose secret was damaged on its way gets: one wrong try spends it.
+        challenge_used:
+          'This link no longer works: it was already used, something newer replaced it (a newer link, password or email address), or it was damaged on its way. Ask for a new link below.',
+      },
+      notSame: 'The two passwords are not the same: type the same new password twice.',
+      chooseAnother: 'Choose another password.',
+    },
+  },
+  /** The page a new-device notice's "this wasn't me" link opens. */
+  wasntMe: {
+    title: 'Secure your account',
+    heading: "This wasn't me",
+    intro: (service: string) =>
+      `Someone signed in to your ${service} account from a device it had not used before. If that was not you, secure the account now:`,
+    consequences: [
+      'every session is signed out, on every device;',
+      'every trusted device is forgotten;',
+      'your API keys and ACL tokens are revoked and your user key is replaced;',
+      'signing in with your password needs a new one first, chosen through a link we mail you.',
+    ],
+    secure: 'Secure my account',
+    newPasswordHeading: 'Choose a new password',
+    newPasswordIntro: 'We mail a link to choose it to the address of your account.',
+    mailLink: 'Mail me a link',
+    script: {
+      linkWords: {
+        invalid_credentials:
+          'This link is not valid, or was damaged on its way: it no longer works. If someone else is in your account, choose a new password below: that signs out every session too.',
+        challenge_expired:
+          'This link has expired. If someone else is in your account, choose a new password below: that signs out every session too.',
+        challenge_used:
+          'This link was already used: your account was secured then. Choose a new password below if you have not yet.',
+        not_found: 'This account no longer exists.',
+      },
+      missingLink:
+        'This page needs the link from your mail: open it again from there. If someone else is in your account, choose a new password below.',
+      secured:
+        'Your account is secured: {sessions} session(s) signed out, {devices} trusted device(s) forgotten, {credentials} API key(s) and ACL token(s) revoked. Now choose a new password.',
+    },
+  },
   account: {
     title: 'Your account',
     signedOutTitle: 'Signed out',
