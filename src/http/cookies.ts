@@ -141,24 +141,37 @@ function plantSession(req: Request, res: Response, body: unknown, secure: boolea
 /**
  * The OAuth finish of a browser that started the sign-in itself (it holds the state's cookie):
  * it ends with a browser session, although the provider, another site, sent it here. A flow
- * started for one of the service's own pages (`page`, a path from OWN_PAGES) ends on that page
- * rather than on the JSON answer: signed in, or with `?oauth_error=<code>` for the page to say.
+ * started for one of the service's own pages (`page`, a path from OWN_PAGES) and reached by
+ * navigating (the provider's redirect, not a page's fetch) ends on a page rather than on the JSON
+ * answer: that page signed in, `secondFactorPage` when the account asks for its two-factor code,
+ * or the page with `?oauth_error=<code>` for it to say.
  */
-export function continueBrowserSignIn(req: Request, res: Response, publicUrl: string, page?: string) {
+export function continueBrowserSignIn(
+  req: Request,
+  res: Response,
+  publicUrl: string,
+  page?: { path: string; secondFactorPage: string },
+) {
   req.sameBrowser = true;
   const secure = !isLocalHttp(publicUrl);
   const names = cookieNames(publicUrl);
-  if (!page) return answerWithCookie(req, res, secure, names);
+  if (!page || req.headers['sec-fetch-mode'] !== 'navigate') return answerWithCookie(req, res, secure, names);
   req.wantsCookie = true;
   res.json = (body: unknown) => {
+    // A page, not an answer to read: a command's position means nothing to the browser.
+    res.removeHeader('X-Event-Position');
     if (res.statusCode < 300) {
       plantSession(req, res, body, secure, names);
-      res.redirect(303, page);
+      res.redirect(303, page.path);
       return res;
     }
     const code = (body as { code?: unknown } | null)?.code;
+    if (code === 'totp_required') {
+      res.redirect(303, page.secondFactorPage);
+      return res;
+    }
     const known = typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : 'failed';
-    res.redirect(303, `${page}?oauth_error=${known}`);
+    res.redirect(303, `${page.path}?oauth_error=${known}`);
     return res;
   };
 }

@@ -5,6 +5,7 @@ import { browse, startOidcProvider } from '../support/oauth.js';
 import { screenshotAll, seriousViolations } from '../support/pages.js';
 import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
 import { signInOnLoginPage } from '../support/account-page.js';
+import { codeAt, enableTotp } from '../support/totp.js';
 
 const available = chromiumAvailable("the OAuth pages' browser test");
 const CLIENT = { clientId: 'accounts-test', clientSecret: 'a-long-client-secret-for-tests' };
@@ -165,6 +166,35 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
     // Still this account: the provider was linked to it, not signed in to another.
     expect(await page.textContent('#who')).toContain(user.username);
     await checked(page, 'account-linked-oauth');
+    expect(errors).toEqual([]);
+  });
+
+  it('with two-factor on, /login asks for the code and then ends on /account, signed in', async () => {
+    const { server, op } = await start();
+    const user = await register(server);
+    const { secret } = await enableTotp(server, user.token);
+    // The provider's identity is linked to the account (through the API, with its bearer token).
+    op.signIn.person = { sub: 'frank-0001', preferred_username: 'frank' };
+    const linking = await browse(`${server.api}/auth/keycloak`, `${server.api}/auth/keycloak/token`, {
+      authorization: `Bearer ${user.token}`,
+    });
+    const linked = await call(server, 'GET', linking.url.slice(server.url.length), { token: user.token });
+    expect(linked.status).toBe(401); // the link is made; signing in with it asks for the code
+    server.clock.advance(30_000);
+
+    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    await page.click('#oauth-keycloak');
+    await page.waitForSelector('#oauth-totp-panel');
+    // The state leaves the address bar; the way back to /account stays.
+    await expect
+      .poll(() => page.url())
+      .toBe(`${server.url}/login?redirect_uri=${encodeURIComponent(`${server.url}/account`)}`);
+    await checked(page, 'login-oauth-totp');
+    await page.fill('#oauth-totp', await codeAt(secret, server.clock));
+    await page.click('#oauth-totp-form button[type=submit]');
+    await page.waitForURL(`${server.url}/account`);
+    await page.waitForSelector('#account[data-ready=true]');
+    expect(await page.textContent('#who')).toContain(user.username);
     expect(errors).toEqual([]);
   });
 });

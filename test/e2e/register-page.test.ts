@@ -165,7 +165,10 @@ describe.skipIf(!available)('/register, and the ways in /login offers, in headle
     server = await startPublicServer({ OAUTH_GITHUB_CLIENT_ID: 'client', OAUTH_GITHUB_CLIENT_SECRET: 'a-long-secret' });
     const { page, errors } = await open('/login');
     const href = await page.getAttribute('#oauth-github', 'href');
-    expect([href, await page.textContent('#oauth-github')]).toEqual(['/api/v1/auth/github', 'Continue with Github']);
+    expect([href, await page.textContent('#oauth-github')]).toEqual([
+      `/api/v1/auth/github?redirect_uri=${encodeURIComponent(`${server.url}/account`)}`,
+      'Continue with Github',
+    ]);
     await checked(page, 'login-oauth');
     const start = await fetch(`${server.url}${href}`, { redirect: 'manual' });
     expect(start.status).toBe(302);

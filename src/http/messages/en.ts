@@ -54,6 +54,8 @@ export const en = {
     nostrSignIn: 'Sign in with Nostr',
     oauthHeading: 'Another account',
     oauthWith: (provider: string) => `Continue with ${provider}`,
+    oauthTotpHeading: (provider: string) => `Finish signing in with ${provider}`,
+    oauthTotpHint: 'Your account asks for a two-factor code: the code from your authenticator app, or a backup code.',
     script: {
       mustReset: 'Signed in as {name}. Choose a new password before you go on (PUT /api/v1/auth/update-password).',
       signInFailed: 'Sign-in failed.',

@@ -26,7 +26,7 @@ const tokenAnswers = {
   303: {
     description:
       "A flow started in this browser for one of the service's own pages (`redirect_uri` `/account`): to that page, signed in (with the session cookie), or with `?oauth_error=<code>`",
-    headers: ['Location', 'Set-Cookie', 'X-Event-Position'] as const,
+    headers: ['Location', 'Set-Cookie'] as const,
   },
 };
 
@@ -82,11 +82,17 @@ export function oauthRoutes(
     const started = oauthStateOf(req, accounts.publicUrl());
     if (started && input.state && started.stateHash === stateHashOf(input.state)) {
       // Only a name from OWN_PAGES is ever followed: the cookie cannot point anywhere else.
-      const page =
+      const path =
         started.page && Object.hasOwn(OWN_PAGES, started.page)
           ? OWN_PAGES[started.page as keyof typeof OWN_PAGES]
           : undefined;
-      continueBrowserSignIn(req, res, accounts.publicUrl(), page);
+      // With two-factor on, /login asks for the code and finishes this same state (a POST from the page).
+      const secondFactorPage = `/login?${new URLSearchParams({
+        oauth_provider: provider,
+        oauth_state: input.state,
+        redirect_uri: new URL(path ?? '/', accounts.publicUrl()).href,
+      })}`;
+      continueBrowserSignIn(req, res, accounts.publicUrl(), path ? { path, secondFactorPage } : undefined);
     }
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);

@@ -22,6 +22,14 @@ const pageQuery = z.strictObject({
     .max(4096)
     .optional()
     .describe('With a CAPTCHA on: a solved token, so that the LNURL code of the page may make an account'),
+  oauth_provider: z
+    .string()
+    .regex(/^[a-z0-9_]{1,32}$/)
+    .optional()
+    .describe(
+      'With `oauth_state`: an OAuth sign-in from the pages that waits for the two-factor code (set by the finish route)',
+    ),
+  oauth_state: z.string().max(128).optional().describe("That sign-in's state, finished with the code"),
 });
 
 /** @simplewebauthn/browser's own bundle (a global `SimpleWebAuthnBrowser`), served from here: no CDN. */
@@ -95,7 +103,7 @@ export function loginPageRoutes(
       errors: [429],
     },
     limit,
-    async ({ query: { redirect_uri, captcha_token } }, req, res) => {
+    async ({ query: { redirect_uri, captcha_token, oauth_provider, oauth_state } }, req, res) => {
       const m = messagesFor(req.headers['accept-language']);
       const status = await accounts.setupStatus();
       const redirect =
@@ -139,6 +147,10 @@ export function loginPageRoutes(
           redirect,
           accountPage: new URL(OWN_PAGES.account, accounts.publicUrl()).href,
           redirectRefused: Boolean(redirect_uri && !redirect),
+          oauthTotp:
+            oauth_provider && oauth_state && status.login_methods.includes(`oauth:${oauth_provider}`)
+              ? { provider: oauth_provider, state: oauth_state }
+              : null,
           lnurl,
           lnurlSignUp: Boolean(widget && !solved),
           nostrUrl: `${accounts.publicUrl()}/api/v1/auth/nostr`,

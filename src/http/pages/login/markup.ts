@@ -11,6 +11,8 @@ export interface LoginView {
   /** /account on PUBLIC_URL: where an OAuth sign-in without a redirect of its own ends. */
   accountPage: string;
   redirectRefused: boolean;
+  /** An OAuth sign-in from the pages that waits for the account's two-factor code, or null. */
+  oauthTotp: { provider: string; state: string } | null;
   lnurl: { lnurl: string; k1: string; link: string; qr: string } | null;
   /** A CAPTCHA is on and no solved one came with this page: the wallet sign-up button is shown. */
   lnurlSignUp: boolean;
@@ -133,11 +135,30 @@ ${links}
 </section>`;
 };
 
+/**
+ * The OAuth sign-in that came back asking for the two-factor code: the code finishes that same
+ * state (`POST /auth/{provider}/token {state, totp_code}`), shown above every other way in.
+ */
+const oauthTotpPanel = (
+  t: Messages['login'],
+  flow: NonNullable<LoginView['oauthTotp']>,
+) => `<section id="oauth-totp-panel">
+<h2>${escapeHtml(t.oauthTotpHeading(providerName(flow.provider)))}</h2>
+<form id="oauth-totp-form" data-provider="${escapeHtml(flow.provider)}" data-state="${escapeHtml(flow.state)}">
+<label for="oauth-totp">${escapeHtml(t.totpLabel)}</label>
+<input id="oauth-totp" name="totp_code" inputmode="numeric" autocomplete="one-time-code" required aria-describedby="oauth-totp-hint">
+<p id="oauth-totp-hint" class="hint">${escapeHtml(t.oauthTotpHint)}</p>
+<button type="submit">${escapeHtml(t.continue)}</button>
+<p id="oauth-totp-error" class="error" role="alert" hidden></p>
+</form>
+</section>`;
+
 /** The page's body: only the panels of the ways in that are on. */
 export function loginBody(m: Messages, view: LoginView): string {
   const t = m.login;
   const providers = view.methods.filter((name) => name.startsWith('oauth:')).map((name) => name.slice(6));
   const panels = [
+    view.oauthTotp ? oauthTotpPanel(t, view.oauthTotp) : '',
     on(view, 'password') ? passwordPanel(t) : '',
     on(view, 'email_code') ? emailCodePanel(t) : '',
     on(view, 'passkey') ? passkeyPanel(t) : '',

@@ -54,6 +54,24 @@ if ($('password-form')) $('password-form').addEventListener('submit', async (eve
   show('password-error', answer.detail || T.signInFailed);
 });
 
+// An OAuth sign-in that waits for the two-factor code: the code finishes its state. The state
+// leaves the address bar at once (the form keeps it).
+if ($('oauth-totp-form')) {
+  const form = $('oauth-totp-form');
+  const query = new URLSearchParams(location.search);
+  query.delete('oauth_provider');
+  query.delete('oauth_state');
+  history.replaceState(null, '', location.pathname + (query.size ? '?' + query : ''));
+  $('oauth-totp').focus();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    show('oauth-totp-error', '');
+    const answer = await signIn('/auth/' + encodeURIComponent(form.dataset.provider) + '/token', { state: form.dataset.state }, { totp: 'oauth-totp', error: 'oauth-totp-error' });
+    if (!answer) return;
+    show('oauth-totp-error', answer.detail || T.signInFailed);
+  });
+}
+
 let lnurlCode = '';
 const k1 = $('lnurl') ? $('lnurl').dataset.k1 : '';
 async function poll() {
