@@ -2642,6 +2642,8 @@ export interface operations {
             query?: {
                 redirect_uri?: string;
                 captcha_token?: string;
+                oauth_provider?: string;
+                oauth_state?: string;
             };
             header?: never;
             path?: never;
@@ -7945,8 +7947,6 @@ export interface operations {
                     Location?: string;
                     /** @description The session and CSRF cookies (with `?session=cookie`), or the cookie this step needs. */
                     "Set-Cookie"?: string;
-                    /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
-                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8050,8 +8050,6 @@ export interface operations {
                     Location?: string;
                     /** @description The session and CSRF cookies (with `?session=cookie`), or the cookie this step needs. */
                     "Set-Cookie"?: string;
-                    /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
-                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
