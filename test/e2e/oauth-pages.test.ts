@@ -190,6 +190,13 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
       .poll(() => page.url())
       .toBe(`${server.url}/login?redirect_uri=${encodeURIComponent(`${server.url}/account`)}`);
     await checked(page, 'login-oauth-totp');
+    // A wrong code ends this sign-in (its state is spent); the provider's button starts another.
+    await page.fill('#oauth-totp', '000000');
+    await page.click('#oauth-totp-form button[type=submit]');
+    await expect.poll(() => page.textContent('#oauth-totp-error')).toMatch(/start again with the button below\.$/);
+    expect(await page.isDisabled('#oauth-totp')).toBe(true);
+    await page.click('#oauth-keycloak');
+    await page.waitForSelector('#oauth-totp:not([disabled])');
     await page.fill('#oauth-totp', await codeAt(secret, server.clock));
     await page.click('#oauth-totp-form button[type=submit]');
     await page.waitForURL(`${server.url}/account`);

@@ -59,6 +59,7 @@ export const en = {
     script: {
       mustReset: 'Signed in as {name}. Choose a new password before you go on (PUT /api/v1/auth/update-password).',
       signInFailed: 'Sign-in failed.',
+      oauthStartAgain: 'This sign-in has ended: start again with the button below.',
       captchaSignIn: 'Too many failed sign-ins for this name: show that you are a person below, and it signs in.',
       resetRequired:
         'A sign-in to this account was reported as not its owner: choose a new password first ("Forgot password?" mails you a link).',

@@ -68,7 +68,10 @@ if ($('oauth-totp-form')) {
     show('oauth-totp-error', '');
     const answer = await signIn('/auth/' + encodeURIComponent(form.dataset.provider) + '/token', { state: form.dataset.state }, { totp: 'oauth-totp', error: 'oauth-totp-error' });
     if (!answer) return;
-    show('oauth-totp-error', answer.detail || T.signInFailed);
+    // A refused code spends the sign-in's state: the form is done, the provider's button starts anew.
+    $('oauth-totp').disabled = true;
+    form.querySelector('button[type=submit]').disabled = true;
+    show('oauth-totp-error', (answer.detail || T.signInFailed) + ' ' + T.oauthStartAgain);
   });
 }
 
