@@ -155,7 +155,7 @@ export interface paths {
         };
         /**
          * A sign-in page for people: each way in that is on (password, email code, passkey, Nostr extension, OAuth providers, LNURL-auth)
-         * @description Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS. Links to /register while registration is open or by invite.
+         * @description Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS or is one of the service's own pages (`/account`). Links to /register while registration is open or by invite.
          *
          *     Public: no credential needed.
          */
@@ -243,7 +243,7 @@ export interface paths {
         };
         /**
          * A signed-in person's own account: profile, password, two-factor, passkeys, sessions, keys, history, data
-         * @description Signed in with a browser session (cookie); otherwise a link to /login. Every change the page makes goes through the API with the cookie and `X-CSRF-Token`.
+         * @description Signed in with a browser session (cookie); otherwise a link to /login that comes back here. Every change the page makes goes through the API with the cookie and `X-CSRF-Token`. An OAuth sign-in or link started from the pages ends here (`?oauth_error=<code>` when it failed).
          *
          *     Public: no credential needed.
          */
@@ -285,7 +285,7 @@ export interface paths {
         };
         /**
          * A sign-up page for people: username, email, password with a live strength meter, invite and CAPTCHA when needed
-         * @description Signs up through `POST /api/v1/auth/register?session=cookie`. With REGISTRATION=closed the page only says so.
+         * @description Signs up through `POST /api/v1/auth/register?session=cookie`, then goes to `redirect_uri` when /login would. With REGISTRATION=closed the page only says so.
          *
          *     Public: no credential needed.
          */
@@ -512,7 +512,7 @@ export interface paths {
         get: operations["getAuthMe"];
         /**
          * Change the display name, first and last name, or the email
-         * @description A new email is unverified and a verification mail is sent; changing it needs `password` (and `totp_code` when 2FA is on). Through an ACL token or an API key only the names may change.
+         * @description A new email is unverified and a verification mail is sent (the answer then carries that code's `otp_session`, for `POST /auth/verify-otp`); changing it needs `password` (and `totp_code` when 2FA is on). Through an ACL token or an API key only the names may change.
          *
          *     Policy `user`: a login session, an API key, or an ACL token whose ACL allows this endpoint.
          */
@@ -2642,6 +2642,8 @@ export interface operations {
             query?: {
                 redirect_uri?: string;
                 captcha_token?: string;
+                oauth_provider?: string;
+                oauth_state?: string;
             };
             header?: never;
             path?: never;
@@ -2734,7 +2736,9 @@ export interface operations {
     };
     getAccount: {
         parameters: {
-            query?: never;
+            query?: {
+                oauth_error?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2750,6 +2754,7 @@ export interface operations {
                     "text/html": unknown;
                 };
             };
+            400: components["responses"]["Error400"];
             default: components["responses"]["Error500"];
         };
     };
@@ -2791,6 +2796,7 @@ export interface operations {
         parameters: {
             query?: {
                 invite?: string;
+                redirect_uri?: string;
             };
             header?: never;
             path?: never;
@@ -3425,7 +3431,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The user object */
+            /** @description The user object; with `otp_session` when a verification code was mailed to a new address */
             200: {
                 headers: {
                     /** @description The commit position of what this command appended (the head when it appended nothing): a read sent with it waits until the read models show it. */
@@ -3472,6 +3478,8 @@ export interface operations {
                         created_at: string;
                         /** Format: date-time */
                         updated_at: string;
+                        /** @description Only when this change mailed a verification code: its session, for `POST /auth/verify-otp {otp, otp_session}` with the code from that mail */
+                        otp_session?: string;
                     };
                 };
             };
@@ -7932,6 +7940,17 @@ export interface operations {
                     };
                 };
             };
+            /** @description A flow started in this browser for one of the service's own pages (`redirect_uri` `/account`): to that page, signed in (with the session cookie), or with `?oauth_error=<code>` */
+            303: {
+                headers: {
+                    /** @description Where the browser goes next. */
+                    Location?: string;
+                    /** @description The session and CSRF cookies (with `?session=cookie`), or the cookie this step needs. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
@@ -8023,6 +8042,17 @@ export interface operations {
                         device_expires_at?: string;
                     };
                 };
+            };
+            /** @description A flow started in this browser for one of the service's own pages (`redirect_uri` `/account`): to that page, signed in (with the session cookie), or with `?oauth_error=<code>` */
+            303: {
+                headers: {
+                    /** @description Where the browser goes next. */
+                    Location?: string;
+                    /** @description The session and CSRF cookies (with `?session=cookie`), or the cookie this step needs. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];

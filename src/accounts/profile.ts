@@ -52,16 +52,24 @@ export function profileAccounts(services: AccountServices) {
       );
       services.refuseFailedLogin(result.events);
       const changed = result.events.find((e) => e.type === 'EmailChanged');
+      // The mailed code's otp_session, answered to the caller (the session that just proved itself),
+      // so that the code of this very mail confirms the address: no second code is needed.
+      let otpSession: string | null = null;
       if (changed?.type === 'EmailChanged') {
         await services.releaseAll([changed.data.previousEmailClaim], caller.userId, ctx);
         if (changed.data.email && changed.data.emailClaim)
-          await services.sendEmailVerification(caller.userId, changed.data.email, changed.data.emailClaim, ctx);
+          otpSession = await services.sendEmailVerification(
+            caller.userId,
+            changed.data.email,
+            changed.data.emailClaim,
+            ctx,
+          );
       } else if (email && !result.state.emailVerified && result.state.emailClaim === emailClaim) {
         // The same, still unverified address sent again (say, after a 503): send the code again.
-        await services.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
+        otpSession = await services.sendEmailVerification(caller.userId, email, emailClaim!, ctx);
       }
       await awaitReadModels(result);
-      return { user: await services.userObject(caller.userId), position: result.position };
+      return { user: await services.userObject(caller.userId), otpSession, position: result.position };
     },
     async changeUsername(
       caller: Caller,

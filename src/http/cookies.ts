@@ -100,44 +100,80 @@ function answerWithCookie(req: Request, res: Response, secure: boolean, names: C
   req.wantsCookie = true;
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
-    const answer = body as {
-      access_token?: unknown;
-      expires_at?: unknown;
-      device_token?: unknown;
-      device_expires_at?: unknown;
-    } | null;
-    if (
+    plantSession(req, res, body, secure, names);
+    return json(body);
+  };
+}
+
+/** Sets the session cookies for a successful token answer, when the browser may be given them. */
+function plantSession(req: Request, res: Response, body: unknown, secure: boolean, names: CookieNames) {
+  const answer = body as {
+    access_token?: unknown;
+    expires_at?: unknown;
+    device_token?: unknown;
+    device_expires_at?: unknown;
+  } | null;
+  if (
+    !(
       res.statusCode < 300 &&
       answer &&
       typeof answer.access_token === 'string' &&
       typeof answer.expires_at === 'string' &&
       mayPlantSession(req)
-    ) {
-      setSessionCookies(res, names, answer.access_token, new Date(answer.expires_at), secure);
-      // A remembered device keeps its token where scripts cannot read it, sent only to the sign-in routes.
-      if (typeof answer.device_token === 'string' && typeof answer.device_expires_at === 'string')
-        res.append(
-          'Set-Cookie',
-          serialize(names.device, answer.device_token, {
-            httpOnly: true,
-            secure,
-            sameSite: 'strict',
-            path: '/api/v1/auth',
-            expires: new Date(answer.device_expires_at),
-          }),
-        );
-    }
-    return json(body);
-  };
+    )
+  )
+    return;
+  setSessionCookies(res, names, answer.access_token, new Date(answer.expires_at), secure);
+  // A remembered device keeps its token where scripts cannot read it, sent only to the sign-in routes.
+  if (typeof answer.device_token === 'string' && typeof answer.device_expires_at === 'string')
+    res.append(
+      'Set-Cookie',
+      serialize(names.device, answer.device_token, {
+        httpOnly: true,
+        secure,
+        sameSite: 'strict',
+        path: '/api/v1/auth',
+        expires: new Date(answer.device_expires_at),
+      }),
+    );
 }
 
 /**
  * The OAuth finish of a browser that started the sign-in itself (it holds the state's cookie):
- * it ends with a browser session, although the provider, another site, sent it here.
+ * it ends with a browser session, although the provider, another site, sent it here. A flow
+ * started for one of the service's own pages (`page`, a path from OWN_PAGES) and reached by
+ * navigating (the provider's redirect, not a page's fetch) ends on a page rather than on the JSON
+ * answer: that page signed in, `secondFactorPage` when the account asks for its two-factor code,
+ * or the page with `?oauth_error=<code>` for it to say.
  */
-export function continueBrowserSignIn(req: Request, res: Response, publicUrl: string) {
+export function continueBrowserSignIn(
+  req: Request,
+  res: Response,
+  publicUrl: string,
+  page?: { path: string; secondFactorPage: string },
+) {
   req.sameBrowser = true;
-  answerWithCookie(req, res, !isLocalHttp(publicUrl), cookieNames(publicUrl));
+  const secure = !isLocalHttp(publicUrl);
+  const names = cookieNames(publicUrl);
+  if (!page || req.headers['sec-fetch-mode'] !== 'navigate') return answerWithCookie(req, res, secure, names);
+  req.wantsCookie = true;
+  res.json = (body: unknown) => {
+    // A page, not an answer to read: a command's position means nothing to the browser.
+    res.removeHeader('X-Event-Position');
+    if (res.statusCode < 300) {
+      plantSession(req, res, body, secure, names);
+      res.redirect(303, page.path);
+      return res;
+    }
+    const code = (body as { code?: unknown } | null)?.code;
+    if (code === 'totp_required') {
+      res.redirect(303, page.secondFactorPage);
+      return res;
+    }
+    const known = typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : 'failed';
+    res.redirect(303, `${page.path}?oauth_error=${known}`);
+    return res;
+  };
 }
 
 const splitUrl = (url: string): [string, string] => {
@@ -151,11 +187,14 @@ function setSessionCookies(res: Response, names: CookieNames, token: string, exp
   res.append('Set-Cookie', serialize(names.csrf, randomBytes(24).toString('base64url'), common));
 }
 
-/** Remembers, in this browser, the hash of an OAuth state it was sent off with. */
-export function setOAuthStateCookie(res: Response, stateHash: string, publicUrl: string) {
+/**
+ * Remembers, in this browser, the hash of an OAuth state it was sent off with, and the name of the
+ * service's own page the flow ends on, if any (`<hash>.<page>`: a name, never an address).
+ */
+export function setOAuthStateCookie(res: Response, stateHash: string, publicUrl: string, page?: string | null) {
   res.append(
     'Set-Cookie',
-    serialize(cookieNames(publicUrl).oauthState, stateHash, {
+    serialize(cookieNames(publicUrl).oauthState, page ? `${stateHash}.${page}` : stateHash, {
       path: '/api/v1/auth',
       sameSite: 'lax',
       secure: !isLocalHttp(publicUrl),
@@ -163,6 +202,14 @@ export function setOAuthStateCookie(res: Response, stateHash: string, publicUrl:
       maxAge: 600,
     }),
   );
+}
+
+/** The OAuth state cookie of this request: the state's hash and the page name it holds (see setOAuthStateCookie). */
+export function oauthStateOf(req: Request, publicUrl: string): { stateHash: string; page: string | null } | null {
+  const value = cookiesOf(req)[cookieNames(publicUrl).oauthState];
+  if (!value) return null;
+  const [stateHash = '', page] = value.split('.');
+  return { stateHash, page: page ?? null };
 }
 
 export function clearSessionCookies(res: Response, publicUrl: string) {

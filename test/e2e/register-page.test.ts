@@ -138,7 +138,10 @@ browserSuite('/register, and the ways in /login offers, in headless Chromium', (
     });
     const { page, errors } = await open('/login');
     const href = await page.getAttribute('#oauth-github', 'href');
-    expect([href, await page.textContent('#oauth-github')]).toEqual(['/api/v1/auth/github', 'Continue with Github']);
+    expect([href, await page.textContent('#oauth-github')]).toEqual([
+      `/api/v1/auth/github?redirect_uri=${encodeURIComponent(`${server.url}/account`)}`,
+      'Continue with Github',
+    ]);
     await checked(page, 'login-oauth');
     const start = await fetch(`${server.url}${href}`, { redirect: 'manual' });
     expect(start.status).toBe(302);

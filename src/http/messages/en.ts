@@ -9,6 +9,7 @@ export const en = {
     serviceSignIn: (service: string) => `Sign in to ${service}`,
     needsScript: 'This page needs JavaScript.',
     orSeparator: 'or',
+    redirectRefused: 'This page will not send you back to that address: it is not on the list of allowed redirects.',
     script: {
       signedInAs: 'Signed in as {name}.',
       signOut: 'Sign out',
@@ -20,7 +21,6 @@ export const en = {
   },
   login: {
     title: 'Sign in',
-    redirectRefused: 'This page will not send you back to that address: it is not on the list of allowed redirects.',
     passwordHeading: 'Username and password',
     usernameLabel: 'Username or email',
     passwordLabel: 'Password',
@@ -54,9 +54,12 @@ export const en = {
     nostrSignIn: 'Sign in with Nostr',
     oauthHeading: 'Another account',
     oauthWith: (provider: string) => `Continue with ${provider}`,
+    oauthTotpHeading: (provider: string) => `Finish signing in with ${provider}`,
+    oauthTotpHint: 'Your account asks for a two-factor code: the code from your authenticator app, or a backup code.',
     script: {
       mustReset: 'Signed in as {name}. Choose a new password before you go on (PUT /api/v1/auth/update-password).',
       signInFailed: 'Sign-in failed.',
+      oauthStartAgain: 'This sign-in has ended: start again with the button below.',
       captchaSignIn: 'Too many failed sign-ins for this name: show that you are a person below, and it signs in.',
       resetRequired:
         'A sign-in to this account was reported as not its owner: choose a new password first ("Forgot password?" mails you a link).',
@@ -121,6 +124,96 @@ export const en = {
       expired: 'This code has expired or was used: ask for a new one.',
     },
   },
+  /** /forgot-password, /reset-password and /set-password (the pages a password mail links to). */
+  passwords: {
+    emailLabel: 'Email address',
+    needsScript: 'This page needs JavaScript.',
+    askNewLink: 'Ask for a new link',
+    askNewLinkWhy: '(that page asks you to show that you are a person first).',
+    newPasswordLabel: 'New password',
+    newPasswordHint: '8 to 128 characters, and not a common or easily guessed one.',
+    confirmLabel: 'The same password again',
+    newLinkHeading: 'Send a new link',
+    newLinkButton: 'Send a new link',
+    reset: {
+      title: 'Choose a new password',
+      intro: (service: string) =>
+        `For your account at ${service}. Setting it signs you out everywhere and ends your API keys, ACL tokens and user key.`,
+      button: 'Set the new password',
+      done: 'Your new password is set. Every session, API key and ACL token of your account has ended, and its user key was replaced.',
+      doneLink: 'Sign in with it',
+    },
+    set: {
+      title: 'Choose your password',
+      intro: (service: string) =>
+        `An administrator made you an account at ${service}. Choose the password you will sign in with; your username is in the mail.`,
+      button: 'Set my password',
+      done: 'Your password is set.',
+      doneLink: 'Sign in',
+    },
+    forgot: {
+      title: 'Forgot your password?',
+      intro: (service: string) =>
+        `Enter the email address of your ${service} account. If an account has it, we mail it a link to choose a new password.`,
+      button: 'Mail me a link',
+      back: 'Back to sign in',
+    },
+    script: {
+      tooManyMinutes: 'Too many attempts from your network. Try again in {n} minutes.',
+      tooManySeconds: 'Too many attempts from your network. Try again in {n} seconds.',
+      tooManyLater: 'Too many attempts from your network. Try again later.',
+      unreachable: 'The service could not be reached. Check your connection and try again.',
+      failed: 'Something went wrong (HTTP {status}). Try again.',
+      captchaAsk: 'Show that you are a person below; then the link is sent.',
+      linkSent:
+        'If an account has this address, a link to choose a new password is on its way. It is valid for {minutes} minutes and works once. Look in your spam folder if it does not arrive.',
+      emailNeeded: 'Enter the email address of your account, such as name@example.com.',
+      missingLink: 'This page needs the link from your mail: open it again from there, or ask for a new link below.',
+      /** The answers that mean "this link will not work": each says why, and the page offers a new link. */
+      linkWords: {
+        invalid_credentials:
+          'This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.',
+        challenge_expired: 'This link has expired. Ask for a new link below.',
+        // Also what a link whose secret was damaged on its way gets: one wrong try spends it.
+        challenge_used:
+          'This link no longer works: it was already used, something newer replaced it (a newer link, password or email address), or it was damaged on its way. Ask for a new link below.',
+      },
+      notSame: 'The two passwords are not the same: type the same new password twice.',
+      chooseAnother: 'Choose another password.',
+    },
+  },
+  /** The page a new-device notice's "this wasn't me" link opens. */
+  wasntMe: {
+    title: 'Secure your account',
+    heading: "This wasn't me",
+    intro: (service: string) =>
+      `Someone signed in to your ${service} account from a device it had not used before. If that was not you, secure the account now:`,
+    consequences: [
+      'every session is signed out, on every device;',
+      'every trusted device is forgotten;',
+      'your API keys and ACL tokens are revoked and your user key is replaced;',
+      'signing in with your password needs a new one first, chosen through a link we mail you.',
+    ],
+    secure: 'Secure my account',
+    newPasswordHeading: 'Choose a new password',
+    newPasswordIntro: 'We mail a link to choose it to the address of your account.',
+    mailLink: 'Mail me a link',
+    script: {
+      linkWords: {
+        invalid_credentials:
+          'This link is not valid, or was damaged on its way: it no longer works. If someone else is in your account, choose a new password below: that signs out every session too.',
+        challenge_expired:
+          'This link has expired. If someone else is in your account, choose a new password below: that signs out every session too.',
+        challenge_used:
+          'This link was already used: your account was secured then. Choose a new password below if you have not yet.',
+        not_found: 'This account no longer exists.',
+      },
+      missingLink:
+        'This page needs the link from your mail: open it again from there. If someone else is in your account, choose a new password below.',
+      secured:
+        'Your account is secured: {sessions} session(s) signed out, {devices} trusted device(s) forgotten, {credentials} API key(s) and ACL token(s) revoked. Now choose a new password.',
+    },
+  },
   account: {
     title: 'Your account',
     signedOutTitle: 'Signed out',
@@ -175,6 +268,7 @@ export const en = {
     identitiesIntro: 'Nostr keys, Lightning wallets and other providers that sign you in.',
     linkLnurl: 'Link a Lightning wallet',
     linkNostr: 'Link a Nostr key',
+    linkOAuth: (provider: string) => `Link ${provider}`,
     lnurlScan: 'Scan this with a wallet that supports LNURL-auth, or',
     lnurlOpen: 'open it in your wallet',
     credentials: 'API keys and ACL tokens',
@@ -218,9 +312,10 @@ export const en = {
       unverified: 'Not confirmed yet.',
       noEmail: 'No email address.',
       codeSent: 'A code was mailed to your address.',
-      // The change's own mail names its code's otp_session for API clients; the page cannot know
-      // it, so it has a code of its own mailed (which replaces the first).
-      emailChanged: 'Email changed. To confirm the new address, have a code mailed with the button below and enter it.',
+      // The change's answer names the mailed code's otp_session: the code of that mail confirms it.
+      emailChanged: 'Email changed. We mailed a code to the new address: enter it below to confirm the address.',
+      emailUnconfirmed:
+        'Not confirmed yet. To confirm the address, have a code mailed with the button below and enter it.',
       emailConfirmed: 'Your email address is confirmed.',
       passwordChanged: 'Password changed. Your other sessions have ended.',
       noPassword: 'This account has no password: it signs in another way.',
@@ -253,6 +348,16 @@ export const en = {
       signedOut: 'You are signed out.',
       proofNeeded: 'Confirm it is you first.',
       proofCancelled: 'Not confirmed: nothing was changed.',
+      /** Where an OAuth sign-in or link started from the pages failed (`/account?oauth_error=<code>`), by the API's error code. */
+      oauthErrors: {
+        validation_failed: 'The provider did not sign you in (it was cancelled or refused there). Nothing was changed.',
+        challenge_expired: 'That took too long: start again.',
+        challenge_used: 'That sign-in was already used: start again.',
+        conflict: 'That account at the provider is already linked to another account here.',
+        totp_required:
+          'This account asks for a two-factor code: sign in with your password and code, then link the provider here.',
+        other: 'The sign-in with the provider did not work. Nothing was changed: start again.',
+      } as Record<string, string>,
     },
   },
 };

@@ -13,18 +13,21 @@ import { escapeHtml } from '../page.js';
  */
 export const scriptTexts = (texts: object): string => JSON.stringify(texts).replace(/</g, '\\u003c');
 
-/**
- * The helpers every page's script starts with; `T` is the page's texts (common ones under
- * `T.common`). Sign-out sends the CSRF cookie's value back as `x-csrf-token` (the double submit a
- * cookie-authenticated change needs), then goes to /login.
- */
 /** The CSRF cookie's name on https and on plain http, as cookies.ts names it (the script may run on either). */
 const CSRF_COOKIES = [cookieNames('https://accounts.invalid').csrf, cookieNames('http://accounts.invalid').csrf];
 
+/**
+ * The helpers every page's script starts with; `T` is the page's texts (common ones under
+ * `T.common`), `API` the API's base (the `<main>` element's `data-api`). `send` is the one fetch
+ * wrapper: the browser session's cookie travels by itself (same origin), and every request carries
+ * the CSRF cookie's value back as `x-csrf-token` (the double submit a cookie-authenticated change
+ * needs: another site can send the cookie but cannot read it). Sign-out goes to /login, unless
+ * the page sets `onSignedOut` to a way of its own.
+ */
 export const coreScript = (texts: object, common: Messages['common']) => String.raw`
 const T = ${scriptTexts({ ...texts, common: common.script })};
 const $ = (id) => document.getElementById(id);
-const api = document.querySelector('main').dataset.api;
+const API = document.querySelector('main').dataset.api;
 const show = (id, text) => { const el = $(id); el.textContent = text; el.hidden = !text; };
 const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? '');
 const csrfToken = () => {
@@ -35,15 +38,29 @@ const csrfToken = () => {
   }
   return '';
 };
-const post = (path, body) => fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() }, body: JSON.stringify(body || {}) });
+/** A request to this service (a full path): JSON in when there is a body, the session cookie and the CSRF header. */
+const send = (method, url, body) => {
+  const headers = { 'x-csrf-token': csrfToken() };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(url, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+};
+const post = (path, body) => send('POST', API + path, body || {});
 /** The account of this browser's session, or null. */
-const whoAmI = () => fetch(api + '/auth', { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : null), () => null);
+const whoAmI = () => send('GET', API + '/auth').then((r) => (r.ok ? r.json() : null), () => null);
+let onSignedOut = () => location.assign('/login');
 if ($('sign-out')) $('sign-out').addEventListener('click', async () => {
   await post('/auth/logout').catch(() => null);
-  location.assign('/login');
+  onSignedOut();
 });
 `;
 
 /** Where a page says who signed in, with the sign-out button (both hidden until then). */
 export const signedInBlock = (common: Messages['common']) => `<p id="success" class="success" role="status" hidden></p>
 <p id="signed-in-actions" hidden><button id="sign-out" type="button">${escapeHtml(common.script.signOut)}</button></p>`;
+
+/** A link to another page of the sign-in (`/login`, `/register`) that carries the redirect asked for over. Unescaped. */
+export const withRedirect = (path: string, redirect: string | null) =>
+  redirect ? `${path}?redirect_uri=${encodeURIComponent(redirect)}` : path;
+
+/** An OAuth provider's name as a person reads it: `github` → `Github`. */
+export const providerName = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);

@@ -97,9 +97,21 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
       summary: 'Change the display name, first and last name, or the email',
       body: profileBody,
       description:
-        'A new email is unverified and a verification mail is sent; changing it needs `password` (and `totp_code` when 2FA is on). ' +
+        "A new email is unverified and a verification mail is sent (the answer then carries that code's `otp_session`, for `POST /auth/verify-otp`); changing it needs `password` (and `totp_code` when 2FA is on). " +
         'Through an ACL token or an API key only the names may change.',
-      responses: userAnswer,
+      responses: {
+        200: {
+          description: 'The user object; with `otp_session` when a verification code was mailed to a new address',
+          schema: answers.user.extend({
+            otp_session: z
+              .string()
+              .optional()
+              .describe(
+                'Only when this change mailed a verification code: its session, for `POST /auth/verify-otp {otp, otp_session}` with the code from that mail',
+              ),
+          }),
+        },
+      },
       errors: [409, 410, 429, 503],
     },
     async ({ body }, req, res) => {
@@ -116,7 +128,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
           'Only display_name, first_name and last_name may be changed with an ACL token or an API key',
         );
       }
-      const { user, position } = await accounts.updateProfile(
+      const { user, otpSession, position } = await accounts.updateProfile(
         callerOf(req),
         {
           displayName: body.display_name,
@@ -127,7 +139,7 @@ export function accountRoutes(accounts: Accounts, routes: Routes): void {
         },
         requestInfo(req),
       );
-      await routes.answerCommand(res, position, 200, user);
+      await routes.answerCommand(res, position, 200, otpSession ? { ...user, otp_session: otpSession } : user);
     },
   );
 

@@ -1,17 +1,22 @@
+import type { Messages } from '../messages/index.js';
+import { scriptTexts } from '../pages/shared.js';
 import { CAPTCHA_SCRIPT } from './captcha-widget.js';
 
 /**
  * The scripts of the password pages (password-pages.ts), plain JavaScript run under the page's
  * nonce. They only call the API (same origin, no cookie): `POST /auth/reset-password` for a new
  * link, `PUT /auth/reset-password` with the token in the body. Each code of the answer gets words
- * of its own; any other answer shows the server's `detail`.
+ * of its own; any other answer shows the server's `detail`. Every text they show comes from the
+ * messages (`T`: the password pages' and the "this wasn't me" page's script texts).
  */
 
-/** Helpers, and the "send a new link" form (`#new-link-form`) both pages have. */
-export const NEW_LINK_SCRIPT =
+/** Helpers, and the "send a new link" form (`#new-link-form`) both pages have, with the texts. */
+export const newLinkScript = (m: Messages) =>
   CAPTCHA_SCRIPT +
+  `\nconst T = ${scriptTexts({ ...m.passwords.script, wasntMe: m.wasntMe.script })};` +
   String.raw`
 const $ = (id) => document.getElementById(id);
+const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? '');
 const page = document.querySelector('main');
 const api = page.dataset.api;
 const show = (id, text) => { const el = $(id); el.textContent = text; el.hidden = !text; };
@@ -21,8 +26,8 @@ const sentence = (text) => {
 };
 const tooMany = (response) => {
   const wait = Number(response.headers.get('retry-after'));
-  const when = wait > 90 ? 'in ' + Math.ceil(wait / 60) + ' minutes' : wait > 0 ? 'in ' + wait + ' seconds' : 'later';
-  return 'Too many attempts from your network. Try again ' + when + '.';
+  if (wait > 90) return fmt(T.tooManyMinutes, { n: Math.ceil(wait / 60) });
+  return wait > 0 ? fmt(T.tooManySeconds, { n: wait }) : T.tooManyLater;
 };
 /** A JSON request to the API; a network failure answers response null. */
 async function send(method, path, body) {
@@ -35,9 +40,9 @@ async function send(method, path, body) {
 }
 /** The words for an answer that has none of its own. */
 const described = (response, answer) => {
-  if (!response) return 'The service could not be reached. Check your connection and try again.';
+  if (!response) return T.unreachable;
   if (answer.code === 'rate_limited') return tooMany(response);
-  return sentence(answer.detail) || 'Something went wrong (HTTP ' + response.status + '). Try again.';
+  return sentence(answer.detail) || fmt(T.failed, { status: response.status });
 };
 if ($('new-link-form')) $('new-link-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -47,11 +52,11 @@ if ($('new-link-form')) $('new-link-form').addEventListener('submit', async (eve
   const { response, answer } = await send('POST', '/auth/reset-password', withCaptcha({ email: $('email').value.trim() }));
   $('new-link-submit').disabled = false;
   if (isCaptchaAnswer(answer) && askCaptcha(() => $('new-link-form').requestSubmit()))
-    return show('new-link-status', 'Show that you are a person below; then the link is sent.');
+    return show('new-link-status', T.captchaAsk);
   if (response && response.status === 202) {
-    return show('new-link-status', 'If an account has this address, a link to choose a new password is on its way. It is valid for ' + page.dataset.resetMinutes + ' minutes and works once. Look in your spam folder if it does not arrive.');
+    return show('new-link-status', fmt(T.linkSent, { minutes: page.dataset.resetMinutes }));
   }
-  if (response && answer.code === 'validation_failed') return show('new-link-error', 'Enter the email address of your account, such as name@example.com.');
+  if (response && answer.code === 'validation_failed') return show('new-link-error', T.emailNeeded);
   show('new-link-error', described(response, answer));
 });
 `;
@@ -85,14 +90,9 @@ if (query.has('token')) {
 export const RESET_SCRIPT =
   linkToken("'accounts.reset-token' + location.pathname") +
   String.raw`
-const MISSING = 'This page needs the link from your mail: open it again from there, or ask for a new link below.';
+const MISSING = T.missingLink;
 /** The answers that mean "this link will not work": each says why, and the page offers a new link. */
-const LINK_WORDS = {
-  invalid_credentials: 'This link is not valid: it may have been cut short or changed on its way. Ask for a new link below.',
-  challenge_expired: 'This link has expired. Ask for a new link below.',
-  // Also what a link whose secret was damaged on its way gets: one wrong try spends it.
-  challenge_used: 'This link no longer works: it was already used, something newer replaced it (a newer link, password or email address), or it was damaged on its way. Ask for a new link below.',
-};
+const LINK_WORDS = T.linkWords;
 const linkProblem = (words) => {
   kept.forget();
   token = '';
@@ -108,7 +108,7 @@ $('password-form').addEventListener('submit', async (event) => {
   const password = $('new-password').value;
   if (password !== $('confirm-password').value) {
     $('confirm-password').focus();
-    return show('password-error', 'The two passwords are not the same: type the same new password twice.');
+    return show('password-error', T.notSame);
   }
   $('password-submit').disabled = true;
   const { response, answer } = await send('PUT', '/auth/reset-password', { reset_token: token, new_password: password });
@@ -125,12 +125,12 @@ $('password-form').addEventListener('submit', async (event) => {
   if (response && (answer.code === 'password_too_weak' || answer.code === 'password_breached')) {
     const reasons = (answer.issues || []).map((i) => sentence(i.message)).join(' ');
     $('new-password').focus();
-    return show('password-error', 'Choose another password. ' + (reasons || sentence(answer.detail)));
+    return show('password-error', T.chooseAnother + ' ' + (reasons || sentence(answer.detail)));
   }
   if (response && answer.code === 'validation_failed') {
     const issues = answer.issues || [];
     const password = issues.find((i) => i.path === 'new_password');
-    if (password) return show('password-error', 'Choose another password. ' + sentence(password.message));
+    if (password) return show('password-error', T.chooseAnother + ' ' + sentence(password.message));
     if (issues.some((i) => i.path === 'reset_token')) return linkProblem(LINK_WORDS.invalid_credentials);
   }
   show('password-error', described(response, answer));

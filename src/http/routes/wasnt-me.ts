@@ -4,8 +4,9 @@ import type { Accounts } from '../../accounts/index.js';
 import { CHALLENGE_TTL_MS } from '../../../domain/challenge/decider.js';
 import { MAIL_PAGES } from '../../mail/templates.js';
 import { requestInfo, type Routes } from '../auth.js';
+import { messagesFor } from '../messages/index.js';
 import { escapeHtml, sendPage } from '../page.js';
-import { NEW_LINK_SCRIPT } from './password-scripts.js';
+import { newLinkScript } from './password-scripts.js';
 import { newLinkBlock } from './password-pages.js';
 import { WASNT_ME_SCRIPT } from './wasnt-me-script.js';
 
@@ -63,32 +64,30 @@ export function wasntMeRoutes(accounts: Accounts, pages: Routes, api: Routes, li
       description:
         'A page for people: it reads `token` in the browser and, when the person confirms, sends it to `POST /api/v1/auth/wasnt-me`. Answered with `Referrer-Policy: no-referrer`.',
     },
-    (_input, _req, res) => {
-      const service = escapeHtml(accounts.serviceName());
+    (_input, req, res) => {
+      const m = messagesFor(req.headers['accept-language']);
+      const t = m.wasntMe;
       sendPage(res, {
-        title: `Secure your account · ${accounts.serviceName()}`,
-        script: NEW_LINK_SCRIPT + WASNT_ME_SCRIPT,
+        title: `${t.title} · ${accounts.serviceName()}`,
+        script: newLinkScript(m) + WASNT_ME_SCRIPT,
         style: '#done, #link-problem { margin-bottom: 1.5rem; }',
         body: `<main id="wasnt-me-page" class="narrow" data-api="/api/v1" data-reset-minutes="${RESET_MINUTES}">
-<h1>This wasn't me</h1>
-<noscript><p class="notice">This page needs JavaScript.</p></noscript>
+<h1>${escapeHtml(t.heading)}</h1>
+<noscript><p class="notice">${escapeHtml(m.passwords.needsScript)}</p></noscript>
 <p id="link-problem" class="notice" role="alert" hidden></p>
 <section id="confirm-panel">
-<p>Someone signed in to your ${service} account from a device it had not used before. If that was not you, secure the account now:</p>
+<p>${escapeHtml(t.intro(accounts.serviceName()))}</p>
 <ul>
-<li>every session is signed out, on every device;</li>
-<li>every trusted device is forgotten;</li>
-<li>your API keys and ACL tokens are revoked and your user key is replaced;</li>
-<li>signing in with your password needs a new one first, chosen through a link we mail you.</li>
+${t.consequences.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}
 </ul>
-<button id="secure" type="button">Secure my account</button>
+<button id="secure" type="button">${escapeHtml(t.secure)}</button>
 <p id="secure-error" class="error" role="alert" hidden></p>
 </section>
 <div id="done" class="success" role="status" hidden></div>
 <section id="new-link" hidden>
-<h2>Choose a new password</h2>
-<p>We mail a link to choose it to the address of your account.</p>
-${newLinkBlock('Mail me a link', accounts.captchaWidget() !== null)}
+<h2>${escapeHtml(t.newPasswordHeading)}</h2>
+<p>${escapeHtml(t.newPasswordIntro)}</p>
+${newLinkBlock(m.passwords, t.mailLink, accounts.captchaWidget() !== null)}
 </section>
 </main>`,
       });

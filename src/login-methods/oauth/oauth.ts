@@ -36,6 +36,29 @@ export function redirectAllowed(uri: string, allowed: readonly string[]): boolea
   });
 }
 
+/**
+ * The service's own pages a sign-in may end on without being listed in ALLOWED_REDIRECTS (so that
+ * a flow started from its own pages can always end on one). Named, so that a cookie that
+ * remembers one holds a name from this list, never an address.
+ */
+export const OWN_PAGES = { account: '/account' } as const;
+export type OwnPage = keyof typeof OWN_PAGES;
+
+/**
+ * Which of OWN_PAGES `uri` is: exactly that page on PUBLIC_URL (same origin; no query, fragment or
+ * user info), else null. Anything looser would be an open redirect.
+ */
+export function ownPageOf(uri: string, publicUrl: string): OwnPage | null {
+  if (!URL.canParse(uri)) return null;
+  const href = new URL(uri).href;
+  const found = Object.entries(OWN_PAGES).find(([, path]) => new URL(path, publicUrl).href === href);
+  return found ? (found[0] as OwnPage) : null;
+}
+
+/** Whether a sign-in from the pages may send the browser to `uri`: one of the service's own pages, or on ALLOWED_REDIRECTS. */
+export const pageRedirectAllowed = (uri: string, allowed: readonly string[], publicUrl: string) =>
+  ownPageOf(uri, publicUrl) !== null || redirectAllowed(uri, allowed);
+
 /** OAuth 2 / OIDC: start (state + PKCE as a challenge), then the code for a token. */
 export function oauthAccounts(services: AccountServices) {
   const { deps, commandContext } = services;
@@ -117,6 +140,10 @@ export function oauthAccounts(services: AccountServices) {
     ) {
       const inviteId = referrerToken ? inviteIdOf(referrerToken) : undefined;
       const provider = providerOf(name);
+      // One of the service's own pages: the provider still sends the browser back to the API's own
+      // finish route (the redirect URI registered with it), which then sends it to that page.
+      const page = redirectUri === undefined ? null : ownPageOf(redirectUri, deps.settings.publicUrl);
+      if (page) redirectUri = undefined;
       if (redirectUri !== undefined && !redirectAllowed(redirectUri, deps.settings.allowedRedirects)) {
         refuse('validation_failed', "redirect_uri is not on this service's ALLOWED_REDIRECTS list", [
           { path: 'redirect_uri', message: 'not allowed' },
@@ -153,7 +180,7 @@ export function oauthAccounts(services: AccountServices) {
           ),
         commandContext(request, caller?.userId ?? null),
       );
-      return { location, stateHash: stateHashOf(state) };
+      return { location, stateHash: stateHashOf(state), page };
     },
 
     /**

@@ -2,8 +2,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { optionalSession, requestInfo, type Routes } from '../../http/auth.js';
-import { continueBrowserSignIn, cookieNames, cookiesOf, setOAuthStateCookie } from '../../http/cookies.js';
-import { stateHashOf, type oauthAccounts } from './oauth.js';
+import { continueBrowserSignIn, oauthStateOf, setOAuthStateCookie } from '../../http/cookies.js';
+import { OWN_PAGES, stateHashOf, type oauthAccounts } from './oauth.js';
 import { tokenAnswer } from '../../http/respond.js';
 import { fields, parse } from '../../http/validate.js';
 import { answers } from '../../http/openapi.js';
@@ -23,6 +23,11 @@ const tag = 'OAuth' as const;
 const tokenAnswers = {
   200: { description: 'The token answer', schema: answers.token },
   201: { description: 'The token answer, for an account made by this login', schema: answers.token },
+  303: {
+    description:
+      "A flow started in this browser for one of the service's own pages (`redirect_uri` `/account`): to that page, signed in (with the session cookie), or with `?oauth_error=<code>`",
+    headers: ['Location', 'Set-Cookie'] as const,
+  },
 };
 
 /**
@@ -61,22 +66,34 @@ export function oauthRoutes(
       const caller = await optionalSession(accounts, req);
       // Linking is a sensitive action: the one step-up rule (a public route, so applied here).
       if (caller) await accounts.requireStepUp(caller, {}, requestInfo(req));
-      const { location, stateHash } = await useCases.startOAuth(
+      const { location, stateHash, page } = await useCases.startOAuth(
         params.provider,
         caller,
         query.redirect_uri,
         requestInfo(req),
         query.referrer_token,
       );
-      setOAuthStateCookie(res, stateHash, accounts.publicUrl());
+      setOAuthStateCookie(res, stateHash, accounts.publicUrl(), page);
       res.redirect(302, location);
     },
   );
 
   const finish = async (provider: string, input: z.output<typeof tokenInput>, req: Request, res: Response) => {
-    const started = cookiesOf(req)[cookieNames(accounts.publicUrl()).oauthState];
-    if (started && input.state && started === stateHashOf(input.state))
-      continueBrowserSignIn(req, res, accounts.publicUrl());
+    const started = oauthStateOf(req, accounts.publicUrl());
+    if (started && input.state && started.stateHash === stateHashOf(input.state)) {
+      // Only a name from OWN_PAGES is ever followed: the cookie cannot point anywhere else.
+      const path =
+        started.page && Object.hasOwn(OWN_PAGES, started.page)
+          ? OWN_PAGES[started.page as keyof typeof OWN_PAGES]
+          : undefined;
+      // With two-factor on, /login asks for the code and finishes this same state (a POST from the page).
+      const secondFactorPage = `/login?${new URLSearchParams({
+        oauth_provider: provider,
+        oauth_state: input.state,
+        redirect_uri: new URL(path ?? '/', accounts.publicUrl()).href,
+      })}`;
+      continueBrowserSignIn(req, res, accounts.publicUrl(), path ? { path, secondFactorPage } : undefined);
+    }
     // Who finishes: a link flow must be finished by the session that started it (its bearer token or cookie).
     const finisher = await optionalSession(accounts, req).catch(() => null);
     const issued = await useCases.finishOAuth(

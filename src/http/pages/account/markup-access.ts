@@ -1,10 +1,12 @@
+import { providerName } from '../shared.js';
 import { button, field, section, status, text, type AccountTexts } from './markup-parts.js';
 
 /**
  * The ways into the account and what it has handed out: passkeys, sessions and trusted devices,
- * linked sign-ins, API keys and ACL tokens. The lists are filled by the script from the API.
+ * linked sign-ins (with a "Link <provider>" button for each configured OAuth provider, shown
+ * while it is not linked), API keys and ACL tokens. The lists are filled by the script from the API.
  */
-export const accessSections = (t: AccountTexts) =>
+export const accessSections = (t: AccountTexts, providers: readonly string[]) =>
   section(
     'passkeys',
     t.passkeys,
@@ -30,7 +32,12 @@ ${status('devices-status')}`,
     t.identities,
     `<p class="hint">${text(t.identitiesIntro)}</p>
 <ul id="identity-list" class="items"></ul>
-<p class="actions">${button('link-lnurl', t.linkLnurl, 'button', ' class="secondary"')} ${button('link-nostr', t.linkNostr, 'button', ' class="secondary"')}</p>
+<p class="actions">${button('link-lnurl', t.linkLnurl, 'button', ' class="secondary"')} ${button('link-nostr', t.linkNostr, 'button', ' class="secondary"')}${providers
+      .map(
+        (name) =>
+          ` ${button(`link-oauth-${name}`, t.linkOAuth(providerName(name)), 'button', ` class="secondary" data-provider="${text(name)}" hidden`)}`,
+      )
+      .join('')}</p>
 <div id="lnurl-link" hidden>
 <p>${text(t.lnurlScan)} <a id="lnurl-link-open" href="#">${text(t.lnurlOpen)}</a></p>
 <div class="qr"><img id="lnurl-qr" alt="" width="220" height="220" hidden></div>

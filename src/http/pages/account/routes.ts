@@ -2,17 +2,26 @@ import type { Request } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Accounts } from '../../../accounts/index.js';
-import { redirectAllowed } from '../../../login-methods/oauth/oauth.js';
+import { OWN_PAGES } from '../../../login-methods/oauth/oauth.js';
 import type { Routes } from '../../auth.js';
 import { cookieNames, cookiesOf } from '../../cookies.js';
 import { messagesFor } from '../../messages/index.js';
 import { escapeHtml, sendPage } from '../../page.js';
+import { withRedirect } from '../shared.js';
 import { accountPage, signedOutPage } from './page.js';
-import { ACCOUNT_SCRIPT } from './script.js';
+import { accountScript } from './script.js';
 import { ACCOUNT_STYLE } from './style.js';
 
 /** The same file login-page.ts serves: passkeys are added with it here. */
 const WEBAUTHN_ASSET = '/assets/simplewebauthn-browser.js';
+// Not strict: only what the page reads is looked at.
+const pageQuery = z.object({
+  oauth_error: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Set by the OAuth finish route when a sign-in or link started from the pages failed: its error code'),
+});
 const html = { 200: { description: 'The page', contentType: 'text/html' } };
 
 /** Whether the request's session cookie is a live login session (an API key or ACL token never opens this page). */
@@ -42,28 +51,32 @@ export function accountPageRoutes(accounts: Accounts, pages: Routes, pagesWithBo
       summary:
         "A signed-in person's own account: profile, password, two-factor, passkeys, sessions, keys, history, data",
       description:
-        'Signed in with a browser session (cookie); otherwise a link to /login. Every change the page makes goes through the API with the cookie and `X-CSRF-Token`.',
+        'Signed in with a browser session (cookie); otherwise a link to /login that comes back here. Every change the page makes goes through the API with the cookie and `X-CSRF-Token`. An OAuth sign-in or link started from the pages ends here (`?oauth_error=<code>` when it failed).',
+      query: pageQuery,
       responses: html,
     },
-    async (_input, req, res) => {
-      const t = messagesFor(req.headers['accept-language']).account;
+    async ({ query }, req, res) => {
+      const m = messagesFor(req.headers['accept-language']);
+      const t = m.account;
       const service = accounts.serviceName();
       if (!(await signedIn(accounts, req, names.session))) {
-        // Back here after signing in only when ALLOWED_REDIRECTS lists this page (as /login demands).
-        const here = new URL('/account', accounts.publicUrl()).href;
-        const login = redirectAllowed(here, accounts.allowedRedirects())
-          ? `/login?redirect_uri=${encodeURIComponent(here)}`
-          : '/login';
+        // Back here after signing in: the service's own page, which /login always allows.
+        const here = new URL(OWN_PAGES.account, accounts.publicUrl()).href;
+        const problem = query.oauth_error
+          ? (t.script.oauthErrors[query.oauth_error] ?? t.script.oauthErrors.other!)
+          : null;
         return sendPage(res, {
           title: `${t.signedOutTitle} · ${service}`,
-          body: signedOutPage(t, escapeHtml(login)),
+          body: signedOutPage(t, escapeHtml(withRedirect('/login', here)), problem),
           script: '',
         });
       }
+      const { login_methods } = await accounts.setupStatus();
+      const providers = login_methods.filter((name) => name.startsWith('oauth:')).map((name) => name.slice(6));
       sendPage(res, {
         title: `${t.title} · ${service}`,
-        body: accountPage(t, service, names.csrf, accounts.publicUrl()),
-        script: ACCOUNT_SCRIPT,
+        body: accountPage(t, service, accounts.publicUrl(), providers),
+        script: accountScript(m),
         style: ACCOUNT_STYLE,
         dataImages: true,
         assets: [WEBAUTHN_ASSET],

@@ -69,6 +69,10 @@ $('devices-forget-all').addEventListener('click', () => busy($('devices-forget-a
 }));
 
 function showIdentities() {
+  // A provider's "Link" button, while no identity of it is linked.
+  root.querySelectorAll('[data-provider]').forEach((button) => {
+    button.hidden = (me.identities || []).some((identity) => identity.method === 'oauth:' + button.dataset.provider);
+  });
   list('identity-list', (me.identities || []).map((identity) => item(identity.method, identity.id, [
     [T.unlink, async () => {
       const path = '/auth/identities/' + encodeURIComponent(identity.method) + '/' + encodeURIComponent(identity.id);
@@ -122,4 +126,29 @@ $('link-nostr').addEventListener('click', () => busy($('link-nostr'), async () =
   showIdentities();
   say('identities-status', T.linked);
 }));
+// Linking an OAuth provider: the browser goes to the API's start route with this session's cookie
+// (it links rather than signs in), and the provider's answer comes back to this page. The start
+// is a sensitive action: it is first tried without following the redirect, so that an older
+// session confirms it is you here (POST /auth/reauth) rather than landing on the API's refusal.
+const accountUrl = new URL('/account', root.dataset.publicUrl).href;
+root.querySelectorAll('[data-provider]').forEach((button) => button.addEventListener('click', () => busy(button, async () => {
+  const start = API + '/auth/' + encodeURIComponent(button.dataset.provider) + '?redirect_uri=' + encodeURIComponent(accountUrl);
+  const tried = await fetch(start, { redirect: 'manual', credentials: 'same-origin' }).catch(() => null);
+  if (!tried) return say('identities-status', T.common.unreachable, true);
+  if (tried.type !== 'opaqueredirect') {
+    const data = await tried.json().catch(() => null);
+    if (!(tried.status === 403 && data && data.code === 'reauth_required')) return say('identities-status', problem({ data }), true);
+    const proof = await askProof();
+    if (!proof) return say('identities-status', T.proofCancelled, true);
+    const proven = await api('POST', '/auth/reauth', proof);
+    if (!proven.ok) return say('identities-status', problem(proven), true);
+  }
+  location.assign(start);
+})));
+// Back from a provider with an error (the finish route's ?oauth_error=): said in words, and taken off the address.
+const oauthError = new URLSearchParams(location.search).get('oauth_error');
+if (oauthError) {
+  say('identities-status', T.oauthErrors[oauthError] || T.oauthErrors.other, true);
+  history.replaceState(null, '', location.pathname);
+}
 `;

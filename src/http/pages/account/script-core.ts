@@ -1,19 +1,11 @@
 /**
- * What every section's script shares (plain JavaScript, sent with the page's nonce). Every read and
- * change goes through the same REST API as any other client, with the browser session: the
- * cookie travels by itself (same origin), and a change carries the CSRF cookie's value in
- * `X-CSRF-Token` (double submit: another site can send the cookie but cannot read it).
+ * What the account page adds to the pages' common script (coreScript in ../shared.ts, which comes
+ * first: `T`, `$`, `API`, the CSRF header, `send`): every read and change goes through the same
+ * REST API as any other client, with the browser session; a session that ended signs the page
+ * out; the "confirm it is you" dialog for sensitive changes; list items and busy buttons.
  */
 export const CORE_SCRIPT = String.raw`
-const $ = (id) => document.getElementById(id);
 const root = $('account');
-const T = JSON.parse(root.dataset.texts);
-const API = '/api/v1';
-const csrfToken = () => {
-  const name = root.dataset.csrfCookie + '=';
-  const found = document.cookie.split('; ').find((c) => c.startsWith(name));
-  return found ? found.slice(name.length) : '';
-};
 let me = null;
 function signedOut(text) {
   root.querySelectorAll('section, nav.toc, #sign-out').forEach((el) => { el.hidden = true; });
@@ -22,11 +14,8 @@ function signedOut(text) {
   if (text) $('signed-out-text').textContent = text;
 }
 async function api(method, path, body) {
-  const headers = { 'x-csrf-token': csrfToken() };
-  if (body !== undefined) headers['content-type'] = 'application/json';
   // The page's own route (its QR code) lives beside the page, not in the API.
-  const url = path.startsWith('/account/') ? path : API + path;
-  const response = await fetch(url, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await send(method, path.startsWith('/account/') ? path : API + path, body);
   let data = null;
   try { data = await response.json(); } catch (error) { data = null; }
   // Only a session that ended signs the page out: a 401 for a wrong password or code is the form's to say.
@@ -132,8 +121,5 @@ async function loadMe() {
   $('who').textContent = root.dataset.signedInAs.replace('{name}', me.display_name || me.username || me.email || me.id);
   return me;
 }
-$('sign-out').addEventListener('click', async () => {
-  await api('POST', '/auth/logout', {});
-  signedOut(T.signedOut);
-});
+onSignedOut = () => signedOut(T.signedOut);
 `;

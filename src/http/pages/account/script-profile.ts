@@ -21,18 +21,26 @@ onSubmit('profile-form', async () => {
   await loadMe();
   say('profile-status', T.saved);
 });
+let otpSession = null;
 onSubmit('email-form', async () => {
   const body = { email: $('email').value.trim(), ...secondFactor($('email-totp').value) };
   if ($('email-password').value) body.password = $('email-password').value;
   const answer = await api('PUT', '/auth/me', body);
   if (!answer.ok) return say('email-status', problem(answer), true);
-  me = answer.data;
+  // A new address was mailed a code: the answer names its otp_session, so that code confirms it.
+  const { otp_session: mailed, ...user } = answer.data;
+  me = user;
   $('email-password').value = '';
   $('email-totp').value = '';
   showProfile();
-  say('email-status', me.email_verified ? T.saved : T.emailChanged);
+  if (mailed) {
+    otpSession = mailed;
+    $('email-verify-form').hidden = false;
+    say('email-verify-status', '');
+  }
+  say('email-status', me.email_verified ? T.saved : mailed ? T.emailChanged : T.emailUnconfirmed);
+  if (mailed) $('email-code').focus();
 });
-let otpSession = null;
 $('email-send-code').addEventListener('click', () => busy($('email-send-code'), async () => {
   const answer = await api('POST', '/auth/me/send-otp', {});
   if (!answer.ok) return say('email-verify-status', problem(answer), true);

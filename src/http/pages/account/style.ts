@@ -17,6 +17,8 @@ p.check { display: flex; align-items: center; margin: .8rem 0 0; }
 p.check label { display: inline; margin: 0; font-weight: normal; }
 button.secondary, a.button.secondary { background: #e6e9ef; color: #1d2330; }
 button.danger { background: #b3261e; }
+/* A button the script hides (a provider already linked): hidden wins over the buttons' display. */
+button[hidden] { display: none; }
 button.small { margin: 0 0 0 .5rem; padding: .25rem .7rem; font-size: .9rem; }
 a.button { display: inline-block; padding: .55rem 1.2rem; border-radius: 4px; background: #2754c5; color: #fff; text-decoration: none; }
 a { color: #1f4bb4; }

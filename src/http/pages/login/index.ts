@@ -6,7 +6,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Accounts } from '../../../accounts/index.js';
 import type { LoginUseCases } from '../../../login-methods/index.js';
-import { redirectAllowed } from '../../../login-methods/oauth/oauth.js';
+import { OWN_PAGES, pageRedirectAllowed } from '../../../login-methods/oauth/oauth.js';
 import { isDomainError } from '../../../../domain/shared/errors.js';
 import { requestInfo, type Routes } from '../../auth.js';
 import { messagesFor } from '../../messages/index.js';
@@ -22,6 +22,14 @@ const pageQuery = z.strictObject({
     .max(4096)
     .optional()
     .describe('With a CAPTCHA on: a solved token, so that the LNURL code of the page may make an account'),
+  oauth_provider: z
+    .string()
+    .regex(/^[a-z0-9_]{1,32}$/)
+    .optional()
+    .describe(
+      'With `oauth_state`: an OAuth sign-in from the pages that waits for the two-factor code (set by the finish route)',
+    ),
+  oauth_state: z.string().max(128).optional().describe("That sign-in's state, finished with the code"),
 });
 
 /** @simplewebauthn/browser's own bundle (a global `SimpleWebAuthnBrowser`), served from here: no CDN. */
@@ -89,16 +97,19 @@ export function loginPageRoutes(
         'A sign-in page for people: each way in that is on (password, email code, passkey, Nostr extension, OAuth providers, LNURL-auth)',
       query: pageQuery,
       description:
-        'Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS. ' +
+        "Signs in with a browser session (cookie); afterwards it goes to `redirect_uri` when that is on ALLOWED_REDIRECTS or is one of the service's own pages (`/account`). " +
         'Links to /register while registration is open or by invite.',
       responses: { 200: { description: 'The page', contentType: 'text/html' } },
       errors: [429],
     },
     limit,
-    async ({ query: { redirect_uri, captcha_token } }, req, res) => {
+    async ({ query: { redirect_uri, captcha_token, oauth_provider, oauth_state } }, req, res) => {
       const m = messagesFor(req.headers['accept-language']);
       const status = await accounts.setupStatus();
-      const redirect = redirect_uri && redirectAllowed(redirect_uri, accounts.allowedRedirects()) ? redirect_uri : null;
+      const redirect =
+        redirect_uri && pageRedirectAllowed(redirect_uri, accounts.allowedRedirects(), accounts.publicUrl())
+          ? redirect_uri
+          : null;
       // With a CAPTCHA on, a wallet may make an account only through a k1 issued after one was
       // solved: the page reloads itself with the token (see the script). A refused token gives the
       // page as without one, and the button to try again.
@@ -134,7 +145,12 @@ export function loginPageRoutes(
           methods: status.login_methods,
           registration: status.registration,
           redirect,
+          accountPage: new URL(OWN_PAGES.account, accounts.publicUrl()).href,
           redirectRefused: Boolean(redirect_uri && !redirect),
+          oauthTotp:
+            oauth_provider && oauth_state && status.login_methods.includes(`oauth:${oauth_provider}`)
+              ? { provider: oauth_provider, state: oauth_state }
+              : null,
           lnurl,
           lnurlSignUp: Boolean(widget && !solved),
           nostrUrl: `${accounts.publicUrl()}/api/v1/auth/nostr`,

@@ -1,6 +1,6 @@
 import type { Messages } from '../../messages/index.js';
 import { escapeHtml } from '../../page.js';
-import { signedInBlock } from '../shared.js';
+import { providerName, signedInBlock, withRedirect } from '../shared.js';
 
 /** What the /login page shows: the ways in that are on, and what the request asked for. */
 export interface LoginView {
@@ -8,7 +8,11 @@ export interface LoginView {
   methods: readonly string[];
   registration: 'open' | 'invite' | 'closed';
   redirect: string | null;
+  /** /account on PUBLIC_URL: where an OAuth sign-in without a redirect of its own ends. */
+  accountPage: string;
   redirectRefused: boolean;
+  /** An OAuth sign-in from the pages that waits for the account's two-factor code, or null. */
+  oauthTotp: { provider: string; state: string } | null;
   lnurl: { lnurl: string; k1: string; link: string; qr: string } | null;
   /** A CAPTCHA is on and no solved one came with this page: the wallet sign-up button is shown. */
   lnurlSignUp: boolean;
@@ -17,8 +21,15 @@ export interface LoginView {
 }
 
 const on = (view: LoginView, method: string) => view.methods.includes(method);
-/** A provider's name as a person reads it: `github` → `Github`. */
-const providerName = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
+/**
+ * The two-factor code a way in asks for after its first step (hidden until the answer is
+ * totp_required): `#{id}` in `#{id}-field`, a TOTP or a backup code.
+ */
+const secondFactorField = (t: Messages['login'], id: string) => `<div id="${id}-field" hidden>
+<label for="${id}">${escapeHtml(t.totpLabel)}</label>
+<input id="${id}" name="totp_code" inputmode="numeric" autocomplete="one-time-code">
+</div>`;
 
 const passwordPanel = (t: Messages['login']) => `<section id="password-panel">
 <h2>${escapeHtml(t.passwordHeading)}</h2>
@@ -27,10 +38,7 @@ const passwordPanel = (t: Messages['login']) => `<section id="password-panel">
 <input id="username" name="username" autocomplete="username webauthn" required>
 <label for="password">${escapeHtml(t.passwordLabel)}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<div id="totp-field" hidden>
-<label for="totp">${escapeHtml(t.totpLabel)}</label>
-<input id="totp" name="totp_code" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'totp')}
 <button type="submit">${escapeHtml(t.signIn)}</button>
 <p id="password-error" class="error" role="alert" hidden></p>
 </form>
@@ -48,10 +56,7 @@ const emailCodePanel = (t: Messages['login']) => `<section id="email-code-panel"
 <form id="verify-code-form" hidden>
 <label for="email-code">${escapeHtml(t.codeLabel)}</label>
 <input id="email-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
-<div id="code-totp-field" hidden>
-<label for="code-totp">${escapeHtml(t.totpLabel)}</label>
-<input id="code-totp" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'code-totp')}
 <button id="verify-code" type="submit">${escapeHtml(t.useCode)}</button>
 <button id="other-address" class="secondary" type="button">${escapeHtml(t.otherAddress)}</button>
 </form>
@@ -63,10 +68,7 @@ const passkeyPanel = (t: Messages['login']) => `<section id="passkey-panel">
 <h2>${escapeHtml(t.passkeyHeading)}</h2>
 <p>${escapeHtml(t.passkeyIntro)}</p>
 <button id="passkey-sign-in" type="button">${escapeHtml(t.passkeySignIn)}</button>
-<div id="passkey-totp-field" hidden>
-<label for="passkey-totp">${escapeHtml(t.totpLabel)}</label>
-<input id="passkey-totp" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'passkey-totp')}
 <p id="passkey-status" role="status" hidden></p>
 <details id="passkey-sign-up"><summary>${escapeHtml(t.passkeySignUp)}</summary>
 <form id="passkey-sign-up-form">
@@ -108,16 +110,17 @@ const nostrPanel = (
 <h2>${escapeHtml(t.nostrHeading)}</h2>
 <p>${escapeHtml(t.nostrIntro)}</p>
 <button id="nostr-sign-in" type="button">${escapeHtml(t.nostrSignIn)}</button>
-<div id="nostr-totp-field" hidden>
-<label for="nostr-totp">${escapeHtml(t.totpLabel)}</label>
-<input id="nostr-totp" inputmode="numeric" autocomplete="one-time-code">
-</div>
+${secondFactorField(t, 'nostr-totp')}
 <p id="nostr-status" role="status" hidden></p>
 </section>`;
 
-/** One link per configured provider: the OAuth start route, which sends the browser to the provider. */
+/**
+ * One link per configured provider: the OAuth start route, which sends the browser to the
+ * provider. It always names where to end (the redirect asked for, else /account), so that the
+ * sign-in ends on a page and not on the API's JSON answer.
+ */
 const oauthPanel = (t: Messages['login'], view: LoginView, providers: string[]) => {
-  const back = view.redirect ? `?redirect_uri=${encodeURIComponent(view.redirect)}` : '';
+  const back = `?redirect_uri=${encodeURIComponent(view.redirect ?? view.accountPage)}`;
   const links = providers
     .map(
       (name) =>
@@ -132,11 +135,30 @@ ${links}
 </section>`;
 };
 
+/**
+ * The OAuth sign-in that came back asking for the two-factor code: the code finishes that same
+ * state (`POST /auth/{provider}/token {state, totp_code}`), shown above every other way in.
+ */
+const oauthTotpPanel = (
+  t: Messages['login'],
+  flow: NonNullable<LoginView['oauthTotp']>,
+) => `<section id="oauth-totp-panel">
+<h2>${escapeHtml(t.oauthTotpHeading(providerName(flow.provider)))}</h2>
+<form id="oauth-totp-form" data-provider="${escapeHtml(flow.provider)}" data-state="${escapeHtml(flow.state)}">
+<label for="oauth-totp">${escapeHtml(t.totpLabel)}</label>
+<input id="oauth-totp" name="totp_code" inputmode="numeric" autocomplete="one-time-code" required aria-describedby="oauth-totp-hint">
+<p id="oauth-totp-hint" class="hint">${escapeHtml(t.oauthTotpHint)}</p>
+<button type="submit">${escapeHtml(t.continue)}</button>
+<p id="oauth-totp-error" class="error" role="alert" hidden></p>
+</form>
+</section>`;
+
 /** The page's body: only the panels of the ways in that are on. */
 export function loginBody(m: Messages, view: LoginView): string {
   const t = m.login;
   const providers = view.methods.filter((name) => name.startsWith('oauth:')).map((name) => name.slice(6));
   const panels = [
+    view.oauthTotp ? oauthTotpPanel(t, view.oauthTotp) : '',
     on(view, 'password') ? passwordPanel(t) : '',
     on(view, 'email_code') ? emailCodePanel(t) : '',
     on(view, 'passkey') ? passkeyPanel(t) : '',
@@ -145,14 +167,14 @@ export function loginBody(m: Messages, view: LoginView): string {
     view.lnurl ? lnurlPanel(t, view, view.lnurl) : '',
   ].filter(Boolean);
   return `<main id="login" data-api="/api/v1"${view.redirect ? ` data-redirect="${escapeHtml(view.redirect)}"` : ''}>
-<h1>${escapeHtml(m.common.serviceSignIn(view.service))}</h1>${view.redirectRefused ? `\n<p id="redirect-refused" class="error" role="alert">${escapeHtml(t.redirectRefused)}</p>` : ''}
+<h1>${escapeHtml(m.common.serviceSignIn(view.service))}</h1>${view.redirectRefused ? `\n<p id="redirect-refused" class="error" role="alert">${escapeHtml(m.common.redirectRefused)}</p>` : ''}
 <noscript><p class="notice">${escapeHtml(m.common.needsScript)}</p></noscript>
 ${signedInBlock(m.common)}
 <div id="panels">
 ${panels.join('\n')}
 </div>${
     view.registration !== 'closed'
-      ? `\n<p id="create-account">${escapeHtml(t.noAccount)} <a id="register-link" href="/register">${escapeHtml(t.createAccount)}</a></p>`
+      ? `\n<p id="create-account">${escapeHtml(t.noAccount)} <a id="register-link" href="${escapeHtml(withRedirect('/register', view.redirect))}">${escapeHtml(t.createAccount)}</a></p>`
       : ''
   }
 ${view.captcha}

@@ -54,11 +54,32 @@ if ($('password-form')) $('password-form').addEventListener('submit', async (eve
   show('password-error', answer.detail || T.signInFailed);
 });
 
+// An OAuth sign-in that waits for the two-factor code: the code finishes its state. The state
+// leaves the address bar at once (the form keeps it).
+if ($('oauth-totp-form')) {
+  const form = $('oauth-totp-form');
+  const query = new URLSearchParams(location.search);
+  query.delete('oauth_provider');
+  query.delete('oauth_state');
+  history.replaceState(null, '', location.pathname + (query.size ? '?' + query : ''));
+  $('oauth-totp').focus();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    show('oauth-totp-error', '');
+    const answer = await signIn('/auth/' + encodeURIComponent(form.dataset.provider) + '/token', { state: form.dataset.state }, { totp: 'oauth-totp', error: 'oauth-totp-error' });
+    if (!answer) return;
+    // A refused code spends the sign-in's state: the form is done, the provider's button starts anew.
+    $('oauth-totp').disabled = true;
+    form.querySelector('button[type=submit]').disabled = true;
+    show('oauth-totp-error', (answer.detail || T.signInFailed) + ' ' + T.oauthStartAgain);
+  });
+}
+
 let lnurlCode = '';
 const k1 = $('lnurl') ? $('lnurl').dataset.k1 : '';
 async function poll() {
   if (done) return;
-  const response = await fetch(api + '/auth/lnurl/' + k1 + '?session=cookie' + (lnurlCode ? '&totp_code=' + encodeURIComponent(lnurlCode) : ''));
+  const response = await fetch(API + '/auth/lnurl/' + k1 + '?session=cookie' + (lnurlCode ? '&totp_code=' + encodeURIComponent(lnurlCode) : ''));
   if (response.status === 202) return void setTimeout(poll, 1000);
   const answer = await response.json();
   if (response.ok) return signedIn();

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Accounts } from '../../../accounts/index.js';
+import { pageRedirectAllowed } from '../../../login-methods/oauth/oauth.js';
 import type { Routes } from '../../auth.js';
 import { messagesFor } from '../../messages/index.js';
 import { sendPage } from '../../page.js';
@@ -12,6 +13,11 @@ import { closedScript, registerScript } from './script.js';
 // Not strict: an invite link passed around may pick up parameters of its own (`utm_*`).
 const pageQuery = z.object({
   invite: z.string().max(128).optional().describe('An invite code, prefilled in the form (sent as `referrer_token`)'),
+  redirect_uri: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe("Where to go once signed up: as /login's, on ALLOWED_REDIRECTS or one of the service's own pages"),
 });
 const strengthBody = z.strictObject({
   password: fields.password.describe('The password being typed'),
@@ -38,13 +44,17 @@ export function registerPageRoutes(accounts: Accounts, pages: Routes, api: Route
         'A sign-up page for people: username, email, password with a live strength meter, invite and CAPTCHA when needed',
       query: pageQuery,
       description:
-        'Signs up through `POST /api/v1/auth/register?session=cookie`. With REGISTRATION=closed the page only says so.',
+        'Signs up through `POST /api/v1/auth/register?session=cookie`, then goes to `redirect_uri` when /login would. With REGISTRATION=closed the page only says so.',
       responses: { 200: { description: 'The page', contentType: 'text/html' } },
     },
     async ({ query }, req, res) => {
       const m = messagesFor(req.headers['accept-language']);
       const { registration } = await accounts.setupStatus();
       const widget = registration === 'closed' ? null : accounts.captchaWidget();
+      // The same rule as /login's: anywhere else is refused, and said so.
+      const asked = query.redirect_uri;
+      const redirect =
+        asked && pageRedirectAllowed(asked, accounts.allowedRedirects(), accounts.publicUrl()) ? asked : null;
       sendPage(res, {
         title: `${m.register.title} · ${accounts.serviceName()}`,
         script: registration === 'closed' ? closedScript(m) : registerScript(m),
@@ -53,6 +63,8 @@ export function registerPageRoutes(accounts: Accounts, pages: Routes, api: Route
           service: accounts.serviceName(),
           registration,
           invite: query.invite ?? '',
+          redirect,
+          redirectRefused: Boolean(asked && !redirect),
           captcha: captchaPanel(widget),
         }),
       });

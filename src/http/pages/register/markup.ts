@@ -1,19 +1,22 @@
 import type { Messages } from '../../messages/index.js';
 import { escapeHtml } from '../../page.js';
-import { signedInBlock } from '../shared.js';
+import { signedInBlock, withRedirect } from '../shared.js';
 
 export interface RegisterView {
   service: string;
   registration: 'open' | 'invite' | 'closed';
   /** The invite code from `?invite=`, prefilled. */
   invite: string;
+  /** Where to go once signed up (allowed as /login allows it), or null. */
+  redirect: string | null;
+  redirectRefused: boolean;
   captcha: string;
 }
 
 const closedBody = (m: Messages, view: RegisterView) => `<main id="register" class="narrow" data-api="/api/v1">
 <h1>${escapeHtml(m.register.heading(view.service))}</h1>
 <p id="registration-closed" class="notice">${escapeHtml(m.register.closed)}</p>
-<p>${escapeHtml(m.register.haveAccount)} <a id="sign-in-link" href="/login">${escapeHtml(m.register.signIn)}</a></p>
+<p>${escapeHtml(m.register.haveAccount)} <a id="sign-in-link" href="${escapeHtml(withRedirect('/login', view.redirect))}">${escapeHtml(m.register.signIn)}</a></p>
 </main>`;
 
 /**
@@ -24,8 +27,8 @@ export function registerBody(m: Messages, view: RegisterView): string {
   if (view.registration === 'closed') return closedBody(m, view);
   const t = m.register;
   const invite = view.registration === 'invite' || view.invite !== '';
-  return `<main id="register" class="narrow" data-api="/api/v1">
-<h1>${escapeHtml(t.heading(view.service))}</h1>
+  return `<main id="register" class="narrow" data-api="/api/v1"${view.redirect ? ` data-redirect="${escapeHtml(view.redirect)}"` : ''}>
+<h1>${escapeHtml(t.heading(view.service))}</h1>${view.redirectRefused ? `\n<p id="redirect-refused" class="error" role="alert">${escapeHtml(m.common.redirectRefused)}</p>` : ''}
 <noscript><p class="notice">${escapeHtml(m.common.needsScript)}</p></noscript>
 ${view.registration === 'invite' ? `<p id="invite-only" class="hint">${escapeHtml(t.inviteOnly)}</p>\n` : ''}${signedInBlock(m.common)}
 <p id="verify-email" hidden><a href="/verify-email">${escapeHtml(t.script.verifyEmail)}</a></p>
@@ -52,7 +55,7 @@ ${view.registration === 'invite' ? `<p id="invite-only" class="hint">${escapeHtm
 <p id="register-error" class="error" role="alert" hidden></p>
 </form>
 </section>
-<p id="have-account">${escapeHtml(t.haveAccount)} <a id="sign-in-link" href="/login">${escapeHtml(t.signIn)}</a></p>
+<p id="have-account">${escapeHtml(t.haveAccount)} <a id="sign-in-link" href="${escapeHtml(withRedirect('/login', view.redirect))}">${escapeHtml(t.signIn)}</a></p>
 ${view.captcha}
 </main>`;
 }

@@ -44,6 +44,8 @@ $('register-form').addEventListener('submit', async (event) => {
   if (!response) return show('register-error', T.common.unreachable);
   const answer = await response.json().catch(() => ({}));
   if (response.ok) {
+    // Signed up and signed in: on to where the sign-up was asked for from, as /login does.
+    if ($('register').dataset.redirect) return void location.assign($('register').dataset.redirect);
     $('register-panel').hidden = true;
     $('have-account').hidden = true;
     $('signed-in-actions').hidden = false;
@@ -57,8 +59,12 @@ $('register-form').addEventListener('submit', async (event) => {
   if (response.status === 409) return show('register-error', T.taken);
   show('register-error', [answer.detail, answer.code === 'validation_failed' ? issues : ''].filter(Boolean).join(': ') || T.common.failed);
 });
-// The invite code came in the address: it leaves the address bar (the field keeps it).
-if (new URLSearchParams(location.search).has('invite')) history.replaceState(null, '', location.pathname);
+// The invite code came in the address: it leaves the address bar (the field keeps it); a redirect_uri stays.
+const query = new URLSearchParams(location.search);
+if (query.has('invite')) {
+  query.delete('invite');
+  history.replaceState(null, '', location.pathname + (query.size ? '?' + query : ''));
+}
 `;
 
 export const registerScript = (m: Messages): string =>
