@@ -55,10 +55,16 @@ export const en = {
     oauthHeading: 'Another account',
     oauthWith: (provider: string) => `Continue with ${provider}`,
     oauthTotpHeading: (provider: string) => `Finish signing in with ${provider}`,
-    oauthTotpHint: 'Your account asks for a two-factor code: the code from your authenticator app, or a backup code.',
+    oauthTotpHint:
+      'Your account asks for the code from your authenticator app. Lost it? Sign in with your password and a backup code instead.',
+    totpHint:
+      'The code from your authenticator app, or one of your backup codes (a backup code turns two-factor sign-in off).',
     script: {
       mustReset: 'Signed in as {name}. Choose a new password before you go on (PUT /api/v1/auth/update-password).',
       signInFailed: 'Sign-in failed.',
+      continueOn: 'Continue',
+      recovered:
+        'Signed in with a backup code as {name}. That code is spent, and two-factor sign-in is now off: turn it on again on your account page.',
       oauthStartAgain: 'This sign-in has ended: start again with the button below.',
       captchaSignIn: 'Too many failed sign-ins for this name: show that you are a person below, and it signs in.',
       resetRequired:

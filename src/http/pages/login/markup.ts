@@ -24,12 +24,19 @@ const on = (view: LoginView, method: string) => view.methods.includes(method);
 
 /**
  * The two-factor code a way in asks for after its first step (hidden until the answer is
- * totp_required): `#{id}` in `#{id}-field`, a TOTP or a backup code.
+ * totp_required): `#{id}` in `#{id}-field`. Only the password form also takes a backup code (it
+ * signs in through the recovery route, see script.ts), so only it allows letters and says so.
  */
-const secondFactorField = (t: Messages['login'], id: string) => `<div id="${id}-field" hidden>
+const secondFactorField = (t: Messages['login'], id: string, options: { backupCodes?: boolean } = {}) => {
+  const input = options.backupCodes
+    ? `autocapitalize="off" spellcheck="false" aria-describedby="${id}-hint"`
+    : 'inputmode="numeric"';
+  const hint = options.backupCodes ? `\n<p id="${id}-hint" class="hint">${escapeHtml(t.totpHint)}</p>` : '';
+  return `<div id="${id}-field" hidden>
 <label for="${id}">${escapeHtml(t.totpLabel)}</label>
-<input id="${id}" name="totp_code" inputmode="numeric" autocomplete="one-time-code">
+<input id="${id}" name="totp_code" ${input} autocomplete="one-time-code">${hint}
 </div>`;
+};
 
 const passwordPanel = (t: Messages['login']) => `<section id="password-panel">
 <h2>${escapeHtml(t.passwordHeading)}</h2>
@@ -38,7 +45,7 @@ const passwordPanel = (t: Messages['login']) => `<section id="password-panel">
 <input id="username" name="username" autocomplete="username webauthn" required>
 <label for="password">${escapeHtml(t.passwordLabel)}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-${secondFactorField(t, 'totp')}
+${secondFactorField(t, 'totp', { backupCodes: true })}
 <button type="submit">${escapeHtml(t.signIn)}</button>
 <p id="password-error" class="error" role="alert" hidden></p>
 </form>

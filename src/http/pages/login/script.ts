@@ -44,10 +44,43 @@ async function signIn(path, body, ids) {
   }
   return answer;
 }
+const BACKUP_CODE = /^[a-z2-7]{4}-?[a-z2-7]{4}-?[a-z2-7]{4}-?[a-z2-7]{4}$/i;
+async function recover(body) {
+  let response;
+  try {
+    response = await post('/auth/totp/recover?session=cookie', withCaptcha(body));
+  } catch {
+    show('password-error', T.common.unreachable);
+    return null;
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) return answer;
+  done = true;
+  const me = await whoAmI();
+  $('panels').hidden = true;
+  if ($('create-account')) $('create-account').hidden = true;
+  $('signed-in-actions').hidden = false;
+  show('success', fmt(T.recovered, { name: me ? me.username : '' }));
+  // The notice is read before going on: the redirect becomes a link instead of a jump.
+  if (redirect) {
+    const next = document.createElement('a');
+    next.id = 'continue';
+    next.href = redirect;
+    next.textContent = T.continueOn;
+    $('signed-in-actions').append(' ', next);
+  }
+  return null;
+}
 if ($('password-form')) $('password-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   show('password-error', '');
-  const answer = await signIn('/auth', { username: $('username').value, password: $('password').value }, { totp: 'totp', error: 'password-error' });
+  const credentials = { username: $('username').value, password: $('password').value };
+  // A backup code is not a sign-in's second factor: it signs in through the recovery route, which
+  // spends it and turns two-factor sign-in off (the page says so).
+  const code = $('totp').value.trim();
+  const answer = !$('totp-field').hidden && BACKUP_CODE.test(code)
+    ? await recover({ ...credentials, backup_code: code })
+    : await signIn('/auth', credentials, { totp: 'totp', error: 'password-error' });
   if (!answer) return;
   if (isCaptchaAnswer(answer) && askCaptcha(() => $('password-form').requestSubmit())) return show('password-error', T.captchaSignIn);
   if (answer.code === 'password_reset_required') return show('password-error', T.resetRequired);
