@@ -1,29 +1,17 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openAccountPage, signInOnLoginPage } from '../support/account-page.js';
-import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { codeIn, mailbox, waitForMail } from '../support/mail.js';
-import { screenshotAll, seriousViolations } from '../support/pages.js';
-import { call, register, startServer, type TestServer } from '../support/server.js';
+import { checkPage } from '../support/pages.js';
+import { call, register, type TestServer } from '../support/server.js';
 
-const available = chromiumAvailable("the account page's email test");
-
-describe.skipIf(!available)('/account changes the email and confirms it with the code of that one mail', () => {
-  let browser: Browser;
+browserSuite('/account changes the email and confirms it with the code of that one mail', (suite) => {
   let server: TestServer | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
 
   it('asks for the code the change mailed, without mailing a second one', async () => {
-    server = await startServer();
+    server = await suite.startServer();
     const user = await register(server);
-    const { page, errors } = await openPage(browser, 'about:blank');
+    const { page, errors } = await suite.open('about:blank');
     await signInOnLoginPage(page, server, user);
     await openAccountPage(page, server.url);
 
@@ -37,8 +25,7 @@ describe.skipIf(!available)('/account changes the email and confirms it with the
     // The code field is there at once, with the focus: no button to press, no second mail.
     await page.waitForSelector('#email-verify-form:not([hidden])');
     expect(await page.evaluate('document.activeElement.id')).toBe('email-code');
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshotAll(page, 'account-email-code');
+    await checkPage(page, 'account-email-code');
 
     const mail = await waitForMail(server.dataDir, address);
     await page.fill('#email-code', codeIn(mail)!);
@@ -50,8 +37,7 @@ describe.skipIf(!available)('/account changes the email and confirms it with the
       email: address,
       email_verified: true,
     });
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshotAll(page, 'account-email-confirmed');
+    await checkPage(page, 'account-email-confirmed');
     expect(errors).toEqual([]);
   });
 });

@@ -1,34 +1,24 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, openPage } from '../support/browser.js';
+import { expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.js';
 import { browse, startOidcProvider } from '../support/oauth.js';
-import { screenshotAll, seriousViolations } from '../support/pages.js';
-import { call, freePort, register, startServer, type TestServer } from '../support/server.js';
+import { checkPage } from '../support/pages.js';
+import { call, freePort, register, type TestServer } from '../support/server.js';
 import { signInOnLoginPage } from '../support/account-page.js';
 import { codeAt, enableTotp } from '../support/totp.js';
 
-const available = chromiumAvailable("the OAuth pages' browser test");
 const CLIENT = { clientId: 'accounts-test', clientSecret: 'a-long-client-secret-for-tests' };
 
-describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Chromium', () => {
-  let browser: Browser;
+browserSuite('OAuth from the pages ends on a page, in headless Chromium', (suite) => {
   let server: TestServer | undefined;
   let op: Awaited<ReturnType<typeof startOidcProvider>> | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => browser?.close());
-  afterEach(async () => {
-    await server?.close();
-    await op?.close();
-    server = op = undefined;
-  });
 
   /** The service and a real OpenID Provider that knows only the service's own finish route as a redirect URI. */
   const start = async () => {
     const port = await freePort();
-    op = await startOidcProvider({ ...CLIENT, redirectUris: [`http://127.0.0.1:${port}/api/v1/auth/keycloak/token`] });
-    server = await startServer({
+    op = suite.closeAfter(
+      await startOidcProvider({ ...CLIENT, redirectUris: [`http://127.0.0.1:${port}/api/v1/auth/keycloak/token`] }),
+    );
+    server = await suite.startServer({
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       OAUTH_KEYCLOAK_ISSUER: op.issuer,
@@ -37,10 +27,6 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
     });
     await register(server); // the first account (the superadmin)
     return { server, op };
-  };
-  const checked = async (page: Page, name: string) => {
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshotAll(page, name);
   };
 
   it('signs in with a /login button that names no redirect, and ends on /account, signed in', async () => {
@@ -51,15 +37,15 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
       email_verified: true,
       preferred_username: 'carol',
     };
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
-    await checked(page, 'login-oauth');
+    const { page, errors } = await suite.open(`${server.url}/login`);
+    await checkPage(page, 'login-oauth');
     expect(await page.getAttribute('#oauth-keycloak', 'href')).toBe(
       `/api/v1/auth/keycloak?redirect_uri=${encodeURIComponent(`${server.url}/account`)}`,
     );
     await page.click('#oauth-keycloak');
     await page.waitForURL(`${server.url}/account`);
     await page.waitForSelector('#account[data-ready=true]');
-    await checked(page, 'oauth-signed-in-account');
+    await checkPage(page, 'oauth-signed-in-account');
     expect(await page.textContent('#who')).toContain('carol');
     expect(await page.textContent('#identity-list')).toContain('oauth:keycloak');
     // Linked already: no button to link it again.
@@ -103,7 +89,7 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
 
   it('a sign-in refused at the provider, or too slow, ends on a page that says so', async () => {
     const { server, op } = await start();
-    const { page, context, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, context, errors } = await suite.open(`${server.url}/login`);
     // The service's start route, answered as it is but for its redirect to the provider (a
     // redirect's next request cannot be intercepted): the provider's "access denied" comes back at once.
     const startRoute = (url: URL) => url.href.startsWith(`${server.api}/auth/keycloak?`);
@@ -117,7 +103,7 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
     });
     await page.click('#oauth-keycloak');
     await page.waitForURL(`${server.url}/account?oauth_error=validation_failed`);
-    await checked(page, 'oauth-refused');
+    await checkPage(page, 'oauth-refused');
     expect(await page.textContent('#oauth-error')).toBe(
       'The provider did not sign you in (it was cancelled or refused there). Nothing was changed.',
     );
@@ -143,7 +129,7 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
     const { server, op } = await start();
     const user = await register(server);
     op.signIn.person = { sub: 'erin-0001', preferred_username: 'erin-at-keycloak' };
-    const { page, errors } = await openPage(browser, 'about:blank');
+    const { page, errors } = await suite.open('about:blank');
     await signInOnLoginPage(page, server, user);
     // The sign-in is no longer recent: linking asks for the password.
     server.clock.advance(11 * 60_000);
@@ -151,11 +137,11 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
     await page.waitForSelector('#account[data-ready=true]');
     expect(await page.isVisible('#link-oauth-keycloak')).toBe(true);
     expect(await page.textContent('#identity-list')).not.toContain('oauth:keycloak');
-    await checked(page, 'account-link-oauth');
+    await checkPage(page, 'account-link-oauth');
 
     await page.click('#link-oauth-keycloak');
     await page.waitForSelector('#prove[open]');
-    await checked(page, 'account-link-oauth-prove');
+    await checkPage(page, 'account-link-oauth-prove');
     await page.fill('#prove-password', user.password);
     await page.click('#prove-form button[type=submit]');
     await page.waitForURL(`${server.url}/account`);
@@ -165,7 +151,7 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
     expect(await page.isHidden('#link-oauth-keycloak')).toBe(true);
     // Still this account: the provider was linked to it, not signed in to another.
     expect(await page.textContent('#who')).toContain(user.username);
-    await checked(page, 'account-linked-oauth');
+    await checkPage(page, 'account-linked-oauth');
     expect(errors).toEqual([]);
   });
 
@@ -182,14 +168,14 @@ describe.skipIf(!available)('OAuth from the pages ends on a page, in headless Ch
     expect(linked.status).toBe(401); // the link is made; signing in with it asks for the code
     server.clock.advance(30_000);
 
-    const { page, errors } = await openPage(browser, `${server.url}/login`);
+    const { page, errors } = await suite.open(`${server.url}/login`);
     await page.click('#oauth-keycloak');
     await page.waitForSelector('#oauth-totp-panel');
     // The state leaves the address bar; the way back to /account stays.
     await expect
       .poll(() => page.url())
       .toBe(`${server.url}/login?redirect_uri=${encodeURIComponent(`${server.url}/account`)}`);
-    await checked(page, 'login-oauth-totp');
+    await checkPage(page, 'login-oauth-totp');
     // A wrong code ends this sign-in (its state is spent); the provider's button starts another.
     await page.fill('#oauth-totp', '000000');
     await page.click('#oauth-totp-form button[type=submit]');
