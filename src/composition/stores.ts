@@ -12,8 +12,8 @@ import { createEmlMailer } from '../infra/mail/eml.js';
 import { createSmtpMailer } from '../infra/mail/smtp.js';
 import { openBullmqJobQueue } from '../infra/queue/bullmq.js';
 import { createSqliteJobQueue } from '../infra/queue/sqlite.js';
-import { createMemoryReadStore } from '../infra/readstore/memory.js';
 import { openMongoReadStore } from '../infra/readstore/mongo.js';
+import { openSqliteReadStore, READ_MODELS_FILE, type SqliteReadStore } from '../infra/readstore/sqlite.js';
 import { createReadStoreUsageStore } from '../infra/readstore/usage.js';
 import { createReadStoreWebhookDeliveryLog } from '../infra/readstore/webhook-deliveries.js';
 import { createSqliteCheckpoints } from '../infra/sqlite/checkpoints.js';
@@ -33,7 +33,13 @@ export async function openStores(config: Config, clock: () => Date) {
   const eventStore = config.eventStoreUrl
     ? await openEsdbEventStore(config.eventStoreUrl)
     : createSqliteEventStore(embedded(), clock);
-  const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
+  // Embedded read models get a file of their own: derived data, committed in batches, never backed up.
+  let embeddedReads: SqliteReadStore | null = null;
+  const readStore = config.mongoUrl
+    ? await openMongoReadStore(config.mongoUrl)
+    : (embeddedReads = openSqliteReadStore(join(config.dataDir, READ_MODELS_FILE), {
+        cacheDocuments: config.readCacheDocuments,
+      }));
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
   // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
   // else the SQLite file.
@@ -56,6 +62,8 @@ export async function openStores(config: Config, clock: () => Date) {
     reactorCheckpoints,
     usageStore,
     webhookDeliveries,
+    /** The embedded read store's cache, for the metrics; null on MongoDB. */
+    readCacheDocuments: embeddedReads ? (embeddedReads as SqliteReadStore).cachedDocuments : null,
     closeSqlite: () => (sqlite as SqliteDatabase | null)?.close(),
   };
 }

@@ -56,9 +56,10 @@ export class ProjectionInstance {
       `${definition.name}:${generation}`,
       (event) => this.apply(event),
       () => this.release(),
-      // Built against another store: in memory (this process's alone) they are built again; in a
-      // durable read store other instances serve them, so nothing is dropped and the start refuses.
-      deps.readStore.durable ? 'refuse' : 'start-over',
+      // Built against another store: read models this process alone serves (in memory, or in the
+      // embedded file) are built again; in a shared read store other instances serve them, so
+      // nothing is dropped and the start refuses.
+      deps.readStore.shared ? 'refuse' : 'start-over',
     );
   }
 

@@ -1,8 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMemoryReadStore } from '../../src/infra/readstore/memory.js';
 import { openMongoReadStore } from '../../src/infra/readstore/mongo.js';
+import { openSqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { readStoreContract } from './read-store.contract.js';
 
 readStoreContract('memory (mingo)', async () => createMemoryReadStore());
+readStoreContract('SQLite in memory', async () => openSqliteReadStore(':memory:', { cacheDocuments: 100 }));
+// A file, and a cache of two documents: most reads go to SQLite, not to the cache.
+readStoreContract('SQLite file', async () =>
+  openSqliteReadStore(join(mkdtempSync(join(tmpdir(), 'read-store-')), 'read-models.db'), { cacheDocuments: 2 }),
+);
 
 const mongoUrl = process.env.MONGO_URL;
 if (mongoUrl) readStoreContract('MongoDB', () => openMongoReadStore(mongoUrl));
