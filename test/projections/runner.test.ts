@@ -11,6 +11,7 @@ import { createEventCodec, type EventCodec } from '../../src/events/codec.js';
 import { createSqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { createSqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
 import { createMemoryReadStore } from '../../src/infra/readstore/memory.js';
+import { openSqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { openMongoReadStore } from '../../src/infra/readstore/mongo.js';
 import { openSqliteDatabase } from '../../src/infra/sqlite/database.js';
 import type { EventStore } from '../../src/ports/event-store.js';
@@ -33,7 +34,13 @@ afterEach(async () => {
 });
 
 /** The suite runs on every read store: in memory always, MongoDB (a fresh database per test) when MONGO_URL is set. */
-const readStores: [string, () => Promise<ReadStore>][] = [['memory (mingo)', async () => createMemoryReadStore()]];
+const readStores: [string, () => Promise<ReadStore>][] = [
+  ['memory (mingo)', async () => createMemoryReadStore()],
+  [
+    'SQLite',
+    async () => openSqliteReadStore(join(mkdtempSync(join(tmpdir(), 'runner-reads-')), 'r.db'), { cacheDocuments: 50 }),
+  ],
+];
 const mongoUrl = process.env.MONGO_URL;
 if (mongoUrl) {
   readStores.push([
@@ -44,7 +51,8 @@ if (mongoUrl) {
       return openMongoReadStore(url.toString());
     },
   ]);
-} else console.warn('MONGO_URL is not set: the projection runner suite runs on the in-memory read store only.');
+} else
+  console.warn('MONGO_URL is not set: the projection runner suite runs on the in-memory and SQLite read stores only.');
 
 let openReadStore = readStores[0]![1];
 
