@@ -193,6 +193,8 @@ export class ProjectionInstance {
 
   async stop() {
     await this.subscription.stop();
+    // Its writes are stamped, so a checkpoint racing a write still in flight costs at most a redelivery.
+    await this.subscription.checkpointNow();
     // Whoever waits here is told at once; the runner then waits on the generation that replaced this one.
     for (const waiter of [...this.waiters]) waiter.resolve(false);
   }
