@@ -20,7 +20,9 @@ import { createSqliteCheckpoints } from '../infra/sqlite/checkpoints.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../infra/sqlite/database.js';
 import { createSqliteUsageStore } from '../infra/sqlite/usage.js';
 import { createSqliteWebhookDeliveryLog } from '../infra/sqlite/webhook-deliveries.js';
+import { BoundedCache } from '../bounded-cache.js';
 import type { Mailer } from '../ports/mailer.js';
+import type { Doc } from '../ports/read-store.js';
 import type { UsageStore } from '../ports/usage-store.js';
 import type { WebhookDeliveryLog } from '../ports/webhook-deliveries.js';
 import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
@@ -38,7 +40,7 @@ export async function openStores(config: Config, clock: () => Date) {
   const readStore = config.mongoUrl
     ? await openMongoReadStore(config.mongoUrl)
     : (embeddedReads = openSqliteReadStore(join(config.dataDir, READ_MODELS_FILE), {
-        cacheDocuments: config.readCacheDocuments,
+        cache: new BoundedCache<string, Doc>(config.readCacheDocuments),
       }));
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
   // Reactors act on the world, so their checkpoints must last: the read store when it is durable,

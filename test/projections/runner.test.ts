@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projections } from '../../projections/index.js';
 import { meProjection } from '../../projections/me.js';
 import type { UserEvent } from '../../domain/user/events.js';
+import { BoundedCache } from '../../src/bounded-cache.js';
 import { createEventCodec, type EventCodec } from '../../src/events/codec.js';
 import { createSqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { createSqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
@@ -15,7 +16,7 @@ import { openSqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { openMongoReadStore } from '../../src/infra/readstore/mongo.js';
 import { openSqliteDatabase } from '../../src/infra/sqlite/database.js';
 import type { EventStore } from '../../src/ports/event-store.js';
-import type { ReadStore } from '../../src/ports/read-store.js';
+import type { Doc, ReadStore } from '../../src/ports/read-store.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { registrationEvents } from '../support/user-events.js';
 
@@ -38,7 +39,10 @@ const readStores: [string, () => Promise<ReadStore>][] = [
   ['memory (mingo)', async () => createMemoryReadStore()],
   [
     'SQLite',
-    async () => openSqliteReadStore(join(mkdtempSync(join(tmpdir(), 'runner-reads-')), 'r.db'), { cacheDocuments: 50 }),
+    async () =>
+      openSqliteReadStore(join(mkdtempSync(join(tmpdir(), 'runner-reads-')), 'r.db'), {
+        cache: new BoundedCache<string, Doc>(50),
+      }),
   ],
 ];
 const mongoUrl = process.env.MONGO_URL;

@@ -12,17 +12,24 @@ import {
   type UpdateDocument,
   type UpdateResult,
 } from '../../ports/read-store.js';
-import type { BoundedCache } from '../../bounded-cache.js';
 import type { SqliteDatabase } from '../sqlite/database.js';
 import { fastTest, isPlainValue, projected, sortedBy, updated, upsertSeed } from './memory-query.js';
 import { addIndex, INDEX_TABLE, quoted, readIndexes, tableOf, TableStatements, type Row } from './sqlite-table.js';
+
+/** Parsed documents by collection and `_id`, bounded by whoever makes it (the composition root: an LRU). */
+export interface DocumentCache {
+  get(key: string): Doc | undefined;
+  set(key: string, doc: Doc): void;
+  delete(key: string): void;
+  readonly size: number;
+}
 
 /** What every collection of one store shares: the connection, the open write transaction, the document cache. */
 export interface SqliteStoreContext {
   db: SqliteDatabase;
   /** Runs a write in the store's open transaction (beginning one if none is open). */
   writing<R>(work: () => R): R;
-  cache: BoundedCache<string, Doc>;
+  cache: DocumentCache;
 }
 
 const deepFreeze = <T>(value: T): T => {

@@ -9,10 +9,9 @@
  * the projection applies those events again from the checkpoint that was committed. Hence also
  * `synchronous=NORMAL`: what a power cut loses is derived from the events and is re-applied.
  */
-import { BoundedCache } from '../../bounded-cache.js';
 import type { Collection, Doc, ReadStore } from '../../ports/read-store.js';
 import { openSqliteDatabase } from '../sqlite/database.js';
-import { SqliteCollection, type SqliteStoreContext } from './sqlite-collection.js';
+import { SqliteCollection, type DocumentCache, type SqliteStoreContext } from './sqlite-collection.js';
 import { createIndexTable, INDEX_TABLE } from './sqlite-table.js';
 
 /** The file's name in DATA_DIR. */
@@ -29,12 +28,13 @@ export interface SqliteReadStore extends ReadStore {
 
 /**
  * Opens (or creates) the read models' file; `:memory:` for one that lives as long as the process.
- * `cacheDocuments` bounds the parsed documents kept in memory, whatever the number of accounts.
+ * `cache` holds the parsed documents kept in memory: its bound, not the number of accounts, is
+ * what the read models cost in memory.
  */
-export function openSqliteReadStore(path: string, options: { cacheDocuments: number }): SqliteReadStore {
+export function openSqliteReadStore(path: string, options: { cache: DocumentCache }): SqliteReadStore {
   const db = openSqliteDatabase(path, { synchronous: 'normal' });
   createIndexTable(db);
-  const cache = new BoundedCache<string, Doc>(options.cacheDocuments);
+  const cache = options.cache;
   let timer: NodeJS.Timeout | null = null;
   let writes = 0;
 
