@@ -43,8 +43,8 @@ export async function openStores(config: Config, clock: () => Date) {
         cache: new BoundedCache<string, Doc>(config.readCacheDocuments),
       }));
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
-  // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
-  // else the SQLite file.
+  // Reactors act on the world, so their checkpoints must be durable as soon as written: MongoDB,
+  // or accounts.db (not read-models.db, whose commits are batched and may be lost in a crash).
   const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
   const usageStore: UsageStore = config.mongoUrl
     ? createReadStoreUsageStore(readStore)

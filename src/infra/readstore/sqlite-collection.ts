@@ -30,6 +30,7 @@ export interface SqliteStoreContext {
   /** Runs a write in the store's open transaction (beginning one if none is open). */
   writing<R>(work: () => R): R;
   cache: DocumentCache;
+  tableExists(table: string): boolean;
 }
 
 const deepFreeze = <T>(value: T): T => {
@@ -74,10 +75,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   /** The table's statements, or null while the table does not exist. */
   private table(): TableStatements | null {
     if (this.statements) return this.statements;
-    const exists = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-      .get(`c:${this.name}`);
-    if (!exists) return null;
+    if (!this.store.tableExists(`c:${this.name}`)) return null;
     this.statements = new TableStatements(this.db, tableOf(this.name), readIndexes(this.db, this.name));
     return this.statements;
   }

@@ -46,9 +46,11 @@ export function openSqliteReadStore(path: string, options: { cache: DocumentCach
     // ends, and the next start re-applies what was lost from the checkpoints that were committed.
     if (db.inTransaction) db.exec('COMMIT');
   };
+  const findTable = db.prepare<[string]>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
   const context: SqliteStoreContext = {
     db,
     cache,
+    tableExists: (table) => findTable.get(table) !== undefined,
     writing(work) {
       if (!db.inTransaction) {
         // IMMEDIATE takes the write lock now: another process on the file (the CLI) waits its turn
