@@ -1,6 +1,7 @@
 /**
  * The read store port: a subset of MongoDB's collection API, so that projectors written as Mongo
- * filters and update documents run unchanged on MongoDB and on the in-memory (mingo) adapter.
+ * filters and update documents run unchanged on MongoDB, on SQLite (embedded mode) and in memory
+ * (the last two with mingo).
  */
 
 export type Doc = { _id: string } & Record<string, unknown>;

@@ -268,9 +268,13 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     const table = this.ensureTable();
     if (table.indexes.some((i) => i.fields.join() === fields.join())) return;
     this.store.writing(() => {
+      // Read again under the write lock: another process on the file (a worker, the CLI) may have
+      // added it since this one prepared its statements.
+      const indexes = readIndexes(this.db, this.name);
+      if (indexes.some((i) => i.fields.join() === fields.join())) return;
       this.db.exec('SAVEPOINT create_index');
       try {
-        addIndex(this.db, this.name, spec, table.indexes.length);
+        addIndex(this.db, this.name, spec, indexes.length);
         this.db.exec('RELEASE create_index');
       } catch (error) {
         this.db.exec('ROLLBACK TO create_index');
@@ -279,7 +283,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
         throw error;
       }
     });
-    // Its columns changed: the statements are prepared again.
+    // Its columns changed (here or in another process): the statements are prepared again.
     this.statements = null;
   }
 
