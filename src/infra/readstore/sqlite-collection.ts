@@ -148,23 +148,62 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     for (const row of table.scan(visibility).iterate()) yield this.parse(row, false);
   }
 
+  /** The filter as a test of one document: the hand-written fast paths, else mingo; null for `{}`. */
+  private tester(filter: Filter): ((doc: T) => boolean) | null {
+    const fast = fastTest(filter);
+    if (fast) return fast;
+    if (Object.keys(filter).length === 0) return null;
+    const query = this.query(filter);
+    return (doc) => query.test(doc);
+  }
+
   private matching(filter: Filter, limit = Infinity): T[] {
     const table = this.table();
     if (!table) return [];
     const liveOnly = !(TOMBSTONE in filter);
-    const test =
-      fastTest(filter) ??
-      (Object.keys(filter).length
-        ? (
-            (query: Query) => (doc: T) =>
-              query.test(doc)
-          )(this.query(filter))
-        : null);
+    const test = this.tester(filter);
     const found: T[] = [];
     for (const doc of this.candidates(table, filter, liveOnly)) {
       if (liveOnly && doc[TOMBSTONE] === true) continue;
       if (!test || test(doc)) found.push(doc);
       if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  /**
+   * The first `wanted` matches in `_id` order (the admin list's pages), read in that order from the
+   * primary key, from the filter's `_id` bound on, and stopped once there are enough: not every
+   * document parsed and sorted for one page. SQLite orders TEXT by UTF-8 bytes and JavaScript by
+   * UTF-16 units, the same order unless ids mix characters above U+FFFF with U+E000 to U+FFFF.
+   */
+  private firstById(filter: Filter, direction: 1 | -1, wanted: number): T[] {
+    const table = this.table();
+    if (!table) return [];
+    const liveOnly = !(TOMBSTONE in filter);
+    const conditions = liveOnly ? ['dead = 0'] : filter[TOMBSTONE] === true ? ['dead = 1'] : [];
+    const bounds: string[] = [];
+    const range = filter._id as { $gt?: unknown; $lt?: unknown } | undefined;
+    if (range && typeof range === 'object' && !Array.isArray(range)) {
+      for (const [operator, sql] of [
+        ['$gt', '_id > ?'],
+        ['$lt', '_id < ?'],
+      ] as const) {
+        const bound = range[operator];
+        if (typeof bound !== 'string') continue;
+        conditions.push(sql);
+        bounds.push(bound);
+      }
+    }
+    const where = `${conditions.join(' AND ') || '1'} ORDER BY _id ${direction === 1 ? 'ASC' : 'DESC'}`;
+    const test = this.tester(filter);
+    const found: T[] = [];
+    if (wanted <= 0) return found;
+    for (const row of table.scan(where).iterate(...bounds)) {
+      const doc = this.parse(row, false);
+      if (liveOnly && doc[TOMBSTONE] === true) continue;
+      if (!test || test(doc)) found.push(doc);
+      if (found.length >= wanted) break;
     }
     return found;
   }
@@ -211,8 +250,13 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async find(filter: Filter, options: FindOptions = {}) {
     const sorted = options.sort;
-    let docs = this.matching(filter, sorted ? Infinity : (options.skip ?? 0) + (options.limit ?? Infinity));
-    if (sorted) docs = sortedBy(docs, sorted);
+    const wanted = (options.skip ?? 0) + (options.limit ?? Infinity);
+    const byIdOnly = sorted && Object.keys(sorted).length === 1 && sorted._id !== undefined;
+    let docs =
+      byIdOnly && !isPlainValue(filter._id)
+        ? this.firstById(filter, sorted._id!, wanted)
+        : this.matching(filter, sorted ? Infinity : wanted);
+    if (sorted && !byIdOnly) docs = sortedBy(docs, sorted);
     const start = options.skip ?? 0;
     docs = docs.slice(start, options.limit === undefined ? undefined : start + options.limit);
     return options.projection ? projected(docs, options.projection) : docs;
