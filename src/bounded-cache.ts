@@ -24,6 +24,8 @@ export class BoundedCache<K, V> {
   }
 
   set(key: K, value: V) {
+    // Never in both generations, so that `size` counts each entry once.
+    this.old.delete(key);
     this.young.set(key, value);
     if (this.young.size >= Math.max(1, this.limit >> 1)) {
       this.old = this.young;
@@ -34,6 +36,11 @@ export class BoundedCache<K, V> {
   delete(key: K) {
     this.young.delete(key);
     this.old.delete(key);
+  }
+
+  /** How many entries it holds: always below `limit`. */
+  get size(): number {
+    return this.young.size + this.old.size;
   }
 
   /** Every entry (the young generation first). */

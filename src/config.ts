@@ -78,6 +78,7 @@ export const configSchema = z
     READ_YOUR_WRITES_TIMEOUT: duration('2s'),
     PROJECTION_REGISTRY_POLL: duration('2s'),
     PROJECTION_GRACE: duration('10m'),
+    READ_CACHE_DOCUMENTS: int(50_000, 1, 100_000_000),
     REAUTH_WINDOW: duration('10m'),
     TRUSTED_DEVICE_TTL: duration('30d'),
     NEW_DEVICE_NOTICES: bool(true),
@@ -131,6 +132,8 @@ export const configSchema = z
       projectionRegistryPollMs: env.PROJECTION_REGISTRY_POLL,
       /** How long a generation retired by a rebuild, and a deleted document's tombstone, outlive it in MongoDB. */
       projectionGraceMs: env.PROJECTION_GRACE,
+      /** Embedded mode: how many parsed read-model documents stay in memory in front of DATA_DIR/read-models.db. */
+      readCacheDocuments: env.READ_CACHE_DOCUMENTS,
       /** How recent a sign-in counts as proof for a sensitive read (the user key). */
       reauthWindowMs: env.REAUTH_WINDOW,
       /** How long a device remembered at a two-factor sign-in skips the second factor. */

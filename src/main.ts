@@ -3,7 +3,7 @@ import { createService } from './service.js';
 
 /** `npm start`: read the configuration, build the service, serve until SIGTERM or SIGINT. */
 async function main() {
-  const service = await createService(configOrExit(), { readModelSnapshot: true });
+  const service = await createService(configOrExit());
   await service.listen();
   closeOnSignals(() => service.close(), { graceMs: 10_000, what: 'shutting down' });
 }

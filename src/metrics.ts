@@ -90,6 +90,8 @@ export function createMetrics() {
       eventStore: EventStore;
       queue: JobQueue;
       webhookBacklog: () => Promise<{ endpointId: string; waiting: number; oldestEventTime: string }[]>;
+      /** The embedded read store's cache size; null on MongoDB (no such cache). */
+      readCacheDocuments?: (() => number) | null;
       clock: () => Date;
     }) {
       // Both read the backlog once per scrape; the second gauge reuses the first's answer.
@@ -129,6 +131,16 @@ export function createMetrics() {
             this.set({ projection: p.name, status: p.status }, Number(head > p.position ? head - p.position : 0n));
         },
       });
+      const readCacheDocuments = deps.readCacheDocuments;
+      if (readCacheDocuments)
+        new Gauge({
+          name: 'accounts_read_cache_documents',
+          help: 'Read-model documents held parsed in memory in embedded mode (at most READ_CACHE_DOCUMENTS)',
+          registers: [registry],
+          collect() {
+            this.set(readCacheDocuments());
+          },
+        });
       new Gauge({
         name: 'accounts_queue_depth',
         help: 'Jobs waiting, delayed or running in the job queue',

@@ -18,11 +18,6 @@ import type { WebhookEndpoints } from './webhooks/endpoints.js';
 export interface ServiceOptions {
   clock?: () => Date;
   logger?: Logger;
-  /**
-   * Embedded mode: load the read models from DATA_DIR's snapshot at start and save them at a clean
-   * stop (see projections/snapshot.ts). `npm start` does; the CLI and tests do not.
-   */
-  readModelSnapshot?: boolean;
 }
 
 export interface Service {

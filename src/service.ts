@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { projections } from '../projections/index.js';
 import { createChallenges } from './accounts/challenges.js';
@@ -23,7 +22,6 @@ import { createHttpApp } from './http/app.js';
 import { createBcryptPool } from './infra/bcrypt/pool.js';
 import { createRateLimiter } from './infra/ratelimit/limiter.js';
 import { createMemoryReadStore } from './infra/readstore/memory.js';
-import { createFileSnapshotStorage, SNAPSHOT_FILE } from './infra/snapshot/file.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { passwordPolicy } from './passwords/index.js';
@@ -31,9 +29,7 @@ import { createCaptcha } from './captcha/captcha.js';
 import { loginMethods, startLoginMethods } from './login-methods/index.js';
 import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { projectionOperations } from './operations.js';
-import type { SnapshottableReadStore } from './ports/read-store.js';
 import { ProjectionRunner } from './projections/runner.js';
-import { loadReadModelSnapshot, saveReadModelSnapshot } from './projections/snapshot.js';
 import { createTokenSigner, ed25519Key } from './tokens/jwt.js';
 
 export type { Service, ServiceOptions } from './service-types.js';
@@ -42,8 +38,17 @@ export type { Service, ServiceOptions } from './service-types.js';
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, webhookDeliveries, closeSqlite } =
-    await openStores(config, clock);
+  const {
+    eventStore,
+    readStore,
+    keyStore,
+    queue,
+    reactorCheckpoints,
+    usageStore,
+    webhookDeliveries,
+    readCacheDocuments,
+    closeSqlite,
+  } = await openStores(config, clock);
   const mailer = createMailer(config, logger);
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });
@@ -57,11 +62,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
     ttlMs: config.jwtTtlMs,
     clock,
   });
-  // Only a durable read store (MongoDB) is shared by several instances; the embedded one drops a
+  // Only a shared read store (MongoDB) is read by several instances; the embedded one drops a
   // retired generation and purges tombstones at the next look, since no other instance reads it.
   const runner = new ProjectionRunner({ eventStore, readStore, codec, logger, clock }, projections, {
     registryPollMs: config.projectionRegistryPollMs,
-    graceMs: readStore.durable ? config.projectionGraceMs : 0,
+    graceMs: readStore.shared ? config.projectionGraceMs : 0,
   });
   const metrics = createMetrics();
   const commands = new CommandHandler({ eventStore, codec, observe: metrics.observeCommand });
@@ -140,20 +145,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl })
       : null;
 
-  // Embedded mode only (SQLite events, memory read models): the marker check reads positions as SQLite numbers them.
-  const snapshot =
-    options.readModelSnapshot && !readStore.durable && !config.eventStoreUrl
-      ? {
-          storage: createFileSnapshotStorage(join(config.dataDir, SNAPSHOT_FILE)),
-          readStore: readStore as SnapshottableReadStore,
-          eventStore,
-          keyStore,
-          logger,
-          versions: Object.fromEntries(projections.map((p) => [p.name, p.version])),
-        }
-      : null;
-  if (snapshot) await loadReadModelSnapshot(snapshot);
-  /** What runs, in the order it stops (the read models last: a snapshot is saved after them), then the stores. */
+  /** What runs, in the order it stops (the read models last), then the stores. */
   const stopWork = [
     () => usage.close(),
     () => jobs.stop(),
@@ -224,7 +216,14 @@ export async function createService(config: Config, options: ServiceOptions = {}
     );
   if (!config.metricsToken && config.nodeEnv === 'production')
     logger.warn('GET /metrics is public: set METRICS_TOKEN, or keep /metrics off the internet at the proxy');
-  metrics.watch({ runner, eventStore, queue, webhookBacklog: () => webhookDeliveries.backlog(), clock });
+  metrics.watch({
+    runner,
+    eventStore,
+    queue,
+    webhookBacklog: () => webhookDeliveries.backlog(),
+    readCacheDocuments,
+    clock,
+  });
   let server: Server | null = null;
 
   return {
@@ -260,14 +259,6 @@ export async function createService(config: Config, options: ServiceOptions = {}
         clearInterval(sweep);
       }
       for (const stop of stopWork) await stop();
-      if (snapshot) {
-        try {
-          const marker = await saveReadModelSnapshot(snapshot);
-          logger.info({ position: String(marker.position) }, 'read models saved to their snapshot');
-        } catch (error) {
-          logger.warn({ err: error }, 'read-model snapshot not saved; the next start builds them from the events');
-        }
-      }
       for (const close of closeStores) await close();
     },
   };

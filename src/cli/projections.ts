@@ -90,6 +90,9 @@ export function registerRebuild(program: Command): void {
         { registryPollMs: 0 },
       );
       try {
+        // The live generation first resumes from its checkpoint (the read store outlives the
+        // process); the next one is then built from the first event beside it, and swapped in.
+        await runner.start();
         const head = await stores.eventStore.headPosition();
         const started = Date.now();
         bar.start(Number(head), 0, { rate: 0 });
@@ -99,11 +102,7 @@ export function registerRebuild(program: Command): void {
             rate: Math.round(building.processed / Math.max(0.001, (Date.now() - started) / 1000)),
           });
         }, 200);
-        // A durable read store resumes the live version and builds the next one beside it; an
-        // in-memory one starts empty, so starting it is the rebuild.
-        await runner.start();
-        if (stores.readStore.durable) await runner.rebuild(name);
-        else await runner.catchUp(24 * 3_600_000);
+        await runner.rebuild(name);
         clearInterval(timer);
         const done = runner.status()[0]!;
         const seconds = (Date.now() - started) / 1000;

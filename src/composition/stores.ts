@@ -12,15 +12,17 @@ import { createEmlMailer } from '../infra/mail/eml.js';
 import { createSmtpMailer } from '../infra/mail/smtp.js';
 import { openBullmqJobQueue } from '../infra/queue/bullmq.js';
 import { createSqliteJobQueue } from '../infra/queue/sqlite.js';
-import { createMemoryReadStore } from '../infra/readstore/memory.js';
 import { openMongoReadStore } from '../infra/readstore/mongo.js';
+import { openSqliteReadStore, READ_MODELS_FILE, type SqliteReadStore } from '../infra/readstore/sqlite.js';
 import { createReadStoreUsageStore } from '../infra/readstore/usage.js';
 import { createReadStoreWebhookDeliveryLog } from '../infra/readstore/webhook-deliveries.js';
 import { createSqliteCheckpoints } from '../infra/sqlite/checkpoints.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../infra/sqlite/database.js';
 import { createSqliteUsageStore } from '../infra/sqlite/usage.js';
 import { createSqliteWebhookDeliveryLog } from '../infra/sqlite/webhook-deliveries.js';
+import { BoundedCache } from '../bounded-cache.js';
 import type { Mailer } from '../ports/mailer.js';
+import type { Doc } from '../ports/read-store.js';
 import type { UsageStore } from '../ports/usage-store.js';
 import type { WebhookDeliveryLog } from '../ports/webhook-deliveries.js';
 import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
@@ -33,10 +35,16 @@ export async function openStores(config: Config, clock: () => Date) {
   const eventStore = config.eventStoreUrl
     ? await openEsdbEventStore(config.eventStoreUrl)
     : createSqliteEventStore(embedded(), clock);
-  const readStore = config.mongoUrl ? await openMongoReadStore(config.mongoUrl) : createMemoryReadStore();
+  // Embedded read models get a file of their own: derived data, committed in batches, never backed up.
+  let embeddedReads: SqliteReadStore | null = null;
+  const readStore = config.mongoUrl
+    ? await openMongoReadStore(config.mongoUrl)
+    : (embeddedReads = openSqliteReadStore(join(config.dataDir, READ_MODELS_FILE), {
+        cache: new BoundedCache<string, Doc>(config.readCacheDocuments),
+      }));
   const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
-  // Reactors act on the world, so their checkpoints must last: the read store when it is durable,
-  // else the SQLite file.
+  // Reactors act on the world, so their checkpoints must be durable as soon as written: MongoDB,
+  // or accounts.db (not read-models.db, whose commits are batched and may be lost in a crash).
   const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
   const usageStore: UsageStore = config.mongoUrl
     ? createReadStoreUsageStore(readStore)
@@ -56,6 +64,8 @@ export async function openStores(config: Config, clock: () => Date) {
     reactorCheckpoints,
     usageStore,
     webhookDeliveries,
+    /** The embedded read store's cache, for the metrics; null on MongoDB. */
+    readCacheDocuments: embeddedReads ? (embeddedReads as SqliteReadStore).cachedDocuments : null,
     closeSqlite: () => (sqlite as SqliteDatabase | null)?.close(),
   };
 }

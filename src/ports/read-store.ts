@@ -1,6 +1,7 @@
 /**
  * The read store port: a subset of MongoDB's collection API, so that projectors written as Mongo
- * filters and update documents run unchanged on MongoDB and on the in-memory (mingo) adapter.
+ * filters and update documents run unchanged on MongoDB, on SQLite (embedded mode) and in memory
+ * (the last two with mingo).
  */
 
 export type Doc = { _id: string } & Record<string, unknown>;
@@ -62,27 +63,17 @@ export interface ReadStore {
   collection<T extends Doc = Doc>(name: string): Collection<T>;
   /** Names of the collections that exist. */
   listCollections(): Promise<string[]>;
-  /** Whether the store outlives the process (MongoDB) or must be rebuilt at start (memory). */
+  /** Whether the read models outlive the process (SQLite, MongoDB) or must be rebuilt at start (memory). */
   readonly durable: boolean;
+  /**
+   * Whether other instances serve the same read models (MongoDB): a retired generation is kept for
+   * the grace period, and a checkpoint of another event store is refused rather than rebuilt over.
+   */
+  readonly shared: boolean;
+  /** Makes every write so far durable (a store that batches its commits commits now). */
+  flush(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** What a snapshot holds besides the collections: where the event store stood when it was taken. */
-export interface SnapshotMarker {
-  position: bigint;
-  eventId: string | null;
-  /** The version of every read model in it. */
-  versions: Record<string, number>;
-}
-
-/** A read store that can be saved whole and loaded back (the embedded one; see src/projections/snapshot.ts). */
-export interface SnapshottableReadStore extends ReadStore {
-  snapshot(marker: SnapshotMarker): Buffer;
-  /** Loads a snapshot into this (empty) store and answers its marker; throws on anything it cannot read. */
-  restore(buffer: Buffer): Promise<SnapshotMarker>;
-  /** Empties the store (a snapshot that did not load whole, or did not match the events). */
-  clear(): void;
 }
 
 export class DuplicateKeyError extends Error {

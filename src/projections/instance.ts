@@ -56,9 +56,10 @@ export class ProjectionInstance {
       `${definition.name}:${generation}`,
       (event) => this.apply(event),
       () => this.release(),
-      // Built against another store: in memory (this process's alone) they are built again; in a
-      // durable read store other instances serve them, so nothing is dropped and the start refuses.
-      deps.readStore.durable ? 'refuse' : 'start-over',
+      // Built against another store: read models this process alone serves (in memory, or in the
+      // embedded file) are built again; in a shared read store other instances serve them, so
+      // nothing is dropped and the start refuses.
+      deps.readStore.shared ? 'refuse' : 'start-over',
     );
   }
 
@@ -192,6 +193,8 @@ export class ProjectionInstance {
 
   async stop() {
     await this.subscription.stop();
+    // Its writes are stamped, so a checkpoint racing a write still in flight costs at most a redelivery.
+    await this.subscription.checkpointNow();
     // Whoever waits here is told at once; the runner then waits on the generation that replaced this one.
     for (const waiter of [...this.waiters]) waiter.resolve(false);
   }

@@ -166,6 +166,8 @@ export class ProjectionRunner {
         retired: current.generation,
         at: this.now(),
       });
+      // At once, not with the next batch: a restart must not serve the retired generation again.
+      await this.deps.readStore.flush();
     } finally {
       this.building.delete(name);
     }

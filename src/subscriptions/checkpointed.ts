@@ -176,6 +176,17 @@ export class CheckpointedSubscription {
     await subscription?.stop();
   }
 
+  /**
+   * Records where it stands now, events it had nothing to do with included (a read model at a clean
+   * stop: the next start applies nothing again). Not for reactors: a write racing one in flight
+   * could move their checkpoint back, and a reactor must not act twice.
+   */
+  async checkpointNow() {
+    if (!this.loaded || this.sinceCheckpoint === 0) return;
+    this.sinceCheckpoint = 0;
+    await this.deps.checkpoints.set(this.checkpointId, this.position, this.store);
+  }
+
   async forget() {
     await this.deps.checkpoints.delete(this.checkpointId);
   }

@@ -75,6 +75,28 @@ export function readStoreContract(name: string, open: () => Promise<ReadStore>) 
       expect(await users.findOne({ name: { $regex: '^user7$' } })).toMatchObject({ _id: 'u7' });
     });
 
+    it('pages in _id order from a bound, with a filter, both ways, past tombstones', async () => {
+      for (let i = 0; i < 10; i += 1)
+        await users.updateOne({ _id: `u${i}` }, { $set: { n: i, even: i % 2 === 0 } }, { upsert: true });
+      await users.tombstone({ _id: 'u5' }, 1, new Date('2026-06-01T12:00:00.000Z'));
+      const ids = (docs: Doc[]) => docs.map((d) => d._id);
+      expect(ids(await users.find({ even: true, _id: { $gt: 'u2' } }, { sort: { _id: 1 }, limit: 2 }))).toEqual([
+        'u4',
+        'u6',
+      ]);
+      expect(ids(await users.find({ _id: { $lt: 'u8' } }, { sort: { _id: -1 }, skip: 1, limit: 3 }))).toEqual([
+        'u6',
+        'u4',
+        'u3',
+      ]);
+      expect(await users.find({ _id: { $gt: 'u7' } }, { sort: { _id: 1 }, projection: { n: 1 } })).toEqual([
+        { _id: 'u8', n: 8 },
+        { _id: 'u9', n: 9 },
+      ]);
+      expect(ids(await users.find({}, { sort: { _id: -1 }, limit: 2 }))).toEqual(['u9', 'u8']);
+      expect(await users.find({}, { sort: { _id: 1 }, limit: 0 })).toEqual([]);
+    });
+
     it('updateMany and deleteMany touch every match and nothing else', async () => {
       for (const [id, owner] of [
         ['s1', 'a'],

@@ -81,8 +81,8 @@ describe('checkpoints know their event store', () => {
     await after.stop();
   });
 
-  it('on a durable (shared) read store a read model refuses a checkpoint of another store, and drops nothing', async () => {
-    const shared: ReadStore = Object.assign(createMemoryReadStore(), { durable: true });
+  it('on a shared read store a read model refuses a checkpoint of another store, and drops nothing', async () => {
+    const shared: ReadStore = Object.assign(createMemoryReadStore(), { durable: true, shared: true });
     const old = openStore();
     const ada = await registerUser(old, 'ada');
     const before = runnerOver(old, shared);

@@ -237,29 +237,4 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   get size() {
     return this.docs.size;
   }
-
-  /** Its documents and index definitions, for a snapshot. */
-  dump(): CollectionDump {
-    return {
-      name: this.name,
-      indexes: this.indexes.map((index) => ({
-        keys: Object.fromEntries(index.fields.map((f) => [f, 1])),
-        unique: index.unique,
-        sparse: index.sparse,
-      })),
-      docs: [...this.docs.values()],
-    };
-  }
-
-  /** Fills an empty collection from a dump: indexes first, then every document (checked, frozen, indexed). */
-  async load(dump: CollectionDump) {
-    for (const spec of dump.indexes) await this.createIndex(spec as IndexSpec);
-    for (const doc of dump.docs) this.store(doc as T);
-  }
-}
-
-export interface CollectionDump {
-  name: string;
-  indexes: { keys: Record<string, 1>; unique: boolean; sparse: boolean }[];
-  docs: Doc[];
 }

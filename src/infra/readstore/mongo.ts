@@ -171,6 +171,7 @@ export async function openMongoReadStore(url: string): Promise<ReadStore> {
 
   return {
     durable: true,
+    shared: true,
     collection<T extends Doc = Doc>(name: string): Collection<T> {
       if (name === KEY_STORE_COLLECTION) throw new Error(`${name} belongs to the key store`);
       let collection = collections.get(name);
@@ -186,6 +187,8 @@ export async function openMongoReadStore(url: string): Promise<ReadStore> {
         .map((info) => info.name)
         .filter((name) => !name.startsWith('system.') && name !== KEY_STORE_COLLECTION);
     },
+    // Every write is acknowledged by the server when it returns: nothing waits here.
+    async flush() {},
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -1,7 +1,7 @@
 import type { CheckpointStore } from '../../ports/checkpoint-store.js';
 import type { SqliteDatabase } from './database.js';
 
-/** Reactor checkpoints in the embedded store's file: they survive restarts, unlike the in-memory read models. */
+/** Reactor checkpoints in the embedded store's file, committed at once (the read models' file commits in batches). */
 export function createSqliteCheckpoints(db: SqliteDatabase): CheckpointStore {
   db.exec('CREATE TABLE IF NOT EXISTS checkpoints (id TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID');
   // Files from before the event store's identity was recorded gain the column (null: not known).

@@ -1,0 +1,100 @@
+/**
+ * The embedded read store: the read models in their own SQLite file beside the events, so that
+ * they survive a restart or a crash, with a bounded cache of parsed documents in front.
+ *
+ * Writes go into a transaction that stays open and is committed every COMMIT_EVERY_MS, every
+ * COMMIT_EVERY_WRITES writes, and on flush and close. Reads on the same connection see the writes
+ * not yet committed. A projection's checkpoint is a document of this store, written after the
+ * documents it vouches for, so a crash loses a tail of documents and their checkpoint together, and
+ * the projection applies those events again from the checkpoint that was committed. Hence also
+ * `synchronous=NORMAL`: what a power cut loses is derived from the events and is re-applied.
+ */
+import type { Collection, Doc, ReadStore } from '../../ports/read-store.js';
+import { openSqliteDatabase } from '../sqlite/database.js';
+import { SqliteCollection, type DocumentCache, type SqliteStoreContext } from './sqlite-collection.js';
+import { createIndexTable, INDEX_TABLE } from './sqlite-table.js';
+
+/** The file's name in DATA_DIR. */
+export const READ_MODELS_FILE = 'read-models.db';
+
+const COMMIT_EVERY_MS = 25;
+/** A catch-up never yields to the timer (every write is synchronous underneath): it commits by count. */
+const COMMIT_EVERY_WRITES = 2000;
+
+export interface SqliteReadStore extends ReadStore {
+  /** How many parsed documents the cache holds now (never more than its limit). */
+  cachedDocuments(): number;
+}
+
+/**
+ * Opens (or creates) the read models' file; `:memory:` for one that lives as long as the process.
+ * `cache` holds the parsed documents kept in memory: its bound, not the number of accounts, is
+ * what the read models cost in memory.
+ */
+export function openSqliteReadStore(path: string, options: { cache: DocumentCache }): SqliteReadStore {
+  const db = openSqliteDatabase(path, { synchronous: 'normal' });
+  createIndexTable(db);
+  const cache = options.cache;
+  let timer: NodeJS.Timeout | null = null;
+  let writes = 0;
+
+  const commit = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    writes = 0;
+    // A failed commit (a full disk) is thrown where it happens, from the timer too: the process
+    // ends, and the next start re-applies what was lost from the checkpoints that were committed.
+    if (db.inTransaction) db.exec('COMMIT');
+  };
+  const findTable = db.prepare<[string]>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  const context: SqliteStoreContext = {
+    db,
+    cache,
+    tableExists: (table) => findTable.get(table) !== undefined,
+    writing(work) {
+      if (!db.inTransaction) {
+        // IMMEDIATE takes the write lock now: another process on the file (the CLI) waits its turn
+        // instead of failing on a lock upgrade.
+        db.exec('BEGIN IMMEDIATE');
+        timer = setTimeout(commit, COMMIT_EVERY_MS);
+        timer.unref();
+      }
+      const result = work();
+      writes += 1;
+      if (writes >= COMMIT_EVERY_WRITES) commit();
+      return result;
+    },
+  };
+  const collections = new Map<string, SqliteCollection<Doc>>();
+
+  return {
+    durable: true,
+    shared: false,
+    collection<T extends Doc>(name: string) {
+      let collection = collections.get(name);
+      if (!collection) collections.set(name, (collection = new SqliteCollection(name, context)));
+      return collection as unknown as Collection<T>;
+    },
+    async listCollections() {
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c:%' ORDER BY name")
+        .all() as { name: string }[];
+      // As in memory: a collection exists while it holds something.
+      return tables
+        .filter(({ name }) => db.prepare(`SELECT 1 FROM "${name.replaceAll('"', '""')}" LIMIT 1`).get() !== undefined)
+        .map(({ name }) => name.slice(2));
+    },
+    async flush() {
+      commit();
+    },
+    async ping() {
+      db.prepare(`SELECT 1 FROM ${INDEX_TABLE} LIMIT 1`).get();
+    },
+    async close() {
+      if (!db.open) return;
+      commit();
+      db.close();
+    },
+    cachedDocuments: () => cache.size,
+  };
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BoundedCache } from '../../src/bounded-cache.js';
+import { openSqliteReadStore, type SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
+import { isDuplicateKey, type Doc } from '../../src/ports/read-store.js';
+
+/** What the SQLite read store adds to the contract: its file outlives it, and another process may share it. */
+describe('ReadStore on SQLite: the file', () => {
+  const opened: SqliteReadStore[] = [];
+  const open = (file: string, cacheDocuments = 10) => {
+    const store = openSqliteReadStore(file, { cache: new BoundedCache<string, Doc>(cacheDocuments) });
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+  const newFile = () => join(mkdtempSync(join(tmpdir(), 'read-store-file-')), 'read-models.db');
+
+  it('keeps documents, dates, bigints and indexes across a close and a reopen', async () => {
+    const file = newFile();
+    const first = open(file);
+    const at = new Date('2026-06-01T12:00:00.000Z');
+    await first.collection('users').createIndex({ keys: { email: 1 }, unique: true, sparse: true });
+    await first
+      .collection('users')
+      .updateOne(
+        { _id: 'a' },
+        { $set: { email: 'a@example.test', at, big: 2n ** 70n, nested: { at } } },
+        { upsert: true },
+      );
+    await first.close();
+
+    const second = open(file);
+    const users = second.collection('users');
+    const found = await users.findOne({ email: 'a@example.test' });
+    expect(found).toEqual({ _id: 'a', email: 'a@example.test', at, big: 2n ** 70n, nested: { at } });
+    expect(found?.at).toBeInstanceOf(Date);
+    await expect(
+      users.updateOne({ _id: 'b' }, { $set: { email: 'a@example.test' } }, { upsert: true }),
+    ).rejects.toSatisfy(isDuplicateKey);
+    expect(await second.listCollections()).toEqual(['users']);
+  });
+
+  it('a write not yet committed is read on its own connection; flush commits it for another', async () => {
+    const file = newFile();
+    const writer = open(file);
+    const reader = open(file);
+    await writer.collection('docs').updateOne({ _id: 'x' }, { $set: { n: 1 } }, { upsert: true });
+    expect(await writer.collection('docs').findOne({ _id: 'x' })).toEqual({ _id: 'x', n: 1 });
+    await writer.flush();
+    expect(await reader.collection('docs').findOne({ _id: 'x' })).toEqual({ _id: 'x', n: 1 });
+  });
+
+  it('two stores on one file (a worker, the CLI) both create the same index, and find each other’s documents by it', async () => {
+    const file = newFile();
+    const one = open(file);
+    const other = open(file);
+    await one.collection('sessions').updateOne({ _id: 's0' }, { $set: { userId: 'u' } }, { upsert: true });
+    await one.flush();
+    // `other` knew the table before the index existed.
+    expect(await other.collection('sessions').countDocuments()).toBe(1);
+    await one.collection('sessions').createIndex({ keys: { userId: 1 } });
+    await one.flush();
+    await other.collection('sessions').createIndex({ keys: { userId: 1 } });
+    await other.collection('sessions').updateOne({ _id: 's1' }, { $set: { userId: 'u' } }, { upsert: true });
+    await other.flush();
+    expect((await one.collection('sessions').find({ userId: 'u' }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual([
+      's0',
+      's1',
+    ]);
+  });
+
+  it('holds at most its bound of parsed documents, however many it reads', async () => {
+    const store = open(newFile(), 5);
+    const docs = store.collection('docs');
+    for (let i = 0; i < 40; i += 1) {
+      await docs.updateOne({ _id: `d${i}` }, { $set: { n: i } }, { upsert: true });
+      expect(store.cachedDocuments()).toBeLessThanOrEqual(5);
+    }
+    for (let i = 0; i < 40; i += 1) {
+      expect(await docs.findOne({ _id: `d${i}` })).toEqual({ _id: `d${i}`, n: i });
+      expect(store.cachedDocuments()).toBeLessThanOrEqual(5);
+    }
+    expect(await docs.countDocuments({ n: { $gte: 20 } })).toBe(20);
+  });
+});
