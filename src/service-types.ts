@@ -23,6 +23,8 @@ export interface ServiceOptions {
    * stop (see projections/snapshot.ts). `npm start` does; the CLI and tests do not.
    */
   readModelSnapshot?: boolean;
+  /** Embedded mode: the script of the event store's append thread (tests give one that fails on purpose). */
+  appendThread?: URL;
 }
 
 export interface Service {

@@ -43,7 +43,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? createLogger(config.logLevel);
   const { eventStore, readStore, keyStore, queue, reactorCheckpoints, usageStore, webhookDeliveries, closeSqlite } =
-    await openStores(config, clock);
+    await openStores(config, clock, { appendThread: options.appendThread });
   const mailer = createMailer(config, logger);
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });

@@ -57,7 +57,7 @@ import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
  * At EMBEDDED_SYNC=normal, the worker does not fsync either: a power cut may lose the last commits
  * of both, in order.
  */
-export async function openStores(config: Config, clock: () => Date) {
+export async function openStores(config: Config, clock: () => Date, options: { appendThread?: URL } = {}) {
   let sqlite: SqliteDatabase | null = null;
   const embeddedEvents = !config.eventStoreUrl;
   const embedded = () =>
@@ -66,7 +66,9 @@ export async function openStores(config: Config, clock: () => Date) {
       embeddedEvents ? { synchronous: 'normal', autoCheckpoint: false } : { synchronous: config.embeddedSync },
     ));
   const sqliteEvents = embeddedEvents
-    ? createSqliteEventStore(embedded(), clock, { appendWorker: { synchronous: config.embeddedSync } })
+    ? createSqliteEventStore(embedded(), clock, {
+        appendWorker: { synchronous: config.embeddedSync, script: options.appendThread },
+      })
     : null;
   const eventStore = sqliteEvents ?? (await openEsdbEventStore(config.eventStoreUrl!));
   // Without the worker, the service's connection fsyncs its own commits (EMBEDDED_SYNC).

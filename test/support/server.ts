@@ -30,7 +30,13 @@ export interface TestServer {
 /** A real service listening on 127.0.0.1 with its own data dir; bcrypt at the lowest cost. */
 export async function startServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string; clock?: TestClock; logger?: Logger; readModelSnapshot?: boolean } = {},
+  options: {
+    dataDir?: string;
+    clock?: TestClock;
+    logger?: Logger;
+    readModelSnapshot?: boolean;
+    appendThread?: URL;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'accounts-test-'));
   const clock = options.clock ?? new TestClock(new Date());
@@ -49,6 +55,7 @@ export async function startServer(
     clock: clock.now,
     logger: options.logger ?? pino({ level: 'silent' }),
     readModelSnapshot: options.readModelSnapshot ?? false,
+    appendThread: options.appendThread,
   });
   const undocumented: string[] = [];
   checkAnswers(

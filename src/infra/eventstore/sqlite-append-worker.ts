@@ -1,5 +1,6 @@
 /** The append worker thread, seen from the service: batches go in, outcomes come back, a crash fails what is pending. */
 import { Worker } from 'node:worker_threads';
+import { EventStoreUnavailableError } from '../../ports/event-store.js';
 import type { AppendOutcome, CommitBatch } from './sqlite-append.js';
 
 export interface AppendWorkerOptions {
@@ -34,18 +35,20 @@ export function startAppendWorker(options: AppendWorkerOptions): AppendWorker {
   let seq = 0;
   let pending: { seq: number; resolve: (outcomes: AppendOutcome[]) => void; reject: (error: Error) => void } | null =
     null;
-  let failure: Error | null = null;
+  let failure: EventStoreUnavailableError | null = null;
   let closing = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
 
-  const fail = (error: Error) => {
+  const fail = (error: EventStoreUnavailableError) => {
     failure ??= error;
     pending?.reject(failure);
     pending = null;
   };
-  worker.on('error', (error) => fail(new Error(`the event store's append thread failed: ${error.message}`)));
+  worker.on('error', (error) =>
+    fail(new EventStoreUnavailableError(`the event store's append thread failed: ${error.message}`)),
+  );
   worker.on('exit', (code) => {
-    if (!closing) fail(new Error(`the event store's append thread stopped (exit code ${code})`));
+    if (!closing) fail(new EventStoreUnavailableError(`the event store's append thread stopped (exit code ${code})`));
   });
   worker.on('message', (answer: Answer) => {
     if (!pending || pending.seq !== answer.seq) return;
