@@ -70,8 +70,10 @@ export function createAppend(
   commitBatch: CommitBatch,
   clock: () => Date,
   committed: (written: RecordedEvent[][]) => void,
-): { append: EventStore['append']; durable: () => Promise<void> } {
+): { append: EventStore['append']; durable: () => Promise<void>; settled: (stream: string) => Promise<void> } {
   let waiting: Waiting[] = [];
+  /** The last append to each stream not answered yet (batches are answered in order, so the earlier ones too). */
+  const lastPending = new Map<string, Promise<AppendResult>>();
   let barriers: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   let writing = false;
   let scheduled = false;
@@ -140,7 +142,7 @@ export function createAppend(
   const append: EventStore['append'] = (stream, events, { expectedRevision }) => {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     // In the executor: data that cannot be JSON text rejects this append alone.
-    return new Promise<AppendResult>((resolve, reject) => {
+    const appended = new Promise<AppendResult>((resolve, reject) => {
       const createdAt = clock();
       const stored = events.map((e) => ({
         id: e.id,
@@ -158,6 +160,21 @@ export function createAppend(
       waiting.push({ job, parsed, createdAt, resolve, reject });
       schedule();
     });
+    lastPending.set(stream, appended);
+    const forget = () => {
+      if (lastPending.get(stream) === appended) lastPending.delete(stream);
+    };
+    appended.then(forget, forget);
+    return appended;
+  };
+
+  /**
+   * Resolves once every append to `stream` made so far is answered. A command reads its stream
+   * before it decides: read while an append to it is being written, it would decide on a revision
+   * about to be stale and conflict for sure; a hot stream would then win only every other batch.
+   */
+  const settled = async (stream: string) => {
+    await lastPending.get(stream)?.catch(() => undefined);
   };
 
   const durable = () =>
@@ -166,5 +183,5 @@ export function createAppend(
       schedule();
     });
 
-  return { append, durable };
+  return { append, durable, settled };
 }

@@ -81,10 +81,14 @@ export function createSqliteEventStore(
   const tail = new RecentEvents();
   const signal = new AppendSignal();
   const worker = options.appendWorker ? startAppendWorker({ ...options.appendWorker, path: db.name }) : null;
-  const { append, durable } = createAppend(worker ? worker.commit : commitOnConnection(db), clock, (written) => {
-    for (const events of written) tail.remember(events);
-    signal.notify();
-  });
+  const { append, durable, settled } = createAppend(
+    worker ? worker.commit : commitOnConnection(db),
+    clock,
+    (written) => {
+      for (const events of written) tail.remember(events);
+      signal.notify();
+    },
+  );
 
   const filterSql = (filter: AllFilter | undefined, params: unknown[]): string => {
     let sql = '';
@@ -152,6 +156,7 @@ export function createSqliteEventStore(
     durable,
     identity: async () => identity,
     async readStream(stream: string, options: ReadStreamOptions = {}) {
+      await settled(stream);
       const backwards = options.direction === 'backwards';
       const params: unknown[] = [stream];
       let sql = 'SELECT * FROM events WHERE stream = ?';
