@@ -74,7 +74,10 @@ export function startAppendWorker(options: AppendWorkerOptions): AppendWorker {
     async close() {
       if (closing) return exited;
       closing = true;
-      if (!failure) worker.postMessage({ close: true });
+      if (failure) return exited;
+      // Held until the thread has ended: the process may have nothing else left to wait for.
+      worker.ref();
+      worker.postMessage({ close: true });
       await exited;
     },
   };
