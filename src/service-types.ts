@@ -18,6 +18,8 @@ import type { WebhookEndpoints } from './webhooks/endpoints.js';
 export interface ServiceOptions {
   clock?: () => Date;
   logger?: Logger;
+  /** Embedded mode: the script of the event store's append thread (tests give one that fails on purpose). */
+  appendThread?: URL;
 }
 
 export interface Service {

@@ -48,7 +48,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     webhookDeliveries,
     readCacheDocuments,
     closeSqlite,
-  } = await openStores(config, clock);
+  } = await openStores(config, clock, { appendThread: options.appendThread });
   const mailer = createMailer(config, logger);
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });

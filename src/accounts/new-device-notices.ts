@@ -113,7 +113,11 @@ export function newDeviceNotices(services: AccountServices) {
       });
       await awaitReadModels(result);
       const late = await sweep(userId, 'wasnt_me', request);
-      const spent = await spend();
+      // A racing press that saw this disowning may have spent the link first: it is spent either way.
+      const spent = await spend().catch((error: unknown) => {
+        if (isDomainError(error) && error.code === 'challenge_used') return { position: null };
+        throw error;
+      });
       const disowned = result.events.find((event) => event.type === 'SignInDisowned');
       const facts = disowned?.type === 'SignInDisowned' ? disowned.data : { endedSessions: 0, forgottenDevices: 0 };
       return {

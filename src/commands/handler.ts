@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Decider } from '../../domain/shared/decider.js';
 import { DomainError, isDomainError } from '../../domain/shared/errors.js';
 import { isWrongExpectedVersion, type EventStore, type RecordedEvent } from '../ports/event-store.js';
@@ -54,6 +55,10 @@ export interface CommandOutcome {
 
 export class CommandHandler {
   private readonly cache = new BoundedCache<string, Cached>(CACHE_LIMIT);
+  /** Per stream, the end of the last command's turn in this process. */
+  private readonly turns = new Map<string, Promise<void>>();
+  /** Set inside a turn: a command run from within another one does not wait (it could wait for itself). */
+  private readonly inTurn = new AsyncLocalStorage<true>();
 
   constructor(
     private readonly deps: { eventStore: EventStore; codec: EventCodec; observe?: (outcome: CommandOutcome) => void },
@@ -94,10 +99,10 @@ export class CommandHandler {
     context: CommandContext,
   ): Promise<CommandResult<State, Event>> {
     const observe = this.deps.observe;
-    if (!observe) return this.run(decider, streamId, decide, context);
+    if (!observe) return this.takingTurns(streamId, () => this.run(decider, streamId, decide, context));
     const aggregate = streamId.slice(0, Math.max(0, streamId.indexOf('-'))) || streamId;
     try {
-      const result = await this.run(decider, streamId, decide, context);
+      const result = await this.takingTurns(streamId, () => this.run(decider, streamId, decide, context));
       observe({ aggregate, outcome: result.events.length ? 'appended' : 'unchanged', events: result.events });
       return result;
     } catch (error) {
@@ -109,6 +114,29 @@ export class CommandHandler {
         events: [],
       });
       throw error;
+    }
+  }
+
+  /**
+   * Commands on one stream in this process take turns: each reads the stream after the last one's
+   * append was answered, so they do not conflict with each other. The appends are committed off the
+   * event loop, so fifty requests on one account are all in hand at once: racing, they would all
+   * read one revision, and each commit would let one of them through and send the rest to retry.
+   * Other processes are still met by the revision check and the retries below.
+   */
+  private async takingTurns<T>(streamId: string, command: () => Promise<T>): Promise<T> {
+    if (this.inTurn.getStore()) return command();
+    const previous = this.turns.get(streamId);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const end = previous ? previous.then(() => mine) : mine;
+    this.turns.set(streamId, end);
+    try {
+      await previous;
+      return await this.inTurn.run(true, command);
+    } finally {
+      done();
+      if (this.turns.get(streamId) === end) this.turns.delete(streamId);
     }
   }
 

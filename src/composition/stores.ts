@@ -27,14 +27,54 @@ import type { UsageStore } from '../ports/usage-store.js';
 import type { WebhookDeliveryLog } from '../ports/webhook-deliveries.js';
 import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
 
-/** Opens the stores the configuration names: the embedded ones unless a URL says otherwise. */
-export async function openStores(config: Config, clock: () => Date) {
+/**
+ * Who fsyncs the embedded file (accounts.db, WAL mode), when the event store is embedded.
+ *
+ * The event store appends through a worker thread with a connection of its own, at EMBEDDED_SYNC
+ * (FULL by default): an append is answered after its commit's fsync, which happens off the event
+ * loop. Every other writer uses the service's connection, opened here at synchronous=NORMAL and
+ * without automatic checkpoints (the worker folds the WAL in): its commits write their frames to
+ * the WAL but do not fsync it, so the event loop never waits on the disk. That keeps FULL's promise
+ * (no acknowledged write lost to a crash or a power cut) because:
+ * - A crash of the process loses nothing at NORMAL either: a commit's frames are in the operating
+ *   system's hands when it returns (the SIGKILL suites prove it).
+ * - After a power cut, the WAL that survives is a prefix of the commits, in commit order, whoever
+ *   made them: frames are checksummed in a chain, and recovery stops at the first frame that does
+ *   not match. An fsync of the WAL makes every frame written before it durable: so a FULL commit of
+ *   the worker makes durable every commit the service's connection made before it. (A checkpoint
+ *   that restarts the WAL fsyncs the main file first, so frames folded into it stay durable too.)
+ * - Written before the append that needs them, hence durable with it: data keys (getOrCreate runs
+ *   before the events it seals are appended).
+ * - Derived from events, after them, with the checkpoint last: reactor checkpoints, the jobs and
+ *   webhook deliveries reactors add, a destroyed key the erasure reactor repeats. A power cut can
+ *   take a suffix of these, never a checkpoint without the writes before it, so the reactor does
+ *   them again from its checkpoint (idempotent by event id). What a job did outside (a mail sent)
+ *   before its completion was lost is done again: at least once, as after a crash mid-job.
+ * - Made by a request, with no append after them: a job a request enqueues (a mail with a code or
+ *   link), an operator's retry or replay of a webhook delivery, a key destroyed by a request. These
+ *   call `durable()` before they answer: a barrier joined to the worker's next commit, whose fsync
+ *   covers them. Waiting for it is a promise, not a block.
+ * - Credential last-use times are flushed once a minute from memory, so they are not promised to
+ *   survive a crash at any setting.
+ * At EMBEDDED_SYNC=normal, the worker does not fsync either: a power cut may lose the last commits
+ * of both, in order.
+ */
+export async function openStores(config: Config, clock: () => Date, options: { appendThread?: URL } = {}) {
   let sqlite: SqliteDatabase | null = null;
+  const embeddedEvents = !config.eventStoreUrl;
   const embedded = () =>
-    (sqlite ??= openSqliteDatabase(join(config.dataDir, 'accounts.db'), { synchronous: config.embeddedSync }));
-  const eventStore = config.eventStoreUrl
-    ? await openEsdbEventStore(config.eventStoreUrl)
-    : createSqliteEventStore(embedded(), clock);
+    (sqlite ??= openSqliteDatabase(
+      join(config.dataDir, 'accounts.db'),
+      embeddedEvents ? { synchronous: 'normal', autoCheckpoint: false } : { synchronous: config.embeddedSync },
+    ));
+  const sqliteEvents = embeddedEvents
+    ? createSqliteEventStore(embedded(), clock, {
+        appendWorker: { synchronous: config.embeddedSync, script: options.appendThread },
+      })
+    : null;
+  const eventStore = sqliteEvents ?? (await openEsdbEventStore(config.eventStoreUrl!));
+  // Without the worker, the service's connection fsyncs its own commits (EMBEDDED_SYNC).
+  const durable = sqliteEvents?.durable;
   // Embedded read models get a file of their own: derived data, committed in batches, never backed up.
   let embeddedReads: SqliteReadStore | null = null;
   const readStore = config.mongoUrl
@@ -42,7 +82,9 @@ export async function openStores(config: Config, clock: () => Date) {
     : (embeddedReads = openSqliteReadStore(join(config.dataDir, READ_MODELS_FILE), {
         cache: new BoundedCache<string, Doc>(config.readCacheDocuments),
       }));
-  const keyStore = config.mongoUrl ? await openMongoKeyStore(config.mongoUrl) : createSqliteKeyStore(embedded());
+  const keyStore = config.mongoUrl
+    ? await openMongoKeyStore(config.mongoUrl)
+    : createSqliteKeyStore(embedded(), undefined, { durable });
   // Reactors act on the world, so their checkpoints must be durable as soon as written: MongoDB,
   // or accounts.db (not read-models.db, whose commits are batched and may be lost in a crash).
   const reactorCheckpoints = config.mongoUrl ? readStoreCheckpoints(readStore) : createSqliteCheckpoints(embedded());
@@ -52,10 +94,10 @@ export async function openStores(config: Config, clock: () => Date) {
   // Deliveries must outlive the process, as the reactor that records them does not act twice.
   const webhookDeliveries: WebhookDeliveryLog = config.mongoUrl
     ? createReadStoreWebhookDeliveryLog(readStore)
-    : createSqliteWebhookDeliveryLog(embedded());
+    : createSqliteWebhookDeliveryLog(embedded(), { durable });
   const queue = config.redisUrl
     ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs })
-    : createSqliteJobQueue(embedded(), { clock: () => clock().getTime() });
+    : createSqliteJobQueue(embedded(), { clock: () => clock().getTime(), durable });
   return {
     eventStore,
     readStore,

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { isDomainError, type DomainErrorCode, type ValidationIssue } from '../../domain/shared/errors.js';
+import { isEventStoreUnavailable } from '../ports/event-store.js';
 
 /** Every error code of the API and its status: the one table that maps the domain onto HTTP. */
 export const STATUS: Record<DomainErrorCode | HttpOnlyCode, number> = {
@@ -124,6 +125,10 @@ export const errorHandler =
       return sendError(res, 'validation_failed', 'The path is not validly percent-encoded UTF-8', [
         { path: 'path', message: 'malformed percent-encoding' },
       ]);
+    if (isEventStoreUnavailable(error)) {
+      logger.error({ err: error, requestId: req.requestId }, 'the event store cannot take writes');
+      return sendError(res, 'unavailable', 'The service cannot store changes right now; try again shortly');
+    }
     logger.error({ err: error, requestId: req.requestId }, 'unhandled error');
     sendError(res, 'internal', 'Something went wrong on our side');
   };

@@ -118,6 +118,21 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/**
+ * The store cannot take writes at all (the embedded store's append thread is gone): the service
+ * answers 503 and is not ready until it is restarted.
+ */
+export class EventStoreUnavailableError extends Error {
+  readonly code = 'event_store_unavailable';
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventStoreUnavailableError';
+  }
+}
+
+export const isEventStoreUnavailable = (error: unknown): error is EventStoreUnavailableError =>
+  error instanceof EventStoreUnavailableError;
+
 export const isWrongExpectedVersion = (error: unknown): error is WrongExpectedVersionError =>
   error instanceof WrongExpectedVersionError ||
   (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'wrong_expected_version');

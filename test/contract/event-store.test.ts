@@ -21,6 +21,22 @@ eventStoreContract('SQLite', async () => {
   };
 });
 
+eventStoreContract('SQLite, appends in a worker thread', async () => {
+  const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'es-')), 'events.db'), {
+    synchronous: 'normal',
+    autoCheckpoint: false,
+  });
+  const store = createSqliteEventStore(db, undefined, { appendWorker: { synchronous: 'full' } });
+  const close = store.close;
+  return {
+    ...store,
+    close: async () => {
+      await close();
+      db.close();
+    },
+  };
+});
+
 const esdbUrl = process.env.EVENTSTORE_URL;
 if (esdbUrl) eventStoreContract('EventStoreDB', () => openEsdbEventStore(esdbUrl));
 else console.warn('EVENTSTORE_URL is not set: the EventStoreDB run of the event store contract is not run.');

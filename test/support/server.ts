@@ -30,7 +30,7 @@ export interface TestServer {
 /** A real service listening on 127.0.0.1 with its own data dir; bcrypt at the lowest cost. */
 export async function startServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string; clock?: TestClock; logger?: Logger } = {},
+  options: { dataDir?: string; clock?: TestClock; logger?: Logger; appendThread?: URL } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'accounts-test-'));
   const clock = options.clock ?? new TestClock(new Date());
@@ -48,6 +48,7 @@ export async function startServer(
   const service = await createService(config, {
     clock: clock.now,
     logger: options.logger ?? pino({ level: 'silent' }),
+    appendThread: options.appendThread,
   });
   const undocumented: string[] = [];
   checkAnswers(

@@ -1,159 +1,187 @@
-/** Appending to the SQLite event store: EventStoreDB's revision checks and idempotence, and group commit. */
+/**
+ * Appending to the SQLite event store: group commit on the caller's side. The writing itself
+ * (revision checks, idempotence, the transaction) is sqlite-append-batch.js, run either here on the
+ * store's own connection or in the append worker thread (sqlite-append-worker.ts).
+ */
 import type { SqliteDatabase } from '../sqlite/database.js';
 import {
   WrongExpectedVersionError,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
-  type NewEvent,
   type RecordedEvent,
 } from '../../ports/event-store.js';
+import { createBatchWriter } from './sqlite-append-batch.js';
+
+/** One append as the batch writer takes it: data and metadata already JSON text. */
+export interface AppendJob {
+  stream: string;
+  events: { id: string; type: string; data: string; metadata: string }[];
+  expected: ExpectedRevision;
+  created: string;
+}
+
+/** What became of one append of a batch, in the batch's order. */
+export type AppendOutcome =
+  | {
+      ok: {
+        nextRevision: bigint;
+        position: bigint;
+        /** Revision and position of each event written; null for a repeat, which writes nothing. */
+        written: { revision: bigint; position: bigint }[] | null;
+      };
+    }
+  | { conflict: { stream: string; expected: ExpectedRevision; actual: bigint | 'no_stream' } }
+  | { failed: { message: string } };
 
 /**
- * The store's append, on the events table (its schema already in place). `committed` is told of
- * every commit, with the events its appends wrote (a repeat writes none), before any of them is
- * answered.
+ * Writes a batch in one transaction and answers once it has committed (with the configured
+ * synchronous: on disk at FULL). `mark`: write even if no append does (a barrier). Rejects when the
+ * transaction failed as a whole: then none of its appends was written.
+ */
+export type CommitBatch = (jobs: AppendJob[], mark: boolean) => Promise<AppendOutcome[]>;
+
+/** The batch writer on the store's own connection, for stores that keep no worker (an in-memory file, tests). */
+export const commitOnConnection = (db: SqliteDatabase): CommitBatch => {
+  const write = createBatchWriter(db) as (jobs: AppendJob[], mark: boolean) => AppendOutcome[];
+  return async (jobs, mark) => write(jobs, mark);
+};
+
+interface Waiting {
+  job: AppendJob;
+  /** The events as a reader gets them back (parsed from what is stored), for the recent-events tail. */
+  parsed: { id: string; type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }[];
+  createdAt: Date;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The store's append, and `durable`: a promise that every write this process made on the file
+ * before the call is on disk (an empty commit of the appender's connection, joined to the next
+ * batch; its fsync of the log covers the frames written before it, whichever connection wrote
+ * them). `committed` is told of every commit, with the events its appends wrote (a repeat writes
+ * none), before any of them is answered.
+ *
+ * Group commit: one batch is being written at a time; the appends that arrive meanwhile wait and
+ * go together in the next one (one transaction, one fsync). None is answered before its commit.
  */
 export function createAppend(
-  db: SqliteDatabase,
+  commitBatch: CommitBatch,
   clock: () => Date,
   committed: (written: RecordedEvent[][]) => void,
-): EventStore['append'] {
-  const currentRevision = db.prepare<[string], { revision: number }>('SELECT revision FROM streams WHERE name = ?');
-  const upsertRevision = db.prepare<[string, number]>(
-    'INSERT INTO streams (name, revision) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET revision = excluded.revision',
-  );
-  const insertEvent = db.prepare<[string, string, number, string, string, string, string]>(
-    'INSERT INTO events (id, stream, revision, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const findById = db.prepare<[string, string], { revision: number; position: number }>(
-    'SELECT revision, position FROM events WHERE stream = ? AND id = ? ORDER BY revision LIMIT 1',
-  );
-  const eventAt = db.prepare<[string, number], { id: string; position: number }>(
-    'SELECT id, position FROM events WHERE stream = ? AND revision = ?',
-  );
+): { append: EventStore['append']; durable: () => Promise<void>; settled: (stream: string) => Promise<void> } {
+  let waiting: Waiting[] = [];
+  /** The last append to each stream not answered yet (batches are answered in order, so the earlier ones too). */
+  const lastPending = new Map<string, Promise<AppendResult>>();
+  let barriers: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let writing = false;
+  let scheduled = false;
 
-  /** The events at revisions `from`, `from + 1`, … are these very ones: the last one's position, or null. */
-  const sameEventsAt = (stream: string, from: number, events: NewEvent[]): number | null => {
-    let position: number | null = null;
-    for (let i = 0; i < events.length; i += 1) {
-      const row = eventAt.get(stream, from + i);
-      if (!row || row.id !== events[i]!.id) return null;
-      position = row.position;
-    }
-    return position;
-  };
-
-  /**
-   * EventStoreDB's commit check (its `IndexWriter.CheckCommit`), so that both adapters keep one
-   * promise. An expected revision behind the stream's is a retry only if the events after it are
-   * these very ones (then it succeeds again without writing), and a conflict otherwise; one ahead
-   * is a conflict; one equal to the stream's appends, even events whose ids the stream holds
-   * (EventStoreDB does not look there). `any` and `stream_exists` look the first id up: found,
-   * the batch must follow it whole (a repeat, written once) or it is a conflict; not found, it is
-   * appended. Null: append. An answer: the repeat's result.
-   */
-  const check = (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult | null => {
-    const current = currentRevision.get(stream)?.revision;
-    const conflict = () =>
-      new WrongExpectedVersionError(stream, expected, current === undefined ? 'no_stream' : BigInt(current));
-    if (expected === 'stream_exists' && current === undefined) throw conflict();
-    if (expected === 'any' || expected === 'stream_exists') {
-      const first = findById.get(stream, events[0]!.id);
-      if (!first) return null;
-      const position = sameEventsAt(stream, first.revision, events);
-      if (position === null) throw conflict();
-      return { nextRevision: BigInt(first.revision + events.length - 1), position: BigInt(position) };
-    }
-    const wanted = expected === 'no_stream' ? -1 : Number(expected);
-    const at = current ?? -1;
-    if (wanted > at) throw conflict();
-    if (wanted === at) return null;
-    const position = sameEventsAt(stream, wanted + 1, events);
-    if (position === null) throw conflict();
-    return { nextRevision: BigInt(wanted + events.length), position: BigInt(position) };
-  };
-
-  const appendTransaction = db.transaction(
-    (stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult & { written?: RecordedEvent[] } => {
-      const repeated = check(stream, events, expected);
-      if (repeated) return repeated;
-      const current = currentRevision.get(stream)?.revision;
-      let revision = current === undefined ? -1 : current;
-      let position = 0;
-      const createdAt = clock();
-      const created = createdAt.toISOString();
-      const written: RecordedEvent[] = [];
-      for (const event of events) {
-        revision += 1;
-        const data = JSON.stringify(event.data);
-        const metadata = JSON.stringify(event.metadata);
-        const info = insertEvent.run(event.id, stream, revision, event.type, data, metadata, created);
-        position = Number(info.lastInsertRowid);
-        // As a reader would get it back (parsed from what was stored), for the recent-events tail.
-        written.push({
-          id: event.id,
-          type: event.type,
-          data: JSON.parse(data) as Record<string, unknown>,
-          metadata: JSON.parse(metadata) as Record<string, unknown>,
-          streamId: stream,
-          revision: BigInt(revision),
-          position: BigInt(position),
+  const answer = (batch: Waiting[], outcomes: AppendOutcome[]) => {
+    const written: RecordedEvent[][] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!('ok' in outcome) || !outcome.ok.written) continue;
+      const { job, parsed, createdAt } = batch[i]!;
+      written.push(
+        outcome.ok.written.map(({ revision, position }, n) => ({
+          ...parsed[n]!,
+          streamId: job.stream,
+          revision,
+          position,
           created: new Date(createdAt.getTime()),
-        });
-      }
-      upsertRevision.run(stream, revision);
-      return { nextRevision: BigInt(revision), position: BigInt(position), written };
-    },
-  );
+        })),
+      );
+    }
+    committed(written);
+    for (const [i, outcome] of outcomes.entries()) {
+      const { resolve, reject } = batch[i]!;
+      if ('ok' in outcome) resolve({ nextRevision: outcome.ok.nextRevision, position: outcome.ok.position });
+      else if ('conflict' in outcome) {
+        const { stream, expected, actual } = outcome.conflict;
+        reject(new WrongExpectedVersionError(stream, expected, actual));
+      } else reject(new Error(outcome.failed.message));
+    }
+  };
+
+  const writeNext = () => {
+    scheduled = false;
+    if (writing || (waiting.length === 0 && barriers.length === 0)) return;
+    const batch = waiting;
+    const marks = barriers;
+    waiting = [];
+    barriers = [];
+    writing = true;
+    commitBatch(
+      batch.map((w) => w.job),
+      marks.length > 0,
+    )
+      .then(
+        (outcomes) => {
+          answer(batch, outcomes);
+          for (const mark of marks) mark.resolve();
+        },
+        (error: unknown) => {
+          for (const w of batch) w.reject(error);
+          for (const mark of marks) mark.reject(error);
+        },
+      )
+      .finally(() => {
+        writing = false;
+        writeNext();
+      });
+  };
+
+  /** Waits for the rest of this turn of the event loop, so that its appends share the batch. */
+  const schedule = () => {
+    if (scheduled || writing) return;
+    scheduled = true;
+    setImmediate(writeNext);
+  };
+
+  const append: EventStore['append'] = (stream, events, { expectedRevision }) => {
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    // In the executor: data that cannot be JSON text rejects this append alone.
+    const appended = new Promise<AppendResult>((resolve, reject) => {
+      const createdAt = clock();
+      const stored = events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        data: JSON.stringify(e.data),
+        metadata: JSON.stringify(e.metadata),
+      }));
+      const parsed = stored.map((e) => ({
+        id: e.id,
+        type: e.type,
+        data: JSON.parse(e.data) as Record<string, unknown>,
+        metadata: JSON.parse(e.metadata) as Record<string, unknown>,
+      }));
+      const job: AppendJob = { stream, events: stored, expected: expectedRevision, created: createdAt.toISOString() };
+      waiting.push({ job, parsed, createdAt, resolve, reject });
+      schedule();
+    });
+    lastPending.set(stream, appended);
+    const forget = () => {
+      if (lastPending.get(stream) === appended) lastPending.delete(stream);
+    };
+    appended.then(forget, forget);
+    return appended;
+  };
 
   /**
-   * Group commit: the appends that arrive in the same turn of the event loop are written in one
-   * transaction (one fsync), each in a savepoint of its own, so a stream's revision check refuses
-   * only that append and the others commit. None is answered before the commit is on disk.
+   * Resolves once every append to `stream` made so far is answered. A command reads its stream
+   * before it decides: read while an append to it is being written, it would decide on a revision
+   * about to be stale and conflict for sure; a hot stream would then win only every other batch.
    */
-  let waiting: {
-    stream: string;
-    events: NewEvent[];
-    expected: ExpectedRevision;
-    resolve: (result: AppendResult) => void;
-    reject: (error: unknown) => void;
-  }[] = [];
-  const commitWaiting = () => {
-    const batch = waiting;
-    waiting = [];
-    let outcomes: ({ result: AppendResult & { written?: RecordedEvent[] } } | { error: unknown })[];
-    try {
-      outcomes = db
-        .transaction(() =>
-          batch.map((job) => {
-            try {
-              return { result: appendTransaction(job.stream, job.events, job.expected) };
-            } catch (error) {
-              return { error };
-            }
-          }),
-        )
-        .immediate();
-    } catch (error) {
-      for (const job of batch) job.reject(error);
-      return;
-    }
-    committed(
-      outcomes.flatMap((outcome) => ('result' in outcome && outcome.result.written ? [outcome.result.written] : [])),
-    );
-    outcomes.forEach((outcome, i) => {
-      if ('error' in outcome) return batch[i]!.reject(outcome.error);
-      const { nextRevision, position } = outcome.result;
-      batch[i]!.resolve({ nextRevision, position });
-    });
+  const settled = async (stream: string) => {
+    await lastPending.get(stream)?.catch(() => undefined);
   };
 
-  return (stream, events, { expectedRevision }) => {
-    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-    return new Promise<AppendResult>((resolve, reject) => {
-      if (waiting.push({ stream, events, expected: expectedRevision, resolve, reject }) === 1)
-        setImmediate(commitWaiting);
+  const durable = () =>
+    new Promise<void>((resolve, reject) => {
+      barriers.push({ resolve, reject });
+      schedule();
     });
-  };
+
+  return { append, durable, settled };
 }

@@ -8,7 +8,8 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
 } from '../../ports/event-store.js';
-import { createAppend } from './sqlite-append.js';
+import { commitOnConnection, createAppend } from './sqlite-append.js';
+import { startAppendWorker, type AppendWorkerOptions } from './sqlite-append-worker.js';
 import { AppendSignal, subscribeAll } from './sqlite-subscription.js';
 import { RecentEvents } from './sqlite-tail.js';
 
@@ -57,8 +58,19 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   created: new Date(row.created),
 });
 
-/** The embedded event store: one SQLite table, EventStoreDB's semantics. */
-export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = () => new Date()): EventStore {
+/** The SQLite event store, and its barrier for the other writers on the file (see createAppend). */
+export type SqliteEventStore = EventStore & { durable(): Promise<void> };
+
+/**
+ * The embedded event store: one SQLite table, EventStoreDB's semantics. With `appendWorker`, the
+ * appends are written by a worker thread on a connection of its own (its commits' fsyncs off the
+ * event loop); reads stay on `db`. Without it (an in-memory file, tests), on `db`.
+ */
+export function createSqliteEventStore(
+  db: SqliteDatabase,
+  clock: () => Date = () => new Date(),
+  options: { appendWorker?: Omit<AppendWorkerOptions, 'path'> } = {},
+): SqliteEventStore {
   db.exec(SCHEMA);
   db.defaultSafeIntegers(false);
   // Made once with the file: a copy of the file (a backup) is the same store, another file is not.
@@ -68,10 +80,15 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
   const head = db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events');
   const tail = new RecentEvents();
   const signal = new AppendSignal();
-  const append = createAppend(db, clock, (written) => {
-    for (const events of written) tail.remember(events);
-    signal.notify();
-  });
+  const worker = options.appendWorker ? startAppendWorker({ ...options.appendWorker, path: db.name }) : null;
+  const { append, durable, settled } = createAppend(
+    worker ? worker.commit : commitOnConnection(db),
+    clock,
+    (written) => {
+      for (const events of written) tail.remember(events);
+      signal.notify();
+    },
+  );
 
   const filterSql = (filter: AllFilter | undefined, params: unknown[]): string => {
     let sql = '';
@@ -136,8 +153,10 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
 
   return {
     append,
+    durable,
     identity: async () => identity,
     async readStream(stream: string, options: ReadStreamOptions = {}) {
+      await settled(stream);
       const backwards = options.direction === 'backwards';
       const params: unknown[] = [stream];
       let sql = 'SELECT * FROM events WHERE stream = ?';
@@ -158,10 +177,17 @@ export function createSqliteEventStore(db: SqliteDatabase, clock: () => Date = (
     subscribeAll: (options, handler) =>
       subscribeAll(signal, (readOptions) => readAllSync(readOptions, true), options, handler),
     async headPosition() {
+      // A store that cannot append is not one to be ready with: the readiness probe asks this.
+      const failure = worker?.failure();
+      if (failure) throw failure;
       return BigInt(head.get()?.position ?? 0);
     },
     async close() {
       signal.wakeAll();
+      if (!worker) return;
+      // The appends already made are answered first (a barrier waits behind them), then the thread ends.
+      await durable().catch(() => undefined);
+      await worker.close();
     },
   };
 }

@@ -2,8 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { SqliteDatabase } from '../sqlite/database.js';
 import { KeyDestroyedError, type KeyStore } from '../../ports/key-store.js';
 
-/** Keys in the embedded store's file, beside (never inside) the event log. */
-export function createSqliteKeyStore(db: SqliteDatabase, clock: () => Date = () => new Date()): KeyStore {
+/**
+ * Keys in the embedded store's file, beside (never inside) the event log. `durable`: when `db` does
+ * not fsync its commits itself, waits until what it wrote is on disk (see composition/stores.ts);
+ * a destruction is answered only then. A new key needs none: the append that uses it comes after.
+ */
+export function createSqliteKeyStore(
+  db: SqliteDatabase,
+  clock: () => Date = () => new Date(),
+  options: { durable?: () => Promise<void> } = {},
+): KeyStore {
   db.exec(`CREATE TABLE IF NOT EXISTS data_keys (
     subject   TEXT PRIMARY KEY,
     key       BLOB,
@@ -39,6 +47,7 @@ export function createSqliteKeyStore(db: SqliteDatabase, clock: () => Date = () 
     async destroy(subject) {
       const now = clock().toISOString();
       tombstone.run(subject, now, now);
+      await options.durable?.();
       // Push the page without the key through the WAL into the main file and truncate the WAL,
       // so the old key bytes do not linger on disk (secure_delete zeroes the freed cells).
       db.pragma('wal_checkpoint(TRUNCATE)');

@@ -46,6 +46,12 @@ export interface SqliteJobQueueOptions {
   pollMs?: number;
   /** Failures of the queue itself (not of a processor, those are recorded on the job). Default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * When `db` does not fsync its commits itself: waits until what it wrote is on disk (see
+   * composition/stores.ts). A job added is answered only then: a request that enqueued a mail is
+   * not acknowledged before the mail's job would survive a power cut.
+   */
+  durable?: () => Promise<void>;
 }
 
 interface Processing {
@@ -151,6 +157,7 @@ export function createSqliteJobQueue(db: SqliteDatabase, options: SqliteJobQueue
         JSON.stringify(jobOptions.secretFields ?? []),
         now,
       );
+      if (added && options.durable) await options.durable();
       const loop = processing.get(name);
       if (added && loop) queueMicrotask(() => pump(loop));
       return added;

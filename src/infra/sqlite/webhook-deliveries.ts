@@ -57,9 +57,15 @@ const toDelivery = (row: DeliveryRow): Delivery => ({
 
 /**
  * The delivery log in the embedded store's file, beside the events. Positions are kept as
- * zero-padded text (see positionKey) so that they sort as numbers past 2^63.
+ * zero-padded text (see positionKey) so that they sort as numbers past 2^63. `durable`: when `db`
+ * does not fsync its commits itself, waits until what it wrote is on disk (see
+ * composition/stores.ts); a delivery added or changed (an operator's retry or replay, answered 202)
+ * is answered only then.
  */
-export function createSqliteWebhookDeliveryLog(db: SqliteDatabase): WebhookDeliveryLog {
+export function createSqliteWebhookDeliveryLog(
+  db: SqliteDatabase,
+  options: { durable?: () => Promise<void> } = {},
+): WebhookDeliveryLog {
   // A rowid table, not WITHOUT ROWID: a row keeps up to 1 KB of the receiver's answer.
   db.exec(`CREATE TABLE IF NOT EXISTS webhook_deliveries (
     endpoint_id      TEXT NOT NULL,
@@ -168,7 +174,9 @@ export function createSqliteWebhookDeliveryLog(db: SqliteDatabase): WebhookDeliv
     async add(delivery, at) {
       const { endpointId, eventId, eventType, accountId, streamId, revision, position, eventTime } = delivery;
       const row = { endpointId, eventId, eventType, accountId, streamId, revision, eventTime, createdAt: at };
-      return insert.run({ ...row, positionKey: positionKey(position) }).changes === 1;
+      const added = insert.run({ ...row, positionKey: positionKey(position) }).changes === 1;
+      if (added) await options.durable?.();
+      return added;
     },
     async get(endpointId, eventId) {
       const row = select.get(endpointId, eventId);
@@ -190,7 +198,9 @@ export function createSqliteWebhookDeliveryLog(db: SqliteDatabase): WebhookDeliv
         expectedRound: expected.round,
         expectedStatuses: JSON.stringify(expected.statuses),
       });
-      return result.changes === 1;
+      const changed = result.changes === 1;
+      if (changed) await options.durable?.();
+      return changed;
     },
     async line(endpointId, accountId) {
       const pending = firstOfLine.get(endpointId, accountId, 'pending');
