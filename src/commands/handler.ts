@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Decider } from '../../domain/shared/decider.js';
 import { DomainError, isDomainError } from '../../domain/shared/errors.js';
 import { isWrongExpectedVersion, type EventStore, type RecordedEvent } from '../ports/event-store.js';
@@ -57,8 +56,6 @@ export class CommandHandler {
   private readonly cache = new BoundedCache<string, Cached>(CACHE_LIMIT);
   /** Per stream, the end of the last command's turn in this process. */
   private readonly turns = new Map<string, Promise<void>>();
-  /** Set inside a turn: a command run from within another one does not wait (it could wait for itself). */
-  private readonly inTurn = new AsyncLocalStorage<true>();
 
   constructor(
     private readonly deps: { eventStore: EventStore; codec: EventCodec; observe?: (outcome: CommandOutcome) => void },
@@ -122,10 +119,11 @@ export class CommandHandler {
    * append was answered, so they do not conflict with each other. The appends are committed off the
    * event loop, so fifty requests on one account are all in hand at once: racing, they would all
    * read one revision, and each commit would let one of them through and send the rest to retry.
-   * Other processes are still met by the revision check and the retries below.
+   * Other processes are still met by the revision check and the retries below. A decision never runs
+   * a command on its own stream (it would wait for its own turn); nothing marks a nested command,
+   * since `AsyncLocalStorage` would switch on promise hooks that tax every await of every request.
    */
   private async takingTurns<T>(streamId: string, command: () => Promise<T>): Promise<T> {
-    if (this.inTurn.getStore()) return command();
     const previous = this.turns.get(streamId);
     let done!: () => void;
     const mine = new Promise<void>((resolve) => (done = resolve));
@@ -133,7 +131,7 @@ export class CommandHandler {
     this.turns.set(streamId, end);
     try {
       await previous;
-      return await this.inTurn.run(true, command);
+      return await command();
     } finally {
       done();
       if (this.turns.get(streamId) === end) this.turns.delete(streamId);

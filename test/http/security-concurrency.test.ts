@@ -7,7 +7,7 @@ describe('security rules hold under concurrency', () => {
   let server: TestServer;
   afterEach(() => server?.close());
 
-  it('twenty parallel wrong answers to one code: exactly four 401s, the rest 410', async () => {
+  it('twenty parallel wrong answers to one code: exactly four 401s, the rest refused unjudged (410, or 429 once the guesses per account are spent)', async () => {
     server = await startServer();
     const user = await register(server);
     const sent = await call(server, 'POST', '/auth/me/send-otp', { token: user.token });
@@ -20,7 +20,9 @@ describe('security rules hold under concurrency', () => {
     );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 401)).toHaveLength(4);
-    expect(statuses.filter((s) => s === 410)).toHaveLength(16);
+    // Which refusal the rest get depends on how the requests interleave (the code spent, or the
+    // account's guesses counted first); none of them is judged.
+    expect(statuses.filter((s) => s === 410 || s === 429)).toHaveLength(16);
   });
 
   it('one TOTP code in ten parallel logins works exactly once', async () => {
