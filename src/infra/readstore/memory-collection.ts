@@ -1,17 +1,15 @@
 /** MemoryCollection: one collection's frozen documents and its indexes, and the Collection port's operations on them. */
-import { Query } from 'mingo';
+import type { Query } from 'mingo';
 import {
   DuplicateKeyError,
   TOMBSTONE,
-  type Collection,
   type Doc,
   type Filter,
   type FindOptions,
   type IndexSpec,
-  type UpdateDocument,
-  type UpdateResult,
 } from '../../ports/read-store.js';
-import { fastTest, isPlainValue, projected, sortedBy, updated, upsertSeed, valueAt } from './memory-query.js';
+import { fastTest, isPlainValue, projected, sortedBy, valueAt } from './memory-query.js';
+import { deepFreeze, MingoCollection } from './mingo-collection.js';
 
 interface Index {
   fields: string[];
@@ -20,38 +18,16 @@ interface Index {
   entries: Map<string, Set<string>>;
 }
 
-const deepFreeze = <T>(value: T): T => {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-};
-
 /**
  * One collection in memory, queried and updated with mingo (Mongo's own query and update
  * language). Documents are stored frozen and replaced on write, so reads hand them out without a
  * copy. Equality lookups on `_id` or an indexed field are O(1).
  */
-export class MemoryCollection<T extends Doc> implements Collection<T> {
+export class MemoryCollection<T extends Doc> extends MingoCollection<T> {
   private readonly docs = new Map<string, T>();
   private readonly indexes: Index[] = [];
-  private readonly queries = new Map<string, Query>();
   /** How many of `docs` are tombstones, so that a count of everything stays O(1). */
   private tombstones = 0;
-
-  constructor(readonly name: string) {}
-
-  private query(filter: Filter): Query {
-    const key = JSON.stringify(filter);
-    let query = this.queries.get(key);
-    if (!query) {
-      query = new Query(filter, {});
-      if (this.queries.size > 1000) this.queries.clear();
-      this.queries.set(key, query);
-    }
-    return query;
-  }
 
   private indexKey(index: Index, doc: Record<string, unknown>): string | null {
     const values = index.fields.map((f) => valueAt(doc, f));
@@ -77,7 +53,7 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
   }
 
   /** Tombstones take part only in an operation whose filter names `_deleted` (see TOMBSTONE in the port). */
-  private matching(filter: Filter, limit = Infinity): T[] {
+  protected matching(filter: Filter, limit = Infinity): T[] {
     // Asking for tombstones where there are none (the purge, every poll) costs nothing.
     if (filter[TOMBSTONE] === true && this.tombstones === 0) return [];
     const hideTombstones = this.tombstones > 0 && !(TOMBSTONE in filter);
@@ -123,7 +99,7 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
     }
   }
 
-  private store(next: T, previous?: T) {
+  protected put(next: T, previous?: T) {
     this.checkUnique(next, previous);
     if (previous) this.indexDoc(previous, false);
     if (previous?.[TOMBSTONE] === true) this.tombstones -= 1;
@@ -132,28 +108,20 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
     this.indexDoc(next, true);
   }
 
-  private remove(doc: T) {
+  protected byId(id: string): T | null {
+    const doc = this.docs.get(id);
+    return doc !== undefined && doc._id === id ? doc : null;
+  }
+
+  protected insert(doc: T) {
+    if (this.docs.has(doc._id)) throw new DuplicateKeyError(this.name, doc._id);
+    this.put(doc);
+  }
+
+  protected remove(doc: T) {
     this.indexDoc(doc, false);
     if (doc[TOMBSTONE] === true) this.tombstones -= 1;
     this.docs.delete(doc._id);
-  }
-
-  async findOne(filter: Filter) {
-    // The hottest lookup of all, `{_id}` alone, straight from the Map.
-    const id = filter._id;
-    if (typeof id === 'string') {
-      let only = true;
-      for (const field in filter)
-        if (field !== '_id') {
-          only = false;
-          break;
-        }
-      if (only) {
-        const doc = this.docs.get(id);
-        return doc !== undefined && doc._id === id && doc[TOMBSTONE] !== true ? doc : null;
-      }
-    }
-    return this.matching(filter, 1)[0] ?? null;
   }
 
   async find(filter: Filter, options: FindOptions = {}) {
@@ -167,47 +135,6 @@ export class MemoryCollection<T extends Doc> implements Collection<T> {
 
   async countDocuments(filter: Filter = {}) {
     return Object.keys(filter).length ? this.matching(filter).length : this.docs.size - this.tombstones;
-  }
-
-  async updateOne(filter: Filter, update: UpdateDocument, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    const [doc] = this.matching(filter, 1);
-    if (doc) {
-      const next = updated(this.name, doc, update, false);
-      this.store(next, doc);
-      return { matchedCount: 1, modifiedCount: 1, upsertedCount: 0 };
-    }
-    if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
-    const seed = upsertSeed(filter);
-    if (typeof seed._id !== 'string') throw new Error(`${this.name}: an upsert needs an _id in its filter`);
-    if (this.docs.has(seed._id)) throw new DuplicateKeyError(this.name, seed._id);
-    this.store(updated(this.name, seed as T, update, true));
-    return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
-  }
-
-  async updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult> {
-    const docs = this.matching(filter);
-    for (const doc of docs) this.store(updated(this.name, doc, update, false), doc);
-    return { matchedCount: docs.length, modifiedCount: docs.length, upsertedCount: 0 };
-  }
-
-  async deleteOne(filter: Filter) {
-    const [doc] = this.matching(filter, 1);
-    if (!doc) return { deletedCount: 0 };
-    this.remove(doc);
-    return { deletedCount: 1 };
-  }
-
-  async deleteMany(filter: Filter) {
-    const docs = this.matching(filter);
-    for (const doc of docs) this.remove(doc);
-    return { deletedCount: docs.length };
-  }
-
-  async tombstone(filter: Filter, stamp: number, at: Date) {
-    const docs = this.matching(filter);
-    for (const doc of docs)
-      this.store({ _id: doc._id, _pos: stamp, [TOMBSTONE]: true, _deleted_at: at } as unknown as T, doc);
-    return { tombstonedCount: docs.length };
   }
 
   async createIndex(spec: IndexSpec) {

@@ -1,19 +1,16 @@
 /** SqliteCollection: one collection in a SQLite table, with the memory adapter's semantics (mingo for what SQL does not look up). */
-import { Query } from 'mingo';
 import { deserialize } from 'node:v8';
 import {
   DuplicateKeyError,
   TOMBSTONE,
-  type Collection,
   type Doc,
   type Filter,
   type FindOptions,
   type IndexSpec,
-  type UpdateDocument,
-  type UpdateResult,
 } from '../../ports/read-store.js';
 import type { SqliteDatabase } from '../sqlite/database.js';
-import { fastTest, isPlainValue, projected, sortedBy, updated, upsertSeed } from './memory-query.js';
+import { fastTest, isPlainValue, projected, sortedBy } from './memory-query.js';
+import { deepFreeze, MingoCollection } from './mingo-collection.js';
 import { addIndex, INDEX_TABLE, quoted, readIndexes, tableOf, TableStatements, type Row } from './sqlite-table.js';
 
 /** Parsed documents by collection and `_id`, bounded by whoever makes it (the composition root: an LRU). */
@@ -33,14 +30,6 @@ export interface SqliteStoreContext {
   tableExists(table: string): boolean;
 }
 
-const deepFreeze = <T>(value: T): T => {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-};
-
 const isConstraint = (error: unknown) =>
   typeof (error as { code?: unknown })?.code === 'string' &&
   /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test((error as { code: string }).code);
@@ -50,11 +39,10 @@ const isConstraint = (error: unknown) =>
  * (handed out without a copy, as the memory adapter does); equality on `_id`, or on every field of
  * an index, is an SQL lookup, anything else a scan of the table tested with mingo.
  */
-export class SqliteCollection<T extends Doc> implements Collection<T> {
+export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   private statements: TableStatements | null = null;
   /** Bumped by a drop, so that cached documents of the dropped table are never found again. */
   private epoch = 0;
-  private readonly queries = new Map<string, Query>();
   /**
    * Bookkeeping collections (`_checkpoints`, `_projections`) are small and read fresh: another
    * process on the same file (the operator's CLI rebuilding a read model) swaps generations there.
@@ -62,9 +50,10 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly cached: boolean;
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly store: SqliteStoreContext,
   ) {
+    super(name);
     this.cached = !name.startsWith('_');
   }
 
@@ -106,24 +95,13 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     return doc;
   }
 
-  private byId(id: string): T | null {
+  protected byId(id: string): T | null {
     if (this.cached) {
       const hit = this.store.cache.get(this.key(id));
       if (hit) return hit as T;
     }
     const row = this.table()?.get.get(id);
     return row ? this.parse({ _id: id, doc: row.doc }, true) : null;
-  }
-
-  private query(filter: Filter): Query {
-    const key = JSON.stringify(filter);
-    let query = this.queries.get(key);
-    if (!query) {
-      query = new Query(filter, {});
-      if (this.queries.size > 1000) this.queries.clear();
-      this.queries.set(key, query);
-    }
-    return query;
   }
 
   /** Candidates for a filter: from `_id` or an index when the filter pins one by equality, else every row. */
@@ -157,7 +135,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     return (doc) => query.test(doc);
   }
 
-  private matching(filter: Filter, limit = Infinity): T[] {
+  protected matching(filter: Filter, limit = Infinity): T[] {
     const table = this.table();
     if (!table) return [];
     const liveOnly = !(TOMBSTONE in filter);
@@ -209,7 +187,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   /** Writes `next` over `previous` (or inserts it); a unique index or `_id` clash is a DuplicateKeyError. */
-  private write(next: T, previous?: T) {
+  protected put(next: T, previous?: T) {
     const table = this.ensureTable();
     try {
       this.store.writing(() =>
@@ -224,28 +202,15 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     if (this.cached) this.store.cache.set(this.key(next._id), deepFreeze(next));
   }
 
-  private remove(doc: T) {
+  /** A row with this `_id` already there (a newer document, a tombstone) fails the insert: a duplicate key. */
+  protected insert(doc: T) {
+    this.put(doc);
+  }
+
+  protected remove(doc: T) {
     const table = this.ensureTable();
     this.store.writing(() => table.remove.run(doc._id));
     if (this.cached) this.store.cache.delete(this.key(doc._id));
-  }
-
-  async findOne(filter: Filter) {
-    // The hottest lookup of all, `{_id}` alone, from the cache or by primary key.
-    const id = filter._id;
-    if (typeof id === 'string') {
-      let only = true;
-      for (const field in filter)
-        if (field !== '_id') {
-          only = false;
-          break;
-        }
-      if (only) {
-        const doc = this.byId(id);
-        return doc !== null && doc[TOMBSTONE] !== true ? doc : null;
-      }
-    }
-    return this.matching(filter, 1)[0] ?? null;
   }
 
   async find(filter: Filter, options: FindOptions = {}) {
@@ -265,46 +230,6 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   async countDocuments(filter: Filter = {}) {
     if (Object.keys(filter).length) return this.matching(filter).length;
     return this.table()?.count.get()?.n ?? 0;
-  }
-
-  async updateOne(filter: Filter, update: UpdateDocument, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    const [doc] = this.matching(filter, 1);
-    if (doc) {
-      this.write(updated(this.name, doc, update, false), doc);
-      return { matchedCount: 1, modifiedCount: 1, upsertedCount: 0 };
-    }
-    if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
-    const seed = upsertSeed(filter);
-    if (typeof seed._id !== 'string') throw new Error(`${this.name}: an upsert needs an _id in its filter`);
-    // A row with this `_id` that did not match (a newer document, a tombstone) fails the insert: a duplicate key.
-    this.write(updated(this.name, seed as T, update, true));
-    return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
-  }
-
-  async updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult> {
-    const docs = this.matching(filter);
-    for (const doc of docs) this.write(updated(this.name, doc, update, false), doc);
-    return { matchedCount: docs.length, modifiedCount: docs.length, upsertedCount: 0 };
-  }
-
-  async deleteOne(filter: Filter) {
-    const [doc] = this.matching(filter, 1);
-    if (!doc) return { deletedCount: 0 };
-    this.remove(doc);
-    return { deletedCount: 1 };
-  }
-
-  async deleteMany(filter: Filter) {
-    const docs = this.matching(filter);
-    for (const doc of docs) this.remove(doc);
-    return { deletedCount: docs.length };
-  }
-
-  async tombstone(filter: Filter, stamp: number, at: Date) {
-    const docs = this.matching(filter);
-    for (const doc of docs)
-      this.write({ _id: doc._id, _pos: stamp, [TOMBSTONE]: true, _deleted_at: at } as unknown as T, doc);
-    return { tombstonedCount: docs.length };
   }
 
   async createIndex(spec: IndexSpec) {
