@@ -697,7 +697,7 @@ if (runs('rebuild') || runs('startup')) {
       note: 'the read models resume from their last committed checkpoints',
     });
     record({
-      scenario: `start-up to ready with ${EVENTS} events, warm (read-models.db of the last run)`,
+      scenario: `start-up to ready with ${EVENTS} events, warm (read-models.db of the last clean stop)`,
       ours: { rate: warmSeconds },
       reference: { rate: 20 },
       ratio: warmSeconds / 20,
