@@ -10,8 +10,8 @@ import { call, newUser, register } from '../support/server.js';
  */
 async function tabTo(page: Page, id: string) {
   for (let presses = 0; presses < 40; presses += 1) {
-    if ((await page.evaluate(() => document.activeElement?.id)) === id) {
-      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    if ((await page.evaluate('document.activeElement?.id')) === id) {
+      const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
       expect(outline, `the focus on #${id} is visible`).not.toBe('none');
       return;
     }
@@ -49,7 +49,7 @@ browserSuite('the sign-up and sign-in pages with the keyboard alone', (suite) =>
     await page.waitForSelector('#success:not([hidden])');
     expect(await page.textContent('#success')).toContain(person.username);
     const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
-    expect(me.username).toBe(person.username);
+    expect(me).toMatchObject({ username: person.username });
     // The account exists through the API as well: the page went through it.
     const signIn = await call(server, 'POST', '/auth', {
       body: { username: person.username, password: person.password },
