@@ -69,6 +69,13 @@ export const configSchema = z
     ALLOW_USR_LOGIN: bool(true),
     BCRYPT_COST: int(11, 4, 15),
     BCRYPT_THREADS: int(Math.max(1, availableParallelism()), 1, 64),
+    API_PROCESSES: z
+      .string()
+      .default('1')
+      .refine((v) => v === 'auto' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64), {
+        message: 'must be auto or a number of processes from 1 to 64',
+      })
+      .transform((v) => (v === 'auto' ? Math.max(1, availableParallelism()) : Number(v))),
     JWT_TTL: duration('7d'),
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_AUDIENCE: z.string().optional(),
@@ -121,6 +128,8 @@ export const configSchema = z
       allowUsrLogin: env.ALLOW_USR_LOGIN,
       bcryptCost: env.BCRYPT_COST,
       bcryptThreads: env.BCRYPT_THREADS,
+      /** How many API processes serve on one port and one DATA_DIR (node:cluster); `auto` is one per core. */
+      apiProcesses: env.API_PROCESSES,
       jwtTtlMs: env.JWT_TTL,
       jwtPrivateKey: env.JWT_PRIVATE_KEY,
       jwtAudience: env.JWT_AUDIENCE ?? publicUrl,

@@ -13,8 +13,14 @@ export function configOrExit(): Config {
   }
 }
 
-/** On SIGTERM or SIGINT: close once, and exit; forced after `graceMs` if closing hangs. */
-export function closeOnSignals(close: () => Promise<void>, options: { graceMs: number; what: string }) {
+/**
+ * On SIGTERM or SIGINT: close once, and exit; forced after `graceMs` if closing hangs. Returns the
+ * same stop, for another reason to stop.
+ */
+export function closeOnSignals(
+  close: () => Promise<void>,
+  options: { graceMs: number; what: string },
+): (reason: string) => Promise<void> {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -26,4 +32,5 @@ export function closeOnSignals(close: () => Promise<void>, options: { graceMs: n
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  return stop;
 }

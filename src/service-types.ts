@@ -2,6 +2,7 @@
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Accounts } from './accounts/index.js';
+import type { ProcessRole } from './cluster/messages.js';
 import type { Config } from './config.js';
 import type { RouteEntry } from './http/auth.js';
 import type { FlatRouter } from './http/router.js';
@@ -20,6 +21,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Embedded mode: the script of the event store's append thread (tests give one that fails on purpose). */
   appendThread?: URL;
+  /** One of API_PROCESSES processes: its number and how many there are (src/cluster). */
+  process?: ProcessRole;
 }
 
 export interface Service {

@@ -31,13 +31,19 @@ import { createOAuthProviders } from './login-methods/oauth/providers.js';
 import { projectionOperations } from './operations.js';
 import { ProjectionRunner } from './projections/runner.js';
 import { createTokenSigner, ed25519Key } from './tokens/jwt.js';
+import { isLeader } from './cluster/messages.js';
+import { rebuildsAcrossProcesses } from './cluster/rebuilds.js';
+import { tellCluster } from './cluster/worker.js';
 
 export type { Service, ServiceOptions } from './service-types.js';
 
 /** The composition root: everything is built here, once, from the configuration. */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? (() => new Date());
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const role = options.process;
+  const logger = (options.logger ?? createLogger(config.logLevel)).child(role ? { process: role.index } : {});
+  // One of several API processes: limits are held by the primary, rebuilds told to the others.
+  const inCluster = (role?.count ?? 1) > 1;
   const {
     eventStore,
     readStore,
@@ -48,7 +54,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     webhookDeliveries,
     readCacheDocuments,
     closeSqlite,
-  } = await openStores(config, clock, { appendThread: options.appendThread });
+  } = await openStores(config, clock, { appendThread: options.appendThread, process: role });
   const mailer = createMailer(config, logger);
   const codec = createEventCodec(keyStore);
   const hasher = await createBcryptPool({ cost: config.bcryptCost, threads: config.bcryptThreads });
@@ -77,7 +83,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     clock,
     graceMs: config.claimGraceMs,
   });
-  const limits = keyedLimits(config);
+  const limits = keyedLimits(config, inCluster);
   const challenges = createChallenges({
     commands,
     projections: runner,
@@ -142,7 +148,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   });
   const limiter =
     config.rateLimitMax > 0
-      ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl })
+      ? createRateLimiter({ points: config.rateLimitMax, durationS: 60, redisUrl: config.redisUrl, cluster: inCluster })
       : null;
 
   /** What runs, in the order it stops (the read models last), then the stores. */
@@ -169,7 +175,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     await erasure.start();
     const caughtUp = await runner.catchUp();
     logger.info({ caughtUp, head: String(await eventStore.headPosition()) }, 'read models built');
-    if (config.workers === 'inline') {
+    // Of several API processes, only the first reacts with jobs and webhooks and runs the workers:
+    // the others would mail and deliver everything again.
+    if (config.workers === 'inline' && isLeader(role)) {
       startInlineWorkers({
         config,
         queue,
@@ -189,7 +197,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
     throw error;
   }
 
-  const readiness = createReadiness({ eventStore, readStore, keyStore, runner, logger });
+  const operations = inCluster
+    ? rebuildsAcrossProcesses(projectionOperations(runner, eventStore), runner)
+    : { operations: projectionOperations(runner, eventStore), stop: () => undefined };
+  stopWork.unshift(async () => operations.stop());
+  const readiness = createReadiness({ eventStore, readStore, keyStore, runner, logger, process: role?.index });
 
   const app = createHttpApp({
     accounts,
@@ -198,8 +210,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
     logger,
     readiness,
     publicUrl: config.publicUrl,
-    operations: projectionOperations(runner, eventStore),
+    operations: operations.operations,
     headPosition: () => eventStore.headPosition(),
+    catchUpTo: async (position) => {
+      if (!(await runner.catchUpTo(position, config.readYourWritesTimeoutMs)))
+        logger.warn({ position: String(position) }, 'read models lag behind the position a request carries');
+    },
     trustProxy: config.trustProxy,
     limiter,
     metrics,
@@ -244,7 +260,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
       await once(server, 'listening');
       server.keepAliveTimeout = 65_000;
       const port = (server.address() as AddressInfo).port;
-      logger.info({ port, publicUrl: config.publicUrl }, 'listening');
+      logger.info({ port, publicUrl: config.publicUrl, pid: process.pid }, 'listening');
+      if (inCluster) tellCluster({ type: 'listening', port });
       return port;
     },
     async close() {

@@ -2466,7 +2466,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+        EventPosition: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -2820,7 +2823,10 @@ export interface operations {
     postAuthPasswordStrength: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2886,7 +2892,10 @@ export interface operations {
     postAuthMeSendOtp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2925,7 +2934,10 @@ export interface operations {
     postAuthVerifyOtp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2971,7 +2983,10 @@ export interface operations {
     putAuthResetPassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3010,7 +3025,10 @@ export interface operations {
     postAuthResetPassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3049,7 +3067,10 @@ export interface operations {
     getAuthSetupStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3080,6 +3101,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error400"];
             429: components["responses"]["Error429"];
             default: components["responses"]["Error500"];
         };
@@ -3087,7 +3109,10 @@ export interface operations {
     postAuthLogout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3125,7 +3150,10 @@ export interface operations {
     postAuthReauth: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3188,7 +3216,10 @@ export interface operations {
     getAuth: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3242,6 +3273,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -3253,7 +3285,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3333,7 +3368,10 @@ export interface operations {
     getAuthMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3387,6 +3425,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -3395,7 +3434,10 @@ export interface operations {
     putAuthMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3499,7 +3541,10 @@ export interface operations {
     deleteAuthMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3559,7 +3604,10 @@ export interface operations {
     putAuthMeUsername: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3657,7 +3705,10 @@ export interface operations {
     putAuthUpdatePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3700,7 +3751,10 @@ export interface operations {
     postAuthMeSetInitialPassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3761,7 +3815,10 @@ export interface operations {
     getAuthSessions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3800,6 +3857,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -3810,7 +3868,10 @@ export interface operations {
             query: {
                 others: "true";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3843,7 +3904,10 @@ export interface operations {
     deleteAuthSessionsById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -3880,7 +3944,10 @@ export interface operations {
                 limit?: number;
                 before?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3912,7 +3979,10 @@ export interface operations {
     getAuthMeExport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4060,6 +4130,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             429: components["responses"]["Error429"];
@@ -4069,7 +4140,10 @@ export interface operations {
     getAuthTotp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4087,6 +4161,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             409: components["responses"]["Error409"];
@@ -4096,7 +4171,10 @@ export interface operations {
     postAuthTotp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4136,7 +4214,10 @@ export interface operations {
     deleteAuthTotp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4195,7 +4276,10 @@ export interface operations {
     postAuthTotpBackupCodes: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4238,7 +4322,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4295,7 +4382,10 @@ export interface operations {
     getAuthAcls: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4318,6 +4408,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -4326,7 +4417,10 @@ export interface operations {
     postAuthAcls: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4396,7 +4490,10 @@ export interface operations {
     putAuthAclsByAclId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 acl_id: string;
             };
@@ -4468,7 +4565,10 @@ export interface operations {
     deleteAuthAclsByAclId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 acl_id: string;
             };
@@ -4532,7 +4632,10 @@ export interface operations {
     getAuthAclsByAclIdTokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 acl_id: string;
             };
@@ -4568,7 +4671,10 @@ export interface operations {
     postAuthAclsByAclIdTokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 acl_id: string;
             };
@@ -4641,7 +4747,10 @@ export interface operations {
     deleteAuthAclsByAclIdTokensByTokenId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 acl_id: string;
                 token_id: string;
@@ -4676,7 +4785,10 @@ export interface operations {
     postAuthCheck: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4714,7 +4826,10 @@ export interface operations {
     getAuthMeTokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4738,6 +4853,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -4746,7 +4862,10 @@ export interface operations {
     postAuthMeTokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4818,7 +4937,10 @@ export interface operations {
     deleteAuthMeTokensById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -4854,7 +4976,10 @@ export interface operations {
             query: {
                 token: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4883,7 +5008,10 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4951,7 +5079,10 @@ export interface operations {
     postAdminUsers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5041,7 +5172,10 @@ export interface operations {
     getAdminUsersById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5109,7 +5243,10 @@ export interface operations {
     getAdminUsersByIdSessions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5162,7 +5299,10 @@ export interface operations {
             query?: {
                 as_of?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5253,7 +5393,10 @@ export interface operations {
     postAdminUsersByIdDisable: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5330,7 +5473,10 @@ export interface operations {
     postAdminUsersByIdEnable: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5407,7 +5553,10 @@ export interface operations {
     postAdminUsersByIdGrantAdmin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5484,7 +5633,10 @@ export interface operations {
     postAdminUsersByIdRevokeAdmin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5561,7 +5713,10 @@ export interface operations {
     getAdminProjections: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5588,6 +5743,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -5596,7 +5752,10 @@ export interface operations {
     getAdminProjectionsByName: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 name: string;
             };
@@ -5637,7 +5796,10 @@ export interface operations {
     postAdminProjectionsByNameRebuild: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 name: string;
             };
@@ -5675,7 +5837,10 @@ export interface operations {
     deleteAuthIdentitiesByMethodById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 method: string;
                 id: string;
@@ -5777,7 +5942,10 @@ export interface operations {
     getAuthDevices: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5805,6 +5973,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -5813,7 +5982,10 @@ export interface operations {
     deleteAuthDevices: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5846,7 +6018,10 @@ export interface operations {
     deleteAuthDevicesById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -5880,7 +6055,10 @@ export interface operations {
     postAuthWasntMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5950,7 +6128,10 @@ export interface operations {
     getAuthInvites: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -5974,6 +6155,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -5982,7 +6164,10 @@ export interface operations {
     postAuthInvites: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6059,7 +6244,10 @@ export interface operations {
     deleteAuthInvitesById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -6100,7 +6288,10 @@ export interface operations {
     getAdminWebhooks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6132,6 +6323,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -6140,7 +6332,10 @@ export interface operations {
     postAdminWebhooks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6206,7 +6401,10 @@ export interface operations {
     getAdminWebhooksById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -6250,7 +6448,10 @@ export interface operations {
     deleteAdminWebhooksById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -6284,7 +6485,10 @@ export interface operations {
     patchAdminWebhooksById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -6344,7 +6548,10 @@ export interface operations {
     postAdminWebhooksByIdRotateSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -6403,7 +6610,10 @@ export interface operations {
                 before?: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -6468,7 +6678,10 @@ export interface operations {
     getAdminWebhooksByIdDeliveriesByDeliveryId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
                 delivery_id: string;
@@ -6530,7 +6743,10 @@ export interface operations {
     postAdminWebhooksByIdDeliveriesByDeliveryIdRetry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
                 delivery_id: string;
@@ -6598,7 +6814,10 @@ export interface operations {
     postAdminWebhooksByIdReplay: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -6648,7 +6867,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6708,7 +6930,10 @@ export interface operations {
     postAuthSendCode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6750,7 +6975,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6838,7 +7066,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -6924,7 +7155,10 @@ export interface operations {
     postAuthNostrLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7028,7 +7262,10 @@ export interface operations {
                 referrer_token?: string;
                 captcha_token?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7064,7 +7301,10 @@ export interface operations {
                 sig?: string;
                 key?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7095,7 +7335,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 k1: string;
             };
@@ -7156,7 +7399,10 @@ export interface operations {
     postAuthPasskeysRegistrationOptions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7190,7 +7436,10 @@ export interface operations {
     postAuthPasskeysRegistration: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7280,7 +7529,10 @@ export interface operations {
     postAuthPasskeysSignUpOptions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7326,7 +7578,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7404,7 +7659,10 @@ export interface operations {
     postAuthPasskeysAuthenticationOptions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7437,7 +7695,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7511,7 +7772,10 @@ export interface operations {
     getAuthPasskeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7536,6 +7800,7 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -7544,7 +7809,10 @@ export interface operations {
     deleteAuthPasskeysById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -7643,7 +7911,10 @@ export interface operations {
     patchAuthPasskeysById: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 id: string;
             };
@@ -7694,7 +7965,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7748,7 +8022,10 @@ export interface operations {
     getAuthUsrKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7765,6 +8042,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             default: components["responses"]["Error500"];
@@ -7773,7 +8051,10 @@ export interface operations {
     postAuthUsrKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -7839,7 +8120,10 @@ export interface operations {
                 referrer_token?: string;
                 captcha_token?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 provider: string;
             };
@@ -7876,7 +8160,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 provider: string;
             };
@@ -7971,7 +8258,10 @@ export interface operations {
                 /** @description `cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site. */
                 session?: "cookie";
             };
-            header?: never;
+            header?: {
+                /** @description The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400. */
+                "X-Event-Position"?: components["parameters"]["EventPosition"];
+            };
             path: {
                 provider: string;
             };

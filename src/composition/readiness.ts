@@ -13,6 +13,8 @@ export function createReadiness(deps: {
   keyStore: KeyStore;
   runner: ProjectionRunner;
   logger: Logger;
+  /** Of several API processes, this one's number: the answer names it. */
+  process?: number;
 }): () => Promise<Readiness> {
   const { eventStore, readStore, keyStore, runner, logger } = deps;
   return async () => {
@@ -46,6 +48,7 @@ export function createReadiness(deps: {
       ready: reasons.length === 0,
       reasons,
       projections: runner.status().map((p) => ({ name: p.name, status: p.status, position: String(p.position) })),
+      ...(deps.process ? { process: deps.process } : {}),
     };
   };
 }

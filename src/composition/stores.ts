@@ -13,7 +13,7 @@ import { createSmtpMailer } from '../infra/mail/smtp.js';
 import { openBullmqJobQueue } from '../infra/queue/bullmq.js';
 import { createSqliteJobQueue } from '../infra/queue/sqlite.js';
 import { openMongoReadStore } from '../infra/readstore/mongo.js';
-import { openSqliteReadStore, READ_MODELS_FILE, type SqliteReadStore } from '../infra/readstore/sqlite.js';
+import { openSqliteReadStore, readModelsFile, type SqliteReadStore } from '../infra/readstore/sqlite.js';
 import { createReadStoreUsageStore } from '../infra/readstore/usage.js';
 import { createReadStoreWebhookDeliveryLog } from '../infra/readstore/webhook-deliveries.js';
 import { createSqliteCheckpoints } from '../infra/sqlite/checkpoints.js';
@@ -21,11 +21,18 @@ import { openSqliteDatabase, type SqliteDatabase } from '../infra/sqlite/databas
 import { createSqliteUsageStore } from '../infra/sqlite/usage.js';
 import { createSqliteWebhookDeliveryLog } from '../infra/sqlite/webhook-deliveries.js';
 import { BoundedCache } from '../bounded-cache.js';
+import type { ProcessRole } from '../cluster/messages.js';
 import type { Mailer } from '../ports/mailer.js';
 import type { Doc } from '../ports/read-store.js';
 import type { UsageStore } from '../ports/usage-store.js';
 import type { WebhookDeliveryLog } from '../ports/webhook-deliveries.js';
 import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
+
+/**
+ * With several API processes on one DATA_DIR, how often each looks for events the others appended
+ * (their read models follow within this), and, ten times that, for jobs they added.
+ */
+const OTHER_WRITERS_POLL_MS = 10;
 
 /**
  * Who fsyncs the embedded file (accounts.db, WAL mode), when the event store is embedded.
@@ -59,8 +66,14 @@ import { readStoreCheckpoints } from '../subscriptions/checkpointed.js';
  * At EMBEDDED_SYNC=normal, the worker does not fsync either: a power cut may lose the last commits
  * of both, in order.
  */
-export async function openStores(config: Config, clock: () => Date, options: { appendThread?: URL } = {}) {
+export async function openStores(
+  config: Config,
+  clock: () => Date,
+  options: { appendThread?: URL; process?: ProcessRole } = {},
+) {
   let sqlite: SqliteDatabase | null = null;
+  // Other API processes on the same file (API_PROCESSES): what they write is looked for often.
+  const others = (options.process?.count ?? 1) > 1;
   const embeddedEvents = !config.eventStoreUrl;
   const embedded = () =>
     (sqlite ??= openSqliteDatabase(
@@ -70,6 +83,7 @@ export async function openStores(config: Config, clock: () => Date, options: { a
   const sqliteEvents = embeddedEvents
     ? createSqliteEventStore(embedded(), clock, {
         appendWorker: { synchronous: config.embeddedSync, script: options.appendThread },
+        watchOtherWritersMs: others ? OTHER_WRITERS_POLL_MS : undefined,
       })
     : null;
   const eventStore = sqliteEvents ?? (await openEsdbEventStore(config.eventStoreUrl!));
@@ -79,7 +93,7 @@ export async function openStores(config: Config, clock: () => Date, options: { a
   let embeddedReads: SqliteReadStore | null = null;
   const readStore = config.mongoUrl
     ? await openMongoReadStore(config.mongoUrl)
-    : (embeddedReads = openSqliteReadStore(join(config.dataDir, READ_MODELS_FILE), {
+    : (embeddedReads = openSqliteReadStore(join(config.dataDir, readModelsFile(options.process?.index)), {
         cache: new BoundedCache<string, Doc>(config.readCacheDocuments),
       }));
   const keyStore = config.mongoUrl
@@ -97,7 +111,12 @@ export async function openStores(config: Config, clock: () => Date, options: { a
     : createSqliteWebhookDeliveryLog(embedded(), { durable });
   const queue = config.redisUrl
     ? await openBullmqJobQueue(config.redisUrl, { addTimeoutMs: config.queueAddTimeoutMs })
-    : createSqliteJobQueue(embedded(), { clock: () => clock().getTime(), durable });
+    : createSqliteJobQueue(embedded(), {
+        clock: () => clock().getTime(),
+        durable,
+        // A job another process added (a mail a request there asked for) is found at the next look.
+        ...(others ? { pollMs: OTHER_WRITERS_POLL_MS * 10 } : {}),
+      });
   return {
     eventStore,
     readStore,
@@ -119,10 +138,13 @@ export function createMailer(config: Config, logger: Logger): Mailer {
     : createEmlMailer({ dir: join(config.dataDir, 'mail'), from: config.mailFrom, logger });
 }
 
-/** The keyed limits the accounts layer counts against (per address, account or name; Redis when REDIS_URL is set). */
-export function keyedLimits(config: Config) {
+/**
+ * The keyed limits the accounts layer counts against (per address, account or name): in Redis when
+ * REDIS_URL is set, else held by the cluster's primary when this is one of several API processes.
+ */
+export function keyedLimits(config: Config, cluster = false) {
   const keyedLimiter = (points: number, durationS: number, keyPrefix: string) =>
-    createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix });
+    createRateLimiter({ points, durationS, redisUrl: config.redisUrl, keyPrefix, cluster });
   return {
     issue: keyedLimiter(config.codeIssueLimit, 3600, 'issue'),
     failures: keyedLimiter(config.codeFailureLimit, 3600, 'failures'),

@@ -36,6 +36,7 @@ import { routeTable, type RouteEntry, type Routes } from './auth.js';
 import type { FlatRouter } from './router.js';
 import { installRequestState } from './request-state.js';
 import { perIpLimit } from './rate-limit.js';
+import { eventPositionGate } from './event-position.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 
 export interface HttpDeps {
@@ -48,6 +49,8 @@ export interface HttpDeps {
   signer: TokenSigner;
   logger: Logger;
   headPosition: () => Promise<bigint>;
+  /** Waits (bounded) until every read model of this process has applied `position`: the `X-Event-Position` a request carries. */
+  catchUpTo: (position: bigint) => Promise<unknown>;
   readiness: () => Promise<Readiness>;
   trustProxy: boolean | number | string;
   /** Prometheus metrics, served at /metrics; null turns both off. */
@@ -139,9 +142,10 @@ export function createHttpApp(deps: HttpDeps): Express & { routeTable: RouteEntr
   // Every way in; OAuth's `/auth/:provider` comes last, after every other path.
   deps.loginRoutes(deps.accounts, api, limit);
   // One middleware for every request: what each one goes through first, then the route (see FlatRouter).
+  const caughtUp = eventPositionGate(deps.catchUpTo);
   app.use((req, res, next) => {
     first(req, res);
-    routes.handle(req, res, next);
+    caughtUp(req, res, () => routes.handle(req, res, next));
   });
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -4,6 +4,7 @@ import { STATUS } from './errors.js';
 import { HEADERS, TAGS, type HeaderName } from './doc-terms.js';
 import { webhooksSection } from './openapi-webhooks.js';
 import { answers, sessionAnswer } from './answers.js';
+import { API_PREFIX } from './event-position.js';
 
 export { answers };
 
@@ -36,6 +37,17 @@ const SESSION_PARAMETER = {
     '`cookie`: a successful answer also sets the session cookie (HttpOnly) and a readable CSRF cookie, for a browser on the same site.',
   schema: { type: 'string', enum: ['cookie'] },
 };
+
+/** Every API operation takes it (see src/http/event-position.ts). */
+const EVENT_POSITION_PARAMETER = {
+  name: 'X-Event-Position',
+  in: 'header',
+  required: false,
+  description:
+    'The `X-Event-Position` an earlier answer gave: this request waits (up to `READ_YOUR_WRITES_TIMEOUT`) until the instance or process serving it has applied that position, so that it sees what the earlier command did. Anything but digits is refused with 400.',
+  schema: { type: 'string', pattern: '^[0-9]{1,20}$' },
+};
+const takesEventPosition = (path: string) => path.startsWith(API_PREFIX);
 
 const POLICY: Record<Policy, { text: string; security: Json[] }> = {
   public: { text: 'Public: no credential needed.', security: [] },
@@ -104,6 +116,7 @@ const errorStatuses = (entry: RouteEntry, doc: RouteDoc) => {
   if (doc.command) statuses.add(409);
   if (doc.command && entry.policy !== 'public') statuses.add(404);
   if (doc.body || entry.readsJson) [400, 413, 415].forEach((status) => statuses.add(status));
+  if (takesEventPosition(entry.path)) statuses.add(400);
   return [...statuses].sort((a, b) => a - b);
 };
 
@@ -163,6 +176,7 @@ export function openApiDocument(
         schema,
       })),
       ...(answersSession ? [SESSION_PARAMETER] : []),
+      ...(takesEventPosition(entry.path) ? [{ $ref: '#/components/parameters/EventPosition' }] : []),
     ];
 
     let requestBody: Json | undefined;
@@ -225,6 +239,7 @@ export function openApiDocument(
     components: {
       schemas,
       responses,
+      parameters: { EventPosition: EVENT_POSITION_PARAMETER },
       securitySchemes: {
         bearer: {
           type: 'http',

@@ -135,8 +135,16 @@ export class ProjectionRunner {
 
   /** Waits until every read model has applied what the store held when this was called. */
   async catchUp(timeoutMs = 10 * 60_000): Promise<boolean> {
+    return this.catchUpTo(await this.deps.eventStore.headPosition(), timeoutMs);
+  }
+
+  /**
+   * Waits (bounded) until every read model has applied `position`, or the store's head if that is
+   * lower: a position from beyond the head (another deployment's, a made-up one) waits for nothing.
+   */
+  async catchUpTo(position: bigint, timeoutMs: number): Promise<boolean> {
     const head = await this.deps.eventStore.headPosition();
-    return this.waitFor(head, [...this.live.keys()], timeoutMs);
+    return this.waitFor(position < head ? position : head, [...this.live.keys()], timeoutMs);
   }
 
   /**
@@ -168,6 +176,7 @@ export class ProjectionRunner {
       });
       // At once, not with the next batch: a restart must not serve the retired generation again.
       await this.deps.readStore.flush();
+      this.deps.logger.info({ projection: name, generation: next.generation }, 'rebuilt: the new generation serves');
     } finally {
       this.building.delete(name);
     }

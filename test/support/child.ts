@@ -44,3 +44,74 @@ export function startChild(env: Record<string, string>): Promise<ChildServer> {
     });
   });
 }
+
+export interface ClusterServer {
+  process: ChildProcess;
+  url: string;
+  port: number;
+  exited: Promise<number | null>;
+  /** Each API process's pid as it last said it listens, by its number. */
+  pids: Map<number, number>;
+  /** Resolves when a log line matches (one already seen counts). */
+  line(matches: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/** Runs the compiled service with API_PROCESSES=`processes` and waits until every process listens. */
+export function startCluster(processes: number, env: Record<string, string>): Promise<ClusterServer> {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      BCRYPT_COST: '4',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'test',
+      RATE_LIMIT_MAX: '0',
+      ...env,
+      API_PROCESSES: String(processes),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const seen: Record<string, unknown>[] = [];
+  const watchers = new Set<(entry: Record<string, unknown>) => void>();
+  const pids = new Map<number, number>();
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (entry.msg === 'listening' && typeof entry.process === 'number') pids.set(entry.process, entry.pid as number);
+    seen.push(entry);
+    for (const watch of [...watchers]) watch(entry);
+  });
+  const line: ClusterServer['line'] = (matches, timeoutMs = 20_000) => {
+    const found = seen.find(matches);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        watchers.delete(watch);
+        reject(new Error(`no such log line in ${timeoutMs} ms: ${stderr}`));
+      }, timeoutMs);
+      const watch = (entry: Record<string, unknown>) => {
+        if (!matches(entry)) return;
+        clearTimeout(timer);
+        watchers.delete(watch);
+        resolve(entry);
+      };
+      watchers.add(watch);
+    });
+  };
+  const ready = line((entry) => entry.msg === 'every API process is listening').then((entry) => {
+    const port = entry.port as number;
+    return { process: child, url: `http://127.0.0.1:${port}`, port, exited, pids, line };
+  });
+  return Promise.race([
+    ready,
+    exited.then((code) => Promise.reject(new Error(`cluster exited with ${code}: ${stderr}`))),
+  ]);
+}

@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -90,6 +90,14 @@ describe('configuration', () => {
     const message = (error as Error).message;
     for (const name of ['PORT', 'BCRYPT_COST', 'JWT_TTL', 'MONGO_URL', 'ALLOW_NEW_ACCOUNTS', 'PUBLIC_URL'])
       expect(message).toContain(name);
+  });
+
+  it('runs one API process unless API_PROCESSES names a number from 1 to 64, or auto for one per core', () => {
+    expect(loadConfig({}).apiProcesses).toBe(1);
+    expect(loadConfig({ API_PROCESSES: '4' }).apiProcesses).toBe(4);
+    expect(loadConfig({ API_PROCESSES: 'auto' }).apiProcesses).toBe(availableParallelism());
+    for (const bad of ['0', '65', 'two', '1.5', '-2'])
+      expect(() => loadConfig({ API_PROCESSES: bad }), bad).toThrow(/API_PROCESSES: must be auto or a number/);
   });
 
   it('treats an empty variable as unset', () => {

@@ -13,7 +13,7 @@ export interface Readiness {
 
 const DESCRIPTION = `Event-sourced accounts and identity service. JSON in and out; bodies over 64 KiB get 413.
 Every error answers \`{"detail", "code", "issues"?}\`. Every command answer carries \`X-Event-Position\`: a read made
-after it sees its effect. A command may answer 409 \`conflict\` when the account changed under it too often to commit: send it again.
+after it, by the same process, sees its effect; a read sent with it as a request header sees it on any process or instance. A command may answer 409 \`conflict\` when the account changed under it too often to commit: send it again.
 A path asked with a method it does not take answers 405 \`method_not_allowed\` with \`Allow\`.`;
 
 const tag = 'Operations';

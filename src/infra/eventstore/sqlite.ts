@@ -69,7 +69,11 @@ export type SqliteEventStore = EventStore & { durable(): Promise<void> };
 export function createSqliteEventStore(
   db: SqliteDatabase,
   clock: () => Date = () => new Date(),
-  options: { appendWorker?: Omit<AppendWorkerOptions, 'path'> } = {},
+  options: {
+    appendWorker?: Omit<AppendWorkerOptions, 'path'>;
+    /** Other processes append to the file (API_PROCESSES): its head is looked at this often. */
+    watchOtherWritersMs?: number;
+  } = {},
 ): SqliteEventStore {
   db.exec(SCHEMA);
   db.defaultSafeIntegers(false);
@@ -89,6 +93,20 @@ export function createSqliteEventStore(
       signal.notify();
     },
   );
+
+  // Another process's append wakes this one's subscriptions at the next look, not at their poll: a
+  // MAX of the primary key costs microseconds. What this process appended is already counted.
+  let seenHead = 0;
+  const watcher = options.watchOtherWritersMs
+    ? setInterval(() => {
+        const now = head.get()?.position ?? 0;
+        if (now > seenHead) {
+          seenHead = now;
+          signal.notify();
+        }
+      }, options.watchOtherWritersMs)
+    : null;
+  watcher?.unref();
 
   const filterSql = (filter: AllFilter | undefined, params: unknown[]): string => {
     let sql = '';
@@ -183,6 +201,7 @@ export function createSqliteEventStore(
       return BigInt(head.get()?.position ?? 0);
     },
     async close() {
+      if (watcher) clearInterval(watcher);
       signal.wakeAll();
       if (!worker) return;
       // The appends already made are answered first (a barrier waits behind them), then the thread ends.

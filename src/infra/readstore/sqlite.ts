@@ -17,6 +17,13 @@ import { createIndexTable, INDEX_TABLE } from './sqlite-table.js';
 /** The file's name in DATA_DIR. */
 export const READ_MODELS_FILE = 'read-models.db';
 
+/**
+ * The file of API process `index` (see API_PROCESSES): each process builds and reads its own copy
+ * of the read models, so that none waits for another's write lock. Process 1 (or a service that
+ * runs alone) has READ_MODELS_FILE.
+ */
+export const readModelsFile = (index = 1) => (index === 1 ? READ_MODELS_FILE : `read-models.${index}.db`);
+
 const COMMIT_EVERY_MS = 25;
 /** A catch-up never yields to the timer (every write is synchronous underneath): it commits by count. */
 const COMMIT_EVERY_WRITES = 2000;
