@@ -77,47 +77,53 @@ export function registerRebuild(program: Command): void {
       if (!definition) throw new InvalidArgumentError(`no projection named ${name}`);
       // Only what a rebuild needs: the stores, the codec, and a runner for this one projection.
       const config = configOrDie();
-      const stores = await openStores(config, () => new Date());
-      const runner = new ProjectionRunner(
-        {
-          eventStore: stores.eventStore,
-          readStore: stores.readStore,
-          codec: createEventCodec(stores.keyStore),
-          logger: quiet,
-        },
-        [definition],
-        // A one-off: it retires the old generation; the running instances follow and drop it later.
-        { registryPollMs: 0 },
-      );
-      try {
-        // The live generation first resumes from its checkpoint (the read store outlives the
-        // process); the next one is then built from the first event beside it, and swapped in.
-        await runner.start();
-        const head = await stores.eventStore.headPosition();
-        const started = Date.now();
-        bar.start(Number(head), 0, { rate: 0 });
-        const timer = setInterval(() => {
-          const building = runner.status().find((p) => p.status === 'rebuilding') ?? runner.status()[0]!;
-          bar.update(Number(building.position), {
-            rate: Math.round(building.processed / Math.max(0.001, (Date.now() - started) / 1000)),
-          });
-        }, 200);
-        await runner.rebuild(name);
-        clearInterval(timer);
-        const done = runner.status()[0]!;
-        const seconds = (Date.now() - started) / 1000;
-        bar.update(Number(head), { rate: Math.round(done.processed / seconds) });
-        bar.stop();
-        console.log(
-          `${name}: ${done.processed} events in ${seconds.toFixed(1)} s (${Math.round(done.processed / seconds)} events/s)`,
+      // Embedded with API_PROCESSES: each process has its own read-models file, and each is rebuilt.
+      const processes = config.mongoUrl ? 1 : config.apiProcesses;
+      for (let index = 1; index <= processes; index += 1) {
+        const role = processes > 1 ? { index, count: processes } : undefined;
+        if (role) console.log(`read models of API process ${index} of ${processes}`);
+        const stores = await openStores(config, () => new Date(), { process: role });
+        const runner = new ProjectionRunner(
+          {
+            eventStore: stores.eventStore,
+            readStore: stores.readStore,
+            codec: createEventCodec(stores.keyStore),
+            logger: quiet,
+          },
+          [definition],
+          // A one-off: it retires the old generation; the running instances follow and drop it later.
+          { registryPollMs: 0 },
         );
-      } finally {
-        await runner.stop();
-        await stores.queue.close();
-        await stores.eventStore.close();
-        await stores.readStore.close();
-        await stores.keyStore.close();
-        stores.closeSqlite();
+        try {
+          // The live generation first resumes from its checkpoint (the read store outlives the
+          // process); the next one is then built from the first event beside it, and swapped in.
+          await runner.start();
+          const head = await stores.eventStore.headPosition();
+          const started = Date.now();
+          bar.start(Number(head), 0, { rate: 0 });
+          const timer = setInterval(() => {
+            const building = runner.status().find((p) => p.status === 'rebuilding') ?? runner.status()[0]!;
+            bar.update(Number(building.position), {
+              rate: Math.round(building.processed / Math.max(0.001, (Date.now() - started) / 1000)),
+            });
+          }, 200);
+          await runner.rebuild(name);
+          clearInterval(timer);
+          const done = runner.status()[0]!;
+          const seconds = (Date.now() - started) / 1000;
+          bar.update(Number(head), { rate: Math.round(done.processed / seconds) });
+          bar.stop();
+          console.log(
+            `${name}: ${done.processed} events in ${seconds.toFixed(1)} s (${Math.round(done.processed / seconds)} events/s)`,
+          );
+        } finally {
+          await runner.stop();
+          await stores.queue.close();
+          await stores.eventStore.close();
+          await stores.readStore.close();
+          await stores.keyStore.close();
+          stores.closeSqlite();
+        }
       }
     });
 }

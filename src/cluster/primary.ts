@@ -5,42 +5,22 @@
  * process that dies.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
-import { backupSqliteFile } from '../infra/sqlite/database.js';
-import { READ_MODELS_FILE, readModelsFile } from '../infra/readstore/sqlite.js';
+import { seedReadModels } from '../composition/stores.js';
 import { isClusterMessage, PROCESS_INDEX_VARIABLE } from './messages.js';
 
-/** A process that dies this soon after its start, this many times in a row, stops the whole service. */
+/** A process that dies before it listens, this many times in a row, stops the whole service. */
 const FAILED_STARTS_LIMIT = 5;
 const RESTART_DELAY_MS = 1000;
-
-/**
- * Embedded mode: a process without a read-models file of its own starts from a copy of the first
- * one (SQLite's online backup, taken before any process runs), so that it catches up from that
- * file's checkpoints instead of building every read model from the first event.
- */
-async function seedReadModels(config: Config, processes: number, logger: Logger) {
-  if (config.mongoUrl) return;
-  const first = join(config.dataDir, READ_MODELS_FILE);
-  if (!existsSync(first)) return;
-  for (let index = 2; index <= processes; index += 1) {
-    const own = join(config.dataDir, readModelsFile(index));
-    if (existsSync(own)) continue;
-    const started = Date.now();
-    await backupSqliteFile(first, own);
-    logger.info({ process: index, ms: Date.now() - started }, 'read models copied for a new API process');
-  }
-}
 
 /** Forks the API processes and looks after them until SIGTERM or SIGINT; resolves once they have all stopped. */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const processes = config.apiProcesses;
-  await seedReadModels(config, processes, logger);
+  for (const { index, ms } of await seedReadModels(config, processes))
+    logger.info({ process: index, ms }, 'read models copied for a new API process');
   // The limits of every process, held here (rate-limiter-flexible's IPC limiter), unless Redis holds them.
   if (!config.redisUrl) new RateLimiterClusterMaster();
 

@@ -1,4 +1,5 @@
 /** The adapters the configuration picks: event, read, key and usage stores, checkpoints, job queue and mailer. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -17,7 +18,7 @@ import { openSqliteReadStore, readModelsFile, type SqliteReadStore } from '../in
 import { createReadStoreUsageStore } from '../infra/readstore/usage.js';
 import { createReadStoreWebhookDeliveryLog } from '../infra/readstore/webhook-deliveries.js';
 import { createSqliteCheckpoints } from '../infra/sqlite/checkpoints.js';
-import { openSqliteDatabase, type SqliteDatabase } from '../infra/sqlite/database.js';
+import { backupSqliteFile, openSqliteDatabase, type SqliteDatabase } from '../infra/sqlite/database.js';
 import { createSqliteUsageStore } from '../infra/sqlite/usage.js';
 import { createSqliteWebhookDeliveryLog } from '../infra/sqlite/webhook-deliveries.js';
 import { BoundedCache } from '../bounded-cache.js';
@@ -129,6 +130,26 @@ export async function openStores(
     readCacheDocuments: embeddedReads ? (embeddedReads as SqliteReadStore).cachedDocuments : null,
     closeSqlite: () => (sqlite as SqliteDatabase | null)?.close(),
   };
+}
+
+/**
+ * Embedded mode with API_PROCESSES: a process without a read-models file of its own starts from a
+ * copy of the first one (SQLite's online backup, taken by the primary before any process runs), so
+ * that it catches up from that file's checkpoints instead of building every read model from the
+ * first event. Returns the copies made and how long each took.
+ */
+export async function seedReadModels(config: Config, processes: number): Promise<{ index: number; ms: number }[]> {
+  const first = join(config.dataDir, readModelsFile(1));
+  if (config.mongoUrl || !existsSync(first)) return [];
+  const made: { index: number; ms: number }[] = [];
+  for (let index = 2; index <= processes; index += 1) {
+    const own = join(config.dataDir, readModelsFile(index));
+    if (existsSync(own)) continue;
+    const started = Date.now();
+    await backupSqliteFile(first, own);
+    made.push({ index, ms: Date.now() - started });
+  }
+  return made;
 }
 
 /** The mailer: SMTP when a URL is configured, else .eml files in DATA_DIR/mail. */

@@ -1,7 +1,9 @@
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { call, startServer } from '../support/server.js';
 
@@ -108,5 +110,26 @@ describe('the operator CLI', () => {
     expect(unknown.err).toContain('no projection named nope');
     expect(cli(dataDir, 'history', 'nobody').err).toContain('No account');
     expect(cli(dataDir, 'frobnicate').code).not.toBe(0);
+  }, 120_000);
+
+  it('rebuild, offline with API_PROCESSES=2, rebuilds the read-models file of every process', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'accounts-cli-processes-'));
+    const run = spawnSync(process.execPath, ['dist/src/cli.js', 'rebuild', 'sessions'], {
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', API_PROCESSES: '2' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('read models of API process 1 of 2');
+    expect(run.stdout).toContain('read models of API process 2 of 2');
+    for (const file of ['read-models.db', 'read-models.2.db']) {
+      const db = new Database(join(dataDir, file), { readonly: true });
+      try {
+        const row = db.prepare('SELECT doc FROM "c:_projections" WHERE _id = ?').get('sessions') as { doc: Buffer };
+        expect(deserialize(row.doc), file).toMatchObject({ generation: 2 });
+      } finally {
+        db.close();
+      }
+    }
   }, 120_000);
 });
