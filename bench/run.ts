@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createBcryptPool } from '../src/infra/bcrypt/pool.js';
-import { apiCall, rssMb } from './lib.js';
+import { apiCall, revocationDelays, rssMb } from './lib.js';
 import { passkeySignIns } from './passkey.js';
 
 /**
@@ -72,8 +72,15 @@ const SERVICE_FLAGS = (process.env.BENCH_SERVICE_FLAGS ?? '').split(' ').filter(
  * The service, logging warnings only (access lines would measure the log pipe); ready once /readyz
  * says so. `sync` is EMBEDDED_SYNC: `normal` for seeding only, every measurement runs at `full`.
  */
-async function service(dataDir: string, cost: number, sync: 'full' | 'normal' = 'full'): Promise<Proc> {
-  const port = await freePort();
+async function service(
+  dataDir: string,
+  cost: number,
+  sync: 'full' | 'normal' = 'full',
+  env: Record<string, string> = {},
+  /** The port of a service run before on the same DATA_DIR: its tokens name it (PUBLIC_URL's default). */
+  port?: number,
+): Promise<Proc> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [...SERVICE_FLAGS, 'dist/src/main.js'], {
     env: {
       ...process.env,
@@ -85,19 +92,22 @@ async function service(dataDir: string, cost: number, sync: 'full' | 'normal' = 
       RATE_LIMIT_MAX: '0',
       BCRYPT_COST: String(cost),
       EMBEDDED_SYNC: sync,
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
+  // With API_PROCESSES, each process answers /readyz for itself (naming itself): ready once every one has.
+  const processes = Number(env.API_PROCESSES ?? 1);
+  const ready = new Set<unknown>();
   for (const deadline = Date.now() + 600_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('the service did not start');
-    if (
-      (await fetch(`${url}/readyz`).then(
-        (r) => r.status,
-        () => 0,
-      )) === 200
-    )
-      break;
+    const answer = await fetch(`${url}/readyz`, { headers: { connection: 'close' } }).then(
+      async (r) => (r.status === 200 ? ((await r.json()) as { process?: number }) : null),
+      () => null,
+    );
+    if (answer) ready.add(answer.process ?? 1);
+    if (ready.size >= processes) break;
   }
   return {
     url,
@@ -211,7 +221,18 @@ const record = (row: Row) => {
   );
 };
 
-const HTTP_SCENARIOS = ['session', 'acl', 'apikey', 'check', 'command', 'hashing', 'passkey', 'contention', 'peer'];
+const HTTP_SCENARIOS = [
+  'session',
+  'acl',
+  'apikey',
+  'check',
+  'command',
+  'hashing',
+  'passkey',
+  'contention',
+  'peer',
+  'processes',
+];
 let startSeconds: number | null = null;
 let accountsRss: number | null = null;
 // The store of EVENTS events for the rebuild and start-up figures (10 per account, sealed by the
@@ -613,6 +634,52 @@ if (HTTP_SCENARIOS.some(runs)) {
       } finally {
         await peer.stop();
       }
+    }
+    if (runs('processes')) {
+      // The same reads and commands against API_PROCESSES=2 on the same DATA_DIR, the one-process
+      // service of this run as the reference (measured just before, so both see the same data).
+      const session = rotate(sessions);
+      const read = () => bearer(session());
+      let n = 0;
+      const command = () => ({
+        headers: { authorization: `Bearer ${session()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ display_name: `Two ${n++ % 1000}` }),
+      });
+      const alone = {
+        read: await measure(svc.url, 'GET', '/api/v1/auth', read),
+        command: await measure(svc.url, 'PUT', '/api/v1/auth/me', command),
+      };
+      await svc.stop();
+      svc = await service(dataDir, COST, 'full', { API_PROCESSES: '2' }, Number(new URL(svc.url).port));
+      const two = {
+        read: await measure(svc.url, 'GET', '/api/v1/auth', read),
+        command: await measure(svc.url, 'PUT', '/api/v1/auth/me', command),
+      };
+      for (const kind of ['read', 'command'] as const)
+        record({
+          scenario:
+            kind === 'read'
+              ? 'GET /api/v1/auth (session), API_PROCESSES=2 vs one process'
+              : 'PUT /api/v1/auth/me, API_PROCESSES=2 vs one process',
+          ours: two[kind],
+          reference: alone[kind],
+          ratio: two[kind].rps / alone[kind].rps,
+          target: 'report (the load generator shares the 2 cores)',
+          met: two[kind].errors === 0,
+        });
+      // Revocation across processes: a logout through one, until the other refuses the token.
+      const delays = (await revocationDelays(svc.url, 20)).sort((x, y) => x - y);
+      const slowest = delays[delays.length - 1]!;
+      record({
+        scenario: 'API_PROCESSES=2: a logout through one process until the other refuses the token (ms, 20 rounds)',
+        ours: { rate: slowest / 1000 },
+        reference: { rate: 1 },
+        ratio: slowest / 1000,
+        target: '≤ 1 s, the slowest of 20',
+        met: slowest <= 1000,
+        seconds: true,
+        note: `median ${delays[10]!.toFixed(1)} ms, slowest ${slowest.toFixed(1)} ms`,
+      });
     }
   } finally {
     await reference.stop();
