@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,5 +85,46 @@ describe('ReadStore on SQLite: the file', () => {
       expect(store.cachedDocuments()).toBeLessThanOrEqual(5);
     }
     expect(await docs.countDocuments({ n: { $gte: 20 } })).toBe(20);
+  });
+
+  it('a document rewritten many times before a commit is read as its newest version by _id, by index and by scan, and committed so', async () => {
+    const file = newFile();
+    const store = open(file, 2);
+    const docs = store.collection('sessions');
+    await docs.createIndex({ keys: { userId: 1 } });
+    for (let n = 0; n < 50; n += 1) {
+      await docs.updateOne({ _id: 's1' }, { $set: { userId: `u${n}`, n } }, { upsert: true });
+      // Other documents push s1 out of the two-document cache between its writes.
+      await docs.updateOne({ _id: `other${n}` }, { $set: { userId: 'x', n } }, { upsert: true });
+    }
+    expect(await docs.findOne({ _id: 's1' })).toEqual({ _id: 's1', userId: 'u49', n: 49 });
+    expect(await docs.find({ userId: 'u49' })).toEqual([{ _id: 's1', userId: 'u49', n: 49 }]);
+    expect(await docs.find({ userId: 'u48' })).toEqual([]);
+    expect(await docs.countDocuments({ n: { $gte: 49 } })).toBe(2);
+    await docs.deleteOne({ _id: 'other3' });
+    expect(await docs.findOne({ _id: 'other3' })).toBeNull();
+    // An insert of an `_id` that is there, if only in the writes not yet in the table, is a clash.
+    await expect(
+      docs.updateOne({ _id: 's1', n: -1 }, { $set: { userId: 'again' } }, { upsert: true }),
+    ).rejects.toSatisfy(isDuplicateKey);
+    await store.flush();
+    const other = open(file);
+    expect(await other.collection('sessions').findOne({ _id: 's1' })).toEqual({ _id: 's1', userId: 'u49', n: 49 });
+    expect(await other.collection('sessions').findOne({ _id: 'other3' })).toBeNull();
+    expect(await other.collection('sessions').countDocuments()).toBe(50);
+  });
+
+  it("folds its write-ahead log into the file on a thread of its own, not on the service's connection", async () => {
+    const file = newFile();
+    const store = open(file);
+    const docs = store.collection('users');
+    const before = statSync(file).size;
+    for (let n = 0; n < 2000; n += 1)
+      await docs.updateOne({ _id: `u${n}` }, { $set: { filler: 'x'.repeat(200) } }, { upsert: true });
+    await store.flush();
+    // The service's connection does not checkpoint: the file grows only when the thread has folded the log in.
+    for (let waited = 0; statSync(file).size <= before && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(statSync(file).size).toBeGreaterThan(before + 200 * 1000);
   });
 });

@@ -26,6 +26,8 @@ export interface SqliteStoreContext {
   db: SqliteDatabase;
   /** Runs a write in the store's open transaction (beginning one if none is open). */
   writing<R>(work: () => R): R;
+  /** A collection holds writes not yet in its table: they go in before the open transaction commits. */
+  deferred(collection: { flushPending(): void }): void;
   cache: DocumentCache;
   tableExists(table: string): boolean;
 }
@@ -48,6 +50,14 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
    * process on the same file (the operator's CLI rebuilding a read model) swaps generations there.
    */
   private readonly cached: boolean;
+  /**
+   * Writes not yet in the table: the newest document of each `_id` (null: deleted), written once
+   * when the open transaction commits, or before a read that asks SQL rather than `_id`. A
+   * catch-up rewrites an account's documents with each of its events: in one commit, only the
+   * last version is serialised and written. Only cached collections without a unique index defer,
+   * so a clash is still thrown by the write that makes it.
+   */
+  private readonly pending = new Map<string, T | null>();
 
   constructor(
     name: string,
@@ -96,6 +106,10 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   }
 
   protected byId(id: string): T | null {
+    if (this.pending.size > 0) {
+      const waiting = this.pending.get(id);
+      if (waiting !== undefined) return waiting;
+    }
     if (this.cached) {
       const hit = this.store.cache.get(this.key(id));
       if (hit) return hit as T;
@@ -112,6 +126,7 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
       if (doc) yield doc;
       return;
     }
+    this.flushPending();
     // Tombstones are hidden in SQL unless the filter names `_deleted` (see TOMBSTONE in the port).
     const visibility = liveOnly ? 'dead = 0' : filter[TOMBSTONE] === true ? 'dead = 1' : '';
     for (const index of table.indexes) {
@@ -158,6 +173,7 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   private firstById(filter: Filter, direction: 1 | -1, wanted: number): T[] {
     const table = this.table();
     if (!table) return [];
+    this.flushPending();
     const liveOnly = !(TOMBSTONE in filter);
     const conditions = liveOnly ? ['dead = 0'] : filter[TOMBSTONE] === true ? ['dead = 1'] : [];
     const bounds: string[] = [];
@@ -187,8 +203,39 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   }
 
   /** Writes `next` over `previous` (or inserts it); a unique index or `_id` clash is a DuplicateKeyError. */
+  private defers(table: TableStatements) {
+    return this.cached && !table.indexes.some((index) => index.unique);
+  }
+
+  /** Writes what `pending` holds into the table (in the store's open transaction, which it is in). */
+  flushPending() {
+    if (this.pending.size === 0) return;
+    const table = this.table()!;
+    for (const [id, doc] of this.pending) {
+      if (doc === null) {
+        table.remove.run(id);
+        continue;
+      }
+      const values = table.values(doc);
+      if (table.update.run(...values, id).changes === 0) table.insert.run(id, ...values);
+    }
+    this.pending.clear();
+  }
+
+  private defer(id: string, doc: T | null) {
+    this.store.writing(() => {
+      this.pending.set(id, doc);
+      this.store.deferred(this);
+    });
+  }
+
   protected put(next: T, previous?: T) {
     const table = this.ensureTable();
+    if (this.defers(table)) {
+      this.defer(next._id, next);
+      this.store.cache.set(this.key(next._id), deepFreeze(next));
+      return;
+    }
     try {
       this.store.writing(() =>
         previous
@@ -204,12 +251,15 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
 
   /** A row with this `_id` already there (a newer document, a tombstone) fails the insert: a duplicate key. */
   protected insert(doc: T) {
+    if (this.defers(this.ensureTable()) && this.byId(doc._id) !== null)
+      throw new DuplicateKeyError(this.name, `a document with _id ${JSON.stringify(doc._id)} is there`);
     this.put(doc);
   }
 
   protected remove(doc: T) {
     const table = this.ensureTable();
-    this.store.writing(() => table.remove.run(doc._id));
+    if (this.defers(table)) this.defer(doc._id, null);
+    else this.store.writing(() => table.remove.run(doc._id));
     if (this.cached) this.store.cache.delete(this.key(doc._id));
   }
 
@@ -229,6 +279,7 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
 
   async countDocuments(filter: Filter = {}) {
     if (Object.keys(filter).length) return this.matching(filter).length;
+    this.flushPending();
     return this.table()?.count.get()?.n ?? 0;
   }
 
@@ -236,6 +287,9 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
     const fields = Object.keys(spec.keys);
     const table = this.ensureTable();
     if (table.indexes.some((i) => i.fields.join() === fields.join())) return;
+    // The new column is filled from the rows: every write must be in them; and a unique index
+    // stops this collection deferring.
+    this.flushPending();
     this.store.writing(() => {
       // Read again under the write lock: another process on the file (a worker, the CLI) may have
       // added it since this one prepared its statements.
@@ -257,6 +311,7 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   }
 
   async drop() {
+    this.pending.clear();
     this.store.writing(() => {
       this.db.exec(`DROP TABLE IF EXISTS ${tableOf(this.name)}`);
       this.db.prepare(`DELETE FROM ${INDEX_TABLE} WHERE collection = ?`).run(this.name);

@@ -10,7 +10,8 @@
  * `synchronous=NORMAL`: what a power cut loses is derived from the events and is re-applied.
  */
 import type { Collection, Doc, ReadStore } from '../../ports/read-store.js';
-import { openSqliteDatabase } from '../sqlite/database.js';
+import { Worker } from 'node:worker_threads';
+import { openSqliteDatabase, type SqliteDatabase } from '../sqlite/database.js';
 import { SqliteCollection, type DocumentCache, type SqliteStoreContext } from './sqlite-collection.js';
 import { createIndexTable, INDEX_TABLE } from './sqlite-table.js';
 
@@ -28,6 +29,35 @@ const COMMIT_EVERY_MS = 25;
 /** A catch-up never yields to the timer (every write is synchronous underneath): it commits by count. */
 const COMMIT_EVERY_WRITES = 2000;
 
+/** How often the checkpoint thread folds the WAL into the file. */
+const CHECKPOINT_EVERY_MS = 1000;
+
+/**
+ * The thread that checkpoints the file (sqlite-checkpoint-thread.js). Should it fail, the
+ * service's connection checkpoints again by itself (SQLite's default, on the event loop): the WAL
+ * never grows without bound.
+ */
+function startCheckpointThread(db: SqliteDatabase): { close(): Promise<void> } {
+  const worker = new Worker(new URL('./sqlite-checkpoint-thread.js', import.meta.url), {
+    workerData: { path: db.name, everyMs: CHECKPOINT_EVERY_MS },
+  });
+  worker.unref();
+  let closing = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const fallBack = () => {
+    if (!closing && db.open) db.pragma('wal_autocheckpoint = 1000');
+  };
+  worker.on('error', fallBack);
+  worker.on('exit', fallBack);
+  return {
+    async close() {
+      closing = true;
+      worker.postMessage({ close: true });
+      await exited;
+    },
+  };
+}
+
 export interface SqliteReadStore extends ReadStore {
   /** How many parsed documents the cache holds now (never more than its limit). */
   cachedDocuments(): number;
@@ -39,16 +69,25 @@ export interface SqliteReadStore extends ReadStore {
  * what the read models cost in memory.
  */
 export function openSqliteReadStore(path: string, options: { cache: DocumentCache }): SqliteReadStore {
-  const db = openSqliteDatabase(path, { synchronous: 'normal' });
+  const inFile = path !== ':memory:';
+  const db = openSqliteDatabase(path, { synchronous: 'normal', autoCheckpoint: !inFile });
+  const checkpoints = inFile ? startCheckpointThread(db) : null;
   createIndexTable(db);
   const cache = options.cache;
   let timer: NodeJS.Timeout | null = null;
   let writes = 0;
+  /** Collections holding writes not yet in their tables (see SqliteCollection's `pending`). */
+  const dirty = new Set<{ flushPending(): void }>();
+  const flushPending = () => {
+    for (const collection of dirty) collection.flushPending();
+    dirty.clear();
+  };
 
   const commit = () => {
     if (timer) clearTimeout(timer);
     timer = null;
     writes = 0;
+    flushPending();
     // A failed commit (a full disk) is thrown where it happens, from the timer too: the process
     // ends, and the next start re-applies what was lost from the checkpoints that were committed.
     if (db.inTransaction) db.exec('COMMIT');
@@ -58,6 +97,7 @@ export function openSqliteReadStore(path: string, options: { cache: DocumentCach
     db,
     cache,
     tableExists: (table) => findTable.get(table) !== undefined,
+    deferred: (collection) => dirty.add(collection),
     writing(work) {
       if (!db.inTransaction) {
         // IMMEDIATE takes the write lock now: another process on the file (the CLI) waits its turn
@@ -83,6 +123,7 @@ export function openSqliteReadStore(path: string, options: { cache: DocumentCach
       return collection as unknown as Collection<T>;
     },
     async listCollections() {
+      flushPending();
       const tables = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c:%' ORDER BY name")
         .all() as { name: string }[];
@@ -100,6 +141,7 @@ export function openSqliteReadStore(path: string, options: { cache: DocumentCach
     async close() {
       if (!db.open) return;
       commit();
+      await checkpoints?.close();
       db.close();
     },
     cachedDocuments: () => cache.size,
