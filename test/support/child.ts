@@ -7,8 +7,8 @@ export interface ChildServer {
   exited: Promise<number | null>;
 }
 
-/** Runs the compiled service (`node dist/src/main.js`) as a child and waits until it listens. */
-export function startChild(env: Record<string, string>): Promise<ChildServer> {
+/** The compiled service (`node dist/src/main.js`) as a child, on a free port, its stderr kept. */
+function spawnService(env: Record<string, string>) {
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
       ...process.env,
@@ -23,10 +23,16 @@ export function startChild(env: Record<string, string>): Promise<ChildServer> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const output = { stderr: '' };
+  child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  return { child, exited, output };
+}
+
+/** Runs the compiled service (`node dist/src/main.js`) as a child and waits until it listens. */
+export function startChild(env: Record<string, string>): Promise<ChildServer> {
+  const { child, exited, output } = spawnService(env);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child did not start: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`child did not start: ${output.stderr}`)), 20_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
@@ -40,7 +46,7 @@ export function startChild(env: Record<string, string>): Promise<ChildServer> {
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`child exited with ${code}: ${stderr}`));
+      reject(new Error(`child exited with ${code}: ${output.stderr}`));
     });
   });
 }
@@ -58,23 +64,7 @@ export interface ClusterServer {
 
 /** Runs the compiled service with API_PROCESSES=`processes` and waits until every process listens. */
 export function startCluster(processes: number, env: Record<string, string>): Promise<ClusterServer> {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      BCRYPT_COST: '4',
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'test',
-      RATE_LIMIT_MAX: '0',
-      ...env,
-      API_PROCESSES: String(processes),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const { child, exited, output } = spawnService({ ...env, API_PROCESSES: String(processes) });
   const seen: Record<string, unknown>[] = [];
   const watchers = new Set<(entry: Record<string, unknown>) => void>();
   const pids = new Map<number, number>();
@@ -95,7 +85,7 @@ export function startCluster(processes: number, env: Record<string, string>): Pr
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         watchers.delete(watch);
-        reject(new Error(`no such log line in ${timeoutMs} ms: ${stderr}`));
+        reject(new Error(`no such log line in ${timeoutMs} ms: ${output.stderr}`));
       }, timeoutMs);
       const watch = (entry: Record<string, unknown>) => {
         if (!matches(entry)) return;
@@ -112,6 +102,6 @@ export function startCluster(processes: number, env: Record<string, string>): Pr
   });
   return Promise.race([
     ready,
-    exited.then((code) => Promise.reject(new Error(`cluster exited with ${code}: ${stderr}`))),
+    exited.then((code) => Promise.reject(new Error(`cluster exited with ${code}: ${output.stderr}`))),
   ]);
 }
