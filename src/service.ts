@@ -213,7 +213,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     operations: operations.operations,
     headPosition: () => eventStore.headPosition(),
     catchUpTo: async (position) => {
-      if (!(await runner.catchUpTo(position, config.readYourWritesTimeoutMs)))
+      if (!(await runner.catchUp(config.readYourWritesTimeoutMs, position)))
         logger.warn({ position: String(position) }, 'read models lag behind the position a request carries');
     },
     trustProxy: config.trustProxy,

@@ -133,18 +133,14 @@ export class ProjectionRunner {
     return true;
   }
 
-  /** Waits until every read model has applied what the store held when this was called. */
-  async catchUp(timeoutMs = 10 * 60_000): Promise<boolean> {
-    return this.catchUpTo(await this.deps.eventStore.headPosition(), timeoutMs);
-  }
-
   /**
-   * Waits (bounded) until every read model has applied `position`, or the store's head if that is
-   * lower: a position from beyond the head (another deployment's, a made-up one) waits for nothing.
+   * Waits (bounded) until every read model has applied what the store held when this was called,
+   * or only `upTo` if that is lower: a position beyond the head (another deployment's, a made-up
+   * one) waits for no more than the head.
    */
-  async catchUpTo(position: bigint, timeoutMs: number): Promise<boolean> {
+  async catchUp(timeoutMs = 10 * 60_000, upTo?: bigint): Promise<boolean> {
     const head = await this.deps.eventStore.headPosition();
-    return this.waitFor(position < head ? position : head, [...this.live.keys()], timeoutMs);
+    return this.waitFor(upTo !== undefined && upTo < head ? upTo : head, [...this.live.keys()], timeoutMs);
   }
 
   /**

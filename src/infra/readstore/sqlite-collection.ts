@@ -8,29 +8,10 @@ import {
   type FindOptions,
   type IndexSpec,
 } from '../../ports/read-store.js';
-import type { SqliteDatabase } from '../sqlite/database.js';
 import { fastTest, isPlainValue, projected, sortedBy } from './memory-query.js';
 import { deepFreeze, MingoCollection } from './mingo-collection.js';
 import { addIndex, INDEX_TABLE, quoted, readIndexes, tableOf, TableStatements, type Row } from './sqlite-table.js';
-
-/** Parsed documents by collection and `_id`, bounded by whoever makes it (the composition root: an LRU). */
-export interface DocumentCache {
-  get(key: string): Doc | undefined;
-  set(key: string, doc: Doc): void;
-  delete(key: string): void;
-  readonly size: number;
-}
-
-/** What every collection of one store shares: the connection, the open write transaction, the document cache. */
-export interface SqliteStoreContext {
-  db: SqliteDatabase;
-  /** Runs a write in the store's open transaction (beginning one if none is open). */
-  writing<R>(work: () => R): R;
-  /** A collection holds writes not yet in its table: they go in before the open transaction commits. */
-  deferred(collection: { flushPending(): void }): void;
-  cache: DocumentCache;
-  tableExists(table: string): boolean;
-}
+import { PendingWrites, type SqliteStoreContext } from './sqlite-store-context.js';
 
 const isConstraint = (error: unknown) =>
   typeof (error as { code?: unknown })?.code === 'string' &&
@@ -50,14 +31,8 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
    * process on the same file (the operator's CLI rebuilding a read model) swaps generations there.
    */
   private readonly cached: boolean;
-  /**
-   * Writes not yet in the table: the newest document of each `_id` (null: deleted), written once
-   * when the open transaction commits, or before a read that asks SQL rather than `_id`. A
-   * catch-up rewrites an account's documents with each of its events: in one commit, only the
-   * last version is serialised and written. Only cached collections without a unique index defer,
-   * so a clash is still thrown by the write that makes it.
-   */
-  private readonly pending = new Map<string, T | null>();
+  /** Writes not yet in the table (see PendingWrites): cached collections without a unique index only. */
+  private readonly pending = new PendingWrites<T>();
 
   constructor(
     name: string,
@@ -106,10 +81,8 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   }
 
   protected byId(id: string): T | null {
-    if (this.pending.size > 0) {
-      const waiting = this.pending.get(id);
-      if (waiting !== undefined) return waiting;
-    }
+    const waiting = this.pending.get(id);
+    if (waiting !== undefined) return waiting;
     if (this.cached) {
       const hit = this.store.cache.get(this.key(id));
       if (hit) return hit as T;
@@ -209,17 +182,7 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
 
   /** Writes what `pending` holds into the table (in the store's open transaction, which it is in). */
   flushPending() {
-    if (this.pending.size === 0) return;
-    const table = this.table()!;
-    for (const [id, doc] of this.pending) {
-      if (doc === null) {
-        table.remove.run(id);
-        continue;
-      }
-      const values = table.values(doc);
-      if (table.update.run(...values, id).changes === 0) table.insert.run(id, ...values);
-    }
-    this.pending.clear();
+    if (this.pending.size > 0) this.pending.writeInto(this.table()!);
   }
 
   private defer(id: string, doc: T | null) {

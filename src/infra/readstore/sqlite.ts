@@ -12,7 +12,8 @@
 import type { Collection, Doc, ReadStore } from '../../ports/read-store.js';
 import { Worker } from 'node:worker_threads';
 import { openSqliteDatabase, type SqliteDatabase } from '../sqlite/database.js';
-import { SqliteCollection, type DocumentCache, type SqliteStoreContext } from './sqlite-collection.js';
+import { SqliteCollection } from './sqlite-collection.js';
+import type { DocumentCache, SqliteStoreContext } from './sqlite-store-context.js';
 import { createIndexTable, INDEX_TABLE } from './sqlite-table.js';
 
 /** The file's name in DATA_DIR. */
