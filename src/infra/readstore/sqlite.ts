@@ -53,6 +53,9 @@ function startCheckpointThread(db: SqliteDatabase): { close(): Promise<void> } {
   return {
     async close() {
       closing = true;
+      // Held until the thread has ended: the process may have nothing else left to wait for, and
+      // would end in the middle of a close (the CLI's next step never run).
+      worker.ref();
       worker.postMessage({ close: true });
       await exited;
     },
