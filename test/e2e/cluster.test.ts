@@ -106,26 +106,45 @@ describe('API_PROCESSES=2', () => {
     }
   });
 
-  it('a session ended through one process is refused by the other', async () => {
-    const { one, two } = await twoProcesses();
-    const registered = await one.send('POST', '/auth/register', {
-      body: { username: 'leaving_client', password: 'Sturdy-pass-4418' },
-    });
-    const auth = { authorization: `Bearer ${registered.body.access_token}` };
-    expect((await two.send('GET', '/auth/me', { headers: auth })).status).toBe(200);
-    const ended = await one.send('POST', '/auth/logout', { headers: auth });
+  /**
+   * After a command through process one that ends `auth`'s access: process two refuses it at once
+   * with the command's position, and without it as soon as it has read the event (it looks for
+   * other processes' events every 10 ms).
+   */
+  const refusedByTwo = async (two: Connection, auth: Record<string, string>, ended: Answer) => {
     expect(ended.status).toBe(200);
-    // With the position: refused at once. Without it: refused as soon as the process has read the
-    // event (it looks for other processes' events every 10 ms).
-    expect(
-      (await two.send('GET', '/auth/me', { headers: { ...auth, 'x-event-position': position(ended) } })).status,
-    ).toBe(401);
+    const asked = await two.send('GET', '/auth/me', { headers: { ...auth, 'x-event-position': position(ended) } });
+    expect(asked.status).toBe(401);
     let status = 0;
     for (let i = 0; i < 100 && status !== 401; i += 1) {
       status = (await two.send('GET', '/auth/me', { headers: auth })).status;
       if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(status).toBe(401);
+  };
+
+  /** Registers through process one; the token works through process two (asked with the registration's position). */
+  const registerThroughOne = async (one: Connection, two: Connection, username: string) => {
+    const registered = await one.send('POST', '/auth/register', { body: { username, password: 'Sturdy-pass-4418' } });
+    const auth = { authorization: `Bearer ${registered.body.access_token}` };
+    const known = await two.send('GET', '/auth/me', { headers: { ...auth, 'x-event-position': position(registered) } });
+    expect(known.status).toBe(200);
+    return { auth, id: known.body.id as string };
+  };
+
+  it('a session ended through one process is refused by the other', async () => {
+    const { one, two } = await twoProcesses();
+    const { auth } = await registerThroughOne(one, two, 'leaving_client');
+    await refusedByTwo(two, auth, await one.send('POST', '/auth/logout', { headers: auth }));
+  });
+
+  it('an account disabled through one process is refused by the other', async () => {
+    const { one, two } = await twoProcesses();
+    // The first account is the admin.
+    const admin = await registerThroughOne(one, two, 'the_admin');
+    const user = await registerThroughOne(one, two, 'to_disable');
+    const disabled = await one.send('POST', `/admin/users/${user.id}/disable`, { headers: admin.auth });
+    await refusedByTwo(two, user.auth, disabled);
   });
 
   it('lockouts count the failures every process saw', async () => {
