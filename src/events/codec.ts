@@ -78,7 +78,7 @@ const KEY_CACHE_LIMIT = 50_000;
  * Every projection and reactor reads every event: the newest decodings are kept so that an event
  * is unsealed once, not once per reader. A destroyed key takes its subject's entries along.
  */
-const DECODED_CACHE_LIMIT = 20_000;
+const DECODED_CACHE_LIMIT = 2_000;
 
 export function createEventCodec(keys: KeyStore): EventCodec {
   const cache = new Map<string, Buffer | null>();

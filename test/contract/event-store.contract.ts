@@ -201,6 +201,31 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       for (let i = 1; i < seen.length; i += 1) expect(seen[i]!.position > seen[i - 1]!.position).toBe(true);
     });
 
+    it('a long catch-up lets the process do other work before it reaches the head', async () => {
+      const total = 1200;
+      for (let i = 0; i < total; i += 100)
+        await store.append(
+          `${prefix}-c${i}`,
+          Array.from({ length: 100 }, (_, n) => event('Tick', { n: i + n })),
+          { expectedRevision: 'no_stream' },
+        );
+      let seen = 0;
+      let seenWhenOtherWorkRan = -1;
+      let resolveAll!: () => void;
+      const all = new Promise<void>((r) => (resolveAll = r));
+      // A handler that answers synchronously, as a projection on the embedded read store does.
+      const subscription = store.subscribeAll({ filter: { streamPrefixes: [prefix] } }, () => {
+        seen += 1;
+        if (seen === total) resolveAll();
+      });
+      // Other work (a request, say) that arrived as the catch-up began.
+      setImmediate(() => (seenWhenOtherWorkRan = seen));
+      await all;
+      await subscription.stop();
+      expect(seenWhenOtherWorkRan).toBeGreaterThanOrEqual(0);
+      expect(seenWhenOtherWorkRan).toBeLessThan(total);
+    });
+
     it('a subscription from a position starts after it and stops cleanly', async () => {
       const s = `${prefix}-p`;
       const first = await store.append(s, [event('Before')], { expectedRevision: 'no_stream' });

@@ -114,6 +114,26 @@ describe('ReadStore on SQLite: the file', () => {
     expect(await other.collection('sessions').countDocuments()).toBe(50);
   });
 
+  it('a checkpoint rewritten after every event is read as its newest by its own store, and another process sees only what was committed', async () => {
+    const file = newFile();
+    const service = open(file);
+    const cli = open(file);
+    const checkpoints = service.collection('_checkpoints');
+    for (let position = 1; position <= 50; position += 1)
+      await checkpoints.updateOne({ _id: 'me:1' }, { $set: { position } }, { upsert: true });
+    expect(await checkpoints.findOne({ _id: 'me:1' })).toEqual({ _id: 'me:1', position: 50 });
+    await service.flush();
+    expect(await cli.collection('_checkpoints').findOne({ _id: 'me:1' })).toEqual({ _id: 'me:1', position: 50 });
+    // The other process moves it; this one reads it fresh, not a version it held back or kept.
+    await cli.collection('_checkpoints').updateOne({ _id: 'me:1' }, { $set: { position: 7 } });
+    await cli.flush();
+    expect(await checkpoints.findOne({ _id: 'me:1' })).toEqual({ _id: 'me:1', position: 7 });
+    await checkpoints.deleteOne({ _id: 'me:1' });
+    expect(await checkpoints.findOne({ _id: 'me:1' })).toBeNull();
+    await service.flush();
+    expect(await cli.collection('_checkpoints').findOne({ _id: 'me:1' })).toBeNull();
+  });
+
   it("folds its write-ahead log into the file on a thread of its own, not on the service's connection", async () => {
     const file = newFile();
     const store = open(file);

@@ -62,6 +62,9 @@ export function subscribeAll(
       }
       // Sleep only when nothing was appended since the read began: no wake-up is ever missed.
       if (batch.length < SUBSCRIPTION_BATCH && seen === signal.sequence && !stopped) await sleep();
+      // A full batch means more to catch up on. The embedded stores answer synchronously, so without
+      // this a catch-up (a rebuild on a serving process) would hold the event loop until the head.
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   };
   const done = loop();

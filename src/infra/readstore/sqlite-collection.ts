@@ -31,7 +31,7 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
    * process on the same file (the operator's CLI rebuilding a read model) swaps generations there.
    */
   private readonly cached: boolean;
-  /** Writes not yet in the table (see PendingWrites): cached collections without a unique index only. */
+  /** Writes not yet in the table (see PendingWrites): collections without a unique index only. */
   private readonly pending = new PendingWrites<T>();
 
   constructor(
@@ -175,9 +175,14 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
     return found;
   }
 
-  /** Writes `next` over `previous` (or inserts it); a unique index or `_id` clash is a DuplicateKeyError. */
+  /**
+   * Whether writes wait in `pending` until the commit. Bookkeeping collections too: a projection's
+   * checkpoint is rewritten after every event it applies, and only the last one of a commit matters.
+   * They are read fresh for another process's writes, and pending ones exist only inside this
+   * process's own open write transaction, where no other process can write.
+   */
   private defers(table: TableStatements) {
-    return this.cached && !table.indexes.some((index) => index.unique);
+    return !table.indexes.some((index) => index.unique);
   }
 
   /** Writes what `pending` holds into the table (in the store's open transaction, which it is in). */
@@ -195,8 +200,8 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   protected put(next: T, previous?: T) {
     const table = this.ensureTable();
     if (this.defers(table)) {
-      this.defer(next._id, next);
-      this.store.cache.set(this.key(next._id), deepFreeze(next));
+      this.defer(next._id, deepFreeze(next));
+      if (this.cached) this.store.cache.set(this.key(next._id), next);
       return;
     }
     try {

@@ -26,7 +26,7 @@ export interface SqliteStoreContext {
  * Writes not yet in a collection's table: the newest document of each `_id` (null: deleted),
  * written once when the store's open transaction commits, or before a read that asks SQL rather
  * than `_id`. A catch-up rewrites an account's documents with each of its events: in one commit,
- * only the last version is serialised and written. Only cached collections without a unique index
+ * only the last version is serialised and written. Only collections without a unique index
  * hold writes back, so a clash is still thrown by the write that makes it.
  */
 export class PendingWrites<T extends Doc> {

@@ -28,7 +28,7 @@ export const readModelsFile = (index = 1) => (index === 1 ? READ_MODELS_FILE : `
 
 const COMMIT_EVERY_MS = 25;
 /** A catch-up never yields to the timer (every write is synchronous underneath): it commits by count. */
-const COMMIT_EVERY_WRITES = 2000;
+const COMMIT_EVERY_WRITES = 10_000;
 
 /** How often the checkpoint thread folds the WAL into the file. */
 const CHECKPOINT_EVERY_MS = 1000;
