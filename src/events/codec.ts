@@ -76,7 +76,10 @@ export interface EventCodec {
 const KEY_CACHE_LIMIT = 50_000;
 /**
  * Every projection and reactor reads every event: the newest decodings are kept so that an event
- * is unsealed once, not once per reader. A destroyed key takes its subject's entries along.
+ * is unsealed once, not once per reader. A destroyed key takes its subject's entries along. The
+ * readers of an event come within a few batches of each other (or one after the other, in a shared
+ * catch-up): a small cache serves them, and its entries die young instead of being promoted to the
+ * old generation and collected there, a cost a rebuild paid for every event.
  */
 const DECODED_CACHE_LIMIT = 2_000;
 
