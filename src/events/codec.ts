@@ -69,6 +69,11 @@ export interface EventCodec {
     firstRevision: bigint,
   ): Promise<NewEvent[]>;
   decode(event: RecordedEvent): Promise<DecodedEvent>;
+  /**
+   * Looks up in one call the keys a batch of events will be decoded with (a catch-up's): one by
+   * one, a rebuild spent a twentieth of its time on them.
+   */
+  prefetch(events: RecordedEvent[]): Promise<void>;
   /** Drops a cached key after it was destroyed. */
   forget(subject: string): void;
 }
@@ -137,6 +142,23 @@ export function createEventCodec(keys: KeyStore): EventCodec {
       if (before !== forgets) return result;
       decoded.set(cacheKey, { subject: subjectOf(event.streamId, event.data), event: result });
       return result;
+    },
+
+    async prefetch(events) {
+      const wanted = new Set<string>();
+      for (const event of events) {
+        const subject = subjectOf(event.streamId, event.data);
+        if (subject && !cache.has(subject)) wanted.add(subject);
+      }
+      if (wanted.size === 0) return;
+      const before = forgets;
+      const found = await keys.getMany([...wanted]);
+      // A key destroyed meanwhile is not brought back into memory.
+      if (before !== forgets) return;
+      for (const [subject, key] of found) {
+        if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
+        cache.set(subject, key);
+      }
     },
 
     forget(subject) {

@@ -8,6 +8,11 @@ export interface KeyStore {
   getOrCreate(subject: string): Promise<Buffer>;
   /** The subject's key, or null when it never existed or was destroyed. */
   get(subject: string): Promise<Buffer | null>;
+  /**
+   * The keys of many subjects in one lookup (a catch-up's batch of events): those without one,
+   * never created or destroyed, are absent from the answer.
+   */
+  getMany(subjects: string[]): Promise<Map<string, Buffer>>;
   /** Destroys the key for good; later `getOrCreate` for the same subject fails. Idempotent. */
   destroy(subject: string): Promise<void>;
   /** Whether the key was destroyed (as opposed to never created). */

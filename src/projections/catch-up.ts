@@ -1,4 +1,4 @@
-/** The shared catch-up at start: every read model behind the head fed from one read of each batch. */
+/** The catch-up in batches: at start, every read model behind the head fed from one read of each batch; a rebuild's new generation. */
 import type { ProjectionInstance, RunnerDeps } from './instance.js';
 
 /** Events read at once by a shared catch-up. */
@@ -20,6 +20,7 @@ export async function catchUpTogether(deps: RunnerDeps, instances: ProjectionIns
   for (;;) {
     const batch = await deps.eventStore.readAll({ fromPosition: position, maxCount: CATCH_UP_BATCH });
     if (batch.length === 0) return;
+    await deps.codec.prefetch(batch);
     for (const event of batch) {
       for (const instance of instances) {
         if (failed.has(instance)) continue;
@@ -36,5 +37,8 @@ export async function catchUpTogether(deps: RunnerDeps, instances: ProjectionIns
       }
     }
     position = batch[batch.length - 1]!.position;
+    // The embedded stores answer synchronously: a rebuild on a serving process lets requests in
+    // between batches.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }

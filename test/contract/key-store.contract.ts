@@ -41,5 +41,17 @@ export function keyStoreContract(name: string, open: () => Promise<KeyStore>) {
       await expect(keys.getOrCreate(subject)).rejects.toMatchObject({ code: 'key_destroyed' });
       expect(await keys.isDestroyed(randomUUID())).toBe(false);
     });
+
+    it('gives many keys at once: the same as one by one, without the destroyed and the unknown', async () => {
+      const live = [randomUUID(), randomUUID(), randomUUID()];
+      const created = await Promise.all(live.map((subject) => keys.getOrCreate(subject)));
+      const destroyed = randomUUID();
+      await keys.getOrCreate(destroyed);
+      await keys.destroy(destroyed);
+      const found = await keys.getMany([...live, destroyed, randomUUID(), live[0]!]);
+      expect([...found.keys()].sort()).toEqual([...live].sort());
+      live.forEach((subject, i) => expect(Buffer.compare(found.get(subject)!, created[i]!)).toBe(0));
+      expect((await keys.getMany([])).size).toBe(0);
+    });
   });
 }

@@ -65,6 +65,15 @@ export async function openMongoKeyStore(url: string): Promise<KeyStore> {
     async get(subject) {
       return keyOf(await keys.findOne({ _id: subject }));
     },
+    async getMany(subjects) {
+      const found = new Map<string, Buffer>();
+      if (subjects.length === 0) return found;
+      for (const doc of await keys.find({ _id: { $in: subjects } }).toArray()) {
+        const key = keyOf(doc);
+        if (key) found.set(doc._id, key);
+      }
+      return found;
+    },
     async destroy(subject) {
       const now = new Date();
       // One atomic pipeline update: drops the key, keeps the first destruction time (idempotent),

@@ -21,6 +21,9 @@ export function createSqliteKeyStore(
   const select = db.prepare<[string], { key: Buffer | null; destroyed: string | null }>(
     'SELECT key, destroyed FROM data_keys WHERE subject = ?',
   );
+  const selectMany = db.prepare<[string], { subject: string; key: Buffer | null }>(
+    'SELECT subject, key FROM data_keys WHERE subject IN (SELECT value FROM json_each(?))',
+  );
   const insert = db.prepare<[string, Buffer, string]>(
     'INSERT INTO data_keys (subject, key, created) VALUES (?, ?, ?) ON CONFLICT(subject) DO NOTHING',
   );
@@ -43,6 +46,12 @@ export function createSqliteKeyStore(
     async get(subject) {
       const row = select.get(subject);
       return row?.key ?? null;
+    },
+    async getMany(subjects) {
+      const keys = new Map<string, Buffer>();
+      if (subjects.length === 0) return keys;
+      for (const row of selectMany.all(JSON.stringify(subjects))) if (row.key) keys.set(row.subject, row.key);
+      return keys;
     },
     async destroy(subject) {
       const now = clock().toISOString();
