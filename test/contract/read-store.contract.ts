@@ -50,6 +50,33 @@ export function readStoreContract(name: string, open: () => Promise<ReadStore>) 
       expect(await users.findOne({ _id: 'u1' })).toEqual({ _id: 'u1', _pos: 5 });
     });
 
+    it("a read model's write, by _id and older stamp, matches as Mongo does: no stamp, an older one, not a newer or equal one, not a tombstone, arrays by their members", async () => {
+      const olderThan = (id: string, stamp: number) => ({ _id: id, _pos: { $not: { $gte: stamp } } });
+      const write = (id: string, stamp: number) =>
+        users.updateMany(olderThan(id, stamp), { $set: { _pos: stamp, seen: stamp } });
+      await users.updateOne({ _id: 'none' }, { $set: { name: 'no stamp' } }, { upsert: true });
+      await users.updateOne({ _id: 'old' }, { $set: { _pos: 3 } }, { upsert: true });
+      await users.updateOne({ _id: 'new' }, { $set: { _pos: 9 } }, { upsert: true });
+      await users.updateOne({ _id: 'low' }, { $set: { _pos: [1, 2] } }, { upsert: true });
+      await users.updateOne({ _id: 'high' }, { $set: { _pos: [1, 7] } }, { upsert: true });
+      await users.updateOne({ _id: 'gone' }, { $set: { _pos: 1 } }, { upsert: true });
+      await users.tombstone({ _id: 'gone' }, 2, new Date('2026-01-01T00:00:00.000Z'));
+      const matched = async (id: string) => (await write(id, 5)).matchedCount;
+      expect([await matched('none'), await matched('old'), await matched('new')]).toEqual([1, 1, 0]);
+      expect([await matched('low'), await matched('high'), await matched('gone'), await matched('absent')]).toEqual([
+        1, 0, 0, 0,
+      ]);
+      expect((await write('new', 9)).matchedCount).toBe(0);
+      expect(await users.findOne({ _id: 'old' })).toEqual({ _id: 'old', _pos: 5, seen: 5 });
+      expect(await users.findOne({ _id: 'new' })).toEqual({ _id: 'new', _pos: 9 });
+      // An upsert with the guard inserts where nothing is, and is a duplicate key on a newer document.
+      await users.updateOne(olderThan('fresh', 4), { $set: { _pos: 4 } }, { upsert: true });
+      expect(await users.findOne({ _id: 'fresh' })).toEqual({ _id: 'fresh', _pos: 4 });
+      await expect(users.updateOne(olderThan('new', 6), { $set: { _pos: 6 } }, { upsert: true })).rejects.toSatisfy(
+        isDuplicateKey,
+      );
+    });
+
     it('finds with Mongo queries, sort, skip, limit and projection', async () => {
       for (let i = 0; i < 10; i += 1) {
         await users.updateOne(

@@ -68,6 +68,35 @@ export function fastTest(filter: Filter): ((doc: Record<string, unknown>) => boo
   };
 }
 
+/**
+ * `{_id}` alone, or with the projection runner's stamp guard `_pos: {$not: {$gte: n}}` (every
+ * write of a read model): the id, and the stamp a matching document's `_pos` must be below
+ * (Infinity without a guard). Null for any other filter. The writes of a catch-up are all of this
+ * shape: the document is looked up by `_id` and its stamp compared, no test is built.
+ */
+export function idAndStamp(filter: Filter): { id: string; below: number } | null {
+  let id: string | undefined;
+  let below = Number.POSITIVE_INFINITY;
+  for (const field in filter) {
+    const value = filter[field];
+    if (field === '_id' && typeof value === 'string') id = value;
+    else if (field === '_pos' && value !== null && typeof value === 'object') {
+      const bound = onlyKey(value, '$not');
+      const stamp = bound !== null && typeof bound === 'object' ? onlyKey(bound, '$gte') : undefined;
+      if (typeof stamp !== 'number') return null;
+      below = stamp;
+    } else return null;
+  }
+  return id === undefined ? null : { id, below };
+}
+
+/** The value of `key` when it is the object's only key; undefined otherwise. */
+const onlyKey = (object: object, key: string): unknown => {
+  let count = 0;
+  for (const _ in object) count += 1;
+  return count === 1 ? (object as Record<string, unknown>)[key] : undefined;
+};
+
 /** Mongo's sort order on the given keys: a missing or null value sorts first. */
 export const sortedBy = <T extends Doc>(docs: T[], sort: NonNullable<FindOptions['sort']>): T[] => {
   const keys = Object.entries(sort);

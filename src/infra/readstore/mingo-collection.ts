@@ -16,7 +16,7 @@ import {
   type UpdateDocument,
   type UpdateResult,
 } from '../../ports/read-store.js';
-import { updated, upsertSeed } from './memory-query.js';
+import { idAndStamp, updated, upsertSeed } from './memory-query.js';
 
 /** Frozen through and through: documents are handed out without a copy, so nobody may change one. */
 export const deepFreeze = <T>(value: T): T => {
@@ -80,8 +80,24 @@ export abstract class MingoCollection<T extends Doc> implements Collection<T> {
   abstract createIndex(spec: IndexSpec): Promise<void>;
   abstract drop(): Promise<void>;
 
+  /**
+   * What a write's filter matches: by `_id` and stamp straight from `byId` for the read models'
+   * writes (see idAndStamp), else `matching`. Mongo's rules for a `_pos` that is not a number
+   * (an array, say) are left to mingo.
+   */
+  private toWrite(filter: Filter, limit = Infinity): T[] {
+    const lookup = idAndStamp(filter);
+    if (!lookup) return this.matching(filter, limit);
+    const doc = this.byId(lookup.id);
+    if (doc === null || doc[TOMBSTONE] === true) return [];
+    const stamp = doc._pos;
+    if (stamp === undefined || stamp === null) return [doc];
+    if (typeof stamp !== 'number') return this.matching(filter, limit);
+    return stamp >= lookup.below ? [] : [doc];
+  }
+
   async updateOne(filter: Filter, update: UpdateDocument, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    const [doc] = this.matching(filter, 1);
+    const [doc] = this.toWrite(filter, 1);
     if (doc) {
       this.put(updated(this.name, doc, update, false), doc);
       return { matchedCount: 1, modifiedCount: 1, upsertedCount: 0 };
@@ -94,7 +110,7 @@ export abstract class MingoCollection<T extends Doc> implements Collection<T> {
   }
 
   async updateMany(filter: Filter, update: UpdateDocument): Promise<UpdateResult> {
-    const docs = this.matching(filter);
+    const docs = this.toWrite(filter);
     for (const doc of docs) this.put(updated(this.name, doc, update, false), doc);
     return { matchedCount: docs.length, modifiedCount: docs.length, upsertedCount: 0 };
   }

@@ -26,6 +26,7 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   private statements: TableStatements | null = null;
   /** Bumped by a drop, so that cached documents of the dropped table are never found again. */
   private epoch = 0;
+  private prefix: string | null = null;
   /**
    * Bookkeeping collections (`_checkpoints`, `_projections`) are small and read fresh: another
    * process on the same file (the operator's CLI rebuilding a read model) swaps generations there.
@@ -66,7 +67,12 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
   }
 
   private key(id: string) {
-    return `${this.name}\u0000${this.epoch}\u0000${id}`;
+    return this.keyPrefix + id;
+  }
+
+  /** The cache keys' start: the collection and its epoch. */
+  private get keyPrefix() {
+    return (this.prefix ??= `${this.name}\u0000${this.epoch}\u0000`);
   }
 
   /** A row's document: the cached one if there is one, else parsed (and cached when `remember`). */
@@ -286,5 +292,6 @@ export class SqliteCollection<T extends Doc> extends MingoCollection<T> {
     });
     this.statements = null;
     this.epoch += 1;
+    this.prefix = null;
   }
 }
