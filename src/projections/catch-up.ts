@@ -1,5 +1,14 @@
-/** The catch-up in batches: at start, every read model behind the head fed from one read of each batch; a rebuild's new generation. */
-import type { ProjectionInstance, RunnerDeps } from './instance.js';
+/** The catch-up in batches: at start, every read model behind the head fed from one read of each batch; a new generation, alone. */
+import type { Logger } from 'pino';
+import type { EventCodec } from '../events/codec.js';
+import type { EventStore, RecordedEvent } from '../ports/event-store.js';
+
+/** A read model being caught up: where it stands, and the event it applies next. */
+export interface CatchingUp {
+  readonly position: bigint;
+  readonly definition: { name: string };
+  deliver(event: RecordedEvent): Promise<void> | void;
+}
 
 /** Events read at once by a shared catch-up. */
 const CATCH_UP_BATCH = 1000;
@@ -11,8 +20,11 @@ const CATCH_UP_BATCH = 1000;
  * its subscription would (writes, then checkpoint); one that fails drops out here and retries on
  * its own subscription from its checkpoint. The live subscriptions take over from where this ends.
  */
-export async function catchUpTogether(deps: RunnerDeps, instances: ProjectionInstance[]) {
-  const failed = new Set<ProjectionInstance>();
+export async function catchUpTogether(
+  deps: { eventStore: EventStore; codec: EventCodec; logger: Logger },
+  instances: CatchingUp[],
+) {
+  const failed = new Set<CatchingUp>();
   let position = instances.reduce(
     (least, i) => (i.position < least ? i.position : least),
     instances[0]?.position ?? 0n,

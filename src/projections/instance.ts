@@ -11,6 +11,7 @@ import {
 } from '../ports/read-store.js';
 import type { EventCodec } from '../events/codec.js';
 import { CheckpointedSubscription, readStoreCheckpoints } from '../subscriptions/checkpointed.js';
+import { catchUpTogether } from './catch-up.js';
 import { storedTypes } from '../../domain/user/upcast.js';
 
 export interface RunnerDeps {
@@ -87,13 +88,18 @@ export class ProjectionInstance {
     }
   }
 
-  /** One event from a shared catch-up read (see ProjectionRunner.catchUpTogether). */
+  /** One event from a catch-up read in batches (see catch-up.ts). */
   deliver(event: RecordedEvent) {
     return this.subscription.deliver(event);
   }
 
+  /**
+   * Prepared, then up to the head in batches (their keys looked up together, the event loop let
+   * run between them), then live on its subscription: a new generation, built alone.
+   */
   async start() {
     await this.prepare();
+    await catchUpTogether(this.deps, [this]);
     await this.subscription.start();
   }
 

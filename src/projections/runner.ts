@@ -162,10 +162,7 @@ export class ProjectionRunner {
     this.building.set(name, next);
     try {
       await next.drop(); // leftovers of an earlier rebuild that did not finish
-      await next.prepare();
-      // Up to the head in batches (their keys looked up together), then live on its subscription.
-      await catchUpTogether(this.deps, [next]);
-      await next.subscribe();
+      await next.start();
       await this.swapWhenCaughtUp(name, current, next);
       await recordSwap(registry, name, {
         generation: next.generation,
