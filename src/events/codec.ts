@@ -88,8 +88,25 @@ const KEY_CACHE_LIMIT = 50_000;
  */
 const DECODED_CACHE_LIMIT = 2_000;
 
+/**
+ * What this process sealed, by event id, until the event is first decoded: a read model applying
+ * an event this process just appended takes the plaintext back instead of opening what was sealed
+ * a moment ago (an AES-GCM opening per command, a twentieth of a `PUT /auth/me`). Bounded: an
+ * append that failed leaves its entry behind.
+ */
+const JUST_SEALED_LIMIT = 2_000;
+
+/** One sealed value: as stored (to recognise the event) and as it was before sealing. */
+type SealedValue = { field: string; sealed: string; plain: unknown };
+interface JustSealed {
+  subject: string;
+  data: SealedValue[];
+  metadata: SealedValue[];
+}
+
 export function createEventCodec(keys: KeyStore): EventCodec {
   const cache = new Map<string, Buffer | null>();
+  const justSealed = new BoundedCache<string, JustSealed>(JUST_SEALED_LIMIT);
   const decoded = new BoundedCache<string, { subject: string | null; event: DecodedEvent }>(DECODED_CACHE_LIMIT);
   // A decoding that overlapped a forget() is not cached: it may hold what was just erased.
   let forgets = 0;
@@ -113,22 +130,32 @@ export function createEventCodec(keys: KeyStore): EventCodec {
       const key = subject ? await keyFor(subject, true) : null;
       return events.map((event, index) => {
         const data: Record<string, unknown> = { ...event.data };
+        const sealed: JustSealed = { subject: subject ?? '', data: [], metadata: [] };
+        const sealInto = (into: SealedValue[], field: string, plain: unknown, context: string) => {
+          const value = seal(key!, plain, context);
+          into.push({ field, sealed: value, plain });
+          return value;
+        };
         for (const field of PERSONAL_FIELDS[event.type] ?? []) {
           if (data[field] === null || data[field] === undefined) continue;
           if (!key) throw new Error(`${event.type} carries personal data but ${streamId} has no data key`);
-          data[field] = seal(key, data[field], `${subject}:${field}`);
+          data[field] = sealInto(sealed.data, field, data[field], `${subject}:${field}`);
         }
         const metadata: EventMetadata = {
           $correlationId: context.correlationId,
           $causationId: context.commandId,
           actor: context.actor,
-          ip: key && context.ip ? seal(key, context.ip, `${subject}:$ip`) : null,
-          userAgent: key && context.userAgent ? seal(key, context.userAgent, `${subject}:$userAgent`) : null,
+          ip: key && context.ip ? sealInto(sealed.metadata, 'ip', context.ip, `${subject}:$ip`) : null,
+          userAgent:
+            key && context.userAgent
+              ? sealInto(sealed.metadata, 'userAgent', context.userAgent, `${subject}:$userAgent`)
+              : null,
           schemaVersion: SCHEMA_VERSION,
         };
         // Derived from the command and the place, so a retried append of the same decision is
         // recognised, while two appends of one request to the same stream stay distinct.
         const id = uuidv5(`${streamId}:${firstRevision + BigInt(index)}`, context.commandId);
+        if (sealed.data.length || sealed.metadata.length) justSealed.set(id, sealed);
         return { id, type: event.type, data, metadata };
       });
     },
@@ -138,7 +165,9 @@ export function createEventCodec(keys: KeyStore): EventCodec {
       const hit = decoded.get(cacheKey);
       if (hit && hit.event.id === event.id) return hit.event;
       const before = forgets;
-      const result = await decodeFresh(event);
+      const sealed = justSealed.get(event.id);
+      if (sealed) justSealed.delete(event.id);
+      const result = sealed && sealedHere(event, sealed) ? fromPlain(event, sealed) : await decodeFresh(event);
       if (before !== forgets) return result;
       decoded.set(cacheKey, { subject: subjectOf(event.streamId, event.data), event: result });
       return result;
@@ -166,8 +195,41 @@ export function createEventCodec(keys: KeyStore): EventCodec {
       forgotten.add(subject);
       cache.delete(subject);
       for (const [key, entry] of [...decoded.entries()]) if (entry.subject === subject) decoded.delete(key);
+      for (const [id, entry] of [...justSealed.entries()]) if (entry.subject === subject) justSealed.delete(id);
     },
   };
+
+  /**
+   * Whether the stored event is the very one sealed here: its sealed values are these ciphertexts
+   * (random IVs make them unique), not another encoding that came to the same id.
+   */
+  function sealedHere(event: RecordedEvent, sealed: JustSealed): boolean {
+    if (subjectOf(event.streamId, event.data) !== sealed.subject) return false;
+    const fields = (PERSONAL_FIELDS[event.type] ?? []).filter((f) => isSealed(event.data[f]));
+    const meta = PERSONAL_METADATA.filter((f) => isSealed(event.metadata[f]));
+    return (
+      fields.length === sealed.data.length &&
+      meta.length === sealed.metadata.length &&
+      sealed.data.every(({ field, sealed }) => event.data[field] === sealed) &&
+      sealed.metadata.every(({ field, sealed }) => event.metadata[field] === sealed)
+    );
+  }
+
+  /** decodeFresh's answer for an event sealed here, from the values before sealing. */
+  function fromPlain(event: RecordedEvent, sealed: JustSealed): DecodedEvent {
+    const data: Record<string, unknown> = { ...event.data };
+    const metadata: EventMetadata = { ...event.metadata };
+    for (const { field, plain } of sealed.data) data[field] = copyOf(plain);
+    for (const { field, plain } of sealed.metadata)
+      openOnRead(
+        metadata,
+        field,
+        () => copyOf(plain),
+        () => forgotten.has(sealed.subject),
+      );
+    const current = upcastUserEvent(event.type, data);
+    return { ...event, type: current.type, data: current.data, metadata, erased: [] };
+  }
 
   async function decodeFresh(event: RecordedEvent): Promise<DecodedEvent> {
     const subject = subjectOf(event.streamId, event.data);
@@ -187,8 +249,15 @@ export function createEventCodec(keys: KeyStore): EventCodec {
         }
       }
       for (const field of sealedMeta) {
-        if (key) unsealOnRead(metadata, field, key, `${subject}:$${field}`, () => forgotten.has(subject));
-        else {
+        if (key) {
+          const sealed = metadata[field] as string;
+          openOnRead(
+            metadata,
+            field,
+            () => unseal(key, sealed, `${subject}:$${field}`),
+            () => forgotten.has(subject),
+          );
+        } else {
           metadata[field] = null;
           erased.push(`metadata.${field}`);
         }
@@ -206,18 +275,21 @@ export function createEventCodec(keys: KeyStore): EventCodec {
  * the CLI), not by any read model: they are unsealed when first read, not for every event a
  * projection folds (two AES-GCM openings per event, a quarter of a rebuild).
  */
-function unsealOnRead(metadata: EventMetadata, field: string, key: Buffer, context: string, erased: () => boolean) {
-  const sealed = metadata[field] as string;
+function openOnRead(metadata: EventMetadata, field: string, open: () => unknown, erased: () => boolean) {
   let opened: { value: unknown } | null = null;
   Object.defineProperty(metadata, field, {
     enumerable: true,
     configurable: true,
     get: () => {
       if (!opened && erased()) return null;
-      return (opened ??= { value: unseal(key, sealed, context) }).value;
+      return (opened ??= { value: open() }).value;
     },
     set: (value: unknown) => {
       opened = { value };
     },
   });
 }
+
+/** A value as unsealing gives it back: its own copy, so that no reader shares the command's. */
+const copyOf = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null ? JSON.parse(JSON.stringify(value)) : value;

@@ -74,4 +74,64 @@ describe('event codec', () => {
     expect(decodedTwo.metadata.userAgent).toBeNull();
     expect({ ...decodedTwo.metadata }).toMatchObject({ ip: null, userAgent: null });
   });
+  it('decodes an event it sealed itself to what another process opens, and not from another encoding with the same id', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const codec = createEventCodec(createSqliteKeyStore(db));
+    const userId = randomUUID();
+    const stream = `user-${userId}`;
+    const context = { commandId: randomUUID(), correlationId: 'c', actor: userId, ip: '10.0.0.3', userAgent: 'ua/3' };
+    const record = (event: Awaited<ReturnType<typeof codec.encode>>[number]): RecordedEvent => ({
+      ...event,
+      streamId: stream,
+      revision: 0n,
+      position: 1n,
+      created: new Date(0),
+    });
+    // The same command at the same place twice: one id, two encodings (a retry that decided anew).
+    const [first] = await codec.encode(
+      stream,
+      [{ type: 'DisplayNameChanged', data: { displayName: 'Ada' } }],
+      context,
+      0n,
+    );
+    const [second] = await codec.encode(
+      stream,
+      [{ type: 'DisplayNameChanged', data: { displayName: 'Bo' } }],
+      context,
+      0n,
+    );
+    expect(first!.id).toBe(second!.id);
+    const stored = record(first!);
+    const here = await codec.decode(stored);
+    expect(here.data.displayName).toBe('Ada');
+    const elsewhere = await createEventCodec(createSqliteKeyStore(db)).decode(stored);
+    expect({ ...here, metadata: { ...here.metadata } }).toEqual({ ...elsewhere, metadata: { ...elsewhere.metadata } });
+    expect(here.metadata.ip).toBe('10.0.0.3');
+  });
+
+  it('forgets what it sealed when the key is destroyed before the event is first decoded', async () => {
+    const keys = createSqliteKeyStore(openSqliteDatabase(':memory:'));
+    const codec = createEventCodec(keys);
+    const userId = randomUUID();
+    const stream = `user-${userId}`;
+    const context = { commandId: randomUUID(), correlationId: 'c', actor: userId, ip: '10.0.0.4', userAgent: 'ua/4' };
+    const [encoded] = await codec.encode(
+      stream,
+      [{ type: 'DisplayNameChanged', data: { displayName: 'Cy' } }],
+      context,
+      0n,
+    );
+    await keys.destroy(userId);
+    codec.forget(userId);
+    const decoded = await codec.decode({
+      ...encoded!,
+      streamId: stream,
+      revision: 0n,
+      position: 1n,
+      created: new Date(),
+    });
+    expect(decoded.data.displayName).toBeNull();
+    expect(decoded.metadata.ip).toBeNull();
+    expect(decoded.erased).toEqual(['displayName', 'metadata.ip', 'metadata.userAgent']);
+  });
 });
