@@ -1,7 +1,7 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BoundedCache } from '../../src/bounded-cache.js';
 import { openSqliteReadStore, type SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { isDuplicateKey, type Doc } from '../../src/ports/read-store.js';
@@ -9,8 +9,8 @@ import { isDuplicateKey, type Doc } from '../../src/ports/read-store.js';
 /** What the SQLite read store adds to the contract: its file outlives it, and another process may share it. */
 describe('ReadStore on SQLite: the file', () => {
   const opened: SqliteReadStore[] = [];
-  const open = (file: string, cacheDocuments = 10) => {
-    const store = openSqliteReadStore(file, { cache: new BoundedCache<string, Doc>(cacheDocuments) });
+  const open = (file: string, cacheDocuments = 10, now?: () => number) => {
+    const store = openSqliteReadStore(file, { cache: new BoundedCache<string, Doc>(cacheDocuments), now });
     opened.push(store);
     return store;
   };
@@ -132,6 +132,42 @@ describe('ReadStore on SQLite: the file', () => {
     expect(await checkpoints.findOne({ _id: 'me:1' })).toBeNull();
     await service.flush();
     expect(await cli.collection('_checkpoints').findOne({ _id: 'me:1' })).toBeNull();
+  });
+
+  it('commits a few writes 25 ms after the first, and holds a streaming catch-up back until it stops or 1 s has passed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let now = 0;
+      const file = newFile();
+      const service = open(file, 10, () => now);
+      const cli = open(file);
+      const docs = service.collection('docs');
+      const write = async (from: number, count: number) => {
+        for (let n = from; n < from + count; n += 1)
+          await docs.updateOne({ _id: `d${n}` }, { $set: { n } }, { upsert: true });
+      };
+      const committed = async () => (await cli.collection('docs').find({})).length;
+      await write(0, 10);
+      vi.advanceTimersByTime(25);
+      expect(await committed()).toBe(10);
+      // A thousand writes in one 25 ms window: a catch-up streaming; held while it goes on.
+      await write(10, 1000);
+      vi.advanceTimersByTime(25);
+      expect(await committed()).toBe(10);
+      // It stopped: the next tick commits.
+      vi.advanceTimersByTime(25);
+      expect(await committed()).toBe(1010);
+      // Streaming for longer than a second: committed at the next tick all the same.
+      await write(1010, 1000);
+      vi.advanceTimersByTime(25);
+      now += 1000;
+      await write(2010, 1000);
+      expect(await committed()).toBe(1010);
+      vi.advanceTimersByTime(25);
+      expect(await committed()).toBe(3010);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("folds its write-ahead log into the file on a thread of its own, not on the service's connection", async () => {

@@ -27,8 +27,16 @@ export const READ_MODELS_FILE = 'read-models.db';
 export const readModelsFile = (index = 1) => (index === 1 ? READ_MODELS_FILE : `read-models.${index}.db`);
 
 const COMMIT_EVERY_MS = 25;
-/** A catch-up never yields to the timer (every write is synchronous underneath): it commits by count. */
+/** A catch-up commits by count, every this many writes. */
 const COMMIT_EVERY_WRITES = 10_000;
+/**
+ * A window with this many writes is a catch-up streaming (it yields between batches, so the timer
+ * fires in between): the timer leaves that commit to the count, up to STREAMING_HOLD_MS, instead of
+ * committing a few thousand writes at a time, a tenth of a cold start.
+ */
+const STREAMING_WRITES = 1_000;
+/** The longest a streaming catch-up holds the write lock (another process waits up to 5 s for it). */
+const STREAMING_HOLD_MS = 1_000;
 
 /** How often the checkpoint thread folds the WAL into the file. */
 const CHECKPOINT_EVERY_MS = 1000;
@@ -72,14 +80,24 @@ export interface SqliteReadStore extends ReadStore {
  * `cache` holds the parsed documents kept in memory: its bound, not the number of accounts, is
  * what the read models cost in memory.
  */
-export function openSqliteReadStore(path: string, options: { cache: DocumentCache }): SqliteReadStore {
+export function openSqliteReadStore(
+  path: string,
+  options: {
+    cache: DocumentCache /** Milliseconds, for how long a transaction has been open; tests set it. */;
+    now?: () => number;
+  },
+): SqliteReadStore {
+  const now = options.now ?? (() => performance.now());
   const inFile = path !== ':memory:';
   const db = openSqliteDatabase(path, { synchronous: 'normal', autoCheckpoint: !inFile });
   const checkpoints = inFile ? startCheckpointThread(db) : null;
   createIndexTable(db);
   const cache = options.cache;
   let timer: NodeJS.Timeout | null = null;
+  /** Writes in the open transaction, and in it since the timer was last armed. */
   let writes = 0;
+  let windowWrites = 0;
+  let openedAt = 0;
   /** Collections holding writes not yet in their tables (see SqliteCollection's `pending`). */
   const dirty = new Set<{ flushPending(): void }>();
   const flushPending = () => {
@@ -91,10 +109,20 @@ export function openSqliteReadStore(path: string, options: { cache: DocumentCach
     if (timer) clearTimeout(timer);
     timer = null;
     writes = 0;
+    windowWrites = 0;
     flushPending();
     // A failed commit (a full disk) is thrown where it happens, from the timer too: the process
     // ends, and the next start re-applies what was lost from the checkpoints that were committed.
     if (db.inTransaction) db.exec('COMMIT');
+  };
+  const arm = () => {
+    windowWrites = 0;
+    timer = setTimeout(onTimer, COMMIT_EVERY_MS);
+    timer.unref();
+  };
+  const onTimer = () => {
+    if (windowWrites >= STREAMING_WRITES && now() - openedAt < STREAMING_HOLD_MS) arm();
+    else commit();
   };
   const findTable = db.prepare<[string]>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
   const context: SqliteStoreContext = {
@@ -107,11 +135,12 @@ export function openSqliteReadStore(path: string, options: { cache: DocumentCach
         // IMMEDIATE takes the write lock now: another process on the file (the CLI) waits its turn
         // instead of failing on a lock upgrade.
         db.exec('BEGIN IMMEDIATE');
-        timer = setTimeout(commit, COMMIT_EVERY_MS);
-        timer.unref();
+        openedAt = now();
+        arm();
       }
       const result = work();
       writes += 1;
+      windowWrites += 1;
       if (writes >= COMMIT_EVERY_WRITES) commit();
       return result;
     },
