@@ -212,7 +212,10 @@ const fmt = (m: Measured | { rate: number }, seconds = false) =>
   'rps' in m
     ? `${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`
     : seconds
-      ? `${m.rate.toFixed(1)} s`
+      ? // Under a second (a delay): in ms, which `0.0 s` would hide.
+        m.rate < 1
+        ? `${(m.rate * 1000).toFixed(1)} ms`
+        : `${m.rate.toFixed(1)} s`
       : `${m.rate.toFixed(1)}/s`;
 const record = (row: Row) => {
   rows.push(row);
@@ -671,7 +674,8 @@ if (HTTP_SCENARIOS.some(runs)) {
       const delays = (await revocationDelays(svc.url, 20)).sort((x, y) => x - y);
       const slowest = delays[delays.length - 1]!;
       record({
-        scenario: 'API_PROCESSES=2: a logout through one process until the other refuses the token (ms, 20 rounds)',
+        scenario:
+          'API_PROCESSES=2: a logout through one process until the other refuses the token (the slowest of 20 rounds)',
         ours: { rate: slowest / 1000 },
         reference: { rate: 1 },
         ratio: slowest / 1000,

@@ -91,7 +91,7 @@ const DECODED_CACHE_LIMIT = 2_000;
 /**
  * What this process sealed, by event id, until the event is first decoded: a read model applying
  * an event this process just appended takes the plaintext back instead of opening what was sealed
- * a moment ago (an AES-GCM opening per command, a twentieth of a `PUT /auth/me`). Bounded: an
+ * a moment ago (an AES-GCM opening and a copy per command: 4.5 % of a `PUT /auth/me`'s event loop). Bounded: an
  * append that failed leaves its entry behind.
  */
 const JUST_SEALED_LIMIT = 2_000;
