@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
-import { createStrengthMeter } from '../src/passwords/strength.js';
+import { createStrengthMeter } from '../src/passwords/strength-here.js';
 
 /**
  * `npm run bench:passwords [-- --rounds 200]`: what the password-strength check (zxcvbn-ts, as

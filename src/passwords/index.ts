@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import { pwnedFile, pwnedRangeApi, type BreachCheck } from './breaches.js';
 import { createPasswordPolicy } from './policy.js';
-import { createStrengthMeter } from './strength.js';
+import { strengthThread } from './strength.js';
 
 /** The password policy the settings ask for: PASSWORD_MIN_SCORE, and PWNED_PASSWORDS_FILE or _URL. */
 export function passwordPolicy(
@@ -24,7 +24,7 @@ export function passwordPolicy(
       : null;
   return createPasswordPolicy({
     minScore: settings.minScore,
-    meter: createStrengthMeter(),
+    meter: strengthThread(),
     breaches,
     minBreachCount: settings.pwnedMinCount,
     refused: deps.metrics.passwordRefused,

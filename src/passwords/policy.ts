@@ -21,7 +21,7 @@ export function createPasswordPolicy(deps: {
     accountWords.filter((word): word is string => typeof word === 'string' && word !== '');
   const check = async (password: string, accountWords: readonly (string | null | undefined)[], path: string) => {
     const words = wordsOf(accountWords);
-    const strength = deps.meter(password, words);
+    const strength = await deps.meter(password, words);
     if (strength.score < deps.minScore) {
       deps.refused?.('weak');
       const warning = strength.warning ?? 'This password is too easy to guess';
@@ -42,8 +42,8 @@ export function createPasswordPolicy(deps: {
      * The strength check alone, as the registration page's meter shows it while a person types:
      * the same meter and minimum score as `check` (no breach lookup, which only the real request pays for).
      */
-    strength: (password: string, accountWords: readonly (string | null | undefined)[]) => ({
-      ...deps.meter(password, wordsOf(accountWords)),
+    strength: async (password: string, accountWords: readonly (string | null | undefined)[]) => ({
+      ...(await deps.meter(password, wordsOf(accountWords))),
       minScore: deps.minScore,
     }),
   });

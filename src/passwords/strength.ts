@@ -1,52 +1,81 @@
-import { ZxcvbnFactory, type Score } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
+import { Worker } from 'node:worker_threads';
+import type { Strength, StrengthCheckHere } from './strength-here.js';
 
-/** What zxcvbn-ts makes of a password: its score (0–4), and its advice when it is weak. */
-export interface Strength {
-  score: Score;
-  warning: string | null;
-  suggestions: string[];
+export type { Strength } from './strength-here.js';
+
+/** The strength of a password, the account's own words (username, address, names) counted as known. */
+export type StrengthMeter = (password: string, accountWords: readonly string[]) => Promise<Strength>;
+
+let shared: StrengthMeter | null = null;
+
+/**
+ * The check on a thread of its own, one per process: a long random password costs zxcvbn-ts tens
+ * of ms of CPU, which on the event loop would hold every request in flight (and the dictionaries'
+ * ranking, ~220 ms, runs there too). The thread never keeps the
+ * process alive while idle. Should it fail, the checks it had and every later one run on the
+ * calling thread: a password is never let through unchecked.
+ */
+export const strengthThread = (): StrengthMeter => (shared ??= startStrengthThread());
+
+interface Pending {
+  password: string;
+  words: string[];
+  resolve: (strength: Strength) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
- * Password strength by zxcvbn-ts with its common and English dictionaries, keyboard layouts and
- * English feedback. Built once (the dictionaries are ranked at construction). The words of the
- * account itself (username, address, names) are passed per check, so a password made of them
- * scores as the guessable thing it is.
+ * A meter with a thread of its own (`strengthThread` shares one), started by the first check: a
+ * service that never sets a password never pays for it (~50 MB with the dictionaries, and ~220 ms
+ * of ranking them, which that first check waits for). Tests give a script that fails on purpose.
  */
-export function createStrengthMeter() {
-  const zxcvbn = new ZxcvbnFactory({
-    translations: english.translations,
-    graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...english.dictionary },
-    // Off: it compares the whole password with every dictionary word and costs ~20× the rest (~350 ms).
-    useLevenshteinDistance: false,
-    // Bounds on the work one password can cause (a request body is the attacker's to choose): at the
-    // defaults (100 substitutions, 256 characters) 64 random symbols cost ~500–900 ms of CPU; here
-    // ~30 ms. Five l33t substitutions still catch "p@$$w0rd!"; past 64 characters a password is
-    // judged on its first 64, which already makes any non-trivial one strong.
-    l33tMaxSubstitutions: 5,
-    maxLength: 64,
-  });
-  return (password: string, accountWords: readonly string[]): Strength => {
-    const result = zxcvbn.check(password, wordsOf(accountWords));
-    return {
-      score: result.score,
-      warning: result.feedback.warning || null,
-      suggestions: result.feedback.suggestions,
-    };
+export function startStrengthThread(script = new URL('./strength-thread.js', import.meta.url)): StrengthMeter {
+  let thread: Worker | null = null;
+  const start = () => {
+    // A young generation of 4 MB (V8's default is several times that): its garbage is a password's
+    // short-lived matches, and the default's extra pages were most of what the thread cost in memory
+    // (measured: 245 against 231 MB after a check; now 229–234), for no check faster.
+    const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    worker.unref();
+    worker.on('error', fail);
+    worker.on('exit', fail);
+    worker.on('message', (answer: { id: number; strength: Strength } | { id: number; failure: string }) => {
+      const check = pending.get(answer.id);
+      if (!check) return;
+      pending.delete(answer.id);
+      if (pending.size === 0) worker.unref();
+      if ('strength' in answer) check.resolve(answer.strength);
+      else check.reject(new Error(`the password-strength check failed (${answer.failure})`));
+    });
+    return worker;
   };
+  const pending = new Map<number, Pending>();
+  let seq = 0;
+  /**
+   * The stand-in on this thread, loaded only if the thread fails: otherwise the dictionaries would
+   * be loaded in both threads.
+   */
+  let inProcess: Promise<StrengthCheckHere> | null = null;
+  const checkHere = (check: Pending) => {
+    (inProcess ??= import('./strength-here.js').then(({ createStrengthMeter }) => createStrengthMeter()))
+      .then((meter) => check.resolve(meter(check.password, check.words)))
+      .catch(check.reject);
+  };
+  let failed = false;
+  const fail = () => {
+    failed = true;
+    const left = [...pending.values()];
+    pending.clear();
+    for (const check of left) checkHere(check);
+  };
+  return (password, accountWords) =>
+    new Promise<Strength>((resolve, reject) => {
+      const check: Pending = { password, words: [...accountWords], resolve, reject };
+      if (failed) return checkHere(check);
+      thread ??= start();
+      seq += 1;
+      pending.set(seq, check);
+      thread.ref();
+      thread.postMessage({ id: seq, password, words: check.words });
+    });
 }
-
-export type StrengthMeter = ReturnType<typeof createStrengthMeter>;
-
-/** The account's words as zxcvbn compares them: each as given, and an address's local part and domain name. */
-const wordsOf = (words: readonly string[]): string[] =>
-  words
-    .filter((word) => word.length >= 3)
-    .flatMap((word) => {
-      const [local, domain] = word.split('@');
-      return domain ? [word, local!, domain.split('.')[0]!] : [word];
-    })
-    .filter((word) => word.length >= 3);

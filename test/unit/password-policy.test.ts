@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../domain/shared/errors.js';
 import { createPasswordPolicy, type PasswordRefusal } from '../../src/passwords/policy.js';
-import { createStrengthMeter } from '../../src/passwords/strength.js';
+import { strengthThread } from '../../src/passwords/strength.js';
 
-const meter = createStrengthMeter();
+const meter = strengthThread();
 
 /** The refusal a policy gives, or null when the password passes. */
 const refusal = async (run: Promise<void>) => {

@@ -71,7 +71,7 @@ export function registerPageRoutes(accounts: Accounts, pages: Routes, api: Route
     },
   );
 
-  // Limited per IP like registration: each check runs zxcvbn-ts (bounded to ~30 ms of CPU).
+  // Limited per IP like registration: each check runs zxcvbn-ts (bounded to ~30 ms of CPU, on its own thread).
   api.add(
     'post',
     '/auth/password-strength',
@@ -86,8 +86,8 @@ export function registerPageRoutes(accounts: Accounts, pages: Routes, api: Route
       errors: [429],
     },
     limit,
-    ({ body }, _req, res) => {
-      const strength = accounts.passwordStrength(body.password, [body.username, body.email]);
+    async ({ body }, _req, res) => {
+      const strength = await accounts.passwordStrength(body.password, [body.username, body.email]);
       res.json({
         score: strength.score,
         min_score: strength.minScore,
