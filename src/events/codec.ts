@@ -91,8 +91,8 @@ const DECODED_CACHE_LIMIT = 2_000;
 /**
  * What this process sealed, by event id, until the event is first decoded: a read model applying
  * an event this process just appended takes the plaintext back instead of opening what was sealed
- * a moment ago (an AES-GCM opening and a copy per command: 4.5 % of a `PUT /auth/me`'s event loop). Bounded: an
- * append that failed leaves its entry behind.
+ * a moment ago (an AES-GCM opening and a copy per command: 4.5 % of a `PUT /auth/me`'s event
+ * loop). Bounded: an append that failed leaves its entry behind.
  */
 const JUST_SEALED_LIMIT = 2_000;
 
@@ -203,15 +203,15 @@ export function createEventCodec(keys: KeyStore): EventCodec {
    * Whether the stored event is the very one sealed here: its sealed values are these ciphertexts
    * (random IVs make them unique), not another encoding that came to the same id.
    */
-  function sealedHere(event: RecordedEvent, sealed: JustSealed): boolean {
-    if (subjectOf(event.streamId, event.data) !== sealed.subject) return false;
+  function sealedHere(event: RecordedEvent, mine: JustSealed): boolean {
+    if (subjectOf(event.streamId, event.data) !== mine.subject) return false;
     const fields = (PERSONAL_FIELDS[event.type] ?? []).filter((f) => isSealed(event.data[f]));
     const meta = PERSONAL_METADATA.filter((f) => isSealed(event.metadata[f]));
     return (
-      fields.length === sealed.data.length &&
-      meta.length === sealed.metadata.length &&
-      sealed.data.every(({ field, sealed }) => event.data[field] === sealed) &&
-      sealed.metadata.every(({ field, sealed }) => event.metadata[field] === sealed)
+      fields.length === mine.data.length &&
+      meta.length === mine.metadata.length &&
+      mine.data.every(({ field, sealed }) => event.data[field] === sealed) &&
+      mine.metadata.every(({ field, sealed }) => event.metadata[field] === sealed)
     );
   }
 

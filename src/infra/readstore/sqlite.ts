@@ -83,7 +83,8 @@ export interface SqliteReadStore extends ReadStore {
 export function openSqliteReadStore(
   path: string,
   options: {
-    cache: DocumentCache /** Milliseconds, for how long a transaction has been open; tests set it. */;
+    cache: DocumentCache;
+    /** Milliseconds, for how long a transaction has been open; tests set it. */
     now?: () => number;
   },
 ): SqliteReadStore {

@@ -71,7 +71,7 @@ export function registerPageRoutes(accounts: Accounts, pages: Routes, api: Route
     },
   );
 
-  // Limited per IP like registration: each check runs zxcvbn-ts (bounded to ~30 ms of CPU, on its own thread).
+  // Limited per IP like registration: each check runs zxcvbn-ts (~30 ms of CPU at most, on its thread).
   api.add(
     'post',
     '/auth/password-strength',
