@@ -25,30 +25,12 @@ interface Pending {
 }
 
 /**
- * A meter with a thread of its own (`strengthThread` shares one), started by the first check: a
- * service that never sets a password never pays for it (~50 MB with the dictionaries, and ~220 ms
- * of ranking them, which that first check waits for). Tests give a script that fails on purpose.
+ * A meter with a thread of its own (`strengthThread` shares one), started at once: the thread
+ * ranks the dictionaries (~220 ms) while the service starts, not while the first check waits
+ * (a service restarted under load took that in its first registration). Tests give a script that
+ * fails on purpose.
  */
 export function startStrengthThread(script = new URL('./strength-thread.js', import.meta.url)): StrengthMeter {
-  let thread: Worker | null = null;
-  const start = () => {
-    // A young generation of 4 MB (V8's default is several times that): its garbage is a password's
-    // short-lived matches, and the default's extra pages were most of what the thread cost in memory
-    // (measured: 245 against 231 MB after a check; now 229–234), for no check faster.
-    const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-    worker.unref();
-    worker.on('error', fail);
-    worker.on('exit', fail);
-    worker.on('message', (answer: { id: number; strength: Strength } | { id: number; failure: string }) => {
-      const check = pending.get(answer.id);
-      if (!check) return;
-      pending.delete(answer.id);
-      if (pending.size === 0) worker.unref();
-      if ('strength' in answer) check.resolve(answer.strength);
-      else check.reject(new Error(`the password-strength check failed (${answer.failure})`));
-    });
-    return worker;
-  };
   const pending = new Map<number, Pending>();
   let seq = 0;
   /**
@@ -68,11 +50,27 @@ export function startStrengthThread(script = new URL('./strength-thread.js', imp
     pending.clear();
     for (const check of left) checkHere(check);
   };
+
+  // A young generation of 4 MB (V8's default is several times that): its garbage is a password's
+  // short-lived matches, and the default's extra pages were most of what the thread cost in memory
+  // (measured: 245 against 231 MB after a check; now 229–234), for no check faster.
+  const thread = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  thread.unref();
+  thread.on('error', fail);
+  thread.on('exit', fail);
+  thread.on('message', (answer: { id: number; strength: Strength } | { id: number; failure: string }) => {
+    const check = pending.get(answer.id);
+    if (!check) return;
+    pending.delete(answer.id);
+    if (pending.size === 0) thread.unref();
+    if ('strength' in answer) check.resolve(answer.strength);
+    else check.reject(new Error(`the password-strength check failed (${answer.failure})`));
+  });
+
   return (password, accountWords) =>
     new Promise<Strength>((resolve, reject) => {
       const check: Pending = { password, words: [...accountWords], resolve, reject };
       if (failed) return checkHere(check);
-      thread ??= start();
       seq += 1;
       pending.set(seq, check);
       thread.ref();
