@@ -55,7 +55,6 @@ export function startStrengthThread(script = new URL('./strength-thread.js', imp
   // short-lived matches, and the default's extra pages were most of what the thread cost in memory
   // (measured: 245 against 231 MB after a check; now 229–234), for no check faster.
   const thread = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-  thread.unref();
   thread.on('error', fail);
   thread.on('exit', fail);
   thread.on('message', (answer: { id: number; strength: Strength } | { id: number; failure: string }) => {
@@ -66,6 +65,9 @@ export function startStrengthThread(script = new URL('./strength-thread.js', imp
     if ('strength' in answer) check.resolve(answer.strength);
     else check.reject(new Error(`the password-strength check failed (${answer.failure})`));
   });
+  // After the listeners: adding a 'message' listener refs the thread again, and an idle thread must
+  // not keep a process alive (the CLI would never exit).
+  thread.unref();
 
   return (password, accountWords) =>
     new Promise<Strength>((resolve, reject) => {
