@@ -11,9 +11,9 @@ let shared: StrengthMeter | null = null;
 /**
  * The check on a thread of its own, one per process: a long random password costs zxcvbn-ts tens
  * of ms of CPU, which on the event loop would hold every request in flight (and the dictionaries'
- * ranking, ~220 ms, runs there too). The thread never keeps the
- * process alive while idle. Should it fail, the checks it had and every later one run on the
- * calling thread: a password is never let through unchecked.
+ * ranking, ~220 ms, runs there too). The thread never keeps the process alive while idle. Should it
+ * fail, the checks it had and every later one run on the calling thread: a password is never let
+ * through unchecked.
  */
 export const strengthThread = (): StrengthMeter => (shared ??= startStrengthThread());
 
